@@ -1,0 +1,70 @@
+import type { Config } from './config/config.js';
+import type { Database } from './db/database.js';
+import { createAppState, type AppState } from './http/app-state.js';
+import { createHttpServer } from './http/create-server.js';
+import { registerErrorHandling } from './http/error-handler.js';
+import { registerHealthRoutes } from './http/health.routes.js';
+import { moduleUnavailable, registerModules } from './http/module-routes.js';
+import { registerRequestContext } from './http/request-context.js';
+import type { Logger } from './log/create-logger.js';
+import { BUILTIN_MODULES } from './modules/builtin.js';
+import type { ModuleContext, ModuleRouter, ModuleSource } from './modules/module.js';
+import { ModuleRegistry, type LoadedModule } from './modules/module-registry.js';
+import { fileModuleSource } from './modules/module-source.js';
+
+/** What {@link buildApp} needs: everything with a side effect is made by the caller. */
+export interface BuildAppOptions {
+  config: Readonly<Config>;
+  log: Logger;
+  db: Database;
+  /** Modules to load; defaults to the built-in ones plus `ROBUSTO_MODULES`. */
+  modules?: ModuleSource[];
+}
+
+/** A built robusto: the Fastify app (not listening yet), its state and its modules. */
+export interface RobustoApp {
+  readonly http: ModuleRouter;
+  readonly state: AppState;
+  readonly registry: ModuleRegistry;
+  readonly db: Database;
+  /**
+   * Applies pending module migrations; `true` when none is left pending. Call it once the
+   * database answers (and again after a transient failure).
+   */
+  migrate(): Promise<boolean>;
+}
+
+/** The modules a process loads by default: the built-in ones, then the user's files. */
+export function defaultModuleSources(config: Readonly<Config>): ModuleSource[] {
+  return [...BUILTIN_MODULES, ...config.extraModules.map(fileModuleSource)];
+}
+
+/**
+ * Builds the robusto HTTP app: request ids, problem+json errors, health routes and every module,
+ * each loaded on its own. No side effects on import; nothing listens until the caller says so.
+ */
+export async function buildApp(options: BuildAppOptions): Promise<RobustoApp> {
+  const { config, log, db } = options;
+  const http = createHttpServer(log);
+  const state = createAppState();
+  const registry = await ModuleRegistry.import(options.modules ?? defaultModuleSources(config), log);
+  const contexts = new Map<string, ModuleContext>();
+  const contextOf = (module: LoadedModule): ModuleContext => {
+    let ctx = contexts.get(module.name);
+    if (!ctx) {
+      ctx = { config, db, log: log.child({ module: module.name }) };
+      contexts.set(module.name, ctx);
+    }
+    return ctx;
+  };
+
+  registerRequestContext(http);
+  registerErrorHandling(http, (request) => {
+    const module = registry.unavailableAt(request.url);
+    return module ? moduleUnavailable(module) : undefined;
+  });
+  registerHealthRoutes(http, { db, registry, state, contextOf });
+  await registerModules(http, registry, contextOf);
+
+  return { http, state, registry, db, migrate: () => registry.migrate(db) };
+}

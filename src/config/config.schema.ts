@@ -1,0 +1,160 @@
+import { Type, type TSchema } from '@sinclair/typebox';
+
+/**
+ * One environment variable robusto reads: its schema, default, a good example, and the phrase
+ * shown when a value is wrong.
+ */
+export interface EnvVariable {
+  /** TypeBox schema of the value after conversion from the environment string. */
+  schema: TSchema;
+  /** Value used when the variable is unset; `undefined` leaves it unset. */
+  default?: string;
+  /** A good value, shown in the error line and the README. */
+  example: string;
+  /** What the value must be, completing "PORT must be …". */
+  expected: string;
+  /** What the variable does, for `--help`-like listings and the README. */
+  description: string;
+}
+
+const port = Type.Integer({ minimum: 1, maximum: 65535 });
+const positiveMs = Type.Integer({ minimum: 1 });
+
+/**
+ * Every variable robusto reads, in one table. The config loader validates the environment
+ * against it; nothing else reads `process.env`.
+ */
+export const ENV_VARIABLES = {
+  NODE_ENV: {
+    schema: Type.Union([Type.Literal('development'), Type.Literal('production'), Type.Literal('test')]),
+    default: 'development',
+    example: 'production',
+    expected: 'one of development, production, test',
+    description: 'production makes SECRET_KEY mandatory',
+  },
+  PORT: {
+    schema: port,
+    default: '8000',
+    example: '8000',
+    expected: 'a whole number from 1 to 65535',
+    description: 'TCP port of the HTTP server',
+  },
+  HOST: {
+    schema: Type.String({ minLength: 1 }),
+    default: '127.0.0.1',
+    example: '0.0.0.0',
+    expected: 'a host name or IP address to listen on',
+    description: 'address to listen on (0.0.0.0 for every interface)',
+  },
+  DATA_DIR: {
+    schema: Type.String({ minLength: 1 }),
+    default: './data',
+    example: '/var/lib/robusto',
+    expected: 'a directory path',
+    description: 'where the SQLite database, journal, logs, backups and reports live',
+  },
+  DATABASE_URL: {
+    schema: Type.String({ pattern: '^postgres(ql)?://' }),
+    example: 'postgres://robusto:secret@127.0.0.1:5432/robusto',
+    expected: 'a postgres:// or postgresql:// URL (leave it unset for the embedded SQLite database)',
+    description: 'PostgreSQL server; unset means SQLite at $DATA_DIR/robusto.db',
+  },
+  LOG_LEVEL: {
+    schema: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l))),
+    default: 'info',
+    example: 'debug',
+    expected: 'one of fatal, error, warn, info, debug, trace, silent',
+    description: 'lowest level written to the log',
+  },
+  LOG_FORMAT: {
+    schema: Type.Union([Type.Literal('json'), Type.Literal('pretty')]),
+    default: 'json',
+    example: 'pretty',
+    expected: 'json or pretty',
+    description: 'json lines for machines, pretty for people at a terminal',
+  },
+  LOG_FILE: {
+    schema: Type.Boolean(),
+    default: 'false',
+    example: 'true',
+    expected: 'true or false',
+    description: 'also write the log to $DATA_DIR/logs/robusto.log, rotated daily and at 10 MB, 14 files kept',
+  },
+  SECRET_KEY: {
+    schema: Type.String({ minLength: 32 }),
+    example: '3vQ8b1Jx0Z2mYk9T4rW7sN6pL5hC1dF8gA0eR2uI',
+    expected: 'at least 32 characters (generate one with: openssl rand -base64 48)',
+    description: 'signs login tokens; generated into $DATA_DIR/secret.key outside production',
+  },
+  DB_POOL_MAX: {
+    schema: Type.Integer({ minimum: 1, maximum: 1000 }),
+    default: '20',
+    example: '20',
+    expected: 'a whole number from 1 to 1000',
+    description: 'most PostgreSQL connections per process',
+  },
+  DB_STATEMENT_TIMEOUT_MS: {
+    schema: positiveMs,
+    default: '30000',
+    example: '30000',
+    expected: 'a whole number of milliseconds above 0',
+    description: 'a PostgreSQL statement running longer is cancelled',
+  },
+  DB_CONNECT_TIMEOUT_MS: {
+    schema: positiveMs,
+    default: '10000',
+    example: '10000',
+    expected: 'a whole number of milliseconds above 0',
+    description: 'give up opening a PostgreSQL connection after this long',
+  },
+  DB_IDLE_TIMEOUT_MS: {
+    schema: positiveMs,
+    default: '30000',
+    example: '30000',
+    expected: 'a whole number of milliseconds above 0',
+    description: 'close a PostgreSQL connection idle this long',
+  },
+  DB_MAX_LIFETIME_S: {
+    schema: Type.Integer({ minimum: 1 }),
+    default: '3600',
+    example: '3600',
+    expected: 'a whole number of seconds above 0',
+    description: 'replace a PostgreSQL connection after this age',
+  },
+  SHUTDOWN_TIMEOUT_MS: {
+    schema: positiveMs,
+    default: '10000',
+    example: '10000',
+    expected: 'a whole number of milliseconds above 0',
+    description: 'on SIGTERM, how long in-flight requests may take before they are cut',
+  },
+  PORT_WAIT_MS: {
+    schema: Type.Integer({ minimum: 0 }),
+    default: '30000',
+    example: '30000',
+    expected: 'a whole number of milliseconds, 0 or more',
+    description: 'how long to keep retrying when PORT is taken',
+  },
+  REDIS_URL: {
+    schema: Type.String({ pattern: '^rediss?://' }),
+    example: 'redis://127.0.0.1:6379',
+    expected: 'a redis:// or rediss:// URL',
+    description: 'shared rate-limit counters across workers and instances',
+  },
+  ALERT_WEBHOOK_URL: {
+    schema: Type.String({ pattern: '^https?://' }),
+    example: 'https://hooks.example.com/robusto',
+    expected: 'an http:// or https:// URL',
+    description: 'receives a JSON POST for each alert',
+  },
+  ROBUSTO_MODULES: {
+    schema: Type.String(),
+    default: '',
+    example: './my-modules/invoices.js,./my-modules/crm.js',
+    expected: 'comma-separated paths of compiled module files',
+    description: 'your own modules, loaded like the built-in ones',
+  },
+} satisfies Record<string, EnvVariable>;
+
+/** Name of one variable in {@link ENV_VARIABLES}. */
+export type EnvName = keyof typeof ENV_VARIABLES;

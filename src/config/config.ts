@@ -1,0 +1,41 @@
+/** Where the data of one robusto installation lives, all under `dataDir`. */
+export interface DataPaths {
+  dataDir: string;
+  sqliteFile: string;
+  logsDir: string;
+  backupsDir: string;
+  reportsDir: string;
+  secretKeyFile: string;
+}
+
+/** Settings of the database connection pool (PostgreSQL; SQLite has one connection). */
+export interface PoolConfig {
+  max: number;
+  statementTimeoutMs: number;
+  connectTimeoutMs: number;
+  idleTimeoutMs: number;
+  maxLifetimeSeconds: number;
+}
+
+/**
+ * robusto's whole configuration, validated once at start and then frozen. Everything that needs
+ * a setting receives this object; nothing reads `process.env` but the loader.
+ */
+export interface Config {
+  nodeEnv: 'development' | 'production' | 'test';
+  port: number;
+  host: string;
+  paths: DataPaths;
+  /** `sqlite` unless `DATABASE_URL` names a PostgreSQL server. */
+  engine: 'sqlite' | 'postgres';
+  databaseUrl: string | undefined;
+  pool: PoolConfig;
+  log: { level: string; format: 'json' | 'pretty'; file: boolean };
+  secretKey: string;
+  shutdownTimeoutMs: number;
+  portWaitMs: number;
+  redisUrl: string | undefined;
+  alertWebhookUrl: string | undefined;
+  /** Absolute paths of extra module files from `ROBUSTO_MODULES`. */
+  extraModules: string[];
+}

@@ -1,0 +1,77 @@
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './load-config.js';
+
+function tempDir(): string {
+  return mkdtempSync(path.join(os.tmpdir(), 'robusto-config-'));
+}
+
+function problemsOf(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env, { cwd: tempDir(), ignoreDotEnv: true });
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadConfig', () => {
+  it('applies the documented defaults and freezes the result', () => {
+    const cwd = tempDir();
+    const { config } = loadConfig({}, { cwd, ignoreDotEnv: true });
+    expect(config.port).toBe(8000);
+    expect(config.host).toBe('127.0.0.1');
+    expect(config.engine).toBe('sqlite');
+    expect(config.paths.sqliteFile).toBe(path.join(cwd, 'data', 'robusto.db'));
+    expect(config.pool).toEqual({ max: 20, statementTimeoutMs: 30000, connectTimeoutMs: 10000, idleTimeoutMs: 30000, maxLifetimeSeconds: 3600 });
+    expect(Object.isFrozen(config)).toBe(true);
+    expect(Object.isFrozen(config.pool)).toBe(true);
+  });
+
+  it.each([
+    [{ PORT: 'abc' }, /^PORT: "abc" is not valid; it must be a whole number from 1 to 65535\. Example: PORT=8000$/],
+    [{ PORT: '70000' }, /^PORT: "70000"/],
+    [{ DATABASE_URL: 'mysql://x' }, /^DATABASE_URL: "mysql:\/\/x" is not valid; it must be a postgres:\/\/ .* Example: DATABASE_URL=postgres:\/\//],
+    [{ LOG_LEVEL: 'loud' }, /^LOG_LEVEL: "loud"/],
+    [{ SECRET_KEY: 'short' }, /^SECRET_KEY: "short" is not valid; it must be at least 32 characters/],
+    [{ NODE_ENV: 'production' }, /^SECRET_KEY: is missing; in production/],
+  ])('rejects %o with one line naming the variable', (env, pattern) => {
+    const problems = problemsOf(env);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(pattern);
+  });
+
+  it('lists every invalid variable, one line each', () => {
+    expect(problemsOf({ PORT: 'x', DB_POOL_MAX: '0', LOG_FORMAT: 'xml' })).toHaveLength(3);
+  });
+
+  it('generates a secret key once outside production, mode 0600', () => {
+    const cwd = tempDir();
+    const first = loadConfig({}, { cwd, ignoreDotEnv: true });
+    expect(first.warnings[0]).toMatch(/generated one into/);
+    expect(first.config.secretKey.length).toBeGreaterThanOrEqual(32);
+    expect(statSync(first.config.paths.secretKeyFile).mode & 0o777).toBe(0o600);
+    const second = loadConfig({}, { cwd, ignoreDotEnv: true });
+    expect(second.config.secretKey).toBe(first.config.secretKey);
+    expect(second.warnings).toEqual([]);
+  });
+
+  it('reads .env, and the real environment wins over it', () => {
+    const cwd = tempDir();
+    writeFileSync(path.join(cwd, '.env'), 'PORT=9001\nHOST=0.0.0.0\n');
+    const { config } = loadConfig({ PORT: '9002' }, { cwd });
+    expect(config.port).toBe(9002);
+    expect(config.host).toBe('0.0.0.0');
+  });
+
+  it('accepts a PostgreSQL URL and resolves module paths', () => {
+    const cwd = tempDir();
+    const { config } = loadConfig({ DATABASE_URL: 'postgres://u@h/db', ROBUSTO_MODULES: 'a.js, ./b/c.js' }, { cwd, ignoreDotEnv: true });
+    expect(config.engine).toBe('postgres');
+    expect(config.extraModules).toEqual([path.join(cwd, 'a.js'), path.join(cwd, 'b/c.js')]);
+    expect(readFileSync(config.paths.secretKeyFile, 'utf8').trim()).toBe(config.secretKey);
+  });
+});

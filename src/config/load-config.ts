@@ -1,0 +1,165 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseEnv } from 'node:util';
+import { Value } from '@sinclair/typebox/value';
+import type { Config } from './config.js';
+import { ENV_VARIABLES, type EnvName, type EnvVariable } from './config.schema.js';
+
+const MIN_SECRET_KEY_LENGTH = 32;
+const GENERATED_SECRET_BYTES = 48;
+
+/**
+ * Thrown when the environment is invalid. `problems` has one line per variable: its name, what
+ * is wrong and an example of a good value, ready to print.
+ */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  readonly code = 'ERR_CONFIG_INVALID';
+  readonly problems: string[];
+
+  constructor(problems: string[]) {
+    super(`invalid configuration:\n${problems.join('\n')}`);
+    this.problems = problems;
+  }
+}
+
+/** What {@link loadConfig} returns: the frozen config and warnings to log once a logger exists. */
+export interface LoadedConfig {
+  config: Readonly<Config>;
+  warnings: string[];
+}
+
+/** Options of {@link loadConfig}. */
+export interface LoadConfigOptions {
+  /** Directory relative paths and `.env` are resolved against; defaults to the process's cwd. */
+  cwd?: string;
+  /** Skip reading `<cwd>/.env` (tests pass the whole environment). */
+  ignoreDotEnv?: boolean;
+}
+
+function describeValue(raw: string): string {
+  return raw === '' ? 'an empty value' : JSON.stringify(raw);
+}
+
+function problemLine(name: string, variable: EnvVariable, raw: string): string {
+  return `${name}: ${describeValue(raw)} is not valid; it must be ${variable.expected}. Example: ${name}=${variable.example}`;
+}
+
+function convert(variable: EnvVariable, raw: string): unknown {
+  const converted = Value.Convert(variable.schema, raw);
+  return Value.Check(variable.schema, converted) ? converted : undefined;
+}
+
+function readDotEnv(cwd: string): Record<string, string> {
+  const file = path.join(cwd, '.env');
+  if (!existsSync(file)) return {};
+  return parseEnv(readFileSync(file, 'utf8')) as Record<string, string>;
+}
+
+/**
+ * Reads the secret key from `DATA_DIR/secret.key`, or generates one there (mode 0600) the first
+ * time. Only used outside production.
+ */
+function loadOrCreateSecretKey(secretKeyFile: string): { key: string; created: boolean } {
+  if (existsSync(secretKeyFile)) {
+    const key = readFileSync(secretKeyFile, 'utf8').trim();
+    if (key.length >= MIN_SECRET_KEY_LENGTH) return { key, created: false };
+  }
+  mkdirSync(path.dirname(secretKeyFile), { recursive: true });
+  const key = randomBytes(GENERATED_SECRET_BYTES).toString('base64url');
+  writeFileSync(secretKeyFile, `${key}\n`, { mode: 0o600 });
+  return { key, created: true };
+}
+
+/**
+ * Validates the environment (plus an optional `.env`; real variables win) against
+ * {@link ENV_VARIABLES} and returns a frozen {@link Config}.
+ *
+ * Outside production a missing `SECRET_KEY` is generated once into `DATA_DIR/secret.key`; in
+ * production a missing or short key is an error.
+ *
+ * @throws {ConfigError} listing every invalid variable, one line each.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv, options: LoadConfigOptions = {}): LoadedConfig {
+  const cwd = options.cwd ?? process.cwd();
+  const merged: Record<string, string | undefined> = { ...(options.ignoreDotEnv ? {} : readDotEnv(cwd)), ...env };
+  const problems: string[] = [];
+  const values: Partial<Record<EnvName, unknown>> = {};
+
+  for (const [name, variable] of Object.entries(ENV_VARIABLES) as [EnvName, EnvVariable][]) {
+    const given = merged[name];
+    const raw = given === undefined || given === '' ? variable.default : given.trim();
+    if (raw === undefined) continue;
+    const value = convert(variable, raw);
+    if (value === undefined) problems.push(problemLine(name, variable, raw));
+    else values[name] = value;
+  }
+
+  const nodeEnv = (values.NODE_ENV ?? 'development') as Config['nodeEnv'];
+  const dataDir = path.resolve(cwd, (values.DATA_DIR as string | undefined) ?? './data');
+  const paths = {
+    dataDir,
+    sqliteFile: path.join(dataDir, 'robusto.db'),
+    logsDir: path.join(dataDir, 'logs'),
+    backupsDir: path.join(dataDir, 'backups'),
+    reportsDir: path.join(dataDir, 'reports'),
+    secretKeyFile: path.join(dataDir, 'secret.key'),
+  };
+
+  const warnings: string[] = [];
+  let secretKey = values.SECRET_KEY as string | undefined;
+  if (secretKey === undefined && !problems.some((p) => p.startsWith('SECRET_KEY'))) {
+    if (nodeEnv === 'production') {
+      problems.push(
+        `SECRET_KEY: is missing; in production it must be set to ${ENV_VARIABLES.SECRET_KEY.expected}. Example: SECRET_KEY=${ENV_VARIABLES.SECRET_KEY.example}`,
+      );
+    } else if (problems.length === 0) {
+      const { key, created } = loadOrCreateSecretKey(paths.secretKeyFile);
+      secretKey = key;
+      if (created) warnings.push(`SECRET_KEY is not set: generated one into ${paths.secretKeyFile}; set SECRET_KEY in production`);
+    }
+  }
+
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  const databaseUrl = values.DATABASE_URL as string | undefined;
+  const config: Config = {
+    nodeEnv,
+    port: values.PORT as number,
+    host: values.HOST as string,
+    paths,
+    engine: databaseUrl ? 'postgres' : 'sqlite',
+    databaseUrl,
+    pool: {
+      max: values.DB_POOL_MAX as number,
+      statementTimeoutMs: values.DB_STATEMENT_TIMEOUT_MS as number,
+      connectTimeoutMs: values.DB_CONNECT_TIMEOUT_MS as number,
+      idleTimeoutMs: values.DB_IDLE_TIMEOUT_MS as number,
+      maxLifetimeSeconds: values.DB_MAX_LIFETIME_S as number,
+    },
+    log: {
+      level: values.LOG_LEVEL as string,
+      format: values.LOG_FORMAT as 'json' | 'pretty',
+      file: values.LOG_FILE as boolean,
+    },
+    secretKey: secretKey as string,
+    shutdownTimeoutMs: values.SHUTDOWN_TIMEOUT_MS as number,
+    portWaitMs: values.PORT_WAIT_MS as number,
+    redisUrl: values.REDIS_URL as string | undefined,
+    alertWebhookUrl: values.ALERT_WEBHOOK_URL as string | undefined,
+    extraModules: ((values.ROBUSTO_MODULES as string | undefined) ?? '')
+      .split(',')
+      .map((p) => p.trim())
+      .filter((p) => p !== '')
+      .map((p) => path.resolve(cwd, p)),
+  };
+  return { config: deepFreeze(config), warnings };
+}
+
+function deepFreeze<T extends object>(value: T): Readonly<T> {
+  for (const member of Object.values(value)) {
+    if (member !== null && typeof member === 'object' && !Object.isFrozen(member)) deepFreeze(member as object);
+  }
+  return Object.freeze(value);
+}

@@ -1,0 +1,52 @@
+import { Kysely, sql } from 'kysely';
+import type { Config } from '../config/config.js';
+import type { Logger } from '../log/create-logger.js';
+import type { Database, PoolStats } from './database.js';
+import { openPostgres } from './dialects/postgres.js';
+import { openSqlite } from './dialects/sqlite.js';
+
+/**
+ * Creates the {@link Database} the config names: SQLite at `DATA_DIR/robusto.db` when
+ * `DATABASE_URL` is unset, otherwise a PostgreSQL pool.
+ *
+ * Nothing here waits for PostgreSQL: the pool connects on first use, so the server can start
+ * while the database is down. SQLite is opened at once; a failure there (unwritable `DATA_DIR`)
+ * throws.
+ */
+export function createDb(config: Readonly<Config>, log: Logger): Database {
+  if (config.engine === 'postgres') {
+    const handle = openPostgres(config.databaseUrl as string, config.pool, (error) => {
+      log.warn({ err: error }, 'idle database connection failed; the pool will replace it');
+    });
+    return wrap('postgres', new Kysely({ dialect: handle.dialect }), handle.stats);
+  }
+  const handle = openSqlite(config.paths.sqliteFile);
+  return wrap('sqlite', new Kysely({ dialect: handle.dialect }), handle.stats);
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function wrap(engine: Database['engine'], kysely: Kysely<any>, stats: () => PoolStats): Database {
+  let inFlight: Promise<number> | undefined;
+  let closed: Promise<void> | undefined;
+  return {
+    engine,
+    kysely,
+    ping() {
+      inFlight ??= (async () => {
+        const started = performance.now();
+        try {
+          await sql`select 1`.execute(kysely);
+          return performance.now() - started;
+        } finally {
+          inFlight = undefined;
+        }
+      })();
+      return inFlight;
+    },
+    poolStats: stats,
+    close() {
+      closed ??= kysely.destroy();
+      return closed;
+    },
+  };
+}

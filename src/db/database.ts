@@ -1,0 +1,37 @@
+import type { Kysely } from 'kysely';
+
+/** Which database engine robusto runs on. */
+export type Engine = 'sqlite' | 'postgres';
+
+/** Connection pool figures, readable at any time (for `/health` and `/metrics`). */
+export interface PoolStats {
+  /** Connections open now. */
+  total: number;
+  /** Open connections not in use. */
+  idle: number;
+  /** Callers waiting for a connection. */
+  waiting: number;
+  /** Most connections the pool will open. */
+  max: number;
+}
+
+/**
+ * The database robusto talks to, whichever the engine: a Kysely instance plus what the kernel
+ * needs to watch it. Created by `createDb`; modules reach it through their context.
+ */
+export interface Database {
+  readonly engine: Engine;
+  // NB: `any` here because each module brings its own table types and narrows this with
+  // `kysely.withTables<…>()` or a cast at its own boundary; the kernel owns no business table.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  readonly kysely: Kysely<any>;
+  /**
+   * One real round trip (`SELECT 1`); resolves its latency in milliseconds. Concurrent callers
+   * share the probe in flight, so a stalled database never piles up probes.
+   */
+  ping(): Promise<number>;
+  /** Current pool figures. */
+  poolStats(): PoolStats;
+  /** Closes every connection; waits for queries in flight. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,82 @@
+import { PostgresDialect, type Dialect } from 'kysely';
+import pg from 'pg';
+import type { PoolConfig } from '../../config/config.js';
+import type { PoolStats } from '../database.js';
+import { isTransientError } from '../transient-errors.js';
+
+/**
+ * Extra time, past the server-side statement timeout, after which the client gives up on a
+ * query itself. It catches what the server cannot: a connection that silently stopped
+ * delivering bytes (a stalled network), where the server never even saw the statement.
+ */
+export const CLIENT_READ_TIMEOUT_MARGIN_MS = 5_000;
+/** TCP keep-alive probes start after this much idle time on a connection. */
+export const KEEPALIVE_INITIAL_DELAY_MS = 10_000;
+const PG_INT8_OID = 20;
+
+/** The PostgreSQL pool plus live pool figures. */
+export interface PostgresHandle {
+  dialect: Dialect;
+  pool: pg.Pool;
+  stats(): PoolStats;
+}
+
+/** Called with errors of idle pooled connections (the server restarted, the network dropped). */
+export type IdleErrorListener = (error: Error) => void;
+
+/**
+ * Creates the `pg` pool with robusto's settings (size, statement, connect and idle timeouts,
+ * connection max lifetime, TCP keep-alive) and a Kysely dialect over it.
+ *
+ * NB: Kysely releases a client to the pool without saying whether it broke. A client whose
+ * query failed on the connection itself (reset, read timeout) would go back to the pool
+ * half-dead and poison the next request, so the dialect releases such clients with their error,
+ * which makes the pool destroy them.
+ */
+export function openPostgres(connectionString: string, settings: PoolConfig, onIdleError: IdleErrorListener): PostgresHandle {
+  // COUNT(*) and BIGINT ids come back as numbers, not strings; robusto's counts fit easily.
+  pg.types.setTypeParser(PG_INT8_OID, (value) => Number.parseInt(value, 10));
+  const pool = new pg.Pool({
+    connectionString,
+    max: settings.max,
+    connectionTimeoutMillis: settings.connectTimeoutMs,
+    idleTimeoutMillis: settings.idleTimeoutMs,
+    maxLifetimeSeconds: settings.maxLifetimeSeconds,
+    statement_timeout: settings.statementTimeoutMs,
+    query_timeout: settings.statementTimeoutMs + CLIENT_READ_TIMEOUT_MARGIN_MS,
+    keepAlive: true,
+    keepAliveInitialDelayMillis: KEEPALIVE_INITIAL_DELAY_MS,
+    application_name: 'robusto',
+  });
+  // Without a listener, an idle client's error (server restart) would crash the process.
+  pool.on('error', onIdleError);
+
+  const dialect = new PostgresDialect({
+    pool: {
+      connect: async () => releaseBrokenClients(await pool.connect()),
+      end: () => pool.end(),
+    },
+  });
+  return {
+    dialect,
+    pool,
+    stats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount, max: settings.max }),
+  };
+}
+
+function releaseBrokenClients(client: pg.PoolClient): pg.PoolClient {
+  let broken: Error | undefined;
+  const query = client.query.bind(client) as (...args: unknown[]) => Promise<unknown>;
+  const release = client.release.bind(client);
+  const wrapped = Object.create(client) as pg.PoolClient;
+  wrapped.query = (async (...args: unknown[]) => {
+    try {
+      return await query(...args);
+    } catch (error) {
+      if (isTransientError(error)) broken = error as Error;
+      throw error;
+    }
+  }) as pg.PoolClient['query'];
+  wrapped.release = (error?: Error | boolean) => release(error ?? broken);
+  return wrapped;
+}

@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { isTransientError } from './transient-errors.js';
+
+function withCode(code: string, message = 'x'): Error {
+  return Object.assign(new Error(message), { code });
+}
+
+describe('isTransientError', () => {
+  it.each([
+    // class 08: connection exceptions
+    '08000', '08003', '08006', '08001', '08004', '08007', '08P01',
+    // class 53: insufficient resources
+    '53000', '53100', '53200', '53300', '53400',
+    // operator intervention and concurrency
+    '57P01', '57P02', '57P03', '40001', '40P01',
+    // sockets
+    'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE',
+    // SQLite
+    'SQLITE_BUSY', 'SQLITE_BUSY_SNAPSHOT', 'SQLITE_BUSY_RECOVERY', 'SQLITE_LOCKED', 'SQLITE_LOCKED_SHAREDCACHE',
+  ])('%s is transient', (code) => {
+    expect(isTransientError(withCode(code))).toBe(true);
+  });
+
+  it.each([
+    '23505', '23503', '23502', '23514', // integrity constraints
+    '22001', '22P02', '22007', '22003', // bad data
+    '42P01', '42601', '42703', // missing table, syntax, missing column
+    '57014', // query cancelled (statement timeout): the same query would time out again
+    '40002', '25P02',
+    'SQLITE_CONSTRAINT', 'SQLITE_CONSTRAINT_UNIQUE', 'SQLITE_ERROR', 'SQLITE_READONLY', 'SQLITE_CORRUPT',
+    'ENOENT', 'ERR_INVALID_ARG_TYPE',
+  ])('%s is permanent', (code) => {
+    expect(isTransientError(withCode(code))).toBe(false);
+  });
+
+  it.each([
+    'Connection terminated unexpectedly',
+    'Connection terminated due to connection timeout',
+    'timeout exceeded when trying to connect',
+    'Client has encountered a connection error and is not queryable',
+    'Query read timeout',
+  ])('node-postgres "%s" is transient', (message) => {
+    expect(isTransientError(new Error(message))).toBe(true);
+  });
+
+  it('looks through cause chains and AggregateErrors', () => {
+    expect(isTransientError(new Error('wrapped', { cause: withCode('ECONNRESET') }))).toBe(true);
+    expect(isTransientError(new AggregateError([withCode('ECONNREFUSED'), withCode('ECONNREFUSED')]))).toBe(true);
+    expect(isTransientError(new AggregateError([withCode('ECONNREFUSED'), withCode('23505')]))).toBe(false);
+  });
+
+  it('treats non-errors and plain errors as permanent', () => {
+    expect(isTransientError(undefined)).toBe(false);
+    expect(isTransientError('ECONNRESET')).toBe(false);
+    expect(isTransientError(new Error('boom'))).toBe(false);
+  });
+});

@@ -1,0 +1,65 @@
+/**
+ * Says whether a database error is transient: worth retrying the same work later because the
+ * connection, the server or a lock got in the way, not the data.
+ *
+ * Transient:
+ * - PostgreSQL SQLSTATE class 08 (connection exception) and 53 (insufficient resources);
+ *   57P01 admin shutdown, 57P02 crash shutdown, 57P03 cannot connect now;
+ *   40001 serialization failure, 40P01 deadlock detected.
+ * - Socket errors: ECONNREFUSED, ECONNRESET, ETIMEDOUT, EPIPE (and their kin below).
+ * - SQLite: SQLITE_BUSY, SQLITE_LOCKED and their extended codes.
+ * - node-postgres's own connection failures, which carry no code, only a message.
+ *
+ * Everything else (constraint violations, bad data, syntax) is permanent: retrying it would fail
+ * the same way.
+ */
+export function isTransientError(error: unknown): boolean {
+  return classify(error, 0);
+}
+
+const TRANSIENT_SQLSTATES = new Set(['57P01', '57P02', '57P03', '40001', '40P01']);
+const TRANSIENT_SQLSTATE_CLASSES = new Set(['08', '53']);
+const TRANSIENT_SOCKET_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ECONNABORTED',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+]);
+// node-postgres raises these as plain Errors without a code.
+const TRANSIENT_PG_MESSAGES = [
+  'Connection terminated',
+  'timeout exceeded when trying to connect',
+  'Client has encountered a connection error and is not queryable',
+  'Query read timeout',
+  'Client was closed and is not queryable',
+];
+const MAX_CAUSE_DEPTH = 5;
+
+function classify(error: unknown, depth: number): boolean {
+  if (depth > MAX_CAUSE_DEPTH || error === null || typeof error !== 'object') return false;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string' && isTransientCode(code)) return true;
+  const message = (error as { message?: unknown }).message;
+  if (typeof message === 'string' && TRANSIENT_PG_MESSAGES.some((m) => message.startsWith(m))) return true;
+  // A failed connect to "localhost" tries each address and reports an AggregateError.
+  const inner = (error as { errors?: unknown }).errors;
+  if (Array.isArray(inner) && inner.length > 0 && inner.every((e) => classify(e, depth + 1))) return true;
+  return classify((error as { cause?: unknown }).cause, depth + 1);
+}
+
+function isTransientCode(code: string): boolean {
+  if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) return true;
+  if (TRANSIENT_SOCKET_CODES.has(code)) return true;
+  if (/^[0-9A-Z]{5}$/.test(code)) return TRANSIENT_SQLSTATES.has(code) || TRANSIENT_SQLSTATE_CLASSES.has(code.slice(0, 2));
+  return false;
+}
+
+/** The SQLSTATE or driver code of a database error, if it has one (for logs and dead letters). */
+export function errorCodeOf(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : undefined;
+}

@@ -1,0 +1,128 @@
+import type { FastifyReply } from 'fastify';
+import { packageInfo } from '../config/package-info.js';
+import type { Database } from '../db/database.js';
+import type { ModuleContext } from '../modules/module.js';
+import type { LoadedModule, ModuleRegistry } from '../modules/module-registry.js';
+import { withTimeout } from '../shared/with-timeout.js';
+import type { AppState } from './app-state.js';
+import type { HttpServer } from './create-server.js';
+
+/** Longest any single health check may take; a stalled database cannot hang `/health`. */
+export const HEALTH_CHECK_TIMEOUT_MS = 2_000;
+/** The media type of health responses (IETF draft "Health Check Response Format for HTTP APIs"). */
+export const HEALTH_CONTENT_TYPE = 'application/health+json';
+
+/** Status of one check or of the whole service, in the draft's vocabulary. */
+export type HealthStatus = 'pass' | 'warn' | 'fail';
+
+/** One entry of `checks` in a health response. */
+export interface CheckResult {
+  componentId?: string;
+  componentType?: string;
+  observedValue?: unknown;
+  observedUnit?: string;
+  status: HealthStatus;
+  time: string;
+  output?: string;
+}
+
+/** What the health routes need to look at. */
+export interface HealthDeps {
+  db: Database;
+  registry: ModuleRegistry;
+  state: AppState;
+  contextOf: (module: LoadedModule) => ModuleContext;
+}
+
+const RANK: Record<HealthStatus, number> = { pass: 0, warn: 1, fail: 2 };
+
+function worst(statuses: HealthStatus[]): HealthStatus {
+  return statuses.reduce<HealthStatus>((a, b) => (RANK[b] > RANK[a] ? b : a), 'pass');
+}
+
+function messageOf(error: unknown): string {
+  const code = (error as { code?: unknown })?.code;
+  const message = error instanceof Error ? error.message : String(error);
+  return typeof code === 'string' && !message.includes(code) ? `${code}: ${message}` : message;
+}
+
+async function databaseCheck(db: Database, time: string): Promise<CheckResult> {
+  try {
+    const latency = await withTimeout(db.ping(), HEALTH_CHECK_TIMEOUT_MS, 'the database');
+    return { componentType: 'datastore', componentId: db.engine, observedValue: Math.round(latency * 100) / 100, observedUnit: 'ms', status: 'pass', time };
+  } catch (error) {
+    return { componentType: 'datastore', componentId: db.engine, status: 'fail', time, output: `${db.engine} database unreachable: ${messageOf(error)}` };
+  }
+}
+
+function poolCheck(db: Database, time: string): CheckResult {
+  const stats = db.poolStats();
+  const saturated = stats.waiting > 0 && stats.total >= stats.max;
+  return {
+    componentType: 'datastore',
+    componentId: db.engine,
+    observedValue: stats,
+    status: saturated ? 'warn' : 'pass',
+    time,
+    ...(saturated ? { output: `all ${stats.max} connections busy, ${stats.waiting} waiting` } : {}),
+  };
+}
+
+async function moduleCheck(module: LoadedModule, ctx: () => ModuleContext, time: string): Promise<CheckResult> {
+  const base = { componentId: module.name, componentType: 'component', observedValue: module.status, time };
+  if (module.status === 'failed') return { ...base, status: 'warn', output: `failed at ${module.stage}: ${module.error}` };
+  if (module.status === 'pending') return { ...base, status: 'warn', output: 'waiting for the database to apply its migrations' };
+  const own = module.definition?.health;
+  if (!own) return { ...base, status: 'pass' };
+  try {
+    const result = await withTimeout(own(ctx()), HEALTH_CHECK_TIMEOUT_MS, `module ${module.name} health check`);
+    return { ...base, status: result.status === 'fail' ? 'warn' : result.status, ...(result.output ? { output: result.output } : {}) };
+  } catch (error) {
+    return { ...base, status: 'warn', output: `health check failed: ${messageOf(error)}` };
+  }
+}
+
+function sendHealth(reply: FastifyReply, status: HealthStatus, body: Record<string, unknown>): FastifyReply {
+  return reply
+    .code(status === 'fail' ? 503 : 200)
+    .type(HEALTH_CONTENT_TYPE)
+    .header('cache-control', 'no-store')
+    .send({ status, ...body });
+}
+
+/**
+ * Registers `/health/live` (the process can serve), `/health/ready` (it should get traffic:
+ * started, modules loaded, not draining) and `/health` (every check, with a real database round
+ * trip; 503 when the database fails, 200 on pass or warn).
+ */
+export function registerHealthRoutes(app: HttpServer, deps: HealthDeps): void {
+  const { db, registry, state } = deps;
+  app.get('/health/live', async (_request, reply) => sendHealth(reply, 'pass', { output: 'alive' }));
+
+  app.get('/health/ready', async (_request, reply) =>
+    state.phase === 'ready' ? sendHealth(reply, 'pass', { output: 'ready' }) : sendHealth(reply, 'fail', { output: state.phase }),
+  );
+
+  app.get('/health', async (_request, reply) => {
+    const time = new Date().toISOString();
+    const [database, modules] = await Promise.all([
+      databaseCheck(db, time),
+      Promise.all(registry.modules.map((m) => moduleCheck(m, () => deps.contextOf(m), time))),
+    ]);
+    const checks: Record<string, CheckResult[]> = {
+      'database:responseTime': [database],
+      'pool:connections': [poolCheck(db, time)],
+      modules,
+      uptime: [{ componentType: 'system', observedValue: Math.round(process.uptime()), observedUnit: 's', status: 'pass', time }],
+    };
+    const all = Object.values(checks).flat();
+    const problems = all.filter((c) => c.status !== 'pass' && c.output).map((c) => (c.componentId ? `${c.componentId}: ${c.output}` : c.output));
+    return sendHealth(reply, worst(all.map((c) => c.status)), {
+      version: packageInfo().version,
+      description: 'robusto',
+      phase: state.phase,
+      ...(problems.length ? { output: problems.join('; ') } : {}),
+      checks,
+    });
+  });
+}

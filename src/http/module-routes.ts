@@ -1,0 +1,79 @@
+import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify';
+import type { ModuleContext, ModuleRouter } from '../modules/module.js';
+import type { LoadedModule, ModuleRegistry } from '../modules/module-registry.js';
+import { AppError } from '../shared/app-error.js';
+import { ErrorCode } from '../shared/error-codes.js';
+import { createHttpServer } from './create-server.js';
+import { sendProblem } from './problem.js';
+
+/** Seconds a client is told to wait for a module that waits for its migrations. */
+export const MODULE_PENDING_RETRY_AFTER_SECONDS = 5;
+
+/** The 503 a request to an unavailable module gets: why it is down, and what to do. */
+export function moduleUnavailable(module: LoadedModule): AppError {
+  if (module.status === 'pending') {
+    return new AppError(ErrorCode.MODULE_UNAVAILABLE, 503, `Module "${module.name}" is waiting for the database to apply its migrations; retry shortly.`, {
+      retryAfterSeconds: MODULE_PENDING_RETRY_AFTER_SECONDS,
+      extensions: { module: module.name },
+    });
+  }
+  return new AppError(
+    ErrorCode.MODULE_UNAVAILABLE,
+    503,
+    `Module "${module.name}" failed to load (${module.stage}) and is out of service; the rest of robusto works. An administrator can see why in /health and the log, fix the module and restart.`,
+    { extensions: { module: module.name } },
+  );
+}
+
+async function registersCleanly(module: LoadedModule, ctx: ModuleContext, log: FastifyBaseLogger): Promise<unknown> {
+  // A scratch instance catches every way registration can fail, including route schemas that
+  // only fail to compile when the app becomes ready, which would otherwise abort the real app.
+  const scratch = createHttpServer(log.child({}, { level: 'silent' }));
+  try {
+    await scratch.register(async (scope: ModuleRouter) => module.definition?.routes?.(scope, ctx), { prefix: module.prefix });
+    await scratch.ready();
+    return undefined;
+  } catch (error) {
+    return error;
+  } finally {
+    await scratch.close().catch(() => undefined);
+  }
+}
+
+/**
+ * Registers the routes of every imported module under its prefix, each on its own: a module is
+ * first registered on a scratch instance, and only if that works on the real app. A guard on
+ * each module's routes answers 503 `ERR_MODULE_UNAVAILABLE` while the module is not `ready`
+ * (waiting for migrations, or failed later). Each request's logger carries the module's name.
+ */
+export async function registerModules(
+  app: ModuleRouter,
+  registry: ModuleRegistry,
+  contextOf: (module: LoadedModule) => ModuleContext,
+): Promise<void> {
+  for (const module of registry.modules) {
+    const routes = module.definition?.routes;
+    if (module.status === 'failed' || !routes) continue;
+    const ctx = contextOf(module);
+    const trialError = await registersCleanly(module, ctx, app.log);
+    if (trialError) {
+      registry.fail(module, 'register', trialError);
+      continue;
+    }
+    await app.register(
+      async (scope: ModuleRouter) => {
+        scope.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
+          request.log = request.log.child({ module: module.name });
+          if (module.status !== 'ready') return sendProblem(reply, moduleUnavailable(module));
+        });
+        scope.register(async (inner: ModuleRouter) => routes(inner, ctx));
+        // NB: a one-argument listener consumes the error, so it stops here instead of
+        // aborting the whole app's start.
+        scope.after((error: Error | null) => {
+          if (error) registry.fail(module, 'register', error);
+        });
+      },
+      { prefix: module.prefix },
+    );
+  }
+}

@@ -1,0 +1,55 @@
+import { Writable } from 'node:stream';
+import os from 'node:os';
+import { mkdtempSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../config/load-config.js';
+import { createLogger } from './create-logger.js';
+
+function capture(): { stream: Writable; lines: string[] } {
+  const lines: string[] = [];
+  const stream = new Writable({
+    write(chunk, _enc, done) {
+      lines.push(String(chunk));
+      done();
+    },
+  });
+  return { stream, lines };
+}
+
+describe('logger redaction', () => {
+  const cwd = mkdtempSync(path.join(os.tmpdir(), 'robusto-log-'));
+  const secretKey = 'k'.repeat(20) + 'SECRETVALUE-0123456789';
+  const { config } = loadConfig({ SECRET_KEY: secretKey }, { cwd, ignoreDotEnv: true });
+
+  it('masks CPF, CNPJ, passwords, tokens, authorization and the secret key', async () => {
+    const { stream, lines } = capture();
+    const log = await createLogger(config, { destination: stream });
+    log.info(
+      {
+        customer: { cpf: '529.982.247-25', bareCpf: '52998224725', cnpj: '11.222.333/0001-81', bareCnpj: '11222333000181' },
+        password: 'hunter2-hunter2',
+        nested: { deeper: { newPassword: 'p@ss"word', accessToken: 'eyJhbGciOi.abc.def' } },
+        headers: { authorization: 'Bearer abc.def.ghi' },
+        note: `the key is ${secretKey}`,
+        err: new Error('duplicate key: Key (document)=(52998224725) already exists'),
+      },
+      'customer saved',
+    );
+    const out = lines.join('');
+    for (const leaked of ['529.982.247-25', '52998224725', '11.222.333/0001-81', '11222333000181', 'hunter2', 'p@ss', 'eyJhbGciOi', 'abc.def.ghi', secretKey]) {
+      expect(out).not.toContain(leaked);
+    }
+    expect(out).toContain('customer saved');
+    expect(out).toContain('[REDACTED]');
+    expect(out).toContain('[DOCUMENT]');
+    expect(() => JSON.parse(out)).not.toThrow();
+  });
+
+  it('keeps child bindings (module, tenant) on each line', async () => {
+    const { stream, lines } = capture();
+    const log = await createLogger(config, { destination: stream });
+    log.child({ module: 'customers', tenantId: 't1' }).warn('write journaled');
+    expect(JSON.parse(lines[0] as string)).toMatchObject({ module: 'customers', tenantId: 't1', msg: 'write journaled', level: 40 });
+  });
+});

@@ -1,0 +1,66 @@
+import path from 'node:path';
+import { pino, type DestinationStream, type Logger, type StreamEntry } from 'pino';
+import pinoPretty from 'pino-pretty';
+import pinoRoll from 'pino-roll';
+import type { Config } from '../config/config.js';
+import { createLineRedactor } from './redact.js';
+
+/** robusto's logger: pino, one JSON object per line unless `LOG_FORMAT=pretty`. */
+export type { Logger } from 'pino';
+
+const LOG_FILE_NAME = 'robusto';
+const LOG_FILE_MAX_SIZE = '10m';
+const LOG_FILES_KEPT = 14;
+
+/** Options of {@link createLogger}. */
+export interface CreateLoggerOptions {
+  /** Where lines go instead of stdout (tests capture them here). */
+  destination?: DestinationStream;
+}
+
+/**
+ * Creates the process's root logger from the config: level, JSON or pretty output, optional
+ * rotated file under `DATA_DIR/logs`, and redaction of secrets and Brazilian documents on every
+ * line (see {@link createLineRedactor}).
+ */
+export async function createLogger(config: Readonly<Config>, options: CreateLoggerOptions = {}): Promise<Logger> {
+  const main: DestinationStream =
+    options.destination ??
+    (config.log.format === 'pretty'
+      ? pinoPretty({ colorize: process.stdout.isTTY, translateTime: 'SYS:HH:MM:ss.l', sync: true })
+      : pino.destination({ dest: 1, sync: true }));
+
+  const streams: StreamEntry[] = [{ level: 'trace', stream: main }];
+  if (config.log.file) {
+    const file = await pinoRoll({
+      file: path.join(config.paths.logsDir, LOG_FILE_NAME),
+      extension: '.log',
+      frequency: 'daily',
+      size: LOG_FILE_MAX_SIZE,
+      mkdir: true,
+      limit: { count: LOG_FILES_KEPT },
+    });
+    streams.push({ level: 'trace', stream: file });
+  }
+
+  return pino(
+    {
+      level: config.log.level,
+      base: { pid: process.pid },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      hooks: { streamWrite: createLineRedactor([config.secretKey]) },
+    },
+    streams.length === 1 ? main : pino.multistream(streams),
+  );
+}
+
+/** Writes out whatever the logger still buffers; resolves when done (or after 1 s). */
+export function flushLogger(logger: Logger): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, 1000);
+    logger.flush(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}

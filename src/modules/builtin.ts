@@ -1,0 +1,9 @@
+import type { ModuleSource } from './module.js';
+
+/**
+ * The modules shipped with robusto, each imported lazily so that one that fails to import is
+ * isolated instead of breaking the process at start.
+ */
+export const BUILTIN_MODULES: ModuleSource[] = [
+  { name: 'system', origin: 'builtin', load: () => import('./system/index.js') },
+];

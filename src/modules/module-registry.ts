@@ -1,0 +1,145 @@
+import type { Database } from '../db/database.js';
+import { MigrationError, migrateOwner } from '../db/migrate.js';
+import { isTransientError } from '../db/transient-errors.js';
+import type { Logger } from '../log/create-logger.js';
+import { defaultPrefixOf, type ModuleDefinition, type ModuleSource } from './module.js';
+
+/** Where a module is in its life: waiting for its migrations, serving, or out of service. */
+export type ModuleStatus = 'pending' | 'ready' | 'failed';
+
+/** The step at which a module failed. */
+export type ModuleStage = 'import' | 'register' | 'migrate';
+
+/** One module as the kernel tracks it: where it came from, its status and, if failed, why. */
+export interface LoadedModule {
+  readonly name: string;
+  readonly prefix: string;
+  readonly origin: string;
+  status: ModuleStatus;
+  stage?: ModuleStage;
+  error?: string;
+  /** Present once the module's code imported and its definition was valid. */
+  readonly definition?: ModuleDefinition;
+}
+
+const MODULE_NAME = /^[a-z][a-z0-9_]*$/;
+
+function messageOf(error: unknown): string {
+  if (error instanceof Error) {
+    const code = (error as { code?: unknown }).code;
+    return typeof code === 'string' && !error.message.includes(code) ? `${code}: ${error.message}` : error.message;
+  }
+  return String(error);
+}
+
+function definitionProblem(candidate: unknown): string | undefined {
+  if (candidate === null || typeof candidate !== 'object') return 'the file does not export a module definition (export default defineModule({...}))';
+  const def = candidate as Partial<ModuleDefinition>;
+  if (typeof def.name !== 'string' || !MODULE_NAME.test(def.name)) return 'the definition needs a name of lower-case letters, digits and _ (e.g. "invoices")';
+  if (def.prefix !== undefined && (typeof def.prefix !== 'string' || !def.prefix.startsWith('/'))) return 'prefix must start with "/" (e.g. "/api/invoices")';
+  if (def.routes !== undefined && typeof def.routes !== 'function') return 'routes must be a function (app, ctx) => Promise<void>';
+  if (def.migrations !== undefined && (def.migrations === null || typeof def.migrations !== 'object')) return 'migrations must be an object of { name: { up, down? } }';
+  return undefined;
+}
+
+/**
+ * Every module of this process and its status. Each module is imported, registered and
+ * migrated on its own: a failure marks that module `failed` with the error and the stage, and
+ * the others carry on.
+ */
+export class ModuleRegistry {
+  readonly modules: LoadedModule[] = [];
+  readonly #log: Logger;
+  #migrating: Promise<boolean> | undefined;
+
+  private constructor(log: Logger) {
+    this.#log = log;
+  }
+
+  /** Imports every source, one at a time; never throws. */
+  static async import(sources: ModuleSource[], log: Logger): Promise<ModuleRegistry> {
+    const registry = new ModuleRegistry(log);
+    for (const source of sources) await registry.#importOne(source);
+    return registry;
+  }
+
+  async #importOne(source: ModuleSource): Promise<void> {
+    let definition: ModuleDefinition;
+    try {
+      const exported = (await source.load()) as { default?: unknown; module?: unknown };
+      const candidate = exported?.default ?? exported?.module;
+      const problem = definitionProblem(candidate);
+      if (problem) throw new Error(problem);
+      definition = candidate as ModuleDefinition;
+    } catch (error) {
+      this.#add({ name: source.name, prefix: defaultPrefixOf(source.name), origin: source.origin, status: 'failed', stage: 'import', error: messageOf(error) });
+      return;
+    }
+    const prefix = definition.prefix ?? defaultPrefixOf(definition.name);
+    const clash = this.modules.find((m) => m.name === definition.name || m.prefix === prefix);
+    if (clash) {
+      this.#add({ name: definition.name, prefix, origin: source.origin, status: 'failed', stage: 'import', error: `name or prefix already used by module "${clash.name}" (${clash.origin})` });
+      return;
+    }
+    const hasMigrations = Object.keys(definition.migrations ?? {}).length > 0;
+    this.#add({ name: definition.name, prefix, origin: source.origin, status: hasMigrations ? 'pending' : 'ready', definition });
+  }
+
+  #add(module: LoadedModule): void {
+    this.modules.push(module);
+    if (module.status === 'failed') this.#log.error({ module: module.name, origin: module.origin, stage: module.stage, error: module.error }, 'module failed to load; the other modules keep serving');
+  }
+
+  /** Marks a module failed at `stage`, logging why. */
+  fail(module: LoadedModule, stage: ModuleStage, error: unknown): void {
+    module.status = 'failed';
+    module.stage = stage;
+    module.error = messageOf(error);
+    this.#log.error({ module: module.name, origin: module.origin, stage, error: module.error }, 'module failed to load; the other modules keep serving');
+  }
+
+  /**
+   * Applies the pending migrations of every pending module; a module whose migrations apply
+   * becomes `ready`, one whose migration fails becomes `failed`. Resolves `true` when nothing is
+   * left pending, `false` when the database dropped mid-way (call again once it is back).
+   * Concurrent calls share one run.
+   */
+  migrate(db: Database): Promise<boolean> {
+    this.#migrating ??= this.#migrateAll(db).finally(() => {
+      this.#migrating = undefined;
+    });
+    return this.#migrating;
+  }
+
+  async #migrateAll(db: Database): Promise<boolean> {
+    let complete = true;
+    for (const module of this.modules) {
+      if (module.status !== 'pending' || !module.definition) continue;
+      try {
+        const applied = await migrateOwner(db, module.name, module.definition.migrations ?? {});
+        module.status = 'ready';
+        if (applied.length > 0) this.#log.info({ module: module.name, applied }, 'migrations applied');
+      } catch (error) {
+        const cause = error instanceof MigrationError ? error.cause : error;
+        if (isTransientError(cause)) {
+          complete = false;
+          this.#log.warn({ module: module.name, err: cause }, 'migrations interrupted by a database error; will retry');
+        } else {
+          this.fail(module, 'migrate', error);
+        }
+      }
+    }
+    return complete;
+  }
+
+  /** The module owning `url` if it cannot serve it (failed, or waiting for migrations). */
+  unavailableAt(url: string): LoadedModule | undefined {
+    const path = url.split('?')[0] ?? url;
+    return this.modules.find((m) => m.status !== 'ready' && (path === m.prefix || path.startsWith(m.prefix + '/')));
+  }
+
+  /** Modules that are not serving, for readiness and health. */
+  failed(): LoadedModule[] {
+    return this.modules.filter((m) => m.status === 'failed');
+  }
+}

@@ -1,0 +1,73 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyBaseLogger, FastifyInstance, RawReplyDefaultExpression, RawRequestDefaultExpression, RawServerDefault } from 'fastify';
+import type { Config } from '../config/config.js';
+import type { Database } from '../db/database.js';
+import type { MigrationSet } from '../db/migrate.js';
+import type { Logger } from '../log/create-logger.js';
+
+/** The Fastify instance a module's routes are registered on: TypeBox schemas give typed handlers. */
+export type ModuleRouter = FastifyInstance<
+  RawServerDefault,
+  RawRequestDefaultExpression,
+  RawReplyDefaultExpression,
+  FastifyBaseLogger,
+  TypeBoxTypeProvider
+>;
+
+/** What a module receives from the kernel: the frozen config, the database and its own logger. */
+export interface ModuleContext {
+  readonly config: Readonly<Config>;
+  readonly db: Database;
+  /** A child logger carrying `module: <name>`. */
+  readonly log: Logger;
+}
+
+/** The result of a module's own health check, shown under its entry in `/health`. */
+export interface ModuleHealth {
+  status: 'pass' | 'warn' | 'fail';
+  output?: string;
+}
+
+/**
+ * A module: one feature of robusto (customers, students…) or a user's own, loaded on its own so
+ * that its failure never takes the others down.
+ *
+ * @example
+ * export default defineModule({
+ *   name: 'notes',
+ *   migrations: { '0001_create_notes': { up: async (db) => { … } } },
+ *   routes: async (app, ctx) => { app.get('/', async () => ({ items: [] })); },
+ * });
+ */
+export interface ModuleDefinition {
+  /** Lower-case identifier, `[a-z][a-z0-9_]*`; names the migration table and log lines. */
+  name: string;
+  /** URL prefix of its routes; defaults to `/api/<name>`. */
+  prefix?: string;
+  /** The module's migrations, applied in name order before its routes serve. */
+  migrations?: MigrationSet;
+  /** Registers the module's routes, relative to its prefix. */
+  routes?: (app: ModuleRouter, ctx: ModuleContext) => Promise<void>;
+  /** Optional check of the module's own dependencies, run by `/health` with a timeout. */
+  health?: (ctx: ModuleContext) => Promise<ModuleHealth>;
+}
+
+/** Declares a module; an identity function that gives the definition its type. */
+export function defineModule(definition: ModuleDefinition): ModuleDefinition {
+  return definition;
+}
+
+/** The URL prefix a module named `name` gets when it does not set one. */
+export function defaultPrefixOf(name: string): string {
+  return `/api/${name}`;
+}
+
+/** Where a module comes from: a built-in folder or a file named in `ROBUSTO_MODULES`. */
+export interface ModuleSource {
+  /** The name the module is expected to have (folder or file name), used if importing fails. */
+  name: string;
+  /** `builtin` or the file's path. */
+  origin: string;
+  /** Imports the module's code; may throw or reject. */
+  load: () => Promise<unknown>;
+}
