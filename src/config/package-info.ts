@@ -7,6 +7,8 @@ export interface PackageInfo {
   name: string;
   version: string;
   dependencies: string[];
+  /** The `engines.node` range, e.g. `>=20.19`. */
+  nodeRange: string;
   root: string;
 }
 
@@ -23,9 +25,9 @@ export function packageInfo(): PackageInfo {
   for (;;) {
     const file = path.join(dir, 'package.json');
     if (existsSync(file)) {
-      const json = JSON.parse(readFileSync(file, 'utf8')) as { name?: string; version?: string; dependencies?: Record<string, string> };
+      const json = JSON.parse(readFileSync(file, 'utf8')) as { name?: string; version?: string; dependencies?: Record<string, string>; engines?: { node?: string } };
       if (json.name === 'robusto') {
-        cached = { name: json.name, version: json.version ?? '0.0.0', dependencies: Object.keys(json.dependencies ?? {}), root: dir };
+        cached = { name: json.name, version: json.version ?? '0.0.0', dependencies: Object.keys(json.dependencies ?? {}), nodeRange: json.engines?.node ?? '>=0', root: dir };
         return cached;
       }
     }

@@ -33,11 +33,13 @@ describe('logger redaction', () => {
         headers: { authorization: 'Bearer abc.def.ghi' },
         note: `the key is ${secretKey}`,
         err: new Error('duplicate key: Key (document)=(52998224725) already exists'),
+        url: '/api/x?token=tok-secret-1&q=1',
+        message: 'login failed for password=hunter3 and api_key: AKIA999',
       },
       'customer saved',
     );
     const out = lines.join('');
-    for (const leaked of ['529.982.247-25', '52998224725', '11.222.333/0001-81', '11222333000181', 'hunter2', 'p@ss', 'eyJhbGciOi', 'abc.def.ghi', secretKey]) {
+    for (const leaked of ['529.982.247-25', '52998224725', '11.222.333/0001-81', '11222333000181', 'hunter2', 'p@ss', 'eyJhbGciOi', 'abc.def.ghi', 'tok-secret-1', 'hunter3', 'AKIA999', secretKey]) {
       expect(out).not.toContain(leaked);
     }
     expect(out).toContain('customer saved');

@@ -28,10 +28,12 @@ export type IdleErrorListener = (error: Error) => void;
  * Creates the `pg` pool with robusto's settings (size, statement, connect and idle timeouts,
  * connection max lifetime, TCP keep-alive) and a Kysely dialect over it.
  *
- * NB: Kysely releases a client to the pool without saying whether it broke. A client whose
- * query failed on the connection itself (reset, read timeout) would go back to the pool
- * half-dead and poison the next request, so the dialect releases such clients with their error,
- * which makes the pool destroy them.
+ * NB: two hazards of checked-out clients are handled here. The pool stops listening for a
+ * client's `error` events while it is checked out, so a connection reset mid-query would be an
+ * unhandled `error` event, which crashes the process. And Kysely releases a client without
+ * saying whether it broke, so a client whose connection failed (reset, read timeout) would go
+ * back to the pool half-dead. Each checked-out client gets an error listener, and a broken one is
+ * released with its error, which makes the pool destroy it.
  */
 export function openPostgres(connectionString: string, settings: PoolConfig, onIdleError: IdleErrorListener): PostgresHandle {
   // COUNT(*) and BIGINT ids come back as numbers, not strings; robusto's counts fit easily.
@@ -66,6 +68,10 @@ export function openPostgres(connectionString: string, settings: PoolConfig, onI
 
 function releaseBrokenClients(client: pg.PoolClient): pg.PoolClient {
   let broken: Error | undefined;
+  const onError = (error: Error): void => {
+    broken = error;
+  };
+  client.on('error', onError);
   const query = client.query.bind(client) as (...args: unknown[]) => Promise<unknown>;
   const release = client.release.bind(client);
   const wrapped = Object.create(client) as pg.PoolClient;
@@ -77,6 +83,9 @@ function releaseBrokenClients(client: pg.PoolClient): pg.PoolClient {
       throw error;
     }
   }) as pg.PoolClient['query'];
-  wrapped.release = (error?: Error | boolean) => release(error ?? broken);
+  wrapped.release = (error?: Error | boolean) => {
+    client.removeListener('error', onError);
+    return release(error ?? broken);
+  };
   return wrapped;
 }

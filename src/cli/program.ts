@@ -1,0 +1,16 @@
+import { Command } from 'commander';
+import { packageInfo } from '../config/package-info.js';
+import { registerDoctorCommand } from './doctor.js';
+import { registerMigrateCommand } from './migrate.js';
+import { registerServeCommands } from './serve.js';
+
+/** Builds the `robusto` command line: one sub-command per file in `cli/`. */
+export function buildProgram(): Command {
+  const program = new Command('robusto')
+    .description('A backend for small-business management systems that keeps running and never loses an acknowledged write.')
+    .version(packageInfo().version);
+  registerServeCommands(program);
+  registerDoctorCommand(program);
+  registerMigrateCommand(program);
+  return program;
+}

@@ -1,0 +1,25 @@
+#!/usr/bin/env node
+// The robusto binary: parse the command, nothing else. Everything beyond Node's builtins is
+// imported dynamically, so a missing package is reported with its fix instead of a stack trace.
+import { missingPackageOf } from './ops/doctor/check-packages.js';
+
+async function main(argv: string[]): Promise<void> {
+  let buildProgram: typeof import('./cli/program.js').buildProgram;
+  try {
+    ({ buildProgram } = await import('./cli/program.js'));
+  } catch (error) {
+    const missing = missingPackageOf(error);
+    if (!missing) throw error;
+    if (argv[2] === 'doctor') {
+      const { runDoctor } = await import('./ops/doctor/run-doctor.js');
+      process.exitCode = await runDoctor({ json: argv.includes('--json') });
+      return;
+    }
+    process.stderr.write(`robusto: package "${missing}" is not installed. Run "npm install" in the robusto folder, then "robusto doctor" to check.\n`);
+    process.exitCode = 1;
+    return;
+  }
+  await buildProgram().parseAsync(argv);
+}
+
+await main(process.argv);

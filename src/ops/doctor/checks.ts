@@ -1,0 +1,81 @@
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Config } from '../../config/config.js';
+import type { Database } from '../../db/database.js';
+import { migrationStatus } from '../../db/migrate.js';
+import type { ModuleRegistry } from '../../modules/module-registry.js';
+import { withTimeout } from '../../shared/with-timeout.js';
+import type { DoctorCheck } from './doctor-check.js';
+
+/** How long `doctor` waits for the database before calling it unreachable. */
+export const DOCTOR_DATABASE_TIMEOUT_MS = 5_000;
+
+/** Checks `DATA_DIR` and its `logs/`, `backups/`, `reports/` exist (creating them) and are writable. */
+export function checkDataDir(config: Readonly<Config>): DoctorCheck {
+  const { dataDir, logsDir, backupsDir, reportsDir } = config.paths;
+  try {
+    for (const dir of [dataDir, logsDir, backupsDir, reportsDir]) mkdirSync(dir, { recursive: true });
+    const probe = path.join(dataDir, `.doctor-${process.pid}`);
+    writeFileSync(probe, 'ok');
+    rmSync(probe);
+    return { name: 'data directory', ok: true, detail: `${dataDir} is writable (logs/, backups/, reports/ present)` };
+  } catch (error) {
+    return {
+      name: 'data directory',
+      ok: false,
+      detail: `${dataDir} is not writable: ${error instanceof Error ? error.message : String(error)}`,
+      fix: `give the user running robusto write access to ${dataDir}, or set DATA_DIR to a writable directory`,
+    };
+  }
+}
+
+/** Checks the database answers a real query, and how fast. */
+export async function checkDatabase(db: Database, config: Readonly<Config>): Promise<DoctorCheck> {
+  try {
+    const ms = await withTimeout(db.ping(), DOCTOR_DATABASE_TIMEOUT_MS, 'the database');
+    return { name: 'database', ok: true, detail: `${db.engine} reachable, round trip ${ms.toFixed(1)} ms` };
+  } catch (error) {
+    return {
+      name: 'database',
+      ok: false,
+      detail: `${db.engine} unreachable: ${error instanceof Error ? error.message : String(error)}`,
+      fix:
+        db.engine === 'postgres'
+          ? `start PostgreSQL or correct DATABASE_URL (now ${redactUrl(config.databaseUrl)}); robusto serve still starts and connects when it answers`
+          : `check that ${config.paths.sqliteFile} is a robusto database and its directory is writable`,
+    };
+  }
+}
+
+function redactUrl(url: string | undefined): string {
+  return (url ?? '').replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
+}
+
+/** One check per module: imported, or why not. */
+export function checkModules(registry: ModuleRegistry): DoctorCheck[] {
+  return registry.modules.map((m) =>
+    m.status === 'failed'
+      ? { name: `module ${m.name}`, ok: false, detail: `fails at ${m.stage}: ${m.error}`, fix: `fix or remove ${m.origin === 'builtin' ? `src/modules/${m.name}` : m.origin} (ROBUSTO_MODULES)` }
+      : { name: `module ${m.name}`, ok: true, detail: `loads (${m.origin})` },
+  );
+}
+
+/** Reports applied and pending migrations of every module; pending is fine (start applies them), unreadable is not. */
+export async function checkMigrations(db: Database, registry: ModuleRegistry): Promise<DoctorCheck> {
+  try {
+    const pending: string[] = [];
+    let applied = 0;
+    for (const m of registry.modules) {
+      if (!m.definition?.migrations) continue;
+      for (const state of await migrationStatus(db, m.name, m.definition.migrations)) {
+        if (state.appliedAt) applied++;
+        else pending.push(`${m.name}/${state.name}`);
+      }
+    }
+    return pending.length === 0
+      ? { name: 'migrations', ok: true, detail: `${applied} applied, none pending` }
+      : { name: 'migrations', ok: true, detail: `${applied} applied, ${pending.length} pending (robusto serve applies them at start; or run "robusto migrate"): ${pending.join(', ')}` };
+  } catch (error) {
+    return { name: 'migrations', ok: false, detail: `cannot read migration state: ${error instanceof Error ? error.message : String(error)}`, fix: 'make the database reachable first' };
+  }
+}

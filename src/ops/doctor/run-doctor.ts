@@ -1,0 +1,62 @@
+// NB: builtins and check-packages only at the top: the rest loads after the packages check, so
+// doctor can report missing packages instead of failing to start.
+import { checkNodeVersion, checkPackages } from './check-packages.js';
+import { renderChecks, type DoctorCheck } from './doctor-check.js';
+
+/** Options of {@link runDoctor}. */
+export interface DoctorOptions {
+  json: boolean;
+}
+
+async function checksNeedingPackages(): Promise<DoctorCheck[]> {
+  const [{ ConfigError, loadConfig }, { createDb }, { defaultModuleSources }, { ModuleRegistry }, { checkDataDir, checkDatabase, checkMigrations, checkModules }, { pino }] =
+    await Promise.all([
+      import('../../config/load-config.js'),
+      import('../../db/create-db.js'),
+      import('../../app.js'),
+      import('../../modules/module-registry.js'),
+      import('./checks.js'),
+      import('pino'),
+    ]);
+  let loaded;
+  try {
+    loaded = loadConfig(process.env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    return error.problems.map((p) => ({ name: 'config', ok: false, detail: p, fix: 'set the variable in the environment or in .env' }));
+  }
+  const { config } = loaded;
+  const silent = pino({ level: 'silent' });
+  const checks: DoctorCheck[] = [{ name: 'config', ok: true, detail: `valid (engine ${config.engine}, port ${config.port}, data in ${config.paths.dataDir})` }];
+  checks.push(checkDataDir(config));
+  const registry = await ModuleRegistry.import(defaultModuleSources(config), silent);
+  let db;
+  try {
+    db = createDb(config, silent);
+  } catch (error) {
+    checks.push({ name: 'database', ok: false, detail: `cannot open: ${error instanceof Error ? error.message : String(error)}`, fix: 'check DATA_DIR and DATABASE_URL' });
+    return [...checks, ...checkModules(registry)];
+  }
+  try {
+    const database = await checkDatabase(db, config);
+    checks.push(database);
+    if (database.ok) checks.push(await checkMigrations(db, registry));
+  } finally {
+    await db.close().catch(() => undefined);
+  }
+  return [...checks, ...checkModules(registry)];
+}
+
+/**
+ * Runs every pre-flight check and prints one ✓/✗ line each (or JSON); returns the exit code,
+ * 1 when any check failed. Checks that need packages are skipped when packages are missing,
+ * with a line saying so.
+ */
+export async function runDoctor(options: DoctorOptions): Promise<number> {
+  const checks: DoctorCheck[] = [checkNodeVersion(), ...(await checkPackages())];
+  if (checks.every((c) => c.ok)) checks.push(...(await checksNeedingPackages()));
+  else checks.push({ name: 'remaining checks', ok: false, detail: 'skipped until the packages above are installed', fix: 'install the packages, then run robusto doctor again' });
+  const ok = checks.every((c) => c.ok);
+  process.stdout.write(options.json ? `${JSON.stringify({ ok, checks }, null, 2)}\n` : `${renderChecks(checks)}\n${ok ? '✓ all checks passed' : '✗ some checks failed'}\n`);
+  return ok ? 0 : 1;
+}

@@ -1,0 +1,41 @@
+import { currentRequest } from '../http/request-context.js';
+import type { Logger } from '../log/create-logger.js';
+
+/** Why the process is stopping, and the exit code it should end with. */
+export type StopReason = { reason: string; exitCode: number };
+
+/**
+ * Wires the process's signals and last-resort error events to one `stop` function:
+ * - SIGTERM/SIGINT → graceful stop, exit 0; a second signal exits at once with 1;
+ * - `uncaughtException`/`unhandledRejection` → logged as fatal with the request it came from,
+ *   then the same graceful stop with exit 1 (a supervisor starts a fresh process).
+ *
+ * Returns a function that removes the handlers (for tests).
+ */
+export function installProcessHandlers(log: Logger, stop: (why: StopReason) => void): () => void {
+  let signalled = false;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (signalled) {
+      log.warn({ signal }, 'second signal; exiting now without waiting');
+      process.exit(1);
+    }
+    signalled = true;
+    stop({ reason: signal, exitCode: 0 });
+  };
+  const onFatal = (kind: string) => (error: unknown) => {
+    log.fatal({ err: error, request: currentRequest() }, kind === 'uncaughtException' ? 'uncaught exception; shutting down' : 'unhandled promise rejection; shutting down');
+    stop({ reason: kind, exitCode: 1 });
+  };
+  const onUncaught = onFatal('uncaughtException');
+  const onRejection = onFatal('unhandledRejection');
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  process.on('uncaughtException', onUncaught);
+  process.on('unhandledRejection', onRejection);
+  return () => {
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
+    process.off('uncaughtException', onUncaught);
+    process.off('unhandledRejection', onRejection);
+  };
+}

@@ -1,0 +1,86 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildTestApp, type TestApp } from '../support/build-app.js';
+import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
+import { createTestDatabase, ENGINES, type TestDatabase } from '../support/test-database.js';
+
+describe.each(ENGINES)('health on %s', (engine) => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await buildTestApp({ engine });
+  });
+  afterAll(() => t.close());
+
+  it('/health passes with a real round trip, pool figures, modules, uptime and version', async () => {
+    const response = await t.app.http.inject('/health');
+    expect(response.statusCode).toBe(200);
+    const body = response.json();
+    expect(body).toMatchObject({ status: 'pass', version: expect.any(String) });
+    expect(body.checks['database:responseTime'][0]).toMatchObject({ status: 'pass', observedUnit: 'ms', componentId: engine });
+    expect(body.checks['database:responseTime'][0].observedValue).toBeGreaterThan(0);
+    expect(body.checks['pool:connections'][0].observedValue).toMatchObject({ total: expect.any(Number), idle: expect.any(Number), waiting: 0, max: engine === 'sqlite' ? 1 : 20 });
+    expect(body.checks.uptime[0]).toMatchObject({ status: 'pass', observedUnit: 's' });
+  });
+
+  it('/health/live and /health/ready answer 200; ready turns 503 while draining', async () => {
+    expect((await t.app.http.inject('/health/live')).statusCode).toBe(200);
+    expect((await t.app.http.inject('/health/ready')).statusCode).toBe(200);
+    t.app.state.phase = 'draining';
+    const draining = await t.app.http.inject('/health/ready');
+    t.app.state.phase = 'ready';
+    expect(draining.statusCode).toBe(503);
+    expect(draining.json()).toMatchObject({ status: 'fail', output: 'draining' });
+  });
+});
+
+describe('health tells the truth about PostgreSQL behind a fault proxy (seed test 4)', () => {
+  let database: TestDatabase;
+  let proxy: FaultProxy;
+  let t: TestApp;
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    const target = new URL(database.url);
+    proxy = await startFaultProxy({ host: target.hostname, port: Number(target.port || 5432) });
+    t = await buildTestApp({ engine: 'postgres', databaseUrl: proxy.url(database.url), env: { DB_CONNECT_TIMEOUT_MS: '1000' } });
+  });
+  afterAll(async () => {
+    await t.close();
+    await proxy.close();
+    await database.drop();
+  });
+
+  it('answers 503 naming the database while it is cut off, 200 with a latency once it is back', async () => {
+    expect((await t.app.http.inject('/health')).statusCode).toBe(200);
+    proxy.cut();
+    const down = await t.app.http.inject('/health');
+    expect(down.statusCode).toBe(503);
+    expect(down.json()).toMatchObject({ status: 'fail', output: expect.stringMatching(/postgres database unreachable/) });
+    expect(down.json().checks['database:responseTime'][0].status).toBe('fail');
+    expect((await t.app.http.inject('/health/live')).statusCode).toBe(200);
+    proxy.pass();
+    const up = await t.app.http.inject('/health');
+    expect(up.statusCode).toBe(200);
+    expect(up.json().checks['database:responseTime'][0].observedValue).toBeGreaterThan(0);
+  });
+
+  it('a stalled database cannot hang /health: it answers 503 within the 2 s check timeout', async () => {
+    proxy.stall();
+    const started = Date.now();
+    const response = await t.app.http.inject('/health');
+    const took = Date.now() - started;
+    proxy.pass();
+    expect(response.statusCode).toBe(503);
+    expect(response.json().output).toMatch(/did not answer within 2000 ms/);
+    expect(took).toBeLessThan(4000);
+  });
+
+  it('reads while the database is down answer 503 ERR_DATABASE_UNAVAILABLE with Retry-After', async () => {
+    proxy.cut();
+    const response = await t.app.http.inject('/api/system/info');
+    proxy.pass();
+    expect(response.statusCode).toBe(503);
+    expect(response.headers['retry-after']).toBe('5');
+    expect(response.json()).toMatchObject({ code: 'ERR_DATABASE_UNAVAILABLE' });
+    // and the pool recovers: the next request works
+    expect((await t.app.http.inject('/api/system/info')).statusCode).toBe(200);
+  });
+});

@@ -1,0 +1,72 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BUILTIN_MODULES } from '../../src/modules/builtin.js';
+import { buildTestApp, type TestApp } from '../support/build-app.js';
+import { fixtureSource } from '../support/fixtures.js';
+import { ENGINES } from '../support/test-database.js';
+
+describe.each(ENGINES)('module isolation on %s (seed test 3)', (engine) => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await buildTestApp({
+      engine,
+      modules: [
+        ...BUILTIN_MODULES,
+        fixtureSource('whatsapp'),
+        fixtureSource('bad_register'),
+        fixtureSource('bad_schema'),
+        fixtureSource('bad_migration'),
+        fixtureSource('not_a_module'),
+        fixtureSource('faulty'),
+      ],
+    });
+  });
+  afterAll(() => t.close());
+
+  it('keeps serving the healthy modules', async () => {
+    expect((await t.app.http.inject('/api/system/info')).statusCode).toBe(200);
+    expect((await t.app.http.inject('/api/faulty/ok')).json()).toEqual({ ok: true });
+  });
+
+  it.each([
+    ['whatsapp', 'import', /robusto-whatsapp-client-that-is-not-installed/],
+    ['bad_register', 'register', /payment gateway/],
+    ['bad_schema', 'register', /validation schema/],
+    ['bad_migration', 'migrate', /a_table_that_does_not_exist/],
+    ['not_a_module', 'import', /does not export a module definition/],
+  ])('records %s as failed at %s with its error', (name, stage, error) => {
+    const module = t.app.registry.modules.find((m) => m.name === name);
+    expect(module).toMatchObject({ status: 'failed', stage });
+    expect(module?.error).toMatch(error);
+  });
+
+  it.each([
+    '/api/whatsapp',
+    '/api/whatsapp/send',
+    '/api/bad_register/first',
+    '/api/bad_schema/x',
+    '/api/bad_migration/ping',
+    '/api/not_a_module/anything',
+  ])('%s answers 503 ERR_MODULE_UNAVAILABLE', async (url) => {
+    const response = await t.app.http.inject(url);
+    expect(response.statusCode).toBe(503);
+    expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(response.json()).toMatchObject({ code: 'ERR_MODULE_UNAVAILABLE', status: 503 });
+  });
+
+  it('/health is warn (200) and names each failed module with its error', async () => {
+    const response = await t.app.http.inject('/health');
+    expect(response.statusCode).toBe(200);
+    expect(response.headers['content-type']).toMatch(/^application\/health\+json/);
+    const body = response.json();
+    expect(body.status).toBe('warn');
+    const modules = body.checks.modules as Array<{ componentId: string; status: string; output?: string }>;
+    expect(modules.find((m) => m.componentId === 'system')?.status).toBe('pass');
+    expect(modules.find((m) => m.componentId === 'whatsapp')).toMatchObject({ status: 'warn', output: expect.stringMatching(/failed at import/) });
+    expect(body.output).toMatch(/whatsapp/);
+    expect(body.output).toMatch(/bad_migration/);
+  });
+
+  it('/health/ready stays 200: the working modules should get traffic', async () => {
+    expect((await t.app.http.inject('/health/ready')).statusCode).toBe(200);
+  });
+});

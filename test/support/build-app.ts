@@ -1,0 +1,74 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import { buildApp, type RobustoApp } from '../../src/app.js';
+import type { Config } from '../../src/config/config.js';
+import { loadConfig } from '../../src/config/load-config.js';
+import { createDb } from '../../src/db/create-db.js';
+import { createLogger, type Logger } from '../../src/log/create-logger.js';
+import { BUILTIN_MODULES } from '../../src/modules/builtin.js';
+import type { ModuleSource } from '../../src/modules/module.js';
+import { createTestDatabase, type TestEngine } from './test-database.js';
+
+/** A robusto app built for one test, on its own data directory and database. */
+export interface TestApp {
+  app: RobustoApp;
+  config: Readonly<Config>;
+  log: Logger;
+  /** Every log line written so far, parsed. */
+  logs: Array<Record<string, unknown>>;
+  close(): Promise<void>;
+}
+
+/** Options of {@link buildTestApp}. */
+export interface BuildTestAppOptions {
+  engine: TestEngine;
+  /** Modules to load; defaults to the built-in ones. */
+  modules?: ModuleSource[];
+  /** Extra environment variables. */
+  env?: Record<string, string>;
+  /** Database URL to use instead of a fresh test database (e.g. through a fault proxy). */
+  databaseUrl?: string;
+  /** Skip applying migrations (tests of start-up without a database). */
+  skipMigrate?: boolean;
+}
+
+/**
+ * Builds the app the way `robusto serve` does, but in-process for `app.http.inject`: a temp
+ * `DATA_DIR`, a fresh PostgreSQL database for the postgres engine, logs captured in memory.
+ */
+export async function buildTestApp(options: BuildTestAppOptions): Promise<TestApp> {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'robusto-test-'));
+  const pgDatabase = options.engine === 'postgres' && !options.databaseUrl ? await createTestDatabase() : undefined;
+  const databaseUrl = options.databaseUrl ?? pgDatabase?.url;
+  const { config } = loadConfig(
+    { DATA_DIR: dataDir, LOG_LEVEL: 'info', ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}), ...options.env },
+    { cwd: dataDir, ignoreDotEnv: true },
+  );
+  const logs: Array<Record<string, unknown>> = [];
+  const destination = new Writable({
+    write(chunk, _encoding, done) {
+      for (const line of String(chunk).split('\n')) if (line.trim()) logs.push(JSON.parse(line) as Record<string, unknown>);
+      done();
+    },
+  });
+  const log = await createLogger(config, { destination });
+  const db = createDb(config, log);
+  const app = await buildApp({ config, log, db, modules: options.modules ?? BUILTIN_MODULES });
+  if (!options.skipMigrate) await app.migrate();
+  await app.http.ready();
+  app.state.phase = 'ready';
+  return {
+    app,
+    config,
+    log,
+    logs,
+    async close() {
+      await app.http.close();
+      await db.close();
+      await pgDatabase?.drop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
