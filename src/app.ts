@@ -59,6 +59,12 @@ export async function buildApp(options: BuildAppOptions): Promise<RobustoApp> {
   };
 
   registerRequestContext(http);
+  // NB: a keep-alive socket would hold the drain open until its idle timeout: while draining,
+  // every response tells the client to close, so the connection ends with the request.
+  http.addHook('onSend', async (_request, reply, payload) => {
+    if (state.phase === 'draining') void reply.header('connection', 'close');
+    return payload;
+  });
   registerErrorHandling(http, (request) => {
     const module = registry.unavailableAt(request.url);
     return module ? moduleUnavailable(module) : undefined;

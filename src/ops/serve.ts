@@ -15,6 +15,9 @@ import { installProcessHandlers, type StopReason } from './process-handlers.js';
 /** How long start-up waits for the database before listening anyway and retrying in the background. */
 export const STARTUP_DATABASE_WAIT_MS = 2_000;
 
+/** How often, while draining, sockets that have become idle are closed. */
+export const IDLE_SWEEP_INTERVAL_MS = 100;
+
 /** What {@link serve} needs. */
 export interface ServeOptions {
   config: Readonly<Config>;
@@ -67,6 +70,8 @@ export async function serve(options: ServeOptions): Promise<void> {
         log.error({ timeoutMs: config.shutdownTimeoutMs }, 'shutdown deadline passed; cutting the remaining connections');
         app.http.server.closeAllConnections();
       }, config.shutdownTimeoutMs);
+      // Sockets that turn idle during the drain are closed as they do, not at their keep-alive timeout.
+      const idleSweep = setInterval(() => app.http.server.closeIdleConnections(), IDLE_SWEEP_INTERVAL_MS);
       try {
         await app.http.close();
         await db.close();
@@ -75,6 +80,7 @@ export async function serve(options: ServeOptions): Promise<void> {
         exitCode = 1;
       } finally {
         clearTimeout(deadline);
+        clearInterval(idleSweep);
       }
       const code = forced ? 1 : exitCode;
       log.info({ reason, exitCode: code }, 'stopped');

@@ -1,3 +1,4 @@
+import type { InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BUILTIN_MODULES } from '../../src/modules/builtin.js';
 import { defineModule } from '../../src/modules/module.js';
@@ -56,7 +57,7 @@ describe('errors are problem+json', () => {
     ['not JSON', { method: 'POST', url: '/api/echo', payload: 'name=x', headers: { 'content-type': 'application/x-www-form-urlencoded' } }, 415, 'ERR_UNSUPPORTED_MEDIA_TYPE'],
     ['over 1 MiB', { method: 'POST', url: '/api/echo', payload: JSON.stringify({ name: 'x'.repeat(1024 * 1024 + 10), age: 1 }), headers: { 'content-type': 'application/json' } }, 413, 'ERR_BODY_TOO_LARGE'],
   ] as const)('%s → %s %s', async (_label, request, status, code) => {
-    const response = await t.app.http.inject(request as Parameters<typeof t.app.http.inject>[0]);
+    const response = await t.app.http.inject(request as InjectOptions);
     expect(response.statusCode).toBe(status);
     expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
     expect(response.json()).toMatchObject({ status, code, title: expect.any(String), detail: expect.any(String), requestId: expect.any(String) });

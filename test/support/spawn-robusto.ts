@@ -1,0 +1,121 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The project's root directory. */
+export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+/** The compiled `robusto` binary, as `npm install` builds it. */
+export const ROBUSTO_BIN = path.join(PROJECT_ROOT, 'dist', 'src', 'main.js');
+
+/** A port nobody listens on right now (127.0.0.1). */
+export async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** A running `robusto` process spawned by a test. */
+export interface RobustoProcess {
+  readonly child: ChildProcess;
+  readonly port: number;
+  readonly dataDir: string;
+  /** `http://127.0.0.1:<port><path>`. */
+  url(pathname: string): string;
+  /** Everything written to stdout and stderr so far. */
+  output(): string;
+  /** The JSON log lines so far. */
+  lines(): Array<Record<string, unknown>>;
+  /** Resolves with the first log line matching, or rejects after `timeoutMs`. */
+  waitForLine(match: (line: Record<string, unknown>) => boolean, timeoutMs?: number): Promise<Record<string, unknown>>;
+  /** Resolves once `/health/ready` answers 200. */
+  waitForReady(timeoutMs?: number): Promise<void>;
+  /** Resolves with the exit code once the process is gone. */
+  readonly exited: Promise<number | null>;
+  /** Kills with SIGKILL if still running (for afterEach). */
+  destroy(): Promise<void>;
+}
+
+/** Options of {@link spawnRobusto}. */
+export interface SpawnOptions {
+  args?: string[];
+  env?: Record<string, string>;
+  /** Binary to run instead of the project's (a copied install). */
+  bin?: string;
+  cwd?: string;
+  port?: number;
+}
+
+async function until<T>(probe: () => T | undefined | Promise<T | undefined>, timeoutMs: number, what: string, output: () => string): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; output:\n${output().slice(-4000)}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/**
+ * Spawns the real `robusto` binary with a clean environment (PATH and HOME, a temp `DATA_DIR`,
+ * a free `PORT`, plus `env`), collecting its output.
+ */
+export async function spawnRobusto(options: SpawnOptions = {}): Promise<RobustoProcess> {
+  const port = options.port ?? (await freePort());
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'robusto-e2e-'));
+  const child = spawn(process.execPath, [options.bin ?? ROBUSTO_BIN, ...(options.args ?? ['serve'])], {
+    cwd: options.cwd ?? dataDir,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', DATA_DIR: dataDir, PORT: String(port), ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout?.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  let gone = false;
+  void exited.then(() => (gone = true));
+  const lines = (): Array<Record<string, unknown>> =>
+    out
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .flatMap((l) => {
+        try {
+          return [JSON.parse(l) as Record<string, unknown>];
+        } catch {
+          return [];
+        }
+      });
+  const url = (pathname: string): string => `http://127.0.0.1:${port}${pathname}`;
+  return {
+    child,
+    port,
+    dataDir,
+    url,
+    output: () => out,
+    lines,
+    exited,
+    waitForLine: (match, timeoutMs = 15_000) => until(() => lines().find(match), timeoutMs, 'a log line', () => out),
+    waitForReady: async (timeoutMs = 15_000) => {
+      await until(
+        async () => {
+          if (gone) throw new Error(`robusto exited before it was ready; output:\n${out.slice(-4000)}`);
+          const response = await fetch(url('/health/ready')).catch(() => undefined);
+          return response?.status === 200 ? true : undefined;
+        },
+        timeoutMs,
+        '/health/ready',
+        () => out,
+      );
+    },
+    destroy: async () => {
+      if (!gone) {
+        child.kill('SIGKILL');
+        await exited;
+      }
+    },
+  };
+}
