@@ -34,18 +34,23 @@ describe('logger redaction', () => {
         note: `the key is ${secretKey}`,
         err: new Error('duplicate key: Key (document)=(52998224725) already exists'),
         url: '/api/x?token=tok-secret-1&q=1',
+        numericCpf: 52998224725,
+        responseTime: 8.12345678901234,
+        tokens: { refresh: 'refresh-secret-xyz' },
         message: 'login failed for password=hunter3 and api_key: AKIA999',
       },
       'customer saved',
     );
     const out = lines.join('');
-    for (const leaked of ['529.982.247-25', '52998224725', '11.222.333/0001-81', '11222333000181', 'hunter2', 'p@ss', 'eyJhbGciOi', 'abc.def.ghi', 'tok-secret-1', 'hunter3', 'AKIA999', secretKey]) {
+    for (const leaked of ['529.982.247-25', '52998224725', '11.222.333/0001-81', '11222333000181', 'hunter2', 'p@ss', 'eyJhbGciOi', 'abc.def.ghi', 'tok-secret-1', 'hunter3', 'AKIA999', 'refresh-secret-xyz', secretKey]) {
       expect(out).not.toContain(leaked);
     }
     expect(out).toContain('customer saved');
     expect(out).toContain('[REDACTED]');
     expect(out).toContain('[DOCUMENT]');
-    expect(() => JSON.parse(out)).not.toThrow();
+    const parsed = JSON.parse(out);
+    expect(parsed.responseTime).toBe(8.12345678901234);
+    expect(parsed.numericCpf).toBe('[DOCUMENT]');
   });
 
   it('keeps child bindings (module, tenant) on each line', async () => {

@@ -1,28 +1,57 @@
-import { maskDocuments } from '../shared/documents.js';
+import { DOCUMENT_MASK, maskDocuments } from '../shared/documents.js';
 
 /** The text a redacted value is replaced with. */
 export const REDACTED = '[REDACTED]';
 
-// A JSON member whose key names a secret, at any depth, with a scalar value.
-const SENSITIVE_MEMBER =
-  /"([^"\\]*(?:password|passwd|secret|token|authorization|cookie|api[-_]?key)[^"\\]*)":("(?:[^"\\]|\\.)*"|-?\d[\d.eE+-]*|true|false|null)/gi;
-
+// Keys whose whole value is secret, at any depth.
+const SENSITIVE_KEY = /password|passwd|secret|token|authorization|cookie|api[-_]?key/i;
 // `password=…`, `token: …` inside free text (error messages, URLs' query strings).
-const SENSITIVE_ASSIGNMENT = /\b(password|passwd|pwd|secret|token|api[-_]?key)(\s*[=:]\s*)(?!\[REDACTED\])([^\s"',;&]+)/gi;
+const SENSITIVE_ASSIGNMENT = /\b(password|passwd|pwd|secret|token|api[-_]?key)(\s*[=:]\s*)([^\s"',;&]+)/gi;
+const MAX_DEPTH = 20;
+
+function maskText(text: string, literals: string[]): string {
+  let out = text.replace(SENSITIVE_ASSIGNMENT, `$1$2${REDACTED}`);
+  for (const secret of literals) out = out.replaceAll(secret, REDACTED);
+  return maskDocuments(out);
+}
+
+function isDocumentNumber(value: number): boolean {
+  if (!Number.isInteger(value)) return false;
+  const digits = String(Math.abs(value)).length;
+  return digits === 11 || digits === 14;
+}
+
+function redactValue(value: unknown, literals: string[], depth: number): unknown {
+  if (typeof value === 'string') return maskText(value, literals);
+  if (typeof value === 'number') return isDocumentNumber(value) ? DOCUMENT_MASK : value;
+  if (value === null || typeof value !== 'object' || depth > MAX_DEPTH) return value;
+  if (Array.isArray(value)) return value.map((v) => redactValue(v, literals, depth + 1));
+  const out: Record<string, unknown> = {};
+  for (const [key, member] of Object.entries(value)) {
+    out[key] = SENSITIVE_KEY.test(key) && member !== null && member !== undefined ? REDACTED : redactValue(member, literals, depth + 1);
+  }
+  return out;
+}
 
 /**
- * Returns a function that masks secrets in one serialized JSON log line: values of members
- * whose key names a password, token, secret, authorization or cookie; the configured secret
- * key wherever it appears; and every CPF or CNPJ inside any string.
+ * Returns a function that masks secrets in one serialized JSON log line: the value of any
+ * member whose key names a password, token, secret, authorization or cookie; `password=…`-like
+ * text; the configured secret key wherever it appears; and every CPF or CNPJ, formatted or bare,
+ * in any string (or as an 11- or 14-digit number).
  *
- * It works on the final line rather than on objects, so nothing escapes it: not a nested field,
- * not an error message from the database driver, not a URL's query string.
+ * It works on the final line, parsed, rather than on the logged objects, so nothing escapes it:
+ * not a nested field, not an error message from the database driver, not a URL's query string;
+ * and because it masks values, not raw text, the line stays valid JSON.
  */
 export function createLineRedactor(secrets: string[]): (line: string) => string {
   const literals = secrets.filter((s) => s.length >= 8);
   return (line) => {
-    let out = line.replace(SENSITIVE_MEMBER, `"$1":"${REDACTED}"`).replace(SENSITIVE_ASSIGNMENT, `$1$2${REDACTED}`);
-    for (const secret of literals) out = out.replaceAll(secret, REDACTED);
-    return maskDocuments(out);
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(line);
+    } catch {
+      return maskText(line, literals);
+    }
+    return `${JSON.stringify(redactValue(parsed, literals, 0))}\n`;
   };
 }

@@ -64,11 +64,12 @@ export function formatCnpj(value: string): string {
     : value;
 }
 
-// Formatted documents, then bare runs of exactly 11 or 14 digits not touching other digits.
+// Formatted documents, then bare runs of exactly 11 or 14 digits not touching other digits nor
+// being the fraction of a decimal number (`8.12345678901234`).
 // NB: bare runs are masked whether or not their check digits hold: a mistyped CPF is still a
 // person's number, and a phone number masked by accident costs nothing.
 const DOCUMENT_PATTERN =
-  /\d{2}\.\d{3}\.\d{3}\/\d{4}-\d{2}|\d{3}\.\d{3}\.\d{3}-\d{2}|(?<!\d)(?:\d{14}|\d{11})(?!\d)/g;
+  /\d{2}\.\d{3}\.\d{3}\/\d{4}-\d{2}|\d{3}\.\d{3}\.\d{3}-\d{2}|(?<!\d)(?<!\d\.)(?:\d{14}|\d{11})(?!\d)(?!\.\d)/g;
 
 /** The text a masked document is replaced with. */
 export const DOCUMENT_MASK = '[DOCUMENT]';

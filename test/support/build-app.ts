@@ -49,7 +49,14 @@ export async function buildTestApp(options: BuildTestAppOptions): Promise<TestAp
   const logs: Array<Record<string, unknown>> = [];
   const destination = new Writable({
     write(chunk, _encoding, done) {
-      for (const line of String(chunk).split('\n')) if (line.trim()) logs.push(JSON.parse(line) as Record<string, unknown>);
+      for (const line of String(chunk).split('\n')) {
+        if (!line.trim()) continue;
+        try {
+          logs.push(JSON.parse(line) as Record<string, unknown>);
+        } catch {
+          logs.push({ unparsable: line });
+        }
+      }
       done();
     },
   });
