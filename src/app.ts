@@ -2,7 +2,13 @@ import type { Config } from './config/config.js';
 import type { Database } from './db/database.js';
 import { createAppState, type AppState } from './http/app-state.js';
 import { createHttpServer } from './http/create-server.js';
+import rateLimit from '@fastify/rate-limit';
+import { registerAuthentication } from './http/authenticate.js';
+import { createExecute } from './http/command-route.js';
 import { registerErrorHandling } from './http/error-handler.js';
+import { registerOpenApi } from './http/openapi.js';
+import { coreMigrations } from './db/migrations/core.migrations.js';
+import { Dispatcher } from './resilience/dispatcher.js';
 import { registerHealthRoutes } from './http/health.routes.js';
 import { moduleUnavailable, registerModules } from './http/module-routes.js';
 import { registerRequestContext } from './http/request-context.js';
@@ -27,6 +33,8 @@ export interface RobustoApp {
   readonly state: AppState;
   readonly registry: ModuleRegistry;
   readonly db: Database;
+  /** Runs commands outside HTTP (CLI, first start) exactly as routes do. */
+  readonly dispatcher: Dispatcher;
   /**
    * Applies pending module migrations; `true` when none is left pending. Call it once the
    * database answers (and again after a transient failure).
@@ -48,11 +56,13 @@ export async function buildApp(options: BuildAppOptions): Promise<RobustoApp> {
   const http = createHttpServer(log);
   const state = createAppState();
   const registry = await ModuleRegistry.import(options.modules ?? defaultModuleSources(config), log);
+  const dispatcher = new Dispatcher(db, { idempotencyTtlHours: config.idempotencyTtlHours });
+  const execute = createExecute(dispatcher);
   const contexts = new Map<string, ModuleContext>();
   const contextOf = (module: LoadedModule): ModuleContext => {
     let ctx = contexts.get(module.name);
     if (!ctx) {
-      ctx = { config, db, log: log.child({ module: module.name }) };
+      ctx = { config, db, log: log.child({ module: module.name }), dispatcher, execute };
       contexts.set(module.name, ctx);
     }
     return ctx;
@@ -65,6 +75,10 @@ export async function buildApp(options: BuildAppOptions): Promise<RobustoApp> {
     if (state.phase === 'draining') void reply.header('connection', 'close');
     return payload;
   });
+  await registerOpenApi(http);
+  // Limits are per route (login now); the preHandler hook lets a limit key on the parsed body.
+  await http.register(rateLimit, { global: false, hook: 'preHandler' });
+  registerAuthentication(http, db, config.secretKey);
   registerErrorHandling(http, (request) => {
     const module = registry.unavailableAt(request.url);
     return module ? moduleUnavailable(module) : undefined;
@@ -72,5 +86,5 @@ export async function buildApp(options: BuildAppOptions): Promise<RobustoApp> {
   registerHealthRoutes(http, { db, registry, state, contextOf });
   await registerModules(http, registry, contextOf);
 
-  return { http, state, registry, db, migrate: () => registry.migrate(db) };
+  return { http, state, registry, db, dispatcher, migrate: () => registry.migrate(db, coreMigrations, contextOf) };
 }

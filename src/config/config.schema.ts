@@ -135,6 +135,13 @@ export const ENV_VARIABLES = {
     expected: 'a whole number of milliseconds, 0 or more',
     description: 'how long to keep retrying when PORT is taken',
   },
+  IDEMPOTENCY_TTL_HOURS: {
+    schema: Type.Integer({ minimum: 1, maximum: 24 * 365 }),
+    default: '72',
+    example: '72',
+    expected: 'a whole number of hours from 1 to 8760',
+    description: 'how long the first outcome of an Idempotency-Key is kept',
+  },
   REDIS_URL: {
     schema: Type.String({ pattern: '^rediss?://' }),
     example: 'redis://127.0.0.1:6379',

@@ -34,6 +34,7 @@ export interface Config {
   secretKey: string;
   shutdownTimeoutMs: number;
   portWaitMs: number;
+  idempotencyTtlHours: number;
   redisUrl: string | undefined;
   alertWebhookUrl: string | undefined;
   /** Absolute paths of extra module files from `ROBUSTO_MODULES`. */

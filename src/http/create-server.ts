@@ -2,6 +2,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from '../log/create-logger.js';
 import type { ModuleRouter } from '../modules/module.js';
+import { CUSTOM_FORMATS, ProblemSchema } from '../shared/schemas.js';
 import { requestIdOf } from './request-context.js';
 
 /** Largest request body accepted (1 MiB); larger ones get 413. */
@@ -21,8 +22,10 @@ export function createHttpServer(log: Logger | FastifyBaseLogger): ModuleRouter 
     logController: new LogController({ requestIdLogLabel: 'requestId' }),
     bodyLimit: BODY_LIMIT_BYTES,
     return503OnClosing: true,
-    ajv: { customOptions: { removeAdditional: false, allErrors: true, coerceTypes: 'array', useDefaults: true } },
+    ajv: { customOptions: { removeAdditional: false, allErrors: true, coerceTypes: 'array', useDefaults: true, formats: CUSTOM_FORMATS } },
   });
+  // Shared by every route's problem responses (`Type.Ref(ProblemSchema)`).
+  app.addSchema(ProblemSchema);
   return app.withTypeProvider<TypeBoxTypeProvider>();
 }
 

@@ -5,5 +5,6 @@ import type { ModuleSource } from './module.js';
  * isolated instead of breaking the process at start.
  */
 export const BUILTIN_MODULES: ModuleSource[] = [
+  { name: 'auth', origin: 'builtin', load: () => import('./auth/index.js') },
   { name: 'system', origin: 'builtin', load: () => import('./system/index.js') },
 ];

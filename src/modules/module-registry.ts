@@ -2,13 +2,14 @@ import type { Database } from '../db/database.js';
 import { MigrationError, migrateOwner } from '../db/migrate.js';
 import { isTransientError } from '../db/transient-errors.js';
 import type { Logger } from '../log/create-logger.js';
-import { defaultPrefixOf, type ModuleDefinition, type ModuleSource } from './module.js';
+import { defaultPrefixOf, type ModuleContext, type ModuleDefinition, type ModuleSource } from './module.js';
+import type { MigrationSet } from '../db/migrate.js';
 
 /** Where a module is in its life: waiting for its migrations, serving, or out of service. */
 export type ModuleStatus = 'pending' | 'ready' | 'failed';
 
 /** The step at which a module failed. */
-export type ModuleStage = 'import' | 'register' | 'migrate';
+export type ModuleStage = 'import' | 'register' | 'migrate' | 'start';
 
 /** One module as the kernel tracks it: where it came from, its status and, if failed, why. */
 export interface LoadedModule {
@@ -81,8 +82,8 @@ export class ModuleRegistry {
       this.#add({ name: definition.name, prefix, origin: source.origin, status: 'failed', stage: 'import', error: `name or prefix already used by module "${clash.name}" (${clash.origin})` });
       return;
     }
-    const hasMigrations = Object.keys(definition.migrations ?? {}).length > 0;
-    this.#add({ name: definition.name, prefix, origin: source.origin, status: hasMigrations ? 'pending' : 'ready', definition });
+    const needsDatabase = Object.keys(definition.migrations ?? {}).length > 0 || definition.onReady !== undefined;
+    this.#add({ name: definition.name, prefix, origin: source.origin, status: needsDatabase ? 'pending' : 'ready', definition });
   }
 
   #add(module: LoadedModule): void {
@@ -99,33 +100,49 @@ export class ModuleRegistry {
   }
 
   /**
-   * Applies the pending migrations of every pending module; a module whose migrations apply
-   * becomes `ready`, one whose migration fails becomes `failed`. Resolves `true` when nothing is
-   * left pending, `false` when the database dropped mid-way (call again once it is back).
-   * Concurrent calls share one run.
+   * Applies the core migrations, then for every pending module its migrations and its
+   * `onReady`; a module that gets through becomes `ready`, one that fails becomes `failed`.
+   * If the core migrations fail, every module that needs the database fails with them.
+   * Resolves `true` when nothing is left pending, `false` when the database dropped mid-way
+   * (call again once it is back). Concurrent calls share one run.
    */
-  migrate(db: Database): Promise<boolean> {
-    this.#migrating ??= this.#migrateAll(db).finally(() => {
+  migrate(db: Database, core: MigrationSet, contextOf: (module: LoadedModule) => ModuleContext): Promise<boolean> {
+    this.#migrating ??= this.#migrateAll(db, core, contextOf).finally(() => {
       this.#migrating = undefined;
     });
     return this.#migrating;
   }
 
-  async #migrateAll(db: Database): Promise<boolean> {
+  async #migrateAll(db: Database, core: MigrationSet, contextOf: (module: LoadedModule) => ModuleContext): Promise<boolean> {
+    try {
+      const applied = await migrateOwner(db, 'core', core);
+      if (applied.length > 0) this.#log.info({ module: 'core', applied }, 'migrations applied');
+    } catch (error) {
+      const cause = error instanceof MigrationError ? error.cause : error;
+      if (isTransientError(cause)) {
+        this.#log.warn({ module: 'core', err: cause }, 'migrations interrupted by a database error; will retry');
+        return false;
+      }
+      for (const module of this.modules) if (module.status === 'pending') this.fail(module, 'migrate', error);
+      return true;
+    }
     let complete = true;
     for (const module of this.modules) {
       if (module.status !== 'pending' || !module.definition) continue;
+      let stage: ModuleStage = 'migrate';
       try {
         const applied = await migrateOwner(db, module.name, module.definition.migrations ?? {});
-        module.status = 'ready';
         if (applied.length > 0) this.#log.info({ module: module.name, applied }, 'migrations applied');
+        stage = 'start';
+        await module.definition.onReady?.(contextOf(module));
+        module.status = 'ready';
       } catch (error) {
         const cause = error instanceof MigrationError ? error.cause : error;
         if (isTransientError(cause)) {
           complete = false;
-          this.#log.warn({ module: module.name, err: cause }, 'migrations interrupted by a database error; will retry');
+          this.#log.warn({ module: module.name, stage, err: cause }, 'module start interrupted by a database error; will retry');
         } else {
-          this.fail(module, 'migrate', error);
+          this.fail(module, stage, error);
         }
       }
     }

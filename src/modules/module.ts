@@ -1,9 +1,19 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { FastifyBaseLogger, FastifyInstance, RawReplyDefaultExpression, RawRequestDefaultExpression, RawServerDefault } from 'fastify';
+import type {
+  FastifyBaseLogger,
+  FastifyInstance,
+  FastifyReply,
+  FastifyRequest,
+  RawReplyDefaultExpression,
+  RawRequestDefaultExpression,
+  RawServerDefault,
+} from 'fastify';
 import type { Config } from '../config/config.js';
 import type { Database } from '../db/database.js';
 import type { MigrationSet } from '../db/migrate.js';
 import type { Logger } from '../log/create-logger.js';
+import type { Command } from '../resilience/command.js';
+import type { Dispatcher } from '../resilience/dispatcher.js';
 
 /** The Fastify instance a module's routes are registered on: TypeBox schemas give typed handlers. */
 export type ModuleRouter = FastifyInstance<
@@ -14,12 +24,20 @@ export type ModuleRouter = FastifyInstance<
   TypeBoxTypeProvider
 >;
 
-/** What a module receives from the kernel: the frozen config, the database and its own logger. */
+/** What a module receives from the kernel: config, database, logger, and the way to write. */
 export interface ModuleContext {
   readonly config: Readonly<Config>;
+  /** For reads. Writes go through {@link ModuleContext.execute} (or the dispatcher) only. */
   readonly db: Database;
   /** A child logger carrying `module: <name>`. */
   readonly log: Logger;
+  /** Runs commands outside HTTP (first start, CLI), with the same transaction and audit row. */
+  readonly dispatcher: Dispatcher;
+  /**
+   * Runs a write command for an HTTP request and sends its outcome: the principal and request id
+   * come from the request, the `Idempotency-Key` header is honoured, the audit row is written.
+   */
+  execute<P, R>(request: FastifyRequest, reply: FastifyReply, command: Command<P, R>, payload: P): Promise<FastifyReply>;
 }
 
 /** The result of a module's own health check, shown under its entry in `/health`. */
@@ -48,6 +66,11 @@ export interface ModuleDefinition {
   migrations?: MigrationSet;
   /** Registers the module's routes, relative to its prefix. */
   routes?: (app: ModuleRouter, ctx: ModuleContext) => Promise<void>;
+  /**
+   * Runs once the module's migrations are applied, before it serves (e.g. seeding first data).
+   * A transient database error retries it later; any other error marks the module failed.
+   */
+  onReady?: (ctx: ModuleContext) => Promise<void>;
   /** Optional check of the module's own dependencies, run by `/health` with a timeout. */
   health?: (ctx: ModuleContext) => Promise<ModuleHealth>;
 }

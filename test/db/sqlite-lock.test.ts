@@ -16,7 +16,7 @@ const notes = defineModule({
     },
   },
   routes: async (app, ctx) => {
-    app.post('/', async (request, reply) => {
+    app.post('/', { config: { public: true } }, async (request, reply) => {
       const text = (request.body as { text: string }).text;
       await withRetry(() => ctx.db.kysely.transaction().execute((tx) => tx.insertInto('notes').values({ text }).execute()));
       return reply.code(201).send({ text });

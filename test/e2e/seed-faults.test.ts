@@ -7,7 +7,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
 import { fixtureModule } from '../support/fixtures.js';
-import { PROJECT_ROOT, spawnRobusto, type RobustoProcess } from '../support/spawn-robusto.js';
+import { loginAsInitialAdmin, PROJECT_ROOT, spawnRobusto, type RobustoProcess } from '../support/spawn-robusto.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 
 const cleanups: Array<() => Promise<unknown>> = [];
@@ -94,7 +94,7 @@ describe('seed 3 and 5: a broken module, a throwing route', () => {
   it('other routes answer, /health is warn naming it, its prefix answers 503; a throwing route is a 500 and the next request works', async () => {
     const robusto = await started({ env: { ROBUSTO_MODULES: `${fixtureModule('whatsapp')},${fixtureModule('faulty')}` } });
     await robusto.waitForReady();
-    expect((await fetch(robusto.url('/api/system/info'))).status).toBe(200);
+    expect((await fetch(robusto.url('/api/faulty/ok'))).status).toBe(200);
     const health = await fetch(robusto.url('/health'));
     expect(health.status).toBe(200);
     const body = (await health.json()) as { status: string; output: string };
@@ -131,7 +131,7 @@ describe('seed 4: health with the database unreachable, and a start without it',
     expect(down.status).toBe(503);
     expect(((await down.json()) as { output: string }).output).toMatch(/postgres database unreachable/);
     expect((await fetch(robusto.url('/health/live'))).status).toBe(200);
-    const pending = await fetch(robusto.url('/api/system/info'));
+    const pending = await fetch(robusto.url('/api/auth/login'), { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
     expect(pending.status).toBe(503);
     expect(await pending.json()).toMatchObject({ code: 'ERR_MODULE_UNAVAILABLE' });
     await robusto.waitForLine((l) => l.msg === 'database unreachable; will retry' && l.attempt === 2);
@@ -142,7 +142,9 @@ describe('seed 4: health with the database unreachable, and a start without it',
     expect(up.status).toBe(200);
     const body = (await up.json()) as { checks: Record<string, Array<{ observedValue: number }>> };
     expect(body.checks['database:responseTime']?.[0]?.observedValue).toBeGreaterThan(0);
-    expect((await fetch(robusto.url('/api/system/info'))).status).toBe(200);
+    // Migrated and seeded without a restart: the first owner exists and can sign in.
+    const token = await loginAsInitialAdmin(robusto);
+    expect((await fetch(robusto.url('/api/system/info'), { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
     const retries = robusto.lines().filter((l) => l.msg === 'database unreachable; will retry');
     const delays = retries.map((l) => l.retryInMs as number);
     expect(delays).toEqual([...delays].sort((a, b) => a - b));

@@ -12,6 +12,7 @@ const echo = defineModule({
     app.post(
       '/',
       {
+        config: { public: true },
         schema: {
           body: Type.Object(
             { name: Type.String({ minLength: 1, maxLength: 10 }), age: Type.Integer({ minimum: 0 }) },

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTenantWithUsers, type TestTenant } from '../support/auth.js';
 import { buildTestApp, type TestApp } from '../support/build-app.js';
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
 import { createTestDatabase, ENGINES, type TestDatabase } from '../support/test-database.js';
@@ -36,11 +37,13 @@ describe('health tells the truth about PostgreSQL behind a fault proxy (seed tes
   let database: TestDatabase;
   let proxy: FaultProxy;
   let t: TestApp;
+  let tenant: TestTenant;
   beforeAll(async () => {
     database = await createTestDatabase();
     const target = new URL(database.url);
     proxy = await startFaultProxy({ host: target.hostname, port: Number(target.port || 5432) });
     t = await buildTestApp({ engine: 'postgres', databaseUrl: proxy.url(database.url), env: { DB_CONNECT_TIMEOUT_MS: '1000' } });
+    tenant = await createTenantWithUsers(t, 'health');
   });
   afterAll(async () => {
     await t.close();
@@ -75,12 +78,12 @@ describe('health tells the truth about PostgreSQL behind a fault proxy (seed tes
 
   it('reads while the database is down answer 503 ERR_DATABASE_UNAVAILABLE with Retry-After', async () => {
     proxy.cut();
-    const response = await t.app.http.inject('/api/system/info');
+    const response = await t.app.http.inject({ url: '/api/system/info', headers: tenant.as('admin') });
     proxy.pass();
     expect(response.statusCode).toBe(503);
     expect(response.headers['retry-after']).toBe('5');
     expect(response.json()).toMatchObject({ code: 'ERR_DATABASE_UNAVAILABLE' });
     // and the pool recovers: the next request works
-    expect((await t.app.http.inject('/api/system/info')).statusCode).toBe(200);
+    expect((await t.app.http.inject({ url: '/api/system/info', headers: tenant.as('admin') })).statusCode).toBe(200);
   });
 });

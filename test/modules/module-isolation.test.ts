@@ -1,11 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BUILTIN_MODULES } from '../../src/modules/builtin.js';
+import { createTenantWithUsers, type TestTenant } from '../support/auth.js';
 import { buildTestApp, type TestApp } from '../support/build-app.js';
 import { fixtureSource } from '../support/fixtures.js';
 import { ENGINES } from '../support/test-database.js';
 
 describe.each(ENGINES)('module isolation on %s (seed test 3)', (engine) => {
   let t: TestApp;
+  let tenant: TestTenant;
   beforeAll(async () => {
     t = await buildTestApp({
       engine,
@@ -19,11 +21,12 @@ describe.each(ENGINES)('module isolation on %s (seed test 3)', (engine) => {
         fixtureSource('faulty'),
       ],
     });
+    tenant = await createTenantWithUsers(t, 'iso');
   });
   afterAll(() => t.close());
 
   it('keeps serving the healthy modules', async () => {
-    expect((await t.app.http.inject('/api/system/info')).statusCode).toBe(200);
+    expect((await t.app.http.inject({ url: '/api/system/info', headers: tenant.as('admin') })).statusCode).toBe(200);
     expect((await t.app.http.inject('/api/faulty/ok')).json()).toEqual({ ok: true });
   });
 

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -118,4 +118,17 @@ export async function spawnRobusto(options: SpawnOptions = {}): Promise<RobustoP
       }
     },
   };
+}
+
+/** Signs in as the owner a first start creates (password from `DATA_DIR/initial-admin.txt`); returns the token. */
+export async function loginAsInitialAdmin(robusto: RobustoProcess): Promise<string> {
+  const file = readFileSync(path.join(robusto.dataDir, 'initial-admin.txt'), 'utf8');
+  const password = /^password: (\S+)$/m.exec(file)?.[1];
+  const response = await fetch(robusto.url('/api/auth/login'), {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ tenant: 'default', email: 'admin@localhost', password }),
+  });
+  if (response.status !== 200) throw new Error(`login failed: ${response.status} ${await response.text()}`);
+  return ((await response.json()) as { token: string }).token;
 }

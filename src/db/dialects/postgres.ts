@@ -13,6 +13,8 @@ export const CLIENT_READ_TIMEOUT_MARGIN_MS = 5_000;
 /** TCP keep-alive probes start after this much idle time on a connection. */
 export const KEEPALIVE_INITIAL_DELAY_MS = 10_000;
 const PG_INT8_OID = 20;
+const PG_DATE_OID = 1082;
+const PG_TIMESTAMPTZ_OID = 1184;
 
 /** The PostgreSQL pool plus live pool figures. */
 export interface PostgresHandle {
@@ -36,8 +38,11 @@ export type IdleErrorListener = (error: Error) => void;
  * released with its error, which makes the pool destroy it.
  */
 export function openPostgres(connectionString: string, settings: PoolConfig, onIdleError: IdleErrorListener): PostgresHandle {
-  // COUNT(*) and BIGINT ids come back as numbers, not strings; robusto's counts fit easily.
+  // Values read back the same on both engines: COUNT(*) and BIGINT as numbers (robusto's counts
+  // fit easily), dates as 'YYYY-MM-DD', instants as ISO 8601 strings.
   pg.types.setTypeParser(PG_INT8_OID, (value) => Number.parseInt(value, 10));
+  pg.types.setTypeParser(PG_DATE_OID, (value) => value);
+  pg.types.setTypeParser(PG_TIMESTAMPTZ_OID, (value) => new Date(value.replace(' ', 'T').replace(/([+-]\d\d)$/, '$1:00')).toISOString());
   const pool = new pg.Pool({
     connectionString,
     max: settings.max,

@@ -1,4 +1,5 @@
 import { packageInfo } from '../../config/package-info.js';
+import { problemResponses } from '../../shared/schemas.js';
 import type { ModuleContext, ModuleRouter } from '../module.js';
 import { SystemInfoSchema, type SystemInfo } from './system.schemas.js';
 import { readSettings } from './system.queries.js';
@@ -9,7 +10,10 @@ const startedAt = new Date();
 export async function systemRoutes(app: ModuleRouter, ctx: ModuleContext): Promise<void> {
   app.get(
     '/info',
-    { schema: { summary: 'Version, engine and uptime of this robusto', tags: ['system'], response: { 200: SystemInfoSchema } } },
+    {
+      schema: { summary: 'Version, engine and uptime of this robusto', tags: ['system'], response: { 200: SystemInfoSchema, ...problemResponses(401, 403) } },
+      config: { permission: 'system' },
+    },
     async (): Promise<SystemInfo> => {
       const settings = await readSettings(ctx.db);
       return {

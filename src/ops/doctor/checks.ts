@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Config } from '../../config/config.js';
 import type { Database } from '../../db/database.js';
 import { migrationStatus } from '../../db/migrate.js';
+import { coreMigrations } from '../../db/migrations/core.migrations.js';
 import type { ModuleRegistry } from '../../modules/module-registry.js';
 import { withTimeout } from '../../shared/with-timeout.js';
 import type { DoctorCheck } from './doctor-check.js';
@@ -65,9 +66,9 @@ export async function checkMigrations(db: Database, registry: ModuleRegistry): P
   try {
     const pending: string[] = [];
     let applied = 0;
-    for (const m of registry.modules) {
-      if (!m.definition?.migrations) continue;
-      for (const state of await migrationStatus(db, m.name, m.definition.migrations)) {
+    const owners = [{ name: 'core', migrations: coreMigrations }, ...registry.modules.map((m) => ({ name: m.name, migrations: m.definition?.migrations ?? {} }))];
+    for (const m of owners) {
+      for (const state of await migrationStatus(db, m.name, m.migrations)) {
         if (state.appliedAt) applied++;
         else pending.push(`${m.name}/${state.name}`);
       }

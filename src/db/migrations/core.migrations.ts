@@ -1,0 +1,50 @@
+import type { Kysely } from 'kysely';
+import type { MigrationSet } from '../migrate.js';
+import { sqlTypes } from '../sql-types.js';
+
+/**
+ * The core's own tables, written by the command dispatcher in the same transaction as every
+ * business write: `idempotency_keys` (the first outcome of each `Idempotency-Key`) and
+ * `audit_log` (who did what, when, in which request).
+ */
+export const coreMigrations: MigrationSet = {
+  '0001_idempotency_keys_and_audit_log': {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    async up(db: Kysely<any>) {
+      const t = sqlTypes(db);
+      await db.schema
+        .createTable('idempotency_keys')
+        .addColumn('tenant_id', t.id, (c) => c.notNull())
+        .addColumn('key', 'varchar(255)', (c) => c.notNull())
+        .addColumn('fingerprint', 'varchar(64)', (c) => c.notNull())
+        .addColumn('command', 'varchar(100)', (c) => c.notNull())
+        .addColumn('status_code', 'integer', (c) => c.notNull())
+        .addColumn('response', 'text', (c) => c.notNull())
+        .addColumn('created_at', t.timestamp, (c) => c.notNull())
+        .addColumn('expires_at', t.timestamp, (c) => c.notNull())
+        .addPrimaryKeyConstraint('idempotency_keys_pk', ['tenant_id', 'key'])
+        .execute();
+      await db.schema.createIndex('idempotency_keys_expires_at').on('idempotency_keys').column('expires_at').execute();
+
+      await db.schema
+        .createTable('audit_log')
+        .addColumn('id', t.id, (c) => c.primaryKey())
+        .addColumn('tenant_id', t.id, (c) => c.notNull())
+        .addColumn('user_id', t.id)
+        .addColumn('action', 'varchar(100)', (c) => c.notNull())
+        .addColumn('entity', 'varchar(50)', (c) => c.notNull())
+        .addColumn('entity_id', 'varchar(64)', (c) => c.notNull())
+        .addColumn('request_id', 'varchar(128)', (c) => c.notNull())
+        .addColumn('created_at', t.timestamp, (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('audit_log_tenant_created').on('audit_log').columns(['tenant_id', 'created_at', 'id']).execute();
+      await db.schema.createIndex('audit_log_tenant_entity').on('audit_log').columns(['tenant_id', 'entity', 'created_at', 'id']).execute();
+      await db.schema.createIndex('audit_log_tenant_user').on('audit_log').columns(['tenant_id', 'user_id', 'created_at', 'id']).execute();
+    },
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    async down(db: Kysely<any>) {
+      await db.schema.dropTable('audit_log').execute();
+      await db.schema.dropTable('idempotency_keys').execute();
+    },
+  },
+};

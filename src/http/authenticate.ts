@@ -1,0 +1,36 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Database } from '../db/database.js';
+import { authServicesFor } from '../modules/auth/index.js';
+import { AppError } from '../shared/app-error.js';
+import { can } from '../shared/principal.js';
+
+/** Error code of a request whose role lacks the route's permission. */
+export const ERR_FORBIDDEN = 'ERR_AUTH_FORBIDDEN';
+
+function bearerToken(request: FastifyRequest): string {
+  const header = request.headers.authorization;
+  const match = typeof header === 'string' ? /^Bearer\s+(\S+)$/i.exec(header) : null;
+  if (!match?.[1]) throw new AppError('ERR_AUTH_REQUIRED', 401, 'Sign in first: send Authorization: Bearer <token> from POST /api/auth/login.');
+  return match[1];
+}
+
+/**
+ * Authenticates every `/api` request: verifies the Bearer token, loads the principal (its tenant
+ * and role come from the token's user, never from the request), and checks the route's
+ * `config.permission` (default `read`) against the role table: 401 without a valid token, 403
+ * naming the missing permission. Routes with `config.public` and unknown URLs skip it.
+ */
+export function registerAuthentication(app: FastifyInstance, db: Database, secretKey: string): void {
+  const { tokens, principals } = authServicesFor(db, secretKey);
+  app.addHook('onRequest', async (request) => {
+    if (request.is404 || !request.url.startsWith('/api/') || request.routeOptions.config?.public) return;
+    const claims = tokens.verify(bearerToken(request));
+    request.principal = await principals.load(claims);
+    const permission = request.routeOptions.config?.permission ?? 'read';
+    if (!can(request.principal.role, permission)) {
+      throw new AppError(ERR_FORBIDDEN, 403, `Your role "${request.principal.role}" lacks the "${permission}" permission needed for ${request.method} ${request.routeOptions.url}; ask an admin or owner.`, {
+        extensions: { permission },
+      });
+    }
+  });
+}

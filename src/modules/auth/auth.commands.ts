@@ -1,0 +1,102 @@
+import type { Kysely } from 'kysely';
+import { defineCommand } from '../../resilience/command.js';
+import { AppError } from '../../shared/app-error.js';
+import { newId } from '../../shared/ids.js';
+import type { Role } from '../../shared/principal.js';
+import { AuthError, userNotFound } from './auth.errors.js';
+import { toUser, type AuthTables } from './auth.queries.js';
+import type { Tenant, User } from './auth.schemas.js';
+
+/** Payload of {@link createTenant}. */
+export interface CreateTenant {
+  id: string;
+  slug: string;
+  name: string;
+}
+
+/** Creates a tenant (CLI, first start). */
+export const createTenant = defineCommand<CreateTenant, Tenant>({
+  name: 'auth.create_tenant',
+  version: 1,
+  conflicts: [
+    { table: 'tenants', columns: ['slug'], error: (p) => new AppError(AuthError.TENANT_SLUG_TAKEN, 409, `A tenant with slug "${p.slug}" already exists; choose another slug.`) },
+  ],
+  async handler(tx, payload, ctx) {
+    await (tx as unknown as Kysely<AuthTables>).insertInto('tenants').values({ id: payload.id, slug: payload.slug, name: payload.name, created_at: ctx.now }).execute();
+    return { status: 201, body: { id: payload.id, slug: payload.slug, name: payload.name }, entity: 'tenant', entityId: payload.id };
+  },
+});
+
+/** Payload of {@link createUser}: the password arrives already hashed. */
+export interface CreateUser {
+  email: string;
+  name: string;
+  role: Role;
+  passwordHash: string;
+  /** Role of whoever creates it; only an owner may create an owner. */
+  actorRole: Role | 'system';
+}
+
+/** Creates a user in the caller's tenant. */
+export const createUser = defineCommand<CreateUser, User>({
+  name: 'auth.create_user',
+  version: 1,
+  conflicts: [
+    { table: 'users', columns: ['tenant_id', 'email'], error: (p) => new AppError(AuthError.USER_EMAIL_TAKEN, 409, `A user with email ${p.email} already exists in this tenant.`) },
+  ],
+  async handler(tx, payload, ctx) {
+    if (payload.role === 'owner' && payload.actorRole !== 'owner' && payload.actorRole !== 'system') {
+      throw new AppError(AuthError.USER_OWNER_ONLY, 403, 'Only an owner can create another owner; choose the admin role or ask an owner.');
+    }
+    const row = {
+      id: newId(),
+      tenant_id: ctx.tenantId,
+      email: payload.email.toLowerCase(),
+      name: payload.name,
+      role: payload.role,
+      active: 1,
+      password_hash: payload.passwordHash,
+      created_at: ctx.now,
+      updated_at: ctx.now,
+    };
+    await (tx as unknown as Kysely<AuthTables>).insertInto('users').values(row).execute();
+    return { status: 201, body: toUser(row), entity: 'user', entityId: row.id };
+  },
+});
+
+/** Payload of {@link updateUser}. */
+export interface UpdateUser {
+  id: string;
+  role?: Role;
+  active?: boolean;
+  name?: string;
+  passwordHash?: string;
+  actor: { userId: string; role: Role };
+}
+
+/** Changes a user's role, name, password or active flag, guarding owners and self-lockout. */
+export const updateUser = defineCommand<UpdateUser, User>({
+  name: 'auth.update_user',
+  version: 1,
+  async handler(tx, payload, ctx) {
+    const db = tx as unknown as Kysely<AuthTables>;
+    const current = await db.selectFrom('users').selectAll().where('tenant_id', '=', ctx.tenantId).where('id', '=', payload.id).executeTakeFirst();
+    if (!current) throw userNotFound(payload.id);
+    const touchesOwner = current.role === 'owner' || payload.role === 'owner';
+    if (touchesOwner && payload.actor.role !== 'owner') {
+      throw new AppError(AuthError.USER_OWNER_ONLY, 403, 'Only an owner can change an owner or make someone owner.');
+    }
+    if (payload.id === payload.actor.userId && (payload.active === false || (payload.role !== undefined && payload.role !== current.role))) {
+      throw new AppError(AuthError.USER_SELF_LOCKOUT, 409, 'You cannot disable yourself or change your own role; ask another admin or owner.');
+    }
+    const changes = {
+      ...(payload.role !== undefined ? { role: payload.role } : {}),
+      ...(payload.active !== undefined ? { active: payload.active ? 1 : 0 } : {}),
+      ...(payload.name !== undefined ? { name: payload.name } : {}),
+      ...(payload.passwordHash !== undefined ? { password_hash: payload.passwordHash } : {}),
+      updated_at: ctx.now,
+    };
+    await db.updateTable('users').set(changes).where('tenant_id', '=', ctx.tenantId).where('id', '=', payload.id).execute();
+    return { status: 200, body: toUser({ ...current, ...changes }), entity: 'user', entityId: payload.id };
+  },
+});

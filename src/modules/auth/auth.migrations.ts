@@ -1,0 +1,39 @@
+import type { Kysely } from 'kysely';
+import type { MigrationSet } from '../../db/migrate.js';
+import { sqlTypes } from '../../db/sql-types.js';
+
+/** Tables of the auth module: `tenants` and `users`. */
+export const authMigrations: MigrationSet = {
+  '0001_create_tenants_and_users': {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    async up(db: Kysely<any>) {
+      const t = sqlTypes(db);
+      await db.schema
+        .createTable('tenants')
+        .addColumn('id', t.id, (c) => c.primaryKey())
+        .addColumn('slug', 'varchar(50)', (c) => c.notNull().unique())
+        .addColumn('name', 'varchar(200)', (c) => c.notNull())
+        .addColumn('created_at', t.timestamp, (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('users')
+        .addColumn('id', t.id, (c) => c.primaryKey())
+        .addColumn('tenant_id', t.id, (c) => c.notNull().references('tenants.id'))
+        .addColumn('email', 'varchar(254)', (c) => c.notNull())
+        .addColumn('name', 'varchar(200)', (c) => c.notNull())
+        .addColumn('role', 'varchar(10)', (c) => c.notNull())
+        .addColumn('active', 'integer', (c) => c.notNull().defaultTo(1))
+        .addColumn('password_hash', 'varchar(200)', (c) => c.notNull())
+        .addColumn('created_at', t.timestamp, (c) => c.notNull())
+        .addColumn('updated_at', t.timestamp, (c) => c.notNull())
+        .addUniqueConstraint('users_tenant_email_unique', ['tenant_id', 'email'])
+        .execute();
+      await db.schema.createIndex('users_tenant_created').on('users').columns(['tenant_id', 'created_at', 'id']).execute();
+    },
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    async down(db: Kysely<any>) {
+      await db.schema.dropTable('users').execute();
+      await db.schema.dropTable('tenants').execute();
+    },
+  },
+};

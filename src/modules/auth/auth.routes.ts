@@ -1,0 +1,104 @@
+import { Type } from '@sinclair/typebox';
+import { AppError } from '../../shared/app-error.js';
+import { principalOf } from '../../shared/principal.js';
+import { IdParams, PageOf, PageQuery, problemResponses } from '../../shared/schemas.js';
+import type { ModuleContext, ModuleRouter } from '../module.js';
+import { createUser, updateUser } from './auth.commands.js';
+import { AuthError, invalidCredentials, userNotFound } from './auth.errors.js';
+import { hashPassword, verifyPassword } from './auth.passwords.js';
+import type { PrincipalLoader } from './auth.principals.js';
+import { findLoginUser, findTenant, findTenantBySlug, findUser, listUsers, toUser } from './auth.queries.js';
+import { CreateUserBody, LoginBody, LoginResponse, MeResponse, UpdateUserBody, UserSchema } from './auth.schemas.js';
+import type { TokenService } from './auth.tokens.js';
+
+/** Logins allowed per minute for one IP and email. */
+export const LOGIN_RATE_LIMIT_PER_MINUTE = 20;
+
+/** Routes of the auth module: login, me, and user administration within the caller's tenant. */
+export function authRoutes(tokens: TokenService, principals: PrincipalLoader) {
+  return async function routes(app: ModuleRouter, ctx: ModuleContext): Promise<void> {
+    app.post(
+      '/login',
+      {
+        schema: { summary: 'Sign in', tags: ['auth'], body: LoginBody, response: { 200: LoginResponse, ...problemResponses(400, 401, 429, 503) } },
+        config: {
+          public: true,
+          rateLimit: {
+            max: LOGIN_RATE_LIMIT_PER_MINUTE,
+            timeWindow: 60_000,
+            keyGenerator: (request) => `${request.ip}|${String((request.body as { email?: unknown } | undefined)?.email ?? '').toLowerCase()}`,
+            errorResponseBuilder: (_request, context) =>
+              new AppError(AuthError.RATE_LIMITED, 429, `Too many sign-in attempts; wait ${Math.ceil(context.ttl / 1000)} s and try again.`, {
+                retryAfterSeconds: Math.ceil(context.ttl / 1000),
+              }),
+          },
+        },
+      },
+      async (request) => {
+        const { tenant: slug, email, password } = request.body;
+        const tenant = await findTenantBySlug(ctx.db, slug);
+        const user = await findLoginUser(ctx.db, tenant?.id, email);
+        // Always one password check, so a wrong tenant or email takes as long as a wrong password.
+        const valid = await verifyPassword(password, user?.password_hash);
+        if (!tenant || !user || !valid || !user.active) throw invalidCredentials();
+        const { token, expiresAt } = tokens.sign({ sub: user.id, tid: tenant.id, role: user.role });
+        return { token, expiresAt, user: { ...toUser(user), tenant } };
+      },
+    );
+
+    app.get('/me', { schema: { summary: 'Who am I', tags: ['auth'], response: { 200: MeResponse, ...problemResponses(401) } } }, async (request) => {
+      const principal = principalOf(request);
+      const [user, tenant] = await Promise.all([findUser(ctx.db, principal.tenantId, principal.userId), findTenant(ctx.db, principal.tenantId)]);
+      if (!user || !tenant) throw userNotFound(principal.userId);
+      return { ...user, tenant };
+    });
+
+    app.get(
+      '/users',
+      {
+        schema: { summary: 'List users of my tenant', tags: ['auth'], querystring: Type.Object(PageQuery, { additionalProperties: false }), response: { 200: PageOf(UserSchema), ...problemResponses(400, 401, 403) } },
+        config: { permission: 'manage_users' },
+      },
+      async (request) => listUsers(ctx.db, principalOf(request).tenantId, request.query.limit ?? 20, request.query.cursor),
+    );
+
+    app.get(
+      '/users/:id',
+      { schema: { summary: 'One user', tags: ['auth'], params: IdParams, response: { 200: UserSchema, ...problemResponses(401, 403, 404) } }, config: { permission: 'manage_users' } },
+      async (request) => {
+        const user = await findUser(ctx.db, principalOf(request).tenantId, request.params.id);
+        if (!user) throw userNotFound(request.params.id);
+        return user;
+      },
+    );
+
+    app.post(
+      '/users',
+      { schema: { summary: 'Create a user', tags: ['auth'], body: CreateUserBody, response: { 201: UserSchema, ...problemResponses(400, 401, 403, 409, 422) } }, config: { permission: 'manage_users' } },
+      async (request, reply) => {
+        const { password, ...rest } = request.body;
+        return ctx.execute(request, reply, createUser, { ...rest, passwordHash: await hashPassword(password), actorRole: principalOf(request).role });
+      },
+    );
+
+    app.patch(
+      '/users/:id',
+      {
+        schema: { summary: 'Change a user (role, name, password, active)', tags: ['auth'], params: IdParams, body: UpdateUserBody, response: { 200: UserSchema, ...problemResponses(400, 401, 403, 404, 409, 422) } },
+        config: { permission: 'manage_users' },
+      },
+      async (request, reply) => {
+        const principal = principalOf(request);
+        const { password, ...rest } = request.body;
+        const sent = await ctx.execute(request, reply, updateUser, {
+          id: request.params.id,
+          ...rest,
+          ...(password !== undefined ? { passwordHash: await hashPassword(password) } : {}),
+          actor: { userId: principal.userId, role: principal.role },
+        });
+        principals.forget(request.params.id);
+        return sent;
+      },
+    );
+  };
+}

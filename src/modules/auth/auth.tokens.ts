@@ -1,0 +1,42 @@
+import { createSigner, createVerifier, TokenError } from 'fast-jwt';
+import type { Role } from '../../shared/principal.js';
+import { tokenExpired, tokenInvalid } from './auth.errors.js';
+
+/** How long a login token is valid. */
+export const TOKEN_LIFETIME_MS = 12 * 3_600_000;
+
+/** What a token says: the user (`sub`), their tenant (`tid`) and their role at sign-in. */
+export interface TokenClaims {
+  sub: string;
+  tid: string;
+  role: Role;
+}
+
+/** Signs and verifies login tokens (JWT, HS256, with `SECRET_KEY`). */
+export interface TokenService {
+  sign(claims: TokenClaims): { token: string; expiresAt: string };
+  /** @throws {AppError} 401 `ERR_AUTH_TOKEN_EXPIRED` or `ERR_AUTH_TOKEN_INVALID`. */
+  verify(token: string): TokenClaims;
+}
+
+/** Creates the {@link TokenService} for a secret key. */
+export function createTokenService(secretKey: string): TokenService {
+  const signer = createSigner({ key: secretKey, algorithm: 'HS256', expiresIn: TOKEN_LIFETIME_MS });
+  const verifier = createVerifier({ key: secretKey, algorithms: ['HS256'], cache: 1000 });
+  return {
+    sign(claims) {
+      const token = signer({ ...claims });
+      return { token, expiresAt: new Date(Date.now() + TOKEN_LIFETIME_MS).toISOString() };
+    },
+    verify(token) {
+      try {
+        const payload = verifier(token) as Partial<TokenClaims>;
+        if (typeof payload.sub !== 'string' || typeof payload.tid !== 'string' || typeof payload.role !== 'string') throw tokenInvalid();
+        return { sub: payload.sub, tid: payload.tid, role: payload.role };
+      } catch (error) {
+        if (error instanceof TokenError && error.code === TokenError.codes.expired) throw tokenExpired();
+        throw tokenInvalid();
+      }
+    },
+  };
+}

@@ -1,0 +1,179 @@
+import type { Kysely, Transaction } from 'kysely';
+import type { Database } from '../db/database.js';
+import { uniqueViolationOf } from '../db/unique-violation.js';
+import { AppError } from '../shared/app-error.js';
+import { newId } from '../shared/ids.js';
+import type { Command, CommandContext } from './command.js';
+import { createRetryPolicy } from './retry.js';
+import type { RetryPolicy } from 'cockatiel';
+
+/** Error code of an `Idempotency-Key` reused with a different request. */
+export const ERR_IDEMPOTENCY_KEY_REUSED = 'ERR_IDEMPOTENCY_KEY_REUSED';
+
+/**
+ * Retries of a write on PostgreSQL: a short budget (about 1 s), because a longer outage is the
+ * journal's business (see DESIGN.md), not the client's wait. SQLite keeps the default budget:
+ * there a transient error is another process's lock, and waiting it out is right.
+ */
+export const POSTGRES_WRITE_RETRY = { maxRetries: 3, initialDelayMs: 50, maxDelayMs: 400 } as const;
+
+interface CoreTables {
+  idempotency_keys: {
+    tenant_id: string;
+    key: string;
+    fingerprint: string;
+    command: string;
+    status_code: number;
+    response: string;
+    created_at: string;
+    expires_at: string;
+  };
+  audit_log: {
+    id: string;
+    tenant_id: string;
+    user_id: string | null;
+    action: string;
+    entity: string;
+    entity_id: string;
+    request_id: string;
+    created_at: string;
+  };
+}
+
+/** Who asks for a command, and how to recognise a repeated request. */
+export interface DispatchMeta {
+  tenantId: string;
+  userId: string | null;
+  requestId: string;
+  /** The client's `Idempotency-Key`, if it sent one. */
+  idempotencyKey?: string;
+  /** SHA-256 of the request (method, route, principal, canonical body). */
+  fingerprint: string;
+}
+
+/** The outcome of a dispatched command; `replayed` when it is the stored first outcome of a key. */
+export interface DispatchResult {
+  status: number;
+  body: unknown;
+  replayed: boolean;
+}
+
+class Replay {
+  constructor(readonly result: DispatchResult) {}
+}
+
+function reusedKey(key: string): AppError {
+  return new AppError(
+    ERR_IDEMPOTENCY_KEY_REUSED,
+    422,
+    `Idempotency-Key "${key}" was already used for a different request. Use a new key for a new request; resend the same body to get the first outcome.`,
+  );
+}
+
+/**
+ * Runs commands: one database transaction per command that claims the `Idempotency-Key` (if
+ * any), runs the handler, stores the outcome under the key, writes the audit row and commits.
+ * Transient errors are retried (the whole transaction); unique violations a command declared
+ * become its own errors.
+ *
+ * A key already used with the same fingerprint returns the stored first outcome; with another
+ * fingerprint, 422. Two concurrent requests with one key cannot both write: the second waits on
+ * the key's primary key and then returns the first one's outcome.
+ */
+export class Dispatcher {
+  readonly #db: Kysely<CoreTables>;
+  readonly #retry: RetryPolicy;
+  readonly #ttlMs: number;
+
+  constructor(db: Database, options: { idempotencyTtlHours: number }) {
+    this.#db = db.kysely as Kysely<CoreTables>;
+    this.#retry = createRetryPolicy(db.engine === 'postgres' ? POSTGRES_WRITE_RETRY : {});
+    this.#ttlMs = options.idempotencyTtlHours * 3_600_000;
+  }
+
+  /** Runs `command` with `payload` for `meta`'s principal; see the class comment. */
+  async dispatch<P, R>(command: Command<P, R>, payload: P, meta: DispatchMeta): Promise<DispatchResult> {
+    try {
+      return await this.#retry.execute(() => this.#attempt(command, payload, meta));
+    } catch (error) {
+      if (error instanceof Replay) return error.result;
+      const key = meta.idempotencyKey;
+      const violation = uniqueViolationOf(error);
+      if (key && violation?.table === 'idempotency_keys') {
+        // A concurrent request with the same key committed first: answer with its outcome.
+        const stored = await this.#storedOutcome(this.#db, meta.tenantId, key, new Date().toISOString());
+        if (stored) return this.#replayOrReject(stored, meta.fingerprint, key);
+      }
+      if (violation) {
+        const rule = command.conflicts?.find((r) => r.table === violation.table && r.columns.every((c) => violation.columns.includes(c)));
+        if (rule) throw rule.error(payload);
+      }
+      throw error;
+    }
+  }
+
+  async #attempt<P, R>(command: Command<P, R>, payload: P, meta: DispatchMeta): Promise<DispatchResult> {
+    const now = new Date();
+    const ctx: CommandContext = { tenantId: meta.tenantId, userId: meta.userId, requestId: meta.requestId, now: now.toISOString() };
+    return this.#db.transaction().execute(async (tx) => {
+      const key = meta.idempotencyKey;
+      if (key) {
+        const stored = await this.#storedOutcome(tx, meta.tenantId, key, ctx.now);
+        // Thrown, not returned, so the transaction ends without writing anything.
+        if (stored) throw new Replay(this.#replayOrReject(stored, meta.fingerprint, key));
+        await tx.deleteFrom('idempotency_keys').where('tenant_id', '=', meta.tenantId).where('key', '=', key).execute();
+        await tx
+          .insertInto('idempotency_keys')
+          .values({
+            tenant_id: meta.tenantId,
+            key,
+            fingerprint: meta.fingerprint,
+            command: command.name,
+            status_code: 0,
+            response: '',
+            created_at: ctx.now,
+            expires_at: new Date(now.getTime() + this.#ttlMs).toISOString(),
+          })
+          .execute();
+      }
+      const outcome = await command.handler(tx as unknown as Transaction<CoreTables>, payload, ctx);
+      if (key) {
+        await tx
+          .updateTable('idempotency_keys')
+          .set({ status_code: outcome.status, response: JSON.stringify(outcome.body) })
+          .where('tenant_id', '=', meta.tenantId)
+          .where('key', '=', key)
+          .execute();
+      }
+      await tx
+        .insertInto('audit_log')
+        .values({
+          id: newId(),
+          tenant_id: meta.tenantId,
+          user_id: meta.userId,
+          action: command.name,
+          entity: outcome.entity,
+          entity_id: outcome.entityId,
+          request_id: meta.requestId,
+          created_at: ctx.now,
+        })
+        .execute();
+      return { status: outcome.status, body: outcome.body, replayed: false };
+    });
+  }
+
+  async #storedOutcome(db: Kysely<CoreTables> | Transaction<CoreTables>, tenantId: string, key: string, now: string) {
+    return db
+      .selectFrom('idempotency_keys')
+      .select(['fingerprint', 'status_code', 'response'])
+      .where('tenant_id', '=', tenantId)
+      .where('key', '=', key)
+      .where('expires_at', '>', now)
+      .executeTakeFirst();
+  }
+
+  #replayOrReject(stored: { fingerprint: string; status_code: number; response: string }, fingerprint: string, key: string): DispatchResult {
+    if (stored.fingerprint !== fingerprint) throw reusedKey(key);
+    return { status: stored.status_code, body: JSON.parse(stored.response) as unknown, replayed: true };
+  }
+}

@@ -1,0 +1,44 @@
+import { AppError } from './app-error.js';
+
+/** The roles a user can have, from most to least powerful. */
+export const ROLES = ['owner', 'admin', 'staff', 'viewer'] as const;
+
+/** One of {@link ROLES}. */
+export type Role = (typeof ROLES)[number];
+
+/** Who is making a request: always taken from the verified token, never from the request. */
+export interface Principal {
+  userId: string;
+  tenantId: string;
+  role: Role;
+  email: string;
+}
+
+/** What a role may do. */
+export type Permission = 'read' | 'write' | 'delete' | 'manage_users' | 'audit' | 'system';
+
+/**
+ * The one table of permissions by role: viewers read; staff also create and update; admins and
+ * owners also delete, manage users, read the audit trail and operate the system (`/api/system`).
+ */
+export const PERMISSIONS_BY_ROLE: Readonly<Record<Role, readonly Permission[]>> = {
+  viewer: ['read'],
+  staff: ['read', 'write'],
+  admin: ['read', 'write', 'delete', 'manage_users', 'audit', 'system'],
+  owner: ['read', 'write', 'delete', 'manage_users', 'audit', 'system'],
+};
+
+/** Tells whether `role` has `permission` according to {@link PERMISSIONS_BY_ROLE}. */
+export function can(role: Role, permission: Permission): boolean {
+  return PERMISSIONS_BY_ROLE[role].includes(permission);
+}
+
+/**
+ * The principal of an authenticated request.
+ *
+ * @throws {AppError} 401 when the request carries none (a route that forgot to require auth).
+ */
+export function principalOf(request: { principal?: Principal }): Principal {
+  if (!request.principal) throw new AppError('ERR_AUTH_REQUIRED', 401, 'Sign in first: send Authorization: Bearer <token> from POST /api/auth/login.');
+  return request.principal;
+}

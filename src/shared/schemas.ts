@@ -1,0 +1,79 @@
+import { Type, type TSchema } from '@sinclair/typebox';
+import { isValidCnpj, isValidCpf } from './documents.js';
+
+/** The RFC 9457 problem document every error response uses (extension members allowed). */
+export const ProblemSchema = Type.Object(
+  {
+    type: Type.String(),
+    title: Type.String(),
+    status: Type.Integer(),
+    detail: Type.String(),
+    instance: Type.String(),
+    code: Type.String({ examples: ['ERR_VALIDATION'] }),
+    requestId: Type.String(),
+    errors: Type.Optional(
+      Type.Array(Type.Object({ in: Type.Optional(Type.String()), field: Type.String(), message: Type.String() })),
+    ),
+  },
+  { additionalProperties: true, $id: 'Problem', description: 'application/problem+json (RFC 9457)' },
+);
+
+const PROBLEM_DESCRIPTIONS: Record<number, string> = {
+  400: 'Invalid request: see errors[] for each field',
+  401: 'Not signed in, or the token expired',
+  403: 'Your role lacks the permission this needs',
+  404: 'Not found (or belongs to another tenant)',
+  409: 'Conflicts with the current state',
+  413: 'Body over 1 MiB',
+  415: 'Body is not JSON',
+  422: 'Idempotency-Key reused with a different body',
+  429: 'Too many requests; see Retry-After',
+  503: 'Database or module unavailable; see Retry-After',
+};
+
+/** Response schemas for the given problem statuses, for a route's `schema.response`. */
+export function problemResponses(...statuses: number[]): Record<number, TSchema> {
+  return Object.fromEntries(statuses.map((s) => [s, Type.Ref(ProblemSchema, { description: PROBLEM_DESCRIPTIONS[s] ?? 'Problem' })]));
+}
+
+/** `:id` path parameter: a UUID. */
+export const IdParams = Type.Object({ id: Type.String({ format: 'uuid' }) }, { additionalProperties: false });
+
+/** Largest page size a list accepts. */
+export const MAX_PAGE_SIZE = 100;
+
+/** `limit` and `cursor` query parameters of every list. */
+export const PageQuery = {
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_PAGE_SIZE, default: 20 })),
+  cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 512 })),
+};
+
+/** A list page: the items and where the next page starts (`null` at the end). */
+export function PageOf<T extends TSchema>(item: T) {
+  return Type.Object({ items: Type.Array(item), nextCursor: Type.Union([Type.String(), Type.Null()]) });
+}
+
+/** A calendar date `YYYY-MM-DD` that exists (no 2023-02-30). */
+export function isRealDate(value: string): boolean {
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
+  if (!match) return false;
+  const [, y, m, d] = match.map(Number) as [number, number, number, number];
+  const date = new Date(Date.UTC(y, m - 1, d));
+  return date.getUTCFullYear() === y && date.getUTCMonth() === m - 1 && date.getUTCDate() === d;
+}
+
+/** The custom string formats robusto's schemas use, for the HTTP validator. */
+export const CUSTOM_FORMATS: Record<string, (value: string) => boolean> = {
+  cpf: isValidCpf,
+  cnpj: isValidCnpj,
+  'real-date': isRealDate,
+};
+
+/** A CPF, formatted or bare, with valid check digits. */
+export const CpfSchema = Type.String({ format: 'cpf', maxLength: 14, description: 'CPF, 000.000.000-00 or 11 digits', examples: ['529.982.247-25'] });
+/** A calendar date that exists, `YYYY-MM-DD`. */
+export const DateSchema = Type.String({ format: 'real-date', maxLength: 10, description: 'YYYY-MM-DD', examples: ['2026-03-01'] });
+/** A trimmed, non-empty line of text of at most `max` characters. */
+export function Text(max: number, options: { minLength?: number } = {}) {
+  return Type.String({ minLength: options.minLength ?? 1, maxLength: max });
+}

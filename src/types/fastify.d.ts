@@ -1,0 +1,15 @@
+// What robusto adds to Fastify's types: the request's principal and per-route settings.
+import type { Permission, Principal } from '../shared/principal.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Who makes the request, from the verified token; unset on public routes. */
+    principal?: Principal;
+  }
+  interface FastifyContextConfig {
+    /** The route answers without a token (login, health, docs). */
+    public?: boolean;
+    /** The permission a caller's role needs; `read` when unset. */
+    permission?: Permission;
+  }
+}

@@ -1,0 +1,37 @@
+import { createTenant, createUser, hashPassword, authServicesFor } from '../../src/modules/auth/index.js';
+import { newId } from '../../src/shared/ids.js';
+import { ROLES, type Role } from '../../src/shared/principal.js';
+import type { TestApp } from './build-app.js';
+
+/** The password of every user {@link createTenantWithUsers} makes. */
+export const TEST_PASSWORD = 'correct-horse-battery';
+
+/** A tenant with one user per role, and a signed token for each. */
+export interface TestTenant {
+  id: string;
+  slug: string;
+  userIds: Record<Role, string>;
+  tokens: Record<Role, string>;
+  /** `{ authorization: 'Bearer …' }` for a role. */
+  as(role: Role): { authorization: string };
+}
+
+/**
+ * Creates a tenant and one user per role (`<role>@<slug>.test`) through the real commands, and
+ * signs a token for each with the app's own token service (login itself is tested apart).
+ */
+export async function createTenantWithUsers(t: TestApp, slug: string): Promise<TestTenant> {
+  const id = newId();
+  const meta = { tenantId: id, userId: null, requestId: `test-${slug}`, fingerprint: 'test' };
+  await t.app.dispatcher.dispatch(createTenant, { id, slug, name: `Tenant ${slug}` }, meta);
+  const passwordHash = await hashPassword(TEST_PASSWORD);
+  const { tokens: tokenService } = authServicesFor(t.app.db, t.config.secretKey);
+  const userIds = {} as Record<Role, string>;
+  const tokens = {} as Record<Role, string>;
+  for (const role of ROLES) {
+    const result = await t.app.dispatcher.dispatch(createUser, { email: `${role}@${slug}.test`, name: `${role} of ${slug}`, role, passwordHash, actorRole: 'system' }, meta);
+    userIds[role] = (result.body as { id: string }).id;
+    tokens[role] = tokenService.sign({ sub: userIds[role], tid: id, role }).token;
+  }
+  return { id, slug, userIds, tokens, as: (role) => ({ authorization: `Bearer ${tokens[role]}` }) };
+}
