@@ -6,5 +6,6 @@ import type { ModuleSource } from './module.js';
  */
 export const BUILTIN_MODULES: ModuleSource[] = [
   { name: 'auth', origin: 'builtin', load: () => import('./auth/index.js') },
+  { name: 'customers', origin: 'builtin', load: () => import('./customers/index.js') },
   { name: 'system', origin: 'builtin', load: () => import('./system/index.js') },
 ];

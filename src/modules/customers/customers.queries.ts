@@ -1,0 +1,108 @@
+import type { Kysely, SelectQueryBuilder } from 'kysely';
+import type { Database } from '../../db/database.js';
+import { decodeCursor, encodeCursor } from '../../shared/cursor.js';
+import { formatCnpj, formatCpf, onlyDigits } from '../../shared/documents.js';
+import type { Customer, ListCustomersQuery } from './customers.schemas.js';
+
+/** The customers table as Kysely sees it. */
+export interface CustomersTables {
+  customers: {
+    id: string;
+    tenant_id: string;
+    kind: 'person' | 'company';
+    name: string;
+    /** Lower-case, accent-free name: what search and sorting use, the same on both engines. */
+    name_search: string;
+    document: string | null;
+    email: string | null;
+    phone: string | null;
+    address: string | null;
+    notes: string | null;
+    active: number;
+    version: number;
+    created_at: string;
+    updated_at: string;
+  };
+}
+
+/** One customers row. */
+export type CustomerRow = CustomersTables['customers'];
+
+/** Kysely over the customers table. */
+export function customersDb(db: Database): Kysely<CustomersTables> {
+  return db.kysely as Kysely<CustomersTables>;
+}
+
+/** Lower-case without accents: "José Ávila" → "jose avila". */
+export function searchable(text: string): string {
+  return text.normalize('NFD').replace(/\p{Diacritic}/gu, '').toLowerCase();
+}
+
+/** A row as the API shows it: the document formatted, flags as booleans, camelCase. */
+export function toCustomer(row: CustomerRow): Customer {
+  const document = row.document === null ? null : row.kind === 'person' ? formatCpf(row.document) : formatCnpj(row.document);
+  return {
+    id: row.id,
+    kind: row.kind,
+    name: row.name,
+    document,
+    email: row.email,
+    phone: row.phone,
+    address: row.address,
+    notes: row.notes,
+    active: Boolean(row.active),
+    version: row.version,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+/** One customer of a tenant, or undefined (also for another tenant's id). */
+export async function findCustomer(db: Database, tenantId: string, id: string): Promise<Customer | undefined> {
+  const row = await customersDb(db).selectFrom('customers').selectAll().where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst();
+  return row ? toCustomer(row) : undefined;
+}
+
+function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+type CustomerQuery = SelectQueryBuilder<CustomersTables, 'customers', CustomerRow>;
+
+function applySearch(query: CustomerQuery, q: string): CustomerQuery {
+  const term = `%${escapeLike(searchable(q))}%`;
+  const digits = onlyDigits(q);
+  return query.where((eb) =>
+    eb.or([
+      eb(eb.ref('name_search'), 'like', eb.val(term)),
+      eb(eb.ref('email'), 'like', eb.val(term)),
+      ...(digits.length >= 3 ? [eb(eb.ref('document'), 'like', eb.val(`${digits}%`))] : []),
+    ]),
+  );
+}
+
+/**
+ * A page of a tenant's customers: optional search `q` over name, email and document, optional
+ * `active` filter, keyset pagination on (sort column, id) so pages never skip or repeat rows.
+ */
+export async function listCustomers(db: Database, tenantId: string, params: ListCustomersQuery): Promise<{ items: Customer[]; nextCursor: string | null }> {
+  const limit = params.limit ?? 20;
+  const sort = params.sort ?? 'name';
+  const descending = sort.startsWith('-');
+  const column = sort.replace('-', '') === 'name' ? 'name_search' : 'created_at';
+  const direction = descending ? 'desc' : 'asc';
+  const after = descending ? '<' : '>';
+
+  let query: CustomerQuery = customersDb(db).selectFrom('customers').selectAll().where('tenant_id', '=', tenantId);
+  if (params.active !== undefined) query = query.where('active', '=', params.active ? 1 : 0);
+  if (params.q) query = applySearch(query, params.q);
+  if (params.cursor) {
+    const cursor = decodeCursor(params.cursor);
+    const value = String(cursor.value);
+    query = query.where((eb) => eb.or([eb(column, after, value), eb.and([eb(column, '=', value), eb('id', after, cursor.id)])]));
+  }
+  const rows = await query.orderBy(column, direction).orderBy('id', direction).limit(limit + 1).execute();
+  const page = rows.slice(0, limit);
+  const last = rows.length > limit ? page[page.length - 1] : undefined;
+  return { items: page.map(toCustomer), nextCursor: last ? encodeCursor({ value: last[column], id: last.id }) : null };
+}

@@ -1,0 +1,75 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { PageQuery, Text } from '../../shared/schemas.js';
+
+/** Person (CPF) or company (CNPJ). */
+export const CustomerKind = Type.Union([Type.Literal('person'), Type.Literal('company')]);
+
+const Document = Type.String({ minLength: 11, maxLength: 18, pattern: '^[0-9./-]+$', description: 'CPF (person) or CNPJ (company), formatted or digits', examples: ['529.982.247-25'] });
+const Email = Type.String({ format: 'email', maxLength: 254 });
+const Phone = Type.String({ minLength: 8, maxLength: 20, pattern: '^[0-9 +()-]+$', examples: ['(11) 98765-4321'] });
+
+/** A customer as the API shows it. */
+export const CustomerSchema = Type.Object(
+  {
+    id: Type.String({ format: 'uuid' }),
+    kind: CustomerKind,
+    name: Type.String(),
+    document: Type.Union([Type.String(), Type.Null()], { description: 'formatted CPF/CNPJ' }),
+    email: Type.Union([Type.String(), Type.Null()]),
+    phone: Type.Union([Type.String(), Type.Null()]),
+    address: Type.Union([Type.String(), Type.Null()]),
+    notes: Type.Union([Type.String(), Type.Null()]),
+    active: Type.Boolean(),
+    version: Type.Integer({ description: 'send it back when updating' }),
+    createdAt: Type.String({ format: 'date-time' }),
+    updatedAt: Type.String({ format: 'date-time' }),
+  },
+  { $id: 'Customer' },
+);
+/** A customer. */
+export type Customer = Static<typeof CustomerSchema>;
+
+/** `POST /api/customers` body. */
+export const CreateCustomerBody = Type.Object(
+  {
+    kind: CustomerKind,
+    name: Text(200),
+    document: Type.Optional(Document),
+    email: Type.Optional(Email),
+    phone: Type.Optional(Phone),
+    address: Type.Optional(Text(300)),
+    notes: Type.Optional(Text(2000)),
+  },
+  { additionalProperties: false },
+);
+/** A new customer. */
+export type CreateCustomerBody = Static<typeof CreateCustomerBody>;
+
+/** `PATCH /api/customers/:id` body: the version read, plus the fields to change (null clears). */
+export const UpdateCustomerBody = Type.Object(
+  {
+    version: Type.Integer({ minimum: 1 }),
+    kind: Type.Optional(CustomerKind),
+    name: Type.Optional(Text(200)),
+    document: Type.Optional(Type.Union([Document, Type.Null()])),
+    email: Type.Optional(Type.Union([Email, Type.Null()])),
+    phone: Type.Optional(Type.Union([Phone, Type.Null()])),
+    address: Type.Optional(Type.Union([Text(300), Type.Null()])),
+    notes: Type.Optional(Type.Union([Text(2000), Type.Null()])),
+    active: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false },
+);
+/** Changes to a customer. */
+export type UpdateCustomerBody = Static<typeof UpdateCustomerBody>;
+
+/** Sort orders of the list: by name or creation, `-` for descending. */
+export const CustomerSort = Type.Union(['name', '-name', 'createdAt', '-createdAt'].map((s) => Type.Literal(s)), { default: 'name' });
+
+/** `GET /api/customers` query. */
+export const ListCustomersQuery = Type.Object(
+  { ...PageQuery, q: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })), sort: Type.Optional(CustomerSort), active: Type.Optional(Type.Boolean()) },
+  { additionalProperties: false },
+);
+/** List parameters. */
+export type ListCustomersQuery = Static<typeof ListCustomersQuery>;
