@@ -9,13 +9,16 @@ export interface Environment {
 }
 
 /**
- * Loads the configuration and creates the logger for a command. An invalid configuration is
+ * Loads the configuration and creates the logger for a command (`quiet`: warnings and errors
+ * only, for commands whose output is their result). An invalid configuration is
  * printed, one line per problem, and the process exits 1: nothing half-starts.
  */
-export async function loadEnvironment(): Promise<Environment> {
+export async function loadEnvironment(options: { quiet?: boolean } = {}): Promise<Environment> {
   try {
     const { config, warnings } = loadConfig(process.env);
     const log = await createLogger(config);
+    // Administrative commands print their result; routine log lines would bury it.
+    if (options.quiet && ['info', 'debug', 'trace'].includes(config.log.level)) log.level = 'warn';
     for (const warning of warnings) log.warn(warning);
     return { config, log };
   } catch (error) {

@@ -3,6 +3,8 @@ import { packageInfo } from '../config/package-info.js';
 import { registerDoctorCommand } from './doctor.js';
 import { registerMigrateCommand } from './migrate.js';
 import { registerServeCommands } from './serve.js';
+import { registerTenantCommands } from './tenant.js';
+import { registerUserCommands } from './user.js';
 
 /** Builds the `robusto` command line: one sub-command per file in `cli/`. */
 export function buildProgram(): Command {
@@ -12,5 +14,7 @@ export function buildProgram(): Command {
   registerServeCommands(program);
   registerDoctorCommand(program);
   registerMigrateCommand(program);
+  registerTenantCommands(program);
+  registerUserCommands(program);
   return program;
 }

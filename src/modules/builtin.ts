@@ -7,5 +7,9 @@ import type { ModuleSource } from './module.js';
 export const BUILTIN_MODULES: ModuleSource[] = [
   { name: 'auth', origin: 'builtin', load: () => import('./auth/index.js') },
   { name: 'customers', origin: 'builtin', load: () => import('./customers/index.js') },
+  { name: 'products', origin: 'builtin', load: () => import('./products/index.js') },
+  { name: 'stock', origin: 'builtin', load: () => import('./stock/index.js') },
+  { name: 'students', origin: 'builtin', load: () => import('./students/index.js') },
+  { name: 'audit', origin: 'builtin', load: () => import('./audit/index.js') },
   { name: 'system', origin: 'builtin', load: () => import('./system/index.js') },
 ];

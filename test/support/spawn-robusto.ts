@@ -48,6 +48,10 @@ export interface SpawnOptions {
   bin?: string;
   cwd?: string;
   port?: number;
+  /** Written to the process's stdin, which is then closed. */
+  stdin?: string;
+  /** Use this data directory instead of a new temp one. */
+  dataDir?: string;
 }
 
 async function until<T>(probe: () => T | undefined | Promise<T | undefined>, timeoutMs: number, what: string, output: () => string): Promise<T> {
@@ -66,12 +70,13 @@ async function until<T>(probe: () => T | undefined | Promise<T | undefined>, tim
  */
 export async function spawnRobusto(options: SpawnOptions = {}): Promise<RobustoProcess> {
   const port = options.port ?? (await freePort());
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'robusto-e2e-'));
+  const dataDir = options.dataDir ?? mkdtempSync(path.join(os.tmpdir(), 'robusto-e2e-'));
   const child = spawn(process.execPath, [options.bin ?? ROBUSTO_BIN, ...(options.args ?? ['serve'])], {
     cwd: options.cwd ?? dataDir,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', DATA_DIR: dataDir, PORT: String(port), ...options.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: [options.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
   });
+  if (options.stdin !== undefined) child.stdin?.end(options.stdin);
   let out = '';
   child.stdout?.on('data', (chunk: Buffer) => (out += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (out += chunk.toString()));

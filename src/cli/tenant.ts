@@ -1,0 +1,35 @@
+import type { Command } from 'commander';
+import { createTenant } from '../modules/auth/index.js';
+import { isAppError } from '../shared/app-error.js';
+import { newId } from '../shared/ids.js';
+import { withApp } from './with-app.js';
+
+const SLUG = /^[a-z0-9][a-z0-9-]{0,49}$/;
+
+/** Adds `robusto tenant create <slug> <name>`. */
+export function registerTenantCommands(program: Command): void {
+  const tenant = program.command('tenant').description('manage tenants (businesses sharing this robusto)');
+  tenant
+    .command('create')
+    .description('create a tenant')
+    .argument('<slug>', 'short id used at login, lower-case letters, digits and -, e.g. padaria-central')
+    .argument('<name>', 'display name, e.g. "Padaria Central"')
+    .action(async (slug: string, name: string) => {
+      if (!SLUG.test(slug)) {
+        process.stderr.write(`✗ slug "${slug}" is not valid: use lower-case letters, digits and -, up to 50 characters (e.g. padaria-central)\n`);
+        process.exitCode = 1;
+        return;
+      }
+      await withApp(async (app) => {
+        const id = newId();
+        try {
+          await app.dispatcher.dispatch(createTenant, { id, slug, name: name.trim() || slug }, { tenantId: id, userId: null, requestId: `cli-${id}`, fingerprint: 'cli' });
+          process.stdout.write(`✓ tenant ${slug} created (id ${id})\n`);
+        } catch (error) {
+          if (!isAppError(error)) throw error;
+          process.stderr.write(`✗ ${error.detail}\n`);
+          process.exitCode = 1;
+        }
+      });
+    });
+}

@@ -1,0 +1,74 @@
+import { createInterface } from 'node:readline';
+import type { Command } from 'commander';
+import { createUser, findTenantBySlug, hashPassword } from '../modules/auth/index.js';
+import { isAppError } from '../shared/app-error.js';
+import { ROLES, type Role } from '../shared/principal.js';
+import { withApp } from './with-app.js';
+
+const MIN_PASSWORD_LENGTH = 8;
+
+async function readStdin(): Promise<string> {
+  let text = '';
+  for await (const chunk of process.stdin) text += String(chunk);
+  return text.replace(/\r?\n$/, '');
+}
+
+async function prompt(question: string): Promise<string> {
+  const rl = createInterface({ input: process.stdin, output: process.stdout, terminal: true });
+  // NB: readline echoes what is typed; muting its output hides the password.
+  const write = (rl as unknown as { _writeToOutput: (s: string) => void })._writeToOutput.bind(rl);
+  (rl as unknown as { _writeToOutput: (s: string) => void })._writeToOutput = (s: string) => write(s.startsWith(question) ? s : '');
+  try {
+    return await new Promise((resolve) => rl.question(question, resolve));
+  } finally {
+    rl.close();
+    process.stdout.write('\n');
+  }
+}
+
+/** Adds `robusto user create --tenant <slug> --email … --role … [--name …] [--password-stdin]`. */
+export function registerUserCommands(program: Command): void {
+  const user = program.command('user').description('manage users');
+  user
+    .command('create')
+    .description('create a user in a tenant; the password is asked for, or read from stdin')
+    .requiredOption('--tenant <slug>', 'the tenant, e.g. default')
+    .requiredOption('--email <email>', 'the sign-in email')
+    .requiredOption('--role <role>', `one of ${ROLES.join(', ')}`)
+    .option('--name <name>', 'display name (defaults to the email)')
+    .option('--password-stdin', 'read the password from standard input instead of asking')
+    .action(async (options: { tenant: string; email: string; role: string; name?: string; passwordStdin?: boolean }) => {
+      const problems: string[] = [];
+      if (!ROLES.includes(options.role as Role)) problems.push(`--role "${options.role}" is not a role; use one of ${ROLES.join(', ')}`);
+      if (!/^[^@\s]+@[^@\s]+$/.test(options.email)) problems.push(`--email "${options.email}" is not an email address`);
+      if (problems.length === 0) {
+        const password = options.passwordStdin ? await readStdin() : process.stdin.isTTY ? await prompt('Password: ') : '';
+        if (password.length < MIN_PASSWORD_LENGTH) problems.push(`the password must have at least ${MIN_PASSWORD_LENGTH} characters${process.stdin.isTTY || options.passwordStdin ? '' : ' (no terminal: pass it with --password-stdin)'}`);
+        if (problems.length === 0) {
+          await withApp(async (app) => {
+            const tenant = await findTenantBySlug(app.db, options.tenant);
+            if (!tenant) {
+              process.stderr.write(`✗ no tenant "${options.tenant}"; create it with: robusto tenant create ${options.tenant} "<name>"\n`);
+              process.exitCode = 1;
+              return;
+            }
+            try {
+              const result = await app.dispatcher.dispatch(
+                createUser,
+                { email: options.email, name: options.name ?? options.email, role: options.role as Role, passwordHash: await hashPassword(password), actorRole: 'system' },
+                { tenantId: tenant.id, userId: null, requestId: `cli-${Date.now()}`, fingerprint: 'cli' },
+              );
+              process.stdout.write(`✓ user ${options.email} (${options.role}) created in tenant ${tenant.slug} (id ${(result.body as { id: string }).id})\n`);
+            } catch (error) {
+              if (!isAppError(error)) throw error;
+              process.stderr.write(`✗ ${error.detail}\n`);
+              process.exitCode = 1;
+            }
+          });
+          return;
+        }
+      }
+      for (const problem of problems) process.stderr.write(`✗ ${problem}\n`);
+      process.exitCode = 1;
+    });
+}
