@@ -1,9 +1,15 @@
-import { Kysely, sql } from 'kysely';
+import { Kysely, sql, type LogEvent } from 'kysely';
 import type { Config } from '../config/config.js';
 import type { Logger } from '../log/create-logger.js';
 import type { Database, PoolStats } from './database.js';
 import { openPostgres } from './dialects/postgres.js';
 import { openSqlite } from './dialects/sqlite.js';
+
+/** Options of {@link createDb}. */
+export interface CreateDbOptions {
+  /** Called with every statement run (tests use it to EXPLAIN the real queries). */
+  onQuery?: (sql: string, parameters: readonly unknown[]) => void;
+}
 
 /**
  * Creates the {@link Database} the config names: SQLite at `DATA_DIR/robusto.db` when
@@ -13,15 +19,16 @@ import { openSqlite } from './dialects/sqlite.js';
  * while the database is down. SQLite is opened at once; a failure there (unwritable `DATA_DIR`)
  * throws.
  */
-export function createDb(config: Readonly<Config>, log: Logger): Database {
+export function createDb(config: Readonly<Config>, log: Logger, options: CreateDbOptions = {}): Database {
+  const kyselyLog = options.onQuery ? (event: LogEvent) => options.onQuery?.(event.query.sql, event.query.parameters) : undefined;
   if (config.engine === 'postgres') {
     const handle = openPostgres(config.databaseUrl as string, config.pool, (error) => {
       log.warn({ err: error }, 'idle database connection failed; the pool will replace it');
     });
-    return wrap('postgres', new Kysely({ dialect: handle.dialect }), handle.stats);
+    return wrap('postgres', new Kysely({ dialect: handle.dialect, ...(kyselyLog ? { log: kyselyLog } : {}) }), handle.stats);
   }
   const handle = openSqlite(config.paths.sqliteFile);
-  return wrap('sqlite', new Kysely({ dialect: handle.dialect }), handle.stats);
+  return wrap('sqlite', new Kysely({ dialect: handle.dialect, ...(kyselyLog ? { log: kyselyLog } : {}) }), handle.stats);
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

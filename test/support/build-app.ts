@@ -32,6 +32,8 @@ export interface BuildTestAppOptions {
   databaseUrl?: string;
   /** Skip applying migrations (tests of start-up without a database). */
   skipMigrate?: boolean;
+  /** Sees every SQL statement the app runs. */
+  onQuery?: (sql: string, parameters: readonly unknown[]) => void;
 }
 
 /**
@@ -61,7 +63,7 @@ export async function buildTestApp(options: BuildTestAppOptions): Promise<TestAp
     },
   });
   const log = await createLogger(config, { destination });
-  const db = createDb(config, log);
+  const db = createDb(config, log, options.onQuery ? { onQuery: options.onQuery } : {});
   const app = await buildApp({ config, log, db, modules: options.modules ?? BUILTIN_MODULES });
   if (!options.skipMigrate) await app.migrate();
   await app.http.ready();

@@ -20,7 +20,7 @@ export function authRoutes(tokens: TokenService, principals: PrincipalLoader) {
     app.post(
       '/login',
       {
-        schema: { summary: 'Sign in', tags: ['auth'], body: LoginBody, response: { 200: LoginResponse, ...problemResponses(400, 401, 429, 503) } },
+        schema: { summary: 'Sign in', tags: ['auth'], security: [], body: LoginBody, response: { 200: LoginResponse, ...problemResponses(400, 401, 429, 503) } },
         config: {
           public: true,
           rateLimit: {
