@@ -1,0 +1,20 @@
+import { defineModule } from '../module.js';
+import { productsMigrations } from './products.migrations.js';
+import { productsRoutes } from './products.routes.js';
+
+export { ProductError, productHasStock, productNotFound } from './products.errors.js';
+export { beforeProductDelete, type ProductDeleteHook } from './products.hooks.js';
+export { fromMilli, MAX_QUANTITY, MAX_QUANTITY_DECIMALS, MILLI_PER_UNIT, toMilli, type ToMilliOptions } from './products.quantities.js';
+export { decodePageCursor, findProduct, listProducts, type ProductRow, type ProductsSource, type ProductsTables, type CursorValueKind } from './products.queries.js';
+export { PRODUCT_UNITS, type Product, type ProductUnit } from './products.schemas.js';
+
+/**
+ * The products module (`/api/products`): what a business stocks, with a SKU unique per tenant,
+ * a unit of measure and a minimum stock (exact, in milli-units), search, keyset pagination,
+ * optimistic concurrency, and a delete other modules can guard ({@link beforeProductDelete}).
+ */
+export default defineModule({
+  name: 'products',
+  migrations: productsMigrations,
+  routes: productsRoutes,
+});
