@@ -121,7 +121,10 @@ export class Dispatcher {
         const stored = await this.#storedOutcome(tx, meta.tenantId, key, ctx.now);
         // Thrown, not returned, so the transaction ends without writing anything.
         if (stored) throw new Replay(this.#replayOrReject(stored, meta.fingerprint, key));
-        await tx.deleteFrom('idempotency_keys').where('tenant_id', '=', meta.tenantId).where('key', '=', key).execute();
+        // NB: only an expired key may be removed. Without the expiry condition this DELETE would
+        // also see, and remove, the key of a concurrent request that committed a moment ago
+        // (READ COMMITTED), and the write would run twice.
+        await tx.deleteFrom('idempotency_keys').where('tenant_id', '=', meta.tenantId).where('key', '=', key).where('expires_at', '<=', ctx.now).execute();
         await tx
           .insertInto('idempotency_keys')
           .values({

@@ -1,0 +1,135 @@
+import { sql, type Expression, type Kysely, type SqlBool } from 'kysely';
+import type { Database } from '../../db/database.js';
+import { decodeCursor, encodeCursor, type Cursor } from '../../shared/cursor.js';
+import { formatCpf, onlyDigits } from '../../shared/documents.js';
+import { isUuid } from '../../shared/ids.js';
+import { invalidCursor } from './students.errors.js';
+import type { ListStudentsQuery, Student, StudentStatus } from './students.schemas.js';
+
+/** The students table as Kysely sees it. */
+export interface StudentsTables {
+  students: {
+    id: string;
+    tenant_id: string;
+    name: string;
+    /** Lower-case, accent-free name: what search and sorting use, the same on both engines. */
+    name_search: string;
+    /** 11 digits, or null when the student has none (yet). */
+    cpf: string | null;
+    /** `YYYY-MM-DD`. */
+    birth_date: string;
+    phone: string | null;
+    email: string | null;
+    guardian_name: string | null;
+    plan: string;
+    status: StudentStatus;
+    created_at: string;
+    updated_at: string;
+  };
+}
+
+/** One students row. */
+export type StudentRow = StudentsTables['students'];
+
+/** The columns {@link toStudent} reads. */
+export const STUDENT_COLUMNS = ['id', 'name', 'cpf', 'birth_date', 'phone', 'email', 'guardian_name', 'plan', 'status', 'created_at'] as const;
+
+/** What {@link toStudent} needs of a row. */
+export type StudentFields = Pick<StudentRow, (typeof STUDENT_COLUMNS)[number]>;
+
+/** Kysely over the students table. */
+export function studentsDb(db: Database): Kysely<StudentsTables> {
+  return db.kysely as Kysely<StudentsTables>;
+}
+
+/** Lower-case without accents: "José Ávila" → "jose avila". */
+export function searchable(text: string): string {
+  return text.normalize('NFD').replace(/\p{Diacritic}/gu, '').toLowerCase();
+}
+
+/** A row as the API shows it: the CPF formatted, camelCase. */
+export function toStudent(row: StudentFields): Student {
+  return {
+    id: row.id,
+    name: row.name,
+    cpf: row.cpf === null ? null : formatCpf(row.cpf),
+    birthDate: row.birth_date,
+    phone: row.phone,
+    email: row.email,
+    guardianName: row.guardian_name,
+    plan: row.plan,
+    status: row.status,
+    createdAt: row.created_at,
+  };
+}
+
+/** One student of a tenant, or undefined (also for another tenant's id). */
+export async function findStudent(db: Database, tenantId: string, id: string): Promise<Student | undefined> {
+  const row = await studentsDb(db)
+    .selectFrom('students')
+    .select(STUDENT_COLUMNS)
+    .where('tenant_id', '=', tenantId)
+    .where('id', '=', id.toLowerCase())
+    .executeTakeFirst();
+  return row ? toStudent(row) : undefined;
+}
+
+function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+// NB: SQLite's LIKE has no escape character unless told, PostgreSQL's is `\`: say it on both.
+function like(column: Expression<unknown>, pattern: string): Expression<SqlBool> {
+  return sql<SqlBool>`${column} like ${pattern} escape '\\'`;
+}
+
+type SortColumn = 'name_search' | 'created_at';
+
+/**
+ * Decodes a cursor and checks it fits the sort column, so a forged or mismatched cursor is a
+ * 400 rather than a cast error in the database.
+ */
+function positionAfter(raw: string, column: SortColumn): Cursor {
+  const cursor = decodeCursor(raw);
+  const { value } = cursor;
+  const fits = typeof value === 'string' && (column === 'created_at' ? isIsoInstant(value) : !value.includes('\u0000'));
+  if (!fits || !isUuid(cursor.id)) throw invalidCursor();
+  return cursor;
+}
+
+function isIsoInstant(value: string): boolean {
+  const time = Date.parse(value);
+  return !Number.isNaN(time) && new Date(time).toISOString() === value;
+}
+
+/**
+ * A page of a tenant's students: optional search `q` over name, email and CPF digits, optional
+ * `status` filter, keyset pagination on (sort column, id) so pages never skip or repeat rows.
+ * Newest first unless `sort` says otherwise.
+ */
+export async function listStudents(db: Database, tenantId: string, params: ListStudentsQuery): Promise<{ items: Student[]; nextCursor: string | null }> {
+  const limit = params.limit ?? 20;
+  const sort = params.sort ?? '-createdAt';
+  const descending = sort.startsWith('-');
+  const column: SortColumn = sort.replace('-', '') === 'name' ? 'name_search' : 'created_at';
+  const direction = descending ? 'desc' : 'asc';
+
+  let query = studentsDb(db).selectFrom('students').select([...STUDENT_COLUMNS, 'name_search']).where('tenant_id', '=', tenantId);
+  if (params.status) query = query.where('status', '=', params.status);
+  if (params.q) {
+    const term = `%${escapeLike(searchable(params.q))}%`;
+    const digits = onlyDigits(params.q);
+    query = query.where((eb) =>
+      eb.or([like(eb.ref('name_search'), term), like(eb.ref('email'), term), ...(digits.length >= 3 ? [eb('cpf', 'like', `${digits}%`)] : [])]),
+    );
+  }
+  if (params.cursor) {
+    const cursor = positionAfter(params.cursor, column);
+    // A row comparison, which both engines can answer from the (tenant_id, column, id) index.
+    query = query.where((eb) => eb(eb.refTuple(column, 'id'), descending ? '<' : '>', eb.tuple(String(cursor.value), cursor.id.toLowerCase())));
+  }
+  const rows = await query.orderBy(column, direction).orderBy('id', direction).limit(limit + 1).execute();
+  const page = rows.slice(0, limit);
+  const last = rows.length > limit ? page[page.length - 1] : undefined;
+  return { items: page.map(toStudent), nextCursor: last ? encodeCursor({ value: last[column], id: last.id }) : null };
+}
