@@ -15,7 +15,7 @@ import { loadConfig } from '../src/config/load-config.js';
 import { createDb } from '../src/db/create-db.js';
 import { createLogger } from '../src/log/create-logger.js';
 import { authServicesFor, createTenant, createUser, hashPassword } from '../src/modules/auth/index.js';
-import { searchable } from '../src/modules/customers/customers.queries.js';
+import { searchable } from '../src/shared/text.js';
 import { newId } from '../src/shared/ids.js';
 import { createBenchDatabase } from './support/bench-database.js';
 import { markdownTable, runLoad, type LoadResult } from './support/load.js';

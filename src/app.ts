@@ -7,6 +7,7 @@ import { registerAuthentication } from './http/authenticate.js';
 import { createExecute } from './http/command-route.js';
 import { registerErrorHandling } from './http/error-handler.js';
 import { registerOpenApi } from './http/openapi.js';
+import { registerNulGuard } from './http/reject-nul.js';
 import { coreMigrations } from './db/migrations/core.migrations.js';
 import { Dispatcher } from './resilience/dispatcher.js';
 import { registerHealthRoutes } from './http/health.routes.js';
@@ -79,6 +80,7 @@ export async function buildApp(options: BuildAppOptions): Promise<RobustoApp> {
   // Limits are per route (login now); the preHandler hook lets a limit key on the parsed body.
   await http.register(rateLimit, { global: false, hook: 'preHandler' });
   registerAuthentication(http, db, config.secretKey);
+  registerNulGuard(http);
   registerErrorHandling(http, (request) => {
     const module = registry.unavailableAt(request.url);
     return module ? moduleUnavailable(module) : undefined;

@@ -37,7 +37,8 @@ export function problemResponses(...statuses: number[]): Record<number, TSchema>
 }
 
 /** `:id` path parameter: a UUID. */
-export const IdParams = Type.Object({ id: Type.String({ format: 'uuid' }) }, { additionalProperties: false });
+// maxLength: Ajv's uuid format also accepts the `urn:uuid:` form, which the database does not.
+export const IdParams = Type.Object({ id: Type.String({ format: 'uuid', maxLength: 36 }) }, { additionalProperties: false });
 
 /** Largest page size a list accepts. */
 export const MAX_PAGE_SIZE = 100;

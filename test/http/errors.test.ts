@@ -83,3 +83,20 @@ describe('errors are problem+json', () => {
     await vi.waitFor(() => expect(t.logs.filter((l) => l.requestId === 'abc-123').map((l) => l.msg)).toEqual(['incoming request', 'request completed']));
   });
 });
+
+describe('inputs no field accepts', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await buildTestApp({ engine: 'sqlite', modules: [{ name: 'echo', origin: 'test', load: async () => ({ default: echo }) }] });
+  });
+  afterAll(() => t.close());
+
+  it.each([
+    ['a NUL in a body string', { method: 'POST', url: '/api/echo', payload: { name: 'a\u0000b', age: 1 } }, 'body', '/name'],
+    ['a NUL in the query string', { method: 'POST', url: '/api/echo?x=a%00', payload: { name: 'ab', age: 1 } }, 'querystring', '/x'],
+  ] as const)('%s → 400 naming the field', async (_label, request, where, field) => {
+    const response = await t.app.http.inject(request as InjectOptions);
+    expect(response.statusCode).toBe(400);
+    expect(response.json()).toMatchObject({ code: 'ERR_VALIDATION', errors: [{ in: where, field }] });
+  });
+});

@@ -15,9 +15,3 @@ export function unknownInstant(field: 'from' | 'to'): AppError {
   });
 }
 
-/** A list cursor that decodes but is not one of the audit trail's. */
-export function invalidCursor(): AppError {
-  return new AppError(ErrorCode.VALIDATION, 400, 'The cursor is not one this server gave out; use the nextCursor of the previous page, or omit it to start over.', {
-    errors: [{ in: 'querystring', field: '/cursor', message: 'is not a valid cursor' }],
-  });
-}

@@ -69,7 +69,7 @@ export async function findPrincipalRow(db: Database, tenantId: string, userId: s
 export async function listUsers(db: Database, tenantId: string, limit: number, cursor: string | undefined): Promise<{ items: User[]; nextCursor: string | null }> {
   let query = authDb(db).selectFrom('users').select(USER_COLUMNS).where('tenant_id', '=', tenantId);
   if (cursor) {
-    const after = decodeCursor(cursor);
+    const after = decodeCursor(cursor, 'timestamp');
     query = query.where((eb) => eb.or([eb('created_at', '>', String(after.value)), eb.and([eb('created_at', '=', String(after.value)), eb('id', '>', after.id)])]));
   }
   const rows = await query.orderBy('created_at').orderBy('id').limit(limit + 1).execute();

@@ -3,7 +3,8 @@ import { defineCommand } from '../../resilience/command.js';
 import { isValidCnpj, isValidCpf, onlyDigits } from '../../shared/documents.js';
 import { newId } from '../../shared/ids.js';
 import { customerNotFound, documentTaken, invalidDocument, versionConflict } from './customers.errors.js';
-import { searchable, toCustomer, type CustomerRow, type CustomersTables } from './customers.queries.js';
+import { searchable } from '../../shared/text.js';
+import { toCustomer, type CustomerRow, type CustomersTables } from './customers.queries.js';
 import type { CreateCustomerBody, Customer, UpdateCustomerBody } from './customers.schemas.js';
 
 /** Checks the document fits the kind and returns its digits (or null when absent). */

@@ -14,7 +14,7 @@ export const customersMigrations: MigrationSet = {
         .addColumn('tenant_id', t.id, (c) => c.notNull())
         .addColumn('kind', 'varchar(10)', (c) => c.notNull())
         .addColumn('name', 'varchar(200)', (c) => c.notNull())
-        .addColumn('name_search', 'varchar(200)', (c) => c.notNull())
+        .addColumn('name_search', 'text', (c) => c.notNull())
         .addColumn('document', 'varchar(14)')
         .addColumn('email', 'varchar(254)')
         .addColumn('phone', 'varchar(20)')

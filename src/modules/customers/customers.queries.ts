@@ -1,6 +1,8 @@
 import type { Kysely, SelectQueryBuilder } from 'kysely';
 import type { Database } from '../../db/database.js';
+import { likeEscaped } from '../../db/like.js';
 import { decodeCursor, encodeCursor } from '../../shared/cursor.js';
+import { escapeLike, searchable } from '../../shared/text.js';
 import { formatCnpj, formatCpf, onlyDigits } from '../../shared/documents.js';
 import type { Customer, ListCustomersQuery } from './customers.schemas.js';
 
@@ -33,10 +35,6 @@ export function customersDb(db: Database): Kysely<CustomersTables> {
   return db.kysely as Kysely<CustomersTables>;
 }
 
-/** Lower-case without accents: "José Ávila" → "jose avila". */
-export function searchable(text: string): string {
-  return text.normalize('NFD').replace(/\p{Diacritic}/gu, '').toLowerCase();
-}
 
 /** A row as the API shows it: the document formatted, flags as booleans, camelCase. */
 export function toCustomer(row: CustomerRow): Customer {
@@ -63,9 +61,6 @@ export async function findCustomer(db: Database, tenantId: string, id: string): 
   return row ? toCustomer(row) : undefined;
 }
 
-function escapeLike(text: string): string {
-  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
-}
 
 type CustomerQuery = SelectQueryBuilder<CustomersTables, 'customers', CustomerRow>;
 
@@ -74,8 +69,8 @@ function applySearch(query: CustomerQuery, q: string): CustomerQuery {
   const digits = onlyDigits(q);
   return query.where((eb) =>
     eb.or([
-      eb(eb.ref('name_search'), 'like', eb.val(term)),
-      eb(eb.ref('email'), 'like', eb.val(term)),
+      likeEscaped('name_search', term),
+      likeEscaped('email', term),
       ...(digits.length >= 3 ? [eb(eb.ref('document'), 'like', eb.val(`${digits}%`))] : []),
     ]),
   );
@@ -97,7 +92,7 @@ export async function listCustomers(db: Database, tenantId: string, params: List
   if (params.active !== undefined) query = query.where('active', '=', params.active ? 1 : 0);
   if (params.q) query = applySearch(query, params.q);
   if (params.cursor) {
-    const cursor = decodeCursor(params.cursor);
+    const cursor = decodeCursor(params.cursor, column === 'name_search' ? 'text' : 'timestamp');
     const value = String(cursor.value);
     query = query.where((eb) => eb.or([eb(column, after, value), eb.and([eb(column, '=', value), eb('id', after, cursor.id)])]));
   }

@@ -5,7 +5,7 @@ import { productsRoutes } from './products.routes.js';
 export { ProductError, productHasStock, productNotFound } from './products.errors.js';
 export { beforeProductDelete, type ProductDeleteHook } from './products.hooks.js';
 export { fromMilli, MAX_QUANTITY, MAX_QUANTITY_DECIMALS, MILLI_PER_UNIT, toMilli, type ToMilliOptions } from './products.quantities.js';
-export { decodePageCursor, findProduct, listProducts, type ProductRow, type ProductsSource, type ProductsTables, type CursorValueKind } from './products.queries.js';
+export { findProduct, listProducts, type ProductRow, type ProductsSource, type ProductsTables } from './products.queries.js';
 export { PRODUCT_UNITS, type Product, type ProductUnit } from './products.schemas.js';
 
 /**

@@ -4,7 +4,8 @@ import { newId } from '../../shared/ids.js';
 import { productNotFound, skuTaken, versionConflict } from './products.errors.js';
 import { runProductDeleteHooks } from './products.hooks.js';
 import { toMilli } from './products.quantities.js';
-import { searchable, toProduct, type ProductRow, type ProductsTables } from './products.queries.js';
+import { searchable } from '../../shared/text.js';
+import { toProduct, type ProductRow, type ProductsTables } from './products.queries.js';
 import type { CreateProductBody, Product, UpdateProductBody } from './products.schemas.js';
 
 const conflicts = [{ table: 'products', columns: ['tenant_id', 'sku'], error: skuTaken }];

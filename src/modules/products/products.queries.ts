@@ -1,10 +1,8 @@
-import { Kysely, sql, type Expression, type SelectQueryBuilder, type SqlBool } from 'kysely';
+import { Kysely, type SelectQueryBuilder } from 'kysely';
 import type { Database } from '../../db/database.js';
-import { AppError } from '../../shared/app-error.js';
-import { decodeCursor, encodeCursor, type Cursor } from '../../shared/cursor.js';
-import { ErrorCode } from '../../shared/error-codes.js';
-import { isUuid } from '../../shared/ids.js';
-import { isRealDate } from '../../shared/schemas.js';
+import { likeEscaped } from '../../db/like.js';
+import { decodeCursor, encodeCursor } from '../../shared/cursor.js';
+import { escapeLike, searchable } from '../../shared/text.js';
 import { fromMilli } from './products.quantities.js';
 import type { ListProductsQuery, Product, ProductUnit } from './products.schemas.js';
 
@@ -41,10 +39,6 @@ export function productsDb(source: ProductsSource): Kysely<ProductsTables> {
   return (source instanceof Kysely ? source : source.kysely) as Kysely<ProductsTables>;
 }
 
-/** Lower-case without accents: "Açúcar Cristal" → "acucar cristal". */
-export function searchable(text: string): string {
-  return text.normalize('NFD').replace(/\p{Diacritic}/gu, '').toLowerCase();
-}
 
 /** A row as the API shows it: the minimum stock in units, flags as booleans, camelCase. */
 export function toProduct(row: ProductRow): Product {
@@ -72,45 +66,10 @@ export async function findProduct(source: ProductsSource, tenantId: string, id: 
   return row ? toProduct(row) : undefined;
 }
 
-/** What the sort value of a keyset cursor must be: free text, an ISO 8601 instant or a `YYYY-MM-DD` date. */
-export type CursorValueKind = 'text' | 'timestamp' | 'date';
 
-const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$/;
 
-function fitsKind(value: string | number, kind: CursorValueKind): boolean {
-  if (typeof value !== 'string') return false;
-  if (kind === 'timestamp') return ISO_INSTANT.test(value) && !Number.isNaN(Date.parse(value));
-  if (kind === 'date') return isRealDate(value);
-  return true;
-}
 
-/**
- * Decodes a list's cursor and checks what it holds: the id a UUID and the value of `kind`. A
- * cursor that decodes but was forged (`{"id":"x"}`) would otherwise reach PostgreSQL as an
- * invalid uuid or timestamp and fail there with a 500.
- *
- * @throws {AppError} 400 `ERR_VALIDATION` naming the `cursor` field.
- */
-export function decodePageCursor(raw: string, kind: CursorValueKind): Cursor {
-  const cursor = decodeCursor(raw);
-  if (isUuid(cursor.id) && fitsKind(cursor.value, kind)) return cursor;
-  throw new AppError(ErrorCode.VALIDATION, 400, 'The cursor is not one this list gave out; use the nextCursor of the previous page, or omit it to start over.', {
-    errors: [{ in: 'querystring', field: '/cursor', message: 'is not a valid cursor for this list' }],
-  });
-}
 
-/** Escapes LIKE wildcards so a search for "50%" looks for the text "50%". */
-export function escapeLike(text: string): string {
-  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
-}
-
-/**
- * `column LIKE pattern` with `\` as the escape character on both engines.
- * NB: SQLite has no default LIKE escape character, so the ESCAPE clause is needed there.
- */
-export function likeEscaped(column: string, pattern: string): Expression<SqlBool> {
-  return sql<SqlBool>`${sql.ref(column)} like ${pattern} escape '\\'`;
-}
 
 type ProductQuery = SelectQueryBuilder<ProductsTables, 'products', ProductRow>;
 
@@ -135,7 +94,7 @@ export async function listProducts(db: Database, tenantId: string, params: ListP
   if (params.active !== undefined) query = query.where('active', '=', params.active ? 1 : 0);
   if (params.q) query = applySearch(query, params.q);
   if (params.cursor) {
-    const cursor = decodePageCursor(params.cursor, column === 'name_search' ? 'text' : 'timestamp');
+    const cursor = decodeCursor(params.cursor, column === 'name_search' ? 'text' : 'timestamp');
     const value = String(cursor.value);
     // A row-value comparison, so PostgreSQL bounds the index scan with it instead of filtering.
     query = query.where((eb) => eb(eb.refTuple(column, 'id'), after, eb.tuple(value, cursor.id)));

@@ -1,7 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../db/database.js';
-import { encodeCursor } from '../../shared/cursor.js';
-import { decodePageCursor, fromMilli, listProducts, type ProductsTables } from '../products/index.js';
+import { decodeCursor, encodeCursor } from '../../shared/cursor.js';
+import { fromMilli, listProducts, type ProductsTables } from '../products/index.js';
 import type {
   Balance,
   BalanceQuery,
@@ -118,7 +118,7 @@ export async function listLots(db: Database, tenantId: string, params: ListLotsQ
   let query = stockDb(db).selectFrom('stock_lots').selectAll().where('tenant_id', '=', tenantId);
   if (params.productId) query = query.where('product_id', '=', params.productId);
   if (params.code) query = query.where('code', '=', params.code);
-  if (params.cursor) query = query.where('id', '>', decodePageCursor(params.cursor, 'text').id);
+  if (params.cursor) query = query.where('id', '>', decodeCursor(params.cursor, 'text').id);
   const rows = await query.orderBy('id').limit(limit + 1).execute();
   const page = rows.slice(0, limit);
   const last = rows.length > limit ? page[page.length - 1] : undefined;
@@ -136,7 +136,7 @@ export async function listMovements(db: Database, tenantId: string, params: List
   if (params.lotId) query = query.where('lot_id', '=', params.lotId);
   if (params.productId) query = query.where('product_id', '=', params.productId);
   if (params.cursor) {
-    const cursor = decodePageCursor(params.cursor, 'timestamp');
+    const cursor = decodeCursor(params.cursor, 'timestamp');
     const value = String(cursor.value);
     query = query.where((eb) => eb(eb.refTuple('created_at', 'id'), '<', eb.tuple(value, cursor.id)));
   }
@@ -199,7 +199,7 @@ export async function belowMinimum(db: Database, tenantId: string, params: Below
     .where('p.active', '=', 1)
     .where('p.min_stock', '>', 0);
   if (params.cursor) {
-    const cursor = decodePageCursor(params.cursor, 'text');
+    const cursor = decodeCursor(params.cursor, 'text');
     const value = String(cursor.value);
     query = query.where((eb) => eb(eb.refTuple('p.name_search', 'p.id'), '>', eb.tuple(value, cursor.id)));
   }
@@ -245,7 +245,7 @@ export async function expiringLots(db: Database, tenantId: string, params: Expir
     .where('l.expired', '=', 0)
     .where('l.quantity', '>', 0);
   if (params.cursor) {
-    const cursor = decodePageCursor(params.cursor, 'date');
+    const cursor = decodeCursor(params.cursor, 'date');
     const value = String(cursor.value);
     query = query.where((eb) => eb(eb.refTuple('l.expires_on', 'l.id'), '>', eb.tuple(value, cursor.id)));
   }

@@ -5,7 +5,8 @@ import type { FieldError } from '../../shared/app-error.js';
 import { onlyDigits } from '../../shared/documents.js';
 import { newId } from '../../shared/ids.js';
 import { cpfTaken, invalidStudent, studentNotFound } from './students.errors.js';
-import { searchable, toStudent, type StudentRow, type StudentsTables } from './students.queries.js';
+import { searchable } from '../../shared/text.js';
+import { toStudent, type StudentRow, type StudentsTables } from './students.queries.js';
 import type { RegisterStudentBody, Student, UpdateStudentBody } from './students.schemas.js';
 
 /** The earliest birth date a student may have. */

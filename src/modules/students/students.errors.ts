@@ -22,9 +22,3 @@ export function invalidStudent(errors: FieldError[]): AppError {
   return new AppError(ErrorCode.VALIDATION, 400, `The student has ${errors.length} invalid field${errors.length === 1 ? '' : 's'}; see errors[] for each one.`, { errors });
 }
 
-/** A list cursor that decodes but does not fit the sort order it is used with. */
-export function invalidCursor(): AppError {
-  return new AppError(ErrorCode.VALIDATION, 400, 'The cursor is not one this server gave out for this sort order; use the nextCursor of the previous page with the same sort, or omit it to start over.', {
-    errors: [{ in: 'querystring', field: '/cursor', message: 'is not a valid cursor' }],
-  });
-}

@@ -1,9 +1,9 @@
-import { sql, type Expression, type Kysely, type SqlBool } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { Database } from '../../db/database.js';
-import { decodeCursor, encodeCursor, type Cursor } from '../../shared/cursor.js';
+import { likeEscaped } from '../../db/like.js';
+import { decodeCursor, encodeCursor } from '../../shared/cursor.js';
+import { escapeLike, searchable } from '../../shared/text.js';
 import { formatCpf, onlyDigits } from '../../shared/documents.js';
-import { isUuid } from '../../shared/ids.js';
-import { invalidCursor } from './students.errors.js';
 import type { ListStudentsQuery, Student, StudentStatus } from './students.schemas.js';
 
 /** The students table as Kysely sees it. */
@@ -42,10 +42,6 @@ export function studentsDb(db: Database): Kysely<StudentsTables> {
   return db.kysely as Kysely<StudentsTables>;
 }
 
-/** Lower-case without accents: "José Ávila" → "jose avila". */
-export function searchable(text: string): string {
-  return text.normalize('NFD').replace(/\p{Diacritic}/gu, '').toLowerCase();
-}
 
 /** A row as the API shows it: the CPF formatted, camelCase. */
 export function toStudent(row: StudentFields): Student {
@@ -74,33 +70,11 @@ export async function findStudent(db: Database, tenantId: string, id: string): P
   return row ? toStudent(row) : undefined;
 }
 
-function escapeLike(text: string): string {
-  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
-}
 
-// NB: SQLite's LIKE has no escape character unless told, PostgreSQL's is `\`: say it on both.
-function like(column: Expression<unknown>, pattern: string): Expression<SqlBool> {
-  return sql<SqlBool>`${column} like ${pattern} escape '\\'`;
-}
 
 type SortColumn = 'name_search' | 'created_at';
 
-/**
- * Decodes a cursor and checks it fits the sort column, so a forged or mismatched cursor is a
- * 400 rather than a cast error in the database.
- */
-function positionAfter(raw: string, column: SortColumn): Cursor {
-  const cursor = decodeCursor(raw);
-  const { value } = cursor;
-  const fits = typeof value === 'string' && (column === 'created_at' ? isIsoInstant(value) : !value.includes('\u0000'));
-  if (!fits || !isUuid(cursor.id)) throw invalidCursor();
-  return cursor;
-}
 
-function isIsoInstant(value: string): boolean {
-  const time = Date.parse(value);
-  return !Number.isNaN(time) && new Date(time).toISOString() === value;
-}
 
 /**
  * A page of a tenant's students: optional search `q` over name, email and CPF digits, optional
@@ -120,11 +94,11 @@ export async function listStudents(db: Database, tenantId: string, params: ListS
     const term = `%${escapeLike(searchable(params.q))}%`;
     const digits = onlyDigits(params.q);
     query = query.where((eb) =>
-      eb.or([like(eb.ref('name_search'), term), like(eb.ref('email'), term), ...(digits.length >= 3 ? [eb('cpf', 'like', `${digits}%`)] : [])]),
+      eb.or([likeEscaped('name_search', term), likeEscaped('email', term), ...(digits.length >= 3 ? [eb('cpf', 'like', `${digits}%`)] : [])]),
     );
   }
   if (params.cursor) {
-    const cursor = positionAfter(params.cursor, column);
+    const cursor = decodeCursor(params.cursor, column === 'created_at' ? 'timestamp' : 'text');
     // A row comparison, which both engines can answer from the (tenant_id, column, id) index.
     query = query.where((eb) => eb(eb.refTuple(column, 'id'), descending ? '<' : '>', eb.tuple(String(cursor.value), cursor.id.toLowerCase())));
   }
