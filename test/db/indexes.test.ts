@@ -31,6 +31,12 @@ describe('main queries use an index on PostgreSQL', () => {
     tenant = await createTenantWithUsers(t, 'idx');
     const customer = await call(t, tenant, { method: 'POST', url: '/api/customers', body: { kind: 'person', name: 'Indexed', document: '52998224725' } });
     ids.customer = customer.json().id;
+    const product = await call(t, tenant, { method: 'POST', url: '/api/products', body: { sku: 'FAR-1', name: 'Farinha', unit: 'kg', minStock: 5 } });
+    ids.product = product.json().id;
+    const lot = await call(t, tenant, { method: 'POST', url: '/api/stock/lots', body: { productId: ids.product, code: 'QR-1', quantity: 3, expiresOn: '2099-01-01' } });
+    ids.lot = lot.json().id;
+    const student = await call(t, tenant, { method: 'POST', url: '/api/students', body: { name: 'Aluna', birthDate: '2000-01-01', plan: 'Manhã' } });
+    ids.student = student.json().id;
   });
   afterAll(async () => {
     await t.close();
@@ -65,6 +71,17 @@ describe('main queries use an index on PostgreSQL', () => {
     { method: 'GET', url: `/api/customers/${ids.customer}` },
     { method: 'GET', url: '/api/auth/users?limit=20', list: true },
     { method: 'GET', url: '/api/auth/me' },
+    { method: 'GET', url: '/api/products?limit=20', list: true },
+    { method: 'GET', url: `/api/products/${ids.product}` },
+    { method: 'GET', url: `/api/stock/lots?productId=${ids.product}`, list: true },
+    { method: 'GET', url: `/api/stock/lots/${ids.lot}` },
+    { method: 'GET', url: `/api/stock/movements?lotId=${ids.lot}`, list: true },
+    { method: 'GET', url: '/api/stock/expiring?days=30', list: true },
+    { method: 'GET', url: '/api/students?limit=20', list: true },
+    { method: 'GET', url: '/api/students?limit=20&sort=name', list: true },
+    { method: 'GET', url: `/api/students/${ids.student}` },
+    { method: 'GET', url: '/api/audit?limit=20', list: true },
+    { method: 'GET', url: '/api/audit?limit=20&entity=student', list: true },
   ];
 
   it('each statement of each main read avoids a sequential scan', async () => {
