@@ -13,6 +13,7 @@ import { Dispatcher } from './resilience/dispatcher.js';
 import { registerHealthRoutes } from './http/health.routes.js';
 import { moduleUnavailable, registerModules } from './http/module-routes.js';
 import { registerRequestContext } from './http/request-context.js';
+import { registerRequestLogging } from './http/request-log.js';
 import type { Logger } from './log/create-logger.js';
 import { BUILTIN_MODULES } from './modules/builtin.js';
 import type { ModuleContext, ModuleRouter, ModuleSource } from './modules/module.js';
@@ -70,11 +71,12 @@ export async function buildApp(options: BuildAppOptions): Promise<RobustoApp> {
   };
 
   registerRequestContext(http);
+  registerRequestLogging(http);
   // NB: a keep-alive socket would hold the drain open until its idle timeout: while draining,
   // every response tells the client to close, so the connection ends with the request.
-  http.addHook('onSend', async (_request, reply, payload) => {
+  http.addHook('onSend', (_request, reply, payload, done) => {
     if (state.phase === 'draining') void reply.header('connection', 'close');
-    return payload;
+    done(null, payload);
   });
   await registerOpenApi(http);
   // Limits are per route (login now); the preHandler hook lets a limit key on the parsed body.

@@ -28,14 +28,15 @@ export function idempotencyKeyOf(request: FastifyRequest): string | undefined {
 export function createExecute(dispatcher: Dispatcher) {
   return async function execute<P, R>(request: FastifyRequest, reply: FastifyReply, command: Command<P, R>, payload: P): Promise<FastifyReply> {
     const principal = principalOf(request);
+    const idempotencyKey = idempotencyKeyOf(request);
     const result = await dispatcher.dispatch(command, payload, {
       tenantId: principal.tenantId,
       userId: principal.userId,
       requestId: request.id,
-      idempotencyKey: idempotencyKeyOf(request),
+      idempotencyKey,
       // The request as sent (params and body), not the payload: a payload may hold derived values
-      // such as a salted password hash that differ on every retry.
-      fingerprint: fingerprintOf(request.method, request.routeOptions.url, principal.tenantId, principal.userId, request.params, request.body),
+      // such as a salted password hash that differ on every retry. Only needed with a key.
+      fingerprint: idempotencyKey ? fingerprintOf(request.method, request.routeOptions.url, principal.tenantId, principal.userId, request.params, request.body) : '',
     });
     if (result.replayed) void reply.header('idempotent-replayed', 'true');
     return reply.code(result.status).send(result.body);

@@ -37,7 +37,8 @@ export function createHttpServer(log: Logger | FastifyBaseLogger): ModuleRouter 
   const app = Fastify({
     loggerInstance: log as FastifyBaseLogger,
     genReqId: requestIdOf,
-    logController: new LogController({ requestIdLogLabel: 'requestId' }),
+    // Fastify's two lines per request are replaced by one, see registerRequestLogging.
+    logController: new LogController({ requestIdLogLabel: 'requestId', disableRequestLogging: true }),
     bodyLimit: BODY_LIMIT_BYTES,
     return503OnClosing: true,
   });

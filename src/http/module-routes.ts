@@ -62,9 +62,11 @@ export async function registerModules(
     }
     await app.register(
       async (scope: ModuleRouter) => {
-        scope.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
-          request.log = request.log.child({ module: module.name });
-          if (module.status !== 'ready') return sendProblem(reply, moduleUnavailable(module));
+        // Each request's logger is born with the module's name (one child logger, not two).
+        scope.setChildLoggerFactory((logger, bindings, options) => logger.child({ ...bindings, module: module.name }, options));
+        scope.addHook('onRequest', (_request: FastifyRequest, reply: FastifyReply, done: () => void) => {
+          if (module.status !== 'ready') sendProblem(reply, moduleUnavailable(module));
+          else done();
         });
         scope.register(async (inner: ModuleRouter) => routes(inner, ctx));
         // NB: a one-argument listener consumes the error, so it stops here instead of

@@ -21,7 +21,7 @@ function nulPath(value: unknown, path: string, depth: number): string | undefine
  * would surface as a database error (a 500) instead of the client's mistake.
  */
 export function registerNulGuard(app: FastifyInstance): void {
-  app.addHook('preValidation', async (request) => {
+  app.addHook('preValidation', (request, _reply, done) => {
     const parts = [
       ['querystring', request.query],
       ['params', request.params],
@@ -30,9 +30,13 @@ export function registerNulGuard(app: FastifyInstance): void {
     for (const [where, value] of parts) {
       const field = nulPath(value, '', 0);
       if (field === undefined) continue;
-      throw new AppError(ErrorCode.VALIDATION, 400, 'The request contains a NUL character (\\u0000), which no field accepts; remove it.', {
-        errors: [{ in: where, field, message: 'contains a NUL character' }],
-      });
+      done(
+        new AppError(ErrorCode.VALIDATION, 400, 'The request contains a NUL character (\\u0000), which no field accepts; remove it.', {
+          errors: [{ in: where, field, message: 'contains a NUL character' }],
+        }),
+      );
+      return;
     }
+    done();
   });
 }

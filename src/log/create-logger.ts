@@ -28,7 +28,9 @@ export async function createLogger(config: Readonly<Config>, options: CreateLogg
     options.destination ??
     (config.log.format === 'pretty'
       ? pinoPretty({ colorize: process.stdout.isTTY, translateTime: 'SYS:HH:MM:ss.l', sync: true })
-      : pino.destination({ dest: 1, sync: true }));
+      : // Asynchronous: a request never waits for the terminal or pipe; flushLogger() at shutdown,
+        // including after a fatal error, writes out what is buffered.
+        pino.destination({ dest: 1, sync: false }));
 
   const streams: StreamEntry[] = [{ level: 'trace', stream: main }];
   if (config.log.file) {

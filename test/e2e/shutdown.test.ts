@@ -9,7 +9,8 @@ afterEach(async () => {
 });
 
 async function startedWithFaulty(env: Record<string, string> = {}): Promise<RobustoProcess> {
-  const robusto = await spawnRobusto({ env: { ROBUSTO_MODULES: fixtureModule('faulty'), ...env } });
+  // debug: the tests wait for the "incoming request" line of their slow request
+  const robusto = await spawnRobusto({ env: { ROBUSTO_MODULES: fixtureModule('faulty'), LOG_LEVEL: 'debug', ...env } });
   running.push(robusto);
   await robusto.waitForReady();
   return robusto;
@@ -27,7 +28,7 @@ describe('graceful shutdown', () => {
   it('SIGTERM during a slow request: the request completes, exit 0, the port is free at once', async () => {
     const robusto = await startedWithFaulty();
     const slow = fetch(robusto.url('/api/faulty/slow?ms=1500'));
-    await robusto.waitForLine((l) => l.msg === 'incoming request' && (l.req as { url: string }).url.startsWith('/api/faulty/slow'));
+    await robusto.waitForLine((l) => l.msg === 'incoming request' && String(l.url).startsWith('/api/faulty/slow'));
     robusto.child.kill('SIGTERM');
     const response = await slow;
     expect(response.status).toBe(200);
@@ -40,7 +41,7 @@ describe('graceful shutdown', () => {
   it('a second signal exits at once with 1', async () => {
     const robusto = await startedWithFaulty();
     const slow = fetch(robusto.url('/api/faulty/slow?ms=8000')).catch(() => undefined);
-    await robusto.waitForLine((l) => l.msg === 'incoming request' && (l.req as { url: string }).url.startsWith('/api/faulty/slow'));
+    await robusto.waitForLine((l) => l.msg === 'incoming request' && String(l.url).startsWith('/api/faulty/slow'));
     robusto.child.kill('SIGTERM');
     await robusto.waitForLine((l) => l.msg === 'shutting down: finishing in-flight requests');
     const started = Date.now();
@@ -53,7 +54,7 @@ describe('graceful shutdown', () => {
   it('in-flight requests past SHUTDOWN_TIMEOUT_MS are cut and the process still ends (exit 1)', async () => {
     const robusto = await startedWithFaulty({ SHUTDOWN_TIMEOUT_MS: '500' });
     const slow = fetch(robusto.url('/api/faulty/slow?ms=10000')).then((r) => r.status, () => 'cut');
-    await robusto.waitForLine((l) => l.msg === 'incoming request' && (l.req as { url: string }).url.startsWith('/api/faulty/slow'));
+    await robusto.waitForLine((l) => l.msg === 'incoming request' && String(l.url).startsWith('/api/faulty/slow'));
     const started = Date.now();
     robusto.child.kill('SIGTERM');
     expect(await robusto.exited).toBe(1);
