@@ -2,7 +2,7 @@
 // PostgreSQL and on SQLite, each next to a bare Fastify server that runs the same SQL on the same
 // database, in the same run. Prints req/s, p50, p99 and the ratio robusto ÷ bare.
 //
-//   npm run bench:api            (BENCH_DURATION=10 BENCH_CONNECTIONS=50 BENCH_ENGINES=postgres,sqlite)
+//   npm run bench:api   (BENCH_DURATION=5 BENCH_ROUNDS=3 BENCH_CONNECTIONS=50 BENCH_ENGINES=postgres,sqlite)
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -20,7 +20,8 @@ import { newId } from '../src/shared/ids.js';
 import { createBenchDatabase } from './support/bench-database.js';
 import { markdownTable, runLoad, type LoadResult } from './support/load.js';
 
-const DURATION = Number(process.env.BENCH_DURATION ?? 10);
+const DURATION = Number(process.env.BENCH_DURATION ?? 5);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const ENGINES = (process.env.BENCH_ENGINES ?? 'postgres,sqlite').split(',') as Array<'postgres' | 'sqlite'>;
 const POOL_MAX = 20;
@@ -153,6 +154,13 @@ async function analyze(engine: 'postgres' | 'sqlite', url: string | undefined, d
   }
 }
 
+/** The run with the median throughput (its latencies with it); failures summed over all runs. */
+function median(runs: LoadResult[]): LoadResult {
+  const sorted = [...runs].sort((a, b) => a.requestsPerSecond - b.requestsPerSecond);
+  const middle = sorted[Math.floor(sorted.length / 2)] as LoadResult;
+  return { ...middle, non2xx: runs.reduce((n, r) => n + r.non2xx, 0), errors: runs.reduce((n, r) => n + r.errors, 0) };
+}
+
 interface Row {
   engine: string;
   route: string;
@@ -176,16 +184,28 @@ async function benchEngine(engine: 'postgres' | 'sqlite'): Promise<Row[]> {
     for (const r of routes) {
       const load = (base: string, headers: Record<string, string>, seconds: number) =>
         runLoad({ url: base + r.path, method: r.method, headers, connections: CONNECTIONS, durationSeconds: seconds, ...(r.body ? { body: r.body } : {}) });
-      // Warm both (JIT, pool, page cache), then measure bare and robusto back to back.
+      // Warm both (JIT, pool, page cache), then alternate who goes first in each round, so
+      // drift (a growing table, autovacuum, the other core's load) falls on both alike.
       await load(bareUrl, {}, 2);
       await load(robusto.url, auth, 2);
-      const bareResult = await load(bareUrl, {}, DURATION);
-      const robustoResult = await load(robusto.url, auth, DURATION);
-      rows.push({ engine, route: r.route, bare: bareResult, robusto: robustoResult });
+      const bareRuns: LoadResult[] = [];
+      const robustoRuns: LoadResult[] = [];
+      for (let round = 0; round < ROUNDS; round++) {
+        if (round % 2 === 0) {
+          bareRuns.push(await load(bareUrl, {}, DURATION));
+          robustoRuns.push(await load(robusto.url, auth, DURATION));
+        } else {
+          robustoRuns.push(await load(robusto.url, auth, DURATION));
+          bareRuns.push(await load(bareUrl, {}, DURATION));
+        }
+      }
+      rows.push({ engine, route: r.route, bare: median(bareRuns), robusto: median(robustoRuns) });
+      process.stderr.write(
+        `${engine} ${r.route}: bare ${bareRuns.map((x) => x.requestsPerSecond.toFixed(0)).join('/')} req/s, robusto ${robustoRuns.map((x) => x.requestsPerSecond.toFixed(0)).join('/')} req/s\n`,
+      );
       // The write phase added tens of thousands of rows: refresh the planner's statistics, as
       // autovacuum would, or the read phase measures a stale plan instead of the servers.
       if (r.method === 'POST') await analyze(engine, database?.url, dataDir);
-      process.stderr.write(`${engine} ${r.route}: bare ${bareResult.requestsPerSecond.toFixed(0)} req/s, robusto ${robustoResult.requestsPerSecond.toFixed(0)} req/s\n`);
     }
   } finally {
     await bare.close();
@@ -200,7 +220,7 @@ const rows: Row[] = [];
 for (const engine of ENGINES) rows.push(...(await benchEngine(engine)));
 const fmt = (n: number) => n.toFixed(n >= 100 ? 0 : 1);
 process.stdout.write(
-  `\nAPI benchmark: ${CONNECTIONS} connections, ${DURATION} s per measurement, node ${process.version}, ${os.cpus().length} cores\n\n` +
+  `\nAPI benchmark: ${CONNECTIONS} connections, medians of ${ROUNDS} alternating ${DURATION} s runs per server, node ${process.version}, ${os.cpus().length} cores\n\n` +
     markdownTable(
       ['engine', 'route', 'bare req/s', 'robusto req/s', 'bare p50/p99 ms', 'robusto p50/p99 ms', 'non-2xx (bare/robusto)', 'ratio robusto ÷ bare'],
       rows.map((r) => [
