@@ -19,20 +19,34 @@ export interface TokenService {
   verify(token: string): TokenClaims;
 }
 
-/** Creates the {@link TokenService} for a secret key. */
+const VERIFIED_CACHE_MAX = 10_000;
+
+/**
+ * Creates the {@link TokenService} for a secret key. Verified tokens are remembered until they
+ * expire, keyed by the token itself: a client sends the same token on every request, and a map
+ * lookup is much cheaper than an HMAC check (the user behind it is still checked on each request
+ * by the principal loader).
+ */
 export function createTokenService(secretKey: string): TokenService {
   const signer = createSigner({ key: secretKey, algorithm: 'HS256', expiresIn: TOKEN_LIFETIME_MS });
-  const verifier = createVerifier({ key: secretKey, algorithms: ['HS256'], cache: 1000 });
+  const verifier = createVerifier({ key: secretKey, algorithms: ['HS256'] });
+  const verified = new Map<string, { claims: TokenClaims; expiresAtMs: number }>();
   return {
     sign(claims) {
       const token = signer({ ...claims });
       return { token, expiresAt: new Date(Date.now() + TOKEN_LIFETIME_MS).toISOString() };
     },
     verify(token) {
+      const hit = verified.get(token);
+      if (hit && hit.expiresAtMs > Date.now()) return hit.claims;
+      if (hit) verified.delete(token);
       try {
-        const payload = verifier(token) as Partial<TokenClaims>;
-        if (typeof payload.sub !== 'string' || typeof payload.tid !== 'string' || typeof payload.role !== 'string') throw tokenInvalid();
-        return { sub: payload.sub, tid: payload.tid, role: payload.role };
+        const payload = verifier(token) as Partial<TokenClaims> & { exp?: number };
+        if (typeof payload.sub !== 'string' || typeof payload.tid !== 'string' || typeof payload.role !== 'string' || typeof payload.exp !== 'number') throw tokenInvalid();
+        const claims: TokenClaims = { sub: payload.sub, tid: payload.tid, role: payload.role };
+        if (verified.size >= VERIFIED_CACHE_MAX) verified.clear();
+        verified.set(token, { claims, expiresAtMs: payload.exp * 1000 });
+        return claims;
       } catch (error) {
         if (error instanceof TokenError && error.code === TokenError.codes.expired) throw tokenExpired();
         throw tokenInvalid();
