@@ -1,4 +1,5 @@
 import type { Kysely, Transaction } from 'kysely';
+import type { CoreTables } from '../db/core-tables.js';
 import type { Database } from '../db/database.js';
 import { uniqueViolationOf } from '../db/unique-violation.js';
 import { AppError } from '../shared/app-error.js';
@@ -16,29 +17,6 @@ export const ERR_IDEMPOTENCY_KEY_REUSED = 'ERR_IDEMPOTENCY_KEY_REUSED';
  * there a transient error is another process's lock, and waiting it out is right.
  */
 export const POSTGRES_WRITE_RETRY = { maxRetries: 3, initialDelayMs: 50, maxDelayMs: 400 } as const;
-
-interface CoreTables {
-  idempotency_keys: {
-    tenant_id: string;
-    key: string;
-    fingerprint: string;
-    command: string;
-    status_code: number;
-    response: string;
-    created_at: string;
-    expires_at: string;
-  };
-  audit_log: {
-    id: string;
-    tenant_id: string;
-    user_id: string | null;
-    action: string;
-    entity: string;
-    entity_id: string;
-    request_id: string;
-    created_at: string;
-  };
-}
 
 /** Who asks for a command, and how to recognise a repeated request. */
 export interface DispatchMeta {

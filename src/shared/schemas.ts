@@ -49,6 +49,11 @@ export const PageQuery = {
   cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 512 })),
 };
 
+/** The `sort` query parameter of lists: by name or creation, `-` for descending. */
+export function SortQuery(defaultSort: 'name' | '-name' | 'createdAt' | '-createdAt') {
+  return Type.Union([Type.Literal('name'), Type.Literal('-name'), Type.Literal('createdAt'), Type.Literal('-createdAt')], { default: defaultSort });
+}
+
 /** A list page: the items and where the next page starts (`null` at the end). */
 export function PageOf<T extends TSchema>(item: T) {
   return Type.Object({ items: Type.Array(item), nextCursor: Type.Union([Type.String(), Type.Null()]) });

@@ -1,22 +1,12 @@
 import type { Kysely } from 'kysely';
+import type { CoreTables } from '../../db/core-tables.js';
 import type { Database } from '../../db/database.js';
 import { decodeCursor, encodeCursor } from '../../shared/cursor.js';
 import { reversedRange, unknownInstant } from './audit.errors.js';
 import type { AuditEntry, ListAuditQuery } from './audit.schemas.js';
 
 /** The core's `audit_log` table as Kysely sees it (written by the dispatcher, read here). */
-export interface AuditTables {
-  audit_log: {
-    id: string;
-    tenant_id: string;
-    user_id: string | null;
-    action: string;
-    entity: string;
-    entity_id: string;
-    request_id: string;
-    created_at: string;
-  };
-}
+export type AuditTables = Pick<CoreTables, 'audit_log'>;
 
 /** One audit_log row. */
 export type AuditRow = AuditTables['audit_log'];

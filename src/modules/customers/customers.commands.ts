@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { updateIfVersion } from '../../db/versioned-update.js';
 import { defineCommand } from '../../resilience/command.js';
 import { isValidCnpj, isValidCpf, onlyDigits } from '../../shared/documents.js';
 import { newId } from '../../shared/ids.js';
@@ -72,15 +73,10 @@ export const updateCustomer = defineCommand<UpdateCustomer, Customer>({
       version: current.version + 1,
       updated_at: ctx.now,
     };
-    const updated = await db
-      .updateTable('customers')
-      .set(changes)
-      .where('tenant_id', '=', ctx.tenantId)
-      .where('id', '=', payload.id)
-      .where('version', '=', payload.version)
-      .executeTakeFirst();
-    // A concurrent update won between our read and our write.
-    if (Number(updated.numUpdatedRows) === 0) throw versionConflict(payload.version, current.version + 1);
+    // A concurrent update may have won between our read and our write.
+    if (!(await updateIfVersion(db, 'customers', { tenantId: ctx.tenantId, id: payload.id, version: payload.version }, changes))) {
+      throw versionConflict(payload.version, current.version + 1);
+    }
     const next: CustomerRow = { ...current, ...changes };
     return { status: 200, body: toCustomer(next), entity: 'customer', entityId: payload.id };
   },

@@ -1,7 +1,7 @@
 import type { Kysely, SelectQueryBuilder } from 'kysely';
 import type { Database } from '../../db/database.js';
 import { likeEscaped } from '../../db/like.js';
-import { decodeCursor, encodeCursor } from '../../shared/cursor.js';
+import { keysetPage, orderOf, type Page } from '../../db/keyset.js';
 import { escapeLike, searchable } from '../../shared/text.js';
 import { formatCnpj, formatCpf, onlyDigits } from '../../shared/documents.js';
 import type { Customer, ListCustomersQuery } from './customers.schemas.js';
@@ -80,24 +80,9 @@ function applySearch(query: CustomerQuery, q: string): CustomerQuery {
  * A page of a tenant's customers: optional search `q` over name, email and document, optional
  * `active` filter, keyset pagination on (sort column, id) so pages never skip or repeat rows.
  */
-export async function listCustomers(db: Database, tenantId: string, params: ListCustomersQuery): Promise<{ items: Customer[]; nextCursor: string | null }> {
-  const limit = params.limit ?? 20;
-  const sort = params.sort ?? 'name';
-  const descending = sort.startsWith('-');
-  const column = sort.replace('-', '') === 'name' ? 'name_search' : 'created_at';
-  const direction = descending ? 'desc' : 'asc';
-  const after = descending ? '<' : '>';
-
+export async function listCustomers(db: Database, tenantId: string, params: ListCustomersQuery): Promise<Page<Customer>> {
   let query: CustomerQuery = customersDb(db).selectFrom('customers').selectAll().where('tenant_id', '=', tenantId);
   if (params.active !== undefined) query = query.where('active', '=', params.active ? 1 : 0);
   if (params.q) query = applySearch(query, params.q);
-  if (params.cursor) {
-    const cursor = decodeCursor(params.cursor, column === 'name_search' ? 'text' : 'timestamp');
-    const value = String(cursor.value);
-    query = query.where((eb) => eb.or([eb(column, after, value), eb.and([eb(column, '=', value), eb('id', after, cursor.id)])]));
-  }
-  const rows = await query.orderBy(column, direction).orderBy('id', direction).limit(limit + 1).execute();
-  const page = rows.slice(0, limit);
-  const last = rows.length > limit ? page[page.length - 1] : undefined;
-  return { items: page.map(toCustomer), nextCursor: last ? encodeCursor({ value: last[column], id: last.id }) : null };
+  return keysetPage(query, { order: orderOf(params.sort ?? 'name'), limit: params.limit ?? 20, cursor: params.cursor }, toCustomer);
 }

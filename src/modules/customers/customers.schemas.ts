@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { PageQuery, Text } from '../../shared/schemas.js';
+import { PageQuery, SortQuery, Text } from '../../shared/schemas.js';
 
 /** Person (CPF) or company (CNPJ). */
 export const CustomerKind = Type.Union([Type.Literal('person'), Type.Literal('company')]);
@@ -63,8 +63,8 @@ export const UpdateCustomerBody = Type.Object(
 /** Changes to a customer. */
 export type UpdateCustomerBody = Static<typeof UpdateCustomerBody>;
 
-/** Sort orders of the list: by name or creation, `-` for descending. */
-export const CustomerSort = Type.Union(['name', '-name', 'createdAt', '-createdAt'].map((s) => Type.Literal(s)), { default: 'name' });
+/** Sort orders of the list: by name (default) or creation, `-` for descending. */
+export const CustomerSort = SortQuery('name');
 
 /** `GET /api/customers` query. */
 export const ListCustomersQuery = Type.Object(

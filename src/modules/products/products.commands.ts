@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { updateIfVersion } from '../../db/versioned-update.js';
 import { defineCommand } from '../../resilience/command.js';
 import { newId } from '../../shared/ids.js';
 import { productNotFound, skuTaken, versionConflict } from './products.errors.js';
@@ -60,15 +61,10 @@ export const updateProduct = defineCommand<UpdateProduct, Product>({
       version: current.version + 1,
       updated_at: ctx.now,
     };
-    const updated = await db
-      .updateTable('products')
-      .set(changes)
-      .where('tenant_id', '=', ctx.tenantId)
-      .where('id', '=', payload.id)
-      .where('version', '=', payload.version)
-      .executeTakeFirst();
-    // A concurrent update won between our read and our write.
-    if (Number(updated.numUpdatedRows) === 0) throw versionConflict(payload.version, current.version + 1);
+    // A concurrent update may have won between our read and our write.
+    if (!(await updateIfVersion(db, 'products', { tenantId: ctx.tenantId, id: payload.id, version: payload.version }, changes))) {
+      throw versionConflict(payload.version, current.version + 1);
+    }
     const next: ProductRow = { ...current, ...changes };
     return { status: 200, body: toProduct(next), entity: 'product', entityId: payload.id };
   },

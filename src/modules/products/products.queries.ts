@@ -1,7 +1,7 @@
 import { Kysely, type SelectQueryBuilder } from 'kysely';
 import type { Database } from '../../db/database.js';
 import { likeEscaped } from '../../db/like.js';
-import { decodeCursor, encodeCursor } from '../../shared/cursor.js';
+import { keysetPage, orderOf, type Page } from '../../db/keyset.js';
 import { escapeLike, searchable } from '../../shared/text.js';
 import { fromMilli } from './products.quantities.js';
 import type { ListProductsQuery, Product, ProductUnit } from './products.schemas.js';
@@ -81,26 +81,10 @@ function applySearch(query: ProductQuery, q: string): ProductQuery {
  * A page of a tenant's products: optional search `q` over name and SKU, `category` and `active`
  * filters, keyset pagination on (sort column, id) so pages never skip or repeat rows.
  */
-export async function listProducts(db: Database, tenantId: string, params: ListProductsQuery): Promise<{ items: Product[]; nextCursor: string | null }> {
-  const limit = params.limit ?? 20;
-  const sort = params.sort ?? 'name';
-  const descending = sort.startsWith('-');
-  const column = sort.replace('-', '') === 'name' ? 'name_search' : 'created_at';
-  const direction = descending ? 'desc' : 'asc';
-  const after = descending ? '<' : '>';
-
+export async function listProducts(db: Database, tenantId: string, params: ListProductsQuery): Promise<Page<Product>> {
   let query: ProductQuery = productsDb(db).selectFrom('products').selectAll().where('tenant_id', '=', tenantId);
   if (params.category !== undefined) query = query.where('category', '=', params.category);
   if (params.active !== undefined) query = query.where('active', '=', params.active ? 1 : 0);
   if (params.q) query = applySearch(query, params.q);
-  if (params.cursor) {
-    const cursor = decodeCursor(params.cursor, column === 'name_search' ? 'text' : 'timestamp');
-    const value = String(cursor.value);
-    // A row-value comparison, so PostgreSQL bounds the index scan with it instead of filtering.
-    query = query.where((eb) => eb(eb.refTuple(column, 'id'), after, eb.tuple(value, cursor.id)));
-  }
-  const rows = await query.orderBy(column, direction).orderBy('id', direction).limit(limit + 1).execute();
-  const page = rows.slice(0, limit);
-  const last = rows.length > limit ? page[page.length - 1] : undefined;
-  return { items: page.map(toProduct), nextCursor: last ? encodeCursor({ value: last[column], id: last.id }) : null };
+  return keysetPage(query, { order: orderOf(params.sort ?? 'name'), limit: params.limit ?? 20, cursor: params.cursor }, toProduct);
 }

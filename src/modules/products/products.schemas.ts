@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { PageQuery, Text } from '../../shared/schemas.js';
+import { PageQuery, SortQuery, Text } from '../../shared/schemas.js';
 import { MAX_QUANTITY } from './products.quantities.js';
 
 /** The units a product is counted in. */
@@ -68,7 +68,7 @@ export const UpdateProductBody = Type.Object(
 export type UpdateProductBody = Static<typeof UpdateProductBody>;
 
 /** Sort orders of the list: by name or creation, `-` for descending. */
-export const ProductSort = Type.Union(['name', '-name', 'createdAt', '-createdAt'].map((s) => Type.Literal(s)), { default: 'name' });
+export const ProductSort = SortQuery('name');
 
 /** `GET /api/products` query. */
 export const ListProductsQuery = Type.Object(

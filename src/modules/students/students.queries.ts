@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/database.js';
 import { likeEscaped } from '../../db/like.js';
-import { decodeCursor, encodeCursor } from '../../shared/cursor.js';
+import { keysetPage, orderOf, type Page } from '../../db/keyset.js';
 import { escapeLike, searchable } from '../../shared/text.js';
 import { formatCpf, onlyDigits } from '../../shared/documents.js';
 import type { ListStudentsQuery, Student, StudentStatus } from './students.schemas.js';
@@ -72,7 +72,6 @@ export async function findStudent(db: Database, tenantId: string, id: string): P
 
 
 
-type SortColumn = 'name_search' | 'created_at';
 
 
 
@@ -81,13 +80,7 @@ type SortColumn = 'name_search' | 'created_at';
  * `status` filter, keyset pagination on (sort column, id) so pages never skip or repeat rows.
  * Newest first unless `sort` says otherwise.
  */
-export async function listStudents(db: Database, tenantId: string, params: ListStudentsQuery): Promise<{ items: Student[]; nextCursor: string | null }> {
-  const limit = params.limit ?? 20;
-  const sort = params.sort ?? '-createdAt';
-  const descending = sort.startsWith('-');
-  const column: SortColumn = sort.replace('-', '') === 'name' ? 'name_search' : 'created_at';
-  const direction = descending ? 'desc' : 'asc';
-
+export async function listStudents(db: Database, tenantId: string, params: ListStudentsQuery): Promise<Page<Student>> {
   let query = studentsDb(db).selectFrom('students').select([...STUDENT_COLUMNS, 'name_search']).where('tenant_id', '=', tenantId);
   if (params.status) query = query.where('status', '=', params.status);
   if (params.q) {
@@ -97,13 +90,5 @@ export async function listStudents(db: Database, tenantId: string, params: ListS
       eb.or([likeEscaped('name_search', term), likeEscaped('email', term), ...(digits.length >= 3 ? [eb('cpf', 'like', `${digits}%`)] : [])]),
     );
   }
-  if (params.cursor) {
-    const cursor = decodeCursor(params.cursor, column === 'created_at' ? 'timestamp' : 'text');
-    // A row comparison, which both engines can answer from the (tenant_id, column, id) index.
-    query = query.where((eb) => eb(eb.refTuple(column, 'id'), descending ? '<' : '>', eb.tuple(String(cursor.value), cursor.id.toLowerCase())));
-  }
-  const rows = await query.orderBy(column, direction).orderBy('id', direction).limit(limit + 1).execute();
-  const page = rows.slice(0, limit);
-  const last = rows.length > limit ? page[page.length - 1] : undefined;
-  return { items: page.map(toStudent), nextCursor: last ? encodeCursor({ value: last[column], id: last.id }) : null };
+  return keysetPage(query, { order: orderOf(params.sort ?? '-createdAt'), limit: params.limit ?? 20, cursor: params.cursor }, toStudent);
 }

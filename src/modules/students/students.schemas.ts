@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { CpfSchema, DateSchema, PageQuery } from '../../shared/schemas.js';
+import { CpfSchema, DateSchema, PageQuery, SortQuery } from '../../shared/schemas.js';
 
 /** A line of text of at most `max` characters: not blank, no control characters. */
 function Line(max: number) {
@@ -69,7 +69,7 @@ export const UpdateStudentBody = Type.Object(
 export type UpdateStudentBody = Static<typeof UpdateStudentBody>;
 
 /** Sort orders of the list: by name or registration, `-` for descending; newest first by default. */
-export const StudentSort = Type.Union(['name', '-name', 'createdAt', '-createdAt'].map((s) => Type.Literal(s)), { default: '-createdAt' });
+export const StudentSort = SortQuery('-createdAt');
 
 /** `GET /api/students` query. */
 export const ListStudentsQuery = Type.Object(
