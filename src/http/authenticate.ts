@@ -23,7 +23,10 @@ function bearerToken(request: FastifyRequest): string {
 export function registerAuthentication(app: FastifyInstance, db: Database, secretKey: string): void {
   const { tokens, principals } = authServicesFor(db, secretKey);
   app.addHook('onRequest', async (request) => {
-    if (request.is404 || !request.url.startsWith('/api/') || request.routeOptions.config?.public) return;
+    // NB: decided on the matched route, never the raw URL: the router decodes the path, so
+    // "/%61pi/…" reaches an /api route without starting with "/api/".
+    const route = request.routeOptions.url ?? '';
+    if (request.is404 || !route.startsWith('/api/') || request.routeOptions.config?.public) return;
     const claims = tokens.verify(bearerToken(request));
     request.principal = await principals.load(claims);
     const permission = request.routeOptions.config?.permission ?? 'read';

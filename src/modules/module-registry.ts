@@ -37,7 +37,8 @@ function definitionProblem(candidate: unknown): string | undefined {
   if (candidate === null || typeof candidate !== 'object') return 'the file does not export a module definition (export default defineModule({...}))';
   const def = candidate as Partial<ModuleDefinition>;
   if (typeof def.name !== 'string' || !MODULE_NAME.test(def.name)) return 'the definition needs a name of lower-case letters, digits and _ (e.g. "invoices")';
-  if (def.prefix !== undefined && (typeof def.prefix !== 'string' || !def.prefix.startsWith('/'))) return 'prefix must start with "/" (e.g. "/api/invoices")';
+  // Everything under /api is authenticated: a module elsewhere would serve without a token.
+  if (def.prefix !== undefined && (typeof def.prefix !== 'string' || !/^\/api\/[a-z0-9_-]+$/.test(def.prefix))) return 'prefix must be /api/<name> (e.g. "/api/invoices")';
   if (def.routes !== undefined && typeof def.routes !== 'function') return 'routes must be a function (app, ctx) => Promise<void>';
   if (def.migrations !== undefined && (def.migrations === null || typeof def.migrations !== 'object')) return 'migrations must be an object of { name: { up, down? } }';
   return undefined;

@@ -157,3 +157,20 @@ describe.each(ENGINES)('auth on %s', (engine) => {
     expect(list.json().items.every((u: { email: string }) => u.email.endsWith('@beta.test'))).toBe(true);
   });
 });
+
+describe('authentication cannot be sidestepped through the URL', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await buildTestApp({ engine: 'sqlite' });
+  });
+  afterAll(() => t.close());
+
+  it.each(['/%61pi/system/info', '/%61%70%69/system/info', '/api/%73ystem/info', '//api/system/info', '/api/system/info/'])(
+    '%s needs a token like /api/system/info',
+    async (url) => {
+      const response = await t.app.http.inject({ url });
+      expect([401, 404]).toContain(response.statusCode);
+      expect(response.body).not.toContain('installationId');
+    },
+  );
+});
