@@ -6,6 +6,7 @@ import rateLimit from '@fastify/rate-limit';
 import { registerAuthentication } from './http/authenticate.js';
 import { createExecute } from './http/command-route.js';
 import { registerErrorHandling } from './http/error-handler.js';
+import { registerDrainGuard } from './http/drain-guard.js';
 import { registerOpenApi } from './http/openapi.js';
 import { registerNulGuard } from './http/reject-nul.js';
 import { coreMigrations } from './db/migrations/core.migrations.js';
@@ -72,12 +73,7 @@ export async function buildApp(options: BuildAppOptions): Promise<RobustoApp> {
 
   registerRequestContext(http);
   registerRequestLogging(http);
-  // NB: a keep-alive socket would hold the drain open until its idle timeout: while draining,
-  // every response tells the client to close, so the connection ends with the request.
-  http.addHook('onSend', (_request, reply, payload, done) => {
-    if (state.phase === 'draining') void reply.header('connection', 'close');
-    done(null, payload);
-  });
+  registerDrainGuard(http, state);
   await registerOpenApi(http);
   // Limits are per route (login now); the preHandler hook lets a limit key on the parsed body.
   await http.register(rateLimit, { global: false, hook: 'preHandler' });

@@ -18,7 +18,9 @@ export interface EnvVariable {
 }
 
 const port = Type.Integer({ minimum: 1, maximum: 65535 });
-const positiveMs = Type.Integer({ minimum: 1 });
+// Node's timers hold at most 2^31-1 ms (about 24.8 days); a larger value fires at once.
+const MAX_TIMER_MS = 2_147_483_647;
+const positiveMs = Type.Integer({ minimum: 1, maximum: MAX_TIMER_MS });
 
 /**
  * Every variable robusto reads, in one table. The config loader validates the environment
@@ -94,45 +96,46 @@ export const ENV_VARIABLES = {
     description: 'most PostgreSQL connections per process',
   },
   DB_STATEMENT_TIMEOUT_MS: {
-    schema: positiveMs,
+    // the client's own read timeout is this plus a margin, and must stay a valid timer
+    schema: Type.Integer({ minimum: 1, maximum: 86_400_000 }),
     default: '30000',
     example: '30000',
-    expected: 'a whole number of milliseconds above 0',
+    expected: 'a whole number of milliseconds from 1 to 86400000 (a day)',
     description: 'a PostgreSQL statement running longer is cancelled',
   },
   DB_CONNECT_TIMEOUT_MS: {
     schema: positiveMs,
     default: '10000',
     example: '10000',
-    expected: 'a whole number of milliseconds above 0',
+    expected: 'a whole number of milliseconds from 1 to 2147483647',
     description: 'give up opening a PostgreSQL connection after this long',
   },
   DB_IDLE_TIMEOUT_MS: {
     schema: positiveMs,
     default: '30000',
     example: '30000',
-    expected: 'a whole number of milliseconds above 0',
+    expected: 'a whole number of milliseconds from 1 to 2147483647',
     description: 'close a PostgreSQL connection idle this long',
   },
   DB_MAX_LIFETIME_S: {
-    schema: Type.Integer({ minimum: 1 }),
+    schema: Type.Integer({ minimum: 1, maximum: Math.floor(MAX_TIMER_MS / 1000) }),
     default: '3600',
     example: '3600',
-    expected: 'a whole number of seconds above 0',
+    expected: 'a whole number of seconds from 1 to 2147483',
     description: 'replace a PostgreSQL connection after this age',
   },
   SHUTDOWN_TIMEOUT_MS: {
     schema: positiveMs,
     default: '10000',
     example: '10000',
-    expected: 'a whole number of milliseconds above 0',
+    expected: 'a whole number of milliseconds from 1 to 2147483647',
     description: 'on SIGTERM, how long in-flight requests may take before they are cut',
   },
   PORT_WAIT_MS: {
-    schema: Type.Integer({ minimum: 0 }),
+    schema: Type.Integer({ minimum: 0, maximum: MAX_TIMER_MS }),
     default: '30000',
     example: '30000',
-    expected: 'a whole number of milliseconds, 0 or more',
+    expected: 'a whole number of milliseconds from 0 to 2147483647',
     description: 'how long to keep retrying when PORT is taken',
   },
   IDEMPOTENCY_TTL_HOURS: {

@@ -49,6 +49,11 @@ describe('isTransientError', () => {
     expect(isTransientError(new AggregateError([withCode('ECONNREFUSED'), withCode('23505')]))).toBe(false);
   });
 
+  it('never calls an AppError transient, even with a transient cause', () => {
+    const decided = Object.assign(new Error('outcome unknown', { cause: withCode('ECONNRESET') }), { name: 'AppError', code: 'ERR_WRITE_OUTCOME_UNKNOWN' });
+    expect(isTransientError(decided)).toBe(false);
+  });
+
   it('treats non-errors and plain errors as permanent', () => {
     expect(isTransientError(undefined)).toBe(false);
     expect(isTransientError('ECONNRESET')).toBe(false);

@@ -41,6 +41,9 @@ const MAX_CAUSE_DEPTH = 5;
 
 function classify(error: unknown, depth: number): boolean {
   if (depth > MAX_CAUSE_DEPTH || error === null || typeof error !== 'object') return false;
+  // An AppError is an outcome already decided (e.g. "write outcome unknown"): never retried,
+  // whatever its cause.
+  if ((error as { name?: unknown }).name === 'AppError') return false;
   const code = (error as { code?: unknown }).code;
   if (typeof code === 'string' && isTransientCode(code)) return true;
   const message = (error as { message?: unknown }).message;

@@ -40,7 +40,9 @@ export function createHttpServer(log: Logger | FastifyBaseLogger): ModuleRouter 
     // Fastify's two lines per request are replaced by one, see registerRequestLogging.
     logController: new LogController({ requestIdLogLabel: 'requestId', disableRequestLogging: true }),
     bodyLimit: BODY_LIMIT_BYTES,
-    return503OnClosing: true,
+    // While draining, requests on kept-alive connections get robusto's own problem+json 503
+    // (see registerDrainGuard) instead of Fastify's plain JSON one.
+    return503OnClosing: false,
   });
   // The API speaks JSON only: a text/plain body gets 415 like any other non-JSON body.
   app.removeContentTypeParser('text/plain');

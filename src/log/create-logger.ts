@@ -11,6 +11,7 @@ export type { Logger } from 'pino';
 const LOG_FILE_NAME = 'robusto';
 const LOG_FILE_MAX_SIZE = '10m';
 const LOG_FILES_KEPT = 14;
+const LOG_FILE_COMPLAINT_INTERVAL_MS = 60_000;
 
 /** Options of {@link createLogger}. */
 export interface CreateLoggerOptions {
@@ -41,6 +42,14 @@ export async function createLogger(config: Readonly<Config>, options: CreateLogg
       size: LOG_FILE_MAX_SIZE,
       mkdir: true,
       limit: { count: LOG_FILES_KEPT },
+    });
+    // A full disk or a failed rotation must not stop the server (an unhandled 'error' event
+    // would): say so on stderr, at most once a minute, and keep logging to stdout.
+    let lastComplaint = 0;
+    (file as unknown as NodeJS.EventEmitter).on('error', (error: Error) => {
+      if (Date.now() - lastComplaint < LOG_FILE_COMPLAINT_INTERVAL_MS) return;
+      lastComplaint = Date.now();
+      process.stderr.write(`robusto: cannot write the log file in ${config.paths.logsDir}: ${error.message}\n`);
     });
     streams.push({ level: 'trace', stream: file });
   }

@@ -1,4 +1,6 @@
 import { buildApp, type RobustoApp } from '../app.js';
+import type { Database } from '../db/database.js';
+import { sleep } from '../shared/sleep.js';
 import type { Config } from '../config/config.js';
 import { packageInfo } from '../config/package-info.js';
 import { createDb } from '../db/create-db.js';
@@ -14,6 +16,9 @@ import { installProcessHandlers, type StopReason } from './process-handlers.js';
 
 /** How long start-up waits for the database before listening anyway and retrying in the background. */
 export const STARTUP_DATABASE_WAIT_MS = 2_000;
+
+/** At the deadline, how long closing the pool may still take before the process exits anyway. */
+export const POOL_CLOSE_MIN_WAIT_MS = 500;
 
 /** How often, while draining, sockets that have become idle are closed. */
 export const IDLE_SWEEP_INTERVAL_MS = 100;
@@ -53,20 +58,32 @@ export async function serve(options: ServeOptions): Promise<void> {
   const { config, log } = options;
   logChecks(log, [checkNodeVersion(), checkDataDir(config)]);
 
-  const db = createDb(config, log);
-  const app = await buildApp({ config, log, db, ...(options.modules ? { modules: options.modules } : {}) });
+  let db: Database;
+  let app: RobustoApp;
+  try {
+    db = createDb(config, log);
+    app = await buildApp({ config, log, db, ...(options.modules ? { modules: options.modules } : {}) });
+  } catch (error) {
+    // Nothing is listening yet: say what failed and how to look into it, then stop.
+    log.fatal({ err: error, dataDir: config.paths.dataDir, engine: config.engine }, 'cannot open the database or build the app; run "robusto doctor" for the checks and their fixes');
+    await flushLogger(log);
+    process.exit(1);
+  }
   logChecks(log, checkModules(app.registry));
 
   let watch: DatabaseWatch | undefined;
   let stopping: Promise<void> | undefined;
+  let finalExitCode = 0;
   const stop = ({ reason, exitCode }: StopReason): void => {
+    // A later, worse reason (an uncaught exception during the drain) raises the exit code.
+    finalExitCode = Math.max(finalExitCode, exitCode);
     stopping ??= (async () => {
       app.state.phase = 'draining';
       log.info({ reason, timeoutMs: config.shutdownTimeoutMs }, 'shutting down: finishing in-flight requests');
       watch?.stop();
-      let forced = false;
+      const deadlineAt = Date.now() + config.shutdownTimeoutMs;
       const deadline = setTimeout(() => {
-        forced = true;
+        finalExitCode = 1;
         log.error({ timeoutMs: config.shutdownTimeoutMs }, 'shutdown deadline passed; cutting the remaining connections');
         app.http.server.closeAllConnections();
       }, config.shutdownTimeoutMs);
@@ -74,28 +91,37 @@ export async function serve(options: ServeOptions): Promise<void> {
       const idleSweep = setInterval(() => app.http.server.closeIdleConnections(), IDLE_SWEEP_INTERVAL_MS);
       try {
         await app.http.close();
-        await db.close();
+        // NB: closing the pool waits for every checked-out connection; one stuck on a stalled
+        // database must not hold the exit past the deadline.
+        const closed = await Promise.race([db.close().then(() => true), sleep(Math.max(deadlineAt - Date.now(), POOL_CLOSE_MIN_WAIT_MS)).then(() => false)]);
+        if (!closed) {
+          finalExitCode = 1;
+          log.error('database connections did not close before the deadline; exiting without them');
+        }
       } catch (error) {
         log.error({ err: error }, 'error while shutting down');
-        exitCode = 1;
+        finalExitCode = 1;
       } finally {
         clearTimeout(deadline);
         clearInterval(idleSweep);
       }
-      const code = forced ? 1 : exitCode;
-      log.info({ reason, exitCode: code }, 'stopped');
+      log.info({ reason, exitCode: finalExitCode }, 'stopped');
       await flushLogger(log);
-      process.exit(code);
+      process.exit(finalExitCode);
     })();
   };
   installProcessHandlers(log, stop);
 
   const migrated = await migrateIfReachable(app);
+  if (stopping) return;
   try {
     const address = await listenWithRetry(app.http, { port: config.port, host: config.host, waitMs: config.portWaitMs, log });
+    if (stopping) return;
     app.state.phase = 'ready';
     log.info({ address, engine: db.engine, version: packageInfo().version, pid: process.pid }, 'robusto is listening');
   } catch (error) {
+    // A stop requested while waiting for the port closed the app; that stop decides the exit.
+    if (stopping) return;
     if (error instanceof PortBusyError) log.fatal({ port: config.port, host: config.host }, error.message);
     else log.fatal({ err: error }, 'cannot listen');
     await db.close().catch(() => undefined);

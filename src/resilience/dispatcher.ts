@@ -1,6 +1,7 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { CoreTables } from '../db/core-tables.js';
 import type { Database } from '../db/database.js';
+import { isTransientError } from '../db/transient-errors.js';
 import { uniqueViolationOf } from '../db/unique-violation.js';
 import { AppError } from '../shared/app-error.js';
 import { newId } from '../shared/ids.js';
@@ -17,6 +18,20 @@ export const ERR_IDEMPOTENCY_KEY_REUSED = 'ERR_IDEMPOTENCY_KEY_REUSED';
  * there a transient error is another process's lock, and waiting it out is right.
  */
 export const POSTGRES_WRITE_RETRY = { maxRetries: 3, initialDelayMs: 50, maxDelayMs: 400 } as const;
+
+/** Error code of a write whose COMMIT was cut off: it may or may not have been saved. */
+export const ERR_WRITE_OUTCOME_UNKNOWN = 'ERR_WRITE_OUTCOME_UNKNOWN';
+
+function outcomeUnknown(key: string | undefined, cause: unknown): AppError {
+  return new AppError(
+    ERR_WRITE_OUTCOME_UNKNOWN,
+    503,
+    key
+      ? 'The database connection was lost while saving; the write may or may not have been saved. Retrying with the same Idempotency-Key is safe: it returns the first outcome if there was one.'
+      : 'The database connection was lost while saving; the write may or may not have been saved. Check before retrying, and send an Idempotency-Key with writes to make retries safe.',
+    { retryAfterSeconds: 5, cause },
+  );
+}
 
 /** Who asks for a command, and how to recognise a repeated request. */
 export interface DispatchMeta {
@@ -93,6 +108,20 @@ export class Dispatcher {
   async #attempt<P, R>(command: Command<P, R>, payload: P, meta: DispatchMeta): Promise<DispatchResult> {
     const now = new Date();
     const ctx: CommandContext = { tenantId: meta.tenantId, userId: meta.userId, requestId: meta.requestId, now: now.toISOString() };
+    let committing = false;
+    try {
+      return await this.#transaction(command, payload, meta, ctx, now, () => {
+        committing = true;
+      });
+    } catch (error) {
+      // NB: a connection lost during COMMIT leaves the outcome unknown: the server may have
+      // committed. Retrying would then apply the write twice, so it is not retried.
+      if (committing && isTransientError(error)) throw outcomeUnknown(meta.idempotencyKey, error);
+      throw error;
+    }
+  }
+
+  #transaction<P, R>(command: Command<P, R>, payload: P, meta: DispatchMeta, ctx: CommandContext, now: Date, onCommit: () => void): Promise<DispatchResult> {
     return this.#db.transaction().execute(async (tx) => {
       const key = meta.idempotencyKey;
       if (key) {
@@ -139,6 +168,7 @@ export class Dispatcher {
           created_at: ctx.now,
         })
         .execute();
+      onCommit();
       return { status: outcome.status, body: outcome.body, replayed: false };
     });
   }

@@ -87,3 +87,25 @@ describe('health tells the truth about PostgreSQL behind a fault proxy (seed tes
     expect((await t.app.http.inject({ url: '/api/system/info', headers: tenant.as('admin') })).statusCode).toBe(200);
   });
 });
+
+describe('while draining', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await buildTestApp({ engine: 'sqlite' });
+  });
+  afterAll(() => t.close());
+
+  it('answers new requests 503 ERR_SHUTTING_DOWN as problem+json, with Retry-After and Connection: close; health keeps its format', async () => {
+    t.app.state.phase = 'draining';
+    const response = await t.app.http.inject('/api/customers');
+    const ready = await t.app.http.inject('/health/ready');
+    t.app.state.phase = 'ready';
+    expect(response.statusCode).toBe(503);
+    expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(response.headers['retry-after']).toBe('5');
+    expect(response.headers.connection).toBe('close');
+    expect(response.json().code).toBe('ERR_SHUTTING_DOWN');
+    expect(ready.statusCode).toBe(503);
+    expect(ready.headers['content-type']).toMatch(/^application\/health\+json/);
+  });
+});

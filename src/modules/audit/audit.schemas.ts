@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { PageQuery } from '../../shared/schemas.js';
+import { PageQuery, Uuid } from '../../shared/schemas.js';
 
 // Entity and action names are identifiers (`student`, `students.register`); anything else matches nothing.
 const Identifier = (max: number) => Type.String({ minLength: 1, maxLength: max, pattern: '^[A-Za-z0-9_.:-]+$' });
@@ -8,8 +8,8 @@ const Instant = Type.String({ format: 'date-time', maxLength: 40, examples: ['20
 /** One row of the audit trail as the API shows it. */
 export const AuditEntrySchema = Type.Object(
   {
-    id: Type.String({ format: 'uuid' }),
-    userId: Type.Union([Type.String({ format: 'uuid' }), Type.Null()], { description: 'null for writes made by the system (CLI, first start)' }),
+    id: Uuid(),
+    userId: Type.Union([Uuid(), Type.Null()], { description: 'null for writes made by the system (CLI, first start)' }),
     action: Type.String({ description: 'the command, e.g. students.register', examples: ['students.register'] }),
     entity: Type.String({ examples: ['student'] }),
     entityId: Type.String(),
@@ -28,7 +28,7 @@ export const ListAuditQuery = Type.Object(
     entity: Type.Optional(Identifier(50)),
     action: Type.Optional(Identifier(100)),
     // The plain 36-character form: PostgreSQL refuses the `urn:uuid:` one the format allows.
-    userId: Type.Optional(Type.String({ format: 'uuid', maxLength: 36 })),
+    userId: Type.Optional(Uuid()),
     from: Type.Optional(Instant),
     to: Type.Optional(Instant),
   },

@@ -5,7 +5,8 @@ import { newId } from '../../shared/ids.js';
 import type { ModuleContext } from '../module.js';
 import { createTenant, createUser } from './auth.commands.js';
 import { generatePassword, hashPassword } from './auth.passwords.js';
-import { countUsers } from './auth.queries.js';
+import { AuthError } from './auth.errors.js';
+import { countUsers, findTenantBySlug } from './auth.queries.js';
 
 /** Slug of the tenant made on a first start. */
 export const DEFAULT_TENANT_SLUG = 'default';
@@ -22,20 +23,31 @@ export const INITIAL_ADMIN_FILE = 'initial-admin.txt';
  */
 export async function createInitialOwner(ctx: ModuleContext): Promise<void> {
   if ((await countUsers(ctx.db)) > 0) return;
-  const tenantId = newId();
+  // Each step is safe to repeat, so a crash or a lost connection between them is repaired by
+  // the next attempt instead of leaving a tenant without an owner.
+  let tenant = await findTenantBySlug(ctx.db, DEFAULT_TENANT_SLUG);
+  if (!tenant) {
+    const id = newId();
+    try {
+      await ctx.dispatcher.dispatch(createTenant, { id, slug: DEFAULT_TENANT_SLUG, name: 'Default' }, systemMeta(id));
+    } catch (error) {
+      if (!isConflict(error)) throw error;
+    }
+    tenant = await findTenantBySlug(ctx.db, DEFAULT_TENANT_SLUG);
+    if (!tenant) throw new Error(`tenant "${DEFAULT_TENANT_SLUG}" was neither created nor found`);
+  }
   const password = generatePassword();
-  const meta = { tenantId, userId: null, requestId: `bootstrap-${tenantId}`, fingerprint: 'bootstrap' };
   try {
-    await ctx.dispatcher.dispatch(createTenant, { id: tenantId, slug: DEFAULT_TENANT_SLUG, name: 'Default' }, meta);
+    await ctx.dispatcher.dispatch(
+      createUser,
+      { email: INITIAL_ADMIN_EMAIL, name: 'Administrator', role: 'owner', passwordHash: await hashPassword(password), actorRole: 'system' },
+      systemMeta(tenant.id),
+    );
   } catch (error) {
-    if (uniqueViolationOf(error) || (error as { code?: string }).code === 'ERR_TENANT_SLUG_TAKEN') return;
+    // Another instance starting at the same moment created it (and wrote its own file).
+    if (isConflict(error)) return;
     throw error;
   }
-  await ctx.dispatcher.dispatch(
-    createUser,
-    { email: INITIAL_ADMIN_EMAIL, name: 'Administrator', role: 'owner', passwordHash: await hashPassword(password), actorRole: 'system' },
-    meta,
-  );
   const file = path.join(ctx.config.paths.dataDir, INITIAL_ADMIN_FILE);
   writeFileSync(
     file,
@@ -44,4 +56,13 @@ export async function createInitialOwner(ctx: ModuleContext): Promise<void> {
     { mode: 0o600 },
   );
   ctx.log.warn({ file, tenant: DEFAULT_TENANT_SLUG, email: INITIAL_ADMIN_EMAIL }, 'first start: created the owner account; its password is in the file');
+}
+
+function systemMeta(tenantId: string) {
+  return { tenantId, userId: null, requestId: `bootstrap-${tenantId}`, fingerprint: '' };
+}
+
+function isConflict(error: unknown): boolean {
+  const code = (error as { code?: unknown }).code;
+  return uniqueViolationOf(error) !== undefined || code === AuthError.TENANT_SLUG_TAKEN || code === AuthError.USER_EMAIL_TAKEN;
 }

@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { ROLES } from '../../shared/principal.js';
-import { Text } from '../../shared/schemas.js';
+import { Text, Uuid } from '../../shared/schemas.js';
 
 /** A role name. */
 export const RoleSchema = Type.Union(ROLES.map((r) => Type.Literal(r)));
@@ -10,7 +10,7 @@ const Password = Type.String({ minLength: 8, maxLength: 200, description: 'at le
 
 /** A user as the API shows it (never with its password hash). */
 export const UserSchema = Type.Object({
-  id: Type.String({ format: 'uuid' }),
+  id: Uuid(),
   email: Type.String(),
   name: Type.String(),
   role: RoleSchema,
@@ -22,7 +22,7 @@ export const UserSchema = Type.Object({
 export type User = Static<typeof UserSchema>;
 
 /** A tenant as the API shows it. */
-export const TenantSchema = Type.Object({ id: Type.String({ format: 'uuid' }), slug: Type.String(), name: Type.String() });
+export const TenantSchema = Type.Object({ id: Uuid(), slug: Type.String(), name: Type.String() });
 /** A tenant. */
 export type Tenant = Static<typeof TenantSchema>;
 

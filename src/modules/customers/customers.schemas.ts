@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { PageQuery, SortQuery, Text } from '../../shared/schemas.js';
+import { PageQuery, SortQuery, Text, Uuid } from '../../shared/schemas.js';
 
 /** Person (CPF) or company (CNPJ). */
 export const CustomerKind = Type.Union([Type.Literal('person'), Type.Literal('company')]);
@@ -11,7 +11,7 @@ const Phone = Type.String({ minLength: 8, maxLength: 20, pattern: '^[0-9 +()-]+$
 /** A customer as the API shows it. */
 export const CustomerSchema = Type.Object(
   {
-    id: Type.String({ format: 'uuid' }),
+    id: Uuid(),
     kind: CustomerKind,
     name: Type.String(),
     document: Type.Union([Type.String(), Type.Null()], { description: 'formatted CPF/CNPJ' }),

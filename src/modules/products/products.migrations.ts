@@ -14,7 +14,7 @@ export const productsMigrations: MigrationSet = {
         .addColumn('tenant_id', t.id, (c) => c.notNull())
         .addColumn('sku', 'varchar(64)', (c) => c.notNull())
         .addColumn('name', 'varchar(200)', (c) => c.notNull())
-        .addColumn('name_search', 'varchar(200)', (c) => c.notNull())
+        .addColumn('name_search', 'text', (c) => c.notNull())
         .addColumn('category', 'varchar(100)')
         .addColumn('unit', 'varchar(3)', (c) => c.notNull())
         .addColumn('min_stock', 'bigint', (c) => c.notNull().defaultTo(0).check(sql`min_stock >= 0`))

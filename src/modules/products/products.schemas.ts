@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { PageQuery, SortQuery, Text } from '../../shared/schemas.js';
+import { PageQuery, SortQuery, Text, Uuid } from '../../shared/schemas.js';
 import { MAX_QUANTITY } from './products.quantities.js';
 
 /** The units a product is counted in. */
@@ -21,7 +21,7 @@ const MinStock = Type.Number({ minimum: 0, maximum: MAX_QUANTITY, description: '
 /** A product as the API shows it. */
 export const ProductSchema = Type.Object(
   {
-    id: Type.String({ format: 'uuid' }),
+    id: Uuid(),
     sku: Type.String(),
     name: Type.String(),
     category: Type.Union([Type.String(), Type.Null()]),

@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { DateSchema, PageQuery, Text } from '../../shared/schemas.js';
+import { DateSchema, PageQuery, Text, Uuid } from '../../shared/schemas.js';
 import { MAX_QUANTITY, PRODUCT_UNITS } from '../products/index.js';
 
 /** What a movement does to its lot. */
@@ -24,8 +24,8 @@ const Reason = Text(500);
 /** A stock lot as the API shows it (quantities in the product's unit). */
 export const LotSchema = Type.Object(
   {
-    id: Type.String({ format: 'uuid' }),
-    productId: Type.String({ format: 'uuid' }),
+    id: Uuid(),
+    productId: Uuid(),
     code: Type.String(),
     quantity: Type.Number(),
     expiresOn: Type.Union([Type.String({ format: 'date' }), Type.Null()]),
@@ -41,9 +41,9 @@ export type Lot = Static<typeof LotSchema>;
 /** A stock movement as the API shows it: `quantity` is the signed change, `balanceAfter` the lot's quantity after it. */
 export const MovementSchema = Type.Object(
   {
-    id: Type.String({ format: 'uuid' }),
-    lotId: Type.String({ format: 'uuid' }),
-    productId: Type.String({ format: 'uuid' }),
+    id: Uuid(),
+    lotId: Uuid(),
+    productId: Uuid(),
     type: MovementTypeSchema,
     quantity: Type.Number({ description: 'signed change: + in, - out, ± adjust, - expire' }),
     balanceAfter: Type.Number(),
@@ -64,7 +64,7 @@ export type Moved = Static<typeof MovedSchema>;
 /** `POST /api/stock/lots` body: receive goods as a new lot. */
 export const CreateLotBody = Type.Object(
   {
-    productId: Type.String({ format: 'uuid' }),
+    productId: Uuid(),
     code: LotCode,
     quantity: Quantity,
     expiresOn: Type.Optional(DateSchema),
@@ -99,7 +99,7 @@ export type UseBody = Static<typeof UseBody>;
 
 /** `GET /api/stock/lots` query. */
 export const ListLotsQuery = Type.Object(
-  { ...PageQuery, productId: Type.Optional(Type.String({ format: 'uuid' })), code: Type.Optional(LotCode) },
+  { ...PageQuery, productId: Type.Optional(Uuid()), code: Type.Optional(LotCode) },
   { additionalProperties: false },
 );
 /** Lot list parameters. */
@@ -107,7 +107,7 @@ export type ListLotsQuery = Static<typeof ListLotsQuery>;
 
 /** `GET /api/stock/movements` query. */
 export const ListMovementsQuery = Type.Object(
-  { ...PageQuery, lotId: Type.Optional(Type.String({ format: 'uuid' })), productId: Type.Optional(Type.String({ format: 'uuid' })) },
+  { ...PageQuery, lotId: Type.Optional(Uuid()), productId: Type.Optional(Uuid()) },
   { additionalProperties: false },
 );
 /** Movement list parameters. */
@@ -128,13 +128,13 @@ export type BalanceQuery = Static<typeof BalanceQuery>;
 
 /** One product's stock: its total and the lots holding it, soonest expiry first. */
 export const BalanceSchema = Type.Object({
-  productId: Type.String({ format: 'uuid' }),
+  productId: Uuid(),
   sku: Type.String(),
   name: Type.String(),
   unit: Unit,
   minStock: Type.Number(),
   quantity: Type.Number(),
-  lots: Type.Array(Type.Object({ id: Type.String({ format: 'uuid' }), code: Type.String(), quantity: Type.Number(), expiresOn: Type.Union([Type.String(), Type.Null()]) })),
+  lots: Type.Array(Type.Object({ id: Uuid(), code: Type.String(), quantity: Type.Number(), expiresOn: Type.Union([Type.String(), Type.Null()]) })),
 });
 /** A product's balance. */
 export type Balance = Static<typeof BalanceSchema>;
@@ -146,7 +146,7 @@ export type BelowMinimumQuery = Static<typeof BelowMinimumQuery>;
 
 /** An active product whose total stock is under its minimum, and how much is missing. */
 export const BelowMinimumSchema = Type.Object({
-  productId: Type.String({ format: 'uuid' }),
+  productId: Uuid(),
   sku: Type.String(),
   name: Type.String(),
   unit: Unit,
@@ -170,8 +170,8 @@ export type ExpiringQuery = Static<typeof ExpiringQuery>;
 
 /** A lot with stock that expires within the window (or is past its date but not yet written off). */
 export const ExpiringSchema = Type.Object({
-  id: Type.String({ format: 'uuid' }),
-  productId: Type.String({ format: 'uuid' }),
+  id: Uuid(),
+  productId: Uuid(),
   sku: Type.String(),
   name: Type.String(),
   unit: Unit,

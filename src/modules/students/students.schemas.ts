@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { CpfSchema, DateSchema, PageQuery, SortQuery } from '../../shared/schemas.js';
+import { CpfSchema, DateSchema, PageQuery, SortQuery, Uuid } from '../../shared/schemas.js';
 
 /** A line of text of at most `max` characters: not blank, no control characters. */
 function Line(max: number) {
@@ -15,12 +15,12 @@ export const StudentStatus = Type.Union([Type.Literal('active'), Type.Literal('i
 export type StudentStatus = Static<typeof StudentStatus>;
 
 /** `:id` path parameter: a UUID in its plain 36-character form (the `urn:uuid:` form is refused). */
-export const StudentIdParams = Type.Object({ id: Type.String({ format: 'uuid', maxLength: 36 }) }, { additionalProperties: false });
+export const StudentIdParams = Type.Object({ id: Uuid() }, { additionalProperties: false });
 
 /** A student as the API shows it. */
 export const StudentSchema = Type.Object(
   {
-    id: Type.String({ format: 'uuid' }),
+    id: Uuid(),
     name: Type.String(),
     cpf: Type.Union([Type.String(), Type.Null()], { description: 'formatted CPF, 000.000.000-00' }),
     birthDate: Type.String({ format: 'date' }),

@@ -1,0 +1,25 @@
+import type { FastifyInstance } from 'fastify';
+import { AppError } from '../shared/app-error.js';
+import { ErrorCode } from '../shared/error-codes.js';
+import type { AppState } from './app-state.js';
+import { sendProblem } from './problem.js';
+
+/** Seconds a client is told to wait when it reaches a server that is shutting down. */
+export const SHUTTING_DOWN_RETRY_AFTER_SECONDS = 5;
+
+/**
+ * While the server drains: a new request on a kept-alive connection gets 503
+ * `ERR_SHUTTING_DOWN` (problem+json, `Retry-After`), health routes keep answering in their own
+ * format, and every response says `Connection: close`. NB: without that header a keep-alive
+ * socket would hold the drain open until its idle timeout.
+ */
+export function registerDrainGuard(app: FastifyInstance, state: AppState): void {
+  app.addHook('onRequest', (request, reply, done) => {
+    if (state.phase !== 'draining' || request.url.startsWith('/health')) return done();
+    sendProblem(reply, new AppError(ErrorCode.SHUTTING_DOWN, 503, 'This server is shutting down; retry in a few seconds (another instance, or this one restarted, will answer).', { retryAfterSeconds: SHUTTING_DOWN_RETRY_AFTER_SECONDS }));
+  });
+  app.addHook('onSend', (_request, reply, payload, done) => {
+    if (state.phase === 'draining') void reply.header('connection', 'close');
+    done(null, payload);
+  });
+}
