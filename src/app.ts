@@ -10,7 +10,11 @@ import { registerDrainGuard } from './http/drain-guard.js';
 import { registerOpenApi } from './http/openapi.js';
 import { registerNulGuard } from './http/reject-nul.js';
 import { coreMigrations } from './db/migrations/core.migrations.js';
+import type { Command } from './resilience/command.js';
 import { Dispatcher } from './resilience/dispatcher.js';
+import { Journal } from './resilience/journal.js';
+import { Replayer } from './resilience/replayer.js';
+import { WritePath } from './resilience/write-path.js';
 import { registerHealthRoutes } from './http/health.routes.js';
 import { moduleUnavailable, registerModules } from './http/module-routes.js';
 import { registerRequestContext } from './http/request-context.js';
@@ -38,6 +42,10 @@ export interface RobustoApp {
   readonly db: Database;
   /** Runs commands outside HTTP (CLI, first start) exactly as routes do. */
   readonly dispatcher: Dispatcher;
+  /** The local journal of writes accepted while the database was down. */
+  readonly journal: Journal;
+  /** Applies the journal once the database answers; `serve` starts it. */
+  readonly replayer: Replayer;
   /**
    * Applies pending module migrations; `true` when none is left pending. Call it once the
    * database answers (and again after a transient failure).
@@ -60,12 +68,13 @@ export async function buildApp(options: BuildAppOptions): Promise<RobustoApp> {
   const state = createAppState();
   const registry = await ModuleRegistry.import(options.modules ?? defaultModuleSources(config), log);
   const dispatcher = new Dispatcher(db, { idempotencyTtlHours: config.idempotencyTtlHours });
-  const execute = createExecute(dispatcher);
+  const journal = new Journal(config.paths.dataDir, { maxMegabytes: config.journalMaxMegabytes });
+  const execute = createExecute(new WritePath(dispatcher, journal, log));
   const contexts = new Map<string, ModuleContext>();
   const contextOf = (module: LoadedModule): ModuleContext => {
     let ctx = contexts.get(module.name);
     if (!ctx) {
-      ctx = { config, db, log: log.child({ module: module.name }), dispatcher, execute };
+      ctx = { config, db, log: log.child({ module: module.name }), dispatcher, journal, execute };
       contexts.set(module.name, ctx);
     }
     return ctx;
@@ -83,8 +92,13 @@ export async function buildApp(options: BuildAppOptions): Promise<RobustoApp> {
     const module = registry.unavailableAt(request.url);
     return module ? moduleUnavailable(module) : undefined;
   });
-  registerHealthRoutes(http, { db, registry, state, contextOf });
+  registerHealthRoutes(http, { db, journal, registry, state, contextOf });
   await registerModules(http, registry, contextOf);
 
-  return { http, state, registry, db, dispatcher, migrate: () => registry.migrate(db, coreMigrations, contextOf) };
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  const commands = new Map<string, Command<any, any>>();
+  for (const module of registry.modules) for (const command of module.definition?.commands ?? []) commands.set(command.name, command);
+  const replayer = new Replayer(journal, dispatcher, db, (name) => commands.get(name), log);
+
+  return { http, state, registry, db, dispatcher, journal, replayer, migrate: () => registry.migrate(db, coreMigrations, contextOf) };
 }

@@ -138,6 +138,13 @@ export const ENV_VARIABLES = {
     expected: 'a whole number of milliseconds from 0 to 2147483647',
     description: 'how long to keep retrying when PORT is taken',
   },
+  JOURNAL_MAX_MB: {
+    schema: Type.Integer({ minimum: 1, maximum: 1_000_000 }),
+    default: '512',
+    example: '512',
+    expected: 'a whole number of megabytes from 1 to 1000000',
+    description: 'largest size of the local journal of writes accepted while the database is down; past it writes get 503',
+  },
   IDEMPOTENCY_TTL_HOURS: {
     schema: Type.Integer({ minimum: 1, maximum: 24 * 365 }),
     default: '72',

@@ -35,6 +35,7 @@ export interface Config {
   shutdownTimeoutMs: number;
   portWaitMs: number;
   idempotencyTtlHours: number;
+  journalMaxMegabytes: number;
   redisUrl: string | undefined;
   alertWebhookUrl: string | undefined;
   /** Absolute paths of extra module files from `ROBUSTO_MODULES`. */

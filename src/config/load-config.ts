@@ -147,6 +147,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadConfigOptions = 
     shutdownTimeoutMs: values.SHUTDOWN_TIMEOUT_MS as number,
     portWaitMs: values.PORT_WAIT_MS as number,
     idempotencyTtlHours: values.IDEMPOTENCY_TTL_HOURS as number,
+    journalMaxMegabytes: values.JOURNAL_MAX_MB as number,
     redisUrl: values.REDIS_URL as string | undefined,
     alertWebhookUrl: values.ALERT_WEBHOOK_URL as string | undefined,
     extraModules: ((values.ROBUSTO_MODULES as string | undefined) ?? '')

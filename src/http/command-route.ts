@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Command } from '../resilience/command.js';
-import type { Dispatcher } from '../resilience/dispatcher.js';
+import type { WritePath } from '../resilience/write-path.js';
 import { AppError } from '../shared/app-error.js';
 import { fingerprintOf } from '../shared/canonical-json.js';
 import { ErrorCode } from '../shared/error-codes.js';
@@ -21,15 +21,15 @@ export function idempotencyKeyOf(request: FastifyRequest): string | undefined {
 }
 
 /**
- * Builds `ModuleContext.execute`: runs a command for an HTTP request through the dispatcher and
- * sends its outcome. The fingerprint covers method, route, principal and the canonical request,
+ * Builds `ModuleContext.execute`: runs a command for an HTTP request through the write path and
+ * sends its outcome: 201/200 when applied, 202 with a receipt (and `Location`) when journaled. The fingerprint covers method, route, principal and the canonical request,
  * so the same key with another body (or from another user) is recognised as a different request.
  */
-export function createExecute(dispatcher: Dispatcher) {
+export function createExecute(writes: WritePath) {
   return async function execute<P, R>(request: FastifyRequest, reply: FastifyReply, command: Command<P, R>, payload: P): Promise<FastifyReply> {
     const principal = principalOf(request);
     const idempotencyKey = idempotencyKeyOf(request);
-    const result = await dispatcher.dispatch(command, payload, {
+    const submitted = await writes.submit(command, payload, {
       tenantId: principal.tenantId,
       userId: principal.userId,
       requestId: request.id,
@@ -38,7 +38,13 @@ export function createExecute(dispatcher: Dispatcher) {
       // such as a salted password hash that differ on every retry. Only needed with a key.
       fingerprint: idempotencyKey ? fingerprintOf(request.method, request.routeOptions.url, principal.tenantId, principal.userId, request.params, request.body) : '',
     });
-    if (result.replayed) void reply.header('idempotent-replayed', 'true');
-    return reply.code(result.status).send(result.body);
+    if (submitted.kind === 'queued') {
+      // Accepted into the journal (on disk): it will be applied exactly once, in order.
+      if (submitted.replayed) void reply.header('idempotent-replayed', 'true');
+      void reply.header('location', `/api/receipts/${submitted.receipt}`);
+      return reply.code(202).send({ receipt: submitted.receipt, status: 'queued' });
+    }
+    if (submitted.result.replayed) void reply.header('idempotent-replayed', 'true');
+    return reply.code(submitted.result.status).send(submitted.result.body);
   };
 }

@@ -1,6 +1,7 @@
 import type { FastifyReply } from 'fastify';
 import { packageInfo } from '../config/package-info.js';
 import type { Database } from '../db/database.js';
+import type { Journal } from '../resilience/journal.js';
 import type { ModuleContext } from '../modules/module.js';
 import type { LoadedModule, ModuleRegistry } from '../modules/module-registry.js';
 import { withTimeout } from '../shared/with-timeout.js';
@@ -29,6 +30,7 @@ export interface CheckResult {
 /** What the health routes need to look at. */
 export interface HealthDeps {
   db: Database;
+  journal: Journal;
   registry: ModuleRegistry;
   state: AppState;
   contextOf: (module: LoadedModule) => ModuleContext;
@@ -53,6 +55,15 @@ async function databaseCheck(db: Database, time: string): Promise<CheckResult> {
   } catch (error) {
     return { componentType: 'datastore', componentId: db.engine, status: 'fail', time, output: `${db.engine} database unreachable: ${messageOf(error)}` };
   }
+}
+
+function journalCheck(journal: Journal, time: string): CheckResult {
+  const stats = journal.stats();
+  const base = { componentType: 'component', observedValue: { depth: stats.pending, oldestPendingAt: stats.oldestPendingAt, dead: stats.dead }, time };
+  if (!journal.writable()) return { ...base, status: 'fail', output: 'the journal cannot take writes (full, or a write failed): writes get 503' };
+  if (stats.pending > 0) return { ...base, status: 'warn', output: `${stats.pending} write(s) accepted while the database was down, waiting to be applied` };
+  if (stats.dead > 0) return { ...base, status: 'warn', output: `${stats.dead} journaled write(s) could not be applied (dead letters)` };
+  return { ...base, status: 'pass' };
 }
 
 function poolCheck(db: Database, time: string): CheckResult {
@@ -99,9 +110,11 @@ export function registerHealthRoutes(app: HttpServer, deps: HealthDeps): void {
   const { db, registry, state } = deps;
   app.get('/health/live', async (_request, reply) => sendHealth(reply, 'pass', { output: 'alive' }));
 
-  app.get('/health/ready', async (_request, reply) =>
-    state.phase === 'ready' ? sendHealth(reply, 'pass', { output: 'ready' }) : sendHealth(reply, 'fail', { output: state.phase }),
-  );
+  app.get('/health/ready', async (_request, reply) => {
+    if (state.phase !== 'ready') return sendHealth(reply, 'fail', { output: state.phase });
+    // Ready as long as writes can be accepted: to the database, or to the journal.
+    return deps.journal.writable() ? sendHealth(reply, 'pass', { output: 'ready' }) : sendHealth(reply, 'fail', { output: 'journal not writable' });
+  });
 
   app.get('/health', async (_request, reply) => {
     const time = new Date().toISOString();
@@ -112,6 +125,7 @@ export function registerHealthRoutes(app: HttpServer, deps: HealthDeps): void {
     const checks: Record<string, CheckResult[]> = {
       'database:responseTime': [database],
       'pool:connections': [poolCheck(db, time)],
+      'journal:depth': [journalCheck(deps.journal, time)],
       modules,
       uptime: [{ componentType: 'system', observedValue: Math.round(process.uptime()), observedUnit: 's', status: 'pass', time }],
     };

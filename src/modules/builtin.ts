@@ -11,5 +11,6 @@ export const BUILTIN_MODULES: ModuleSource[] = [
   { name: 'stock', origin: 'builtin', load: () => import('./stock/index.js') },
   { name: 'students', origin: 'builtin', load: () => import('./students/index.js') },
   { name: 'audit', origin: 'builtin', load: () => import('./audit/index.js') },
+  { name: 'receipts', origin: 'builtin', load: () => import('./receipts/index.js') },
   { name: 'system', origin: 'builtin', load: () => import('./system/index.js') },
 ];

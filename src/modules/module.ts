@@ -14,6 +14,7 @@ import type { MigrationSet } from '../db/migrate.js';
 import type { Logger } from '../log/create-logger.js';
 import type { Command } from '../resilience/command.js';
 import type { Dispatcher } from '../resilience/dispatcher.js';
+import type { Journal } from '../resilience/journal.js';
 
 /** The Fastify instance a module's routes are registered on: TypeBox schemas give typed handlers. */
 export type ModuleRouter = FastifyInstance<
@@ -33,6 +34,8 @@ export interface ModuleContext {
   readonly log: Logger;
   /** Runs commands outside HTTP (first start, CLI), with the same transaction and audit row. */
   readonly dispatcher: Dispatcher;
+  /** The local journal of writes accepted while the database was down (receipts read it). */
+  readonly journal: Journal;
   /**
    * Runs a write command for an HTTP request and sends its outcome: the principal and request id
    * come from the request, the `Idempotency-Key` header is honoured, the audit row is written.
@@ -62,6 +65,12 @@ export interface ModuleDefinition {
   name: string;
   /** URL prefix of its routes; defaults to `/api/<name>`. */
   prefix?: string;
+  /**
+   * The module's writes. Every command its routes run must be listed: a write journaled while
+   * the database was down is replayed later by looking its command up by name.
+   */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  commands?: Command<any, any>[];
   /** The module's migrations, applied in name order before its routes serve. */
   migrations?: MigrationSet;
   /** Registers the module's routes, relative to its prefix. */

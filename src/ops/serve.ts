@@ -81,6 +81,7 @@ export async function serve(options: ServeOptions): Promise<void> {
       app.state.phase = 'draining';
       log.info({ reason, timeoutMs: config.shutdownTimeoutMs }, 'shutting down: finishing in-flight requests');
       watch?.stop();
+      const replaying = app.replayer.stop();
       const deadlineAt = Date.now() + config.shutdownTimeoutMs;
       const deadline = setTimeout(() => {
         finalExitCode = 1;
@@ -91,6 +92,8 @@ export async function serve(options: ServeOptions): Promise<void> {
       const idleSweep = setInterval(() => app.http.server.closeIdleConnections(), IDLE_SWEEP_INTERVAL_MS);
       try {
         await app.http.close();
+        await replaying;
+        app.journal.close();
         // NB: closing the pool waits for every checked-out connection; one stuck on a stalled
         // database must not hold the exit past the deadline.
         const closed = await Promise.race([db.close().then(() => true), sleep(Math.max(deadlineAt - Date.now(), POOL_CLOSE_MIN_WAIT_MS)).then(() => false)]);
@@ -129,4 +132,5 @@ export async function serve(options: ServeOptions): Promise<void> {
     process.exit(1);
   }
   if (!migrated) watch = watchDatabase(db, log, () => app.migrate());
+  app.replayer.start();
 }

@@ -84,10 +84,13 @@ export class Dispatcher {
     this.#ttlMs = options.idempotencyTtlHours * 3_600_000;
   }
 
-  /** Runs `command` with `payload` for `meta`'s principal; see the class comment. */
-  async dispatch<P, R>(command: Command<P, R>, payload: P, meta: DispatchMeta): Promise<DispatchResult> {
+  /**
+   * Runs `command` with `payload` for `meta`'s principal; see the class comment. `once` skips
+   * the retries (the journal's replayer does its own backing off).
+   */
+  async dispatch<P, R>(command: Command<P, R>, payload: P, meta: DispatchMeta, options: { once?: boolean } = {}): Promise<DispatchResult> {
     try {
-      return await this.#retry.execute(() => this.#attempt(command, payload, meta));
+      return await (options.once ? this.#attempt(command, payload, meta) : this.#retry.execute(() => this.#attempt(command, payload, meta)));
     } catch (error) {
       if (error instanceof Replay) return error.result;
       const key = meta.idempotencyKey;

@@ -74,7 +74,9 @@ export async function buildTestApp(options: BuildTestAppOptions): Promise<TestAp
     log,
     logs,
     async close() {
+      await app.replayer.stop();
       await app.http.close();
+      app.journal.close();
       await db.close();
       await pgDatabase?.drop();
       rmSync(dataDir, { recursive: true, force: true });

@@ -1,3 +1,4 @@
+import { createTenant, createUser, updateUser } from './auth.commands.js';
 import type { Database } from '../../db/database.js';
 import { defineModule } from '../module.js';
 import { createInitialOwner } from './auth.bootstrap.js';
@@ -42,6 +43,7 @@ export function authServicesFor(db: Database, secretKey: string): AuthServices {
  */
 export default defineModule({
   name: 'auth',
+  commands: [createTenant, createUser, updateUser],
   migrations: authMigrations,
   routes: async (app, ctx) => {
     const { tokens, principals } = authServicesFor(ctx.db, ctx.config.secretKey);

@@ -1,3 +1,4 @@
+import { createCustomer, deleteCustomer, updateCustomer } from './customers.commands.js';
 import { defineModule } from '../module.js';
 import { customersMigrations } from './customers.migrations.js';
 import { customersRoutes } from './customers.routes.js';
@@ -11,6 +12,7 @@ export type { Customer } from './customers.schemas.js';
  */
 export default defineModule({
   name: 'customers',
+  commands: [createCustomer, deleteCustomer, updateCustomer],
   migrations: customersMigrations,
   routes: customersRoutes,
 });

@@ -1,3 +1,4 @@
+import { createProduct, deleteProduct, updateProduct } from './products.commands.js';
 import { defineModule } from '../module.js';
 import { productsMigrations } from './products.migrations.js';
 import { productsRoutes } from './products.routes.js';
@@ -15,6 +16,7 @@ export { PRODUCT_UNITS, type Product, type ProductUnit } from './products.schema
  */
 export default defineModule({
   name: 'products',
+  commands: [createProduct, deleteProduct, updateProduct],
   migrations: productsMigrations,
   routes: productsRoutes,
 });

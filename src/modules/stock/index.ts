@@ -1,3 +1,4 @@
+import { moveStock, receiveLot, useLot } from './stock.commands.js';
 import { beforeProductDelete } from '../products/index.js';
 import { defineModule } from '../module.js';
 import { releaseProductLots } from './stock.commands.js';
@@ -16,6 +17,7 @@ export type { Lot, Movement, MovementType } from './stock.schemas.js';
  */
 export default defineModule({
   name: 'stock',
+  commands: [moveStock, receiveLot, useLot],
   migrations: stockMigrations,
   routes: stockRoutes,
   // Only once the stock tables exist may products' delete consult them.

@@ -1,3 +1,4 @@
+import { deactivateStudent, registerStudent, updateStudent } from './students.commands.js';
 import { defineModule } from '../module.js';
 import { studentsMigrations } from './students.migrations.js';
 import { studentsRoutes } from './students.routes.js';
@@ -13,6 +14,7 @@ export type { Student } from './students.schemas.js';
  */
 export default defineModule({
   name: 'students',
+  commands: [deactivateStudent, registerStudent, updateStudent],
   migrations: studentsMigrations,
   routes: studentsRoutes,
 });

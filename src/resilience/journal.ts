@@ -1,0 +1,282 @@
+import { mkdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import SqliteDatabase from 'better-sqlite3';
+import { newId } from '../shared/ids.js';
+
+/** The life of a journal entry: waiting, done (applied, or found already applied), or parked. */
+export type JournalStatus = 'pending' | 'applied' | 'duplicate' | 'dead' | 'discarded';
+
+/** A write accepted into the journal, as stored. */
+export interface JournalEntry {
+  seq: number;
+  receipt: string;
+  tenantId: string;
+  userId: string | null;
+  idempotencyKey: string;
+  fingerprint: string;
+  command: string;
+  commandVersion: number;
+  payload: unknown;
+  requestId: string;
+  acceptedAt: string;
+  status: JournalStatus;
+  attemptsStarted: number;
+  attemptsFinished: number;
+  lastError: string | null;
+  lastErrorCode: string | null;
+  statusCode: number | null;
+  response: unknown;
+}
+
+/** What is appended: everything needed to run the command later, exactly once. */
+export type JournalAppend = Pick<JournalEntry, 'tenantId' | 'userId' | 'idempotencyKey' | 'fingerprint' | 'command' | 'commandVersion' | 'payload' | 'requestId'>;
+
+/** Thrown when the journal cannot take a write: full, unwritable, or its fsync failed. */
+export class JournalUnavailableError extends Error {
+  override readonly name = 'JournalUnavailableError';
+  readonly code = 'ERR_JOURNAL_UNAVAILABLE';
+}
+
+/** Appends waiting for the next group commit, at most this many per transaction. */
+export const GROUP_COMMIT_MAX_BATCH = 256;
+
+interface Row {
+  seq: number;
+  receipt: string;
+  tenant_id: string;
+  user_id: string | null;
+  idempotency_key: string;
+  fingerprint: string;
+  command: string;
+  command_version: number;
+  payload: string;
+  request_id: string;
+  accepted_at: string;
+  status: JournalStatus;
+  attempts_started: number;
+  attempts_finished: number;
+  last_error: string | null;
+  last_error_code: string | null;
+  status_code: number | null;
+  response: string | null;
+}
+
+function toEntry(row: Row): JournalEntry {
+  return {
+    seq: row.seq,
+    receipt: row.receipt,
+    tenantId: row.tenant_id,
+    userId: row.user_id,
+    idempotencyKey: row.idempotency_key,
+    fingerprint: row.fingerprint,
+    command: row.command,
+    commandVersion: row.command_version,
+    payload: JSON.parse(row.payload) as unknown,
+    requestId: row.request_id,
+    acceptedAt: row.accepted_at,
+    status: row.status,
+    attemptsStarted: row.attempts_started,
+    attemptsFinished: row.attempts_finished,
+    lastError: row.last_error,
+    lastErrorCode: row.last_error_code,
+    statusCode: row.status_code,
+    response: row.response === null ? null : (JSON.parse(row.response) as unknown),
+  };
+}
+
+/** Figures for health and the admin: how much waits, since when, how many are parked. */
+export interface JournalStats {
+  pending: number;
+  oldestPendingAt: string | null;
+  dead: number;
+  groupCommits: number;
+  appendedTotal: number;
+}
+
+/**
+ * The local journal of accepted writes: a SQLite file of its own in `DATA_DIR` (WAL,
+ * `synchronous=FULL`), apart from the main database so it works while that one is down.
+ *
+ * An append resolves only once its row is committed to disk, which is what makes a 202 a
+ * promise. Concurrent appends share one transaction and one fsync (group commit): they queue,
+ * and the first one schedules a flush on the next turn of the event loop that writes the whole
+ * queue at once.
+ */
+export class Journal {
+  readonly file: string;
+  readonly #db: SqliteDatabase.Database;
+  readonly #maxBytes: number;
+  #queue: Array<{ append: JournalAppend; receipt: string; resolve: (receipt: string) => void; reject: (error: Error) => void }> = [];
+  #flushScheduled = false;
+  #groupCommits = 0;
+  #appendedTotal = 0;
+  #broken: Error | undefined;
+  /** Entries with status pending, kept in memory: checked on every write. */
+  #pendingCount: number;
+  #listeners: Array<() => void> = [];
+
+  constructor(dataDir: string, options: { maxMegabytes: number }) {
+    mkdirSync(dataDir, { recursive: true });
+    this.file = path.join(dataDir, 'journal.db');
+    this.#maxBytes = options.maxMegabytes * 1024 * 1024;
+    this.#db = new SqliteDatabase(this.file, { timeout: 1000 });
+    this.#db.pragma('journal_mode = WAL');
+    this.#db.pragma('synchronous = FULL');
+    this.#db.exec(`
+      create table if not exists entries (
+        seq integer primary key autoincrement,
+        receipt text not null unique,
+        tenant_id text not null,
+        user_id text,
+        idempotency_key text not null,
+        fingerprint text not null,
+        command text not null,
+        command_version integer not null,
+        payload text not null,
+        request_id text not null,
+        accepted_at text not null,
+        status text not null default 'pending',
+        attempts_started integer not null default 0,
+        attempts_finished integer not null default 0,
+        last_error text,
+        last_error_code text,
+        status_code integer,
+        response text,
+        finished_at text,
+        discarded_by text,
+        discard_reason text
+      );
+      create index if not exists entries_status_seq on entries (status, seq);
+      create index if not exists entries_tenant_key on entries (tenant_id, idempotency_key);
+    `);
+    this.#pendingCount = (this.#db.prepare(`select count(*) as n from entries where status = 'pending'`).get() as { n: number }).n;
+  }
+
+  /** Calls `listener` after each group commit (the replayer wakes up on it). */
+  onAppend(listener: () => void): void {
+    this.#listeners.push(listener);
+  }
+
+  /** The entry a tenant's client key already has in the journal, if any (a retry of a queued write). */
+  byKey(tenantId: string, idempotencyKey: string): JournalEntry | undefined {
+    const row = this.#db.prepare('select * from entries where tenant_id = ? and idempotency_key = ? order by seq desc limit 1').get(tenantId, idempotencyKey) as Row | undefined;
+    return row ? toEntry(row) : undefined;
+  }
+
+  /** Appends a write; resolves its receipt (a UUIDv7) once the row is on disk. */
+  append(entry: JournalAppend): Promise<string> {
+    if (this.#broken) return Promise.reject(new JournalUnavailableError(`the journal failed a write and takes no more until restarted: ${this.#broken.message}`));
+    if (this.#sizeBytes() >= this.#maxBytes) {
+      return Promise.reject(new JournalUnavailableError(`the journal is full (${Math.round(this.#maxBytes / 1048576)} MB, JOURNAL_MAX_MB); it empties as the database comes back`));
+    }
+    return new Promise((resolve, reject) => {
+      this.#queue.push({ append: entry, receipt: newId(), resolve, reject });
+      if (!this.#flushScheduled) {
+        this.#flushScheduled = true;
+        setImmediate(() => this.#flush());
+      }
+    });
+  }
+
+  /** True while anything is queued or pending: new writes must then go to the journal too. */
+  hasPending(): boolean {
+    return this.#queue.length > 0 || this.#pendingCount > 0;
+  }
+
+  #flush(): void {
+    this.#flushScheduled = false;
+    while (this.#queue.length > 0) {
+      const batch = this.#queue.splice(0, GROUP_COMMIT_MAX_BATCH);
+      const insert = this.#db.prepare(
+        `insert into entries (receipt, tenant_id, user_id, idempotency_key, fingerprint, command, command_version, payload, request_id, accepted_at)
+         values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      );
+      const now = new Date().toISOString();
+      try {
+        this.#db.transaction(() => {
+          for (const { append: a, receipt } of batch) {
+            insert.run(receipt, a.tenantId, a.userId, a.idempotencyKey, a.fingerprint, a.command, a.commandVersion, JSON.stringify(a.payload), a.requestId, now);
+          }
+        })();
+        this.#groupCommits++;
+        this.#appendedTotal += batch.length;
+        this.#pendingCount += batch.length;
+        for (const item of batch) item.resolve(item.receipt);
+        for (const listener of this.#listeners) listener();
+      } catch (error) {
+        // NB: a failed write or fsync is never retried as if it had worked: the journal stops
+        // taking writes, and these requests get 503, not 202.
+        this.#broken = error as Error;
+        const failure = new JournalUnavailableError(`the journal could not write: ${(error as Error).message}`);
+        for (const item of [...batch, ...this.#queue.splice(0)]) item.reject(failure);
+      }
+    }
+  }
+
+  #sizeBytes(): number {
+    let total = 0;
+    for (const suffix of ['', '-wal']) {
+      try {
+        total += statSync(this.file + suffix).size;
+      } catch {
+        // no WAL file yet
+      }
+    }
+    return total;
+  }
+
+  /** The oldest pending entries, in acceptance order. */
+  pending(limit: number): JournalEntry[] {
+    return (this.#db.prepare(`select * from entries where status = 'pending' order by seq limit ?`).all(limit) as Row[]).map(toEntry);
+  }
+
+  /** One entry by receipt, only within its tenant. */
+  byReceipt(tenantId: string, receipt: string): JournalEntry | undefined {
+    const row = this.#db.prepare('select * from entries where receipt = ? and tenant_id = ?').get(receipt, tenantId) as Row | undefined;
+    return row ? toEntry(row) : undefined;
+  }
+
+  /** Counts an attempt before it runs (its own commit), so a crash mid-attempt is remembered. */
+  startAttempt(seq: number): void {
+    this.#db.prepare('update entries set attempts_started = attempts_started + 1 where seq = ?').run(seq);
+  }
+
+  /** Records how an attempt ended: still pending (a transient error) or a final status. */
+  finishAttempt(seq: number, outcome: { status: JournalStatus; statusCode?: number; response?: unknown; error?: string; errorCode?: string }): void {
+    if (outcome.status !== 'pending') this.#pendingCount--;
+    this.#db
+      .prepare(
+        `update entries set attempts_finished = attempts_finished + 1, status = ?, status_code = coalesce(?, status_code),
+         response = coalesce(?, response), last_error = coalesce(?, last_error), last_error_code = coalesce(?, last_error_code),
+         finished_at = case when ? = 'pending' then finished_at else ? end where seq = ?`,
+      )
+      .run(
+        outcome.status,
+        outcome.statusCode ?? null,
+        outcome.response === undefined ? null : JSON.stringify(outcome.response),
+        outcome.error ?? null,
+        outcome.errorCode ?? null,
+        outcome.status,
+        new Date().toISOString(),
+        seq,
+      );
+  }
+
+  /** Figures for health and the admin. */
+  stats(): JournalStats {
+    const row = this.#db
+      .prepare(`select sum(status = 'pending') as pending, min(case when status = 'pending' then accepted_at end) as oldest, sum(status = 'dead') as dead from entries`)
+      .get() as { pending: number | null; oldest: string | null; dead: number | null };
+    return { pending: row.pending ?? 0, oldestPendingAt: row.oldest, dead: row.dead ?? 0, groupCommits: this.#groupCommits, appendedTotal: this.#appendedTotal };
+  }
+
+  /** True when the journal can take writes (not failed, not full). */
+  writable(): boolean {
+    return !this.#broken && this.#sizeBytes() < this.#maxBytes;
+  }
+
+  /** Closes the file (after the last append was flushed). */
+  close(): void {
+    if (this.#queue.length === 0 && this.#db.open) this.#db.close();
+  }
+}

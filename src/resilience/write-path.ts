@@ -1,0 +1,71 @@
+import type { Logger } from '../log/create-logger.js';
+import { isTransientError } from '../db/transient-errors.js';
+import { AppError } from '../shared/app-error.js';
+import { newId } from '../shared/ids.js';
+import type { Command } from './command.js';
+import { ERR_IDEMPOTENCY_KEY_REUSED, type DispatchMeta, type DispatchResult, type Dispatcher } from './dispatcher.js';
+import { JournalUnavailableError, type Journal } from './journal.js';
+
+/** Error code of a write refused because neither the database nor the journal could take it. */
+export const ERR_JOURNAL_UNAVAILABLE = 'ERR_JOURNAL_UNAVAILABLE';
+
+/** How a write was taken: done now (201/200), or queued in the journal (202 and a receipt). */
+export type Submitted = { kind: 'done'; result: DispatchResult } | { kind: 'queued'; receipt: string; replayed: boolean };
+
+/**
+ * The way every HTTP write goes (DESIGN.md, "How a write flows"): straight to the database
+ * while it answers and the journal is empty; to the journal, acknowledged with a receipt once
+ * on disk, when the database fails after the dispatcher's short retries, and for as long as the
+ * journal holds anything, so that no write overtakes an earlier one.
+ */
+export class WritePath {
+  constructor(
+    private readonly dispatcher: Dispatcher,
+    private readonly journal: Journal,
+    private readonly log: Logger,
+  ) {}
+
+  /** Takes one write; see the class comment. */
+  async submit<P, R>(command: Command<P, R>, payload: P, meta: DispatchMeta): Promise<Submitted> {
+    const clientKey = meta.idempotencyKey;
+    if (clientKey) {
+      // A retry of a write still queued answers with the same receipt, not a second entry.
+      const queued = this.journal.byKey(meta.tenantId, clientKey);
+      if (queued?.status === 'pending') {
+        if (queued.fingerprint !== meta.fingerprint) {
+          throw new AppError(ERR_IDEMPOTENCY_KEY_REUSED, 422, `Idempotency-Key "${clientKey}" was already used for a different request; use a new key for a new request.`);
+        }
+        return { kind: 'queued', receipt: queued.receipt, replayed: true };
+      }
+    }
+    if (!this.journal.hasPending()) {
+      try {
+        return { kind: 'done', result: await this.dispatcher.dispatch(command, payload, meta) };
+      } catch (error) {
+        if (!isTransientError(error)) throw error;
+        this.log.warn({ command: command.name, err: error }, 'database unavailable; write journaled');
+      }
+    }
+    try {
+      const receipt = await this.journal.append({
+        tenantId: meta.tenantId,
+        userId: meta.userId,
+        // A key of the server's own when the client sent none: replay applies the write once
+        // even if it is interrupted between the database commit and the journal's mark.
+        idempotencyKey: clientKey ?? `auto:${newId()}`,
+        fingerprint: meta.fingerprint,
+        command: command.name,
+        commandVersion: command.version,
+        payload,
+        requestId: meta.requestId,
+      });
+      return { kind: 'queued', receipt, replayed: false };
+    } catch (error) {
+      if (!(error instanceof JournalUnavailableError)) throw error;
+      throw new AppError(ERR_JOURNAL_UNAVAILABLE, 503, `The database is not answering and the local journal cannot take the write either (${error.message}). Nothing was saved; retry later.`, {
+        retryAfterSeconds: 30,
+        cause: error,
+      });
+    }
+  }
+}
