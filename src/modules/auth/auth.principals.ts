@@ -1,4 +1,5 @@
 import type { Database } from '../../db/database.js';
+import { isTransientError } from '../../db/transient-errors.js';
 import type { Principal } from '../../shared/principal.js';
 import { tokenInvalid } from './auth.errors.js';
 import { findPrincipalRow } from './auth.queries.js';
@@ -18,15 +19,26 @@ export interface PrincipalLoader {
 /**
  * Creates a {@link PrincipalLoader}. The role comes from the database, not the token, so a
  * demoted or disabled user loses access within {@link PRINCIPAL_CACHE_TTL_MS} everywhere (at
- * once in the process that made the change).
+ * once in the process that made the change); while the database is unreachable, the last known
+ * principal (or the token's claims) stands in.
  */
 export function createPrincipalLoader(db: Database): PrincipalLoader {
   const cache = new Map<string, { principal: Principal; until: number }>();
   return {
     async load(claims) {
       const hit = cache.get(claims.sub);
-      if (hit && hit.until > Date.now() && hit.principal.tenantId === claims.tid) return hit.principal;
-      const row = await findPrincipalRow(db, claims.tid, claims.sub);
+      const known = hit && hit.principal.tenantId === claims.tid ? hit.principal : undefined;
+      if (known && hit && hit.until > Date.now()) return known;
+      let row;
+      try {
+        row = await findPrincipalRow(db, claims.tid, claims.sub);
+      } catch (error) {
+        // NB: while the database is unreachable, a valid token still identifies its user, so
+        // writes can reach the journal instead of failing at sign-in: the last known principal,
+        // else the token's own claims. A user disabled meanwhile keeps access until it is back.
+        if (!isTransientError(error)) throw error;
+        return known ?? { userId: claims.sub, tenantId: claims.tid, role: claims.role, email: '' };
+      }
       if (!row || !row.active) {
         cache.delete(claims.sub);
         throw tokenInvalid();

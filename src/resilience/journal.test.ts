@@ -1,0 +1,77 @@
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Journal, JournalUnavailableError, type JournalAppend } from './journal.js';
+
+const opened: Journal[] = [];
+afterEach(() => {
+  for (const journal of opened.splice(0)) journal.close();
+});
+
+function open(dir = mkdtempSync(path.join(os.tmpdir(), 'robusto-journal-')), maxMegabytes = 64): Journal {
+  const journal = new Journal(dir, { maxMegabytes });
+  opened.push(journal);
+  return journal;
+}
+
+function entry(n: number, payload: unknown = { n }): JournalAppend {
+  return { tenantId: 't1', userId: 'u1', idempotencyKey: `auto:${n}`, fingerprint: '', command: 'test.write', commandVersion: 1, payload, requestId: `r${n}` };
+}
+
+describe('Journal', () => {
+  it('group commit: 200 concurrent appends share a few transactions, all acknowledged, kept in order', async () => {
+    const journal = open();
+    const receipts = await Promise.all(Array.from({ length: 200 }, (_, n) => journal.append(entry(n))));
+    expect(new Set(receipts).size).toBe(200);
+    const stats = journal.stats();
+    expect(stats.pending).toBe(200);
+    expect(stats.appendedTotal).toBe(200);
+    expect(stats.groupCommits).toBeLessThanOrEqual(2);
+    expect(journal.pending(300).map((e) => (e.payload as { n: number }).n)).toEqual(Array.from({ length: 200 }, (_, n) => n));
+    expect(journal.hasPending()).toBe(true);
+  });
+
+  it('an acknowledged entry survives closing and reopening the file', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'robusto-journal-'));
+    const first = new Journal(dir, { maxMegabytes: 64 });
+    const receipt = await first.append(entry(1));
+    first.close();
+    const again = open(dir);
+    expect(again.hasPending()).toBe(true);
+    expect(again.byReceipt('t1', receipt)).toMatchObject({ receipt, status: 'pending', command: 'test.write', payload: { n: 1 } });
+    expect(again.byReceipt('another-tenant', receipt)).toBeUndefined();
+  });
+
+  it('marks attempts and outcomes; a finished entry no longer counts as pending', async () => {
+    const journal = open();
+    await journal.append(entry(1));
+    const [head] = journal.pending(1);
+    journal.startAttempt(head!.seq);
+    journal.finishAttempt(head!.seq, { status: 'applied', statusCode: 201, response: { id: 'x' } });
+    expect(journal.hasPending()).toBe(false);
+    expect(journal.byReceipt('t1', head!.receipt)).toMatchObject({ status: 'applied', attemptsStarted: 1, attemptsFinished: 1, statusCode: 201, response: { id: 'x' } });
+  });
+
+  it('a write that fails is never acknowledged, and the journal then refuses writes', async () => {
+    const journal = open();
+    // A payload that cannot be serialized makes the batch's transaction fail.
+    const failed = journal.append(entry(1, { huge: 10n }));
+    const sameBatch = journal.append(entry(2));
+    await expect(failed).rejects.toBeInstanceOf(JournalUnavailableError);
+    await expect(sameBatch).rejects.toBeInstanceOf(JournalUnavailableError);
+    await expect(journal.append(entry(3))).rejects.toThrow(/takes no more until restarted/);
+    expect(journal.writable()).toBe(false);
+    expect(journal.stats().pending).toBe(0);
+  });
+
+  it('past JOURNAL_MAX_MB it refuses writes instead of growing', async () => {
+    const journal = open(undefined, 1);
+    const big = 'x'.repeat(300 * 1024);
+    let refused: unknown;
+    for (let n = 0; n < 10 && !refused; n++) await journal.append(entry(n, { big })).catch((error: unknown) => (refused = error));
+    expect(refused).toBeInstanceOf(JournalUnavailableError);
+    expect(String((refused as Error).message)).toMatch(/journal is full/);
+    expect(journal.writable()).toBe(false);
+  });
+});

@@ -1,0 +1,110 @@
+// Lossless writes through a real outage: PostgreSQL cut off by a TCP proxy while writes keep
+// coming. Every write is answered 201 or 202, never 5xx; once the database is back the journal
+// drains, and the database holds each acknowledged write exactly once, in order.
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { call } from '../support/api.js';
+import { createTenantWithUsers, type TestTenant } from '../support/auth.js';
+import { buildTestApp, type TestApp } from '../support/build-app.js';
+import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
+import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+
+describe('writes during a PostgreSQL outage', () => {
+  let database: TestDatabase;
+  let proxy: FaultProxy;
+  let t: TestApp;
+  let tenant: TestTenant;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    const target = new URL(database.url);
+    proxy = await startFaultProxy({ host: target.hostname, port: Number(target.port || 5432) });
+    t = await buildTestApp({ engine: 'postgres', databaseUrl: proxy.url(database.url), env: { DB_CONNECT_TIMEOUT_MS: '1000' } });
+    tenant = await createTenantWithUsers(t, 'outage');
+    t.app.replayer.start();
+  });
+  afterAll(async () => {
+    await t.close();
+    await proxy.close();
+    await database.drop();
+  });
+
+  async function drained(): Promise<void> {
+    await vi.waitFor(() => expect(t.app.journal.stats().pending).toBe(0), { timeout: 30_000, interval: 100 });
+  }
+
+  it('50 concurrent registrations as the proxy is cut, 10 more after 10 s: all 201/202, then each exactly once', async () => {
+    // warm the principal cache and the pool, as a running server would be
+    expect((await call(t, tenant, { method: 'GET', url: '/api/students?limit=1', as: 'staff' })).statusCode).toBe(200);
+    proxy.cut();
+    const names = Array.from({ length: 50 }, (_, i) => `Outage Student ${i}`);
+    const responses = await Promise.all(
+      names.map((name, i) =>
+        call(t, tenant, { method: 'POST', url: '/api/students', as: 'staff', body: { name, birthDate: '2000-02-02', plan: 'Noite' }, ...(i % 2 ? { headers: { 'idempotency-key': randomUUID() } } : {}) }),
+      ),
+    );
+    const statuses = responses.map((r) => r.statusCode);
+    expect(statuses.every((s) => s === 201 || s === 202), statuses.join(',')).toBe(true);
+    const queued = responses.filter((r) => r.statusCode === 202);
+    expect(queued.length).toBeGreaterThan(0);
+    for (const r of queued) {
+      expect(r.json()).toMatchObject({ receipt: expect.any(String), status: 'queued' });
+      expect(r.headers.location).toBe(`/api/receipts/${r.json().receipt}`);
+    }
+    // 10 s of outage: the principal cache expires (the token still identifies its user), the
+    // replayer keeps probing, and later writes still go to the journal
+    await new Promise((resolve) => setTimeout(resolve, 10_000));
+    const late = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => call(t, tenant, { method: 'POST', url: '/api/students', as: 'staff', body: { name: `Outage Late ${i}`, birthDate: '2000-02-02', plan: 'Noite' } })),
+    );
+    expect(late.map((r) => r.statusCode)).toEqual(Array(10).fill(202));
+    names.push(...Array.from({ length: 10 }, (_, i) => `Outage Late ${i}`));
+    // the journal keeps taking writes for as long as it holds anything
+    const health = await t.app.http.inject('/health');
+    expect(health.json().checks['journal:depth'][0]).toMatchObject({ status: 'warn' });
+    expect((await t.app.http.inject('/health/ready')).statusCode).toBe(200);
+
+    proxy.pass();
+    await drained();
+    const rows = await t.app.db.kysely.selectFrom('students').select('name').where('tenant_id', '=', tenant.id).where((eb) => eb.or([eb('name', 'like', 'Outage Student %'), eb('name', 'like', 'Outage Late %')])).execute();
+    expect(rows.map((r) => r.name).sort()).toEqual([...names].sort());
+    for (const r of queued) {
+      const receipt = await call(t, tenant, { method: 'GET', url: `/api/receipts/${r.json().receipt}`, as: 'viewer' });
+      expect(receipt.json()).toMatchObject({ status: 'applied', result: { status: 201, body: { name: expect.stringMatching(/^Outage Student/) } } });
+    }
+    const audits = await t.app.db.kysely.selectFrom('audit_log').select('id').where('tenant_id', '=', tenant.id).where('action', '=', 'students.register').execute();
+    expect(audits).toHaveLength(60);
+  }, 60_000);
+
+  it('keeps order, answers a retry with its receipt, parks a bad write as dead and applies the ones behind it', async () => {
+    const created = await call(t, tenant, { method: 'POST', url: '/api/customers', body: { kind: 'person', name: 'Ordem' } });
+    const id = created.json().id as string;
+    proxy.cut();
+    const key = randomUUID();
+    const first = await call(t, tenant, { method: 'PATCH', url: `/api/customers/${id}`, body: { version: 1, notes: 'first' }, headers: { 'idempotency-key': key } });
+    const retry = await call(t, tenant, { method: 'PATCH', url: `/api/customers/${id}`, body: { version: 1, notes: 'first' }, headers: { 'idempotency-key': key } });
+    const reused = await call(t, tenant, { method: 'PATCH', url: `/api/customers/${id}`, body: { version: 1, notes: 'other' }, headers: { 'idempotency-key': key } });
+    const second = await call(t, tenant, { method: 'PATCH', url: `/api/customers/${id}`, body: { version: 2, notes: 'second' } });
+    const cpf = '390.533.447-05';
+    const okCpf = await call(t, tenant, { method: 'POST', url: '/api/students', body: { name: 'Cpf One', birthDate: '1999-09-09', plan: 'x', cpf } });
+    const takenCpf = await call(t, tenant, { method: 'POST', url: '/api/students', body: { name: 'Cpf Two', birthDate: '1999-09-09', plan: 'x', cpf } });
+    const behind = await call(t, tenant, { method: 'POST', url: '/api/students', body: { name: 'Behind The Dead One', birthDate: '1999-09-09', plan: 'x' } });
+    expect([first, retry, second, okCpf, takenCpf, behind].map((r) => r.statusCode)).toEqual([202, 202, 202, 202, 202, 202]);
+    expect(retry.json().receipt).toBe(first.json().receipt);
+    expect(retry.headers['idempotent-replayed']).toBe('true');
+    expect(reused.statusCode).toBe(422);
+
+    proxy.pass();
+    await drained();
+    const customer = await call(t, tenant, { method: 'GET', url: `/api/customers/${id}` });
+    expect(customer.json()).toMatchObject({ version: 3, notes: 'second' });
+    const dead = await call(t, tenant, { method: 'GET', url: `/api/receipts/${takenCpf.json().receipt}` });
+    expect(dead.json()).toMatchObject({ status: 'dead', problem: { code: 'ERR_STUDENT_CPF_TAKEN', status: 409 } });
+    const names = (await t.app.db.kysely.selectFrom('students').select('name').where('tenant_id', '=', tenant.id).where('name', 'in', ['Cpf One', 'Cpf Two', 'Behind The Dead One']).execute()).map((r) => r.name).sort();
+    expect(names).toEqual(['Behind The Dead One', 'Cpf One']);
+    expect(t.app.journal.stats().dead).toBe(1);
+    // another tenant cannot read the receipt
+    const other = await createTenantWithUsers(t, 'outage-other');
+    expect((await call(t, other, { method: 'GET', url: `/api/receipts/${first.json().receipt}` })).statusCode).toBe(404);
+  }, 60_000);
+});
