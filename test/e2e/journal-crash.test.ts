@@ -1,0 +1,61 @@
+// kill -9 of robusto with writes acknowledged (202) in its journal: the restarted process
+// replays them, each exactly once.
+import pg from 'pg';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startFaultProxy } from '../support/fault-proxy.js';
+import { loginAsInitialAdmin, spawnRobusto, type RobustoProcess } from '../support/spawn-robusto.js';
+import { createTestDatabase } from '../support/test-database.js';
+
+const cleanups: Array<() => Promise<unknown>> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+async function started(env: Record<string, string>, dataDir?: string): Promise<RobustoProcess> {
+  const robusto = await spawnRobusto({ env, ...(dataDir ? { dataDir } : {}) });
+  cleanups.push(() => robusto.destroy());
+  await robusto.waitForReady();
+  return robusto;
+}
+
+describe('kill -9 with a journal full of acknowledged writes', () => {
+  it('the restarted process replays every 202 exactly once', async () => {
+    const database = await createTestDatabase();
+    cleanups.push(() => database.drop());
+    const target = new URL(database.url);
+    const proxy = await startFaultProxy({ host: target.hostname, port: Number(target.port || 5432) });
+    cleanups.push(() => proxy.close());
+    const env = { DATABASE_URL: proxy.url(database.url), DB_CONNECT_TIMEOUT_MS: '1000' };
+
+    const first = await started(env);
+    const token = await loginAsInitialAdmin(first);
+    const post = (robusto: RobustoProcess, name: string) =>
+      fetch(robusto.url('/api/students'), {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify({ name, birthDate: '2001-01-01', plan: 'Tarde' }),
+      });
+    proxy.cut();
+    const names = Array.from({ length: 20 }, (_, i) => `Crash Student ${i}`);
+    const statuses = await Promise.all(names.map(async (name) => (await post(first, name)).status));
+    expect(statuses).toEqual(Array(20).fill(202));
+    first.child.kill('SIGKILL');
+    await first.exited;
+
+    proxy.pass();
+    const second = await started(env, first.dataDir);
+    const client = new pg.Client({ connectionString: database.url });
+    await client.connect();
+    cleanups.push(() => client.end());
+    const deadline = Date.now() + 30_000;
+    let rows: string[] = [];
+    while (Date.now() < deadline) {
+      rows = (await client.query<{ name: string }>(`select name from students where name like 'Crash Student %'`)).rows.map((r) => r.name);
+      const health = (await (await fetch(second.url('/health'))).json()) as { checks: Record<string, Array<{ observedValue: { depth: number } }>> };
+      if (rows.length >= 20 && health.checks['journal:depth']?.[0]?.observedValue.depth === 0) break;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    expect(rows.sort()).toEqual([...names].sort());
+    expect(second.lines().some((l) => l.msg === 'journal replayed')).toBe(true);
+  }, 90_000);
+});

@@ -1,0 +1,65 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { registerStudent } from '../../src/modules/students/students.commands.js';
+import { REPLAY_MAX_UNFINISHED_ATTEMPTS } from '../../src/resilience/replayer.js';
+import { createTenantWithUsers, type TestTenant } from '../support/auth.js';
+import { buildTestApp, type TestApp } from '../support/build-app.js';
+import { ENGINES } from '../support/test-database.js';
+
+describe.each(ENGINES)('journal replay on %s', (engine) => {
+  let t: TestApp;
+  let tenant: TestTenant;
+  beforeAll(async () => {
+    t = await buildTestApp({ engine });
+    tenant = await createTenantWithUsers(t, 'replay');
+  });
+  afterAll(() => t.close());
+
+  function journaled(name: string, key: string) {
+    return {
+      tenantId: tenant.id,
+      userId: tenant.userIds.staff,
+      idempotencyKey: key,
+      fingerprint: '',
+      command: registerStudent.name,
+      commandVersion: registerStudent.version,
+      payload: { name, birthDate: '1990-01-01', plan: 'Replay' },
+      requestId: `req-${key}`,
+    };
+  }
+
+  async function studentsNamed(name: string): Promise<number> {
+    return (await t.app.db.kysely.selectFrom('students').select('id').where('tenant_id', '=', tenant.id).where('name', '=', name).execute()).length;
+  }
+
+  it('a crash after the database COMMIT and before the journal mark: replay finds the key, one row', async () => {
+    const entry = journaled('Committed Then Crashed', 'auto:crash-1');
+    const receipt = await t.app.journal.append(entry);
+    // What the replayer did before the process died: applied it in the database...
+    await t.app.dispatcher.dispatch(registerStudent, entry.payload, { ...entry }, { once: true });
+    // ...but never marked the journal. The next replay:
+    expect(await t.app.replayer.drain()).toBe('drained');
+    expect(await studentsNamed('Committed Then Crashed')).toBe(1);
+    expect(t.app.journal.byReceipt(tenant.id, receipt)).toMatchObject({ status: 'duplicate', statusCode: 201 });
+  });
+
+  it(`an entry that keeps stopping the process is parked as dead after ${REPLAY_MAX_UNFINISHED_ATTEMPTS} unfinished attempts`, async () => {
+    const receipt = await t.app.journal.append(journaled('Poison', 'auto:poison-1'));
+    const [entry] = t.app.journal.pending(1);
+    for (let i = 0; i < REPLAY_MAX_UNFINISHED_ATTEMPTS; i++) t.app.journal.startAttempt(entry!.seq);
+    const behind = await t.app.journal.append(journaled('Behind Poison', 'auto:poison-2'));
+    expect(await t.app.replayer.drain()).toBe('drained');
+    expect(t.app.journal.byReceipt(tenant.id, receipt)).toMatchObject({ status: 'dead', lastError: expect.stringMatching(/never finished/) });
+    expect(await studentsNamed('Poison')).toBe(0);
+    expect(t.app.journal.byReceipt(tenant.id, behind)).toMatchObject({ status: 'applied' });
+    expect(await studentsNamed('Behind Poison')).toBe(1);
+  });
+
+  it('the same key with another body, found only at replay, is a dead letter', async () => {
+    const first = journaled('Key Owner', 'client-key-1');
+    await t.app.dispatcher.dispatch(registerStudent, first.payload, { ...first, fingerprint: 'fp-a' });
+    const receipt = await t.app.journal.append({ ...journaled('Key Thief', 'client-key-1'), fingerprint: 'fp-b' });
+    expect(await t.app.replayer.drain()).toBe('drained');
+    expect(t.app.journal.byReceipt(tenant.id, receipt)).toMatchObject({ status: 'dead', response: { code: 'ERR_IDEMPOTENCY_KEY_REUSED', status: 422 } });
+    expect(await studentsNamed('Key Thief')).toBe(0);
+  });
+});
