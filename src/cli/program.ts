@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { packageInfo } from '../config/package-info.js';
 import { registerDoctorCommand } from './doctor.js';
+import { registerJournalCommands } from './journal.js';
 import { registerMigrateCommand } from './migrate.js';
 import { registerServeCommands } from './serve.js';
 import { registerTenantCommands } from './tenant.js';
@@ -16,5 +17,6 @@ export function buildProgram(): Command {
   registerMigrateCommand(program);
   registerTenantCommands(program);
   registerUserCommands(program);
+  registerJournalCommands(program);
   return program;
 }

@@ -114,6 +114,7 @@ export class Journal {
   /** Entries with status pending, kept in memory: checked on every write. */
   #pendingCount: number;
   #listeners: Array<() => void> = [];
+  #lastReplay: { at: string; applied: number; outcome: string } | undefined;
 
   constructor(dataDir: string, options: { maxMegabytes: number }) {
     mkdirSync(dataDir, { recursive: true });
@@ -144,7 +145,9 @@ export class Journal {
         response text,
         finished_at text,
         discarded_by text,
-        discard_reason text
+        discard_reason text,
+        retried_by text,
+        retried_at text
       );
       create index if not exists entries_status_seq on entries (status, seq);
       create index if not exists entries_tenant_key on entries (tenant_id, idempotency_key);
@@ -273,6 +276,53 @@ export class Journal {
   /** True when the journal can take writes (not failed, not full). */
   writable(): boolean {
     return !this.#broken && this.#sizeBytes() < this.#maxBytes;
+  }
+
+  /** A tenant's dead letters, oldest first, after `afterSeq`. */
+  deadLetters(tenantId: string | undefined, limit: number, afterSeq = 0): JournalEntry[] {
+    const rows = tenantId
+      ? this.#db.prepare(`select * from entries where status = 'dead' and tenant_id = ? and seq > ? order by seq limit ?`).all(tenantId, afterSeq, limit)
+      : this.#db.prepare(`select * from entries where status = 'dead' and seq > ? order by seq limit ?`).all(afterSeq, limit);
+    return (rows as Row[]).map(toEntry);
+  }
+
+  /**
+   * Puts a dead letter back in the queue (at its old place: it is applied before anything
+   * journaled after it), recording who asked. False if there is no such dead letter.
+   */
+  retryDead(tenantId: string, receipt: string, by: string): boolean {
+    const changed = this.#db
+      .prepare(`update entries set status = 'pending', retried_by = ?, retried_at = ?, finished_at = null where tenant_id = ? and receipt = ? and status = 'dead'`)
+      .run(by, new Date().toISOString(), tenantId, receipt).changes;
+    if (changed > 0) {
+      this.#pendingCount++;
+      for (const listener of this.#listeners) listener();
+    }
+    return changed > 0;
+  }
+
+  /** Gives up on a dead letter for good, recording who and why; the entry itself is kept. */
+  discardDead(tenantId: string, receipt: string, by: string, reason: string): boolean {
+    return (
+      this.#db
+        .prepare(`update entries set status = 'discarded', discarded_by = ?, discard_reason = ?, finished_at = ? where tenant_id = ? and receipt = ? and status = 'dead'`)
+        .run(by, reason, new Date().toISOString(), tenantId, receipt).changes > 0
+    );
+  }
+
+  /** Re-reads the pending count from the file (self-healing if another process touched it). */
+  resyncPending(): void {
+    this.#pendingCount = (this.#db.prepare(`select count(*) as n from entries where status = 'pending'`).get() as { n: number }).n;
+  }
+
+  /** Records the replayer's last round, for the admin. */
+  noteReplay(round: { at: string; applied: number; outcome: string }): void {
+    this.#lastReplay = round;
+  }
+
+  /** The replayer's last round, if any. */
+  lastReplay(): { at: string; applied: number; outcome: string } | undefined {
+    return this.#lastReplay;
   }
 
   /** Closes the file (after the last append was flushed). */

@@ -37,7 +37,6 @@ export class Replayer {
   readonly #controller = new AbortController();
   #running: Promise<void> | undefined;
   #wake: (() => void) | undefined;
-  #lastRound: { at: string; applied: number; outcome: Outcome } | undefined;
 
   constructor(
     private readonly journal: Journal,
@@ -47,11 +46,6 @@ export class Replayer {
     private readonly log: Logger,
   ) {
     journal.onAppend(() => this.#wake?.());
-  }
-
-  /** The last round's time, count and outcome (for health and the admin). */
-  lastRound(): { at: string; applied: number; outcome: Outcome } | undefined {
-    return this.#lastRound;
   }
 
   /** Starts the loop in the background. */
@@ -96,7 +90,7 @@ export class Replayer {
   async drain(): Promise<Outcome> {
     let applied = 0;
     const finish = (outcome: Outcome): Outcome => {
-      this.#lastRound = { at: new Date().toISOString(), applied, outcome };
+      this.journal.noteReplay({ at: new Date().toISOString(), applied, outcome });
       if (applied > 0) this.log.info({ applied, outcome, pending: this.journal.stats().pending }, 'journal replayed');
       return outcome;
     };
@@ -107,7 +101,10 @@ export class Replayer {
     }
     for (;;) {
       const batch = this.journal.pending(REPLAY_BATCH_SIZE);
-      if (batch.length === 0) return finish('drained');
+      if (batch.length === 0) {
+        this.journal.resyncPending();
+        return finish('drained');
+      }
       for (const entry of batch) {
         if (this.#controller.signal.aborted) return finish('blocked');
         const result = await this.#replay(entry);

@@ -41,6 +41,10 @@ describe('kill -9 with a journal full of acknowledged writes', () => {
     expect(statuses).toEqual(Array(20).fill(202));
     first.child.kill('SIGKILL');
     await first.exited;
+    const status = await spawnRobusto({ args: ['journal', 'status', '--json'], env, dataDir: first.dataDir });
+    cleanups.push(() => status.destroy());
+    expect(await status.exited).toBe(0);
+    expect(JSON.parse(status.output().slice(status.output().indexOf('{\n')))).toMatchObject({ pending: 20, deadLetters: 0, writable: true });
 
     proxy.pass();
     const second = await started(env, first.dataDir);

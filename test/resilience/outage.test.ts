@@ -107,4 +107,41 @@ describe('writes during a PostgreSQL outage', () => {
     const other = await createTenantWithUsers(t, 'outage-other');
     expect((await call(t, other, { method: 'GET', url: `/api/receipts/${first.json().receipt}` })).statusCode).toBe(404);
   }, 60_000);
+
+  it('dead letters: admins list, discard (who and why kept) and retry them once the cause is fixed', async () => {
+    const blocker = (await call(t, tenant, { method: 'POST', url: '/api/customers', body: { kind: 'company', name: 'Holder', document: '45.723.174/0001-10' } })).json();
+    proxy.cut();
+    const clash = await call(t, tenant, { method: 'POST', url: '/api/customers', body: { kind: 'company', name: 'Clash', document: '45723174000110' } });
+    const fine = await call(t, tenant, { method: 'POST', url: '/api/customers', body: { kind: 'person', name: 'Fine' } });
+    const clashAgain = await call(t, tenant, { method: 'POST', url: '/api/customers', body: { kind: 'company', name: 'Clash Again', document: '45723174000110' } });
+    expect([clash, fine, clashAgain].map((r) => r.statusCode)).toEqual([202, 202, 202]);
+    proxy.pass();
+    await drained();
+
+    const list = await call(t, tenant, { method: 'GET', url: '/api/system/dead-letters', as: 'admin' });
+    const receipts = (list.json().items as Array<{ receipt: string; problem: { code: string } }>).filter((d) => [clash.json().receipt, clashAgain.json().receipt].includes(d.receipt));
+    expect(receipts.map((d) => d.problem.code)).toEqual(['ERR_CUSTOMER_DOCUMENT_TAKEN', 'ERR_CUSTOMER_DOCUMENT_TAKEN']);
+    expect((await call(t, tenant, { method: 'GET', url: '/api/system/dead-letters', as: 'viewer' })).statusCode).toBe(403);
+    const journal = await call(t, tenant, { method: 'GET', url: '/api/system/journal', as: 'admin' });
+    expect(journal.json()).toMatchObject({ depth: 0, writable: true, lastReplay: { outcome: 'drained' } });
+
+    const discarded = await call(t, tenant, { method: 'POST', url: `/api/system/dead-letters/${clashAgain.json().receipt}/discard`, as: 'admin', body: { reason: 'duplicate entry typed twice' } });
+    expect(discarded.json()).toEqual({ receipt: clashAgain.json().receipt, status: 'discarded' });
+    expect(t.app.journal.byReceipt(tenant.id, clashAgain.json().receipt)).toMatchObject({ status: 'discarded' });
+    expect((await call(t, tenant, { method: 'GET', url: `/api/receipts/${clashAgain.json().receipt}` })).json().status).toBe('discarded');
+    expect((await call(t, tenant, { method: 'POST', url: `/api/system/dead-letters/${clashAgain.json().receipt}/discard`, as: 'admin', body: { reason: 'again' } })).statusCode).toBe(404);
+
+    const other = await createTenantWithUsers(t, 'outage-dl');
+    expect((await call(t, other, { method: 'POST', url: `/api/system/dead-letters/${clash.json().receipt}/retry`, as: 'admin' })).statusCode).toBe(404);
+    expect((await call(t, other, { method: 'GET', url: '/api/system/dead-letters', as: 'admin' })).json().items).toEqual([]);
+
+    // fix the cause, then retry: applied
+    expect((await call(t, tenant, { method: 'DELETE', url: `/api/customers/${blocker.id}`, as: 'admin' })).statusCode).toBe(200);
+    const retried = await call(t, tenant, { method: 'POST', url: `/api/system/dead-letters/${clash.json().receipt}/retry`, as: 'admin' });
+    expect(retried.json()).toEqual({ receipt: clash.json().receipt, status: 'queued' });
+    await drained();
+    expect((await call(t, tenant, { method: 'GET', url: `/api/receipts/${clash.json().receipt}` })).json()).toMatchObject({ status: 'applied', result: { status: 201, body: { name: 'Clash' } } });
+    const clashes = await t.app.db.kysely.selectFrom('customers').select('name').where('tenant_id', '=', tenant.id).where('document', '=', '45723174000110').execute();
+    expect(clashes.map((c) => c.name)).toEqual(['Clash']);
+  }, 60_000);
 });

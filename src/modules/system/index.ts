@@ -1,10 +1,17 @@
 import { defineModule } from '../module.js';
 import { systemMigrations } from './system.migrations.js';
-import { systemRoutes } from './system.routes.js';
+import { journalRoutes, systemRoutes } from './system.routes.js';
 
-/** The system module: `GET /api/system/info` (version, engine, uptime, installation). */
+/**
+ * The system module (admins): `GET /api/system/info` (version, engine, uptime, installation),
+ * and the journal: `GET /api/system/journal`, `GET /api/system/dead-letters`,
+ * `POST /api/system/dead-letters/:id/retry|discard`.
+ */
 export default defineModule({
   name: 'system',
   migrations: systemMigrations,
-  routes: systemRoutes,
+  routes: async (app, ctx) => {
+    await systemRoutes(app, ctx);
+    await journalRoutes(app, ctx);
+  },
 });

@@ -1,7 +1,14 @@
 import { packageInfo } from '../../config/package-info.js';
-import { problemResponses } from '../../shared/schemas.js';
+import { Type } from '@sinclair/typebox';
+import { AppError } from '../../shared/app-error.js';
+import { principalOf } from '../../shared/principal.js';
+import { IdParams, problemResponses } from '../../shared/schemas.js';
 import type { ModuleContext, ModuleRouter } from '../module.js';
-import { SystemInfoSchema, type SystemInfo } from './system.schemas.js';
+import { DeadLetterSchema, DeadLettersQuery, DiscardBody, JournalStatusSchema, SystemInfoSchema, type SystemInfo } from './system.schemas.js';
+
+function deadLetterNotFound(receipt: string): AppError {
+  return new AppError('ERR_DEAD_LETTER_NOT_FOUND', 404, `No dead letter ${receipt} in your tenant (it may be queued, applied or discarded already).`);
+}
 import { readSettings } from './system.queries.js';
 
 const startedAt = new Date();
@@ -27,6 +34,71 @@ export async function systemRoutes(app: ModuleRouter, ctx: ModuleContext): Promi
         installationId: settings.installation_id ?? '',
         installedAt: settings.installed_at ?? '',
       };
+    },
+  );
+}
+
+/** The journal's admin routes: its figures, and the tenant's dead letters to retry or discard. */
+export async function journalRoutes(app: ModuleRouter, ctx: ModuleContext): Promise<void> {
+  const config = { permission: 'system' as const };
+  app.get('/journal', { schema: { summary: 'The journal of writes accepted while the database was down', tags: ['system'], response: { 200: JournalStatusSchema, ...problemResponses(401, 403) } }, config }, async () => {
+    const stats = ctx.journal.stats();
+    return {
+      depth: stats.pending,
+      oldestPendingAt: stats.oldestPendingAt,
+      oldestPendingAgeSeconds: stats.oldestPendingAt ? Math.round((Date.now() - Date.parse(stats.oldestPendingAt)) / 1000) : null,
+      deadLetters: stats.dead,
+      writable: ctx.journal.writable(),
+      groupCommits: stats.groupCommits,
+      appendedSinceStart: stats.appendedTotal,
+      lastReplay: ctx.journal.lastReplay() ?? null,
+    };
+  });
+
+  app.get(
+    '/dead-letters',
+    { schema: { summary: "My tenant's writes that could not be applied", tags: ['system'], querystring: DeadLettersQuery, response: { 200: Type.Object({ items: Type.Array(DeadLetterSchema), next: Type.Union([Type.Integer(), Type.Null()]) }), ...problemResponses(400, 401, 403) } }, config },
+    async (request) => {
+      const limit = request.query.limit ?? 50;
+      const entries = ctx.journal.deadLetters(principalOf(request).tenantId, limit + 1, request.query.after ?? 0);
+      const page = entries.slice(0, limit);
+      return {
+        items: page.map((e) => ({
+          receipt: e.receipt,
+          command: e.command,
+          acceptedAt: e.acceptedAt,
+          requestId: e.requestId,
+          userId: e.userId,
+          attempts: e.attemptsStarted,
+          lastError: e.lastError,
+          lastErrorCode: e.lastErrorCode,
+          problem: e.response,
+          payload: e.payload,
+        })),
+        next: entries.length > limit ? (page[page.length - 1]?.seq ?? null) : null,
+      };
+    },
+  );
+
+  app.post(
+    '/dead-letters/:id/retry',
+    { schema: { summary: 'Queue a dead letter again', tags: ['system'], params: IdParams, response: { 200: Type.Object({ receipt: Type.String(), status: Type.Literal('queued') }), ...problemResponses(401, 403, 404) } }, config },
+    async (request) => {
+      const principal = principalOf(request);
+      if (!ctx.journal.retryDead(principal.tenantId, request.params.id, principal.userId)) throw deadLetterNotFound(request.params.id);
+      request.log.warn({ receipt: request.params.id, by: principal.userId }, 'dead letter queued again');
+      return { receipt: request.params.id, status: 'queued' as const };
+    },
+  );
+
+  app.post(
+    '/dead-letters/:id/discard',
+    { schema: { summary: 'Give up on a dead letter (who and why are kept)', tags: ['system'], params: IdParams, body: DiscardBody, response: { 200: Type.Object({ receipt: Type.String(), status: Type.Literal('discarded') }), ...problemResponses(400, 401, 403, 404) } }, config },
+    async (request) => {
+      const principal = principalOf(request);
+      if (!ctx.journal.discardDead(principal.tenantId, request.params.id, principal.userId, request.body.reason)) throw deadLetterNotFound(request.params.id);
+      request.log.warn({ receipt: request.params.id, by: principal.userId, reason: request.body.reason }, 'dead letter discarded');
+      return { receipt: request.params.id, status: 'discarded' as const };
     },
   );
 }

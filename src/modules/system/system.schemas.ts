@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { Uuid } from '../../shared/schemas.js';
 
 /** What `GET /api/system/info` answers: which robusto this is and how long it has run. */
 export const SystemInfoSchema = Type.Object({
@@ -15,3 +16,38 @@ export const SystemInfoSchema = Type.Object({
 
 /** The body of `GET /api/system/info`. */
 export type SystemInfo = Static<typeof SystemInfoSchema>;
+
+/** `GET /api/system/journal`: the local journal of writes accepted while the database was down. */
+export const JournalStatusSchema = Type.Object({
+  depth: Type.Integer({ description: 'writes waiting to be applied' }),
+  oldestPendingAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  oldestPendingAgeSeconds: Type.Union([Type.Number(), Type.Null()]),
+  deadLetters: Type.Integer({ description: 'writes that could not be applied, all tenants' }),
+  writable: Type.Boolean(),
+  groupCommits: Type.Integer({ description: 'journal transactions since start' }),
+  appendedSinceStart: Type.Integer(),
+  lastReplay: Type.Union([Type.Object({ at: Type.String({ format: 'date-time' }), applied: Type.Integer(), outcome: Type.String() }), Type.Null()]),
+});
+
+/** One dead letter: a journaled write that could not be applied, and why. */
+export const DeadLetterSchema = Type.Object({
+  receipt: Uuid(),
+  command: Type.String(),
+  acceptedAt: Type.String({ format: 'date-time' }),
+  requestId: Type.String(),
+  userId: Type.Union([Type.String(), Type.Null()]),
+  attempts: Type.Integer(),
+  lastError: Type.Union([Type.String(), Type.Null()]),
+  lastErrorCode: Type.Union([Type.String(), Type.Null()]),
+  problem: Type.Unknown(),
+  payload: Type.Unknown(),
+});
+
+/** `GET /api/system/dead-letters` query. */
+export const DeadLettersQuery = Type.Object(
+  { limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 50 })), after: Type.Optional(Type.Integer({ minimum: 0, description: 'the last seq of the previous page' })) },
+  { additionalProperties: false },
+);
+
+/** `POST /api/system/dead-letters/:id/discard` body. */
+export const DiscardBody = Type.Object({ reason: Type.String({ minLength: 3, maxLength: 500 }) }, { additionalProperties: false });

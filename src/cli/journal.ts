@@ -1,0 +1,49 @@
+import type { Command } from 'commander';
+import { Journal } from '../resilience/journal.js';
+import { loadEnvironment } from './load-environment.js';
+
+const DEAD_LETTERS_SHOWN = 1000;
+
+/**
+ * Adds `robusto journal status` and `robusto journal dead-letters`: read-only looks at the
+ * local journal, safe while the server runs (the server's own replayer applies the journal).
+ */
+export function registerJournalCommands(program: Command): void {
+  const journal = program.command('journal').description('the local journal of writes accepted while the database was down');
+  const withJournal = async (work: (j: Journal) => void): Promise<void> => {
+    const { config } = await loadEnvironment({ quiet: true });
+    const j = new Journal(config.paths.dataDir, { maxMegabytes: config.journalMaxMegabytes });
+    try {
+      work(j);
+    } finally {
+      j.close();
+    }
+  };
+  journal
+    .command('status')
+    .description('how many writes wait, since when, and how many could not be applied')
+    .option('--json', 'print JSON')
+    .action(async (options: { json?: boolean }) =>
+      withJournal((j) => {
+        const stats = j.stats();
+        const status = { file: j.file, pending: stats.pending, oldestPendingAt: stats.oldestPendingAt, deadLetters: stats.dead, writable: j.writable() };
+        process.stdout.write(
+          options.json
+            ? `${JSON.stringify(status, null, 2)}\n`
+            : `journal ${status.file}\n  pending:      ${status.pending}${status.oldestPendingAt ? ` (oldest accepted ${status.oldestPendingAt})` : ''}\n  dead letters: ${status.deadLetters}${status.deadLetters ? ' (see: robusto journal dead-letters; retry or discard them in /api/system/dead-letters)' : ''}\n  writable:     ${status.writable ? 'yes' : 'NO: writes get 503'}\n`,
+        );
+      }),
+    );
+  journal
+    .command('dead-letters')
+    .description('the journaled writes that could not be applied, and why (all tenants)')
+    .action(async () =>
+      withJournal((j) => {
+        const dead = j.deadLetters(undefined, DEAD_LETTERS_SHOWN);
+        if (dead.length === 0) process.stdout.write('no dead letters\n');
+        for (const e of dead) {
+          process.stdout.write(`${e.receipt}  ${e.acceptedAt}  tenant ${e.tenantId}  ${e.command}  ${e.lastErrorCode ?? ''}  ${e.lastError ?? ''}\n`);
+        }
+      }),
+    );
+}
