@@ -2,10 +2,12 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isTransientError } from '../../src/db/transient-errors.js';
 import { buildTestApp, type TestApp } from '../support/build-app.js';
-import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+import { buildAppBehindProxy, type AppBehindProxy } from '../support/behind-proxy.js';
+import type { FaultProxy } from '../support/fault-proxy.js';
+import type { TestDatabase } from '../support/test-database.js';
 
 describe('PostgreSQL pool under connection faults', () => {
+  let env: AppBehindProxy;
   let database: TestDatabase;
   let proxy: FaultProxy;
   let t: TestApp;
@@ -16,16 +18,12 @@ describe('PostgreSQL pool under connection faults', () => {
 
   beforeAll(async () => {
     process.on('uncaughtException', onUnhandled);
-    database = await createTestDatabase();
-    const target = new URL(database.url);
-    proxy = await startFaultProxy({ host: target.hostname, port: Number(target.port || 5432) });
-    t = await buildTestApp({ engine: 'postgres', databaseUrl: proxy.url(database.url), env: { DB_CONNECT_TIMEOUT_MS: '1000' } });
+    env = await buildAppBehindProxy();
+    ({ t, proxy, database } = env);
   });
   afterAll(async () => {
     process.off('uncaughtException', onUnhandled);
-    await t.close();
-    await proxy.close();
-    await database.drop();
+    await env.close();
   });
 
   it('a reset during a query rejects that query as transient, never crashes, and the pool replaces the connection', async () => {

@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTenantWithUsers, type TestTenant } from '../support/auth.js';
 import { buildTestApp, type TestApp } from '../support/build-app.js';
-import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
-import { createTestDatabase, ENGINES, type TestDatabase } from '../support/test-database.js';
+import { buildAppBehindProxy, type AppBehindProxy } from '../support/behind-proxy.js';
+import type { FaultProxy } from '../support/fault-proxy.js';
+import { ENGINES } from '../support/test-database.js';
 
 describe.each(ENGINES)('health on %s', (engine) => {
   let t: TestApp;
@@ -34,22 +35,16 @@ describe.each(ENGINES)('health on %s', (engine) => {
 });
 
 describe('health tells the truth about PostgreSQL behind a fault proxy (seed test 4)', () => {
-  let database: TestDatabase;
+  let env: AppBehindProxy;
   let proxy: FaultProxy;
   let t: TestApp;
   let tenant: TestTenant;
   beforeAll(async () => {
-    database = await createTestDatabase();
-    const target = new URL(database.url);
-    proxy = await startFaultProxy({ host: target.hostname, port: Number(target.port || 5432) });
-    t = await buildTestApp({ engine: 'postgres', databaseUrl: proxy.url(database.url), env: { DB_CONNECT_TIMEOUT_MS: '1000' } });
+    env = await buildAppBehindProxy();
+    ({ t, proxy } = env);
     tenant = await createTenantWithUsers(t, 'health');
   });
-  afterAll(async () => {
-    await t.close();
-    await proxy.close();
-    await database.drop();
-  });
+  afterAll(() => env.close());
 
   it('answers 503 naming the database while it is cut off, 200 with a latency once it is back', async () => {
     expect((await t.app.http.inject('/health')).statusCode).toBe(200);

@@ -5,29 +5,23 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { call } from '../support/api.js';
 import { createTenantWithUsers, type TestTenant } from '../support/auth.js';
-import { buildTestApp, type TestApp } from '../support/build-app.js';
-import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+import { buildAppBehindProxy, type AppBehindProxy } from '../support/behind-proxy.js';
+import type { TestApp } from '../support/build-app.js';
+import type { FaultProxy } from '../support/fault-proxy.js';
 
 describe('writes during a PostgreSQL outage', () => {
-  let database: TestDatabase;
+  let env: AppBehindProxy;
   let proxy: FaultProxy;
   let t: TestApp;
   let tenant: TestTenant;
 
   beforeAll(async () => {
-    database = await createTestDatabase();
-    const target = new URL(database.url);
-    proxy = await startFaultProxy({ host: target.hostname, port: Number(target.port || 5432) });
-    t = await buildTestApp({ engine: 'postgres', databaseUrl: proxy.url(database.url), env: { DB_CONNECT_TIMEOUT_MS: '1000' } });
+    env = await buildAppBehindProxy();
+    ({ t, proxy } = env);
     tenant = await createTenantWithUsers(t, 'outage');
     t.app.replayer.start();
   });
-  afterAll(async () => {
-    await t.close();
-    await proxy.close();
-    await database.drop();
-  });
+  afterAll(() => env.close());
 
   async function drained(): Promise<void> {
     await vi.waitFor(() => expect(t.app.journal.stats().pending).toBe(0), { timeout: 30_000, interval: 100 });
