@@ -92,7 +92,9 @@ export async function serve(options: ServeOptions): Promise<void> {
       const idleSweep = setInterval(() => app.http.server.closeIdleConnections(), IDLE_SWEEP_INTERVAL_MS);
       try {
         await app.http.close();
-        await replaying;
+        // A replay stuck on a stalled database must not hold the exit past the deadline either;
+        // what it did not finish stays pending in the journal for the next start.
+        await Promise.race([replaying, sleep(Math.max(deadlineAt - Date.now(), POOL_CLOSE_MIN_WAIT_MS))]);
         app.journal.close();
         // NB: closing the pool waits for every checked-out connection; one stuck on a stalled
         // database must not hold the exit past the deadline.
