@@ -1,16 +1,13 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Database } from '../db/database.js';
-import { authServicesFor } from '../modules/auth/index.js';
+import { AuthError, authServicesFor } from '../modules/auth/index.js';
 import { AppError } from '../shared/app-error.js';
-import { can } from '../shared/principal.js';
-
-/** Error code of a request whose role lacks the route's permission. */
-export const ERR_FORBIDDEN = 'ERR_AUTH_FORBIDDEN';
+import { authRequired, can } from '../shared/principal.js';
 
 function bearerToken(request: FastifyRequest): string {
   const header = request.headers.authorization;
   const match = typeof header === 'string' ? /^Bearer\s+(\S+)$/i.exec(header) : null;
-  if (!match?.[1]) throw new AppError('ERR_AUTH_REQUIRED', 401, 'Sign in first: send Authorization: Bearer <token> from POST /api/auth/login.');
+  if (!match?.[1]) throw authRequired();
   return match[1];
 }
 
@@ -31,7 +28,7 @@ export function registerAuthentication(app: FastifyInstance, db: Database, secre
     request.principal = await principals.load(claims);
     const permission = request.routeOptions.config?.permission ?? 'read';
     if (!can(request.principal.role, permission)) {
-      throw new AppError(ERR_FORBIDDEN, 403, `Your role "${request.principal.role}" lacks the "${permission}" permission needed for ${request.method} ${request.routeOptions.url}; ask an admin or owner.`, {
+      throw new AppError(AuthError.FORBIDDEN, 403, `Your role "${request.principal.role}" lacks the "${permission}" permission needed for ${request.method} ${request.routeOptions.url}; ask an admin or owner.`, {
         extensions: { permission },
       });
     }

@@ -39,6 +39,11 @@ export function can(role: Role, permission: Permission): boolean {
  * @throws {AppError} 401 when the request carries none (a route that forgot to require auth).
  */
 export function principalOf(request: { principal?: Principal }): Principal {
-  if (!request.principal) throw new AppError('ERR_AUTH_REQUIRED', 401, 'Sign in first: send Authorization: Bearer <token> from POST /api/auth/login.');
+  if (!request.principal) throw authRequired();
   return request.principal;
+}
+
+/** The 401 of a request that carries no token. */
+export function authRequired(): AppError {
+  return new AppError('ERR_AUTH_REQUIRED', 401, 'Sign in first: send Authorization: Bearer <token> from POST /api/auth/login.');
 }
