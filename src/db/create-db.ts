@@ -21,14 +21,13 @@ export interface CreateDbOptions {
  */
 export function createDb(config: Readonly<Config>, log: Logger, options: CreateDbOptions = {}): Database {
   const kyselyLog = options.onQuery ? (event: LogEvent) => options.onQuery?.(event.query.sql, event.query.parameters) : undefined;
-  if (config.engine === 'postgres') {
-    const handle = openPostgres(config.databaseUrl as string, config.pool, (error) => {
-      log.warn({ err: error }, 'idle database connection failed; the pool will replace it');
-    });
-    return wrap('postgres', new Kysely({ dialect: handle.dialect, ...(kyselyLog ? { log: kyselyLog } : {}) }), handle.stats);
-  }
-  const handle = openSqlite(config.paths.sqliteFile);
-  return wrap('sqlite', new Kysely({ dialect: handle.dialect, ...(kyselyLog ? { log: kyselyLog } : {}) }), handle.stats);
+  const handle =
+    config.engine === 'postgres'
+      ? openPostgres(config.databaseUrl as string, config.pool, (error) => {
+          log.warn({ err: error }, 'idle database connection failed; the pool will replace it');
+        })
+      : openSqlite(config.paths.sqliteFile);
+  return wrap(config.engine, new Kysely({ dialect: handle.dialect, ...(kyselyLog ? { log: kyselyLog } : {}) }), handle.stats);
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
