@@ -9,28 +9,17 @@ import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import Fastify, { type FastifyInstance } from 'fastify';
 import pg from 'pg';
-import { pino } from 'pino';
-import { buildApp, type RobustoApp } from '../src/app.js';
-import { loadConfig } from '../src/config/load-config.js';
-import { createDb } from '../src/db/create-db.js';
-import { createLogger } from '../src/log/create-logger.js';
-import { authServicesFor, createTenant, createUser, hashPassword } from '../src/modules/auth/index.js';
 import { searchable } from '../src/shared/text.js';
 import { newId } from '../src/shared/ids.js';
 import { createBenchDatabase } from './support/bench-database.js';
 import { markdownTable, runLoad, type LoadResult } from './support/load.js';
+import { startBenchRobusto, studentBody } from './support/robusto-server.js';
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 5);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const ENGINES = (process.env.BENCH_ENGINES ?? 'postgres,sqlite').split(',') as Array<'postgres' | 'sqlite'>;
 const POOL_MAX = 20;
-
-let counter = 0;
-function studentBody(): string {
-  counter++;
-  return JSON.stringify({ name: `Aluno Benchmark ${counter}`, birthDate: '2001-05-17', plan: 'Manhã', email: `aluno${counter}@escola.test` });
-}
 
 const LIST_SQL =
   'select "id", "name", "cpf", "birth_date", "phone", "email", "guardian_name", "plan", "status", "created_at", "name_search" from "students" where "tenant_id" = $1 order by "created_at" desc, "id" desc limit $2';
@@ -111,36 +100,6 @@ function bareServer(engine: 'postgres' | 'sqlite', target: { url?: string; file?
   };
 }
 
-async function robustoServer(engine: 'postgres' | 'sqlite', dataDir: string, databaseUrl: string | undefined): Promise<{ app: RobustoApp; url: string; token: string; tenantId: string; userId: string; close(): Promise<void> }> {
-  const env: Record<string, string> = { DATA_DIR: dataDir, LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info', NODE_ENV: 'production', SECRET_KEY: 'b'.repeat(48), DB_POOL_MAX: String(POOL_MAX) };
-  if (databaseUrl) env.DATABASE_URL = databaseUrl;
-  const { config } = loadConfig(env, { cwd: dataDir, ignoreDotEnv: true });
-  // Production logging (info, redacted JSON lines, asynchronous writes), to /dev/null instead of stdout.
-  const log = await createLogger(config, { destination: pino.destination({ dest: '/dev/null', sync: false }) });
-  const db = createDb(config, log);
-  const app = await buildApp({ config, log, db });
-  if (!(await app.migrate()) || app.registry.failed().length > 0) throw new Error(`robusto did not start: ${JSON.stringify(app.registry.failed())}`);
-  app.state.phase = 'ready';
-  const url = await app.http.listen({ port: 0, host: '127.0.0.1' });
-  const tenantId = newId();
-  const meta = { tenantId, userId: null, requestId: 'bench', fingerprint: 'bench' };
-  await app.dispatcher.dispatch(createTenant, { id: tenantId, slug: 'bench', name: 'Bench' }, meta);
-  const user = await app.dispatcher.dispatch(createUser, { email: 'staff@bench.test', name: 'Staff', role: 'staff', passwordHash: await hashPassword('bench-password'), actorRole: 'system' }, meta);
-  const userId = (user.body as { id: string }).id;
-  const { token } = authServicesFor(db, config.secretKey).tokens.sign({ sub: userId, tid: tenantId, role: 'staff' });
-  return {
-    app,
-    url,
-    token,
-    tenantId,
-    userId,
-    close: async () => {
-      await app.http.close();
-      await db.close();
-    },
-  };
-}
-
 async function analyze(engine: 'postgres' | 'sqlite', url: string | undefined, dataDir: string): Promise<void> {
   if (engine === 'postgres') {
     const client = new pg.Client({ connectionString: url });
@@ -171,7 +130,7 @@ interface Row {
 async function benchEngine(engine: 'postgres' | 'sqlite'): Promise<Row[]> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'robusto-bench-'));
   const database = engine === 'postgres' ? await createBenchDatabase() : undefined;
-  const robusto = await robustoServer(engine, dataDir, database?.url);
+  const robusto = await startBenchRobusto({ dataDir, ...(database ? { databaseUrl: database.url } : {}), env: { DB_POOL_MAX: String(POOL_MAX) } });
   const bare = bareServer(engine, database ? { url: database.url } : { file: path.join(dataDir, 'robusto.db') }, robusto.tenantId, robusto.userId);
   const bareUrl = await bare.app.listen({ port: 0, host: '127.0.0.1' });
   const rows: Row[] = [];

@@ -4,6 +4,7 @@ import { createAppState, type AppState } from './http/app-state.js';
 import { createHttpServer } from './http/create-server.js';
 import rateLimit from '@fastify/rate-limit';
 import { registerAuthentication } from './http/authenticate.js';
+import { registerCircuitGuard } from './http/circuit-guard.js';
 import { createExecute } from './http/command-route.js';
 import { registerErrorHandling } from './http/error-handler.js';
 import { registerDrainGuard } from './http/drain-guard.js';
@@ -11,6 +12,7 @@ import { registerOpenApi } from './http/openapi.js';
 import { registerNulGuard } from './http/reject-nul.js';
 import { coreMigrations } from './db/migrations/core.migrations.js';
 import type { Command } from './resilience/command.js';
+import { DatabaseCircuit } from './resilience/circuit.js';
 import { Dispatcher } from './resilience/dispatcher.js';
 import { Journal } from './resilience/journal.js';
 import { Replayer } from './resilience/replayer.js';
@@ -44,6 +46,8 @@ export interface RobustoApp {
   readonly dispatcher: Dispatcher;
   /** The local journal of writes accepted while the database was down. */
   readonly journal: Journal;
+  /** The circuit breaker on the database: open while it fails, so writes go to the journal at once. */
+  readonly circuit: DatabaseCircuit;
   /** Applies the journal once the database answers; `serve` starts it. */
   readonly replayer: Replayer;
   /**
@@ -69,12 +73,13 @@ export async function buildApp(options: BuildAppOptions): Promise<RobustoApp> {
   const registry = await ModuleRegistry.import(options.modules ?? defaultModuleSources(config), log);
   const dispatcher = new Dispatcher(db, { idempotencyTtlHours: config.idempotencyTtlHours });
   const journal = new Journal(config.paths.dataDir, { maxMegabytes: config.journalMaxMegabytes });
-  const execute = createExecute(new WritePath(dispatcher, journal, log));
+  const circuit = new DatabaseCircuit(db, log);
+  const execute = createExecute(new WritePath(dispatcher, journal, circuit, log));
   const contexts = new Map<string, ModuleContext>();
   const contextOf = (module: LoadedModule): ModuleContext => {
     let ctx = contexts.get(module.name);
     if (!ctx) {
-      ctx = { config, db, log: log.child({ module: module.name }), dispatcher, journal, execute };
+      ctx = { config, db, log: log.child({ module: module.name }), dispatcher, journal, circuit, execute };
       contexts.set(module.name, ctx);
     }
     return ctx;
@@ -87,18 +92,19 @@ export async function buildApp(options: BuildAppOptions): Promise<RobustoApp> {
   // Limits are per route (login now); the preHandler hook lets a limit key on the parsed body.
   await http.register(rateLimit, { global: false, hook: 'preHandler' });
   registerAuthentication(http, db, config.secretKey);
+  registerCircuitGuard(http, circuit);
   registerNulGuard(http);
   registerErrorHandling(http, (request) => {
     const module = registry.unavailableAt(request.url);
     return module ? moduleUnavailable(module) : undefined;
   });
-  registerHealthRoutes(http, { db, journal, registry, state, contextOf });
+  registerHealthRoutes(http, { db, journal, circuit, registry, state, contextOf });
   await registerModules(http, registry, contextOf);
 
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   const commands = new Map<string, Command<any, any>>();
   for (const module of registry.modules) for (const command of module.definition?.commands ?? []) commands.set(command.name, command);
-  const replayer = new Replayer(journal, dispatcher, db, (name) => commands.get(name), log);
+  const replayer = new Replayer(journal, dispatcher, circuit, (name) => commands.get(name), log, config.idempotencyTtlHours);
 
-  return { http, state, registry, db, dispatcher, journal, replayer, migrate: () => registry.migrate(db, coreMigrations, contextOf) };
+  return { http, state, registry, db, dispatcher, journal, circuit, replayer, migrate: () => registry.migrate(db, coreMigrations, contextOf) };
 }

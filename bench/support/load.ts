@@ -8,6 +8,12 @@ export interface LoadResult {
   p99Ms: number;
   non2xx: number;
   errors: number;
+  /** Responses per HTTP status code, e.g. `{ 201: 9000 }` (autocannon counts 202 as 2xx). */
+  statusCodes: Record<number, number>;
+  /** Requests sent; those above `requests` were cut off unanswered when the run stopped. */
+  sent: number;
+  /** How long the run really took, in seconds. */
+  durationSeconds: number;
 }
 
 /** One load run: where, what, how hard and how long. */
@@ -43,6 +49,9 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     p99Ms: result.latency.p99,
     non2xx: result.non2xx,
     errors: result.errors + result.timeouts,
+    statusCodes: Object.fromEntries(Object.entries(result.statusCodeStats ?? {}).map(([code, stats]) => [Number(code), stats?.count ?? 0])),
+    sent: result.requests.sent,
+    durationSeconds: result.duration,
   };
 }
 

@@ -1,12 +1,14 @@
 import type { Command } from 'commander';
 import { Journal } from '../resilience/journal.js';
 import { loadEnvironment } from './load-environment.js';
+import { withApp } from './with-app.js';
 
 const DEAD_LETTERS_SHOWN = 1000;
 
 /**
- * Adds `robusto journal status` and `robusto journal dead-letters`: read-only looks at the
- * local journal, safe while the server runs (the server's own replayer applies the journal).
+ * Adds `robusto journal status` and `robusto journal dead-letters` (read-only looks at the local
+ * journal) and `robusto journal replay` (applies it now). All are safe while the server runs:
+ * replay takes the same lease as the server's replayer, so only one of them applies entries.
  */
 export function registerJournalCommands(program: Command): void {
   const journal = program.command('journal').description('the local journal of writes accepted while the database was down');
@@ -32,6 +34,24 @@ export function registerJournalCommands(program: Command): void {
             ? `${JSON.stringify(status, null, 2)}\n`
             : `journal ${status.file}\n  pending:      ${status.pending}${status.oldestPendingAt ? ` (oldest accepted ${status.oldestPendingAt})` : ''}\n  dead letters: ${status.deadLetters}${status.deadLetters ? ' (see: robusto journal dead-letters; retry or discard them in /api/system/dead-letters)' : ''}\n  writable:     ${status.writable ? 'yes' : 'NO: writes get 503'}\n`,
         );
+      }),
+    );
+  journal
+    .command('replay')
+    .description('apply the pending writes to the database now (the server does this by itself once the database answers)')
+    .action(async () =>
+      withApp(async (app) => {
+        const before = app.journal.stats().pending;
+        const outcome = await app.replayer.drain();
+        const stats = app.journal.stats();
+        const lines: Record<typeof outcome, string> = {
+          drained: `✓ journal replayed: ${before - stats.pending} applied, none pending`,
+          blocked: `✗ replay stopped with ${stats.pending} pending: the database is not answering, or a module of a pending write is not loaded (see the log)`,
+          busy: '✗ another robusto process is replaying this journal right now; try again in a few seconds',
+        };
+        process.stdout.write(`${lines[outcome]}${stats.dead ? ` (${stats.dead} dead letter(s): robusto journal dead-letters)` : ''}
+`);
+        if (outcome !== 'drained') process.exitCode = 1;
       }),
     );
   journal

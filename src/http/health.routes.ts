@@ -1,6 +1,7 @@
 import type { FastifyReply } from 'fastify';
 import { packageInfo } from '../config/package-info.js';
 import type { Database } from '../db/database.js';
+import type { DatabaseCircuit } from '../resilience/circuit.js';
 import type { Journal } from '../resilience/journal.js';
 import type { ModuleContext } from '../modules/module.js';
 import type { LoadedModule, ModuleRegistry } from '../modules/module-registry.js';
@@ -31,6 +32,7 @@ export interface CheckResult {
 export interface HealthDeps {
   db: Database;
   journal: Journal;
+  circuit: DatabaseCircuit;
   registry: ModuleRegistry;
   state: AppState;
   contextOf: (module: LoadedModule) => ModuleContext;
@@ -57,10 +59,15 @@ async function databaseCheck(db: Database, time: string): Promise<CheckResult> {
   }
 }
 
-function journalCheck(journal: Journal, time: string): CheckResult {
+/**
+ * pass: empty and the circuit closed; warn: writes are being journaled (circuit open) or drained
+ * (still accepted); fail: the journal cannot take writes.
+ */
+function journalCheck(journal: Journal, circuit: DatabaseCircuit, time: string): CheckResult {
   const stats = journal.stats();
-  const base = { componentType: 'component', observedValue: { depth: stats.pending, oldestPendingAt: stats.oldestPendingAt, dead: stats.dead }, time };
+  const base = { componentType: 'component', observedValue: { depth: stats.pending, oldestPendingAt: stats.oldestPendingAt, dead: stats.dead, circuit: circuit.status }, time };
   if (!journal.writable()) return { ...base, status: 'fail', output: 'the journal cannot take writes (full, or a write failed): writes get 503' };
+  if (!circuit.closed) return { ...base, status: 'warn', output: `database circuit ${circuit.status}: writes are journaled (accepted, applied when the database answers)` };
   if (stats.pending > 0) return { ...base, status: 'warn', output: `${stats.pending} write(s) accepted while the database was down, waiting to be applied` };
   if (stats.dead > 0) return { ...base, status: 'warn', output: `${stats.dead} journaled write(s) could not be applied (dead letters)` };
   return { ...base, status: 'pass' };
@@ -125,7 +132,7 @@ export function registerHealthRoutes(app: HttpServer, deps: HealthDeps): void {
     const checks: Record<string, CheckResult[]> = {
       'database:responseTime': [database],
       'pool:connections': [poolCheck(db, time)],
-      'journal:depth': [journalCheck(deps.journal, time)],
+      'journal:depth': [journalCheck(deps.journal, deps.circuit, time)],
       modules,
       uptime: [{ componentType: 'system', observedValue: Math.round(process.uptime()), observedUnit: 's', status: 'pass', time }],
     };

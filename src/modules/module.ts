@@ -14,6 +14,7 @@ import type { MigrationSet } from '../db/migrate.js';
 import type { Logger } from '../log/create-logger.js';
 import type { Command } from '../resilience/command.js';
 import type { Dispatcher } from '../resilience/dispatcher.js';
+import type { DatabaseCircuit } from '../resilience/circuit.js';
 import type { Journal } from '../resilience/journal.js';
 
 /** The Fastify instance a module's routes are registered on: TypeBox schemas give typed handlers. */
@@ -36,6 +37,8 @@ export interface ModuleContext {
   readonly dispatcher: Dispatcher;
   /** The local journal of writes accepted while the database was down (receipts read it). */
   readonly journal: Journal;
+  /** The circuit breaker on the main database: its state for the admin and health. */
+  readonly circuit: DatabaseCircuit;
   /**
    * Runs a write command for an HTTP request and sends its outcome: the principal and request id
    * come from the request, the `Idempotency-Key` header is honoured, the audit row is written.

@@ -81,6 +81,7 @@ export async function serve(options: ServeOptions): Promise<void> {
       app.state.phase = 'draining';
       log.info({ reason, timeoutMs: config.shutdownTimeoutMs }, 'shutting down: finishing in-flight requests');
       watch?.stop();
+      app.circuit.stop();
       const replaying = app.replayer.stop();
       const deadlineAt = Date.now() + config.shutdownTimeoutMs;
       const deadline = setTimeout(() => {

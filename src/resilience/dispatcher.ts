@@ -85,19 +85,21 @@ export class Dispatcher {
   }
 
   /**
-   * Runs `command` with `payload` for `meta`'s principal; see the class comment. `once` skips
-   * the retries (the journal's replayer does its own backing off).
+   * Runs `command` with `payload` for `meta`'s principal; see the class comment. `replay` is the
+   * journal's replayer: no retries (it backs off itself), and a stored key counts even past its
+   * expiry, since the journal entry proves that this very request is being repeated.
    */
-  async dispatch<P, R>(command: Command<P, R>, payload: P, meta: DispatchMeta, options: { once?: boolean } = {}): Promise<DispatchResult> {
+  async dispatch<P, R>(command: Command<P, R>, payload: P, meta: DispatchMeta, options: { replay?: boolean } = {}): Promise<DispatchResult> {
+    const replay = options.replay ?? false;
     try {
-      return await (options.once ? this.#attempt(command, payload, meta) : this.#retry.execute(() => this.#attempt(command, payload, meta)));
+      return await (replay ? this.#attempt(command, payload, meta, true) : this.#retry.execute(() => this.#attempt(command, payload, meta, false)));
     } catch (error) {
       if (error instanceof Replay) return error.result;
       const key = meta.idempotencyKey;
       const violation = uniqueViolationOf(error);
       if (key && violation?.table === 'idempotency_keys') {
         // A concurrent request with the same key committed first: answer with its outcome.
-        const stored = await this.#storedOutcome(this.#db, meta.tenantId, key, new Date().toISOString());
+        const stored = await this.#storedOutcome(this.#db, meta.tenantId, key, replay ? undefined : new Date().toISOString());
         if (stored) return this.#replayOrReject(stored, meta.fingerprint, key);
       }
       if (violation) {
@@ -108,12 +110,12 @@ export class Dispatcher {
     }
   }
 
-  async #attempt<P, R>(command: Command<P, R>, payload: P, meta: DispatchMeta): Promise<DispatchResult> {
+  async #attempt<P, R>(command: Command<P, R>, payload: P, meta: DispatchMeta, replay: boolean): Promise<DispatchResult> {
     const now = new Date();
     const ctx: CommandContext = { tenantId: meta.tenantId, userId: meta.userId, requestId: meta.requestId, now: now.toISOString() };
     let committing = false;
     try {
-      return await this.#transaction(command, payload, meta, ctx, now, () => {
+      return await this.#transaction(command, payload, meta, ctx, now, replay, () => {
         committing = true;
       });
     } catch (error) {
@@ -124,11 +126,11 @@ export class Dispatcher {
     }
   }
 
-  #transaction<P, R>(command: Command<P, R>, payload: P, meta: DispatchMeta, ctx: CommandContext, now: Date, onCommit: () => void): Promise<DispatchResult> {
+  #transaction<P, R>(command: Command<P, R>, payload: P, meta: DispatchMeta, ctx: CommandContext, now: Date, replay: boolean, onCommit: () => void): Promise<DispatchResult> {
     return this.#db.transaction().execute(async (tx) => {
       const key = meta.idempotencyKey;
       if (key) {
-        const stored = await this.#storedOutcome(tx, meta.tenantId, key, ctx.now);
+        const stored = await this.#storedOutcome(tx, meta.tenantId, key, replay ? undefined : ctx.now);
         // Thrown, not returned, so the transaction ends without writing anything.
         if (stored) throw new Replay(this.#replayOrReject(stored, meta.fingerprint, key));
         // NB: only an expired key may be removed. Without the expiry condition this DELETE would
@@ -176,14 +178,23 @@ export class Dispatcher {
     });
   }
 
-  async #storedOutcome(db: Kysely<CoreTables> | Transaction<CoreTables>, tenantId: string, key: string, now: string) {
-    return db
-      .selectFrom('idempotency_keys')
-      .select(['fingerprint', 'status_code', 'response'])
-      .where('tenant_id', '=', tenantId)
-      .where('key', '=', key)
-      .where('expires_at', '>', now)
-      .executeTakeFirst();
+  /** The key's stored outcome; only an unexpired one when `now` is given. */
+  async #storedOutcome(db: Kysely<CoreTables> | Transaction<CoreTables>, tenantId: string, key: string, now: string | undefined) {
+    let query = db.selectFrom('idempotency_keys').select(['fingerprint', 'status_code', 'response']).where('tenant_id', '=', tenantId).where('key', '=', key);
+    if (now) query = query.where('expires_at', '>', now);
+    return query.executeTakeFirst();
+  }
+
+  /**
+   * Deletes expired keys, except any created at or after `keepFrom` (the oldest pending journal
+   * entry's acceptance: a key that entry may have written before its mark was lost must outlive
+   * it). Returns the count.
+   */
+  async pruneKeys(now: string, keepFrom: string | null): Promise<number> {
+    let query = this.#db.deleteFrom('idempotency_keys').where('expires_at', '<=', now);
+    if (keepFrom) query = query.where('created_at', '<', keepFrom);
+    const result = await query.executeTakeFirst();
+    return Number(result.numDeletedRows);
   }
 
   #replayOrReject(stored: { fingerprint: string; status_code: number; response: string }, fingerprint: string, key: string): DispatchResult {

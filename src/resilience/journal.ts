@@ -115,6 +115,8 @@ export class Journal {
   #pendingCount: number;
   #listeners: Array<() => void> = [];
   #lastReplay: { at: string; applied: number; outcome: string } | undefined;
+  readonly #dataVersion: SqliteDatabase.Statement;
+  #seenDataVersion: number;
 
   constructor(dataDir: string, options: { maxMegabytes: number }) {
     mkdirSync(dataDir, { recursive: true });
@@ -151,8 +153,15 @@ export class Journal {
       );
       create index if not exists entries_status_seq on entries (status, seq);
       create index if not exists entries_tenant_key on entries (tenant_id, idempotency_key);
+      create table if not exists leases (name text primary key, holder text not null, expires_at integer not null);
     `);
-    this.#pendingCount = (this.#db.prepare(`select count(*) as n from entries where status = 'pending'`).get() as { n: number }).n;
+    this.#dataVersion = this.#db.prepare('pragma data_version').pluck();
+    this.#seenDataVersion = this.#dataVersion.get() as number;
+    this.#pendingCount = this.#countPending();
+  }
+
+  #countPending(): number {
+    return (this.#db.prepare(`select count(*) as n from entries where status = 'pending'`).get() as { n: number }).n;
   }
 
   /** Calls `listener` after each group commit (the replayer wakes up on it). */
@@ -181,9 +190,49 @@ export class Journal {
     });
   }
 
-  /** True while anything is queued or pending: new writes must then go to the journal too. */
+  /**
+   * True while anything is queued or pending: new writes must then go to the journal too. The
+   * count is kept in memory, and re-read when another process (another worker sharing
+   * `DATA_DIR`) has committed to the file since: SQLite's `data_version` says so cheaply.
+   */
   hasPending(): boolean {
-    return this.#queue.length > 0 || this.#pendingCount > 0;
+    if (this.#queue.length > 0) return true;
+    const version = this.#dataVersion.get() as number;
+    if (version !== this.#seenDataVersion) {
+      this.#seenDataVersion = version;
+      this.#pendingCount = this.#countPending();
+    }
+    return this.#pendingCount > 0;
+  }
+
+  /**
+   * Takes or renews the lease `name` for `holder` for `ttlMs`: true if `holder` has it now,
+   * false while another holder's lease runs. One replayer per journal, whatever the number of
+   * processes sharing it, holds the lease `replay`.
+   */
+  acquireLease(name: string, holder: string, ttlMs: number): boolean {
+    const now = Date.now();
+    return this.#db
+      .transaction(() => {
+        const row = this.#db.prepare('select holder, expires_at from leases where name = ?').get(name) as { holder: string; expires_at: number } | undefined;
+        if (row && row.holder !== holder && row.expires_at > now) return false;
+        this.#db.prepare('insert into leases (name, holder, expires_at) values (?, ?, ?) on conflict (name) do update set holder = excluded.holder, expires_at = excluded.expires_at').run(name, holder, now + ttlMs);
+        return true;
+      })
+      .immediate();
+  }
+
+  /** Gives the lease `name` up, if `holder` has it (a clean stop: another process may take over at once). */
+  releaseLease(name: string, holder: string): void {
+    if (this.#db.open) this.#db.prepare('delete from leases where name = ? and holder = ?').run(name, holder);
+  }
+
+  /**
+   * Deletes entries applied (or found already applied) before `before`: their receipts have
+   * answered long enough. Pending, dead and discarded entries are never deleted. Returns the count.
+   */
+  pruneApplied(before: string): number {
+    return this.#db.prepare(`delete from entries where status in ('applied', 'duplicate') and finished_at < ?`).run(before).changes;
   }
 
   #flush(): void {
@@ -312,7 +361,7 @@ export class Journal {
 
   /** Re-reads the pending count from the file (self-healing if another process touched it). */
   resyncPending(): void {
-    this.#pendingCount = (this.#db.prepare(`select count(*) as n from entries where status = 'pending'`).get() as { n: number }).n;
+    this.#pendingCount = this.#countPending();
   }
 
   /** Records the replayer's last round, for the admin. */

@@ -1,12 +1,13 @@
-import type { Database } from '../db/database.js';
+import { BrokenCircuitError } from 'cockatiel';
 import { errorCodeOf, isTransientError } from '../db/transient-errors.js';
 import type { Logger } from '../log/create-logger.js';
 import { isAppError } from '../shared/app-error.js';
-import { sleep } from '../shared/sleep.js';
-import { withTimeout } from '../shared/with-timeout.js';
+import { newId } from '../shared/ids.js';
+import type { DatabaseCircuit } from './circuit.js';
 import type { Command } from './command.js';
 import type { Dispatcher } from './dispatcher.js';
 import type { Journal, JournalEntry } from './journal.js';
+import { pruneExpired } from './prune.js';
 
 /** Entries read per round. */
 export const REPLAY_BATCH_SIZE = 100;
@@ -15,12 +16,17 @@ export const REPLAY_MAX_UNFINISHED_ATTEMPTS = 3;
 /** First and longest wait after a transient failure, with jitter in between. */
 export const REPLAY_RETRY_INITIAL_MS = 250;
 export const REPLAY_RETRY_MAX_MS = 10_000;
-/** How long the database probe before a round may take. */
-export const REPLAY_PROBE_TIMEOUT_MS = 2_000;
 /** How often an idle replayer looks at the journal even without an append (entries from before a restart). */
 export const REPLAY_IDLE_POLL_MS = 1_000;
+/** How long the replay lease lasts without renewal: a replayer that died is taken over after this. */
+export const REPLAY_LEASE_TTL_MS = 15_000;
+/** The lease that makes one replayer per journal, across the processes sharing `DATA_DIR`. */
+export const REPLAY_LEASE = 'replay';
+/** How often the replayer, when it holds the lease, prunes applied entries and expired keys. */
+export const PRUNE_INTERVAL_MS = 3_600_000;
 
-type Outcome = 'drained' | 'blocked';
+/** How a round ended: all applied, stopped on an entry that cannot be applied now, or another process replays. */
+export type ReplayOutcome = 'drained' | 'blocked' | 'busy';
 
 /**
  * Applies the journal to the database, oldest first, one entry at a time, exactly once: each
@@ -31,21 +37,26 @@ type Outcome = 'drained' | 'blocked';
  * A transient error stops the round and keeps the entry at the head (order is kept), then the
  * replayer backs off with jitter. A permanent one (a constraint, bad data, a key reused with
  * another body) parks the entry as `dead` with its problem, never dropped, and replay goes on.
- * There is one replayer per journal (one per process, each process having its own journal).
+ * One replayer per journal at a time: processes sharing `DATA_DIR` (workers) take turns through a
+ * lease in the journal file. The lease holder also prunes, now and then, what has served its time.
  */
 export class Replayer {
   readonly #controller = new AbortController();
   #running: Promise<void> | undefined;
   #wake: (() => void) | undefined;
+  readonly #holder = `${process.pid}:${newId()}`;
+  #prunedAt = 0;
 
   constructor(
     private readonly journal: Journal,
     private readonly dispatcher: Dispatcher,
-    private readonly db: Database,
+    private readonly circuit: DatabaseCircuit,
     private readonly commandOf: (name: string) => Command<unknown, unknown> | undefined,
     private readonly log: Logger,
+    private readonly retentionHours: number,
   ) {
     journal.onAppend(() => this.#wake?.());
+    circuit.onClose(() => this.#wake?.());
   }
 
   /** Starts the loop in the background. */
@@ -64,10 +75,7 @@ export class Replayer {
     let delay = REPLAY_RETRY_INITIAL_MS;
     while (!this.#controller.signal.aborted) {
       if (!this.journal.hasPending()) {
-        await new Promise<void>((resolve) => {
-          this.#wake = resolve;
-          setTimeout(resolve, REPLAY_IDLE_POLL_MS).unref();
-        });
+        await this.#pause(REPLAY_IDLE_POLL_MS);
         continue;
       }
       const outcome = await this.drain().catch((error: unknown) => {
@@ -76,30 +84,58 @@ export class Replayer {
       });
       if (outcome === 'drained') {
         delay = REPLAY_RETRY_INITIAL_MS;
+        await this.#pruneNowAndThen();
         continue;
       }
-      await sleep(delay / 2 + Math.random() * (delay / 2), this.#controller.signal);
+      // Backs off with jitter; the database circuit closing (a probe got through) wakes it early.
+      await this.#pause(delay / 2 + Math.random() * (delay / 2));
       delay = Math.min(delay * 2, REPLAY_RETRY_MAX_MS);
     }
   }
 
+  /** Waits `ms`, or less if an append, the circuit closing or `stop()` wakes the loop. */
+  #pause(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      timer.unref();
+      this.#wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  }
+
+  async #pruneNowAndThen(): Promise<void> {
+    if (Date.now() - this.#prunedAt < PRUNE_INTERVAL_MS || !this.journal.acquireLease(REPLAY_LEASE, this.#holder, REPLAY_LEASE_TTL_MS)) return;
+    this.#prunedAt = Date.now();
+    try {
+      const pruned = await pruneExpired(this.journal, this.dispatcher, this.retentionHours);
+      if (pruned.journalEntries + pruned.idempotencyKeys > 0) this.log.info(pruned, 'pruned applied journal entries and expired idempotency keys');
+    } catch (error) {
+      this.log.warn({ err: error }, 'pruning failed; will try again later');
+    } finally {
+      this.journal.releaseLease(REPLAY_LEASE, this.#holder);
+    }
+  }
+
   /**
-   * Replays pending entries until none is left ('drained') or one cannot be applied now
-   * ('blocked': the database is unreachable, or its module is not loaded).
+   * Replays pending entries until none is left ('drained'), one cannot be applied now
+   * ('blocked': the database is unreachable, or its module is not loaded), or another process
+   * holds the replay lease ('busy').
    */
-  async drain(): Promise<Outcome> {
+  async drain(): Promise<ReplayOutcome> {
     let applied = 0;
-    const finish = (outcome: Outcome): Outcome => {
+    const finish = (outcome: ReplayOutcome): ReplayOutcome => {
+      this.journal.releaseLease(REPLAY_LEASE, this.#holder);
       this.journal.noteReplay({ at: new Date().toISOString(), applied, outcome });
       if (applied > 0) this.log.info({ applied, outcome, pending: this.journal.stats().pending }, 'journal replayed');
       return outcome;
     };
-    try {
-      await withTimeout(this.db.ping(), REPLAY_PROBE_TIMEOUT_MS, 'the database');
-    } catch {
-      return finish('blocked');
-    }
+    if (!this.journal.acquireLease(REPLAY_LEASE, this.#holder, REPLAY_LEASE_TTL_MS)) return 'busy';
+    if (!(await this.circuit.probe())) return finish('blocked');
     for (;;) {
+      // Renewed before each batch: a batch takes far less than the lease's life.
+      if (!this.journal.acquireLease(REPLAY_LEASE, this.#holder, REPLAY_LEASE_TTL_MS)) return finish('busy');
       const batch = this.journal.pending(REPLAY_BATCH_SIZE);
       if (batch.length === 0) {
         this.journal.resyncPending();
@@ -127,17 +163,13 @@ export class Replayer {
     }
     this.journal.startAttempt(entry.seq);
     try {
-      const result = await this.dispatcher.dispatch(
-        command,
-        entry.payload,
-        { tenantId: entry.tenantId, userId: entry.userId, requestId: entry.requestId, idempotencyKey: entry.idempotencyKey, fingerprint: entry.fingerprint },
-        { once: true },
-      );
+      const meta = { tenantId: entry.tenantId, userId: entry.userId, requestId: entry.requestId, idempotencyKey: entry.idempotencyKey, fingerprint: entry.fingerprint };
+      const result = await this.circuit.execute(() => this.dispatcher.dispatch(command, entry.payload, meta, { replay: true }));
       // NB: the database committed first; only then is the entry marked.
       this.journal.finishAttempt(entry.seq, { status: result.replayed ? 'duplicate' : 'applied', statusCode: result.status, response: result.body });
       return 'done';
     } catch (error) {
-      if (isTransientError(error)) {
+      if (isTransientError(error) || error instanceof BrokenCircuitError) {
         this.journal.finishAttempt(entry.seq, { status: 'pending', error: error instanceof Error ? error.message : String(error), ...(errorCodeOf(error) ? { errorCode: errorCodeOf(error) as string } : {}) });
         return 'blocked';
       }

@@ -4,7 +4,9 @@ import { AppError } from '../shared/app-error.js';
 import { newId } from '../shared/ids.js';
 import type { Command } from './command.js';
 import { ERR_IDEMPOTENCY_KEY_REUSED, type DispatchMeta, type DispatchResult, type Dispatcher } from './dispatcher.js';
+import type { DatabaseCircuit } from './circuit.js';
 import { JournalUnavailableError, type Journal } from './journal.js';
+import { BrokenCircuitError } from 'cockatiel';
 
 /** Error code of a write refused because neither the database nor the journal could take it. */
 export const ERR_JOURNAL_UNAVAILABLE = 'ERR_JOURNAL_UNAVAILABLE';
@@ -16,12 +18,14 @@ export type Submitted = { kind: 'done'; result: DispatchResult } | { kind: 'queu
  * The way every HTTP write goes (DESIGN.md, "How a write flows"): straight to the database
  * while it answers and the journal is empty; to the journal, acknowledged with a receipt once
  * on disk, when the database fails after the dispatcher's short retries, and for as long as the
- * journal holds anything, so that no write overtakes an earlier one.
+ * journal holds anything, so that no write overtakes an earlier one. While the database circuit
+ * is open, writes go to the journal at once, without waiting for the database to time out.
  */
 export class WritePath {
   constructor(
     private readonly dispatcher: Dispatcher,
     private readonly journal: Journal,
+    private readonly circuit: DatabaseCircuit,
     private readonly log: Logger,
   ) {}
 
@@ -38,11 +42,11 @@ export class WritePath {
         return { kind: 'queued', receipt: queued.receipt, replayed: true };
       }
     }
-    if (!this.journal.hasPending()) {
+    if (this.circuit.closed && !this.journal.hasPending()) {
       try {
-        return { kind: 'done', result: await this.dispatcher.dispatch(command, payload, meta) };
+        return { kind: 'done', result: await this.circuit.execute(() => this.dispatcher.dispatch(command, payload, meta)) };
       } catch (error) {
-        if (!isTransientError(error)) throw error;
+        if (!isTransientError(error) && !(error instanceof BrokenCircuitError)) throw error;
         this.log.warn({ command: command.name, err: error }, 'database unavailable; write journaled');
       }
     }

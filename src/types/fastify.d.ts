@@ -11,5 +11,7 @@ declare module 'fastify' {
     public?: boolean;
     /** The permission a caller's role needs; `read` when unset. */
     permission?: Permission;
+    /** The route answers without the main database (from the journal), so it keeps answering while the database circuit is open. */
+    withoutDatabase?: boolean;
   }
 }

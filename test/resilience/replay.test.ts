@@ -35,7 +35,7 @@ describe.each(ENGINES)('journal replay on %s', (engine) => {
     const entry = journaled('Committed Then Crashed', 'auto:crash-1');
     const receipt = await t.app.journal.append(entry);
     // What the replayer did before the process died: applied it in the database...
-    await t.app.dispatcher.dispatch(registerStudent, entry.payload, { ...entry }, { once: true });
+    await t.app.dispatcher.dispatch(registerStudent, entry.payload, { ...entry }, { replay: true });
     // ...but never marked the journal. The next replay:
     expect(await t.app.replayer.drain()).toBe('drained');
     expect(await studentsNamed('Committed Then Crashed')).toBe(1);

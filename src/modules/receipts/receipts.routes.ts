@@ -24,7 +24,7 @@ function toReceipt(entry: JournalEntry): Receipt {
 export async function receiptsRoutes(app: ModuleRouter, ctx: ModuleContext): Promise<void> {
   app.get(
     '/:id',
-    { schema: { summary: 'What became of a write answered 202', tags: ['receipts'], params: IdParams, response: { 200: ReceiptSchema, ...problemResponses(400, 401, 404) } } },
+    { schema: { summary: 'What became of a write answered 202', tags: ['receipts'], params: IdParams, response: { 200: ReceiptSchema, ...problemResponses(400, 401, 404) } }, config: { withoutDatabase: true } },
     async (request) => {
       const entry = ctx.journal.byReceipt(principalOf(request).tenantId, request.params.id);
       if (!entry) throw receiptNotFound(request.params.id);

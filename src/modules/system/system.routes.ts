@@ -40,7 +40,7 @@ export async function systemRoutes(app: ModuleRouter, ctx: ModuleContext): Promi
 
 /** The journal's admin routes: its figures, and the tenant's dead letters to retry or discard. */
 export async function journalRoutes(app: ModuleRouter, ctx: ModuleContext): Promise<void> {
-  const config = { permission: 'system' as const };
+  const config = { permission: 'system' as const, withoutDatabase: true };
   app.get('/journal', { schema: { summary: 'The journal of writes accepted while the database was down', tags: ['system'], response: { 200: JournalStatusSchema, ...problemResponses(401, 403) } }, config }, async () => {
     const stats = ctx.journal.stats();
     return {
@@ -49,6 +49,8 @@ export async function journalRoutes(app: ModuleRouter, ctx: ModuleContext): Prom
       oldestPendingAgeSeconds: stats.oldestPendingAt ? Math.round((Date.now() - Date.parse(stats.oldestPendingAt)) / 1000) : null,
       deadLetters: stats.dead,
       writable: ctx.journal.writable(),
+      circuit: ctx.circuit.status,
+      circuitOpenedAt: ctx.circuit.openedAt ?? null,
       groupCommits: stats.groupCommits,
       appendedSinceStart: stats.appendedTotal,
       lastReplay: ctx.journal.lastReplay() ?? null,

@@ -24,6 +24,8 @@ export const JournalStatusSchema = Type.Object({
   oldestPendingAgeSeconds: Type.Union([Type.Number(), Type.Null()]),
   deadLetters: Type.Integer({ description: 'writes that could not be applied, all tenants' }),
   writable: Type.Boolean(),
+  circuit: Type.Union([Type.Literal('closed'), Type.Literal('open'), Type.Literal('half-open')], { description: 'the circuit breaker on the database: open while it fails (writes journaled, reads 503)' }),
+  circuitOpenedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
   groupCommits: Type.Integer({ description: 'journal transactions since start' }),
   appendedSinceStart: Type.Integer(),
   lastReplay: Type.Union([Type.Object({ at: Type.String({ format: 'date-time' }), applied: Type.Integer(), outcome: Type.String() }), Type.Null()]),
