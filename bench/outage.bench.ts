@@ -123,7 +123,14 @@ try {
   if (firstAcceptedMs === undefined) throw new Error(`no write was journaled (202) within ${WARMUP_LIMIT_MS / 1000} s of the cut`);
 
   const before: JournalStats = app.journal.stats();
-  const outage = await load();
+  // Whether requests still wait on PostgreSQL during the outage (e.g. a sign-in lookup per request).
+  const poolSeen = { total: 0, waiting: 0 };
+  const sampler = setInterval(() => {
+    const pool = app.db.poolStats();
+    poolSeen.total = Math.max(poolSeen.total, pool.total);
+    poolSeen.waiting = Math.max(poolSeen.waiting, pool.waiting);
+  }, 100);
+  const outage = await load().finally(() => clearInterval(sampler));
   const after: JournalStats = app.journal.stats();
   add(clientCounts, outage.statusCodes);
   log(`outage: ${codesText(outage.statusCodes)} in ${outage.durationSeconds} s; ${outage.sent - outage.requests} cut off unanswered at the end; settled after ${(await settle(app, serverCounts)).toFixed(0)} ms`);

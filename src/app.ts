@@ -91,7 +91,7 @@ export async function buildApp(options: BuildAppOptions): Promise<RobustoApp> {
   await registerOpenApi(http);
   // Limits are per route (login now); the preHandler hook lets a limit key on the parsed body.
   await http.register(rateLimit, { global: false, hook: 'preHandler' });
-  registerAuthentication(http, db, config.secretKey);
+  registerAuthentication(http, db, config.secretKey, circuit);
   registerCircuitGuard(http, circuit);
   registerNulGuard(http);
   registerErrorHandling(http, (request) => {

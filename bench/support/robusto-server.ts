@@ -61,6 +61,7 @@ export async function startBenchRobusto(options: BenchRobustoOptions): Promise<B
     tenantId,
     userId,
     close: async () => {
+      app.circuit.stop();
       await app.replayer.stop();
       await app.http.close();
       app.journal.close();

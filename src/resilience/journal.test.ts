@@ -74,4 +74,43 @@ describe('Journal', () => {
     expect(String((refused as Error).message)).toMatch(/journal is full/);
     expect(journal.writable()).toBe(false);
   });
+
+  it('two processes sharing the file: each sees the other\'s pending writes, and one lease holder at a time', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'robusto-journal-'));
+    const a = open(dir);
+    const b = open(dir);
+    expect(b.hasPending()).toBe(false);
+    await a.append(entry(1));
+    // b never appended, yet its writes must now queue behind a's entry
+    expect(b.hasPending()).toBe(true);
+    const [head] = b.pending(1);
+    b.finishAttempt(head!.seq, { status: 'applied', statusCode: 201, response: {} });
+    expect(a.hasPending()).toBe(false);
+
+    expect(a.acquireLease('replay', 'a', 10_000)).toBe(true);
+    expect(b.acquireLease('replay', 'b', 10_000)).toBe(false);
+    expect(a.acquireLease('replay', 'a', 10_000)).toBe(true);
+    a.releaseLease('replay', 'a');
+    expect(b.acquireLease('replay', 'b', 1)).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    // an expired lease (its holder died) is taken over
+    expect(a.acquireLease('replay', 'a', 10_000)).toBe(true);
+  });
+
+  it('prunes applied entries past the cut-off, never pending, dead or discarded ones', async () => {
+    const journal = open();
+    await Promise.all([1, 2, 3, 4, 5].map((n) => journal.append(entry(n))));
+    const [applied, duplicate, dead, discarded] = journal.pending(4);
+    journal.finishAttempt(applied!.seq, { status: 'applied', statusCode: 201, response: {} });
+    journal.finishAttempt(duplicate!.seq, { status: 'duplicate', statusCode: 201, response: {} });
+    journal.finishAttempt(dead!.seq, { status: 'dead', error: 'bad' });
+    journal.finishAttempt(discarded!.seq, { status: 'dead', error: 'bad' });
+    journal.discardDead('t1', discarded!.receipt, 'u1', 'not needed');
+    expect(journal.pruneApplied(new Date(Date.now() - 60_000).toISOString())).toBe(0);
+    expect(journal.pruneApplied(new Date(Date.now() + 1_000).toISOString())).toBe(2);
+    expect(journal.byReceipt('t1', applied!.receipt)).toBeUndefined();
+    expect(journal.byReceipt('t1', dead!.receipt)?.status).toBe('dead');
+    expect(journal.byReceipt('t1', discarded!.receipt)?.status).toBe('discarded');
+    expect(journal.stats().pending).toBe(1);
+  });
 });

@@ -45,20 +45,37 @@ describe('writes during a PostgreSQL outage', () => {
       expect(r.json()).toMatchObject({ receipt: expect.any(String), status: 'queued' });
       expect(r.headers.location).toBe(`/api/receipts/${r.json().receipt}`);
     }
+    // The failures opened the circuit: reads answer 503 at once, receipts (from the journal) still answer.
+    expect(t.app.circuit.status).not.toBe('closed');
+    const readStarted = performance.now();
+    const read = await call(t, tenant, { method: 'GET', url: '/api/students?limit=1', as: 'staff' });
+    expect(performance.now() - readStarted).toBeLessThan(250);
+    expect(read.statusCode).toBe(503);
+    expect(read.json()).toMatchObject({ code: 'ERR_DATABASE_UNAVAILABLE' });
+    expect(read.headers['retry-after']).toBeDefined();
+    const receipt = await call(t, tenant, { method: 'GET', url: `/api/receipts/${queued[0]?.json().receipt}`, as: 'viewer' });
+    expect(receipt.json()).toMatchObject({ status: 'queued' });
     // 10 s of outage: the principal cache expires (the token still identifies its user), the
     // replayer keeps probing, and later writes still go to the journal
     await new Promise((resolve) => setTimeout(resolve, 10_000));
+    // ... and writes go to the journal without waiting for the database to time out, though
+    // the principal cache has expired meanwhile.
+    const lateStarted = performance.now();
     const late = await Promise.all(
       Array.from({ length: 10 }, (_, i) => call(t, tenant, { method: 'POST', url: '/api/students', as: 'staff', body: { name: `Outage Late ${i}`, birthDate: '2000-02-02', plan: 'Noite' } })),
     );
+    expect(performance.now() - lateStarted).toBeLessThan(500);
     expect(late.map((r) => r.statusCode)).toEqual(Array(10).fill(202));
     names.push(...Array.from({ length: 10 }, (_, i) => `Outage Late ${i}`));
     // the journal keeps taking writes for as long as it holds anything
     const health = await t.app.http.inject('/health');
-    expect(health.json().checks['journal:depth'][0]).toMatchObject({ status: 'warn' });
+    expect(health.json().checks['journal:depth'][0]).toMatchObject({ status: 'warn', observedValue: { circuit: expect.stringMatching(/open/) } });
     expect((await t.app.http.inject('/health/ready')).statusCode).toBe(200);
+    const admin = await call(t, tenant, { method: 'GET', url: '/api/system/journal', as: 'owner' });
+    expect(admin.json()).toMatchObject({ depth: 60, circuit: expect.stringMatching(/open/), circuitOpenedAt: expect.any(String) });
 
     proxy.pass();
+    await vi.waitFor(() => expect(t.app.circuit.status).toBe('closed'), { timeout: 15_000, interval: 100 });
     await drained();
     const rows = await t.app.db.kysely.selectFrom('students').select('name').where('tenant_id', '=', tenant.id).where((eb) => eb.or([eb('name', 'like', 'Outage Student %'), eb('name', 'like', 'Outage Late %')])).execute();
     expect(rows.map((r) => r.name).sort()).toEqual([...names].sort());

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerStudent } from '../../src/modules/students/students.commands.js';
-import { REPLAY_MAX_UNFINISHED_ATTEMPTS } from '../../src/resilience/replayer.js';
+import { pruneExpired } from '../../src/resilience/prune.js';
+import { REPLAY_LEASE, REPLAY_MAX_UNFINISHED_ATTEMPTS } from '../../src/resilience/replayer.js';
 import { createTenantWithUsers, type TestTenant } from '../support/auth.js';
 import { buildTestApp, type TestApp } from '../support/build-app.js';
 import { ENGINES } from '../support/test-database.js';
@@ -40,6 +41,37 @@ describe.each(ENGINES)('journal replay on %s', (engine) => {
     expect(await t.app.replayer.drain()).toBe('drained');
     expect(await studentsNamed('Committed Then Crashed')).toBe(1);
     expect(t.app.journal.byReceipt(tenant.id, receipt)).toMatchObject({ status: 'duplicate', statusCode: 201 });
+  });
+
+  it('a key expired while its entry waited still counts at replay, and pruning keeps it while an entry is pending', async () => {
+    const entry = journaled('Expired Key', 'auto:expired-1');
+    const receipt = await t.app.journal.append(entry);
+    await t.app.dispatcher.dispatch(registerStudent, entry.payload, { ...entry }, { replay: true });
+    // The key was written (the mark was lost), then the server stayed down past the key's life.
+    await t.app.db.kysely.updateTable('idempotency_keys').set({ expires_at: '2000-01-01T00:00:00.000Z', created_at: '2000-01-01T00:00:00.000Z' }).where('key', '=', 'auto:expired-1').execute();
+    const keyOf = () => t.app.db.kysely.selectFrom('idempotency_keys').select('key').where('tenant_id', '=', tenant.id).where('key', '=', 'auto:expired-1').executeTakeFirst();
+    // pending entries accepted before the key was written keep it...
+    await t.app.db.kysely.updateTable('idempotency_keys').set({ created_at: new Date().toISOString() }).where('key', '=', 'auto:expired-1').execute();
+    expect(await pruneExpired(t.app.journal, t.app.dispatcher, 72)).toMatchObject({ idempotencyKeys: 0 });
+    expect(await keyOf()).toBeDefined();
+    expect(await t.app.replayer.drain()).toBe('drained');
+    expect(await studentsNamed('Expired Key')).toBe(1);
+    expect(t.app.journal.byReceipt(tenant.id, receipt)).toMatchObject({ status: 'duplicate' });
+    // ...once nothing is pending, the expired key goes; the applied entry stays for its retention
+    expect(await pruneExpired(t.app.journal, t.app.dispatcher, 72)).toEqual({ journalEntries: 0, idempotencyKeys: 1 });
+    expect(await keyOf()).toBeUndefined();
+    expect(await pruneExpired(t.app.journal, t.app.dispatcher, 0, new Date(Date.now() + 1_000))).toMatchObject({ journalEntries: expect.any(Number) });
+    expect(t.app.journal.byReceipt(tenant.id, receipt)).toBeUndefined();
+  });
+
+  it('waits while another process holds the replay lease', async () => {
+    const receipt = await t.app.journal.append(journaled('Leased', 'auto:lease-1'));
+    expect(t.app.journal.acquireLease(REPLAY_LEASE, 'another-process', 60_000)).toBe(true);
+    expect(await t.app.replayer.drain()).toBe('busy');
+    expect(t.app.journal.byReceipt(tenant.id, receipt)).toMatchObject({ status: 'pending' });
+    t.app.journal.releaseLease(REPLAY_LEASE, 'another-process');
+    expect(await t.app.replayer.drain()).toBe('drained');
+    expect(await studentsNamed('Leased')).toBe(1);
   });
 
   it(`an entry that keeps stopping the process is parked as dead after ${REPLAY_MAX_UNFINISHED_ATTEMPTS} unfinished attempts`, async () => {

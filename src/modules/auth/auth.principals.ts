@@ -11,7 +11,8 @@ const PRINCIPAL_CACHE_MAX = 10_000;
 
 /** Turns verified token claims into a principal, checking the user still exists and is active. */
 export interface PrincipalLoader {
-  load(claims: TokenClaims): Promise<Principal>;
+  /** `databaseDown`: the caller knows the database is not answering (its circuit is open): do not ask it. */
+  load(claims: TokenClaims, options?: { databaseDown?: boolean }): Promise<Principal>;
   /** Forgets a user, so a change of role or a disable takes effect at once in this process. */
   forget(userId: string): void;
 }
@@ -25,19 +26,21 @@ export interface PrincipalLoader {
 export function createPrincipalLoader(db: Database): PrincipalLoader {
   const cache = new Map<string, { principal: Principal; until: number }>();
   return {
-    async load(claims) {
+    async load(claims, options = {}) {
       const hit = cache.get(claims.sub);
       const known = hit && hit.principal.tenantId === claims.tid ? hit.principal : undefined;
       if (known && hit && hit.until > Date.now()) return known;
+      // NB: while the database is unreachable, a valid token still identifies its user, so
+      // writes can reach the journal instead of failing at sign-in: the last known principal,
+      // else the token's own claims. A user disabled meanwhile keeps access until it is back.
+      const standIn = (): Principal => known ?? { userId: claims.sub, tenantId: claims.tid, role: claims.role, email: '' };
+      if (options.databaseDown) return standIn();
       let row;
       try {
         row = await findPrincipalRow(db, claims.tid, claims.sub);
       } catch (error) {
-        // NB: while the database is unreachable, a valid token still identifies its user, so
-        // writes can reach the journal instead of failing at sign-in: the last known principal,
-        // else the token's own claims. A user disabled meanwhile keeps access until it is back.
         if (!isTransientError(error)) throw error;
-        return known ?? { userId: claims.sub, tenantId: claims.tid, role: claims.role, email: '' };
+        return standIn();
       }
       if (!row || !row.active) {
         cache.delete(claims.sub);
