@@ -18,48 +18,75 @@ async function started(env: Record<string, string>, dataDir?: string): Promise<R
   return robusto;
 }
 
+/** Starts robusto behind a proxy, cuts the database, has `count` writes acknowledged with 202, then kills it with SIGKILL. */
+async function acknowledgedThenKilled(count: number, prefix: string) {
+  const database = await createTestDatabase();
+  cleanups.push(() => database.drop());
+  const target = new URL(database.url);
+  const proxy = await startFaultProxy({ host: target.hostname, port: Number(target.port || 5432) });
+  cleanups.push(() => proxy.close());
+  const env = { DATABASE_URL: proxy.url(database.url), DB_CONNECT_TIMEOUT_MS: '1000' };
+
+  const first = await started(env);
+  const token = await loginAsInitialAdmin(first);
+  const post = (name: string) =>
+    fetch(first.url('/api/students'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ name, birthDate: '2001-01-01', plan: 'Tarde' }),
+    });
+  proxy.cut();
+  const names = Array.from({ length: count }, (_, i) => `${prefix} ${i}`);
+  const statuses = await Promise.all(names.map(async (name) => (await post(name)).status));
+  expect(statuses).toEqual(Array(count).fill(202));
+  first.child.kill('SIGKILL');
+  await first.exited;
+  const client = new pg.Client({ connectionString: database.url });
+  await client.connect();
+  cleanups.push(() => client.end());
+  const rowsNamed = async () => (await client.query<{ name: string }>(`select name from students where name like $1`, [`${prefix} %`])).rows.map((r) => r.name).sort();
+  return { env, proxy, dataDir: first.dataDir, names: names.sort(), rowsNamed };
+}
+
+async function cli(args: string[], env: Record<string, string>, dataDir: string): Promise<{ code: number | null; output: string }> {
+  const run = await spawnRobusto({ args, env, dataDir });
+  cleanups.push(() => run.destroy());
+  const code = await run.exited;
+  return { code, output: run.output() };
+}
+
 describe('kill -9 with a journal full of acknowledged writes', () => {
   it('the restarted process replays every 202 exactly once', async () => {
-    const database = await createTestDatabase();
-    cleanups.push(() => database.drop());
-    const target = new URL(database.url);
-    const proxy = await startFaultProxy({ host: target.hostname, port: Number(target.port || 5432) });
-    cleanups.push(() => proxy.close());
-    const env = { DATABASE_URL: proxy.url(database.url), DB_CONNECT_TIMEOUT_MS: '1000' };
-
-    const first = await started(env);
-    const token = await loginAsInitialAdmin(first);
-    const post = (robusto: RobustoProcess, name: string) =>
-      fetch(robusto.url('/api/students'), {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-        body: JSON.stringify({ name, birthDate: '2001-01-01', plan: 'Tarde' }),
-      });
-    proxy.cut();
-    const names = Array.from({ length: 20 }, (_, i) => `Crash Student ${i}`);
-    const statuses = await Promise.all(names.map(async (name) => (await post(first, name)).status));
-    expect(statuses).toEqual(Array(20).fill(202));
-    first.child.kill('SIGKILL');
-    await first.exited;
-    const status = await spawnRobusto({ args: ['journal', 'status', '--json'], env, dataDir: first.dataDir });
-    cleanups.push(() => status.destroy());
-    expect(await status.exited).toBe(0);
-    expect(JSON.parse(status.output().slice(status.output().indexOf('{\n')))).toMatchObject({ pending: 20, deadLetters: 0, writable: true });
+    const { env, proxy, dataDir, names, rowsNamed } = await acknowledgedThenKilled(20, 'Crash Student');
+    const status = await cli(['journal', 'status', '--json'], env, dataDir);
+    expect(status.code).toBe(0);
+    expect(JSON.parse(status.output.slice(status.output.indexOf('{\n')))).toMatchObject({ pending: 20, deadLetters: 0, writable: true });
 
     proxy.pass();
-    const second = await started(env, first.dataDir);
-    const client = new pg.Client({ connectionString: database.url });
-    await client.connect();
-    cleanups.push(() => client.end());
+    const second = await started(env, dataDir);
     const deadline = Date.now() + 30_000;
     let rows: string[] = [];
     while (Date.now() < deadline) {
-      rows = (await client.query<{ name: string }>(`select name from students where name like 'Crash Student %'`)).rows.map((r) => r.name);
+      rows = await rowsNamed();
       const health = (await (await fetch(second.url('/health'))).json()) as { checks: Record<string, Array<{ observedValue: { depth: number } }>> };
       if (rows.length >= 20 && health.checks['journal:depth']?.[0]?.observedValue.depth === 0) break;
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
-    expect(rows.sort()).toEqual([...names].sort());
+    expect(rows).toEqual(names);
     expect(second.lines().some((l) => l.msg === 'journal replayed')).toBe(true);
+  }, 90_000);
+
+  it('"robusto journal replay" applies them without a server, and says so', async () => {
+    const { env, proxy, dataDir, names, rowsNamed } = await acknowledgedThenKilled(5, 'Cli Replay');
+    const blocked = await cli(['journal', 'replay'], env, dataDir);
+    expect(blocked.code).toBe(1);
+    proxy.pass();
+    const replay = await cli(['journal', 'replay'], env, dataDir);
+    expect(replay.output).toContain('✓ journal replayed: 5 applied, none pending');
+    expect(replay.code).toBe(0);
+    expect(await rowsNamed()).toEqual(names);
+    const again = await cli(['journal', 'replay'], env, dataDir);
+    expect(again.output).toContain('✓ journal replayed: 0 applied');
+    expect(await rowsNamed()).toEqual(names);
   }, 90_000);
 });
