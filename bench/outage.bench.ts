@@ -133,7 +133,7 @@ try {
   const outage = await load().finally(() => clearInterval(sampler));
   const after: JournalStats = app.journal.stats();
   add(clientCounts, outage.statusCodes);
-  log(`outage: ${codesText(outage.statusCodes)} in ${outage.durationSeconds} s; ${outage.sent - outage.requests} cut off unanswered at the end; settled after ${(await settle(app, serverCounts)).toFixed(0)} ms`);
+  log(`outage: ${codesText(outage.statusCodes)} in ${outage.durationSeconds} s; ${outage.sent - outage.requests} cut off unanswered at the end; settled after ${(await settle(app, serverCounts)).toFixed(0)} ms; pool during the outage: up to ${poolSeen.total} connections open, ${poolSeen.waiting} callers waiting`);
   const groupCommits = after.groupCommits - before.groupCommits;
   const appended = after.appendedTotal - before.appendedTotal;
 

@@ -9,6 +9,7 @@ import type { Database } from '../db/database.js';
 import { migrateOwner } from '../db/migrate.js';
 import { coreMigrations } from '../db/migrations/core.migrations.js';
 import { defineCommand } from './command.js';
+import { loseTheCommitAnswer } from '../../test/support/lost-commit.js';
 import { Dispatcher, ERR_WRITE_OUTCOME_UNKNOWN } from './dispatcher.js';
 
 const opened: Database[] = [];
@@ -23,25 +24,6 @@ async function sqliteDb(): Promise<Database> {
   opened.push(db);
   await migrateOwner(db, 'core', coreMigrations);
   return db;
-}
-
-/** Makes the next transaction commit for real, then report the connection as lost. */
-function loseTheCommitAnswer(db: Database): void {
-  const real = db.kysely.transaction.bind(db.kysely);
-  let once = true;
-  (db.kysely as { transaction: unknown }).transaction = () => {
-    const builder = real();
-    return {
-      execute: async (callback: Parameters<typeof builder.execute>[0]) => {
-        const result = await builder.execute(callback);
-        if (once) {
-          once = false;
-          throw new Error('Connection terminated unexpectedly');
-        }
-        return result;
-      },
-    };
-  };
 }
 
 describe('Dispatcher', () => {

@@ -22,15 +22,26 @@ export const POSTGRES_WRITE_RETRY = { maxRetries: 3, initialDelayMs: 50, maxDela
 /** Error code of a write whose COMMIT was cut off: it may or may not have been saved. */
 export const ERR_WRITE_OUTCOME_UNKNOWN = 'ERR_WRITE_OUTCOME_UNKNOWN';
 
-function outcomeUnknown(key: string | undefined, cause: unknown): AppError {
-  return new AppError(
-    ERR_WRITE_OUTCOME_UNKNOWN,
-    503,
-    key
-      ? 'The database connection was lost while saving; the write may or may not have been saved. Retrying with the same Idempotency-Key is safe: it returns the first outcome if there was one.'
-      : 'The database connection was lost while saving; the write may or may not have been saved. Check before retrying, and send an Idempotency-Key with writes to make retries safe.',
-    { retryAfterSeconds: 5, cause },
-  );
+/**
+ * A write whose COMMIT was cut off: it may or may not have been saved. It carries what the
+ * command answered before the COMMIT, so the write path can journal the write, and replay can
+ * tell from the audit row (`DispatchMeta.auditId`) whether it was saved after all.
+ */
+export class WriteOutcomeUnknownError extends AppError {
+  constructor(
+    key: string | undefined,
+    cause: unknown,
+    readonly intended: { status: number; body: unknown },
+  ) {
+    super(
+      ERR_WRITE_OUTCOME_UNKNOWN,
+      503,
+      key
+        ? 'The database connection was lost while saving; the write may or may not have been saved. Retrying with the same Idempotency-Key is safe: it returns the first outcome if there was one.'
+        : 'The database connection was lost while saving; the write may or may not have been saved. Check before retrying, and send an Idempotency-Key with writes to make retries safe.',
+      { retryAfterSeconds: 5, cause },
+    );
+  }
 }
 
 /** Who asks for a command, and how to recognise a repeated request. */
@@ -42,6 +53,11 @@ export interface DispatchMeta {
   idempotencyKey?: string;
   /** SHA-256 of the request (method, route, principal, canonical body). */
   fingerprint: string;
+  /**
+   * The id of the write's audit row, chosen by the caller: if the COMMIT's answer is lost, that
+   * row tells later whether the write was saved. A new id when not given.
+   */
+  auditId?: string;
 }
 
 /** The outcome of a dispatched command; `replayed` when it is the stored first outcome of a key. */
@@ -113,20 +129,20 @@ export class Dispatcher {
   async #attempt<P, R>(command: Command<P, R>, payload: P, meta: DispatchMeta, replay: boolean): Promise<DispatchResult> {
     const now = new Date();
     const ctx: CommandContext = { tenantId: meta.tenantId, userId: meta.userId, requestId: meta.requestId, now: now.toISOString() };
-    let committing = false;
+    let committing: DispatchResult | undefined;
     try {
-      return await this.#transaction(command, payload, meta, ctx, now, replay, () => {
-        committing = true;
+      return await this.#transaction(command, payload, meta, ctx, now, replay, (result) => {
+        committing = result;
       });
     } catch (error) {
       // NB: a connection lost during COMMIT leaves the outcome unknown: the server may have
       // committed. Retrying would then apply the write twice, so it is not retried.
-      if (committing && isTransientError(error)) throw outcomeUnknown(meta.idempotencyKey, error);
+      if (committing && isTransientError(error)) throw new WriteOutcomeUnknownError(meta.idempotencyKey, error, { status: committing.status, body: committing.body });
       throw error;
     }
   }
 
-  #transaction<P, R>(command: Command<P, R>, payload: P, meta: DispatchMeta, ctx: CommandContext, now: Date, replay: boolean, onCommit: () => void): Promise<DispatchResult> {
+  #transaction<P, R>(command: Command<P, R>, payload: P, meta: DispatchMeta, ctx: CommandContext, now: Date, replay: boolean, onCommit: (result: DispatchResult) => void): Promise<DispatchResult> {
     return this.#db.transaction().execute(async (tx) => {
       const key = meta.idempotencyKey;
       if (key) {
@@ -163,7 +179,7 @@ export class Dispatcher {
       await tx
         .insertInto('audit_log')
         .values({
-          id: newId(),
+          id: meta.auditId ?? newId(),
           tenant_id: meta.tenantId,
           user_id: meta.userId,
           action: command.name,
@@ -173,9 +189,16 @@ export class Dispatcher {
           created_at: ctx.now,
         })
         .execute();
-      onCommit();
-      return { status: outcome.status, body: outcome.body, replayed: false };
+      const result = { status: outcome.status, body: outcome.body, replayed: false };
+      onCommit(result);
+      return result;
     });
+  }
+
+  /** True when the audit row `auditId` exists: the write that made it was committed. */
+  async committed(tenantId: string, auditId: string): Promise<boolean> {
+    const row = await this.#db.selectFrom('audit_log').select('id').where('id', '=', auditId).where('tenant_id', '=', tenantId).executeTakeFirst();
+    return row !== undefined;
   }
 
   /** The key's stored outcome; only an unexpired one when `now` is given. */

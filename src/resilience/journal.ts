@@ -26,10 +26,18 @@ export interface JournalEntry {
   lastErrorCode: string | null;
   statusCode: number | null;
   response: unknown;
+  /**
+   * Set for a write whose COMMIT answer was lost: the id of the audit row it wrote. If that row
+   * exists, the write was saved, and `statusCode`/`response` (what it answered) are its outcome.
+   */
+  appliedIfAudit: string | null;
 }
 
 /** What is appended: everything needed to run the command later, exactly once. */
-export type JournalAppend = Pick<JournalEntry, 'tenantId' | 'userId' | 'idempotencyKey' | 'fingerprint' | 'command' | 'commandVersion' | 'payload' | 'requestId'>;
+export type JournalAppend = Pick<JournalEntry, 'tenantId' | 'userId' | 'idempotencyKey' | 'fingerprint' | 'command' | 'commandVersion' | 'payload' | 'requestId'> & {
+  /** For a write whose COMMIT answer was lost: its audit row's id and what it answered. */
+  uncertain?: { auditId: string; status: number; body: unknown };
+};
 
 /** Thrown when the journal cannot take a write: full, unwritable, or its fsync failed. */
 export class JournalUnavailableError extends Error {
@@ -59,6 +67,7 @@ interface Row {
   last_error_code: string | null;
   status_code: number | null;
   response: string | null;
+  applied_if_audit: string | null;
 }
 
 function toEntry(row: Row): JournalEntry {
@@ -81,6 +90,7 @@ function toEntry(row: Row): JournalEntry {
     lastErrorCode: row.last_error_code,
     statusCode: row.status_code,
     response: row.response === null ? null : (JSON.parse(row.response) as unknown),
+    appliedIfAudit: row.applied_if_audit,
   };
 }
 
@@ -149,12 +159,16 @@ export class Journal {
         discarded_by text,
         discard_reason text,
         retried_by text,
-        retried_at text
+        retried_at text,
+        applied_if_audit text
       );
       create index if not exists entries_status_seq on entries (status, seq);
       create index if not exists entries_tenant_key on entries (tenant_id, idempotency_key);
       create table if not exists leases (name text primary key, holder text not null, expires_at integer not null);
     `);
+    // Files from before a column existed get it.
+    const columns = new Set((this.#db.prepare('pragma table_info(entries)').all() as Array<{ name: string }>).map((c) => c.name));
+    if (!columns.has('applied_if_audit')) this.#db.exec('alter table entries add column applied_if_audit text');
     this.#dataVersion = this.#db.prepare('pragma data_version').pluck();
     this.#seenDataVersion = this.#dataVersion.get() as number;
     this.#pendingCount = this.#countPending();
@@ -240,14 +254,15 @@ export class Journal {
     while (this.#queue.length > 0) {
       const batch = this.#queue.splice(0, GROUP_COMMIT_MAX_BATCH);
       const insert = this.#db.prepare(
-        `insert into entries (receipt, tenant_id, user_id, idempotency_key, fingerprint, command, command_version, payload, request_id, accepted_at)
-         values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `insert into entries (receipt, tenant_id, user_id, idempotency_key, fingerprint, command, command_version, payload, request_id, accepted_at, applied_if_audit, status_code, response)
+         values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       );
       const now = new Date().toISOString();
       try {
         this.#db.transaction(() => {
           for (const { append: a, receipt } of batch) {
-            insert.run(receipt, a.tenantId, a.userId, a.idempotencyKey, a.fingerprint, a.command, a.commandVersion, JSON.stringify(a.payload), a.requestId, now);
+            const u = a.uncertain;
+            insert.run(receipt, a.tenantId, a.userId, a.idempotencyKey, a.fingerprint, a.command, a.commandVersion, JSON.stringify(a.payload), a.requestId, now, u?.auditId ?? null, u?.status ?? null, u ? JSON.stringify(u.body) : null);
           }
         })();
         this.#groupCommits++;

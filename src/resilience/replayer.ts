@@ -5,7 +5,7 @@ import { isAppError } from '../shared/app-error.js';
 import { newId } from '../shared/ids.js';
 import type { DatabaseCircuit } from './circuit.js';
 import type { Command } from './command.js';
-import type { Dispatcher } from './dispatcher.js';
+import { WriteOutcomeUnknownError, type Dispatcher } from './dispatcher.js';
 import type { Journal, JournalEntry } from './journal.js';
 import { pruneExpired } from './prune.js';
 
@@ -163,13 +163,20 @@ export class Replayer {
     }
     this.journal.startAttempt(entry.seq);
     try {
+      // A write whose COMMIT answer was lost: its audit row says whether it was saved after all.
+      if (entry.appliedIfAudit && (await this.circuit.execute(() => this.dispatcher.committed(entry.tenantId, entry.appliedIfAudit as string)))) {
+        this.journal.finishAttempt(entry.seq, { status: 'duplicate' });
+        return 'done';
+      }
       const meta = { tenantId: entry.tenantId, userId: entry.userId, requestId: entry.requestId, idempotencyKey: entry.idempotencyKey, fingerprint: entry.fingerprint };
       const result = await this.circuit.execute(() => this.dispatcher.dispatch(command, entry.payload, meta, { replay: true }));
       // NB: the database committed first; only then is the entry marked.
       this.journal.finishAttempt(entry.seq, { status: result.replayed ? 'duplicate' : 'applied', statusCode: result.status, response: result.body });
       return 'done';
     } catch (error) {
-      if (isTransientError(error) || error instanceof BrokenCircuitError) {
+      // NB: a lost COMMIT answer is not a failure of the entry: its key, written in the same
+      // transaction, tells the next round whether it was saved.
+      if (isTransientError(error) || error instanceof BrokenCircuitError || error instanceof WriteOutcomeUnknownError) {
         this.journal.finishAttempt(entry.seq, { status: 'pending', error: error instanceof Error ? error.message : String(error), ...(errorCodeOf(error) ? { errorCode: errorCodeOf(error) as string } : {}) });
         return 'blocked';
       }

@@ -3,9 +3,9 @@ import { isTransientError } from '../db/transient-errors.js';
 import { AppError } from '../shared/app-error.js';
 import { newId } from '../shared/ids.js';
 import type { Command } from './command.js';
-import { ERR_IDEMPOTENCY_KEY_REUSED, type DispatchMeta, type DispatchResult, type Dispatcher } from './dispatcher.js';
+import { ERR_IDEMPOTENCY_KEY_REUSED, WriteOutcomeUnknownError, type DispatchMeta, type DispatchResult, type Dispatcher } from './dispatcher.js';
 import type { DatabaseCircuit } from './circuit.js';
-import { JournalUnavailableError, type Journal } from './journal.js';
+import { JournalUnavailableError, type Journal, type JournalAppend } from './journal.js';
 import { BrokenCircuitError } from 'cockatiel';
 
 /** Error code of a write refused because neither the database nor the journal could take it. */
@@ -19,7 +19,9 @@ export type Submitted = { kind: 'done'; result: DispatchResult } | { kind: 'queu
  * while it answers and the journal is empty; to the journal, acknowledged with a receipt once
  * on disk, when the database fails after the dispatcher's short retries, and for as long as the
  * journal holds anything, so that no write overtakes an earlier one. While the database circuit
- * is open, writes go to the journal at once, without waiting for the database to time out.
+ * is open, writes go to the journal at once, without waiting for the database to time out. A
+ * write whose COMMIT answer was lost is journaled too: replay applies it unless its audit row
+ * shows it was saved.
  */
 export class WritePath {
   constructor(
@@ -42,12 +44,15 @@ export class WritePath {
         return { kind: 'queued', receipt: queued.receipt, replayed: true };
       }
     }
+    let uncertain: JournalAppend['uncertain'];
     if (this.circuit.closed && !this.journal.hasPending()) {
+      const auditId = newId();
       try {
-        return { kind: 'done', result: await this.circuit.execute(() => this.dispatcher.dispatch(command, payload, meta)) };
+        return { kind: 'done', result: await this.circuit.execute(() => this.dispatcher.dispatch(command, payload, { ...meta, auditId })) };
       } catch (error) {
-        if (!isTransientError(error) && !(error instanceof BrokenCircuitError)) throw error;
-        this.log.warn({ command: command.name, err: error }, 'database unavailable; write journaled');
+        if (error instanceof WriteOutcomeUnknownError) uncertain = { auditId, ...error.intended };
+        else if (!isTransientError(error) && !(error instanceof BrokenCircuitError)) throw error;
+        this.log.warn({ command: command.name, err: error, outcomeUnknown: uncertain !== undefined }, 'database unavailable; write journaled');
       }
     }
     try {
@@ -62,6 +67,7 @@ export class WritePath {
         commandVersion: command.version,
         payload,
         requestId: meta.requestId,
+        ...(uncertain ? { uncertain } : {}),
       });
       return { kind: 'queued', receipt, replayed: false };
     } catch (error) {

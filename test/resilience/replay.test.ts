@@ -2,7 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerStudent } from '../../src/modules/students/students.commands.js';
 import { pruneExpired } from '../../src/resilience/prune.js';
 import { REPLAY_LEASE, REPLAY_MAX_UNFINISHED_ATTEMPTS } from '../../src/resilience/replayer.js';
+import { call } from '../support/api.js';
 import { createTenantWithUsers, type TestTenant } from '../support/auth.js';
+import { loseTheCommitAnswer } from '../support/lost-commit.js';
 import { buildTestApp, type TestApp } from '../support/build-app.js';
 import { ENGINES } from '../support/test-database.js';
 
@@ -41,6 +43,20 @@ describe.each(ENGINES)('journal replay on %s', (engine) => {
     expect(await t.app.replayer.drain()).toBe('drained');
     expect(await studentsNamed('Committed Then Crashed')).toBe(1);
     expect(t.app.journal.byReceipt(tenant.id, receipt)).toMatchObject({ status: 'duplicate', statusCode: 201 });
+  });
+
+  it.each(['committed', 'rolled-back'] as const)('a write whose COMMIT answer was lost (%s) is journaled, then saved exactly once', async (what) => {
+    const name = `Lost Commit ${what}`;
+    loseTheCommitAnswer(t.app.db, what);
+    const response = await call(t, tenant, { method: 'POST', url: '/api/students', as: 'staff', body: { name, birthDate: '1999-09-09', plan: 'Noite' } });
+    expect(response.statusCode).toBe(202);
+    const receipt = response.json().receipt as string;
+    expect(t.app.journal.byReceipt(tenant.id, receipt)).toMatchObject({ status: 'pending', appliedIfAudit: expect.any(String) });
+    expect(await t.app.replayer.drain()).toBe('drained');
+    expect(await studentsNamed(name)).toBe(1);
+    expect(t.app.journal.byReceipt(tenant.id, receipt)).toMatchObject({ status: what === 'committed' ? 'duplicate' : 'applied' });
+    const answer = await call(t, tenant, { method: 'GET', url: `/api/receipts/${receipt}`, as: 'staff' });
+    expect(answer.json()).toMatchObject({ status: 'applied', result: { status: 201, body: { name } } });
   });
 
   it('a key expired while its entry waited still counts at replay, and pruning keeps it while an entry is pending', async () => {
