@@ -45,6 +45,15 @@ export class JournalUnavailableError extends Error {
   readonly code = 'ERR_JOURNAL_UNAVAILABLE';
 }
 
+/** An append waiting for the next group commit; `done` settles with it. */
+interface QueuedAppend {
+  append: JournalAppend;
+  receipt: string;
+  done: Promise<string>;
+  resolve: (receipt: string) => void;
+  reject: (error: Error) => void;
+}
+
 /** Appends waiting for the next group commit, at most this many per transaction. */
 export const GROUP_COMMIT_MAX_BATCH = 256;
 
@@ -116,7 +125,7 @@ export class Journal {
   readonly file: string;
   readonly #db: SqliteDatabase.Database;
   readonly #maxBytes: number;
-  #queue: Array<{ append: JournalAppend; receipt: string; resolve: (receipt: string) => void; reject: (error: Error) => void }> = [];
+  #queue: QueuedAppend[] = [];
   #flushScheduled = false;
   #groupCommits = 0;
   #appendedTotal = 0;
@@ -195,13 +204,27 @@ export class Journal {
     if (this.#sizeBytes() >= this.#maxBytes) {
       return Promise.reject(new JournalUnavailableError(`the journal is full (${Math.round(this.#maxBytes / 1048576)} MB, JOURNAL_MAX_MB); it empties as the database comes back`));
     }
-    return new Promise((resolve, reject) => {
-      this.#queue.push({ append: entry, receipt: newId(), resolve, reject });
-      if (!this.#flushScheduled) {
-        this.#flushScheduled = true;
-        setImmediate(() => this.#flush());
-      }
+    let resolve!: (receipt: string) => void;
+    let reject!: (error: Error) => void;
+    const done = new Promise<string>((ok, fail) => {
+      resolve = ok;
+      reject = fail;
     });
+    this.#queue.push({ append: entry, receipt: newId(), done, resolve, reject });
+    if (!this.#flushScheduled) {
+      this.#flushScheduled = true;
+      setImmediate(() => this.#flush());
+    }
+    return done;
+  }
+
+  /**
+   * An append of this tenant's key still waiting for its group commit: a concurrent request with
+   * the same key waits for the same receipt instead of appending a second entry.
+   */
+  queuedByKey(tenantId: string, idempotencyKey: string): { fingerprint: string; done: Promise<string> } | undefined {
+    const item = this.#queue.find((q) => q.append.tenantId === tenantId && q.append.idempotencyKey === idempotencyKey);
+    return item ? { fingerprint: item.append.fingerprint, done: item.done } : undefined;
   }
 
   /**

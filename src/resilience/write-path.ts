@@ -35,14 +35,8 @@ export class WritePath {
   async submit<P, R>(command: Command<P, R>, payload: P, meta: DispatchMeta): Promise<Submitted> {
     const clientKey = meta.idempotencyKey;
     if (clientKey) {
-      // A retry of a write still queued answers with the same receipt, not a second entry.
-      const queued = this.journal.byKey(meta.tenantId, clientKey);
-      if (queued?.status === 'pending') {
-        if (queued.fingerprint !== meta.fingerprint) {
-          throw new AppError(ERR_IDEMPOTENCY_KEY_REUSED, 422, `Idempotency-Key "${clientKey}" was already used for a different request; use a new key for a new request.`);
-        }
-        return { kind: 'queued', receipt: queued.receipt, replayed: true };
-      }
+      const receipt = await this.#queuedReceipt(meta.tenantId, clientKey, meta.fingerprint);
+      if (receipt) return { kind: 'queued', receipt, replayed: true };
     }
     let uncertain: JournalAppend['uncertain'];
     if (this.circuit.closed && !this.journal.hasPending()) {
@@ -55,8 +49,8 @@ export class WritePath {
         this.log.warn({ command: command.name, err: error, outcomeUnknown: uncertain !== undefined }, 'database unavailable; write journaled');
       }
     }
-    try {
-      const receipt = await this.journal.append({
+    const receipt = await this.#onDisk(
+      this.journal.append({
         tenantId: meta.tenantId,
         userId: meta.userId,
         // A key of the server's own when the client sent none: replay applies the write once
@@ -68,8 +62,31 @@ export class WritePath {
         payload,
         requestId: meta.requestId,
         ...(uncertain ? { uncertain } : {}),
-      });
-      return { kind: 'queued', receipt, replayed: false };
+      }),
+    );
+    return { kind: 'queued', receipt, replayed: false };
+  }
+
+  /**
+   * The receipt of a write with this key still waiting in the journal (on disk, or in the group
+   * commit under way): a retry, or a concurrent duplicate, gets the same receipt instead of a
+   * second entry. 422 if the key came with another request.
+   */
+  async #queuedReceipt(tenantId: string, key: string, fingerprint: string): Promise<string | undefined> {
+    const inFlight = this.journal.queuedByKey(tenantId, key);
+    const onDisk = inFlight ? undefined : this.journal.byKey(tenantId, key);
+    const found = inFlight ?? (onDisk?.status === 'pending' ? onDisk : undefined);
+    if (!found) return undefined;
+    if (found.fingerprint !== fingerprint) {
+      throw new AppError(ERR_IDEMPOTENCY_KEY_REUSED, 422, `Idempotency-Key "${key}" was already used for a different request; use a new key for a new request.`);
+    }
+    return inFlight ? this.#onDisk(inFlight.done) : onDisk?.receipt;
+  }
+
+  /** Waits for an append to be on disk; a journal that cannot take it means 503, never 202. */
+  async #onDisk(append: Promise<string>): Promise<string> {
+    try {
+      return await append;
     } catch (error) {
       if (!(error instanceof JournalUnavailableError)) throw error;
       throw new AppError(ERR_JOURNAL_UNAVAILABLE, 503, `The database is not answering and the local journal cannot take the write either (${error.message}). Nothing was saved; retry later.`, {
