@@ -103,6 +103,15 @@ function toEntry(row: Row): JournalEntry {
   };
 }
 
+/** How one replay attempt of an entry ended: still pending (a transient error) or a final status. */
+export interface AttemptOutcome {
+  status: JournalStatus;
+  statusCode?: number;
+  response?: unknown;
+  error?: string;
+  errorCode?: string;
+}
+
 /** Figures for health and the admin: how much waits, since when, how many are parked. */
 export interface JournalStats {
   pending: number;
@@ -328,28 +337,36 @@ export class Journal {
 
   /** Counts an attempt before it runs (its own commit), so a crash mid-attempt is remembered. */
   startAttempt(seq: number): void {
-    this.#db.prepare('update entries set attempts_started = attempts_started + 1 where seq = ?').run(seq);
+    this.startAttempts([seq]);
+  }
+
+  /** {@link startAttempt} for a batch: one commit for all. */
+  startAttempts(seqs: number[]): void {
+    const update = this.#db.prepare('update entries set attempts_started = attempts_started + 1 where seq = ?');
+    this.#db.transaction(() => {
+      for (const seq of seqs) update.run(seq);
+    })();
   }
 
   /** Records how an attempt ended: still pending (a transient error) or a final status. */
-  finishAttempt(seq: number, outcome: { status: JournalStatus; statusCode?: number; response?: unknown; error?: string; errorCode?: string }): void {
-    if (outcome.status !== 'pending') this.#pendingCount--;
-    this.#db
-      .prepare(
-        `update entries set attempts_finished = attempts_finished + 1, status = ?, status_code = coalesce(?, status_code),
-         response = coalesce(?, response), last_error = coalesce(?, last_error), last_error_code = coalesce(?, last_error_code),
-         finished_at = case when ? = 'pending' then finished_at else ? end where seq = ?`,
-      )
-      .run(
-        outcome.status,
-        outcome.statusCode ?? null,
-        outcome.response === undefined ? null : JSON.stringify(outcome.response),
-        outcome.error ?? null,
-        outcome.errorCode ?? null,
-        outcome.status,
-        new Date().toISOString(),
-        seq,
-      );
+  finishAttempt(seq: number, outcome: AttemptOutcome): void {
+    this.finishAttempts([{ seq, ...outcome }]);
+  }
+
+  /** {@link finishAttempt} for a batch: one commit for all. */
+  finishAttempts(outcomes: Array<AttemptOutcome & { seq: number }>): void {
+    const update = this.#db.prepare(
+      `update entries set attempts_finished = attempts_finished + 1, status = ?, status_code = coalesce(?, status_code),
+       response = coalesce(?, response), last_error = coalesce(?, last_error), last_error_code = coalesce(?, last_error_code),
+       finished_at = case when ? = 'pending' then finished_at else ? end where seq = ?`,
+    );
+    const now = new Date().toISOString();
+    this.#db.transaction(() => {
+      for (const o of outcomes) {
+        update.run(o.status, o.statusCode ?? null, o.response === undefined ? null : JSON.stringify(o.response), o.error ?? null, o.errorCode ?? null, o.status, now, o.seq);
+      }
+    })();
+    this.#pendingCount -= outcomes.filter((o) => o.status !== 'pending').length;
   }
 
   /** Figures for health and the admin. */

@@ -5,12 +5,12 @@ import { isAppError } from '../shared/app-error.js';
 import { newId } from '../shared/ids.js';
 import type { DatabaseCircuit } from './circuit.js';
 import type { Command } from './command.js';
-import { WriteOutcomeUnknownError, type Dispatcher } from './dispatcher.js';
-import type { Journal, JournalEntry } from './journal.js';
+import { BatchItemError, WriteOutcomeUnknownError, type BatchItem, type DispatchResult, type Dispatcher } from './dispatcher.js';
+import type { AttemptOutcome, Journal, JournalEntry } from './journal.js';
 import { pruneExpired } from './prune.js';
 
 /** Entries read per round. */
-export const REPLAY_BATCH_SIZE = 100;
+export const REPLAY_BATCH_SIZE = 200;
 /** An entry whose attempts started this many times without finishing (it kills the process) is parked. */
 export const REPLAY_MAX_UNFINISHED_ATTEMPTS = 3;
 /** First and longest wait after a transient failure, with jitter in between. */
@@ -29,10 +29,11 @@ export const PRUNE_INTERVAL_MS = 3_600_000;
 export type ReplayOutcome = 'drained' | 'blocked' | 'busy';
 
 /**
- * Applies the journal to the database, oldest first, one entry at a time, exactly once: each
- * runs through the dispatcher under the idempotency key it was journaled with, so an entry
- * already applied (the process died between the database's commit and the journal's mark) is
- * found as a duplicate instead of applied twice.
+ * Applies the journal to the database, oldest first, in batches, exactly once: each entry runs
+ * through the dispatcher under the idempotency key it was journaled with, so an entry already
+ * applied (the process died between the database's commit and the journal's mark) is found as a
+ * duplicate instead of applied twice. A batch is one database transaction; an entry that fails
+ * in it is retried alone, after the ones before it.
  *
  * A transient error stops the round and keeps the entry at the head (order is kept), then the
  * replayer backs off with jitter. A permanent one (a constraint, bad data, a key reused with
@@ -141,12 +142,55 @@ export class Replayer {
         this.journal.resyncPending();
         return finish('drained');
       }
-      for (const entry of batch) {
+      for (let i = 0; i < batch.length; ) {
         if (this.#controller.signal.aborted) return finish('blocked');
-        const result = await this.#replay(entry);
-        if (result === 'blocked') return finish('blocked');
-        applied++;
+        const run = this.#batchable(batch, i);
+        const done = run.length >= 2 ? await this.#replayBatch(run) : (await this.#replay(batch[i] as JournalEntry)) === 'done' ? 1 : 'blocked';
+        if (done === 'blocked') return finish('blocked');
+        applied += done;
+        i += done;
       }
+    }
+  }
+
+  /**
+   * The entries from `from` on that can be replayed together: their commands are loaded, no
+   * earlier attempt of theirs was cut off (those go alone, so that only the one that stops the
+   * process is counted), and none waits for an audit-row check.
+   */
+  #batchable(batch: JournalEntry[], from: number): Array<{ entry: JournalEntry; command: Command<unknown, unknown> }> {
+    const run: Array<{ entry: JournalEntry; command: Command<unknown, unknown> }> = [];
+    for (const entry of batch.slice(from)) {
+      const command = this.commandOf(entry.command);
+      if (!command || entry.attemptsStarted !== entry.attemptsFinished || entry.appliedIfAudit) break;
+      run.push({ entry, command });
+    }
+    return run;
+  }
+
+  /**
+   * Replays `run` in one database transaction (see `Dispatcher.dispatchBatch`), with one journal
+   * commit to count the attempts and one to mark the outcomes. Returns how many entries it
+   * finished: all of them, or, when one failed, those before it (the next round takes that one
+   * alone, which parks it as dead if it fails again), or 'blocked' on a transient error.
+   */
+  async #replayBatch(run: Array<{ entry: JournalEntry; command: Command<unknown, unknown> }>): Promise<number | 'blocked'> {
+    this.journal.startAttempts(run.map((r) => r.entry.seq));
+    try {
+      const items = run.map(({ entry, command }) => ({ command, payload: entry.payload, meta: metaOf(entry) }));
+      const outcomes = await this.circuit.execute(() => this.dispatcher.dispatchBatch(items));
+      // NB: the database committed first; only then are the entries marked.
+      this.journal.finishAttempts(
+        outcomes.map((o, i) => ({ seq: (run[i] as { entry: JournalEntry }).entry.seq, ...('result' in o ? appliedOutcome(o.result) : this.#parked(o.error, (run[i] as { entry: JournalEntry }).entry)) })),
+      );
+      return run.length;
+    } catch (error) {
+      // Nothing of the batch was saved: its attempts end, its entries stay pending.
+      const transient = isTransientError(error) || error instanceof BrokenCircuitError;
+      this.journal.finishAttempts(run.map((r) => ({ seq: r.entry.seq, ...(transient ? pendingOutcome(error) : { status: 'pending' as const }) })));
+      if (transient) return 'blocked';
+      if (error instanceof BatchItemError) return error.index === 0 ? ((await this.#replay(run[0]?.entry as JournalEntry)) === 'done' ? 1 : 'blocked') : this.#replayBatch(run.slice(0, error.index));
+      throw error;
     }
   }
 
@@ -168,24 +212,42 @@ export class Replayer {
         this.journal.finishAttempt(entry.seq, { status: 'duplicate' });
         return 'done';
       }
-      const meta = { tenantId: entry.tenantId, userId: entry.userId, requestId: entry.requestId, idempotencyKey: entry.idempotencyKey, fingerprint: entry.fingerprint };
-      const result = await this.circuit.execute(() => this.dispatcher.dispatch(command, entry.payload, meta, { replay: true }));
+      const result = await this.circuit.execute(() => this.dispatcher.dispatch(command, entry.payload, metaOf(entry), { replay: true }));
       // NB: the database committed first; only then is the entry marked.
-      this.journal.finishAttempt(entry.seq, { status: result.replayed ? 'duplicate' : 'applied', statusCode: result.status, response: result.body });
+      this.journal.finishAttempt(entry.seq, appliedOutcome(result));
       return 'done';
     } catch (error) {
       // NB: a lost COMMIT answer is not a failure of the entry: its key, written in the same
       // transaction, tells the next round whether it was saved.
       if (isTransientError(error) || error instanceof BrokenCircuitError || error instanceof WriteOutcomeUnknownError) {
-        this.journal.finishAttempt(entry.seq, { status: 'pending', error: error instanceof Error ? error.message : String(error), ...(errorCodeOf(error) ? { errorCode: errorCodeOf(error) as string } : {}) });
+        this.journal.finishAttempt(entry.seq, pendingOutcome(error));
         return 'blocked';
       }
-      const problem = isAppError(error)
-        ? { status: error.status, code: error.code, detail: error.detail, ...(error.errors ? { errors: error.errors } : {}) }
-        : { status: 500, code: 'ERR_REPLAY_FAILED', detail: error instanceof Error ? error.message : String(error) };
-      this.journal.finishAttempt(entry.seq, { status: 'dead', statusCode: problem.status, response: problem, error: problem.detail, errorCode: errorCodeOf(error) ?? problem.code });
-      this.log.error({ receipt: entry.receipt, command: entry.command, code: problem.code }, 'journal entry parked as dead: it cannot be applied');
+      this.journal.finishAttempt(entry.seq, this.#parked(error, entry));
       return 'done';
     }
   }
+
+  /** The outcome that parks `entry` as dead with its problem, logged. */
+  #parked(error: unknown, entry: JournalEntry): AttemptOutcome {
+    const problem = isAppError(error)
+      ? { status: error.status, code: error.code, detail: error.detail, ...(error.errors ? { errors: error.errors } : {}) }
+      : { status: 500, code: 'ERR_REPLAY_FAILED', detail: error instanceof Error ? error.message : String(error) };
+    this.log.error({ receipt: entry.receipt, command: entry.command, code: problem.code }, 'journal entry parked as dead: it cannot be applied');
+    return { status: 'dead', statusCode: problem.status, response: problem, error: problem.detail, errorCode: errorCodeOf(error) ?? problem.code };
+  }
+}
+
+function metaOf(entry: JournalEntry): BatchItem['meta'] {
+  return { tenantId: entry.tenantId, userId: entry.userId, requestId: entry.requestId, idempotencyKey: entry.idempotencyKey, fingerprint: entry.fingerprint };
+}
+
+function appliedOutcome(result: DispatchResult): AttemptOutcome {
+  return { status: result.replayed ? 'duplicate' : 'applied', statusCode: result.status, response: result.body };
+}
+
+/** A transient failure: the entry stays pending, with the error kept for the admin. */
+function pendingOutcome(error: unknown): AttemptOutcome {
+  const code = errorCodeOf(error);
+  return { status: 'pending', error: error instanceof Error ? error.message : String(error), ...(code ? { errorCode: code } : {}) };
 }

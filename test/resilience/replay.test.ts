@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { registerStudent } from '../../src/modules/students/students.commands.js';
+import { registerStudent, updateStudent } from '../../src/modules/students/students.commands.js';
 import { pruneExpired } from '../../src/resilience/prune.js';
 import { REPLAY_LEASE, REPLAY_MAX_UNFINISHED_ATTEMPTS } from '../../src/resilience/replayer.js';
 import { call } from '../support/api.js';
@@ -57,6 +57,22 @@ describe.each(ENGINES)('journal replay on %s', (engine) => {
     expect(t.app.journal.byReceipt(tenant.id, receipt)).toMatchObject({ status: what === 'committed' ? 'duplicate' : 'applied' });
     const answer = await call(t, tenant, { method: 'GET', url: `/api/receipts/${receipt}`, as: 'staff' });
     expect(answer.json()).toMatchObject({ status: 'applied', result: { status: 201, body: { name } } });
+  });
+
+  it('a batch with a failing entry in the middle: the ones before and after apply once each, in order; that one is dead', async () => {
+    const receipts = [];
+    for (const name of ['Batch A', 'Batch B']) receipts.push(await t.app.journal.append(journaled(name, `auto:${name}`)));
+    const missing = '01900000-0000-7000-8000-000000000000';
+    const bad = await t.app.journal.append({ ...journaled('x', 'auto:batch-bad'), command: updateStudent.name, payload: { id: missing, plan: 'Nenhum' } });
+    receipts.push(await t.app.journal.append(journaled('Batch D', 'auto:Batch D')));
+    expect(await t.app.replayer.drain()).toBe('drained');
+    for (const name of ['Batch A', 'Batch B', 'Batch D']) expect(await studentsNamed(name)).toBe(1);
+    for (const receipt of receipts) expect(t.app.journal.byReceipt(tenant.id, receipt)).toMatchObject({ status: 'applied', statusCode: 201 });
+    expect(t.app.journal.byReceipt(tenant.id, bad)).toMatchObject({ status: 'dead', statusCode: 404 });
+    const created = await t.app.db.kysely.selectFrom('students').select(['name', 'created_at']).where('tenant_id', '=', tenant.id).where('name', 'like', 'Batch %').orderBy('id').execute();
+    expect(created.map((r) => r.name)).toEqual(['Batch A', 'Batch B', 'Batch D']);
+    const audits = await t.app.db.kysely.selectFrom('audit_log').select('request_id').where('tenant_id', '=', tenant.id).where('request_id', 'like', 'req-auto:Batch%').execute();
+    expect(audits).toHaveLength(3);
   });
 
   it('a key expired while its entry waited still counts at replay, and pruning keeps it while an entry is pending', async () => {
