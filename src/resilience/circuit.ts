@@ -8,7 +8,7 @@ import { withTimeout } from '../shared/with-timeout.js';
 export const CIRCUIT_OPEN_AFTER_FAILURES = 3;
 /** First and longest wait, while open, before a probe may try the database again (doubling in between). */
 export const CIRCUIT_HALF_OPEN_INITIAL_MS = 250;
-export const CIRCUIT_HALF_OPEN_MAX_MS = 5_000;
+export const CIRCUIT_HALF_OPEN_MAX_MS = 1_000;
 /** How often an open circuit looks whether a probe is due. */
 export const CIRCUIT_PROBE_INTERVAL_MS = 100;
 /** How long a probe (`SELECT 1`) may take before it counts as a failure. */
@@ -26,7 +26,7 @@ class ProbeFailed extends Error {
  * A circuit breaker on the main database (cockatiel): after a few consecutive transient failures
  * it opens, so writes go straight to the journal and reads answer 503 at once instead of each
  * waiting for a connection timeout. While open, a probe (`SELECT 1`) runs when the half-open
- * delay has passed (growing from 250 ms to 5 s); its success closes the circuit.
+ * delay has passed (growing from 250 ms to 1 s); its success closes the circuit.
  *
  * Work runs through {@link DatabaseCircuit.execute} only while the circuit is closed: callers
  * check {@link DatabaseCircuit.closed} first and take their outage path otherwise, so no request
