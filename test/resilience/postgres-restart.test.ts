@@ -8,7 +8,7 @@ import { buildTestApp, type TestApp } from '../support/build-app.js';
 import { startPrivatePostgres, type PrivatePostgres } from '../support/private-postgres.js';
 
 const WORKERS = 8;
-const LOAD_MS = 6_000;
+const LOAD_MS = 8_000;
 
 describe('PostgreSQL restarted under load', () => {
   let server: PrivatePostgres;
@@ -42,7 +42,8 @@ describe('PostgreSQL restarted under load', () => {
     const load = Promise.all(Array.from({ length: WORKERS }, worker));
     await new Promise((resolve) => setTimeout(resolve, 1_500));
     await server.stop();
-    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    // down for longer than the dispatcher's retries: writes must go to the journal
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
     await server.start();
     await load;
 
