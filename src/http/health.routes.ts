@@ -66,7 +66,7 @@ async function databaseCheck(db: Database, time: string): Promise<CheckResult> {
 function journalCheck(journal: Journal, circuit: DatabaseCircuit, time: string): CheckResult {
   const stats = journal.stats();
   const base = { componentType: 'component', observedValue: { depth: stats.pending, oldestPendingAt: stats.oldestPendingAt, dead: stats.dead, circuit: circuit.status }, time };
-  if (!journal.writable()) return { ...base, status: 'fail', output: 'the journal cannot take writes (full, or a write failed): writes get 503' };
+  if (!journal.writable()) return { ...base, status: 'fail', output: `the journal cannot take writes (${journal.failure() ?? 'full: JOURNAL_MAX_MB'}): while the database is down, writes get 503` };
   if (!circuit.closed) return { ...base, status: 'warn', output: `database circuit ${circuit.status}: writes are journaled (accepted, applied when the database answers)` };
   if (stats.pending > 0) return { ...base, status: 'warn', output: `${stats.pending} write(s) accepted while the database was down, waiting to be applied` };
   if (stats.dead > 0) return { ...base, status: 'warn', output: `${stats.dead} journaled write(s) could not be applied (dead letters)` };

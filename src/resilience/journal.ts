@@ -146,13 +146,24 @@ export class Journal {
   readonly #dataVersion: SqliteDatabase.Statement;
   #seenDataVersion: number;
 
+  /**
+   * Opens (or creates) `DATA_DIR/journal.db`. A file that cannot be opened does not stop the
+   * server: the journal then starts broken (an empty stand-in in memory, never acknowledging a
+   * write), so writes still go to the database while it answers and get 503, never 202, when it
+   * does not; health says why.
+   */
   constructor(dataDir: string, options: { maxMegabytes: number }) {
-    mkdirSync(dataDir, { recursive: true });
     this.file = path.join(dataDir, 'journal.db');
     this.#maxBytes = options.maxMegabytes * 1024 * 1024;
-    this.#db = new SqliteDatabase(this.file, { timeout: 1000 });
-    this.#db.pragma('journal_mode = WAL');
-    this.#db.pragma('synchronous = FULL');
+    try {
+      mkdirSync(dataDir, { recursive: true });
+      this.#db = new SqliteDatabase(this.file, { timeout: 1000 });
+      this.#db.pragma('journal_mode = WAL');
+      this.#db.pragma('synchronous = FULL');
+    } catch (error) {
+      this.#broken = new Error(`cannot open ${this.file}: ${(error as Error).message}`);
+      this.#db = new SqliteDatabase(':memory:');
+    }
     this.#db.exec(`
       create table if not exists entries (
         seq integer primary key autoincrement,
@@ -380,6 +391,11 @@ export class Journal {
   /** True when the journal can take writes (not failed, not full). */
   writable(): boolean {
     return !this.#broken && this.#sizeBytes() < this.#maxBytes;
+  }
+
+  /** Why the journal takes no writes, if it failed (a write, an fsync, or opening the file). */
+  failure(): string | undefined {
+    return this.#broken?.message;
   }
 
   /** A tenant's dead letters, oldest first, after `afterSeq`. */

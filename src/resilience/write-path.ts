@@ -39,13 +39,16 @@ export class WritePath {
       if (receipt) return { kind: 'queued', receipt, replayed: true };
     }
     let uncertain: JournalAppend['uncertain'];
+    let unknownOutcome: WriteOutcomeUnknownError | undefined;
     if (this.circuit.closed && !this.journal.hasPending()) {
       const auditId = newId();
       try {
         return { kind: 'done', result: await this.circuit.execute(() => this.dispatcher.dispatch(command, payload, { ...meta, auditId })) };
       } catch (error) {
-        if (error instanceof WriteOutcomeUnknownError) uncertain = { auditId, ...error.intended };
-        else if (!isTransientError(error) && !(error instanceof BrokenCircuitError)) throw error;
+        if (error instanceof WriteOutcomeUnknownError) {
+          unknownOutcome = error;
+          uncertain = { auditId, ...error.intended };
+        } else if (!isTransientError(error) && !(error instanceof BrokenCircuitError)) throw error;
         this.log.warn({ command: command.name, err: error, outcomeUnknown: uncertain !== undefined }, 'database unavailable; write journaled');
       }
     }
@@ -63,6 +66,7 @@ export class WritePath {
         requestId: meta.requestId,
         ...(uncertain ? { uncertain } : {}),
       }),
+      unknownOutcome,
     );
     return { kind: 'queued', receipt, replayed: false };
   }
@@ -83,12 +87,16 @@ export class WritePath {
     return inFlight ? this.#onDisk(inFlight.done) : onDisk?.receipt;
   }
 
-  /** Waits for an append to be on disk; a journal that cannot take it means 503, never 202. */
-  async #onDisk(append: Promise<string>): Promise<string> {
+  /**
+   * Waits for an append to be on disk; a journal that cannot take it means 503, never 202: "not
+   * saved", or, for a write whose COMMIT answer was lost, its own "may or may not be saved".
+   */
+  async #onDisk(append: Promise<string>, unknownOutcome?: WriteOutcomeUnknownError): Promise<string> {
     try {
       return await append;
     } catch (error) {
       if (!(error instanceof JournalUnavailableError)) throw error;
+      if (unknownOutcome) throw unknownOutcome;
       throw new AppError(ERR_JOURNAL_UNAVAILABLE, 503, `The database is not answering and the local journal cannot take the write either (${error.message}). Nothing was saved; retry later.`, {
         retryAfterSeconds: 30,
         cause: error,
