@@ -124,6 +124,12 @@ export const ENV_VARIABLES = {
     expected: 'a whole number of seconds from 1 to 2147483',
     description: 'replace a PostgreSQL connection after this age',
   },
+  WORKERS: {
+    schema: Type.Integer({ minimum: 1, maximum: 64 }),
+    example: '2',
+    expected: 'a whole number from 1 to 64',
+    description: 'server processes `robusto start` runs; default 1 on SQLite, one per CPU core on PostgreSQL',
+  },
   SHUTDOWN_TIMEOUT_MS: {
     schema: positiveMs,
     default: '10000',

@@ -32,6 +32,8 @@ export interface Config {
   pool: PoolConfig;
   log: { level: string; format: 'json' | 'pretty'; file: boolean };
   secretKey: string;
+  /** Server processes the supervisor runs (`WORKERS`). */
+  workers: number;
   shutdownTimeoutMs: number;
   portWaitMs: number;
   idempotencyTtlHours: number;

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { parseEnv } from 'node:util';
 import { Value } from '@sinclair/typebox/value';
@@ -144,6 +145,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadConfigOptions = 
       file: values.LOG_FILE as boolean,
     },
     secretKey: secretKey as string,
+    // SQLite has one writer at a time: more processes would only queue on its lock.
+    workers: (values.WORKERS as number | undefined) ?? (databaseUrl ? os.availableParallelism() : 1),
     shutdownTimeoutMs: values.SHUTDOWN_TIMEOUT_MS as number,
     portWaitMs: values.PORT_WAIT_MS as number,
     idempotencyTtlHours: values.IDEMPOTENCY_TTL_HOURS as number,

@@ -1,5 +1,6 @@
 import { currentRequest } from '../http/request-context.js';
 import type { Logger } from '../log/create-logger.js';
+import { tellSupervisor, WORKER_FATAL } from './worker-messages.js';
 
 /** Why the process is stopping, and the exit code it should end with. */
 export type StopReason = { reason: string; exitCode: number };
@@ -24,6 +25,7 @@ export function installProcessHandlers(log: Logger, stop: (why: StopReason) => v
   };
   const onFatal = (kind: string) => (error: unknown) => {
     log.fatal({ err: error, request: currentRequest() }, kind === 'uncaughtException' ? 'uncaught exception; shutting down' : 'unhandled promise rejection; shutting down');
+    tellSupervisor({ type: WORKER_FATAL, reason: `${kind}: ${error instanceof Error ? error.message : String(error)}` });
     stop({ reason: kind, exitCode: 1 });
   };
   const onUncaught = onFatal('uncaughtException');

@@ -1,3 +1,5 @@
+import cluster from 'node:cluster';
+import net from 'node:net';
 import { buildApp, type RobustoApp } from '../app.js';
 import type { Database } from '../db/database.js';
 import { sleep } from '../shared/sleep.js';
@@ -13,12 +15,19 @@ import { checkDataDir, checkModules } from './doctor/checks.js';
 import type { DoctorCheck } from './doctor/doctor-check.js';
 import { listenWithRetry, PortBusyError } from './listen.js';
 import { installProcessHandlers, type StopReason } from './process-handlers.js';
+import { tellSupervisor, WORKER_READY, WORKER_RETIRE, type WorkerMessage } from './worker-messages.js';
 
 /** How long start-up waits for the database before listening anyway and retrying in the background. */
 export const STARTUP_DATABASE_WAIT_MS = 2_000;
 
 /** At the deadline, how long closing the pool may still take before the process exits anyway. */
 export const POOL_CLOSE_MIN_WAIT_MS = 500;
+
+/**
+ * In a rolling reload, how long a retiring worker keeps serving its open connections (each
+ * response telling the client to reconnect) before the usual drain closes what is left.
+ */
+export const HANDOVER_MAX_MS = 3_000;
 
 /** How often, while draining, sockets that have become idle are closed. */
 export const IDLE_SWEEP_INTERVAL_MS = 100;
@@ -35,6 +44,29 @@ function logChecks(log: Logger, checks: DoctorCheck[]): void {
   for (const check of checks) {
     if (check.ok) log.info({ check: check.name, detail: check.detail }, 'pre-flight check passed');
     else log.warn({ check: check.name, detail: check.detail, fix: check.fix }, 'pre-flight check failed');
+  }
+}
+
+/** The stop reason of a worker retired by a rolling reload. */
+const RELOAD_REASON = 'reload';
+
+/**
+ * A retiring worker's first step: stop taking new connections (the supervisor's other workers
+ * get them) without closing the idle ones, and serve the open ones a little longer with
+ * `Connection: close`, until their clients have moved or {@link HANDOVER_MAX_MS} has passed.
+ * NB: closing an idle keep-alive connection races with a client that is sending on it right
+ * then; letting the client close it after a response cannot fail a request.
+ */
+async function handOver(app: RobustoApp): Promise<void> {
+  app.state.phase = 'handing-over';
+  const server = app.http.server;
+  // net's close, not http's: http's also closes idle connections at once.
+  net.Server.prototype.close.call(server);
+  const until = Date.now() + HANDOVER_MAX_MS;
+  while (Date.now() < until) {
+    const open = await new Promise<number>((resolve) => server.getConnections((error, count) => resolve(error ? 0 : count)));
+    if (open === 0) return;
+    await sleep(50);
   }
 }
 
@@ -78,6 +110,7 @@ export async function serve(options: ServeOptions): Promise<void> {
     // A later, worse reason (an uncaught exception during the drain) raises the exit code.
     finalExitCode = Math.max(finalExitCode, exitCode);
     stopping ??= (async () => {
+      if (reason === RELOAD_REASON) await handOver(app);
       app.state.phase = 'draining';
       log.info({ reason, timeoutMs: config.shutdownTimeoutMs }, 'shutting down: finishing in-flight requests');
       watch?.stop();
@@ -117,6 +150,13 @@ export async function serve(options: ServeOptions): Promise<void> {
     })();
   };
   installProcessHandlers(log, stop);
+  if (cluster.isWorker) {
+    process.on('message', (message: WorkerMessage) => {
+      if (message?.type === WORKER_RETIRE) stop({ reason: RELOAD_REASON, exitCode: 0 });
+    });
+    // The supervisor is gone (killed): a worker without it stops rather than run unsupervised.
+    process.on('disconnect', () => stop({ reason: 'supervisor gone', exitCode: 0 }));
+  }
 
   const migrated = await migrateIfReachable(app);
   if (stopping) return;
@@ -125,6 +165,7 @@ export async function serve(options: ServeOptions): Promise<void> {
     if (stopping) return;
     app.state.phase = 'ready';
     log.info({ address, engine: db.engine, version: packageInfo().version, pid: process.pid }, 'robusto is listening');
+    tellSupervisor({ type: WORKER_READY, address });
   } catch (error) {
     // A stop requested while waiting for the port closed the app; that stop decides the exit.
     if (stopping) return;

@@ -1,0 +1,228 @@
+import cluster, { type Worker } from 'node:cluster';
+import type { Config } from '../config/config.js';
+import { flushLogger, type Logger } from '../log/create-logger.js';
+import { sleep } from '../shared/sleep.js';
+import { removeSupervisorFiles, writePidFile, writeStatusFile, type SupervisorStatus, type WorkerStatus } from './supervisor-files.js';
+import { WORKER_READY, WORKER_FATAL, WORKER_RETIRE, type WorkerMessage } from './worker-messages.js';
+
+/** First wait before replacing a worker that died; it doubles with each crash in a row. */
+export const RESTART_INITIAL_MS = 100;
+/** Longest wait before replacing a worker: restarts never stop, they slow down to this. */
+export const RESTART_MAX_MS = 15_000;
+/** A worker that stayed up this long resets the backoff: its death is not part of a loop. */
+export const HEALTHY_UPTIME_MS = 30_000;
+/** This many crashes within {@link CRASH_LOOP_WINDOW_MS} is a crash loop: logged as critical. */
+export const CRASH_LOOP_CRASHES = 5;
+export const CRASH_LOOP_WINDOW_MS = 60_000;
+/** How long a new worker may take to listen and pass its start-up checks. */
+export const WORKER_READY_TIMEOUT_MS = 60_000;
+
+interface Slot {
+  worker: Worker;
+  startedAt: number;
+  ready: boolean;
+  /** Being stopped on purpose (reload, shutdown): its exit is not a crash. */
+  retiring: boolean;
+  /** The fatal error the worker reported before dying, if any. */
+  fatal?: string;
+}
+
+/** What {@link supervise} needs. */
+export interface SuperviseOptions {
+  config: Readonly<Config>;
+  log: Logger;
+  /** Arguments a worker process runs with (`serve`). */
+  workerArgs: string[];
+}
+
+/**
+ * The primary process of `robusto start`: runs `WORKERS` server processes on Node's `cluster`
+ * (they share the port), and keeps them running.
+ *
+ * - A worker counts as ready once it listens and its start-up checks ran (it says so).
+ * - A worker that dies is replaced after a backoff (100 ms, doubling, at most 15 s; reset by 30 s
+ *   of healthy uptime). 5 crashes within a minute is a crash loop, logged as fatal (critical);
+ *   restarts go on at the longest wait: it never gives up silently.
+ * - SIGHUP (`robusto reload`): a rolling reload, one worker at a time: a new one is started, and
+ *   only once it is ready is the old one stopped gracefully; it finishes its requests first.
+ * - SIGTERM/SIGINT: every worker stops gracefully, then the primary exits 0.
+ *
+ * Its pid and a status file (workers, restarts, last crash) are kept in `DATA_DIR` for
+ * `robusto status` and `robusto reload`.
+ */
+export async function supervise(options: SuperviseOptions): Promise<void> {
+  const { config, log } = options;
+  const slots = new Set<Slot>();
+  const crashes: number[] = [];
+  let consecutiveCrashes = 0;
+  let restarts = 0;
+  let reloads = 0;
+  let lastCrash: SupervisorStatus['lastCrash'] = null;
+  let crashLoop = false;
+  let stopping = false;
+  let stopped = false;
+  let reloadQueue = Promise.resolve();
+  let reloadsQueued = 0;
+  const startedAt = new Date().toISOString();
+
+  cluster.setupPrimary({ exec: process.argv[1] as string, args: options.workerArgs });
+
+  const status = (): SupervisorStatus => ({
+    pid: process.pid,
+    startedAt,
+    updatedAt: new Date().toISOString(),
+    state: stopped ? 'stopped' : stopping ? 'stopping' : reloadsQueued > 0 ? 'reloading' : 'running',
+    workersWanted: config.workers,
+    workers: [...slots].map(
+      (s): WorkerStatus => ({ id: s.worker.id, pid: s.worker.process.pid ?? null, startedAt: new Date(s.startedAt).toISOString(), state: s.retiring ? 'stopping' : s.ready ? 'ready' : 'starting' }),
+    ),
+    restarts,
+    reloads,
+    lastCrash,
+    crashLoop,
+  });
+  const saveStatus = (): void => writeStatusFile(config.paths.dataDir, status(), log);
+
+  /** Starts one worker; resolves true once it is ready, false if it died or timed out first. */
+  const fork = (): { slot: Slot; ready: Promise<boolean> } => {
+    const worker = cluster.fork();
+    const slot: Slot = { worker, startedAt: Date.now(), ready: false, retiring: false };
+    slots.add(slot);
+    const ready = new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => {
+        log.error({ worker: worker.id, workerPid: worker.process.pid, timeoutMs: WORKER_READY_TIMEOUT_MS }, 'worker did not become ready in time; stopping it');
+        worker.process.kill('SIGKILL');
+        resolve(false);
+      }, WORKER_READY_TIMEOUT_MS);
+      worker.on('message', (message: WorkerMessage) => {
+        if (message?.type === WORKER_READY) {
+          clearTimeout(timer);
+          slot.ready = true;
+          log.info({ worker: worker.id, workerPid: worker.process.pid, address: message.address }, 'worker ready');
+          saveStatus();
+          resolve(true);
+        } else if (message?.type === WORKER_FATAL) {
+          slot.fatal = message.reason;
+        }
+      });
+      worker.once('exit', () => {
+        clearTimeout(timer);
+        resolve(false);
+      });
+    });
+    worker.once('exit', (code, signal) => onExit(slot, code, signal));
+    saveStatus();
+    return { slot, ready };
+  };
+
+  const onExit = (slot: Slot, code: number | null, signal: string | null): void => {
+    slots.delete(slot);
+    const pid = slot.worker.process.pid;
+    if (slot.retiring || stopping) {
+      log.info({ worker: slot.worker.id, workerPid: pid, code, signal }, 'worker stopped');
+      saveStatus();
+      return;
+    }
+    const now = Date.now();
+    const reason = slot.fatal ?? (signal ? `killed by ${signal}` : `exited with code ${code}`);
+    lastCrash = { at: new Date(now).toISOString(), pid: pid ?? null, reason };
+    if (now - slot.startedAt >= HEALTHY_UPTIME_MS) consecutiveCrashes = 0;
+    consecutiveCrashes++;
+    crashes.push(now);
+    while (crashes.length > 0 && (crashes[0] as number) < now - CRASH_LOOP_WINDOW_MS) crashes.shift();
+    const delayMs = Math.min(RESTART_INITIAL_MS * 2 ** (consecutiveCrashes - 1), RESTART_MAX_MS);
+    if (crashes.length >= CRASH_LOOP_CRASHES && !crashLoop) {
+      crashLoop = true;
+      log.fatal({ crashes: crashes.length, windowMs: CRASH_LOOP_WINDOW_MS, reason, delayMs }, 'crash loop: workers keep dying; restarts continue, at most every 15 s');
+    }
+    log.error({ worker: slot.worker.id, workerPid: pid, reason, delayMs, consecutiveCrashes }, 'worker died; starting a new one after a delay');
+    saveStatus();
+    setTimeout(() => {
+      if (stopping) return;
+      restarts++;
+      void fork().ready.then((ok) => {
+        if (!ok) return;
+        // A crash loop ends once a worker has stayed up for a while.
+        setTimeout(() => {
+          if (crashLoop && slots.size > 0 && [...slots].every((s) => s.ready && Date.now() - s.startedAt >= HEALTHY_UPTIME_MS)) {
+            crashLoop = false;
+            log.info('crash loop over: workers stay up again');
+            saveStatus();
+          }
+        }, HEALTHY_UPTIME_MS + 100).unref();
+      });
+    }, delayMs);
+  };
+
+  /** Stops `slot`'s worker gracefully (it finishes its requests) and resolves once it exited. */
+  const retire = async (slot: Slot): Promise<void> => {
+    slot.retiring = true;
+    saveStatus();
+    const exited = new Promise<void>((resolve) => slot.worker.once('exit', () => resolve()));
+    if (slot.worker.isConnected()) slot.worker.send({ type: WORKER_RETIRE } satisfies WorkerMessage);
+    else slot.worker.process.kill('SIGTERM');
+    const deadline = config.shutdownTimeoutMs + 5_000;
+    const timedOut = await Promise.race([exited.then(() => false), sleep(deadline).then(() => true)]);
+    if (timedOut) {
+      log.error({ worker: slot.worker.id, workerPid: slot.worker.process.pid, deadlineMs: deadline }, 'worker did not stop in time; killing it');
+      slot.worker.process.kill('SIGKILL');
+      await exited;
+    }
+  };
+
+  const reload = async (): Promise<void> => {
+    reloads++;
+    log.info({ workers: slots.size }, 'rolling reload: replacing workers one at a time');
+    for (const old of [...slots]) {
+      if (stopping) return;
+      if (old.retiring) continue;
+      const { ready } = fork();
+      if (!(await ready)) {
+        log.error('rolling reload stopped: a new worker did not become ready; the old ones keep serving');
+        return;
+      }
+      await retire(old);
+    }
+    log.info({ workers: slots.size }, 'rolling reload done');
+  };
+
+  const stop = async (signal: string): Promise<void> => {
+    if (stopping) {
+      log.warn({ signal }, 'second signal; stopping workers now');
+      for (const slot of slots) slot.worker.process.kill('SIGKILL');
+      process.exit(1);
+    }
+    stopping = true;
+    log.info({ signal, workers: slots.size }, 'stopping: every worker finishes its requests');
+    saveStatus();
+    await Promise.all([...slots].map((slot) => retire(slot)));
+    stopped = true;
+    saveStatus();
+    removeSupervisorFiles(config.paths.dataDir);
+    log.info('stopped');
+    await flushLogger(log);
+    process.exit(0);
+  };
+
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGHUP', () => {
+    if (stopping) return;
+    // A reload asked for during another one follows it.
+    reloadsQueued++;
+    reloadQueue = reloadQueue.then(reload).finally(() => {
+      reloadsQueued--;
+      saveStatus();
+    });
+    saveStatus();
+  });
+
+  writePidFile(config.paths.dataDir);
+  log.info({ workers: config.workers, engine: config.engine }, 'robusto supervisor starting workers');
+  // The first worker alone first: on a first start it migrates and creates the owner account,
+  // which the others must not race for.
+  const first = fork();
+  await first.ready;
+  await Promise.all(Array.from({ length: config.workers - 1 }, () => fork().ready));
+  saveStatus();
+}
