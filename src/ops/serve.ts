@@ -15,7 +15,7 @@ import { checkDataDir, checkModules } from './doctor/checks.js';
 import type { DoctorCheck } from './doctor/doctor-check.js';
 import { listenWithRetry, PortBusyError } from './listen.js';
 import { installProcessHandlers, type StopReason } from './process-handlers.js';
-import { tellSupervisor, WORKER_READY, WORKER_RETIRE, type WorkerMessage } from './worker-messages.js';
+import { STANDBY_ENV, tellSupervisor, WORKER_PROMOTE, WORKER_READY, WORKER_RETIRE, WORKER_STANDBY, type WorkerMessage } from './worker-messages.js';
 
 /** How long start-up waits for the database before listening anyway and retrying in the background. */
 export const STARTUP_DATABASE_WAIT_MS = 2_000;
@@ -90,6 +90,9 @@ export async function serve(options: ServeOptions): Promise<void> {
   const { config, log } = options;
   logChecks(log, [checkNodeVersion(), checkDataDir(config)]);
 
+  // Until the app exists, a crash (a module that throws right after its import) is logged as
+  // fatal, reported to the supervisor, and ends the process with 1.
+  const removeEarlyHandlers = installProcessHandlers(log, ({ exitCode }) => void flushLogger(log).then(() => process.exit(exitCode)));
   let db: Database;
   let app: RobustoApp;
   try {
@@ -149,6 +152,7 @@ export async function serve(options: ServeOptions): Promise<void> {
       process.exit(finalExitCode);
     })();
   };
+  removeEarlyHandlers();
   installProcessHandlers(log, stop);
   if (cluster.isWorker) {
     process.on('message', (message: WorkerMessage) => {
@@ -160,6 +164,15 @@ export async function serve(options: ServeOptions): Promise<void> {
 
   const migrated = await migrateIfReachable(app);
   if (stopping) return;
+  if (process.env[STANDBY_ENV] === '1') {
+    // The supervisor's standby: built and migrated, it listens only once told to, replacing a
+    // worker that died without the seconds a cold start takes.
+    await new Promise<void>((resolve) => {
+      process.on('message', (message: WorkerMessage) => message?.type === WORKER_PROMOTE && resolve());
+      tellSupervisor({ type: WORKER_STANDBY });
+    });
+    if (stopping) return;
+  }
   try {
     const address = await listenWithRetry(app.http, { port: config.port, host: config.host, waitMs: config.portWaitMs, log });
     if (stopping) return;

@@ -7,7 +7,7 @@ export interface WorkerStatus {
   id: number;
   pid: number | null;
   startedAt: string;
-  state: 'starting' | 'ready' | 'stopping';
+  state: 'starting' | 'standby' | 'ready' | 'stopping';
 }
 
 /** What `robusto status` reads: the supervisor's view of its workers. */

@@ -3,7 +3,7 @@ import type { Config } from '../config/config.js';
 import { flushLogger, type Logger } from '../log/create-logger.js';
 import { sleep } from '../shared/sleep.js';
 import { removeSupervisorFiles, writePidFile, writeStatusFile, type SupervisorStatus, type WorkerStatus } from './supervisor-files.js';
-import { WORKER_READY, WORKER_FATAL, WORKER_RETIRE, type WorkerMessage } from './worker-messages.js';
+import { STANDBY_ENV, WORKER_FATAL, WORKER_PROMOTE, WORKER_READY, WORKER_RETIRE, WORKER_STANDBY, type WorkerMessage } from './worker-messages.js';
 
 /** First wait before replacing a worker that died; it doubles with each crash in a row. */
 export const RESTART_INITIAL_MS = 100;
@@ -21,6 +21,9 @@ interface Slot {
   worker: Worker;
   startedAt: number;
   ready: boolean;
+  /** The standby: built, not listening; `standing` once it waits to be promoted. */
+  standby: boolean;
+  standing: boolean;
   /** Being stopped on purpose (reload, shutdown): its exit is not a crash. */
   retiring: boolean;
   /** The fatal error the worker reported before dying, if any. */
@@ -40,8 +43,10 @@ export interface SuperviseOptions {
  * (they share the port), and keeps them running.
  *
  * - A worker counts as ready once it listens and its start-up checks ran (it says so).
- * - A worker that dies is replaced after a backoff (100 ms, doubling, at most 15 s; reset by 30 s
- *   of healthy uptime). 5 crashes within a minute is a crash loop, logged as fatal (critical);
+ * - A standby worker is kept built but not listening: a worker that dies is replaced by it at
+ *   once (a cold start takes seconds), and a new standby follows. Without a standby ready, a
+ *   worker that dies is replaced after a backoff (100 ms, doubling, at most 15 s; reset by 30 s
+ *   of healthy uptime); the new standby always waits that backoff. 5 crashes within a minute is a crash loop, logged as fatal (critical);
  *   restarts go on at the longest wait: it never gives up silently.
  * - SIGHUP (`robusto reload`): a rolling reload, one worker at a time: a new one is started, and
  *   only once it is ready is the old one stopped gracefully; it finishes its requests first.
@@ -63,6 +68,7 @@ export async function supervise(options: SuperviseOptions): Promise<void> {
   let stopped = false;
   let reloadQueue = Promise.resolve();
   let reloadsQueued = 0;
+  let spare: Slot | undefined;
   const startedAt = new Date().toISOString();
 
   cluster.setupPrimary({ exec: process.argv[1] as string, args: options.workerArgs });
@@ -74,7 +80,7 @@ export async function supervise(options: SuperviseOptions): Promise<void> {
     state: stopped ? 'stopped' : stopping ? 'stopping' : reloadsQueued > 0 ? 'reloading' : 'running',
     workersWanted: config.workers,
     workers: [...slots].map(
-      (s): WorkerStatus => ({ id: s.worker.id, pid: s.worker.process.pid ?? null, startedAt: new Date(s.startedAt).toISOString(), state: s.retiring ? 'stopping' : s.ready ? 'ready' : 'starting' }),
+      (s): WorkerStatus => ({ id: s.worker.id, pid: s.worker.process.pid ?? null, startedAt: new Date(s.startedAt).toISOString(), state: s.retiring ? 'stopping' : s.ready ? 'ready' : s.standing ? 'standby' : 'starting' }),
     ),
     restarts,
     reloads,
@@ -83,10 +89,10 @@ export async function supervise(options: SuperviseOptions): Promise<void> {
   });
   const saveStatus = (): void => writeStatusFile(config.paths.dataDir, status(), log);
 
-  /** Starts one worker; resolves true once it is ready, false if it died or timed out first. */
-  const fork = (): { slot: Slot; ready: Promise<boolean> } => {
-    const worker = cluster.fork();
-    const slot: Slot = { worker, startedAt: Date.now(), ready: false, retiring: false };
+  /** Starts one worker (or the standby); resolves true once it is ready (or standing by), false if it died or timed out first. */
+  const fork = (standby = false): { slot: Slot; ready: Promise<boolean> } => {
+    const worker = cluster.fork(standby ? { [STANDBY_ENV]: '1' } : {});
+    const slot: Slot = { worker, startedAt: Date.now(), ready: false, standby, standing: false, retiring: false };
     slots.add(slot);
     const ready = new Promise<boolean>((resolve) => {
       const timer = setTimeout(() => {
@@ -99,6 +105,12 @@ export async function supervise(options: SuperviseOptions): Promise<void> {
           clearTimeout(timer);
           slot.ready = true;
           log.info({ worker: worker.id, workerPid: worker.process.pid, address: message.address }, 'worker ready');
+          saveStatus();
+          resolve(true);
+        } else if (message?.type === WORKER_STANDBY) {
+          clearTimeout(timer);
+          slot.standing = true;
+          log.info({ worker: worker.id, workerPid: worker.process.pid }, 'standby worker ready');
           saveStatus();
           resolve(true);
         } else if (message?.type === WORKER_FATAL) {
@@ -135,13 +147,32 @@ export async function supervise(options: SuperviseOptions): Promise<void> {
       crashLoop = true;
       log.fatal({ crashes: crashes.length, windowMs: CRASH_LOOP_WINDOW_MS, reason, delayMs }, 'crash loop: workers keep dying; restarts continue, at most every 15 s');
     }
+    if (slot === spare) spare = undefined;
+    const standby = spare;
+    if (!slot.standby && standby?.standing && !standby.retiring) {
+      // The standby takes over at once; a new standby follows after the backoff.
+      spare = undefined;
+      standby.standby = false;
+      standby.startedAt = now;
+      restarts++;
+      standby.worker.send({ type: WORKER_PROMOTE } satisfies WorkerMessage);
+      log.error({ worker: slot.worker.id, workerPid: pid, reason, standby: standby.worker.id, delayMs, consecutiveCrashes }, 'worker died; the standby worker takes over');
+      saveStatus();
+      setTimeout(startSpare, delayMs);
+      return;
+    }
     log.error({ worker: slot.worker.id, workerPid: pid, reason, delayMs, consecutiveCrashes }, 'worker died; starting a new one after a delay');
     saveStatus();
+    if (slot.standby) {
+      setTimeout(startSpare, delayMs);
+      return;
+    }
     setTimeout(() => {
       if (stopping) return;
       restarts++;
       void fork().ready.then((ok) => {
         if (!ok) return;
+        startSpare();
         // A crash loop ends once a worker has stayed up for a while.
         setTimeout(() => {
           if (crashLoop && slots.size > 0 && [...slots].every((s) => s.ready && Date.now() - s.startedAt >= HEALTHY_UPTIME_MS)) {
@@ -153,6 +184,12 @@ export async function supervise(options: SuperviseOptions): Promise<void> {
       });
     }, delayMs);
   };
+
+  /** Starts a standby worker unless there is one (or the supervisor is stopping). */
+  function startSpare(): void {
+    if (stopping || spare) return;
+    spare = fork(true).slot;
+  }
 
   /** Stops `slot`'s worker gracefully (it finishes its requests) and resolves once it exited. */
   const retire = async (slot: Slot): Promise<void> => {
@@ -173,9 +210,10 @@ export async function supervise(options: SuperviseOptions): Promise<void> {
   const reload = async (): Promise<void> => {
     reloads++;
     log.info({ workers: slots.size }, 'rolling reload: replacing workers one at a time');
+    const oldSpare = spare;
     for (const old of [...slots]) {
       if (stopping) return;
-      if (old.retiring) continue;
+      if (old.retiring || old.standby) continue;
       const { ready } = fork();
       if (!(await ready)) {
         log.error('rolling reload stopped: a new worker did not become ready; the old ones keep serving');
@@ -183,7 +221,13 @@ export async function supervise(options: SuperviseOptions): Promise<void> {
       }
       await retire(old);
     }
-    log.info({ workers: slots.size }, 'rolling reload done');
+    // The standby runs the old code too: replace it.
+    if (oldSpare && spare === oldSpare) {
+      spare = undefined;
+      await retire(oldSpare);
+      startSpare();
+    }
+    log.info({ workers: [...slots].filter((s) => !s.standby).length }, 'rolling reload done');
   };
 
   const stop = async (signal: string): Promise<void> => {
@@ -224,5 +268,7 @@ export async function supervise(options: SuperviseOptions): Promise<void> {
   const first = fork();
   await first.ready;
   await Promise.all(Array.from({ length: config.workers - 1 }, () => fork().ready));
+  // A standby only once a worker came up: while they crash at start, it would crash too.
+  if ([...slots].some((s) => s.ready)) startSpare();
   saveStatus();
 }

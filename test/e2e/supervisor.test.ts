@@ -1,0 +1,119 @@
+// The supervisor of "robusto start", with the real binary: a killed worker is replaced at once,
+// rolling reloads under load fail no request, and a worker that keeps crashing is restarted with
+// a growing delay and reported as a crash loop, never given up on.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import autocannon from 'autocannon';
+import { afterEach, describe, expect, it } from 'vitest';
+import { loginAsInitialAdmin, PROJECT_ROOT, spawnRobusto, type RobustoProcess } from '../support/spawn-robusto.js';
+
+const running: RobustoProcess[] = [];
+afterEach(async () => {
+  for (const robusto of running.splice(0)) {
+    robusto.child.kill('SIGTERM');
+    await Promise.race([robusto.exited, new Promise((resolve) => setTimeout(resolve, 15_000))]);
+    await robusto.destroy();
+  }
+});
+
+async function start(env: Record<string, string>): Promise<RobustoProcess> {
+  const robusto = await spawnRobusto({ args: ['start'], env: { SHUTDOWN_TIMEOUT_MS: '5000', ...env } });
+  running.push(robusto);
+  return robusto;
+}
+
+interface Status {
+  workers: Array<{ id: number; pid: number; state: string }>;
+  restarts: number;
+  reloads: number;
+  state: string;
+  crashLoop: boolean;
+  lastCrash: { reason: string; pid: number } | null;
+}
+
+function status(robusto: RobustoProcess): Status {
+  return JSON.parse(readFileSync(path.join(robusto.dataDir, 'robusto.status.json'), 'utf8')) as Status;
+}
+
+async function until(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+describe('robusto start: the supervisor', () => {
+  it('replaces a worker killed with SIGKILL under load within 2 s (its standby takes over); status shows the restart and why', async () => {
+    const robusto = await start({ WORKERS: '2' });
+    await robusto.waitForReady(30_000);
+    await until(() => status(robusto).workers.filter((w) => w.state === 'ready').length === 2, 30_000, 'two ready workers');
+    const token = await loginAsInitialAdmin(robusto);
+    let served = 0;
+    let loading = true;
+    const load = Promise.all(
+      Array.from({ length: 4 }, async () => {
+        while (loading) {
+          const r = await fetch(robusto.url('/api/students?limit=1'), { headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(2_000) }).catch(() => undefined);
+          if (r?.status === 200) served++;
+        }
+      }),
+    );
+    await until(() => served > 20, 10_000, 'the load to be served');
+
+    await until(() => status(robusto).workers.some((w) => w.state === 'standby'), 30_000, 'the standby worker');
+    const victim = status(robusto).workers.find((w) => w.state === 'ready') as { pid: number };
+    process.kill(victim.pid, 'SIGKILL');
+    const killedAt = Date.now();
+    await until(() => robusto.lines().some((l) => String(l.msg).startsWith('worker died')), 5_000, 'the supervisor to see the death');
+    await until(() => status(robusto).workers.filter((w) => w.state === 'ready' && w.pid !== victim.pid).length === 2, 10_000, 'a replacement');
+    const replacedInMs = Date.now() - killedAt;
+    const servedBefore = served;
+    await until(() => served > servedBefore + 20, 10_000, 'requests served after the replacement');
+    loading = false;
+    await load;
+
+    expect(replacedInMs).toBeLessThan(2_000);
+    const after = status(robusto);
+    expect(after.restarts).toBe(1);
+    expect(after.lastCrash).toMatchObject({ pid: victim.pid, reason: 'killed by SIGKILL' });
+    const printed = await spawnRobusto({ args: ['status'], dataDir: robusto.dataDir });
+    expect(await printed.exited).toBe(0);
+    expect(printed.output()).toMatch(/restarts: 1/);
+    expect(printed.output()).toContain(`pid ${victim.pid}: killed by SIGKILL`);
+  }, 60_000);
+
+  it('three rolling reloads (SIGHUP) under autocannon: no failed request, no connection error', async () => {
+    const robusto = await start({ WORKERS: '2' });
+    await robusto.waitForReady(30_000);
+    await until(() => status(robusto).workers.filter((w) => w.state === 'ready').length === 2, 30_000, 'two ready workers');
+    const token = await loginAsInitialAdmin(robusto);
+    const load = autocannon({ url: robusto.url('/api/students?limit=5'), connections: 20, duration: 14, headers: { authorization: `Bearer ${token}` } });
+    const supervisorPid = robusto.child.pid as number;
+    for (let reload = 1; reload <= 3; reload++) {
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      process.kill(supervisorPid, 'SIGHUP');
+      await until(() => robusto.lines().filter((l) => l.msg === 'rolling reload done').length === reload, 12_000, `reload ${reload}`);
+    }
+    const result = await load;
+    expect(result.requests.total).toBeGreaterThan(1000);
+    expect({ non2xx: result.non2xx, errors: result.errors, timeouts: result.timeouts, resets: result.resets }).toEqual({ non2xx: 0, errors: 0, timeouts: 0, resets: 0 });
+    const after = status(robusto);
+    expect(after).toMatchObject({ reloads: 3, restarts: 0, state: 'running' });
+    expect(after.workers.filter((w) => w.state === 'ready')).toHaveLength(2);
+  }, 90_000);
+
+  it('a worker that crashes at start: restarts with a growing delay, a crash loop after 5, and restarts go on', async () => {
+    const robusto = await start({ WORKERS: '1', ROBUSTO_MODULES: path.join(PROJECT_ROOT, 'test', 'fixtures', 'modules', 'crash_at_start.js') });
+    await robusto.waitForLine((l) => String(l.msg).startsWith('worker died') && l.delayMs === 3200, 60_000);
+    const deaths = robusto.lines().filter((l) => String(l.msg).startsWith('worker died'));
+    expect(deaths.slice(0, 6).map((l) => l.delayMs)).toEqual([100, 200, 400, 800, 1600, 3200]);
+    expect(deaths[0]?.reason).toMatch(/crash at start \(test fixture\)/);
+    const loops = robusto.lines().filter((l) => String(l.msg).startsWith('crash loop'));
+    expect(loops).toHaveLength(1);
+    expect(loops[0]).toMatchObject({ level: 60, crashes: 5 });
+    // it keeps trying
+    await robusto.waitForLine((l) => String(l.msg).startsWith('worker died') && l.delayMs === 6400, 30_000);
+    expect(status(robusto)).toMatchObject({ crashLoop: true, lastCrash: { reason: expect.stringMatching(/crash at start/) } });
+  }, 120_000);
+});
