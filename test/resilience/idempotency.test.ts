@@ -8,8 +8,8 @@ import { createTenantWithUsers, type TestTenant } from '../support/auth.js';
 import { buildTestApp, type TestApp } from '../support/build-app.js';
 import { ENGINES } from '../support/test-database.js';
 
-const ROUNDS = 150;
-const CONCURRENT = 10;
+const ROUNDS = 100;
+const CONCURRENT = 20;
 
 describe.each(ENGINES)('Idempotency-Key under concurrency on %s', (engine) => {
   let t: TestApp;
