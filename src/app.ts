@@ -2,13 +2,13 @@ import type { Config } from './config/config.js';
 import type { Database } from './db/database.js';
 import { createAppState, type AppState } from './http/app-state.js';
 import { createHttpServer } from './http/create-server.js';
-import rateLimit from '@fastify/rate-limit';
 import { registerAuthentication } from './http/authenticate.js';
 import { registerCircuitGuard } from './http/circuit-guard.js';
 import { createExecute } from './http/command-route.js';
 import { registerErrorHandling } from './http/error-handler.js';
 import { registerDrainGuard } from './http/drain-guard.js';
 import { registerOpenApi } from './http/openapi.js';
+import { registerRateLimits } from './http/rate-limits.js';
 import { registerNulGuard } from './http/reject-nul.js';
 import { coreMigrations } from './db/migrations/core.migrations.js';
 import type { Command } from './resilience/command.js';
@@ -89,8 +89,7 @@ export async function buildApp(options: BuildAppOptions): Promise<RobustoApp> {
   registerRequestLogging(http);
   registerDrainGuard(http, state);
   await registerOpenApi(http);
-  // Limits are per route (login now); the preHandler hook lets a limit key on the parsed body.
-  await http.register(rateLimit, { global: false, hook: 'preHandler' });
+  await registerRateLimits(http, config, log);
   registerAuthentication(http, db, config.secretKey, circuit);
   registerCircuitGuard(http, circuit);
   registerNulGuard(http);

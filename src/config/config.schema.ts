@@ -158,6 +158,12 @@ export const ENV_VARIABLES = {
     expected: 'a whole number of hours from 1 to 8760',
     description: 'how long the first outcome of an Idempotency-Key is kept',
   },
+  RATE_LIMITS: {
+    schema: Type.String({ pattern: '^(off|(default|(GET|POST|PUT|PATCH|DELETE) /[^\\s,=]*)=[0-9]+(, *(default|(GET|POST|PUT|PATCH|DELETE) /[^\\s,=]*)=[0-9]+)*)$' }),
+    example: 'default=600,POST /api/students=300',
+    expected: '"off", or comma-separated METHOD /route=requests-per-minute entries (and default=N)',
+    description: 'requests per minute per user (or per IP before sign-in), per route; changes the built-in table; "off" when a gateway in front limits',
+  },
   REDIS_URL: {
     schema: Type.String({ pattern: '^rediss?://' }),
     example: 'redis://127.0.0.1:6379',

@@ -38,6 +38,11 @@ export interface Config {
   portWaitMs: number;
   idempotencyTtlHours: number;
   journalMaxMegabytes: number;
+  /**
+   * Requests per minute by `METHOD /route` (and `default`) from `RATE_LIMITS`, changing the
+   * built-in table; `null` turns rate limits off.
+   */
+  rateLimits: Record<string, number> | null;
   redisUrl: string | undefined;
   alertWebhookUrl: string | undefined;
   /** Absolute paths of extra module files from `ROBUSTO_MODULES`. */

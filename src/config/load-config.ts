@@ -151,6 +151,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadConfigOptions = 
     portWaitMs: values.PORT_WAIT_MS as number,
     idempotencyTtlHours: values.IDEMPOTENCY_TTL_HOURS as number,
     journalMaxMegabytes: values.JOURNAL_MAX_MB as number,
+    rateLimits: parseRateLimits((values.RATE_LIMITS as string | undefined) ?? ''),
     redisUrl: values.REDIS_URL as string | undefined,
     alertWebhookUrl: values.ALERT_WEBHOOK_URL as string | undefined,
     extraModules: ((values.ROBUSTO_MODULES as string | undefined) ?? '')
@@ -160,6 +161,17 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadConfigOptions = 
       .map((p) => path.resolve(cwd, p)),
   };
   return { config: deepFreeze(config), warnings };
+}
+
+/** `RATE_LIMITS` (already checked against its pattern) as a table; `null` when "off". */
+function parseRateLimits(raw: string): Record<string, number> | null {
+  if (raw === 'off') return null;
+  const table: Record<string, number> = {};
+  for (const entry of raw.split(',').filter((e) => e.trim() !== '')) {
+    const at = entry.lastIndexOf('=');
+    table[entry.slice(0, at).trim()] = Number(entry.slice(at + 1));
+  }
+  return table;
 }
 
 function deepFreeze<T extends object>(value: T): Readonly<T> {

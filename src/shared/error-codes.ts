@@ -19,6 +19,8 @@ export const ErrorCode = {
   MODULE_UNAVAILABLE: 'ERR_MODULE_UNAVAILABLE',
   /** The database did not answer; the request can be retried (503). */
   DATABASE_UNAVAILABLE: 'ERR_DATABASE_UNAVAILABLE',
+  /** Too many requests to a route within a minute (429, with `Retry-After`). */
+  RATE_LIMITED: 'ERR_RATE_LIMITED',
   /** The server is shutting down (503). */
   SHUTTING_DOWN: 'ERR_SHUTTING_DOWN',
   /** Anything unexpected: the log has the details under the request id (500). */

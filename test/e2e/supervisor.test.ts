@@ -17,7 +17,7 @@ afterEach(async () => {
 });
 
 async function start(env: Record<string, string>): Promise<RobustoProcess> {
-  const robusto = await spawnRobusto({ args: ['start'], env: { SHUTDOWN_TIMEOUT_MS: '5000', ...env } });
+  const robusto = await spawnRobusto({ args: ['start'], env: { SHUTDOWN_TIMEOUT_MS: '5000', RATE_LIMITS: 'off', ...env } });
   running.push(robusto);
   return robusto;
 }

@@ -45,7 +45,8 @@ export async function buildTestApp(options: BuildTestAppOptions): Promise<TestAp
   const pgDatabase = options.engine === 'postgres' && !options.databaseUrl ? await createTestDatabase() : undefined;
   const databaseUrl = options.databaseUrl ?? pgDatabase?.url;
   const { config } = loadConfig(
-    { DATA_DIR: dataDir, LOG_LEVEL: 'info', ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}), ...options.env },
+    // Rate limits off unless a test turns them on: most tests write far more than 100 times a minute.
+    { DATA_DIR: dataDir, LOG_LEVEL: 'info', RATE_LIMITS: 'off', ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}), ...options.env },
     { cwd: dataDir, ignoreDotEnv: true },
   );
   const logs: Array<Record<string, unknown>> = [];
