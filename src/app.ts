@@ -7,6 +7,7 @@ import { registerCircuitGuard } from './http/circuit-guard.js';
 import { createExecute } from './http/command-route.js';
 import { registerErrorHandling } from './http/error-handler.js';
 import { registerDrainGuard } from './http/drain-guard.js';
+import { registerLoadShedding } from './http/load-shedding.js';
 import { registerOpenApi } from './http/openapi.js';
 import { registerRateLimits } from './http/rate-limits.js';
 import { registerNulGuard } from './http/reject-nul.js';
@@ -88,6 +89,7 @@ export async function buildApp(options: BuildAppOptions): Promise<RobustoApp> {
   registerRequestContext(http);
   registerRequestLogging(http);
   registerDrainGuard(http, state);
+  await registerLoadShedding(http, config.shedLoadAtDelayMs);
   await registerOpenApi(http);
   await registerRateLimits(http, config, log);
   registerAuthentication(http, db, config.secretKey, circuit);

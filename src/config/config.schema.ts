@@ -158,6 +158,13 @@ export const ENV_VARIABLES = {
     expected: 'a whole number of hours from 1 to 8760',
     description: 'how long the first outcome of an Idempotency-Key is kept',
   },
+  SHED_LOAD_AT_DELAY_MS: {
+    schema: Type.Integer({ minimum: 0, maximum: 60_000 }),
+    default: '1000',
+    example: '500',
+    expected: 'a whole number of milliseconds from 0 to 60000',
+    description: 'past this event-loop delay, API requests get 503 with Retry-After instead of queueing (0: never)',
+  },
   RATE_LIMITS: {
     schema: Type.String({ pattern: '^(off|(default|(GET|POST|PUT|PATCH|DELETE) /[^\\s,=]*)=[0-9]+(, *(default|(GET|POST|PUT|PATCH|DELETE) /[^\\s,=]*)=[0-9]+)*)$' }),
     example: 'default=600,POST /api/students=300',

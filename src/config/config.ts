@@ -38,6 +38,8 @@ export interface Config {
   portWaitMs: number;
   idempotencyTtlHours: number;
   journalMaxMegabytes: number;
+  /** Event-loop delay past which requests are refused with 503 (`SHED_LOAD_AT_DELAY_MS`); 0 never. */
+  shedLoadAtDelayMs: number;
   /**
    * Requests per minute by `METHOD /route` (and `default`) from `RATE_LIMITS`, changing the
    * built-in table; `null` turns rate limits off.

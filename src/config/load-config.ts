@@ -151,6 +151,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadConfigOptions = 
     portWaitMs: values.PORT_WAIT_MS as number,
     idempotencyTtlHours: values.IDEMPOTENCY_TTL_HOURS as number,
     journalMaxMegabytes: values.JOURNAL_MAX_MB as number,
+    shedLoadAtDelayMs: values.SHED_LOAD_AT_DELAY_MS as number,
     rateLimits: parseRateLimits((values.RATE_LIMITS as string | undefined) ?? ''),
     redisUrl: values.REDIS_URL as string | undefined,
     alertWebhookUrl: values.ALERT_WEBHOOK_URL as string | undefined,

@@ -21,6 +21,8 @@ export const ErrorCode = {
   DATABASE_UNAVAILABLE: 'ERR_DATABASE_UNAVAILABLE',
   /** Too many requests to a route within a minute (429, with `Retry-After`). */
   RATE_LIMITED: 'ERR_RATE_LIMITED',
+  /** The server is too busy to answer in time: its event loop lags (503, with `Retry-After`). */
+  OVERLOADED: 'ERR_OVERLOADED',
   /** The server is shutting down (503). */
   SHUTTING_DOWN: 'ERR_SHUTTING_DOWN',
   /** Anything unexpected: the log has the details under the request id (500). */

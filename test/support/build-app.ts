@@ -45,8 +45,9 @@ export async function buildTestApp(options: BuildTestAppOptions): Promise<TestAp
   const pgDatabase = options.engine === 'postgres' && !options.databaseUrl ? await createTestDatabase() : undefined;
   const databaseUrl = options.databaseUrl ?? pgDatabase?.url;
   const { config } = loadConfig(
-    // Rate limits off unless a test turns them on: most tests write far more than 100 times a minute.
-    { DATA_DIR: dataDir, LOG_LEVEL: 'info', RATE_LIMITS: 'off', ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}), ...options.env },
+    // Rate limits and load shedding off unless a test turns them on: most tests write far more
+    // than 100 times a minute, and a busy CI machine must not make them flaky.
+    { DATA_DIR: dataDir, LOG_LEVEL: 'info', RATE_LIMITS: 'off', SHED_LOAD_AT_DELAY_MS: '0', ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}), ...options.env },
     { cwd: dataDir, ignoreDotEnv: true },
   );
   const logs: Array<Record<string, unknown>> = [];
