@@ -16,6 +16,21 @@ const PG_INT8_OID = 20;
 const PG_DATE_OID = 1082;
 const PG_TIMESTAMPTZ_OID = 1184;
 
+// What PostgreSQL sends for a timestamptz in a UTC session: '2024-05-17 12:34:56.123456+00'.
+const UTC_TIMESTAMPTZ = /^(\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d)(?:\.(\d{1,6}))?\+00$/;
+
+/**
+ * A timestamptz as PostgreSQL sends it, as an ISO 8601 instant with milliseconds ('…T…Z'). In a
+ * UTC session (the usual case) that is a rearrangement of the text, done without a Date (a list
+ * page has one per row); any other offset or form goes through Date.
+ */
+export function isoInstantOf(value: string): string {
+  const utc = UTC_TIMESTAMPTZ.exec(value);
+  if (!utc) return new Date(value.replace(' ', 'T').replace(/([+-]\d\d)$/, '$1:00')).toISOString();
+  const fraction = utc[3] === undefined ? '000' : utc[3].length >= 3 ? utc[3].slice(0, 3) : utc[3].padEnd(3, '0');
+  return `${utc[1]}T${utc[2]}.${fraction}Z`;
+}
+
 /** The PostgreSQL pool plus live pool figures. */
 export interface PostgresHandle {
   dialect: Dialect;
@@ -42,7 +57,7 @@ export function openPostgres(connectionString: string, settings: PoolConfig, onI
   // fit easily), dates as 'YYYY-MM-DD', instants as ISO 8601 strings.
   pg.types.setTypeParser(PG_INT8_OID, (value) => Number.parseInt(value, 10));
   pg.types.setTypeParser(PG_DATE_OID, (value) => value);
-  pg.types.setTypeParser(PG_TIMESTAMPTZ_OID, (value) => new Date(value.replace(' ', 'T').replace(/([+-]\d\d)$/, '$1:00')).toISOString());
+  pg.types.setTypeParser(PG_TIMESTAMPTZ_OID, isoInstantOf);
   const pool = new pg.Pool({
     connectionString,
     max: settings.max,
