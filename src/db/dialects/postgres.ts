@@ -49,8 +49,8 @@ export type IdleErrorListener = (error: Error) => void;
  * client's `error` events while it is checked out, so a connection reset mid-query would be an
  * unhandled `error` event, which crashes the process. And Kysely releases a client without
  * saying whether it broke, so a client whose connection failed (reset, read timeout) would go
- * back to the pool half-dead. Each checked-out client gets an error listener, and a broken one is
- * released with its error, which makes the pool destroy it.
+ * back to the pool half-dead. Each client gets an error listener (once, with its wrapper), and one
+ * that broke while checked out is released with its error, which makes the pool destroy it.
  */
 export function openPostgres(connectionString: string, settings: PoolConfig, onIdleError: IdleErrorListener): PostgresHandle {
   // Values read back the same on both engines: COUNT(*) and BIGINT as numbers (robusto's counts
@@ -86,26 +86,47 @@ export function openPostgres(connectionString: string, settings: PoolConfig, onI
   };
 }
 
+interface Checkout {
+  /** The client as Kysely gets it: its `query` and `release` are the wrappers below. */
+  wrapped: pg.PoolClient;
+  /** Why the connection broke during the current checkout, if it did. */
+  broken: Error | undefined;
+}
+
+// NB: one wrapper per pooled client, made on its first checkout and reused: Kysely keeps its
+// connection object per client object, so a new wrapper per checkout would also mean a new
+// Kysely connection (and listener, bindings and garbage) per query.
+const checkouts = new WeakMap<pg.PoolClient, Checkout>();
+
 function releaseBrokenClients(client: pg.PoolClient): pg.PoolClient {
-  let broken: Error | undefined;
-  const onError = (error: Error): void => {
-    broken = error;
-  };
-  client.on('error', onError);
+  let checkout = checkouts.get(client);
+  if (!checkout) checkout = wrapClient(client);
+  checkout.broken = undefined;
+  return checkout.wrapped;
+}
+
+function wrapClient(client: pg.PoolClient): Checkout {
   const query = client.query.bind(client) as (...args: unknown[]) => Promise<unknown>;
-  const release = client.release.bind(client);
-  const wrapped = Object.create(client) as pg.PoolClient;
-  wrapped.query = (async (...args: unknown[]) => {
+  const checkout: Checkout = { wrapped: Object.create(client) as pg.PoolClient, broken: undefined };
+  // Stays for the client's life: while it is idle in the pool the pool's own listener handles
+  // errors (and removes the client); a stale error here is cleared at the next checkout.
+  client.on('error', (error: Error) => {
+    checkout.broken = error;
+  });
+  checkout.wrapped.query = (async (...args: unknown[]) => {
     try {
       return await query(...args);
     } catch (error) {
-      if (isTransientError(error)) broken = error as Error;
+      if (isTransientError(error)) checkout.broken = error as Error;
       throw error;
     }
   }) as pg.PoolClient['query'];
-  wrapped.release = (error?: Error | boolean) => {
-    client.removeListener('error', onError);
-    return release(error ?? broken);
+  checkout.wrapped.release = (error?: Error | boolean) => {
+    const broken = checkout.broken;
+    checkout.broken = undefined;
+    // NB: looked up at each release: the pool gives a client a new release function per checkout.
+    return client.release(error ?? broken);
   };
-  return wrapped;
+  checkouts.set(client, checkout);
+  return checkout;
 }
