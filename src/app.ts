@@ -89,7 +89,7 @@ export async function buildApp(options: BuildAppOptions): Promise<RobustoApp> {
   registerRequestContext(http);
   registerRequestLogging(http);
   registerDrainGuard(http, state);
-  await registerLoadShedding(http, config.shedLoadAtDelayMs);
+  await registerLoadShedding(http, config.shedLoadAtDelayMs, state);
   await registerOpenApi(http);
   await registerRateLimits(http, config, log);
   registerAuthentication(http, db, config.secretKey, circuit);

@@ -24,7 +24,10 @@ export interface LoadOptions {
   /** A body per request (so each write is a new row). */
   body?: () => string;
   connections: number;
+  /** The longest the run takes. */
   durationSeconds: number;
+  /** Ends the run early once it settles. */
+  until?: Promise<unknown>;
 }
 
 /**
@@ -34,13 +37,19 @@ export interface LoadOptions {
 export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   if (!options.url.startsWith('http://127.0.0.1:')) throw new Error(`benchmarks only load 127.0.0.1, not ${options.url}`);
   const makeBody = options.body;
-  const result = await autocannon({
-    url: options.url,
-    method: options.method ?? 'GET',
-    headers: { 'content-type': 'application/json', ...options.headers },
-    connections: options.connections,
-    duration: options.durationSeconds,
-    ...(makeBody ? { requests: [{ setupRequest: (request: autocannon.Request) => ({ ...request, body: makeBody() }) }] } : {}),
+  const result = await new Promise<autocannon.Result>((resolve, reject) => {
+    const instance = autocannon(
+      {
+        url: options.url,
+        method: options.method ?? 'GET',
+        headers: { 'content-type': 'application/json', ...options.headers },
+        connections: options.connections,
+        duration: options.durationSeconds,
+        ...(makeBody ? { requests: [{ setupRequest: (request: autocannon.Request) => ({ ...request, body: makeBody() }) }] } : {}),
+      },
+      (error, done) => (error ? reject(error) : resolve(done)),
+    );
+    void options.until?.then(() => instance.stop());
   });
   return {
     requests: result.requests.total,

@@ -1,3 +1,4 @@
+import { markReady } from '../../src/http/app-state.js';
 import { pino } from 'pino';
 import { buildApp, type RobustoApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config/load-config.js';
@@ -48,7 +49,7 @@ export async function startBenchRobusto(options: BenchRobustoOptions): Promise<B
   const db = createDb(config, log);
   const app = await buildApp({ config, log, db });
   if (!(await app.migrate()) || app.registry.failed().length > 0) throw new Error(`robusto did not start: ${JSON.stringify(app.registry.failed())}`);
-  app.state.phase = 'ready';
+  markReady(app.state);
   const url = await app.http.listen({ port: 0, host: '127.0.0.1' });
   const tenantId = newId();
   const meta = { tenantId, userId: null, requestId: 'bench', fingerprint: 'bench' };

@@ -9,6 +9,14 @@ export type Phase = 'starting' | 'ready' | 'handing-over' | 'draining';
 export interface AppState {
   phase: Phase;
   readonly startedAt: Date;
+  /** When the phase last became `ready` (ms since the epoch). */
+  readySince?: number;
+}
+
+/** Puts the app in the `ready` phase (it should get traffic), noting when. */
+export function markReady(state: AppState): void {
+  state.phase = 'ready';
+  state.readySince = Date.now();
 }
 
 /** A fresh state: `starting`, started now. */

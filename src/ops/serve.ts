@@ -1,6 +1,7 @@
 import cluster from 'node:cluster';
 import net from 'node:net';
 import { buildApp, type RobustoApp } from '../app.js';
+import { markReady } from '../http/app-state.js';
 import type { Database } from '../db/database.js';
 import { sleep } from '../shared/sleep.js';
 import type { Config } from '../config/config.js';
@@ -113,8 +114,10 @@ export async function serve(options: ServeOptions): Promise<void> {
     // A later, worse reason (an uncaught exception during the drain) raises the exit code.
     finalExitCode = Math.max(finalExitCode, exitCode);
     stopping ??= (async () => {
+      // NB: a worker retired by a reload never answers 503: the other workers take new
+      // connections, and a request still reaching this one is served (with Connection: close).
       if (reason === RELOAD_REASON) await handOver(app);
-      app.state.phase = 'draining';
+      else app.state.phase = 'draining';
       log.info({ reason, timeoutMs: config.shutdownTimeoutMs }, 'shutting down: finishing in-flight requests');
       watch?.stop();
       app.circuit.stop();
@@ -176,7 +179,7 @@ export async function serve(options: ServeOptions): Promise<void> {
   try {
     const address = await listenWithRetry(app.http, { port: config.port, host: config.host, waitMs: config.portWaitMs, log });
     if (stopping) return;
-    app.state.phase = 'ready';
+    markReady(app.state);
     log.info({ address, engine: db.engine, version: packageInfo().version, pid: process.pid }, 'robusto is listening');
     tellSupervisor({ type: WORKER_READY, address });
   } catch (error) {

@@ -1,3 +1,4 @@
+import { markReady } from '../../src/http/app-state.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTenantWithUsers, type TestTenant } from '../support/auth.js';
 import { buildTestApp, type TestApp } from '../support/build-app.js';
@@ -28,7 +29,7 @@ describe.each(ENGINES)('health on %s', (engine) => {
     expect((await t.app.http.inject('/health/ready')).statusCode).toBe(200);
     t.app.state.phase = 'draining';
     const draining = await t.app.http.inject('/health/ready');
-    t.app.state.phase = 'ready';
+    markReady(t.app.state);
     expect(draining.statusCode).toBe(503);
     expect(draining.json()).toMatchObject({ status: 'fail', output: 'draining' });
   });
@@ -94,7 +95,7 @@ describe('while draining', () => {
     t.app.state.phase = 'draining';
     const response = await t.app.http.inject('/api/customers');
     const ready = await t.app.http.inject('/health/ready');
-    t.app.state.phase = 'ready';
+    markReady(t.app.state);
     expect(response.statusCode).toBe(503);
     expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
     expect(response.headers['retry-after']).toBe('5');

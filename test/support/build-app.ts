@@ -1,3 +1,4 @@
+import { markReady } from '../../src/http/app-state.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -69,7 +70,7 @@ export async function buildTestApp(options: BuildTestAppOptions): Promise<TestAp
   const app = await buildApp({ config, log, db, modules: options.modules ?? BUILTIN_MODULES });
   if (!options.skipMigrate) await app.migrate();
   await app.http.ready();
-  app.state.phase = 'ready';
+  markReady(app.state);
   return {
     app,
     config,
