@@ -1,7 +1,8 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { serve } from '../ops/serve.js';
 import { readStatusFile, runningSupervisorPid, statusFileOf } from '../ops/supervisor-files.js';
 import { supervise } from '../ops/supervisor.js';
+import { STANDBY_OPTION } from '../ops/worker-messages.js';
 import { loadEnvironment } from './load-environment.js';
 
 /**
@@ -12,7 +13,8 @@ export function registerServeCommands(program: Command): void {
   program
     .command('serve')
     .description('run one HTTP server process (for systemd, containers; also what each worker of "start" runs)')
-    .action(async () => serve(await loadEnvironment()));
+    .addOption(new Option(STANDBY_OPTION, 'as the supervisor\'s standby: wait to be promoted before listening').hideHelp())
+    .action(async (options: { standby?: boolean }) => serve({ ...(await loadEnvironment()), standby: options.standby === true }));
   program
     .command('start')
     .description('start robusto (npm start): a supervisor that runs WORKERS server processes and keeps them running')

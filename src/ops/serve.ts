@@ -16,7 +16,7 @@ import { checkDataDir, checkModules } from './doctor/checks.js';
 import type { DoctorCheck } from './doctor/doctor-check.js';
 import { listenWithRetry, PortBusyError } from './listen.js';
 import { installProcessHandlers, type StopReason } from './process-handlers.js';
-import { STANDBY_ENV, tellSupervisor, WORKER_PROMOTE, WORKER_READY, WORKER_RETIRE, WORKER_STANDBY, type WorkerMessage } from './worker-messages.js';
+import { tellSupervisor, WORKER_PROMOTE, WORKER_READY, WORKER_RETIRE, WORKER_STANDBY, type WorkerMessage } from './worker-messages.js';
 
 /** How long start-up waits for the database before listening anyway and retrying in the background. */
 export const STARTUP_DATABASE_WAIT_MS = 2_000;
@@ -37,6 +37,8 @@ export const IDLE_SWEEP_INTERVAL_MS = 100;
 export interface ServeOptions {
   config: Readonly<Config>;
   log: Logger;
+  /** Start as the supervisor's standby: build and migrate, then wait to be promoted before listening. */
+  standby?: boolean;
   /** Modules to load instead of the default ones (tests). */
   modules?: ModuleSource[];
 }
@@ -167,7 +169,7 @@ export async function serve(options: ServeOptions): Promise<void> {
 
   const migrated = await migrateIfReachable(app);
   if (stopping) return;
-  if (process.env[STANDBY_ENV] === '1') {
+  if (options.standby) {
     // The supervisor's standby: built and migrated, it listens only once told to, replacing a
     // worker that died without the seconds a cold start takes.
     await new Promise<void>((resolve) => {

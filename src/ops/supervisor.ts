@@ -3,7 +3,7 @@ import type { Config } from '../config/config.js';
 import { flushLogger, type Logger } from '../log/create-logger.js';
 import { sleep } from '../shared/sleep.js';
 import { removeSupervisorFiles, writePidFile, writeStatusFile, type SupervisorStatus, type WorkerStatus } from './supervisor-files.js';
-import { STANDBY_ENV, WORKER_FATAL, WORKER_PROMOTE, WORKER_READY, WORKER_RETIRE, WORKER_STANDBY, type WorkerMessage } from './worker-messages.js';
+import { STANDBY_OPTION, WORKER_FATAL, WORKER_PROMOTE, WORKER_READY, WORKER_RETIRE, WORKER_STANDBY, type WorkerMessage } from './worker-messages.js';
 
 /** First wait before replacing a worker that died; it doubles with each crash in a row. */
 export const RESTART_INITIAL_MS = 100;
@@ -71,7 +71,6 @@ export async function supervise(options: SuperviseOptions): Promise<void> {
   let spare: Slot | undefined;
   const startedAt = new Date().toISOString();
 
-  cluster.setupPrimary({ exec: process.argv[1] as string, args: options.workerArgs });
 
   const status = (): SupervisorStatus => ({
     pid: process.pid,
@@ -91,7 +90,9 @@ export async function supervise(options: SuperviseOptions): Promise<void> {
 
   /** Starts one worker (or the standby); resolves true once it is ready (or standing by), false if it died or timed out first. */
   const fork = (standby = false): { slot: Slot; ready: Promise<boolean> } => {
-    const worker = cluster.fork(standby ? { [STANDBY_ENV]: '1' } : {});
+    // Settings apply to the next fork: the standby gets its option.
+    cluster.setupPrimary({ exec: process.argv[1] as string, args: standby ? [...options.workerArgs, STANDBY_OPTION] : options.workerArgs });
+    const worker = cluster.fork();
     const slot: Slot = { worker, startedAt: Date.now(), ready: false, standby, standing: false, retiring: false };
     slots.add(slot);
     const ready = new Promise<boolean>((resolve) => {

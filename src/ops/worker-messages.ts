@@ -6,8 +6,8 @@ export const WORKER_FATAL = 'robusto:fatal';
 export const WORKER_STANDBY = 'robusto:standby';
 /** The primary tells its standby worker to start listening: it replaces a worker that died. */
 export const WORKER_PROMOTE = 'robusto:promote';
-/** Set in a worker's environment to start it as the standby. */
-export const STANDBY_ENV = 'ROBUSTO_STANDBY';
+/** The `serve` option that starts a worker as the standby. */
+export const STANDBY_OPTION = '--standby';
 /** The primary tells a worker to stop gracefully and hand its clients over (a rolling reload). */
 export const WORKER_RETIRE = 'robusto:retire';
 
