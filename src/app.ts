@@ -8,6 +8,7 @@ import { createExecute } from './http/command-route.js';
 import { registerErrorHandling } from './http/error-handler.js';
 import { registerDrainGuard } from './http/drain-guard.js';
 import { registerLoadShedding } from './http/load-shedding.js';
+import { registerMetrics } from './http/metrics.js';
 import { registerOpenApi } from './http/openapi.js';
 import { registerRateLimits } from './http/rate-limits.js';
 import { registerNulGuard } from './http/reject-nul.js';
@@ -100,6 +101,7 @@ export async function buildApp(options: BuildAppOptions): Promise<RobustoApp> {
     return module ? moduleUnavailable(module) : undefined;
   });
   registerHealthRoutes(http, { db, journal, circuit, registry, state, contextOf });
+  registerMetrics(http, { db, journal, circuit });
   await registerModules(http, registry, contextOf);
 
   // eslint-disable-next-line @typescript-eslint/no-explicit-any

@@ -1,6 +1,6 @@
 import { currentRequest } from '../http/request-context.js';
 import type { Logger } from '../log/create-logger.js';
-import { tellSupervisor, WORKER_FATAL } from './worker-messages.js';
+import { tellSupervisor, WORKER_FATAL } from '../shared/worker-messages.js';
 
 /** Why the process is stopping, and the exit code it should end with. */
 export type StopReason = { reason: string; exitCode: number };

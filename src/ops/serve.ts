@@ -16,7 +16,7 @@ import { checkDataDir, checkModules } from './doctor/checks.js';
 import type { DoctorCheck } from './doctor/doctor-check.js';
 import { listenWithRetry, PortBusyError } from './listen.js';
 import { installProcessHandlers, type StopReason } from './process-handlers.js';
-import { tellSupervisor, WORKER_PROMOTE, WORKER_READY, WORKER_RETIRE, WORKER_STANDBY, type WorkerMessage } from './worker-messages.js';
+import { tellSupervisor, WORKER_PROMOTE, WORKER_READY, WORKER_RETIRE, WORKER_STANDBY, type WorkerMessage } from '../shared/worker-messages.js';
 
 /** How long start-up waits for the database before listening anyway and retrying in the background. */
 export const STARTUP_DATABASE_WAIT_MS = 2_000;

@@ -3,7 +3,8 @@ import type { Config } from '../config/config.js';
 import { flushLogger, type Logger } from '../log/create-logger.js';
 import { sleep } from '../shared/sleep.js';
 import { removeSupervisorFiles, writePidFile, writeStatusFile, type SupervisorStatus, type WorkerStatus } from './supervisor-files.js';
-import { STANDBY_OPTION, WORKER_FATAL, WORKER_PROMOTE, WORKER_READY, WORKER_RETIRE, WORKER_STANDBY, type WorkerMessage } from './worker-messages.js';
+import { AggregatorRegistry, Counter, Gauge, Registry } from 'prom-client';
+import { METRICS_COLLECT, METRICS_PART, METRICS_REQUEST, METRICS_RESPONSE, STANDBY_OPTION, WORKER_FATAL, WORKER_PROMOTE, WORKER_READY, WORKER_RETIRE, WORKER_STANDBY, type WorkerMessage } from '../shared/worker-messages.js';
 
 /** First wait before replacing a worker that died; it doubles with each crash in a row. */
 export const RESTART_INITIAL_MS = 100;
@@ -14,6 +15,8 @@ export const HEALTHY_UPTIME_MS = 30_000;
 /** This many crashes within {@link CRASH_LOOP_WINDOW_MS} is a crash loop: logged as critical. */
 export const CRASH_LOOP_CRASHES = 5;
 export const CRASH_LOOP_WINDOW_MS = 60_000;
+/** How long the supervisor waits for its workers' metrics (a worker waits a little longer for the total). */
+export const METRICS_GATHER_TIMEOUT_MS = 2_000;
 /** How long a new worker may take to listen and pass its start-up checks. */
 export const WORKER_READY_TIMEOUT_MS = 60_000;
 
@@ -70,6 +73,64 @@ export async function supervise(options: SuperviseOptions): Promise<void> {
   let reloadsQueued = 0;
   let spare: Slot | undefined;
   const startedAt = new Date().toISOString();
+
+  // The supervisor's own figures, served with the workers' through any worker's /metrics.
+  const metrics = new Registry();
+  const restartsTotal = new Counter({ name: 'robusto_worker_restarts_total', help: 'Workers started to replace one that died', registers: [metrics] });
+  new Gauge({
+    name: 'robusto_workers_ready',
+    help: 'Workers serving requests',
+    registers: [metrics],
+    collect() {
+      this.set([...slots].filter((s) => s.ready && !s.retiring).length);
+    },
+  });
+  new Gauge({
+    name: 'robusto_crash_loop',
+    help: '1 while workers keep dying (5 crashes within a minute)',
+    registers: [metrics],
+    collect() {
+      this.set(crashLoop ? 1 : 0);
+    },
+  });
+  const gatherings = new Map<string, { parts: unknown[]; waiting: number; done: () => void }>();
+  cluster.on('message', (worker, message: WorkerMessage) => {
+    if (message?.type === METRICS_PART) {
+      const gathering = gatherings.get(message.id);
+      if (!gathering) return;
+      gathering.parts.push(message.metrics);
+      if (--gathering.waiting === 0) gathering.done();
+    } else if (message?.type === METRICS_REQUEST) {
+      void gatherMetrics().then((text) => worker.isConnected() && worker.send({ type: METRICS_RESPONSE, id: message.id, text } satisfies WorkerMessage));
+    }
+  });
+  /** Every serving (or standing-by) worker's metrics, summed, plus the supervisor's own. */
+  const gatherMetrics = async (): Promise<string | undefined> => {
+    const asked = [...slots].filter((s) => (s.ready || s.standing) && s.worker.isConnected());
+    const id = String(Math.random());
+    const parts: unknown[] = [];
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, METRICS_GATHER_TIMEOUT_MS);
+      gatherings.set(id, {
+        parts,
+        waiting: asked.length,
+        done: () => {
+          clearTimeout(timer);
+          resolve();
+        },
+      });
+      for (const slot of asked) slot.worker.send({ type: METRICS_COLLECT, id } satisfies WorkerMessage);
+      if (asked.length === 0) resolve();
+    });
+    gatherings.delete(id);
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any
+      return `${await AggregatorRegistry.aggregate(parts as any).metrics()}\n${await metrics.metrics()}`;
+    } catch (error) {
+      log.warn({ err: error }, "cannot gather the workers' metrics");
+      return undefined;
+    }
+  };
 
 
   const status = (): SupervisorStatus => ({
@@ -156,6 +217,7 @@ export async function supervise(options: SuperviseOptions): Promise<void> {
       standby.standby = false;
       standby.startedAt = now;
       restarts++;
+      restartsTotal.inc();
       standby.worker.send({ type: WORKER_PROMOTE } satisfies WorkerMessage);
       log.error({ worker: slot.worker.id, workerPid: pid, reason, standby: standby.worker.id, delayMs, consecutiveCrashes }, 'worker died; the standby worker takes over');
       saveStatus();
@@ -171,6 +233,7 @@ export async function supervise(options: SuperviseOptions): Promise<void> {
     setTimeout(() => {
       if (stopping) return;
       restarts++;
+      restartsTotal.inc();
       void fork().ready.then((ok) => {
         if (!ok) return;
         startSpare();

@@ -77,6 +77,13 @@ describe('robusto start: the supervisor', () => {
     const after = status(robusto);
     expect(after.restarts).toBe(1);
     expect(after.lastCrash).toMatchObject({ pid: victim.pid, reason: 'killed by SIGKILL' });
+    // /metrics from any worker covers all of them and the supervisor
+    const metrics = await (await fetch(robusto.url('/metrics'))).text();
+    expect(metrics).toMatch(/^robusto_worker_restarts_total 1$/m);
+    expect(metrics).toMatch(/^robusto_workers_ready 2$/m);
+    const counted = Number(/^http_request_duration_seconds_count\{route="\/api\/students",method="GET",status_code="200"\} (\d+)$/m.exec(metrics)?.[1]);
+    // the killed worker's own counts went with it; the two live ones are summed
+    expect(counted).toBeGreaterThan(20);
     const printed = await spawnRobusto({ args: ['status'], dataDir: robusto.dataDir });
     expect(await printed.exited).toBe(0);
     expect(printed.output()).toMatch(/restarts: 1/);

@@ -11,8 +11,22 @@ export const STANDBY_OPTION = '--standby';
 /** The primary tells a worker to stop gracefully and hand its clients over (a rolling reload). */
 export const WORKER_RETIRE = 'robusto:retire';
 
+/** A worker asks the supervisor for every worker's metrics, aggregated (for `GET /metrics`). */
+export const METRICS_REQUEST = 'robusto:metrics';
+/** The supervisor's answer to {@link METRICS_REQUEST}: Prometheus text. */
+export const METRICS_RESPONSE = 'robusto:metrics-response';
+
+/** The supervisor asks a worker for its own metrics (prom-client's JSON form). */
+export const METRICS_COLLECT = 'robusto:metrics-collect';
+/** A worker's answer to {@link METRICS_COLLECT}. */
+export const METRICS_PART = 'robusto:metrics-part';
+
 /** The messages between the supervisor and its workers (over the `cluster` IPC channel). */
 export type WorkerMessage =
+  | { type: typeof METRICS_COLLECT; id: string }
+  | { type: typeof METRICS_PART; id: string; metrics: unknown[] }
+  | { type: typeof METRICS_REQUEST; id: string }
+  | { type: typeof METRICS_RESPONSE; id: string; text: string | undefined }
   | { type: typeof WORKER_READY; address: string }
   | { type: typeof WORKER_STANDBY }
   | { type: typeof WORKER_FATAL; reason: string }

@@ -1,0 +1,112 @@
+import cluster from 'node:cluster';
+import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { Database } from '../db/database.js';
+import { METRICS_COLLECT, METRICS_PART, METRICS_REQUEST, METRICS_RESPONSE, type WorkerMessage } from '../shared/worker-messages.js';
+import type { DatabaseCircuit } from '../resilience/circuit.js';
+import type { Journal } from '../resilience/journal.js';
+import type { HttpServer } from './create-server.js';
+
+/** How long a worker waits for the supervisor's aggregated metrics before serving its own. */
+export const METRICS_AGGREGATE_TIMEOUT_MS = 3_000;
+
+const CIRCUIT_VALUE = { closed: 0, 'half-open': 1, open: 2 } as const;
+
+/** What the metrics read: the pool, the journal and the circuit. */
+export interface MetricsSources {
+  db: Database;
+  journal: Journal;
+  circuit: DatabaseCircuit;
+}
+
+/**
+ * This process's Prometheus registry: request durations by route and status, the pool, the
+ * journal, the database circuit, and Node's own (event-loop delay, memory, CPU). Gauges of what
+ * the workers share (the journal) aggregate across workers with `max`, the rest with `sum`.
+ */
+export function createMetricsRegistry(sources: MetricsSources): { registry: Registry; requestDuration: Histogram<'route' | 'method' | 'status_code'> } {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const requestDuration = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'HTTP request duration by route, method and status code',
+    labelNames: ['route', 'method', 'status_code'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
+  new Gauge({
+    name: 'robusto_db_pool_connections',
+    help: 'Database pool connections: total, idle, waiting callers, max',
+    labelNames: ['state'] as const,
+    registers: [registry],
+    collect() {
+      const stats = sources.db.poolStats();
+      for (const state of ['total', 'idle', 'waiting', 'max'] as const) this.set({ state }, stats[state]);
+    },
+  });
+  const journal = (name: string, help: string, value: (stats: ReturnType<Journal['stats']>) => number) =>
+    new Gauge({
+      name,
+      help,
+      aggregator: 'max',
+      registers: [registry],
+      collect() {
+        this.set(value(sources.journal.stats()));
+      },
+    });
+  journal('robusto_journal_depth', 'Writes in the journal waiting to be applied', (s) => s.pending);
+  journal('robusto_journal_oldest_pending_age_seconds', 'Age of the oldest write waiting in the journal (0 when none)', (s) => (s.oldestPendingAt ? (Date.now() - Date.parse(s.oldestPendingAt)) / 1000 : 0));
+  journal('robusto_journal_dead_letters', 'Journaled writes that could not be applied', (s) => s.dead);
+  new Gauge({
+    name: 'robusto_circuit_state',
+    help: 'Database circuit breaker: 0 closed, 1 half-open, 2 open',
+    aggregator: 'max',
+    registers: [registry],
+    collect() {
+      this.set(CIRCUIT_VALUE[sources.circuit.status]);
+    },
+  });
+  return { registry, requestDuration };
+}
+
+/** Asks the supervisor for every worker's metrics, aggregated; undefined when it does not answer. */
+function metricsFromSupervisor(): Promise<string | undefined> {
+  const id = `${process.pid}:${Date.now()}:${Math.random()}`;
+  return new Promise((resolve) => {
+    const done = (text: string | undefined) => {
+      clearTimeout(timer);
+      process.off('message', onMessage);
+      resolve(text);
+    };
+    const onMessage = (message: WorkerMessage) => {
+      if (message?.type === METRICS_RESPONSE && message.id === id) done(message.text);
+    };
+    const timer = setTimeout(() => done(undefined), METRICS_AGGREGATE_TIMEOUT_MS);
+    process.on('message', onMessage);
+    process.send?.({ type: METRICS_REQUEST, id } satisfies WorkerMessage);
+  });
+}
+
+/**
+ * Registers `GET /metrics` (Prometheus text) and the hook that times every request. In a worker
+ * of `robusto start`, the answer covers all workers (and the supervisor's own restart figures):
+ * the supervisor gathers them; alone, it is this process's.
+ */
+export function registerMetrics(app: HttpServer, sources: MetricsSources): void {
+  const { registry, requestDuration } = createMetricsRegistry(sources);
+  if (cluster.isWorker) {
+    // The supervisor gathers every worker's figures for whichever worker was asked.
+    process.on('message', (message: WorkerMessage) => {
+      if (message?.type !== METRICS_COLLECT) return;
+      void registry.getMetricsAsJSON().then((metrics) => process.connected && process.send?.({ type: METRICS_PART, id: message.id, metrics } satisfies WorkerMessage));
+    });
+  }
+  app.addHook('onResponse', (request, reply, done) => {
+    const route = request.routeOptions.url;
+    if (route && route !== '/metrics') requestDuration.observe({ route, method: request.method, status_code: String(reply.statusCode) }, reply.elapsedTime / 1000);
+    done();
+  });
+  app.get('/metrics', { schema: { hide: true }, config: { public: true } }, async (_request, reply) => {
+    const aggregated = cluster.isWorker && process.connected ? await metricsFromSupervisor() : undefined;
+    return reply.type(registry.contentType).header('cache-control', 'no-store').send(aggregated ?? (await registry.metrics()));
+  });
+}
