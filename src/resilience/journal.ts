@@ -264,15 +264,15 @@ export class Journal {
 
   /**
    * Takes or renews the lease `name` for `holder` for `ttlMs`: true if `holder` has it now,
-   * false while another holder's lease runs. One replayer per journal, whatever the number of
-   * processes sharing it, holds the lease `replay`.
+   * false while another holder's lease runs (unless `isGone` says that holder no longer exists).
+   * One replayer per journal, whatever the number of processes sharing it, holds the lease `replay`.
    */
-  acquireLease(name: string, holder: string, ttlMs: number): boolean {
+  acquireLease(name: string, holder: string, ttlMs: number, isGone: (holder: string) => boolean = () => false): boolean {
     const now = Date.now();
     return this.#db
       .transaction(() => {
         const row = this.#db.prepare('select holder, expires_at from leases where name = ?').get(name) as { holder: string; expires_at: number } | undefined;
-        if (row && row.holder !== holder && row.expires_at > now) return false;
+        if (row && row.holder !== holder && row.expires_at > now && !isGone(row.holder)) return false;
         this.#db.prepare('insert into leases (name, holder, expires_at) values (?, ?, ?) on conflict (name) do update set holder = excluded.holder, expires_at = excluded.expires_at').run(name, holder, now + ttlMs);
         return true;
       })

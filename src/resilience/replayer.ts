@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { BrokenCircuitError } from 'cockatiel';
 import { errorCodeOf, isTransientError } from '../db/transient-errors.js';
 import type { Logger } from '../log/create-logger.js';
@@ -45,7 +46,7 @@ export class Replayer {
   readonly #controller = new AbortController();
   #running: Promise<void> | undefined;
   #wake: (() => void) | undefined;
-  readonly #holder = `${process.pid}:${newId()}`;
+  readonly #holder = `${os.hostname()}|${process.pid}|${newId()}`;
   #prunedAt = 0;
 
   constructor(
@@ -107,7 +108,7 @@ export class Replayer {
   }
 
   async #pruneNowAndThen(): Promise<void> {
-    if (Date.now() - this.#prunedAt < PRUNE_INTERVAL_MS || !this.journal.acquireLease(REPLAY_LEASE, this.#holder, REPLAY_LEASE_TTL_MS)) return;
+    if (Date.now() - this.#prunedAt < PRUNE_INTERVAL_MS || !this.journal.acquireLease(REPLAY_LEASE, this.#holder, REPLAY_LEASE_TTL_MS, holderGone)) return;
     this.#prunedAt = Date.now();
     try {
       const pruned = await pruneExpired(this.journal, this.dispatcher, this.retentionHours);
@@ -132,11 +133,11 @@ export class Replayer {
       if (applied > 0) this.log.info({ applied, outcome, pending: this.journal.stats().pending }, 'journal replayed');
       return outcome;
     };
-    if (!this.journal.acquireLease(REPLAY_LEASE, this.#holder, REPLAY_LEASE_TTL_MS)) return 'busy';
+    if (!this.journal.acquireLease(REPLAY_LEASE, this.#holder, REPLAY_LEASE_TTL_MS, holderGone)) return 'busy';
     if (!(await this.circuit.probe())) return finish('blocked');
     for (;;) {
       // Renewed before each batch: a batch takes far less than the lease's life.
-      if (!this.journal.acquireLease(REPLAY_LEASE, this.#holder, REPLAY_LEASE_TTL_MS)) return finish('busy');
+      if (!this.journal.acquireLease(REPLAY_LEASE, this.#holder, REPLAY_LEASE_TTL_MS, holderGone)) return finish('busy');
       const batch = this.journal.pending(REPLAY_BATCH_SIZE);
       if (batch.length === 0) {
         this.journal.resyncPending();
@@ -235,6 +236,21 @@ export class Replayer {
       : { status: 500, code: 'ERR_REPLAY_FAILED', detail: error instanceof Error ? error.message : String(error) };
     this.log.error({ receipt: entry.receipt, command: entry.command, code: problem.code }, 'journal entry parked as dead: it cannot be applied');
     return { status: 'dead', statusCode: problem.status, response: problem, error: problem.detail, errorCode: errorCodeOf(error) ?? problem.code };
+  }
+}
+
+/**
+ * True when a lease holder is a process of this machine that no longer runs (killed with -9
+ * while it held the lease): its lease is taken over at once instead of after its expiry.
+ */
+function holderGone(holder: string): boolean {
+  const [host, pid] = holder.split('|');
+  if (host !== os.hostname() || !pid || !/^\d+$/.test(pid)) return false;
+  try {
+    process.kill(Number(pid), 0);
+    return false;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ESRCH';
   }
 }
 

@@ -1,3 +1,5 @@
+import { spawnSync } from 'node:child_process';
+import os from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerStudent, updateStudent } from '../../src/modules/students/students.commands.js';
 import { pruneExpired } from '../../src/resilience/prune.js';
@@ -104,6 +106,14 @@ describe.each(ENGINES)('journal replay on %s', (engine) => {
     t.app.journal.releaseLease(REPLAY_LEASE, 'another-process');
     expect(await t.app.replayer.drain()).toBe('drained');
     expect(await studentsNamed('Leased')).toBe(1);
+  });
+
+  it('takes over at once a lease whose holder on this machine is gone (killed with -9)', async () => {
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid as number;
+    await t.app.journal.append(journaled('Orphan Lease', 'auto:orphan-1'));
+    expect(t.app.journal.acquireLease(REPLAY_LEASE, `${os.hostname()}|${dead}|x`, 60_000)).toBe(true);
+    expect(await t.app.replayer.drain()).toBe('drained');
+    expect(await studentsNamed('Orphan Lease')).toBe(1);
   });
 
   it(`an entry that keeps stopping the process is parked as dead after ${REPLAY_MAX_UNFINISHED_ATTEMPTS} unfinished attempts`, async () => {
