@@ -10,6 +10,8 @@ import { createDb } from '../db/create-db.js';
 import { flushLogger, type Logger } from '../log/create-logger.js';
 import type { ModuleSource } from '../modules/module.js';
 import { withTimeout } from '../shared/with-timeout.js';
+import { startAlertWatch } from './alert-watch.js';
+import { Alerter } from './alerts.js';
 import { watchDatabase, type DatabaseWatch } from './database-watch.js';
 import { checkNodeVersion } from './doctor/check-packages.js';
 import { checkDataDir, checkModules } from './doctor/checks.js';
@@ -110,6 +112,7 @@ export async function serve(options: ServeOptions): Promise<void> {
   logChecks(log, checkModules(app.registry));
 
   let watch: DatabaseWatch | undefined;
+  let stopAlertWatch: (() => void) | undefined;
   let stopping: Promise<void> | undefined;
   let finalExitCode = 0;
   const stop = ({ reason, exitCode }: StopReason): void => {
@@ -122,6 +125,7 @@ export async function serve(options: ServeOptions): Promise<void> {
       else app.state.phase = 'draining';
       log.info({ reason, timeoutMs: config.shutdownTimeoutMs }, 'shutting down: finishing in-flight requests');
       watch?.stop();
+      stopAlertWatch?.();
       app.circuit.stop();
       const replaying = app.replayer.stop();
       const deadlineAt = Date.now() + config.shutdownTimeoutMs;
@@ -194,5 +198,6 @@ export async function serve(options: ServeOptions): Promise<void> {
     process.exit(1);
   }
   if (!migrated) watch = watchDatabase(db, log, () => app.migrate());
+  stopAlertWatch = startAlertWatch({ db, journal: app.journal, alerter: new Alerter(config.alertWebhookUrl, log), log });
   app.replayer.start();
 }

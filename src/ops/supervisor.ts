@@ -1,6 +1,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import type { Config } from '../config/config.js';
 import { flushLogger, type Logger } from '../log/create-logger.js';
+import { Alerter } from './alerts.js';
 import { sleep } from '../shared/sleep.js';
 import { removeSupervisorFiles, writePidFile, writeStatusFile, type SupervisorStatus, type WorkerStatus } from './supervisor-files.js';
 import { AggregatorRegistry, Counter, Gauge, Registry } from 'prom-client';
@@ -49,7 +50,7 @@ export interface SuperviseOptions {
  * - A standby worker is kept built but not listening: a worker that dies is replaced by it at
  *   once (a cold start takes seconds), and a new standby follows. Without a standby ready, a
  *   worker that dies is replaced after a backoff (100 ms, doubling, at most 15 s; reset by 30 s
- *   of healthy uptime); the new standby always waits that backoff. 5 crashes within a minute is a crash loop, logged as fatal (critical);
+ *   of healthy uptime); the new standby always waits that backoff. 5 crashes within a minute is a crash loop, logged as fatal (critical) and alerted;
  *   restarts go on at the longest wait: it never gives up silently.
  * - SIGHUP (`robusto reload`): a rolling reload, one worker at a time: a new one is started, and
  *   only once it is ready is the old one stopped gracefully; it finishes its requests first.
@@ -73,6 +74,7 @@ export async function supervise(options: SuperviseOptions): Promise<void> {
   let reloadsQueued = 0;
   let spare: Slot | undefined;
   const startedAt = new Date().toISOString();
+  const alerter = new Alerter(config.alertWebhookUrl, log);
 
   // The supervisor's own figures, served with the workers' through any worker's /metrics.
   const metrics = new Registry();
@@ -207,7 +209,7 @@ export async function supervise(options: SuperviseOptions): Promise<void> {
     const delayMs = Math.min(RESTART_INITIAL_MS * 2 ** (consecutiveCrashes - 1), RESTART_MAX_MS);
     if (crashes.length >= CRASH_LOOP_CRASHES && !crashLoop) {
       crashLoop = true;
-      log.fatal({ crashes: crashes.length, windowMs: CRASH_LOOP_WINDOW_MS, reason, delayMs }, 'crash loop: workers keep dying; restarts continue, at most every 15 s');
+      alerter.raise('crash_loop', 'crash loop: workers keep dying; restarts continue, at most every 15 s', { crashes: crashes.length, windowMs: CRASH_LOOP_WINDOW_MS, reason, delayMs });
     }
     if (slot === spare) spare = undefined;
     const standby = spare;
@@ -241,7 +243,7 @@ export async function supervise(options: SuperviseOptions): Promise<void> {
         setTimeout(() => {
           if (crashLoop && slots.size > 0 && [...slots].every((s) => s.ready && Date.now() - s.startedAt >= HEALTHY_UPTIME_MS)) {
             crashLoop = false;
-            log.info('crash loop over: workers stay up again');
+            alerter.resolve('crash_loop', 'crash loop over: workers stay up again');
             saveStatus();
           }
         }, HEALTHY_UPTIME_MS + 100).unref();
