@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import { afterEach, describe, expect, it } from 'vitest';
+import { startAlertReceiver } from '../support/alert-receiver.js';
 import { loginAsInitialAdmin, PROJECT_ROOT, spawnRobusto, type RobustoProcess } from '../support/spawn-robusto.js';
 
 const running: RobustoProcess[] = [];
@@ -118,7 +119,8 @@ describe('robusto start: the supervisor', () => {
   }, 180_000);
 
   it('a worker that crashes at start: restarts with a growing delay, a crash loop after 5, and restarts go on', async () => {
-    const robusto = await start({ WORKERS: '1', ROBUSTO_MODULES: path.join(PROJECT_ROOT, 'test', 'fixtures', 'modules', 'crash_at_start.js') });
+    const receiver = await startAlertReceiver();
+    const robusto = await start({ WORKERS: '1', ALERT_WEBHOOK_URL: receiver.url, ROBUSTO_MODULES: path.join(PROJECT_ROOT, 'test', 'fixtures', 'modules', 'crash_at_start.js') });
     await robusto.waitForLine((l) => String(l.msg).startsWith('worker died') && l.delayMs === 3200, 60_000);
     const deaths = robusto.lines().filter((l) => String(l.msg).startsWith('worker died'));
     expect(deaths.slice(0, 6).map((l) => l.delayMs)).toEqual([100, 200, 400, 800, 1600, 3200]);
@@ -129,5 +131,8 @@ describe('robusto start: the supervisor', () => {
     // it keeps trying
     await robusto.waitForLine((l) => String(l.msg).startsWith('worker died') && l.delayMs === 6400, 30_000);
     expect(status(robusto)).toMatchObject({ crashLoop: true, lastCrash: { reason: expect.stringMatching(/crash at start/) } });
+    // one alert for the loop, not one per crash
+    expect(receiver.received.filter((a) => a.kind === 'crash_loop')).toEqual([expect.objectContaining({ status: 'firing', details: expect.objectContaining({ crashes: 5 }) })]);
+    await receiver.close();
   }, 120_000);
 });
