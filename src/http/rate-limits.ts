@@ -45,7 +45,7 @@ export async function registerRateLimits(app: FastifyInstance, config: Readonly<
   const perMinute = table.default as number;
   let redis: Redis | undefined;
   if (config.redisUrl) {
-    redis = new Redis(config.redisUrl, { connectTimeout: 1_000, maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: false });
+    redis = new Redis(config.redisUrl, { connectTimeout: 1_000, maxRetriesPerRequest: 1, enableOfflineQueue: false });
     let complained = false;
     redis.on('error', (error: Error) => {
       if (complained) return;

@@ -5,7 +5,7 @@ import { isTransientError } from '../db/transient-errors.js';
 import { uniqueViolationOf } from '../db/unique-violation.js';
 import { AppError } from '../shared/app-error.js';
 import { newId } from '../shared/ids.js';
-import type { Command, CommandContext } from './command.js';
+import type { Command, CommandContext, CommandOutcome } from './command.js';
 import { createRetryPolicy } from './retry.js';
 import type { RetryPolicy } from 'cockatiel';
 
@@ -101,6 +101,26 @@ function reusedKey(key: string): AppError {
   );
 }
 
+type StoredKey = { fingerprint: string; status_code: number; response: string };
+
+/** A stored key's first outcome for a repeat of its request, or 422 for another request under the same key. */
+function storedResult(stored: StoredKey, fingerprint: string, key: string): BatchOutcome {
+  if (stored.fingerprint !== fingerprint) return { error: reusedKey(key) };
+  return { result: { status: stored.status_code, body: JSON.parse(stored.response) as unknown, replayed: true } };
+}
+
+/** {@link storedResult} for the single-command path, which throws the 422. */
+function replayOrReject(stored: StoredKey, fingerprint: string, key: string): DispatchResult {
+  const outcome = storedResult(stored, fingerprint, key);
+  if ('error' in outcome) throw outcome.error;
+  return outcome.result;
+}
+
+/** The audit row of a command that ran (its id chosen by the caller, or a new one). */
+function auditRowOf(meta: DispatchMeta, action: string, outcome: CommandOutcome, at: string): Insertable<CoreTables['audit_log']> {
+  return { id: meta.auditId ?? newId(), tenant_id: meta.tenantId, user_id: meta.userId, action, entity: outcome.entity, entity_id: outcome.entityId, request_id: meta.requestId, created_at: at };
+}
+
 /**
  * Runs commands: one database transaction per command that claims the `Idempotency-Key` (if
  * any), runs the handler, stores the outcome under the key, writes the audit row and commits.
@@ -138,7 +158,7 @@ export class Dispatcher {
       if (key && violation?.table === 'idempotency_keys') {
         // A concurrent request with the same key committed first: answer with its outcome.
         const stored = await this.#storedOutcome(this.#db, meta.tenantId, key, replay ? undefined : new Date().toISOString());
-        if (stored) return this.#replayOrReject(stored, meta.fingerprint, key);
+        if (stored) return replayOrReject(stored, meta.fingerprint, key);
       }
       if (violation) {
         const rule = command.conflicts?.find((r) => r.table === violation.table && r.columns.every((c) => violation.columns.includes(c)));
@@ -170,7 +190,7 @@ export class Dispatcher {
       if (key) {
         const stored = await this.#storedOutcome(tx, meta.tenantId, key, replay ? undefined : ctx.now);
         // Thrown, not returned, so the transaction ends without writing anything.
-        if (stored) throw new Replay(this.#replayOrReject(stored, meta.fingerprint, key));
+        if (stored) throw new Replay(replayOrReject(stored, meta.fingerprint, key));
         // NB: only an expired key may be removed. Without the expiry condition this DELETE would
         // also see, and remove, the key of a concurrent request that committed a moment ago
         // (READ COMMITTED), and the write would run twice.
@@ -198,19 +218,7 @@ export class Dispatcher {
           .where('key', '=', key)
           .execute();
       }
-      await tx
-        .insertInto('audit_log')
-        .values({
-          id: meta.auditId ?? newId(),
-          tenant_id: meta.tenantId,
-          user_id: meta.userId,
-          action: command.name,
-          entity: outcome.entity,
-          entity_id: outcome.entityId,
-          request_id: meta.requestId,
-          created_at: ctx.now,
-        })
-        .execute();
+      await tx.insertInto('audit_log').values(auditRowOf(meta, command.name, outcome, ctx.now)).execute();
       const result = { status: outcome.status, body: outcome.body, replayed: false };
       onCommit(result);
       return result;
@@ -249,7 +257,7 @@ export class Dispatcher {
         const id = idOf(meta.tenantId, meta.idempotencyKey);
         const prior = known.get(id);
         if (prior) {
-          outcomes.push(prior.fingerprint === meta.fingerprint ? { result: { status: prior.status_code, body: JSON.parse(prior.response) as unknown, replayed: true } } : { error: reusedKey(meta.idempotencyKey) });
+          outcomes.push(storedResult(prior, meta.fingerprint, meta.idempotencyKey));
           continue;
         }
         let outcome;
@@ -261,7 +269,7 @@ export class Dispatcher {
         const key = { tenant_id: meta.tenantId, key: meta.idempotencyKey, fingerprint: meta.fingerprint, command: command.name, status_code: outcome.status, response: JSON.stringify(outcome.body), created_at: ctxNow, expires_at: expiresAt };
         keys.push(key);
         known.set(id, key);
-        audits.push({ id: newId(), tenant_id: meta.tenantId, user_id: meta.userId, action: command.name, entity: outcome.entity, entity_id: outcome.entityId, request_id: meta.requestId, created_at: ctxNow });
+        audits.push(auditRowOf(meta, command.name, outcome, ctxNow));
         outcomes.push({ result: { status: outcome.status, body: outcome.body, replayed: false } });
       }
       if (keys.length > 0) await tx.insertInto('idempotency_keys').values(keys).execute();
@@ -293,10 +301,5 @@ export class Dispatcher {
     if (keepFrom) query = query.where('created_at', '<', keepFrom);
     const result = await query.executeTakeFirst();
     return Number(result.numDeletedRows);
-  }
-
-  #replayOrReject(stored: { fingerprint: string; status_code: number; response: string }, fingerprint: string, key: string): DispatchResult {
-    if (stored.fingerprint !== fingerprint) throw reusedKey(key);
-    return { status: stored.status_code, body: JSON.parse(stored.response) as unknown, replayed: true };
   }
 }

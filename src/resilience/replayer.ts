@@ -6,7 +6,7 @@ import { isAppError } from '../shared/app-error.js';
 import { newId } from '../shared/ids.js';
 import type { DatabaseCircuit } from './circuit.js';
 import type { Command } from './command.js';
-import { BatchItemError, WriteOutcomeUnknownError, type BatchItem, type DispatchResult, type Dispatcher } from './dispatcher.js';
+import { BatchItemError, WriteOutcomeUnknownError, type BatchItem, type BatchOutcome, type DispatchResult, type Dispatcher } from './dispatcher.js';
 import type { AttemptOutcome, Journal, JournalEntry } from './journal.js';
 import { pruneExpired } from './prune.js';
 
@@ -25,6 +25,9 @@ export const REPLAY_LEASE_TTL_MS = 15_000;
 export const REPLAY_LEASE = 'replay';
 /** How often the replayer, when it holds the lease, prunes applied entries and expired keys. */
 export const PRUNE_INTERVAL_MS = 3_600_000;
+
+/** A pending entry whose command is loaded. */
+type Runnable = { entry: JournalEntry; command: Command<unknown, unknown> };
 
 /** How a round ended: all applied, stopped on an entry that cannot be applied now, or another process replays. */
 export type ReplayOutcome = 'drained' | 'blocked' | 'busy';
@@ -146,7 +149,7 @@ export class Replayer {
       for (let i = 0; i < batch.length; ) {
         if (this.#controller.signal.aborted) return finish('blocked');
         const run = this.#batchable(batch, i);
-        const done = run.length >= 2 ? await this.#replayBatch(run) : (await this.#replay(batch[i] as JournalEntry)) === 'done' ? 1 : 'blocked';
+        const done = run.length >= 2 ? await this.#replayBatch(run) : await this.#replayOne(batch[i] as JournalEntry);
         if (done === 'blocked') return finish('blocked');
         applied += done;
         i += done;
@@ -159,8 +162,8 @@ export class Replayer {
    * earlier attempt of theirs was cut off (those go alone, so that only the one that stops the
    * process is counted), and none waits for an audit-row check.
    */
-  #batchable(batch: JournalEntry[], from: number): Array<{ entry: JournalEntry; command: Command<unknown, unknown> }> {
-    const run: Array<{ entry: JournalEntry; command: Command<unknown, unknown> }> = [];
+  #batchable(batch: JournalEntry[], from: number): Runnable[] {
+    const run: Runnable[] = [];
     for (const entry of batch.slice(from)) {
       const command = this.commandOf(entry.command);
       if (!command || entry.attemptsStarted !== entry.attemptsFinished || entry.appliedIfAudit) break;
@@ -175,14 +178,17 @@ export class Replayer {
    * finished: all of them, or, when one failed, those before it (the next round takes that one
    * alone, which parks it as dead if it fails again), or 'blocked' on a transient error.
    */
-  async #replayBatch(run: Array<{ entry: JournalEntry; command: Command<unknown, unknown> }>): Promise<number | 'blocked'> {
+  async #replayBatch(run: Runnable[]): Promise<number | 'blocked'> {
     this.journal.startAttempts(run.map((r) => r.entry.seq));
     try {
       const items = run.map(({ entry, command }) => ({ command, payload: entry.payload, meta: metaOf(entry) }));
       const outcomes = await this.circuit.execute(() => this.dispatcher.dispatchBatch(items));
       // NB: the database committed first; only then are the entries marked.
       this.journal.finishAttempts(
-        outcomes.map((o, i) => ({ seq: (run[i] as { entry: JournalEntry }).entry.seq, ...('result' in o ? appliedOutcome(o.result) : this.#parked(o.error, (run[i] as { entry: JournalEntry }).entry)) })),
+        run.map(({ entry }, i) => {
+          const outcome = outcomes[i] as BatchOutcome;
+          return { seq: entry.seq, ...('result' in outcome ? appliedOutcome(outcome.result) : this.#parked(outcome.error, entry)) };
+        }),
       );
       return run.length;
     } catch (error) {
@@ -190,9 +196,14 @@ export class Replayer {
       const transient = isTransientError(error) || error instanceof BrokenCircuitError;
       this.journal.finishAttempts(run.map((r) => ({ seq: r.entry.seq, ...(transient ? pendingOutcome(error) : { status: 'pending' as const }) })));
       if (transient) return 'blocked';
-      if (error instanceof BatchItemError) return error.index === 0 ? ((await this.#replay(run[0]?.entry as JournalEntry)) === 'done' ? 1 : 'blocked') : this.#replayBatch(run.slice(0, error.index));
+      if (error instanceof BatchItemError) return error.index === 0 ? this.#replayOne((run[0] as Runnable).entry) : this.#replayBatch(run.slice(0, error.index));
       throw error;
     }
+  }
+
+  /** {@link #replay} counted as a run of one. */
+  async #replayOne(entry: JournalEntry): Promise<1 | 'blocked'> {
+    return (await this.#replay(entry)) === 'done' ? 1 : 'blocked';
   }
 
   async #replay(entry: JournalEntry): Promise<'done' | 'blocked'> {

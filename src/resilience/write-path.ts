@@ -5,7 +5,7 @@ import { newId } from '../shared/ids.js';
 import type { Command } from './command.js';
 import { ERR_IDEMPOTENCY_KEY_REUSED, WriteOutcomeUnknownError, type DispatchMeta, type DispatchResult, type Dispatcher } from './dispatcher.js';
 import type { DatabaseCircuit } from './circuit.js';
-import { JournalUnavailableError, type Journal, type JournalAppend } from './journal.js';
+import { JournalUnavailableError, type Journal } from './journal.js';
 import { BrokenCircuitError } from 'cockatiel';
 
 /** Error code of a write refused because neither the database nor the journal could take it. */
@@ -38,18 +38,16 @@ export class WritePath {
       const receipt = await this.#queuedReceipt(meta.tenantId, clientKey, meta.fingerprint);
       if (receipt) return { kind: 'queued', receipt, replayed: true };
     }
-    let uncertain: JournalAppend['uncertain'];
+    // The audit row's id, chosen here: if the COMMIT's answer is lost, replay looks for it.
+    const auditId = newId();
     let unknownOutcome: WriteOutcomeUnknownError | undefined;
     if (this.circuit.closed && !this.journal.hasPending()) {
-      const auditId = newId();
       try {
         return { kind: 'done', result: await this.circuit.execute(() => this.dispatcher.dispatch(command, payload, { ...meta, auditId })) };
       } catch (error) {
-        if (error instanceof WriteOutcomeUnknownError) {
-          unknownOutcome = error;
-          uncertain = { auditId, ...error.intended };
-        } else if (!isTransientError(error) && !(error instanceof BrokenCircuitError)) throw error;
-        this.log.warn({ command: command.name, err: error, outcomeUnknown: uncertain !== undefined }, 'database unavailable; write journaled');
+        if (error instanceof WriteOutcomeUnknownError) unknownOutcome = error;
+        else if (!isTransientError(error) && !(error instanceof BrokenCircuitError)) throw error;
+        this.log.warn({ command: command.name, err: error, outcomeUnknown: unknownOutcome !== undefined }, 'database unavailable; write journaled');
       }
     }
     const receipt = await this.#onDisk(
@@ -64,7 +62,7 @@ export class WritePath {
         commandVersion: command.version,
         payload,
         requestId: meta.requestId,
-        ...(uncertain ? { uncertain } : {}),
+        ...(unknownOutcome ? { uncertain: { auditId, ...unknownOutcome.intended } } : {}),
       }),
       unknownOutcome,
     );
