@@ -170,6 +170,7 @@ export async function supervise(options: SuperviseOptions): Promise<void> {
           slot.ready = true;
           log.info({ worker: worker.id, workerPid: worker.process.pid, address: message.address }, 'worker ready');
           saveStatus();
+          if (crashLoop) endCrashLoopIfStable();
           resolve(true);
         } else if (message?.type === WORKER_STANDBY) {
           clearTimeout(timer);
@@ -236,20 +237,24 @@ export async function supervise(options: SuperviseOptions): Promise<void> {
       if (stopping) return;
       restarts++;
       restartsTotal.inc();
-      void fork().ready.then((ok) => {
-        if (!ok) return;
-        startSpare();
-        // A crash loop ends once a worker has stayed up for a while.
-        setTimeout(() => {
-          if (crashLoop && slots.size > 0 && [...slots].every((s) => s.ready && Date.now() - s.startedAt >= HEALTHY_UPTIME_MS)) {
-            crashLoop = false;
-            alerter.resolve('crash_loop', 'crash loop over: workers stay up again');
-            saveStatus();
-          }
-        }, HEALTHY_UPTIME_MS + 100).unref();
-      });
+      void fork().ready.then((ok) => ok && startSpare());
     }, delayMs);
   };
+
+  /**
+   * A crash loop ends once the serving workers have stayed up for a while: looked at
+   * {@link HEALTHY_UPTIME_MS} after a worker (a new one, or the promoted standby) became ready.
+   */
+  function endCrashLoopIfStable(): void {
+    setTimeout(() => {
+      const serving = [...slots].filter((s) => !s.standby);
+      if (crashLoop && serving.length > 0 && serving.every((s) => s.ready && Date.now() - s.startedAt >= HEALTHY_UPTIME_MS)) {
+        crashLoop = false;
+        alerter.resolve('crash_loop', 'crash loop over: workers stay up again');
+        saveStatus();
+      }
+    }, HEALTHY_UPTIME_MS + 100).unref();
+  }
 
   /** Starts a standby worker unless there is one (or the supervisor is stopping). */
   function startSpare(): void {
