@@ -13,6 +13,12 @@ import { registerOpenApi } from './http/openapi.js';
 import { registerRateLimits } from './http/rate-limits.js';
 import { registerNulGuard } from './http/reject-nul.js';
 import { coreMigrations } from './db/migrations/core.migrations.js';
+import { bindJob, type Job } from './jobs/job.js';
+import { JobRunner } from './jobs/job-runner.js';
+import { DatabaseJobStore } from './jobs/job-store.js';
+import { Alerter } from './ops/alerts.js';
+import { poolWatchJob } from './ops/pool-watch.js';
+import { pruneJobs } from './resilience/prune.js';
 import type { Command } from './resilience/command.js';
 import { DatabaseCircuit } from './resilience/circuit.js';
 import { Dispatcher } from './resilience/dispatcher.js';
@@ -52,6 +58,10 @@ export interface RobustoApp {
   readonly circuit: DatabaseCircuit;
   /** Applies the journal once the database answers; `serve` starts it. */
   readonly replayer: Replayer;
+  /** The modules' and the kernel's periodic jobs; `serve` starts them. */
+  readonly jobs: JobRunner;
+  /** Where this process's alerts go (`ALERT_WEBHOOK_URL`). */
+  readonly alerter: Alerter;
   /**
    * Applies pending module migrations; `true` when none is left pending. Call it once the
    * database answers (and again after a transient failure).
@@ -77,11 +87,12 @@ export async function buildApp(options: BuildAppOptions): Promise<RobustoApp> {
   const journal = new Journal(config.paths.dataDir, { maxMegabytes: config.journalMaxMegabytes });
   const circuit = new DatabaseCircuit(db, log);
   const execute = createExecute(new WritePath(dispatcher, journal, circuit, log));
+  const alerter = new Alerter(config.alertWebhookUrl, log);
   const contexts = new Map<string, ModuleContext>();
   const contextOf = (module: LoadedModule): ModuleContext => {
     let ctx = contexts.get(module.name);
     if (!ctx) {
-      ctx = { config, db, log: log.child({ module: module.name }), dispatcher, journal, circuit, execute };
+      ctx = { config, db, log: log.child({ module: module.name }), dispatcher, journal, circuit, execute, jobStates: () => jobs.states() };
       contexts.set(module.name, ctx);
     }
     return ctx;
@@ -100,14 +111,18 @@ export async function buildApp(options: BuildAppOptions): Promise<RobustoApp> {
     const module = registry.unavailableAt(request.url);
     return module ? moduleUnavailable(module) : undefined;
   });
-  registerHealthRoutes(http, { db, journal, circuit, registry, state, contextOf });
-  registerMetrics(http, { db, journal, circuit });
+  const moduleJobs = registry.modules.flatMap((m) => (m.definition?.jobs ?? []).map((definition) => bindJob(m.name, definition, contextOf(m), () => m.status === 'ready')));
+  const coreJobs: Job[] = [...pruneJobs(journal, dispatcher, config.idempotencyTtlHours), poolWatchJob(db, alerter)].map((definition) => bindJob<void>('core', definition, undefined));
+  const jobs = new JobRunner([...coreJobs, ...moduleJobs], { cluster: new DatabaseJobStore(db), log: log.child({ component: 'jobs' }), alerts: alerter });
+
+  registerHealthRoutes(http, { db, journal, circuit, registry, state, contextOf, jobs });
+  registerMetrics(http, { db, journal, circuit, jobs });
   await registerModules(http, registry, contextOf);
 
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   const commands = new Map<string, Command<any, any>>();
   for (const module of registry.modules) for (const command of module.definition?.commands ?? []) commands.set(command.name, command);
-  const replayer = new Replayer(journal, dispatcher, circuit, (name) => commands.get(name), log, config.idempotencyTtlHours);
+  const replayer = new Replayer(journal, dispatcher, circuit, (name) => commands.get(name), log);
 
-  return { http, state, registry, db, dispatcher, journal, circuit, replayer, migrate: () => registry.migrate(db, coreMigrations, contextOf) };
+  return { http, state, registry, db, dispatcher, journal, circuit, replayer, jobs, alerter, migrate: () => registry.migrate(db, coreMigrations, contextOf) };
 }

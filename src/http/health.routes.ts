@@ -3,6 +3,7 @@ import { packageInfo } from '../config/package-info.js';
 import type { Database } from '../db/database.js';
 import type { DatabaseCircuit } from '../resilience/circuit.js';
 import type { Journal } from '../resilience/journal.js';
+import { FAILURES_TO_ALERT, type JobRunner } from '../jobs/job-runner.js';
 import type { ModuleContext } from '../modules/module.js';
 import type { LoadedModule, ModuleRegistry } from '../modules/module-registry.js';
 import { withTimeout } from '../shared/with-timeout.js';
@@ -36,6 +37,7 @@ export interface HealthDeps {
   registry: ModuleRegistry;
   state: AppState;
   contextOf: (module: LoadedModule) => ModuleContext;
+  jobs: Pick<JobRunner, 'states'>;
 }
 
 const RANK: Record<HealthStatus, number> = { pass: 0, warn: 1, fail: 2 };
@@ -100,6 +102,18 @@ async function moduleCheck(module: LoadedModule, ctx: () => ModuleContext, time:
   }
 }
 
+/** One entry per job: warn once it has failed {@link FAILURES_TO_ALERT} times in a row (its alert fired). */
+async function jobChecks(jobs: HealthDeps['jobs'], time: string): Promise<CheckResult[]> {
+  return (await jobs.states()).map((job) => ({
+    componentId: job.name,
+    componentType: 'component',
+    observedValue: { lastRunAt: job.lastRunAt, lastSuccessAt: job.lastSuccessAt, consecutiveFailures: job.consecutiveFailures, nextRunAt: job.nextRunAt, running: job.running },
+    status: job.consecutiveFailures >= FAILURES_TO_ALERT ? 'warn' : 'pass',
+    time,
+    ...(job.consecutiveFailures > 0 ? { output: `failed ${job.consecutiveFailures} time(s) in a row: ${job.lastError ?? 'unknown error'}` } : {}),
+  }));
+}
+
 function sendHealth(reply: FastifyReply, status: HealthStatus, body: Record<string, unknown>): FastifyReply {
   return reply
     .code(status === 'fail' ? 503 : 200)
@@ -125,15 +139,17 @@ export function registerHealthRoutes(app: HttpServer, deps: HealthDeps): void {
 
   app.get('/health', async (_request, reply) => {
     const time = new Date().toISOString();
-    const [database, modules] = await Promise.all([
+    const [database, modules, jobs] = await Promise.all([
       databaseCheck(db, time),
       Promise.all(registry.modules.map((m) => moduleCheck(m, () => deps.contextOf(m), time))),
+      jobChecks(deps.jobs, time),
     ]);
     const checks: Record<string, CheckResult[]> = {
       'database:responseTime': [database],
       'pool:connections': [poolCheck(db, time)],
       'journal:depth': [journalCheck(deps.journal, deps.circuit, time)],
       modules,
+      jobs,
       uptime: [{ componentType: 'system', observedValue: Math.round(process.uptime()), observedUnit: 's', status: 'pass', time }],
     };
     const all = Object.values(checks).flat();

@@ -1,9 +1,10 @@
 import cluster from 'node:cluster';
-import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Database } from '../db/database.js';
 import { METRICS_COLLECT, METRICS_PART, METRICS_REQUEST, METRICS_RESPONSE, type WorkerMessage } from '../shared/worker-messages.js';
 import type { DatabaseCircuit } from '../resilience/circuit.js';
 import type { Journal } from '../resilience/journal.js';
+import type { JobRunner } from '../jobs/job-runner.js';
 import type { HttpServer } from './create-server.js';
 
 /** How long a worker waits for the supervisor's aggregated metrics before serving its own. */
@@ -11,16 +12,17 @@ export const METRICS_AGGREGATE_TIMEOUT_MS = 3_000;
 
 const CIRCUIT_VALUE = { closed: 0, 'half-open': 1, open: 2 } as const;
 
-/** What the metrics read: the pool, the journal and the circuit. */
+/** What the metrics read: the pool, the journal, the circuit and the jobs. */
 export interface MetricsSources {
   db: Database;
   journal: Journal;
   circuit: DatabaseCircuit;
+  jobs: Pick<JobRunner, 'counters'>;
 }
 
 /**
  * This process's Prometheus registry: request durations by route and status, the pool, the
- * journal, the database circuit, and Node's own (event-loop delay, memory, CPU). Gauges of what
+ * journal, the database circuit, the jobs this process ran, and Node's own (event-loop delay, memory, CPU). Gauges of what
  * the workers share (the journal) aggregate across workers with `max`, the rest with `sum`.
  */
 export function createMetricsRegistry(sources: MetricsSources): { registry: Registry; requestDuration: Histogram<'route' | 'method' | 'status_code'> } {
@@ -63,6 +65,29 @@ export function createMetricsRegistry(sources: MetricsSources): { registry: Regi
     registers: [registry],
     collect() {
       this.set(CIRCUIT_VALUE[sources.circuit.status]);
+    },
+  });
+  const jobCounter = (name: string, help: string, value: (c: ReturnType<JobRunner['counters']>[number]) => number) =>
+    new Counter({
+      name,
+      help,
+      labelNames: ['job'] as const,
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const job of sources.jobs.counters()) this.inc({ job: job.name }, value(job));
+      },
+    });
+  jobCounter('robusto_job_runs_total', 'Job runs (each retry is a run)', (c) => c.runs);
+  jobCounter('robusto_job_failures_total', 'Job runs that failed or timed out', (c) => c.failures);
+  new Gauge({
+    name: 'robusto_job_last_success_timestamp_seconds',
+    help: 'When the job last succeeded (Unix time; 0 if never, in this process)',
+    labelNames: ['job'] as const,
+    aggregator: 'max',
+    registers: [registry],
+    collect() {
+      for (const job of sources.jobs.counters()) this.set({ job: job.name }, (job.lastSuccessAt ?? 0) / 1000);
     },
   });
   return { registry, requestDuration };

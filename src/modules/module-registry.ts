@@ -4,6 +4,7 @@ import { isTransientError } from '../db/transient-errors.js';
 import type { Logger } from '../log/create-logger.js';
 import { defaultPrefixOf, type ModuleContext, type ModuleDefinition, type ModuleSource } from './module.js';
 import type { MigrationSet } from '../db/migrate.js';
+import { slotsOf } from '../jobs/schedule.js';
 
 /** Where a module is in its life: waiting for its migrations, serving, or out of service. */
 export type ModuleStatus = 'pending' | 'ready' | 'failed';
@@ -24,6 +25,27 @@ export interface LoadedModule {
 }
 
 const MODULE_NAME = /^[a-z][a-z0-9_]*$/;
+const JOB_NAME = /^[a-z][a-z0-9-]*$/;
+
+/** What is wrong with a module's `jobs`, if anything: each needs a name, a valid schedule and a `run`. */
+function jobsProblem(jobs: unknown): string | undefined {
+  if (!Array.isArray(jobs)) return 'jobs must be an array of defineJob({ name, schedule, run })';
+  const names = new Set<string>();
+  for (const job of jobs as Array<Record<string, unknown>>) {
+    const name = job?.name;
+    if (typeof name !== 'string' || !JOB_NAME.test(name)) return 'each job needs a name of lower-case letters, digits and - (e.g. "archive-old")';
+    if (names.has(name)) return `two jobs are named "${name}"`;
+    names.add(name);
+    if (typeof job.run !== 'function') return `job "${name}": run must be a function (ctx, signal) => Promise<void>`;
+    if (job.schedule === null || typeof job.schedule !== 'object') return `job "${name}": schedule must be { cron: "…" } or { everyMs: … }`;
+    try {
+      slotsOf(job.schedule as { cron: string });
+    } catch (error) {
+      return `job "${name}": ${(error as Error).message}`;
+    }
+  }
+  return undefined;
+}
 
 function messageOf(error: unknown): string {
   if (error instanceof Error) {
@@ -41,6 +63,7 @@ function definitionProblem(candidate: unknown): string | undefined {
   if (def.prefix !== undefined && (typeof def.prefix !== 'string' || !/^\/api\/[a-z0-9_-]+$/.test(def.prefix))) return 'prefix must be /api/<name> (e.g. "/api/invoices")';
   if (def.routes !== undefined && typeof def.routes !== 'function') return 'routes must be a function (app, ctx) => Promise<void>';
   if (def.migrations !== undefined && (def.migrations === null || typeof def.migrations !== 'object')) return 'migrations must be an object of { name: { up, down? } }';
+  if (def.jobs !== undefined) return jobsProblem(def.jobs);
   return undefined;
 }
 

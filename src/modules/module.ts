@@ -9,6 +9,8 @@ import type {
   RawServerDefault,
 } from 'fastify';
 import type { Config } from '../config/config.js';
+import type { JobDefinition } from '../jobs/job.js';
+import type { JobState } from '../jobs/job-runner.js';
 import type { Database } from '../db/database.js';
 import type { MigrationSet } from '../db/migrate.js';
 import type { Logger } from '../log/create-logger.js';
@@ -39,6 +41,8 @@ export interface ModuleContext {
   readonly journal: Journal;
   /** The circuit breaker on the main database: its state for the admin and health. */
   readonly circuit: DatabaseCircuit;
+  /** Every periodic job's state (last run, last success, failures, next run), for the admin. */
+  jobStates(): Promise<JobState[]>;
   /**
    * Runs a write command for an HTTP request and sends its outcome: the principal and request id
    * come from the request, the `Idempotency-Key` header is honoured, the audit row is written.
@@ -61,6 +65,7 @@ export interface ModuleHealth {
  *   name: 'notes',
  *   migrations: { '0001_create_notes': { up: async (db) => { … } } },
  *   routes: async (app, ctx) => { app.get('/', async () => ({ items: [] })); },
+ *   jobs: [defineJob({ name: 'archive-old', schedule: { cron: '0 2 * * *' }, run: async (ctx, signal) => { … } })],
  * });
  */
 export interface ModuleDefinition {
@@ -83,6 +88,11 @@ export interface ModuleDefinition {
    * A transient database error retries it later; any other error marks the module failed.
    */
   onReady?: (ctx: ModuleContext) => Promise<void>;
+  /**
+   * The module's periodic jobs, run by the kernel's job runner as `<module>.<job>` once the
+   * module is ready (see {@link JobDefinition}).
+   */
+  jobs?: JobDefinition<ModuleContext>[];
   /** Optional check of the module's own dependencies, run by `/health` with a timeout. */
   health?: (ctx: ModuleContext) => Promise<ModuleHealth>;
 }

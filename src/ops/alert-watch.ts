@@ -11,30 +11,25 @@ export interface AlertThresholds {
   intervalMs: number;
   /** The database failing for this long. */
   healthFailingMs: number;
-  /** The pool more than 80 % busy for this long. */
-  poolSaturatedMs: number;
   /** The oldest write waiting in the journal older than this. */
   journalStaleMs: number;
 }
 
-export const DEFAULT_ALERT_THRESHOLDS: AlertThresholds = { intervalMs: 5_000, healthFailingMs: 30_000, poolSaturatedMs: 60_000, journalStaleMs: 5 * 60_000 };
+export const DEFAULT_ALERT_THRESHOLDS: AlertThresholds = { intervalMs: 5_000, healthFailingMs: 30_000, journalStaleMs: 5 * 60_000 };
 
-/** The share of the pool in use above which it counts as saturated. */
-export const POOL_BUSY_SHARE = 0.8;
 /** The lease that makes one watcher per `DATA_DIR`, so workers do not alert once each. */
 const ALERT_LEASE = 'alerts';
 
 /**
  * Watches what should wake someone up and tells the {@link Alerter}: the database failing for
- * 30 s, the pool over 80 % busy for a minute, the oldest journaled write older than 5 minutes, a
- * new dead letter; and that each is over. Among processes sharing `DATA_DIR`, only the holder of
+ * 30 s, the oldest journaled write older than 5 minutes, a new dead letter; and that each is
+ * over. (The pool is watched by the `core.watch-pool` job, failing jobs by the job runner.) Among processes sharing `DATA_DIR`, only the holder of
  * a lease in the journal file watches. Returns a function that stops it.
  */
 export function startAlertWatch(deps: { db: Database; journal: Journal; alerter: Alerter; log: Logger }, thresholds: AlertThresholds = DEFAULT_ALERT_THRESHOLDS): () => void {
   const { db, journal, alerter } = deps;
   const holder = `${process.pid}|${randomUUID()}`;
   let failingSince: number | undefined;
-  let saturatedSince: number | undefined;
   let deadSeen: number | undefined;
   let running = false;
 
@@ -49,13 +44,6 @@ export function startAlertWatch(deps: { db: Database; journal: Journal; alerter:
     if (failingSince !== undefined && now - failingSince >= thresholds.healthFailingMs) {
       alerter.raise('health_failing', 'the database has not answered for a while: /health fails', { sinceMs: now - failingSince });
     } else if (healthy) alerter.resolve('health_failing', 'the database answers again');
-
-    const pool = db.poolStats();
-    const busy = pool.max > 0 && (pool.total - pool.idle) / pool.max > POOL_BUSY_SHARE;
-    saturatedSince = busy ? (saturatedSince ?? now) : undefined;
-    if (saturatedSince !== undefined && now - saturatedSince >= thresholds.poolSaturatedMs) {
-      alerter.raise('pool_saturated', 'the database pool has been over 80 % busy for a while', { ...pool, sinceMs: now - saturatedSince });
-    } else if (!busy) alerter.resolve('pool_saturated', 'the database pool has room again', { ...pool });
 
     const stats = journal.stats();
     const age = stats.oldestPendingAt ? now - Date.parse(stats.oldestPendingAt) : 0;

@@ -11,7 +11,6 @@ import { flushLogger, type Logger } from '../log/create-logger.js';
 import type { ModuleSource } from '../modules/module.js';
 import { withTimeout } from '../shared/with-timeout.js';
 import { startAlertWatch } from './alert-watch.js';
-import { Alerter } from './alerts.js';
 import { watchDatabase, type DatabaseWatch } from './database-watch.js';
 import { checkNodeVersion } from './doctor/check-packages.js';
 import { checkDataDir, checkModules } from './doctor/checks.js';
@@ -128,6 +127,8 @@ export async function serve(options: ServeOptions): Promise<void> {
       stopAlertWatch?.();
       app.circuit.stop();
       const replaying = app.replayer.stop();
+      // Running jobs are aborted and get a moment to stop, while the requests drain.
+      const jobsStopping = app.jobs.stop();
       const deadlineAt = Date.now() + config.shutdownTimeoutMs;
       const deadline = setTimeout(() => {
         finalExitCode = 1;
@@ -138,6 +139,7 @@ export async function serve(options: ServeOptions): Promise<void> {
       const idleSweep = setInterval(() => app.http.server.closeIdleConnections(), IDLE_SWEEP_INTERVAL_MS);
       try {
         await app.http.close();
+        await jobsStopping;
         // A replay stuck on a stalled database must not hold the exit past the deadline either;
         // what it did not finish stays pending in the journal for the next start.
         await Promise.race([replaying, sleep(Math.max(deadlineAt - Date.now(), POOL_CLOSE_MIN_WAIT_MS))]);
@@ -198,6 +200,7 @@ export async function serve(options: ServeOptions): Promise<void> {
     process.exit(1);
   }
   if (!migrated) watch = watchDatabase(db, log, () => app.migrate());
-  stopAlertWatch = startAlertWatch({ db, journal: app.journal, alerter: new Alerter(config.alertWebhookUrl, log), log });
+  stopAlertWatch = startAlertWatch({ db, journal: app.journal, alerter: app.alerter, log });
   app.replayer.start();
+  app.jobs.start();
 }

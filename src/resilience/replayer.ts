@@ -8,7 +8,6 @@ import type { DatabaseCircuit } from './circuit.js';
 import type { Command } from './command.js';
 import { BatchItemError, WriteOutcomeUnknownError, type BatchItem, type BatchOutcome, type DispatchResult, type Dispatcher } from './dispatcher.js';
 import type { AttemptOutcome, Journal, JournalEntry } from './journal.js';
-import { pruneExpired } from './prune.js';
 
 /** Entries read per round. */
 export const REPLAY_BATCH_SIZE = 200;
@@ -23,8 +22,6 @@ export const REPLAY_IDLE_POLL_MS = 1_000;
 export const REPLAY_LEASE_TTL_MS = 15_000;
 /** The lease that makes one replayer per journal, across the processes sharing `DATA_DIR`. */
 export const REPLAY_LEASE = 'replay';
-/** How often the replayer, when it holds the lease, prunes applied entries and expired keys. */
-export const PRUNE_INTERVAL_MS = 3_600_000;
 
 /** A pending entry whose command is loaded. */
 type Runnable = { entry: JournalEntry; command: Command<unknown, unknown> };
@@ -43,14 +40,13 @@ export type ReplayOutcome = 'drained' | 'blocked' | 'busy';
  * replayer backs off with jitter. A permanent one (a constraint, bad data, a key reused with
  * another body) parks the entry as `dead` with its problem, never dropped, and replay goes on.
  * One replayer per journal at a time: processes sharing `DATA_DIR` (workers) take turns through a
- * lease in the journal file. The lease holder also prunes, now and then, what has served its time.
+ * lease in the journal file.
  */
 export class Replayer {
   readonly #controller = new AbortController();
   #running: Promise<void> | undefined;
   #wake: (() => void) | undefined;
   readonly #holder = `${os.hostname()}|${process.pid}|${newId()}`;
-  #prunedAt = 0;
 
   constructor(
     private readonly journal: Journal,
@@ -58,7 +54,6 @@ export class Replayer {
     private readonly circuit: DatabaseCircuit,
     private readonly commandOf: (name: string) => Command<unknown, unknown> | undefined,
     private readonly log: Logger,
-    private readonly retentionHours: number,
   ) {
     journal.onAppend(() => this.#wake?.());
     circuit.onClose(() => this.#wake?.());
@@ -89,7 +84,6 @@ export class Replayer {
       });
       if (outcome === 'drained') {
         delay = REPLAY_RETRY_INITIAL_MS;
-        await this.#pruneNowAndThen();
         continue;
       }
       // Backs off with jitter; the database circuit closing (a probe got through) wakes it early.
@@ -108,19 +102,6 @@ export class Replayer {
         resolve();
       };
     });
-  }
-
-  async #pruneNowAndThen(): Promise<void> {
-    if (Date.now() - this.#prunedAt < PRUNE_INTERVAL_MS || !this.journal.acquireLease(REPLAY_LEASE, this.#holder, REPLAY_LEASE_TTL_MS, holderGone)) return;
-    this.#prunedAt = Date.now();
-    try {
-      const pruned = await pruneExpired(this.journal, this.dispatcher, this.retentionHours);
-      if (pruned.journalEntries + pruned.idempotencyKeys > 0) this.log.info(pruned, 'pruned applied journal entries and expired idempotency keys');
-    } catch (error) {
-      this.log.warn({ err: error }, 'pruning failed; will try again later');
-    } finally {
-      this.journal.releaseLease(REPLAY_LEASE, this.#holder);
-    }
   }
 
   /**

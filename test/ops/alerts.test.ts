@@ -9,7 +9,7 @@ import { createTenantWithUsers, type TestTenant } from '../support/auth.js';
 import { buildAppBehindProxy, type AppBehindProxy } from '../support/behind-proxy.js';
 import { buildTestApp } from '../support/build-app.js';
 
-const FAST = { intervalMs: 100, healthFailingMs: 600, poolSaturatedMs: 60_000, journalStaleMs: 400 };
+const FAST = { intervalMs: 100, healthFailingMs: 600, journalStaleMs: 400 };
 
 describe('alert watch', () => {
   let env: AppBehindProxy;

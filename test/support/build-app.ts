@@ -77,6 +77,7 @@ export async function buildTestApp(options: BuildTestAppOptions): Promise<TestAp
     log,
     logs,
     async close() {
+      await app.jobs.stop();
       await app.replayer.stop();
       await app.http.close();
       app.journal.close();

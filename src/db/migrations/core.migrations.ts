@@ -3,9 +3,10 @@ import type { MigrationSet } from '../migrate.js';
 import { sqlTypes } from '../sql-types.js';
 
 /**
- * The core's own tables, written by the command dispatcher in the same transaction as every
+ * The core's own tables. Written by the command dispatcher in the same transaction as every
  * business write: `idempotency_keys` (the first outcome of each `Idempotency-Key`) and
- * `audit_log` (who did what, when, in which request).
+ * `audit_log` (who did what, when, in which request). Written by the job runner: `jobs` (one row
+ * per cluster job: its lease, last slot and run history; instants as epoch milliseconds).
  */
 export const coreMigrations: MigrationSet = {
   '0001_idempotency_keys_and_audit_log': {
@@ -45,6 +46,29 @@ export const coreMigrations: MigrationSet = {
     async down(db: Kysely<any>) {
       await db.schema.dropTable('audit_log').execute();
       await db.schema.dropTable('idempotency_keys').execute();
+    },
+  },
+  '0002_jobs': {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('jobs')
+        .addColumn('name', 'varchar(100)', (c) => c.primaryKey())
+        .addColumn('holder', 'varchar(200)')
+        .addColumn('lease_until', 'bigint', (c) => c.notNull().defaultTo(0))
+        .addColumn('slot', 'bigint', (c) => c.notNull().defaultTo(0))
+        .addColumn('not_before', 'bigint', (c) => c.notNull().defaultTo(0))
+        .addColumn('last_run_at', 'bigint')
+        .addColumn('last_success_at', 'bigint')
+        .addColumn('last_error', 'text')
+        .addColumn('consecutive_failures', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('runs', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('failures', 'integer', (c) => c.notNull().defaultTo(0))
+        .execute();
+    },
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    async down(db: Kysely<any>) {
+      await db.schema.dropTable('jobs').execute();
     },
   },
 };

@@ -89,6 +89,31 @@ export function toMovement(row: MovementRow): Movement {
   };
 }
 
+/** A lot whose expiry date has passed and that is not written off yet. */
+export interface LotPastExpiry {
+  tenant_id: string;
+  code: string;
+  expires_on: string;
+}
+
+/**
+ * Up to `limit` lots, of every tenant, whose expiry date is before `today` and that are not
+ * written off yet, oldest expiry first. The one cross-tenant read: the expire-lots job's, each
+ * lot then written off in its own tenant.
+ */
+export async function lotsPastExpiry(db: Database, today: string, limit: number): Promise<LotPastExpiry[]> {
+  const rows = await (db.kysely as Kysely<StockTables>)
+    .selectFrom('stock_lots')
+    .select(['tenant_id', 'code', 'expires_on'])
+    .where('expired', '=', 0)
+    .where('expires_on', '<', today)
+    .orderBy('expires_on')
+    .orderBy('id')
+    .limit(limit)
+    .execute();
+  return rows.map((r) => ({ tenant_id: r.tenant_id, code: r.code, expires_on: String(r.expires_on) }));
+}
+
 const MS_PER_DAY = 86_400_000;
 
 /** Today's date in UTC, `YYYY-MM-DD`. */

@@ -1,10 +1,10 @@
 import { defineModule } from '../module.js';
 import { systemMigrations } from './system.migrations.js';
-import { journalRoutes, systemRoutes } from './system.routes.js';
+import { jobRoutes, journalRoutes, systemRoutes } from './system.routes.js';
 
 /**
  * The system module (admins): `GET /api/system/info` (version, engine, uptime, installation),
- * and the journal: `GET /api/system/journal`, `GET /api/system/dead-letters`,
+ * the periodic jobs: `GET /api/system/jobs`, and the journal: `GET /api/system/journal`, `GET /api/system/dead-letters`,
  * `POST /api/system/dead-letters/:id/retry|discard`.
  */
 export default defineModule({
@@ -13,5 +13,6 @@ export default defineModule({
   routes: async (app, ctx) => {
     await systemRoutes(app, ctx);
     await journalRoutes(app, ctx);
+    await jobRoutes(app, ctx);
   },
 });

@@ -4,7 +4,7 @@ import { AppError } from '../../shared/app-error.js';
 import { principalOf } from '../../shared/principal.js';
 import { IdParams, problemResponses } from '../../shared/schemas.js';
 import type { ModuleContext, ModuleRouter } from '../module.js';
-import { DeadLetterSchema, DeadLettersQuery, DiscardBody, JournalStatusSchema, SystemInfoSchema, type SystemInfo } from './system.schemas.js';
+import { DeadLetterSchema, DeadLettersQuery, DiscardBody, JobStateSchema, JournalStatusSchema, SystemInfoSchema, type SystemInfo } from './system.schemas.js';
 
 function deadLetterNotFound(receipt: string): AppError {
   return new AppError('ERR_DEAD_LETTER_NOT_FOUND', 404, `No dead letter ${receipt} in your tenant (it may be queued, applied or discarded already).`);
@@ -35,6 +35,19 @@ export async function systemRoutes(app: ModuleRouter, ctx: ModuleContext): Promi
         installedAt: settings.installed_at ?? '',
       };
     },
+  );
+}
+
+/** The jobs' admin route: every periodic job's last run, last success, failures and next run. */
+export async function jobRoutes(app: ModuleRouter, ctx: ModuleContext): Promise<void> {
+  app.get(
+    '/jobs',
+    {
+      schema: { summary: 'Periodic jobs: last run, last success, failures in a row, next run', tags: ['system'], response: { 200: Type.Object({ items: Type.Array(JobStateSchema) }), ...problemResponses(401, 403) } },
+      // Without the database, cluster jobs show this process's last view of them.
+      config: { permission: 'system', withoutDatabase: true },
+    },
+    async () => ({ items: await ctx.jobStates() }),
   );
 }
 

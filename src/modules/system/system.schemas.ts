@@ -31,6 +31,21 @@ export const JournalStatusSchema = Type.Object({
   lastReplay: Type.Union([Type.Object({ at: Type.String({ format: 'date-time' }), applied: Type.Integer(), outcome: Type.String() }), Type.Null()]),
 });
 
+/** One periodic job as the runner knows it (cluster jobs: from the database, shared by every worker). */
+export const JobStateSchema = Type.Object({
+  name: Type.String({ description: '<module>.<job>, e.g. stock.expire-lots' }),
+  scope: Type.Union([Type.Literal('cluster'), Type.Literal('process')], { description: 'cluster: one run per slot across workers and instances; process: each process its own' }),
+  schedule: Type.String({ description: 'cron expression (server local time) or interval' }),
+  running: Type.Boolean(),
+  lastRunAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  lastSuccessAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  lastError: Type.Union([Type.String(), Type.Null()]),
+  consecutiveFailures: Type.Integer({ description: '5 fires the job_failing alert' }),
+  nextRunAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], { description: 'when this process tries it next' }),
+  runs: Type.Integer(),
+  failures: Type.Integer(),
+});
+
 /** One dead letter: a journaled write that could not be applied, and why. */
 export const DeadLetterSchema = Type.Object({
   receipt: Uuid(),

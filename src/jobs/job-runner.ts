@@ -1,0 +1,289 @@
+import os from 'node:os';
+import type { Logger } from '../log/create-logger.js';
+import { newId } from '../shared/ids.js';
+import { sleep } from '../shared/sleep.js';
+import { withTimeout } from '../shared/with-timeout.js';
+import type { Job, JobReport } from './job.js';
+import { MemoryJobStore, type JobRecord, type JobStore, type RunResult } from './job-store.js';
+import { slotsOf, type Slots } from './schedule.js';
+
+/** Consecutive failures of a job that fire a `job_failing` alert. */
+export const FAILURES_TO_ALERT = 5;
+/** A run's lease outlasts its timeout by this much: a holder that died is taken over after it. */
+export const JOB_LEASE_MARGIN_MS = 5_000;
+/** At shutdown, how long cancelled runs may take to finish before the process goes on stopping. */
+export const JOB_STOP_GRACE_MS = 2_000;
+/** How long claiming a run or reading job states may wait for the database. */
+export const JOB_DATABASE_TIMEOUT_MS = 2_000;
+/** When the database does not answer a claim, how soon the same slot is tried again. */
+export const JOB_CLAIM_RETRY_MS = 5_000;
+
+/** What the runner tells when a job keeps failing, and when it recovers; the ops Alerter fits. */
+export interface JobAlerts {
+  raise(kind: 'job_failing', summary: string, details: Record<string, unknown>, options: { subject: string }): void;
+  resolve(kind: 'job_failing', summary: string, details: Record<string, unknown>, options: { subject: string; firedElsewhere: boolean }): void;
+}
+
+/** A job as `/health` and `GET /api/system/jobs` show it. */
+export interface JobState {
+  name: string;
+  scope: Job['scope'];
+  schedule: string;
+  running: boolean;
+  lastRunAt: string | null;
+  lastSuccessAt: string | null;
+  lastError: string | null;
+  consecutiveFailures: number;
+  /** When this process will next try it; null once stopped. */
+  nextRunAt: string | null;
+  runs: number;
+  failures: number;
+}
+
+/** This process's own figures of one job, for `/metrics` (summed across workers). */
+export interface JobCounters {
+  runs: number;
+  failures: number;
+  /** Epoch ms of this process's last successful run. */
+  lastSuccessAt: number | null;
+}
+
+/** Why a run's signal aborted: its timeout. */
+export class JobTimeoutError extends Error {
+  override readonly name = 'JobTimeoutError';
+  readonly code = 'ERR_JOB_TIMEOUT';
+}
+
+/** Why a run's signal aborted: the process is stopping. */
+export class JobCancelledError extends Error {
+  override readonly name = 'JobCancelledError';
+  readonly code = 'ERR_JOB_CANCELLED';
+}
+
+interface Entry {
+  job: Job;
+  slots: Slots;
+  store: JobStore;
+  registered: boolean;
+  timer?: NodeJS.Timeout;
+  nextAt?: number;
+  run?: { controller: AbortController; done: Promise<void> };
+  counters: JobCounters;
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function describe(job: Job): string {
+  return 'cron' in job.schedule ? `cron ${job.schedule.cron}` : `every ${job.schedule.everyMs} ms`;
+}
+
+const iso = (ms: number | null | undefined): string | null => (ms === null || ms === undefined ? null : new Date(ms).toISOString());
+
+/** Resolves like `work`, or rejects with the signal's reason once it aborts (a job that ignores it is left behind). */
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  work.catch(() => undefined);
+  return new Promise<T>((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason as Error);
+    signal.addEventListener('abort', () => reject(signal.reason as Error), { once: true });
+    work.then(resolve, reject);
+  });
+}
+
+/**
+ * Runs periodic jobs. Each is tried at every slot of its schedule, and once at start for a slot
+ * missed while nothing ran (the PC was off at midnight). A try first claims the run in the job's
+ * store (cluster jobs: a lease row in the database, so one process runs each slot); the run gets
+ * an `AbortSignal` aborted at its timeout or at shutdown. A failure is logged, counted and retried
+ * with exponential backoff; the 5th in a row raises a `job_failing` alert, and the success that
+ * ends the streak resolves it. A job never takes the process down.
+ */
+export class JobRunner {
+  readonly #entries: Entry[];
+  readonly #memory = new MemoryJobStore();
+  readonly #holder = `${os.hostname()}|${process.pid}|${newId()}`;
+  readonly #cache = new Map<string, JobRecord>();
+  #stopped = true;
+
+  constructor(
+    jobs: Job[],
+    private readonly options: { cluster: JobStore; log: Logger; alerts: JobAlerts; failuresToAlert?: number },
+  ) {
+    this.#entries = jobs.map((job) => ({ job, slots: slotsOf(job.schedule), store: job.scope === 'cluster' ? options.cluster : this.#memory, registered: false, counters: { runs: 0, failures: 0, lastSuccessAt: null } }));
+  }
+
+  /** The jobs' full names. */
+  get names(): string[] {
+    return this.#entries.map((e) => e.job.name);
+  }
+
+  /** Starts trying every job: at once for a slot missed, then at each slot. */
+  start(): void {
+    if (!this.#stopped) return;
+    this.#stopped = false;
+    const now = Date.now();
+    for (const entry of this.#entries) this.#schedule(entry, now, entry.slots.previous(now));
+  }
+
+  /** Stops scheduling, aborts running jobs and waits for them up to {@link JOB_STOP_GRACE_MS}. */
+  async stop(graceMs = JOB_STOP_GRACE_MS): Promise<void> {
+    this.#stopped = true;
+    const running: Promise<void>[] = [];
+    for (const entry of this.#entries) {
+      clearTimeout(entry.timer);
+      entry.nextAt = undefined;
+      if (entry.run) {
+        entry.run.controller.abort(new JobCancelledError('the process is stopping'));
+        running.push(entry.run.done);
+      }
+    }
+    if (running.length) await Promise.race([Promise.all(running), sleep(graceMs)]);
+  }
+
+  /** Every job's state: from the database for cluster jobs (this process's last view if it does not answer). */
+  async states(): Promise<JobState[]> {
+    const groups = new Map<JobStore, string[]>();
+    for (const e of this.#entries) groups.set(e.store, [...(groups.get(e.store) ?? []), e.job.name]);
+    await Promise.all(
+      [...groups].map(async ([store, names]) => {
+        try {
+          for (const record of await withTimeout(store.read(names), JOB_DATABASE_TIMEOUT_MS, 'the database')) this.#cache.set(record.name, record);
+        } catch {
+          // The last view stays; /health says the database is down on its own.
+        }
+      }),
+    );
+    return this.#entries.map((e) => this.#stateOf(e));
+  }
+
+  /** This process's run counters per job, for metrics. */
+  counters(): Array<{ name: string } & JobCounters> {
+    return this.#entries.map((e) => ({ name: e.job.name, ...e.counters }));
+  }
+
+  #stateOf(entry: Entry): JobState {
+    const record = this.#cache.get(entry.job.name);
+    return {
+      name: entry.job.name,
+      scope: entry.job.scope,
+      schedule: describe(entry.job),
+      running: entry.run !== undefined || (record?.running ?? false),
+      lastRunAt: iso(record?.lastRunAt),
+      lastSuccessAt: iso(record?.lastSuccessAt),
+      lastError: record?.lastError ?? null,
+      consecutiveFailures: record?.consecutiveFailures ?? 0,
+      nextRunAt: iso(entry.nextAt),
+      runs: record?.runs ?? 0,
+      failures: record?.failures ?? 0,
+    };
+  }
+
+  /** Tries `entry` at `at` for `slot` (by default the slot at `at`). */
+  #schedule(entry: Entry, at: number, slot = at): void {
+    if (this.#stopped) return;
+    clearTimeout(entry.timer);
+    entry.nextAt = at;
+    // NB: setTimeout's longest delay is about 24.8 days; a farther slot is reached in steps.
+    const delay = Math.min(Math.max(at - Date.now(), 0), 2 ** 31 - 1);
+    entry.timer = setTimeout(() => (Date.now() >= at ? void this.#try(entry, slot) : this.#schedule(entry, at, slot)), delay);
+    entry.timer.unref();
+  }
+
+  async #try(entry: Entry, slot: number): Promise<void> {
+    const { job, store } = entry;
+    const now = Date.now();
+    if (!job.ready()) {
+      // Its module waits for the database or failed: look again shortly, the slot may still be run.
+      this.#retrySoon(entry, slot, now);
+      return;
+    }
+    let claimed: boolean;
+    try {
+      if (!entry.registered) {
+        await withTimeout(store.register([job.name]), JOB_DATABASE_TIMEOUT_MS, 'the database');
+        entry.registered = true;
+      }
+      claimed = await withTimeout(store.claim(job.name, this.#holder, slot, now, job.timeoutMs + JOB_LEASE_MARGIN_MS), JOB_DATABASE_TIMEOUT_MS, 'the database');
+    } catch (error) {
+      // Without the database the run cannot be claimed: this slot is tried again shortly, unless the next one comes first.
+      this.options.log.warn({ job: job.name, err: error, retryInMs: JOB_CLAIM_RETRY_MS }, 'job not started: its lease could not be taken; will try again');
+      this.#retrySoon(entry, slot, now);
+      return;
+    }
+    if (!claimed) {
+      // Another process ran this slot, runs it now, or a failure's backoff holds it off.
+      this.#schedule(entry, entry.slots.next(now));
+      return;
+    }
+    const controller = new AbortController();
+    const done = this.#run(entry, controller);
+    entry.run = { controller, done };
+    await done;
+    entry.run = undefined;
+  }
+
+  /** Tries `slot` again after {@link JOB_CLAIM_RETRY_MS}, unless the next slot comes first. */
+  #retrySoon(entry: Entry, slot: number, now: number): void {
+    const next = entry.slots.next(now);
+    if (now + JOB_CLAIM_RETRY_MS < next) this.#schedule(entry, now + JOB_CLAIM_RETRY_MS, slot);
+    else this.#schedule(entry, next);
+  }
+
+  async #run(entry: Entry, controller: AbortController): Promise<void> {
+    const { job, store } = entry;
+    const { log } = this.options;
+    const startedAt = Date.now();
+    const timer = setTimeout(() => controller.abort(new JobTimeoutError(`the run took longer than its timeout of ${job.timeoutMs} ms`)), job.timeoutMs);
+    let result: RunResult;
+    let report: JobReport | void = undefined;
+    try {
+      report = await untilAborted(Promise.resolve().then(() => job.run(controller.signal)), controller.signal);
+      result = { ok: true };
+    } catch (error) {
+      result = { ok: false, error: messageOf(error) };
+    } finally {
+      clearTimeout(timer);
+    }
+    if (controller.signal.reason instanceof JobCancelledError) {
+      log.info({ job: job.name }, 'job run cancelled by shutdown; the next start runs it');
+      await store.release(job.name, this.#holder).catch(() => undefined);
+      return;
+    }
+    const now = Date.now();
+    entry.counters.runs += 1;
+    if (result.ok) entry.counters.lastSuccessAt = now;
+    else entry.counters.failures += 1;
+    let finished: { previousFailures: number; record: JobRecord };
+    try {
+      finished = await withTimeout(store.finish(job.name, this.#holder, result, now, (failures) => Math.min(job.retry.firstDelayMs * 2 ** (failures - 1), job.retry.maxDelayMs)), JOB_DATABASE_TIMEOUT_MS, 'the database');
+    } catch (error) {
+      // The run happened but could not be recorded; its lease runs out and the next slot runs as usual.
+      log.warn({ job: job.name, err: error }, 'job run could not be recorded; the database does not answer');
+      this.#schedule(entry, entry.slots.next(now));
+      return;
+    }
+    const { record, previousFailures } = finished;
+    this.#cache.set(job.name, record);
+    const durationMs = now - startedAt;
+    if (result.ok) {
+      // A run with nothing to report (the pool watch, every 5 s) is logged at debug, not to drown the log.
+      const level = report && Object.keys(report).length > 0 ? 'info' : 'debug';
+      log[level]({ job: job.name, durationMs, ...(report ?? {}) }, 'job run succeeded');
+      if (previousFailures >= this.#failuresToAlert) {
+        this.options.alerts.resolve('job_failing', 'a failing job succeeded again', { job: job.name, failedTimes: previousFailures }, { subject: job.name, firedElsewhere: true });
+      }
+      this.#schedule(entry, entry.slots.next(now));
+      return;
+    }
+    log.warn({ job: job.name, durationMs, error: result.error, consecutiveFailures: record.consecutiveFailures, retryInMs: record.notBefore - now }, 'job run failed; will retry');
+    if (record.consecutiveFailures === this.#failuresToAlert) {
+      this.options.alerts.raise('job_failing', 'a job has failed several times in a row', { job: job.name, consecutiveFailures: record.consecutiveFailures, error: result.error }, { subject: job.name });
+    }
+    this.#schedule(entry, record.notBefore);
+  }
+
+  get #failuresToAlert(): number {
+    return this.options.failuresToAlert ?? FAILURES_TO_ALERT;
+  }
+}

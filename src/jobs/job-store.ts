@@ -1,0 +1,191 @@
+import { sql } from 'kysely';
+import type { Database } from '../db/database.js';
+
+/** What is known of a job's runs: shared by every process for a cluster job, this process's for a process job. */
+export interface JobRecord {
+  name: string;
+  /** A process holds the job's lease now (a run is in progress). */
+  running: boolean;
+  /** Epoch milliseconds, or null before the first run. */
+  lastRunAt: number | null;
+  lastSuccessAt: number | null;
+  /** The last failed run's error, cleared by a success. */
+  lastError: string | null;
+  consecutiveFailures: number;
+  /** No run starts before this instant (a failed run's backoff). */
+  notBefore: number;
+  runs: number;
+  failures: number;
+}
+
+/** How a run ended. */
+export type RunResult = { ok: true } | { ok: false; error: string };
+
+/**
+ * Where the job runner keeps leases and run history. A run happens only once its `claim`
+ * succeeded: the slot is newer than the last one claimed, no lease runs, and no backoff holds it.
+ */
+export interface JobStore {
+  /** Makes sure each job has its row. */
+  register(names: string[]): Promise<void>;
+  /** Takes the job for `slot` (epoch ms) until `now + leaseMs`; false when it is not this holder's to run. */
+  claim(name: string, holder: string, slot: number, now: number, leaseMs: number): Promise<boolean>;
+  /**
+   * Records a run's end and gives the lease up; a failure holds the next run off for
+   * `retryDelay(consecutive failures)`. Returns the failures before this run and the record after it.
+   */
+  finish(name: string, holder: string, result: RunResult, now: number, retryDelay: (failures: number) => number): Promise<{ previousFailures: number; record: JobRecord }>;
+  /**
+   * Gives the lease up without recording a run (a run cancelled at shutdown), and hands its slot
+   * back: the next process to start runs it as a missed run.
+   */
+  release(name: string, holder: string): Promise<void>;
+  read(names: string[]): Promise<JobRecord[]>;
+}
+
+interface Row {
+  name: string;
+  holder: string | null;
+  lease_until: number;
+  slot: number;
+  not_before: number;
+  last_run_at: number | null;
+  last_success_at: number | null;
+  last_error: string | null;
+  consecutive_failures: number;
+  runs: number;
+  failures: number;
+}
+
+const EMPTY: Omit<Row, 'name'> = { holder: null, lease_until: 0, slot: 0, not_before: 0, last_run_at: null, last_success_at: null, last_error: null, consecutive_failures: 0, runs: 0, failures: 0 };
+
+/** The longest error text kept: enough to say what failed, not a whole stack. */
+const ERROR_MAX_LENGTH = 2_000;
+
+// NB: PostgreSQL's bigint arrives as a string from node-postgres; SQLite's as a number.
+const num = (value: unknown): number => Number(value);
+const numOrNull = (value: unknown): number | null => (value === null || value === undefined ? null : Number(value));
+
+function recordOf(row: Row, now: number): JobRecord {
+  return {
+    name: row.name,
+    running: row.holder !== null && num(row.lease_until) > now,
+    lastRunAt: numOrNull(row.last_run_at),
+    lastSuccessAt: numOrNull(row.last_success_at),
+    lastError: row.last_error,
+    consecutiveFailures: num(row.consecutive_failures),
+    notBefore: num(row.not_before),
+    runs: num(row.runs),
+    failures: num(row.failures),
+  };
+}
+
+/** The row changes a run's end makes, the same for both stores. */
+function finished(row: Row, result: RunResult, now: number, retryDelay: (failures: number) => number): Partial<Row> {
+  const failures = result.ok ? 0 : num(row.consecutive_failures) + 1;
+  return {
+    holder: null,
+    lease_until: 0,
+    last_run_at: now,
+    last_success_at: result.ok ? now : numOrNull(row.last_success_at),
+    last_error: result.ok ? null : result.error.slice(0, ERROR_MAX_LENGTH),
+    consecutive_failures: failures,
+    not_before: result.ok ? 0 : now + retryDelay(failures),
+    runs: num(row.runs) + 1,
+    failures: num(row.failures) + (result.ok ? 0 : 1),
+  };
+}
+
+/** Cluster jobs' store: the `jobs` table of the main database (a core migration). */
+export class DatabaseJobStore implements JobStore {
+  constructor(private readonly db: Database) {}
+
+  async register(names: string[]): Promise<void> {
+    if (names.length === 0) return;
+    await this.db.kysely
+      .insertInto('jobs')
+      .values(names.map((name) => ({ name })))
+      .onConflict((oc) => oc.column('name').doNothing())
+      .execute();
+  }
+
+  async claim(name: string, holder: string, slot: number, now: number, leaseMs: number): Promise<boolean> {
+    // One conditional UPDATE: of the processes claiming the same slot, exactly one changes the row.
+    const result = await this.db.kysely
+      .updateTable('jobs')
+      .set({ holder, lease_until: now + leaseMs, slot })
+      .where('name', '=', name)
+      .where('slot', '<', slot)
+      .where('lease_until', '<=', now)
+      .where('not_before', '<=', now)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  async finish(name: string, holder: string, result: RunResult, now: number, retryDelay: (failures: number) => number): Promise<{ previousFailures: number; record: JobRecord }> {
+    // NB: only the lease holder writes the row, so reading it first cannot race another writer.
+    const row = (await this.db.kysely.selectFrom('jobs').selectAll().where('name', '=', name).executeTakeFirstOrThrow()) as Row;
+    const changes = finished(row, result, now, retryDelay);
+    await this.db.kysely.updateTable('jobs').set(changes).where('name', '=', name).where('holder', '=', holder).execute();
+    return { previousFailures: num(row.consecutive_failures), record: recordOf({ ...row, ...changes }, now) };
+  }
+
+  async release(name: string, holder: string): Promise<void> {
+    await this.db.kysely
+      .updateTable('jobs')
+      .set({ holder: null, lease_until: 0, slot: sql`slot - 1` })
+      .where('name', '=', name)
+      .where('holder', '=', holder)
+      .execute();
+  }
+
+  async read(names: string[]): Promise<JobRecord[]> {
+    if (names.length === 0) return [];
+    const rows = (await this.db.kysely.selectFrom('jobs').selectAll().where('name', 'in', names).execute()) as Row[];
+    const now = Date.now();
+    return rows.map((row) => recordOf(row, now));
+  }
+}
+
+/** Process jobs' store: this process's memory, the same rules as the database's. */
+export class MemoryJobStore implements JobStore {
+  readonly #rows = new Map<string, Row>();
+
+  #row(name: string): Row {
+    let row = this.#rows.get(name);
+    if (!row) {
+      row = { name, ...EMPTY };
+      this.#rows.set(name, row);
+    }
+    return row;
+  }
+
+  async register(names: string[]): Promise<void> {
+    for (const name of names) this.#row(name);
+  }
+
+  async claim(name: string, holder: string, slot: number, now: number, leaseMs: number): Promise<boolean> {
+    const row = this.#row(name);
+    if (!(row.slot < slot && row.lease_until <= now && row.not_before <= now)) return false;
+    Object.assign(row, { holder, lease_until: now + leaseMs, slot });
+    return true;
+  }
+
+  async finish(name: string, holder: string, result: RunResult, now: number, retryDelay: (failures: number) => number): Promise<{ previousFailures: number; record: JobRecord }> {
+    const row = this.#row(name);
+    const previousFailures = row.consecutive_failures;
+    const changes = finished(row, result, now, retryDelay);
+    if (row.holder === holder) Object.assign(row, changes);
+    return { previousFailures, record: recordOf({ ...row, ...changes }, now) };
+  }
+
+  async release(name: string, holder: string): Promise<void> {
+    const row = this.#row(name);
+    if (row.holder === holder) Object.assign(row, { holder: null, lease_until: 0, slot: row.slot - 1 });
+  }
+
+  async read(names: string[]): Promise<JobRecord[]> {
+    const now = Date.now();
+    return names.map((name) => recordOf(this.#row(name), now));
+  }
+}
