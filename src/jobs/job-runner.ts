@@ -237,8 +237,9 @@ export class JobRunner {
     const timer = setTimeout(() => controller.abort(new JobTimeoutError(`the run took longer than its timeout of ${job.timeoutMs} ms`)), job.timeoutMs);
     let result: RunResult;
     let report: JobReport | void = undefined;
+    const work = Promise.resolve().then(() => job.run(controller.signal));
     try {
-      report = await untilAborted(Promise.resolve().then(() => job.run(controller.signal)), controller.signal);
+      report = await untilAborted(work, controller.signal);
       result = { ok: true };
     } catch (error) {
       result = { ok: false, error: messageOf(error) };
@@ -246,6 +247,8 @@ export class JobRunner {
       clearTimeout(timer);
     }
     if (controller.signal.reason instanceof JobCancelledError) {
+      // The job got the abort; it has a moment to stop cleanly before its slot is handed back.
+      await Promise.race([work.catch(() => undefined), sleep(JOB_STOP_GRACE_MS)]);
       log.info({ job: job.name }, 'job run cancelled by shutdown; the next start runs it');
       await store.release(job.name, this.#holder).catch(() => undefined);
       return;

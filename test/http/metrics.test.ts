@@ -19,7 +19,7 @@ describe('metrics on PostgreSQL', () => {
   });
   afterAll(() => t.close());
 
-  it('has request durations by route and status, pool, journal, circuit, event loop, memory and CPU', async () => {
+  it('has request durations by route and status, pool, journal, circuit, jobs, event loop, memory and CPU', async () => {
     for (let n = 0; n < 3; n++) expect((await call(t, tenant, { method: 'GET', url: '/api/students?limit=1', as: 'viewer' })).statusCode).toBe(200);
     expect((await call(t, tenant, { method: 'POST', url: '/api/students', as: 'viewer', body: { name: 'x', birthDate: '2000-01-01', plan: 'p' } })).statusCode).toBe(403);
     const response = await t.app.http.inject('/metrics');
@@ -35,6 +35,10 @@ describe('metrics on PostgreSQL', () => {
     expect(sample(text, 'robusto_journal_oldest_pending_age_seconds')).toBe(0);
     expect(sample(text, 'robusto_journal_dead_letters')).toBe(0);
     expect(sample(text, 'robusto_circuit_state')).toBe(0);
+    // Jobs have not been started in this app: their series are there, at zero.
+    expect(sample(text, 'robusto_job_runs_total{job="stock.expire-lots"}')).toBe(0);
+    expect(sample(text, 'robusto_job_failures_total{job="core.prune-keys"}')).toBe(0);
+    expect(sample(text, 'robusto_job_last_success_timestamp_seconds{job="core.watch-pool"}')).toBe(0);
     expect(sample(text, 'nodejs_eventloop_lag_seconds')).toBeGreaterThanOrEqual(0);
     expect(sample(text, 'process_resident_memory_bytes')).toBeGreaterThan(10_000_000);
     expect(sample(text, 'process_cpu_seconds_total')).toBeGreaterThan(0);

@@ -19,6 +19,7 @@ describe.each(ENGINES)('module isolation on %s (seed test 3)', (engine) => {
         fixtureSource('bad_migration'),
         fixtureSource('not_a_module'),
         fixtureSource('faulty'),
+        fixtureSource('bad_job'),
       ],
     });
     tenant = await createTenantWithUsers(t, 'iso');
@@ -36,6 +37,7 @@ describe.each(ENGINES)('module isolation on %s (seed test 3)', (engine) => {
     ['bad_schema', 'register', /validation schema/],
     ['bad_migration', 'migrate', /a_table_that_does_not_exist/],
     ['not_a_module', 'import', /does not export a module definition/],
+    ['bad_job', 'import', /job "nightly-report": schedule.cron "every day at noon" is not a cron expression/],
   ])('records %s as failed at %s with its error', (name, stage, error) => {
     const module = t.app.registry.modules.find((m) => m.name === name);
     expect(module).toMatchObject({ status: 'failed', stage });
@@ -49,6 +51,7 @@ describe.each(ENGINES)('module isolation on %s (seed test 3)', (engine) => {
     '/api/bad_schema/x',
     '/api/bad_migration/ping',
     '/api/not_a_module/anything',
+    '/api/bad_job/ping',
   ])('%s answers 503 ERR_MODULE_UNAVAILABLE', async (url) => {
     const response = await t.app.http.inject(url);
     expect(response.statusCode).toBe(503);

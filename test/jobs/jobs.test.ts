@@ -1,0 +1,145 @@
+// Periodic jobs on both engines: the 5th failure in a row alerts once and the success after it
+// resolves once (at a local receiver), state in /health and /api/system/jobs, one run per slot
+// across processes sharing the database, and the stock module's daily write-off of expired lots.
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createDb } from '../../src/db/create-db.js';
+import { defineJob } from '../../src/jobs/job.js';
+import { FAILURES_TO_ALERT, JobRunner } from '../../src/jobs/job-runner.js';
+import { DatabaseJobStore } from '../../src/jobs/job-store.js';
+import { BUILTIN_MODULES } from '../../src/modules/builtin.js';
+import { defineModule, type ModuleSource } from '../../src/modules/module.js';
+import { sleep } from '../../src/shared/sleep.js';
+import { call } from '../support/api.js';
+import { startAlertReceiver, type AlertReceiver } from '../support/alert-receiver.js';
+import { createTenantWithUsers, type TestTenant } from '../support/auth.js';
+import { buildTestApp, type TestApp } from '../support/build-app.js';
+import { ENGINES } from '../support/test-database.js';
+
+/** Whether the fixture job fails, and how often it ran. */
+const flaky = { failing: true, runs: 0 };
+
+const flakyModule: ModuleSource = {
+  name: 'flaky',
+  origin: 'test',
+  load: async () => ({
+    default: defineModule({
+      name: 'flaky',
+      jobs: [
+        defineJob({
+          name: 'sync',
+          // Only the run at start and its retries happen during the test.
+          schedule: { everyMs: 3_600_000 },
+          retry: { firstDelayMs: 20, maxDelayMs: 80 },
+          run: async () => {
+            flaky.runs += 1;
+            if (flaky.failing) throw new Error('the partner API answered 502');
+          },
+        }),
+      ],
+    }),
+  }),
+};
+
+const day = (offset: number): string => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
+
+describe.each(ENGINES)('jobs on %s', (engine) => {
+  let t: TestApp;
+  let tenant: TestTenant;
+  let receiver: AlertReceiver;
+  beforeAll(async () => {
+    Object.assign(flaky, { failing: true, runs: 0 });
+    receiver = await startAlertReceiver();
+    t = await buildTestApp({ engine, modules: [...BUILTIN_MODULES, flakyModule], env: { ALERT_WEBHOOK_URL: receiver.url } });
+    tenant = await createTenantWithUsers(t, 'jobs');
+  });
+  afterAll(async () => {
+    await t.close();
+    await receiver.close();
+  });
+
+  const jobOf = async (name: string) => {
+    const response = await call(t, tenant, { method: 'GET', url: '/api/system/jobs', as: 'admin' });
+    expect(response.statusCode, response.body).toBe(200);
+    return (response.json().items as Array<Record<string, unknown>>).find((j) => j.name === name);
+  };
+  const alerts = (status: string) => receiver.received.filter((a) => a.kind === 'job_failing' && a.status === status);
+
+  it('writes off the lots past their date at start, through the dispatcher, and leaves the others', async () => {
+    const product = await call(t, tenant, { method: 'POST', url: '/api/products', body: { sku: 'LEITE-1L', name: 'Leite', unit: 'l' } });
+    expect(product.statusCode, product.body).toBe(201);
+    const lot = async (code: string, expiresOn: string) => {
+      const response = await call(t, tenant, { method: 'POST', url: '/api/stock/lots', body: { productId: product.json().id, code, quantity: 4, expiresOn } });
+      expect(response.statusCode, response.body).toBe(201);
+      return response.json().id as string;
+    };
+    const [old, today, later] = [await lot('LEITE-OLD', day(-2)), await lot('LEITE-TODAY', day(0)), await lot('LEITE-LATER', day(5))];
+
+    t.app.jobs.start();
+    await vi.waitFor(async () => expect((await jobOf('stock.expire-lots'))?.lastSuccessAt).not.toBeNull(), { timeout: 10_000, interval: 50 });
+
+    const lots = await t.app.db.kysely.selectFrom('stock_lots').select(['id', 'quantity', 'expired']).where('tenant_id', '=', tenant.id).execute();
+    const byId = new Map(lots.map((l) => [l.id, l]));
+    expect(byId.get(old)).toMatchObject({ quantity: 0, expired: 1 });
+    expect(byId.get(today)).toMatchObject({ quantity: 4000, expired: 0 });
+    expect(byId.get(later)).toMatchObject({ quantity: 4000, expired: 0 });
+    const movements = await t.app.db.kysely.selectFrom('stock_movements').select(['type', 'quantity', 'reason', 'user_id']).where('lot_id', '=', old).where('type', '=', 'expire').execute();
+    expect(movements).toEqual([{ type: 'expire', quantity: -4000, reason: `expired on ${day(-2)}`, user_id: null }]);
+    const audit = await t.app.db.kysely.selectFrom('audit_log').select(['action', 'request_id']).where('tenant_id', '=', tenant.id).where('action', '=', 'stock.move').execute();
+    expect(audit).toEqual([{ action: 'stock.move', request_id: expect.stringMatching(/^job:stock\.expire-lots:/) }]);
+  });
+
+  it('a job failing 5 times in a row: exactly one alert; /health warns; the success after it: one "resolved"', async () => {
+    // Started by the test above: the fixture job has been failing and retrying since.
+    await vi.waitFor(() => expect(alerts('firing')).toHaveLength(1), { timeout: 10_000, interval: 20 });
+    await vi.waitFor(() => expect(flaky.runs).toBeGreaterThan(FAILURES_TO_ALERT + 2), { timeout: 10_000, interval: 20 });
+    expect(alerts('firing')).toHaveLength(1);
+    expect(alerts('firing')[0]).toMatchObject({ subject: 'flaky.sync', details: { job: 'flaky.sync', consecutiveFailures: FAILURES_TO_ALERT, error: 'the partner API answered 502' } });
+    expect(await jobOf('flaky.sync')).toMatchObject({ scope: 'cluster', lastSuccessAt: null, lastError: 'the partner API answered 502', consecutiveFailures: expect.any(Number) });
+    const health = (await t.app.http.inject('/health')).json();
+    expect(health.status).toBe('warn');
+    expect(health.checks.jobs.find((c: { componentId: string }) => c.componentId === 'flaky.sync')).toMatchObject({ status: 'warn', output: expect.stringContaining('the partner API answered 502') });
+
+    flaky.failing = false;
+    await vi.waitFor(() => expect(alerts('resolved')).toHaveLength(1), { timeout: 10_000, interval: 20 });
+    await sleep(300);
+    expect(alerts('firing')).toHaveLength(1);
+    expect(alerts('resolved')).toHaveLength(1);
+    expect(await jobOf('flaky.sync')).toMatchObject({ consecutiveFailures: 0, lastError: null, lastSuccessAt: expect.any(String) });
+    expect((await t.app.http.inject('/health')).json().checks.jobs.every((c: { status: string }) => c.status === 'pass')).toBe(true);
+    const metrics = (await t.app.http.inject('/metrics')).body;
+    expect(metrics).toMatch(/^robusto_job_runs_total\{job="flaky.sync"\} \d+$/m);
+    expect(metrics).toMatch(/^robusto_job_failures_total\{job="flaky.sync"\} \d+$/m);
+    expect(metrics).toMatch(/^robusto_job_last_success_timestamp_seconds\{job="stock.expire-lots"\} \d{10}/m);
+  });
+
+  it('processes sharing the database run each slot once, never two at a time', async () => {
+    // A second pool on the same database, as another worker or instance would have.
+    const other = createDb(t.config, t.log);
+    let active = 0;
+    let overlapped = false;
+    let runs = 0;
+    const job = defineJob<void>({
+      name: 'shared',
+      schedule: { everyMs: 100 },
+      run: async () => {
+        active += 1;
+        overlapped ||= active > 1;
+        runs += 1;
+        await sleep(30);
+        active -= 1;
+      },
+    });
+    const runners = [t.app.db, other, t.app.db, other].map(
+      (db) => new JobRunner([{ name: 'test.shared', schedule: job.schedule, timeoutMs: 5_000, scope: 'cluster', retry: { firstDelayMs: 50, maxDelayMs: 50 }, ready: () => true, run: (signal) => job.run(undefined, signal) }], { cluster: new DatabaseJobStore(db), log: t.log, alerts: t.app.alerter }),
+    );
+    const started = Date.now();
+    for (const r of runners) r.start();
+    await sleep(1_000);
+    await Promise.all(runners.map((r) => r.stop()));
+    const slots = Math.floor((Date.now() - started) / 100) + 1;
+    await other.close();
+    expect(overlapped).toBe(false);
+    expect(runs).toBeGreaterThanOrEqual(5);
+    expect(runs).toBeLessThanOrEqual(slots + 1);
+  });
+});
