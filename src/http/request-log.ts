@@ -7,7 +7,7 @@ import type { FastifyInstance } from 'fastify';
  */
 export function registerRequestLogging(app: FastifyInstance): void {
   // NB: the level is fixed for the process's life; at `info` the arrival hook would only cost.
-  if (app.log.isLevelEnabled('debug')) {
+  if (app.log.level === 'debug' || app.log.level === 'trace') {
     app.addHook('onRequest', (request, _reply, done) => {
       request.log.debug({ method: request.method, url: request.url, remoteAddress: request.ip }, 'incoming request');
       done();

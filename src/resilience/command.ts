@@ -43,6 +43,15 @@ export interface Command<P = unknown, R = unknown> {
   version: number;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   handler(tx: Transaction<any>, payload: P, ctx: CommandContext): Promise<CommandOutcome<R>>;
+  /**
+   * Optional bulk form of `handler`, for journal replay: applies `items` in order within `tx`
+   * with the same effects as `handler` on each in turn (one multi-row INSERT instead of one per
+   * item, say), and returns their outcomes in the same order. It may throw for any item it
+   * cannot take (bad data, a conflict): the dispatcher then rolls back and applies the items one
+   * at a time, which finds the one at fault.
+   */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  handleMany?(tx: Transaction<any>, items: Array<{ payload: P; ctx: CommandContext }>): Promise<Array<CommandOutcome<R>>>;
   /** Unique violations the handler can cause, and the error each one means. */
   conflicts?: ConflictRule<P>[];
 }

@@ -89,6 +89,20 @@ export class BatchItemError extends Error {
   }
 }
 
+/** A bulk handler refused its items; {@link Dispatcher.dispatchBatch} applies them one at a time instead. */
+class BulkRefusedError extends Error {
+  constructor(cause: unknown) {
+    super('a bulk handler refused its items', { cause });
+  }
+}
+
+/** A batch applied without looking its keys up met a stored one; {@link Dispatcher.dispatchBatch} looks them up and applies it again. */
+class KeysTakenError extends Error {
+  constructor() {
+    super('an idempotency key of the batch is already stored');
+  }
+}
+
 class Replay {
   constructor(readonly result: DispatchResult) {}
 }
@@ -226,10 +240,14 @@ export class Dispatcher {
   }
 
   /**
-   * Applies a batch of journaled commands, in order, in one transaction: one query finds the keys
-   * already used, each handler runs, then one insert stores every new key with its outcome and
-   * one more every audit row. Far fewer round trips than one transaction each, which is what lets
-   * the journal drain faster than it fills.
+   * Applies a batch of journaled commands, in order, in one transaction: each handler runs
+   * (consecutive items of a command with `handleMany` in one call), then one insert stores every
+   * new key with its outcome and one more every audit row. A key found already stored (the rare
+   * crash between a commit and the journal's mark) rolls that back, and the batch runs again with
+   * its keys looked up first: the items they cover answer from them instead of running.
+   * Far fewer round trips than one transaction each, which is what lets the journal drain faster
+   * than it fills. When a `handleMany` call throws (other than a transient error), the batch is
+   * rolled back and applied again with each item's own handler.
    *
    * All or nothing: if a handler fails (whatever the error), the transaction is rolled back and
    * {@link BatchItemError} says which item, so the caller can apply the items before it again and
@@ -238,41 +256,100 @@ export class Dispatcher {
    * `dispatch(…, { replay: true })`.
    */
   async dispatchBatch(items: BatchItem[]): Promise<BatchOutcome[]> {
+    // First the quick way: bulk handlers, and no look-up of the keys (a key already in the
+    // database is rare: a crash between a commit and the journal's mark). Its INSERT finds it,
+    // and the batch is applied again the careful way.
+    let options = { bulk: true, lookUpKeys: false };
+    for (;;) {
+      try {
+        return await this.#batch(items, options);
+      } catch (error) {
+        // A key was there after all: look them up first, so the items it covers answer from it.
+        if (error instanceof KeysTakenError && !options.lookUpKeys) options = { ...options, lookUpKeys: true };
+        // A bulk handler could not take its items (one breaks a rule): one at a time finds which.
+        else if (error instanceof BulkRefusedError && options.bulk) options = { bulk: false, lookUpKeys: true };
+        else throw error;
+      }
+    }
+  }
+
+  /**
+   * {@link dispatchBatch}'s transaction. `bulk`: consecutive items of a command with `handleMany`
+   * go to it together. `lookUpKeys`: the keys already stored are read first; without it, a key
+   * found stored by the final INSERT aborts the batch with {@link KeysTakenError}.
+   */
+  #batch(items: BatchItem[], options: { bulk: boolean; lookUpKeys: boolean }): Promise<BatchOutcome[]> {
     const now = new Date();
     const ctxNow = now.toISOString();
     const expiresAt = new Date(now.getTime() + this.#ttlMs).toISOString();
     const idOf = (tenantId: string, key: string) => `${tenantId}\n${key}`;
+    const contextOf = (meta: DispatchMeta): CommandContext => ({ tenantId: meta.tenantId, userId: meta.userId, requestId: meta.requestId, now: ctxNow });
     return this.#db.transaction().execute(async (tx) => {
-      const stored = await tx
-        .selectFrom('idempotency_keys')
-        .select(['tenant_id', 'key', 'fingerprint', 'status_code', 'response'])
-        .where('tenant_id', 'in', [...new Set(items.map((i) => i.meta.tenantId))])
-        .where('key', 'in', items.map((i) => i.meta.idempotencyKey))
-        .execute();
-      const known = new Map(stored.map((row) => [idOf(row.tenant_id, row.key), row]));
+      const stored = options.lookUpKeys
+        ? await tx
+            .selectFrom('idempotency_keys')
+            .select(['tenant_id', 'key', 'fingerprint', 'status_code', 'response'])
+            .where('tenant_id', 'in', [...new Set(items.map((i) => i.meta.tenantId))])
+            .where('key', 'in', items.map((i) => i.meta.idempotencyKey))
+            .execute()
+        : [];
+      const known = new Map<string, StoredKey>(stored.map((row) => [idOf(row.tenant_id, row.key), row]));
       const keys: Array<Insertable<CoreTables['idempotency_keys']>> = [];
       const audits: Array<Insertable<CoreTables['audit_log']>> = [];
-      const outcomes: BatchOutcome[] = [];
+      const outcomes: BatchOutcome[] = new Array(items.length);
+      const ran = (index: number, outcome: CommandOutcome) => {
+        const { command, meta } = items[index] as BatchItem;
+        const key = { tenant_id: meta.tenantId, key: meta.idempotencyKey, fingerprint: meta.fingerprint, command: command.name, status_code: outcome.status, response: JSON.stringify(outcome.body), created_at: ctxNow, expires_at: expiresAt };
+        keys.push(key);
+        known.set(idOf(meta.tenantId, meta.idempotencyKey), key);
+        audits.push(auditRowOf(meta, command.name, outcome, ctxNow));
+        outcomes[index] = { result: { status: outcome.status, body: outcome.body, replayed: false } };
+      };
+      // Consecutive items waiting for one handleMany call, and their keys (a repeat among them flushes first).
+      let run: number[] = [];
+      const inRun = new Set<string>();
+      const flush = async () => {
+        if (run.length === 0) return;
+        const indexes = run;
+        run = [];
+        inRun.clear();
+        const command = (items[indexes[0] as number] as BatchItem).command;
+        let results: CommandOutcome[];
+        try {
+          results = await command.handleMany!(tx, indexes.map((i) => ({ payload: (items[i] as BatchItem).payload, ctx: contextOf((items[i] as BatchItem).meta) })));
+        } catch (error) {
+          if (isTransientError(error)) throw error;
+          throw new BulkRefusedError(error);
+        }
+        if (results.length !== indexes.length) throw new Error(`${command.name}.handleMany returned ${results.length} outcomes for ${indexes.length} items`);
+        indexes.forEach((index, n) => ran(index, results[n] as CommandOutcome));
+      };
       for (const [index, { command, payload, meta }] of items.entries()) {
         const id = idOf(meta.tenantId, meta.idempotencyKey);
+        if (inRun.has(id)) await flush();
         const prior = known.get(id);
         if (prior) {
-          outcomes.push(storedResult(prior, meta.fingerprint, meta.idempotencyKey));
+          outcomes[index] = storedResult(prior, meta.fingerprint, meta.idempotencyKey);
           continue;
         }
-        let outcome;
+        if (options.bulk && command.handleMany) {
+          if (run.length > 0 && (items[run[0] as number] as BatchItem).command !== command) await flush();
+          run.push(index);
+          inRun.add(id);
+          continue;
+        }
+        await flush();
         try {
-          outcome = await command.handler(tx as unknown as Transaction<CoreTables>, payload, { tenantId: meta.tenantId, userId: meta.userId, requestId: meta.requestId, now: ctxNow });
+          ran(index, await command.handler(tx as unknown as Transaction<CoreTables>, payload, contextOf(meta)));
         } catch (error) {
           throw new BatchItemError(index, error);
         }
-        const key = { tenant_id: meta.tenantId, key: meta.idempotencyKey, fingerprint: meta.fingerprint, command: command.name, status_code: outcome.status, response: JSON.stringify(outcome.body), created_at: ctxNow, expires_at: expiresAt };
-        keys.push(key);
-        known.set(id, key);
-        audits.push(auditRowOf(meta, command.name, outcome, ctxNow));
-        outcomes.push({ result: { status: outcome.status, body: outcome.body, replayed: false } });
       }
-      if (keys.length > 0) await tx.insertInto('idempotency_keys').values(keys).execute();
+      await flush();
+      if (keys.length > 0) {
+        const inserted = await tx.insertInto('idempotency_keys').values(keys).onConflict((oc) => oc.columns(['tenant_id', 'key']).doNothing()).returning('key').execute();
+        if (inserted.length !== keys.length) throw new KeysTakenError();
+      }
       if (audits.length > 0) await tx.insertInto('audit_log').values(audits).execute();
       return outcomes;
     });

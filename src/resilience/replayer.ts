@@ -10,7 +10,7 @@ import { BatchItemError, WriteOutcomeUnknownError, type BatchItem, type BatchOut
 import type { AttemptOutcome, Journal, JournalEntry } from './journal.js';
 
 /** Entries read per round. */
-export const REPLAY_BATCH_SIZE = 200;
+export const REPLAY_BATCH_SIZE = 500;
 /** An entry whose attempts started this many times without finishing (it kills the process) is parked. */
 export const REPLAY_MAX_UNFINISHED_ATTEMPTS = 3;
 /** First and longest wait after a transient failure, with jitter in between. */

@@ -77,6 +77,31 @@ describe.each(ENGINES)('journal replay on %s', (engine) => {
     expect(audits).toHaveLength(3);
   });
 
+  it('a run of registrations the bulk insert cannot take (one CPF taken meanwhile): the others apply once, in order; that one is dead', async () => {
+    const taken = '529.982.247-25';
+    await t.app.dispatcher.dispatch(registerStudent, { name: 'Holder', cpf: taken, birthDate: '1980-01-01', plan: 'x' }, { tenantId: tenant.id, userId: null, requestId: 'cpf-holder', fingerprint: '' });
+    const good = [];
+    good.push(await t.app.journal.append(journaled('Bulk A', 'auto:bulk-a')));
+    const bad = await t.app.journal.append({ ...journaled('Bulk B', 'auto:bulk-b'), payload: { name: 'Bulk B', cpf: taken, birthDate: '1990-01-01', plan: 'Replay' } });
+    good.push(await t.app.journal.append(journaled('Bulk C', 'auto:bulk-c')));
+    expect(await t.app.replayer.drain()).toBe('drained');
+    for (const name of ['Bulk A', 'Bulk C']) expect(await studentsNamed(name)).toBe(1);
+    expect(await studentsNamed('Bulk B')).toBe(0);
+    for (const receipt of good) expect(t.app.journal.byReceipt(tenant.id, receipt)).toMatchObject({ status: 'applied', statusCode: 201 });
+    expect(t.app.journal.byReceipt(tenant.id, bad)).toMatchObject({ status: 'dead', statusCode: 409, lastErrorCode: 'ERR_STUDENT_CPF_TAKEN' });
+  });
+
+  it('a batch where one key is already stored (saved, its mark lost): that one answers from its key, the others apply once', async () => {
+    const entries = ['Keyed A', 'Keyed B', 'Keyed C'].map((name) => journaled(name, `auto:${name}`));
+    const receipts = [];
+    for (const entry of entries) receipts.push(await t.app.journal.append(entry));
+    const saved = entries[1] as (typeof entries)[number];
+    await t.app.dispatcher.dispatch(registerStudent, saved.payload, { ...saved }, { replay: true });
+    expect(await t.app.replayer.drain()).toBe('drained');
+    for (const name of ['Keyed A', 'Keyed B', 'Keyed C']) expect(await studentsNamed(name)).toBe(1);
+    expect(receipts.map((r) => t.app.journal.byReceipt(tenant.id, r)?.status)).toEqual(['applied', 'duplicate', 'applied']);
+  });
+
   it('a key expired while its entry waited still counts at replay, and pruning keeps it while an entry is pending', async () => {
     const entry = journaled('Expired Key', 'auto:expired-1');
     const receipt = await t.app.journal.append(entry);
