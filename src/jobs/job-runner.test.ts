@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { sleep } from '../shared/sleep.js';
 import { bindJob, type JobDefinition } from './job.js';
 import { FAILURES_TO_ALERT, JobCancelledError, JobRunner, type JobAlerts } from './job-runner.js';
+import { countingJob } from '../../test/support/counting-job.js';
 import { MemoryJobStore, type JobStore } from './job-store.js';
 
 const runners: JobRunner[] = [];
@@ -118,27 +119,14 @@ describe('JobRunner', () => {
 
   it('runs each slot once across runners sharing a store, never two runs at a time', async () => {
     const store = new MemoryJobStore();
-    let active = 0;
-    let overlapped = false;
-    let runs = 0;
-    const job: JobDefinition<void> = {
-      name: 'shared',
-      schedule: { everyMs: 50 },
-      run: async () => {
-        active += 1;
-        overlapped ||= active > 1;
-        runs += 1;
-        await sleep(10);
-        active -= 1;
-      },
-    };
+    const shared = countingJob(50, 10);
     const started = Date.now();
-    for (let i = 0; i < 3; i++) runnerOf([job], { store }).start();
+    for (let i = 0; i < 3; i++) runnerOf([shared.job], { store }).start();
     await sleep(500);
     const slots = Math.floor((Date.now() - started) / 50) + 1;
-    expect(overlapped).toBe(false);
-    expect(runs).toBeGreaterThanOrEqual(3);
-    expect(runs).toBeLessThanOrEqual(slots + 1);
+    expect(shared.overlapped()).toBe(false);
+    expect(shared.runs()).toBeGreaterThanOrEqual(3);
+    expect(shared.runs()).toBeLessThanOrEqual(slots + 1);
   });
 
   it('lets slots pass while the job is not ready (its module waits for the database)', async () => {

@@ -3,13 +3,14 @@
 // across processes sharing the database, and the stock module's daily write-off of expired lots.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createDb } from '../../src/db/create-db.js';
-import { defineJob } from '../../src/jobs/job.js';
+import { bindJob, defineJob } from '../../src/jobs/job.js';
 import { FAILURES_TO_ALERT, JobRunner } from '../../src/jobs/job-runner.js';
 import { DatabaseJobStore } from '../../src/jobs/job-store.js';
 import { BUILTIN_MODULES } from '../../src/modules/builtin.js';
 import { defineModule, type ModuleSource } from '../../src/modules/module.js';
 import { sleep } from '../../src/shared/sleep.js';
 import { call } from '../support/api.js';
+import { countingJob } from '../support/counting-job.js';
 import { startAlertReceiver, type AlertReceiver } from '../support/alert-receiver.js';
 import { createTenantWithUsers, type TestTenant } from '../support/auth.js';
 import { buildTestApp, type TestApp } from '../support/build-app.js';
@@ -115,31 +116,16 @@ describe.each(ENGINES)('jobs on %s', (engine) => {
   it('processes sharing the database run each slot once, never two at a time', async () => {
     // A second pool on the same database, as another worker or instance would have.
     const other = createDb(t.config, t.log);
-    let active = 0;
-    let overlapped = false;
-    let runs = 0;
-    const job = defineJob<void>({
-      name: 'shared',
-      schedule: { everyMs: 100 },
-      run: async () => {
-        active += 1;
-        overlapped ||= active > 1;
-        runs += 1;
-        await sleep(30);
-        active -= 1;
-      },
-    });
-    const runners = [t.app.db, other, t.app.db, other].map(
-      (db) => new JobRunner([{ name: 'test.shared', schedule: job.schedule, timeoutMs: 5_000, scope: 'cluster', retry: { firstDelayMs: 50, maxDelayMs: 50 }, ready: () => true, run: (signal) => job.run(undefined, signal) }], { cluster: new DatabaseJobStore(db), log: t.log, alerts: t.app.alerter }),
-    );
+    const shared = countingJob(100, 30);
+    const runners = [t.app.db, other, t.app.db, other].map((db) => new JobRunner([bindJob<void>('test', shared.job, undefined)], { cluster: new DatabaseJobStore(db), log: t.log, alerts: t.app.alerter }));
     const started = Date.now();
     for (const r of runners) r.start();
     await sleep(1_000);
     await Promise.all(runners.map((r) => r.stop()));
     const slots = Math.floor((Date.now() - started) / 100) + 1;
     await other.close();
-    expect(overlapped).toBe(false);
-    expect(runs).toBeGreaterThanOrEqual(5);
-    expect(runs).toBeLessThanOrEqual(slots + 1);
+    expect(shared.overlapped()).toBe(false);
+    expect(shared.runs()).toBeGreaterThanOrEqual(5);
+    expect(shared.runs()).toBeLessThanOrEqual(slots + 1);
   });
 });
