@@ -216,6 +216,11 @@ export class JobRunner {
       this.#schedule(entry, entry.slots.next(now));
       return;
     }
+    if (this.#stopped) {
+      // Stopped while the claim was on its way: the slot goes back for the next start.
+      await store.release(job.name, this.#holder).catch(() => undefined);
+      return;
+    }
     const controller = new AbortController();
     const done = this.#run(entry, controller);
     entry.run = { controller, done };
