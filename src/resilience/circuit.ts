@@ -8,7 +8,7 @@ import { withTimeout } from '../shared/with-timeout.js';
 export const CIRCUIT_OPEN_AFTER_FAILURES = 3;
 /** First and longest wait, while open, before a probe may try the database again (doubling in between). */
 export const CIRCUIT_HALF_OPEN_INITIAL_MS = 250;
-export const CIRCUIT_HALF_OPEN_MAX_MS = 1_000;
+export const CIRCUIT_HALF_OPEN_MAX_MS = 500;
 /** How often an open circuit looks whether a probe is due. */
 export const CIRCUIT_PROBE_INTERVAL_MS = 100;
 /** How long a probe (`SELECT 1`) may take before it counts as a failure. */
