@@ -11,6 +11,8 @@ import type { HttpServer } from './create-server.js';
 export const METRICS_AGGREGATE_TIMEOUT_MS = 3_000;
 
 const CIRCUIT_VALUE = { closed: 0, 'half-open': 1, open: 2 } as const;
+/** How long one read of the journal's figures stands for the gauges of a scrape. */
+const JOURNAL_STATS_REUSE_MS = 100;
 
 /** What the metrics read: the pool, the journal, the circuit and the jobs. */
 export interface MetricsSources {
@@ -45,6 +47,12 @@ export function createMetricsRegistry(sources: MetricsSources): { registry: Regi
       for (const state of ['total', 'idle', 'waiting', 'max'] as const) this.set({ state }, stats[state]);
     },
   });
+  // One read of the journal's figures serves its three gauges in a scrape.
+  let journalStats: { at: number; stats: ReturnType<Journal['stats']> } | undefined;
+  const statsOfThisScrape = () => {
+    if (!journalStats || Date.now() - journalStats.at > JOURNAL_STATS_REUSE_MS) journalStats = { at: Date.now(), stats: sources.journal.stats() };
+    return journalStats.stats;
+  };
   const journal = (name: string, help: string, value: (stats: ReturnType<Journal['stats']>) => number) =>
     new Gauge({
       name,
@@ -52,7 +60,7 @@ export function createMetricsRegistry(sources: MetricsSources): { registry: Regi
       aggregator: 'max',
       registers: [registry],
       collect() {
-        this.set(value(sources.journal.stats()));
+        this.set(value(statsOfThisScrape()));
       },
     });
   journal('robusto_journal_depth', 'Writes in the journal waiting to be applied', (s) => s.pending);
