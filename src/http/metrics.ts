@@ -11,8 +11,6 @@ import type { HttpServer } from './create-server.js';
 export const METRICS_AGGREGATE_TIMEOUT_MS = 3_000;
 
 const CIRCUIT_VALUE = { closed: 0, 'half-open': 1, open: 2 } as const;
-/** How long one read of the journal's figures stands for the gauges of a scrape. */
-const JOURNAL_STATS_REUSE_MS = 100;
 
 /** What the metrics read: the pool, the journal, the circuit and the jobs. */
 export interface MetricsSources {
@@ -47,25 +45,19 @@ export function createMetricsRegistry(sources: MetricsSources): { registry: Regi
       for (const state of ['total', 'idle', 'waiting', 'max'] as const) this.set({ state }, stats[state]);
     },
   });
-  // One read of the journal's figures serves its three gauges in a scrape.
-  let journalStats: { at: number; stats: ReturnType<Journal['stats']> } | undefined;
-  const statsOfThisScrape = () => {
-    if (!journalStats || Date.now() - journalStats.at > JOURNAL_STATS_REUSE_MS) journalStats = { at: Date.now(), stats: sources.journal.stats() };
-    return journalStats.stats;
-  };
-  const journal = (name: string, help: string, value: (stats: ReturnType<Journal['stats']>) => number) =>
-    new Gauge({
-      name,
-      help,
-      aggregator: 'max',
-      registers: [registry],
-      collect() {
-        this.set(value(statsOfThisScrape()));
-      },
-    });
-  journal('robusto_journal_depth', 'Writes in the journal waiting to be applied', (s) => s.pending);
-  journal('robusto_journal_oldest_pending_age_seconds', 'Age of the oldest write waiting in the journal (0 when none)', (s) => (s.oldestPendingAt ? (Date.now() - Date.parse(s.oldestPendingAt)) / 1000 : 0));
-  journal('robusto_journal_dead_letters', 'Journaled writes that could not be applied', (s) => s.dead);
+  // NB: one read of the journal's figures per scrape sets its three gauges: the first one's
+  // collect sets the other two, which the registry reads after it (they are registered after it).
+  const journalGauge = (name: string, help: string, collect?: () => void) => new Gauge({ name, help, aggregator: 'max', registers: [registry], ...(collect ? { collect } : {}) });
+  let oldestAge: Gauge | undefined;
+  let dead: Gauge | undefined;
+  const depth = journalGauge('robusto_journal_depth', 'Writes in the journal waiting to be applied', () => {
+    const stats = sources.journal.stats();
+    depth.set(stats.pending);
+    oldestAge?.set(stats.oldestPendingAt ? (Date.now() - Date.parse(stats.oldestPendingAt)) / 1000 : 0);
+    dead?.set(stats.dead);
+  });
+  oldestAge = journalGauge('robusto_journal_oldest_pending_age_seconds', 'Age of the oldest write waiting in the journal (0 when none)');
+  dead = journalGauge('robusto_journal_dead_letters', 'Journaled writes that could not be applied');
   new Gauge({
     name: 'robusto_circuit_state',
     help: 'Database circuit breaker: 0 closed, 1 half-open, 2 open',
