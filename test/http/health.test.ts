@@ -1,8 +1,8 @@
 import { markReady } from '../../src/http/app-state.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTenantWithUsers, type TestTenant } from '../support/auth.js';
+import type { TestTenant } from '../support/auth.js';
 import { buildTestApp, type TestApp } from '../support/build-app.js';
-import { buildAppBehindProxy, type AppBehindProxy } from '../support/behind-proxy.js';
+import { useAppBehindProxy } from '../support/behind-proxy.js';
 import type { FaultProxy } from '../support/fault-proxy.js';
 import { ENGINES } from '../support/test-database.js';
 
@@ -36,16 +36,10 @@ describe.each(ENGINES)('health on %s', (engine) => {
 });
 
 describe('health tells the truth about PostgreSQL behind a fault proxy (seed test 4)', () => {
-  let env: AppBehindProxy;
   let proxy: FaultProxy;
   let t: TestApp;
   let tenant: TestTenant;
-  beforeAll(async () => {
-    env = await buildAppBehindProxy();
-    ({ t, proxy } = env);
-    tenant = await createTenantWithUsers(t, 'health');
-  });
-  afterAll(() => env.close());
+  useAppBehindProxy('health', (app) => ({ t, proxy, tenant } = app));
 
   it('answers 503 naming the database while it is cut off, 200 with a latency once it is back', async () => {
     expect((await t.app.http.inject('/health')).statusCode).toBe(200);

@@ -2,26 +2,18 @@
 // coming. Every write is answered 201 or 202, never 5xx; once the database is back the journal
 // drains, and the database holds each acknowledged write exactly once, in order.
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { call } from '../support/api.js';
 import { createTenantWithUsers, type TestTenant } from '../support/auth.js';
-import { buildAppBehindProxy, type AppBehindProxy } from '../support/behind-proxy.js';
+import { useAppBehindProxy } from '../support/behind-proxy.js';
 import type { TestApp } from '../support/build-app.js';
 import type { FaultProxy } from '../support/fault-proxy.js';
 
 describe('writes during a PostgreSQL outage', () => {
-  let env: AppBehindProxy;
   let proxy: FaultProxy;
   let t: TestApp;
   let tenant: TestTenant;
-
-  beforeAll(async () => {
-    env = await buildAppBehindProxy();
-    ({ t, proxy } = env);
-    tenant = await createTenantWithUsers(t, 'outage');
-    t.app.replayer.start();
-  });
-  afterAll(() => env.close());
+  useAppBehindProxy('outage', (app) => ({ t, proxy, tenant } = app), { replaying: true });
 
   async function drained(): Promise<void> {
     await vi.waitFor(() => expect(t.app.journal.stats().pending).toBe(0), { timeout: 30_000, interval: 100 });

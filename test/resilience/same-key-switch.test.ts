@@ -1,28 +1,20 @@
 // One Idempotency-Key, many concurrent requests, while writes move from the database to the
 // journal: whatever path each request takes, the write has one effect and every answer names it.
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { call } from '../support/api.js';
-import { createTenantWithUsers, type TestTenant } from '../support/auth.js';
-import { buildAppBehindProxy, type AppBehindProxy } from '../support/behind-proxy.js';
+import type { TestTenant } from '../support/auth.js';
+import { useAppBehindProxy } from '../support/behind-proxy.js';
 import type { TestApp } from '../support/build-app.js';
 import type { FaultProxy } from '../support/fault-proxy.js';
 
 const CONCURRENT = 20;
 
 describe('20 concurrent requests with one key across the direct and journal paths', () => {
-  let env: AppBehindProxy;
   let proxy: FaultProxy;
   let t: TestApp;
   let tenant: TestTenant;
-
-  beforeAll(async () => {
-    env = await buildAppBehindProxy();
-    ({ t, proxy } = env);
-    tenant = await createTenantWithUsers(t, 'samekey');
-    t.app.replayer.start();
-  });
-  afterAll(() => env.close());
+  useAppBehindProxy('samekey', (app) => ({ t, proxy, tenant } = app), { replaying: true });
 
   const register = (name: string, key: string) => call(t, tenant, { method: 'POST', url: '/api/students', as: 'staff', body: { name, birthDate: '1995-05-05', plan: 'Tarde' }, headers: { 'idempotency-key': key } });
 

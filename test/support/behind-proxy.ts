@@ -1,3 +1,5 @@
+import { afterAll, beforeAll } from 'vitest';
+import { createTenantWithUsers, type TestTenant } from './auth.js';
 import { buildTestApp, type BuildTestAppOptions, type TestApp } from './build-app.js';
 import { startFaultProxy, type FaultProxy } from './fault-proxy.js';
 import { createTestDatabase, type TestDatabase } from './test-database.js';
@@ -29,4 +31,27 @@ export async function buildAppBehindProxy(options: Omit<BuildTestAppOptions, 'en
       await database.drop();
     },
   };
+}
+
+/** What {@link useAppBehindProxy} hands a suite once built. */
+export interface ProxiedApp {
+  t: TestApp;
+  proxy: FaultProxy;
+  tenant: TestTenant;
+}
+
+/**
+ * For a `describe` block: before its tests, an app behind a fault proxy with a tenant of users
+ * (`slug`) and, if `replaying`, its replayer started; `use` receives them. After the tests, all
+ * of it is closed.
+ */
+export function useAppBehindProxy(slug: string, use: (app: ProxiedApp) => void, options: { replaying?: boolean } = {}): void {
+  let env: AppBehindProxy | undefined;
+  beforeAll(async () => {
+    env = await buildAppBehindProxy();
+    const tenant = await createTenantWithUsers(env.t, slug);
+    if (options.replaying) env.t.app.replayer.start();
+    use({ t: env.t, proxy: env.proxy, tenant });
+  });
+  afterAll(() => env?.close());
 }
