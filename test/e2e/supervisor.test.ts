@@ -45,11 +45,20 @@ async function until(check: () => boolean, timeoutMs: number, what: string): Pro
 }
 
 describe('robusto start: the supervisor', () => {
-  it('replaces a worker killed with SIGKILL under load within 2 s (its standby takes over); status shows the restart and why', async () => {
+  it('replaces a worker killed with SIGKILL under load within 2 s (its standby takes over); status shows the restart and why; jobs run once across workers', async () => {
     const robusto = await start({ WORKERS: '2' });
     await robusto.waitForReady(30_000);
     await until(() => status(robusto).workers.filter((w) => w.state === 'ready').length === 2, 30_000, 'two ready workers');
     const token = await loginAsInitialAdmin(robusto);
+    // Both workers try the daily job's missed slot at start; one runs it.
+    const jobRuns = async (name: string) => {
+      const r = await fetch(robusto.url('/api/system/jobs'), { headers: { authorization: `Bearer ${token}` } });
+      return ((await r.json()) as { items: Array<{ name: string; runs: number; running: boolean }> }).items.find((j) => j.name === name);
+    };
+    const deadline = Date.now() + 10_000;
+    while (!((await jobRuns('stock.expire-lots'))?.runs ?? 0) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    for (const job of ['stock.expire-lots', 'core.prune-keys']) expect(await jobRuns(job)).toMatchObject({ runs: 1, running: false });
     let served = 0;
     let loading = true;
     const load = Promise.all(
