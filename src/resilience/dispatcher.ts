@@ -242,12 +242,14 @@ export class Dispatcher {
   /**
    * Applies a batch of journaled commands, in order, in one transaction: each handler runs
    * (consecutive items of a command with `handleMany` in one call), then one insert stores every
-   * new key with its outcome and one more every audit row. A key found already stored (the rare
-   * crash between a commit and the journal's mark) rolls that back, and the batch runs again with
-   * its keys looked up first: the items they cover answer from them instead of running.
-   * Far fewer round trips than one transaction each, which is what lets the journal drain faster
-   * than it fills. When a `handleMany` call throws (other than a transient error), the batch is
-   * rolled back and applied again with each item's own handler.
+   * new key with its outcome and one more every audit row. Far fewer round trips than one
+   * transaction each, which is what lets the journal drain faster than it fills.
+   *
+   * The quick way assumes two things and checks both, falling back to the careful way. No key is
+   * stored yet, so none is looked up: a stored one (the rare crash between a commit and the
+   * journal's mark) makes the keys INSERT find it, and the batch runs again with its keys looked
+   * up first, the items they cover answering from them. Bulk handlers take their items: one that
+   * throws (other than a transient error) makes the batch run again with each item's own handler.
    *
    * All or nothing: if a handler fails (whatever the error), the transaction is rolled back and
    * {@link BatchItemError} says which item, so the caller can apply the items before it again and
