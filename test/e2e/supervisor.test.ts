@@ -55,10 +55,12 @@ describe('robusto start: the supervisor', () => {
       const r = await fetch(robusto.url('/api/system/jobs'), { headers: { authorization: `Bearer ${token}` } });
       return ((await r.json()) as { items: Array<{ name: string; runs: number; running: boolean }> }).items.find((j) => j.name === name);
     };
-    const deadline = Date.now() + 10_000;
-    while (!((await jobRuns('stock.expire-lots'))?.runs ?? 0) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+    const clusterJobs = ['stock.expire-lots', 'core.prune-keys'];
+    const ranAll = async () => (await Promise.all(clusterJobs.map(jobRuns))).every((j) => (j?.runs ?? 0) > 0 && !j?.running);
+    const deadline = Date.now() + 15_000;
+    while (!(await ranAll()) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
     await new Promise((resolve) => setTimeout(resolve, 500));
-    for (const job of ['stock.expire-lots', 'core.prune-keys']) expect(await jobRuns(job)).toMatchObject({ runs: 1, running: false });
+    for (const job of clusterJobs) expect(await jobRuns(job)).toMatchObject({ runs: 1, running: false });
     let served = 0;
     let loading = true;
     const load = Promise.all(
