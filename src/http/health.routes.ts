@@ -9,6 +9,7 @@ import type { LoadedModule, ModuleRegistry } from '../modules/module-registry.js
 import { withTimeout } from '../shared/with-timeout.js';
 import type { AppState } from './app-state.js';
 import type { HttpServer } from './create-server.js';
+import { errorText } from '../shared/error-text.js';
 
 /** Longest any single health check may take; a stalled database cannot hang `/health`. */
 export const HEALTH_CHECK_TIMEOUT_MS = 2_000;
@@ -46,18 +47,12 @@ function worst(statuses: HealthStatus[]): HealthStatus {
   return statuses.reduce<HealthStatus>((a, b) => (RANK[b] > RANK[a] ? b : a), 'pass');
 }
 
-function messageOf(error: unknown): string {
-  const code = (error as { code?: unknown })?.code;
-  const message = error instanceof Error ? error.message : String(error);
-  return typeof code === 'string' && !message.includes(code) ? `${code}: ${message}` : message;
-}
-
 async function databaseCheck(db: Database, time: string): Promise<CheckResult> {
   try {
     const latency = await withTimeout(db.ping(), HEALTH_CHECK_TIMEOUT_MS, 'the database');
     return { componentType: 'datastore', componentId: db.engine, observedValue: Math.round(latency * 100) / 100, observedUnit: 'ms', status: 'pass', time };
   } catch (error) {
-    return { componentType: 'datastore', componentId: db.engine, status: 'fail', time, output: `${db.engine} database unreachable: ${messageOf(error)}` };
+    return { componentType: 'datastore', componentId: db.engine, status: 'fail', time, output: `${db.engine} database unreachable: ${errorText(error)}` };
   }
 }
 
@@ -98,7 +93,7 @@ async function moduleCheck(module: LoadedModule, ctx: () => ModuleContext, time:
     const result = await withTimeout(own(ctx()), HEALTH_CHECK_TIMEOUT_MS, `module ${module.name} health check`);
     return { ...base, status: result.status === 'fail' ? 'warn' : result.status, ...(result.output ? { output: result.output } : {}) };
   } catch (error) {
-    return { ...base, status: 'warn', output: `health check failed: ${messageOf(error)}` };
+    return { ...base, status: 'warn', output: `health check failed: ${errorText(error)}` };
   }
 }
 

@@ -6,6 +6,7 @@ import { withTimeout } from '../shared/with-timeout.js';
 import type { Job, JobReport } from './job.js';
 import { MemoryJobStore, type JobRecord, type JobStore, type RunResult } from './job-store.js';
 import { slotsOf, type Slots } from './schedule.js';
+import { errorText } from '../shared/error-text.js';
 
 /** Consecutive failures of a job that fire a `job_failing` alert. */
 export const FAILURES_TO_ALERT = 5;
@@ -71,10 +72,6 @@ interface Entry {
   counters: JobCounters;
 }
 
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
 function describe(job: Job): string {
   return 'cron' in job.schedule ? `cron ${job.schedule.cron}` : `every ${job.schedule.everyMs} ms`;
 }
@@ -111,11 +108,6 @@ export class JobRunner {
     private readonly options: { cluster: JobStore; log: Logger; alerts: JobAlerts; failuresToAlert?: number },
   ) {
     this.#entries = jobs.map((job) => ({ job, slots: slotsOf(job.schedule), store: job.scope === 'cluster' ? options.cluster : this.#memory, registered: false, counters: { runs: 0, failures: 0, lastSuccessAt: null } }));
-  }
-
-  /** The jobs' full names. */
-  get names(): string[] {
-    return this.#entries.map((e) => e.job.name);
   }
 
   /** Starts trying every job: at once for a slot missed, then at each slot. */
@@ -247,7 +239,7 @@ export class JobRunner {
       report = await untilAborted(work, controller.signal);
       result = { ok: true };
     } catch (error) {
-      result = { ok: false, error: messageOf(error) };
+      result = { ok: false, error: errorText(error) };
     } finally {
       clearTimeout(timer);
     }

@@ -62,37 +62,34 @@ const EMPTY: Omit<Row, 'name'> = { holder: null, lease_until: 0, slot: 0, not_be
 /** The longest error text kept: enough to say what failed, not a whole stack. */
 const ERROR_MAX_LENGTH = 2_000;
 
-// NB: PostgreSQL's bigint arrives as a string from node-postgres; SQLite's as a number.
-const num = (value: unknown): number => Number(value);
-const numOrNull = (value: unknown): number | null => (value === null || value === undefined ? null : Number(value));
-
+// NB: bigint columns read as numbers on both engines (the PostgreSQL dialect parses int8).
 function recordOf(row: Row, now: number): JobRecord {
   return {
     name: row.name,
-    running: row.holder !== null && num(row.lease_until) > now,
-    lastRunAt: numOrNull(row.last_run_at),
-    lastSuccessAt: numOrNull(row.last_success_at),
+    running: row.holder !== null && row.lease_until > now,
+    lastRunAt: row.last_run_at,
+    lastSuccessAt: row.last_success_at,
     lastError: row.last_error,
-    consecutiveFailures: num(row.consecutive_failures),
-    notBefore: num(row.not_before),
-    runs: num(row.runs),
-    failures: num(row.failures),
+    consecutiveFailures: row.consecutive_failures,
+    notBefore: row.not_before,
+    runs: row.runs,
+    failures: row.failures,
   };
 }
 
 /** The row changes a run's end makes, the same for both stores. */
 function finished(row: Row, result: RunResult, now: number, retryDelay: (failures: number) => number): Partial<Row> {
-  const failures = result.ok ? 0 : num(row.consecutive_failures) + 1;
+  const failures = result.ok ? 0 : row.consecutive_failures + 1;
   return {
     holder: null,
     lease_until: 0,
     last_run_at: now,
-    last_success_at: result.ok ? now : numOrNull(row.last_success_at),
+    last_success_at: result.ok ? now : row.last_success_at,
     last_error: result.ok ? null : result.error.slice(0, ERROR_MAX_LENGTH),
     consecutive_failures: failures,
     not_before: result.ok ? 0 : now + retryDelay(failures),
-    runs: num(row.runs) + 1,
-    failures: num(row.failures) + (result.ok ? 0 : 1),
+    runs: row.runs + 1,
+    failures: row.failures + (result.ok ? 0 : 1),
   };
 }
 
@@ -127,7 +124,7 @@ export class DatabaseJobStore implements JobStore {
     const row = (await this.db.kysely.selectFrom('jobs').selectAll().where('name', '=', name).executeTakeFirstOrThrow()) as Row;
     const changes = finished(row, result, now, retryDelay);
     await this.db.kysely.updateTable('jobs').set(changes).where('name', '=', name).where('holder', '=', holder).execute();
-    return { previousFailures: num(row.consecutive_failures), record: recordOf({ ...row, ...changes }, now) };
+    return { previousFailures: row.consecutive_failures, record: recordOf({ ...row, ...changes }, now) };
   }
 
   async release(name: string, holder: string): Promise<void> {

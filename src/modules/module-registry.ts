@@ -5,6 +5,7 @@ import type { Logger } from '../log/create-logger.js';
 import { defaultPrefixOf, type ModuleContext, type ModuleDefinition, type ModuleSource } from './module.js';
 import type { MigrationSet } from '../db/migrate.js';
 import { slotsOf } from '../jobs/schedule.js';
+import { errorText } from '../shared/error-text.js';
 
 /** Where a module is in its life: waiting for its migrations, serving, or out of service. */
 export type ModuleStatus = 'pending' | 'ready' | 'failed';
@@ -45,14 +46,6 @@ function jobsProblem(jobs: unknown): string | undefined {
     }
   }
   return undefined;
-}
-
-function messageOf(error: unknown): string {
-  if (error instanceof Error) {
-    const code = (error as { code?: unknown }).code;
-    return typeof code === 'string' && !error.message.includes(code) ? `${code}: ${error.message}` : error.message;
-  }
-  return String(error);
 }
 
 function definitionProblem(candidate: unknown): string | undefined {
@@ -97,7 +90,7 @@ export class ModuleRegistry {
       if (problem) throw new Error(problem);
       definition = candidate as ModuleDefinition;
     } catch (error) {
-      this.#add({ name: source.name, prefix: defaultPrefixOf(source.name), origin: source.origin, status: 'failed', stage: 'import', error: messageOf(error) });
+      this.#add({ name: source.name, prefix: defaultPrefixOf(source.name), origin: source.origin, status: 'failed', stage: 'import', error: errorText(error) });
       return;
     }
     const prefix = definition.prefix ?? defaultPrefixOf(definition.name);
@@ -119,7 +112,7 @@ export class ModuleRegistry {
   fail(module: LoadedModule, stage: ModuleStage, error: unknown): void {
     module.status = 'failed';
     module.stage = stage;
-    module.error = messageOf(error);
+    module.error = errorText(error);
     this.#log.error({ module: module.name, origin: module.origin, stage, error: module.error }, 'module failed to load; the other modules keep serving');
   }
 
