@@ -1,6 +1,7 @@
 import type { Insertable, Kysely, Transaction } from 'kysely';
 import type { CoreTables } from '../db/core-tables.js';
 import type { Database } from '../db/database.js';
+import { insertRows } from '../db/insert-rows.js';
 import { isTransientError } from '../db/transient-errors.js';
 import { uniqueViolationOf } from '../db/unique-violation.js';
 import { AppError } from '../shared/app-error.js';
@@ -349,10 +350,10 @@ export class Dispatcher {
       }
       await flush();
       if (keys.length > 0) {
-        const inserted = await tx.insertInto('idempotency_keys').values(keys).onConflict((oc) => oc.columns(['tenant_id', 'key']).doNothing()).returning('key').execute();
+        const inserted = await insertRows(tx, 'idempotency_keys', keys).onConflict((oc) => oc.columns(['tenant_id', 'key']).doNothing()).returning('key').execute();
         if (inserted.length !== keys.length) throw new KeysTakenError();
       }
-      if (audits.length > 0) await tx.insertInto('audit_log').values(audits).execute();
+      if (audits.length > 0) await insertRows(tx, 'audit_log', audits).execute();
       return outcomes;
     });
   }

@@ -1,4 +1,5 @@
 import type { Kysely, Transaction } from 'kysely';
+import { insertRows } from '../../db/insert-rows.js';
 import { isPostgres } from '../../db/sql-types.js';
 import { defineCommand, type CommandContext } from '../../resilience/command.js';
 import type { FieldError } from '../../shared/app-error.js';
@@ -53,7 +54,6 @@ export function checkStudent(student: StudentFacts, today: string, registeredOn:
 
 const conflicts = [{ table: 'students', columns: ['tenant_id', 'cpf'], error: cpfTaken }];
 
-/** Registers a student, `active` from the start. */
 /** The row a registration inserts, checked (a minor needs a guardian, no birth in the future). */
 function registrationRow(payload: RegisterStudentBody, ctx: CommandContext): StudentRow {
   const today = dayOf(ctx.now);
@@ -79,7 +79,7 @@ function registrationRow(payload: RegisterStudentBody, ctx: CommandContext): Stu
 
 /**
  * Registers a student. Registrations journaled while the database was down are replayed in bulk
- * (`handleMany`: one multi-row INSERT per run of them), so the journal drains quickly.
+ * (`handleMany`: one INSERT per run of them), so the journal drains quickly.
  */
 export const registerStudent = defineCommand<RegisterStudentBody, Student>({
   name: 'students.register',
@@ -92,7 +92,7 @@ export const registerStudent = defineCommand<RegisterStudentBody, Student>({
   },
   async handleMany(tx, items) {
     const rows = items.map(({ payload, ctx }) => registrationRow(payload, ctx));
-    await (tx as unknown as Kysely<StudentsTables>).insertInto('students').values(rows).execute();
+    await insertRows(tx, 'students', rows).execute();
     return rows.map((row) => ({ status: 201 as const, body: toStudent(row), entity: 'student', entityId: row.id }));
   },
 });
