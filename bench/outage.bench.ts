@@ -12,9 +12,9 @@ import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import type { RobustoApp } from '../src/app.js';
 import type { JournalStats } from '../src/resilience/journal.js';
-import { startFaultProxy } from '../test/support/fault-proxy.js';
 import { createBenchDatabase } from './support/bench-database.js';
 import { markdownTable, runLoad, type LoadResult } from './support/load.js';
+import { startProxyThread } from './support/proxy-thread.js';
 import { startBenchRobusto, studentBody } from './support/robusto-server.js';
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 5);
@@ -87,7 +87,7 @@ async function countStudents(databaseUrl: string): Promise<number> {
 const dataDir = mkdtempSync(path.join(os.tmpdir(), 'robusto-bench-outage-'));
 const database = await createBenchDatabase();
 const target = new URL(database.url);
-const proxy = await startFaultProxy({ host: target.hostname, port: Number(target.port || 5432) });
+const proxy = await startProxyThread({ host: target.hostname, port: Number(target.port || 5432) });
 // A short connect timeout, as in the fault tests, so the cut is noticed quickly.
 const robusto = await startBenchRobusto({ dataDir, databaseUrl: proxy.url(database.url), env: { LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn', DB_CONNECT_TIMEOUT_MS: '1000' } });
 const { app } = robusto;
@@ -108,7 +108,7 @@ try {
 
   // 2. Outage: cut, then single writes until one is journaled (202): the warm-up.
   const cutAt = performance.now();
-  proxy.cut();
+  await proxy.cut();
   const warmupCounts = new Map<number, number>();
   let firstAcceptedMs: number | undefined;
   while (firstAcceptedMs === undefined && performance.now() - cutAt < WARMUP_LIMIT_MS) {
@@ -140,7 +140,7 @@ try {
   // 3. Drain: the proxy passes again; the replayer empties the journal.
   const pendingAtPass = app.journal.stats().pending;
   const passAt = performance.now();
-  proxy.pass();
+  await proxy.pass();
   let firstReplayMs: number | undefined;
   let emptyMs: number | undefined;
   let pollMs = 0;

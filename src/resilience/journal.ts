@@ -335,9 +335,9 @@ export class Journal {
     return total;
   }
 
-  /** The oldest pending entries, in acceptance order. */
-  pending(limit: number): JournalEntry[] {
-    return (this.#db.prepare(`select * from entries where status = 'pending' order by seq limit ?`).all(limit) as Row[]).map(toEntry);
+  /** The oldest pending entries, in acceptance order; only those journaled after `afterSeq` when given. */
+  pending(limit: number, afterSeq = 0): JournalEntry[] {
+    return (this.#db.prepare(`select * from entries where status = 'pending' and seq > ? order by seq limit ?`).all(afterSeq, limit) as Row[]).map(toEntry);
   }
 
   /** One entry by receipt, only within its tenant. */

@@ -10,7 +10,7 @@ import { BatchItemError, WriteOutcomeUnknownError, type BatchItem, type BatchOut
 import type { AttemptOutcome, Journal, JournalEntry } from './journal.js';
 
 /** Entries read per round. */
-export const REPLAY_BATCH_SIZE = 500;
+export const REPLAY_BATCH_SIZE = 1000;
 /** An entry whose attempts started this many times without finishing (it kills the process) is parked. */
 export const REPLAY_MAX_UNFINISHED_ATTEMPTS = 3;
 /** First and longest wait after a transient failure, with jitter in between. */
@@ -119,22 +119,34 @@ export class Replayer {
     };
     if (!this.journal.acquireLease(REPLAY_LEASE, this.#holder, REPLAY_LEASE_TTL_MS, holderGone)) return 'busy';
     if (!(await this.circuit.probe())) return finish('blocked');
+    let batch = this.journal.pending(REPLAY_BATCH_SIZE);
     for (;;) {
       // Renewed before each batch: a batch takes far less than the lease's life.
       if (!this.journal.acquireLease(REPLAY_LEASE, this.#holder, REPLAY_LEASE_TTL_MS, holderGone)) return finish('busy');
-      const batch = this.journal.pending(REPLAY_BATCH_SIZE);
       if (batch.length === 0) {
         this.journal.resyncPending();
         return finish('drained');
       }
+      // The batch after this one, read while the database applies this one's last run. Only the
+      // replayer changes pending entries, and it finishes every entry of this batch before
+      // taking the next, so what it reads stays true.
+      const lastSeq = (batch[batch.length - 1] as JournalEntry).seq;
+      let next: JournalEntry[] | undefined;
+      const readNext = () => {
+        next = this.journal.pending(REPLAY_BATCH_SIZE, lastSeq);
+      };
       for (let i = 0; i < batch.length; ) {
         if (this.#controller.signal.aborted) return finish('blocked');
         const run = this.#batchable(batch, i);
-        const done = run.length >= 2 ? await this.#replayBatch(run) : await this.#replayOne(batch[i] as JournalEntry);
+        const last = i + run.length === batch.length;
+        const done = run.length >= 2 ? await this.#replayBatch(run, last ? readNext : undefined) : await this.#replayOne(batch[i] as JournalEntry);
         if (done === 'blocked') return finish('blocked');
         applied += done;
         i += done;
       }
+      // NB: a dead letter put back in the queue meanwhile, at its old place, waits for the read
+      // after `next`: as if its retry had come a batch later.
+      batch = next ?? this.journal.pending(REPLAY_BATCH_SIZE);
     }
   }
 
@@ -159,11 +171,11 @@ export class Replayer {
    * finished: all of them, or, when one failed, those before it (the next round takes that one
    * alone, which parks it as dead if it fails again), or 'blocked' on a transient error.
    */
-  async #replayBatch(run: Runnable[]): Promise<number | 'blocked'> {
+  async #replayBatch(run: Runnable[], meanwhile?: () => void): Promise<number | 'blocked'> {
     this.journal.startAttempts(run.map((r) => r.entry.seq));
     try {
       const items = run.map(({ entry, command }) => ({ command, payload: entry.payload, meta: metaOf(entry) }));
-      const outcomes = await this.circuit.execute(() => this.dispatcher.dispatchBatch(items));
+      const outcomes = await this.circuit.execute(() => this.dispatcher.dispatchBatch(items, meanwhile ? { meanwhile } : {}));
       // NB: the database committed first; only then are the entries marked.
       this.journal.finishAttempts(
         run.map(({ entry }, i) => {
