@@ -47,6 +47,13 @@ export class Replayer {
   #running: Promise<void> | undefined;
   #wake: (() => void) | undefined;
   readonly #holder = `${os.hostname()}|${process.pid}|${newId()}`;
+  /**
+   * The outcomes of the last batch the database committed, not yet marked in the journal: they
+   * are written while the database works on the next batch, or before anything else reads or
+   * marks the journal. A process that dies first leaves them pending, and their keys, committed
+   * with them, make the next replay find them as duplicates: never applied twice.
+   */
+  #unmarked: Array<AttemptOutcome & { seq: number }> = [];
 
   constructor(
     private readonly journal: Journal,
@@ -69,6 +76,7 @@ export class Replayer {
     this.#controller.abort();
     this.#wake?.();
     await this.#running;
+    this.#markCommitted();
   }
 
   async #loop(): Promise<void> {
@@ -112,6 +120,7 @@ export class Replayer {
   async drain(): Promise<ReplayOutcome> {
     let applied = 0;
     const finish = (outcome: ReplayOutcome): ReplayOutcome => {
+      this.#markCommitted();
       this.journal.releaseLease(REPLAY_LEASE, this.#holder);
       this.journal.noteReplay({ at: new Date().toISOString(), applied, outcome });
       if (applied > 0) this.log.info({ applied, outcome, pending: this.journal.stats().pending }, 'journal replayed');
@@ -119,33 +128,39 @@ export class Replayer {
     };
     if (!this.journal.acquireLease(REPLAY_LEASE, this.#holder, REPLAY_LEASE_TTL_MS, holderGone)) return 'busy';
     if (!(await this.circuit.probe())) return finish('blocked');
+    this.#markCommitted();
     let batch = this.journal.pending(REPLAY_BATCH_SIZE);
     for (;;) {
       // Renewed before each batch: a batch takes far less than the lease's life.
       if (!this.journal.acquireLease(REPLAY_LEASE, this.#holder, REPLAY_LEASE_TTL_MS, holderGone)) return finish('busy');
       if (batch.length === 0) {
+        this.#markCommitted();
         this.journal.resyncPending();
         return finish('drained');
       }
-      // The batch after this one, read while the database applies this one's last run. Only the
-      // replayer changes pending entries, and it finishes every entry of this batch before
-      // taking the next, so what it reads stays true.
+      // The journal's work, done while the database applies a run: the previous run's marks,
+      // and, during this batch's last run, reading the batch after it. Only the replayer changes
+      // pending entries, and it finishes every entry of this batch before taking the next, so
+      // what it reads stays true.
       const lastSeq = (batch[batch.length - 1] as JournalEntry).seq;
       let next: JournalEntry[] | undefined;
       const readNext = () => {
+        this.#markCommitted();
         next = this.journal.pending(REPLAY_BATCH_SIZE, lastSeq);
       };
       for (let i = 0; i < batch.length; ) {
         if (this.#controller.signal.aborted) return finish('blocked');
         const run = this.#batchable(batch, i);
         const last = i + run.length === batch.length;
-        const done = run.length >= 2 ? await this.#replayBatch(run, last ? readNext : undefined) : await this.#replayOne(batch[i] as JournalEntry);
+        const done = run.length >= 2 ? await this.#replayBatch(run, last ? readNext : () => this.#markCommitted()) : await this.#replayOne(batch[i] as JournalEntry);
         if (done === 'blocked') return finish('blocked');
         applied += done;
         i += done;
       }
       // NB: a dead letter put back in the queue meanwhile, at its old place, waits for the read
-      // after `next`: as if its retry had come a batch later.
+      // after `next`: as if its retry had come a batch later. A fresh read marks first, or it
+      // would see the last batch as still pending.
+      if (!next) this.#markCommitted();
       batch = next ?? this.journal.pending(REPLAY_BATCH_SIZE);
     }
   }
@@ -167,29 +182,31 @@ export class Replayer {
 
   /**
    * Replays `run` in one database transaction (see `Dispatcher.dispatchBatch`), with one journal
-   * commit to count the attempts and one to mark the outcomes. Returns how many entries it
-   * finished: all of them, or, when one failed, those before it (the next round takes that one
-   * alone, which parks it as dead if it fails again), or 'blocked' on a transient error.
+   * commit to count the attempts and one to mark the outcomes, the latter left to `meanwhile`
+   * of the next run (see {@link #unmarked}). Returns how many entries it finished: all of them,
+   * or, when one failed, those before it (the next round takes that one alone, which parks it as
+   * dead if it fails again), or 'blocked' on a transient error.
    */
-  async #replayBatch(run: Runnable[], meanwhile?: () => void): Promise<number | 'blocked'> {
+  async #replayBatch(run: Runnable[], meanwhile: () => void): Promise<number | 'blocked'> {
     this.journal.startAttempts(run.map((r) => r.entry.seq));
     try {
       const items = run.map(({ entry, command }) => ({ command, payload: entry.payload, meta: metaOf(entry) }));
-      const outcomes = await this.circuit.execute(() => this.dispatcher.dispatchBatch(items, meanwhile ? { meanwhile } : {}));
-      // NB: the database committed first; only then are the entries marked.
-      this.journal.finishAttempts(
-        run.map(({ entry }, i) => {
-          const outcome = outcomes[i] as BatchOutcome;
-          return { seq: entry.seq, ...('result' in outcome ? appliedOutcome(outcome.result) : this.#parked(outcome.error, entry)) };
-        }),
-      );
+      const outcomes = await this.circuit.execute(() => this.dispatcher.dispatchBatch(items, { meanwhile }));
+      // NB: the database committed first; only then are the entries marked (the previous run's
+      // now, unless `meanwhile` did; this one's during the next run).
+      this.#markCommitted();
+      this.#unmarked = run.map(({ entry }, i) => {
+        const outcome = outcomes[i] as BatchOutcome;
+        return { seq: entry.seq, ...('result' in outcome ? appliedOutcome(outcome.result) : this.#parked(outcome.error, entry)) };
+      });
       return run.length;
     } catch (error) {
+      this.#markCommitted();
       // Nothing of the batch was saved: its attempts end, its entries stay pending.
       const transient = isTransientError(error) || error instanceof BrokenCircuitError;
       this.journal.finishAttempts(run.map((r) => ({ seq: r.entry.seq, ...(transient ? pendingOutcome(error) : { status: 'pending' as const }) })));
       if (transient) return 'blocked';
-      if (error instanceof BatchItemError) return error.index === 0 ? this.#replayOne((run[0] as Runnable).entry) : this.#replayBatch(run.slice(0, error.index));
+      if (error instanceof BatchItemError) return error.index === 0 ? this.#replayOne((run[0] as Runnable).entry) : this.#replayBatch(run.slice(0, error.index), () => this.#markCommitted());
       throw error;
     }
   }
@@ -200,6 +217,7 @@ export class Replayer {
   }
 
   async #replay(entry: JournalEntry): Promise<'done' | 'blocked'> {
+    this.#markCommitted();
     if (entry.attemptsStarted - entry.attemptsFinished >= REPLAY_MAX_UNFINISHED_ATTEMPTS) {
       this.journal.finishAttempt(entry.seq, { status: 'dead', error: `${entry.attemptsStarted - entry.attemptsFinished} attempts started and never finished (the process stopped during each)` });
       this.log.error({ receipt: entry.receipt, command: entry.command }, 'journal entry parked as dead: it keeps stopping the process');
@@ -231,6 +249,14 @@ export class Replayer {
       this.journal.finishAttempt(entry.seq, this.#parked(error, entry));
       return 'done';
     }
+  }
+
+  /** Writes the outcomes of the last committed batch to the journal, if not done yet. */
+  #markCommitted(): void {
+    if (this.#unmarked.length === 0) return;
+    const outcomes = this.#unmarked;
+    this.#unmarked = [];
+    this.journal.finishAttempts(outcomes);
   }
 
   /** The outcome that parks `entry` as dead with its problem, logged. */

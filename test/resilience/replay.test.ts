@@ -3,7 +3,7 @@ import os from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerStudent, updateStudent } from '../../src/modules/students/students.commands.js';
 import { pruneJournal, pruneKeys } from '../../src/resilience/prune.js';
-import { REPLAY_LEASE, REPLAY_MAX_UNFINISHED_ATTEMPTS } from '../../src/resilience/replayer.js';
+import { REPLAY_BATCH_SIZE, REPLAY_LEASE, REPLAY_MAX_UNFINISHED_ATTEMPTS } from '../../src/resilience/replayer.js';
 import { call } from '../support/api.js';
 import { createTenantWithUsers, type TestTenant } from '../support/auth.js';
 import { loseTheCommitAnswer } from '../support/lost-commit.js';
@@ -77,6 +77,24 @@ describe.each(ENGINES)('journal replay on %s', (engine) => {
     expect(audits).toHaveLength(3);
   });
 
+  it('more entries than a batch, one failing in the second: each batch read ahead and marked during the next, all applied once, in order', async () => {
+    const count = Math.round(REPLAY_BATCH_SIZE * 2.5);
+    const badAt = REPLAY_BATCH_SIZE + 7;
+    const missing = '01900000-0000-7000-8000-000000000001';
+    const receipts = await Promise.all(
+      Array.from({ length: count }, (_, n) =>
+        t.app.journal.append(n === badAt ? { ...journaled('x', `auto:many-${n}`), command: updateStudent.name, payload: { id: missing, plan: 'Nenhum' } } : journaled(`Many ${String(n).padStart(5, '0')}`, `auto:many-${n}`)),
+      ),
+    );
+    expect(await t.app.replayer.drain()).toBe('drained');
+    expect(t.app.journal.stats().pending).toBe(0);
+    const statuses = receipts.map((r) => t.app.journal.byReceipt(tenant.id, r)?.status);
+    expect(statuses.filter((s) => s === 'applied')).toHaveLength(count - 1);
+    expect(statuses[badAt]).toBe('dead');
+    const rows = await t.app.db.kysely.selectFrom('students').select('name').where('tenant_id', '=', tenant.id).where('name', 'like', 'Many %').orderBy('id').execute();
+    expect(rows.map((r) => r.name)).toEqual(Array.from({ length: count }, (_, n) => `Many ${String(n).padStart(5, '0')}`).filter((_, n) => n !== badAt));
+  });
+
   it('a run of registrations the bulk insert cannot take (one CPF taken meanwhile): the others apply once, in order; that one is dead', async () => {
     const taken = '529.982.247-25';
     await t.app.dispatcher.dispatch(registerStudent, { name: 'Holder', cpf: taken, birthDate: '1980-01-01', plan: 'x' }, { tenantId: tenant.id, userId: null, requestId: 'cpf-holder', fingerprint: '' });
@@ -100,6 +118,16 @@ describe.each(ENGINES)('journal replay on %s', (engine) => {
     expect(await t.app.replayer.drain()).toBe('drained');
     for (const name of ['Keyed A', 'Keyed B', 'Keyed C']) expect(await studentsNamed(name)).toBe(1);
     expect(receipts.map((r) => t.app.journal.byReceipt(tenant.id, r)?.status)).toEqual(['applied', 'duplicate', 'applied']);
+  });
+
+  it('a batch whose keys are all stored (saved, marks lost): every entry a duplicate, attempted once', async () => {
+    const entries = ['All Saved A', 'All Saved B'].map((name) => journaled(name, `auto:${name}`));
+    const receipts = [];
+    for (const entry of entries) receipts.push(await t.app.journal.append(entry));
+    for (const entry of entries) await t.app.dispatcher.dispatch(registerStudent, entry.payload, { ...entry }, { replay: true });
+    expect(await t.app.replayer.drain()).toBe('drained');
+    for (const entry of entries) expect(await studentsNamed(entry.payload.name)).toBe(1);
+    expect(receipts.map((r) => t.app.journal.byReceipt(tenant.id, r))).toEqual([1, 2].map(() => expect.objectContaining({ status: 'duplicate', attemptsStarted: 1, attemptsFinished: 1 })));
   });
 
   it('a key expired while its entry waited still counts at replay, and pruning keeps it while an entry is pending', async () => {
