@@ -1,4 +1,4 @@
-import { BrokenCircuitError, circuitBreaker, CircuitState, ConsecutiveBreaker, ExponentialBackoff, handleWhen, type CircuitBreakerPolicy } from 'cockatiel';
+import { BrokenCircuitError, circuitBreaker, CircuitState, ConsecutiveBreaker, ConstantBackoff, handleWhen, type CircuitBreakerPolicy } from 'cockatiel';
 import type { Database } from '../db/database.js';
 import { isTransientError } from '../db/transient-errors.js';
 import type { Logger } from '../log/create-logger.js';
@@ -6,9 +6,12 @@ import { withTimeout } from '../shared/with-timeout.js';
 
 /** Consecutive transient failures (each already retried by the dispatcher) that open the circuit. */
 export const CIRCUIT_OPEN_AFTER_FAILURES = 3;
-/** First and longest wait, while open, before a probe may try the database again (doubling in between). */
-export const CIRCUIT_HALF_OPEN_INITIAL_MS = 250;
-export const CIRCUIT_HALF_OPEN_MAX_MS = 500;
+/**
+ * The wait, while open, before a probe may try the database again: short, because the sooner
+ * the database is found back, the sooner writes go straight to it and the journal drains; a
+ * probe is one connection attempt and `SELECT 1`, and never two run at once.
+ */
+export const CIRCUIT_HALF_OPEN_MS = 250;
 /** How often an open circuit looks whether a probe is due. */
 export const CIRCUIT_PROBE_INTERVAL_MS = 100;
 /** How long a probe (`SELECT 1`) may take before it counts as a failure. */
@@ -26,7 +29,7 @@ class ProbeFailed extends Error {
  * A circuit breaker on the main database (cockatiel): after a few consecutive transient failures
  * it opens, so writes go straight to the journal and reads answer 503 at once instead of each
  * waiting for a connection timeout. While open, a probe (`SELECT 1`) runs when the half-open
- * delay has passed (growing from 250 ms to 1 s); its success closes the circuit.
+ * delay has passed (every 250 ms); its success closes the circuit.
  *
  * Work runs through {@link DatabaseCircuit.execute} only while the circuit is closed: callers
  * check {@link DatabaseCircuit.closed} first and take their outage path otherwise, so no request
@@ -42,7 +45,7 @@ export class DatabaseCircuit {
   constructor(db: Database, log: Logger) {
     this.#db = db;
     this.#policy = circuitBreaker(handleWhen((error) => isTransientError(error) || error instanceof ProbeFailed), {
-      halfOpenAfter: new ExponentialBackoff({ initialDelay: CIRCUIT_HALF_OPEN_INITIAL_MS, maxDelay: CIRCUIT_HALF_OPEN_MAX_MS }),
+      halfOpenAfter: new ConstantBackoff(CIRCUIT_HALF_OPEN_MS),
       breaker: new ConsecutiveBreaker(CIRCUIT_OPEN_AFTER_FAILURES),
     });
     this.#policy.onBreak(() => {
