@@ -62,8 +62,10 @@ export async function registerModules(
     }
     await app.register(
       async (scope: ModuleRouter) => {
-        // Each request's logger is born with the module's name (one child logger, not two).
-        scope.setChildLoggerFactory((logger, bindings, options) => logger.child({ ...bindings, module: module.name }, options));
+        // Each request's logger is a child of the module's logger, so it carries the module's name.
+        // NB: without options when there are none (Fastify passes `{}`): pino then makes the child
+        // without rebuilding its formatters, several microseconds on every request.
+        scope.setChildLoggerFactory((_logger, bindings, options) => ctx.log.child(bindings, options && Object.keys(options).length > 0 ? options : undefined));
         scope.addHook('onRequest', (_request: FastifyRequest, reply: FastifyReply, done: () => void) => {
           if (module.status !== 'ready') sendProblem(reply, moduleUnavailable(module));
           else done();

@@ -82,6 +82,11 @@ describe('errors are problem+json', () => {
     // "request completed" is logged when the response finishes, which may be after inject resolves.
     await vi.waitFor(() => expect(t.logs.filter((l) => l.requestId === 'abc-123')).toMatchObject([{ msg: 'request completed', method: 'GET', url: '/health/live', statusCode: 200 }]));
   });
+
+  it("a module's request log lines carry the module's name and the request id", async () => {
+    await t.app.http.inject({ method: 'POST', url: '/api/echo', headers: { 'x-request-id': 'mod-line-1' }, payload: { name: 'ok', age: 1 } });
+    await vi.waitFor(() => expect(t.logs.filter((l) => l.requestId === 'mod-line-1')).toMatchObject([{ msg: 'request completed', module: 'echo', url: '/api/echo' }]));
+  });
 });
 
 describe('inputs no field accepts', () => {
