@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { packageInfo } from '../config/package-info.js';
+import { registerBackupCommands } from './backup.js';
 import { registerDoctorCommand } from './doctor.js';
 import { registerJournalCommands } from './journal.js';
 import { registerMigrateCommand } from './migrate.js';
@@ -18,5 +19,6 @@ export function buildProgram(): Command {
   registerTenantCommands(program);
   registerUserCommands(program);
   registerJournalCommands(program);
+  registerBackupCommands(program);
   return program;
 }

@@ -166,6 +166,17 @@ export class ModuleRegistry {
     return complete;
   }
 
+  /**
+   * Applies every migration, the core's then each loaded module's, and nothing else: no module's
+   * start-up work (a restore needs the tables empty, without the first start's owner).
+   *
+   * @throws {MigrationError} naming the migration that failed.
+   */
+  async migrateSchema(db: Database, core: MigrationSet): Promise<void> {
+    await migrateOwner(db, 'core', core);
+    for (const module of this.modules) if (module.definition && module.status !== 'failed') await migrateOwner(db, module.name, module.definition.migrations ?? {});
+  }
+
   /** The module owning `url` if it cannot serve it (failed, or waiting for migrations). */
   unavailableAt(url: string): LoadedModule | undefined {
     const path = url.split('?')[0] ?? url;

@@ -1,0 +1,104 @@
+import path from 'node:path';
+import type { Command } from 'commander';
+import { buildApp } from '../app.js';
+import { packageInfo } from '../config/package-info.js';
+import { createDb } from '../db/create-db.js';
+import { coreMigrations } from '../db/migrations/core.migrations.js';
+import { createBackup } from '../ops/backup/backup.js';
+import { BackupError } from '../ops/backup/manifest.js';
+import { BACKUP_KEEP_DAYS, pruneBackups } from '../ops/backup/prune.js';
+import { restoreBackup } from '../ops/backup/restore.js';
+import { verifyBackup } from '../ops/backup/verify.js';
+import { errorText } from '../shared/error-text.js';
+import { loadEnvironment } from './load-environment.js';
+
+/** Prints a failure of a backup command (its code and what to do) and sets exit code 1. */
+function fail(error: unknown): void {
+  process.stderr.write(`✗ ${error instanceof BackupError ? `${error.code}: ${error.message}` : errorText(error)}\n`);
+  process.exitCode = 1;
+}
+
+/**
+ * Adds `robusto backup`, `verify <dir>`, `restore <dir>` and `prune`: a consistent,
+ * engine-neutral copy of the database (see `ops/backup/backup.ts`), its check, its load into an
+ * empty database of either engine, and the removal of old copies. Backup and verify are safe
+ * while the server runs.
+ */
+export function registerBackupCommands(program: Command): void {
+  program
+    .command('backup')
+    .description('write a consistent copy of the database (every table, one snapshot) under DATA_DIR/backups')
+    .option('--dir <path>', 'where to put it instead of DATA_DIR/backups')
+    .action(async (options: { dir?: string }) => {
+      const { config, log } = await loadEnvironment({ quiet: true });
+      const db = createDb(config, log);
+      try {
+        const { dir, manifest } = await createBackup(db, { root: path.resolve(options.dir ?? config.paths.backupsDir), robustoVersion: packageInfo().version });
+        const rows = manifest.tables.reduce((sum, t) => sum + t.rows, 0);
+        process.stdout.write(`✓ backup written: ${dir} (${manifest.tables.length} tables, ${rows} rows); check it with: robusto verify ${dir}\n`);
+      } catch (error) {
+        fail(error);
+      } finally {
+        await db.close();
+      }
+    });
+  program
+    .command('verify')
+    .description('check a backup against its manifest: every file present, intact (SHA-256) and complete')
+    .argument('<dir>', 'the backup directory')
+    .action(async (dir: string) => {
+      try {
+        const { manifest, problems } = await verifyBackup(path.resolve(dir));
+        if (problems.length === 0) {
+          process.stdout.write(`✓ backup ${dir} is sound: ${manifest.tables.length} tables, made ${manifest.createdAt} from ${manifest.engine} by robusto ${manifest.robustoVersion}\n`);
+          return;
+        }
+        for (const problem of problems) process.stderr.write(`✗ ${problem}\n`);
+        process.exitCode = 1;
+      } catch (error) {
+        fail(error);
+      }
+    });
+  program
+    .command('restore')
+    .description('load a backup into the configured database, which must be new (empty); either engine')
+    .argument('<dir>', 'the backup directory')
+    .action(async (dir: string) => {
+      const { config, log } = await loadEnvironment({ quiet: true });
+      const db = createDb(config, log);
+      try {
+        // The schema the backup needs: every migration, but not the modules' start-up work
+        // (the first start's owner would make the database not empty).
+        const app = await buildApp({ config, log, db });
+        try {
+          await app.registry.migrateSchema(db, coreMigrations);
+          const manifest = await restoreBackup(db, path.resolve(dir));
+          const rows = manifest.tables.reduce((sum, t) => sum + t.rows, 0);
+          process.stdout.write(`✓ restored ${rows} rows in ${manifest.tables.length} tables from ${dir} into ${config.engine}\n`);
+        } finally {
+          app.journal.close();
+          await app.http.close();
+        }
+      } catch (error) {
+        fail(error);
+      } finally {
+        await db.close();
+      }
+    });
+  program
+    .command('prune')
+    .description(`delete backups older than ${BACKUP_KEEP_DAYS} days, always keeping the newest`)
+    .option('--dir <path>', 'where the backups are instead of DATA_DIR/backups')
+    .option('--keep-days <n>', 'keep backups this many days', String(BACKUP_KEEP_DAYS))
+    .action(async (options: { dir?: string; keepDays: string }) => {
+      const keepDays = Number(options.keepDays);
+      if (!Number.isInteger(keepDays) || keepDays < 0) {
+        process.stderr.write(`✗ --keep-days "${options.keepDays}" is not a whole number of days; e.g. --keep-days 30\n`);
+        process.exitCode = 1;
+        return;
+      }
+      const { config } = await loadEnvironment({ quiet: true });
+      const deleted = pruneBackups(path.resolve(options.dir ?? config.paths.backupsDir), { keepDays });
+      process.stdout.write(`✓ ${deleted.length} backup(s) older than ${keepDays} days deleted${deleted.map((d) => `\n  ${d}`).join('')}\n`);
+    });
+}

@@ -1,0 +1,94 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { sql } from 'kysely';
+import type { Database, Engine } from '../../db/database.js';
+import { migrationTables } from './catalog.js';
+
+/** What a backup's `manifest.json` says it is. */
+export const BACKUP_FORMAT = 'robusto-backup';
+/** The layout version this code writes and reads. */
+export const BACKUP_FORMAT_VERSION = 1;
+/** The manifest's file name, in the backup's directory. */
+export const MANIFEST_FILE = 'manifest.json';
+
+/** One table of a backup: its file (gzipped NDJSON, a row per line), row count, size and SHA-256. */
+export interface BackupTableEntry {
+  name: string;
+  file: string;
+  rows: number;
+  bytes: number;
+  sha256: string;
+}
+
+/**
+ * A backup's manifest: what was saved, from which engine and schema, and how to check each file.
+ * `migrations` is the schema version: the migrations applied, per owner (the core, each module).
+ */
+export interface BackupManifest {
+  format: typeof BACKUP_FORMAT;
+  formatVersion: number;
+  createdAt: string;
+  robustoVersion: string;
+  engine: Engine;
+  migrations: Record<string, string[]>;
+  tables: BackupTableEntry[];
+}
+
+/** Error codes of backups, stable for scripts and the log. */
+export const BackupErrorCode = {
+  /** The directory holds no readable robusto backup manifest. */
+  NOT_A_BACKUP: 'ERR_BACKUP_NOT_A_BACKUP',
+  /** A file is missing, altered or unreadable: `verify` lists which. */
+  DAMAGED: 'ERR_BACKUP_DAMAGED',
+  /** The target database already holds rows: restore only fills an empty one. */
+  TARGET_NOT_EMPTY: 'ERR_BACKUP_TARGET_NOT_EMPTY',
+  /** The backup's migrations differ from this robusto's. */
+  SCHEMA_MISMATCH: 'ERR_BACKUP_SCHEMA_MISMATCH',
+} as const;
+
+/** A backup that cannot be read, checked or restored; `detail` says what to do. */
+export class BackupError extends Error {
+  override readonly name = 'BackupError';
+  constructor(
+    readonly code: (typeof BackupErrorCode)[keyof typeof BackupErrorCode],
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Reads and checks the shape of `dir`'s manifest.
+ *
+ * @throws {BackupError} `ERR_BACKUP_NOT_A_BACKUP` when it is missing or not a robusto backup of this format.
+ */
+export function readManifest(dir: string): BackupManifest {
+  const file = path.join(dir, MANIFEST_FILE);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new BackupError(BackupErrorCode.NOT_A_BACKUP, `${file} cannot be read as JSON (${(error as Error).message}); give the directory a "robusto backup" wrote`);
+  }
+  const manifest = parsed as Partial<BackupManifest>;
+  if (manifest.format !== BACKUP_FORMAT || manifest.formatVersion !== BACKUP_FORMAT_VERSION || !Array.isArray(manifest.tables) || typeof manifest.migrations !== 'object') {
+    throw new BackupError(BackupErrorCode.NOT_A_BACKUP, `${file} is not a robusto backup manifest of format ${BACKUP_FORMAT_VERSION}`);
+  }
+  for (const table of manifest.tables) {
+    // NB: the file name comes from the manifest: it must name a file of this directory, nothing else.
+    if (typeof table?.file !== 'string' || path.basename(table.file) !== table.file || typeof table.rows !== 'number' || typeof table.sha256 !== 'string') {
+      throw new BackupError(BackupErrorCode.NOT_A_BACKUP, `${file} lists a table entry that is not valid: ${JSON.stringify(table)}`);
+    }
+  }
+  return manifest as BackupManifest;
+}
+
+/** The migrations applied in `db`, per owner, in name order: the schema version a backup records and a restore compares. */
+export async function appliedMigrations(db: Database): Promise<Record<string, string[]>> {
+  const applied: Record<string, string[]> = {};
+  for (const { table, owner } of await migrationTables(db)) {
+    const rows = await sql<{ name: string }>`select name from ${sql.table(table)} order by name`.execute(db.kysely);
+    applied[owner] = rows.rows.map((r) => r.name);
+  }
+  return applied;
+}

@@ -1,0 +1,69 @@
+import path from 'node:path';
+import { sql } from 'kysely';
+import type { Database } from '../../db/database.js';
+import { insertRows } from '../../db/insert-rows.js';
+import { dataTables } from './catalog.js';
+import { appliedMigrations, BackupError, BackupErrorCode, type BackupManifest } from './manifest.js';
+import { readLines, verifyBackup } from './verify.js';
+
+/** The core table every write adds a row to: empty in a database never used. */
+const AUDIT_TABLE = 'audit_log';
+
+/** Rows inserted per statement while restoring. */
+export const RESTORE_BATCH_ROWS = 500;
+
+/**
+ * Loads a backup into `db`, which must be migrated to the backup's schema version and never
+ * used: no write made, so no audit row (restore fills a new database; it never merges into one
+ * in use). The backup is
+ * verified first; all tables load in one transaction, parents before the tables that reference
+ * them, so a failure leaves the database as empty as it was. Either engine's backup loads into
+ * either engine (SQLite → PostgreSQL is a restore). Returns the manifest.
+ *
+ * @throws {BackupError} a damaged backup, another schema version, or a database that is not empty.
+ */
+export async function restoreBackup(db: Database, dir: string): Promise<BackupManifest> {
+  const { manifest, problems } = await verifyBackup(dir);
+  if (problems.length > 0) throw new BackupError(BackupErrorCode.DAMAGED, `the backup in ${dir} is damaged, nothing was restored: ${problems.join('; ')}`);
+  const theirs = JSON.stringify(manifest.migrations);
+  const ours = JSON.stringify(await appliedMigrations(db));
+  if (theirs !== ours) {
+    throw new BackupError(
+      BackupErrorCode.SCHEMA_MISMATCH,
+      `the backup's schema (migrations ${theirs}) differs from this database's (${ours}); restore it with the robusto version that made it (${manifest.robustoVersion}), then upgrade`,
+    );
+  }
+  const tables = new Set((await dataTables(db)).map((t) => t.name));
+  const missing = manifest.tables.filter((t) => !tables.has(t.name)).map((t) => t.name);
+  if (missing.length > 0) throw new BackupError(BackupErrorCode.SCHEMA_MISMATCH, `this database has no table ${missing.join(', ')}; is every module of the backup loaded (ROBUSTO_MODULES)?`);
+  // NB: "new" means no write was ever made: every write leaves an audit row. Rows the
+  // migrations themselves put in (settings, say) are replaced by the backup's.
+  const { rows: audit } = await sql<{ n: number | string }>`select count(*) as n from ${sql.table(AUDIT_TABLE)}`.execute(db.kysely);
+  if (Number(audit[0]?.n ?? 0) > 0) {
+    throw new BackupError(BackupErrorCode.TARGET_NOT_EMPTY, `this database is in use (its ${AUDIT_TABLE} has ${audit[0]?.n} rows): restore only fills a new one; point DATABASE_URL or DATA_DIR at an empty database`);
+  }
+  const toSqlite = db.engine === 'sqlite';
+  await db.kysely.transaction().execute(async (tx) => {
+    for (const table of [...manifest.tables].reverse()) await tx.deleteFrom(table.name).execute();
+    for (const table of manifest.tables) {
+      let batch: Array<Record<string, unknown>> = [];
+      const flush = async () => {
+        if (batch.length > 0) await insertRows(tx, table.name, batch).execute();
+        batch = [];
+      };
+      for await (const line of readLines(path.join(dir, table.file))) {
+        const row = JSON.parse(line) as Record<string, unknown>;
+        batch.push(toSqlite ? sqliteRow(row) : row);
+        if (batch.length >= RESTORE_BATCH_ROWS) await flush();
+      }
+      await flush();
+    }
+  });
+  return manifest;
+}
+
+/** A row as SQLite binds it: booleans (from a PostgreSQL backup) as 1 and 0. */
+function sqliteRow(row: Record<string, unknown>): Record<string, unknown> {
+  for (const [column, value] of Object.entries(row)) if (typeof value === 'boolean') row[column] = value ? 1 : 0;
+  return row;
+}
