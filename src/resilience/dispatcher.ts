@@ -85,6 +85,7 @@ export interface BatchOptions {
    * Synchronous work to do while the database works on the batch's last INSERT (the replayer
    * reads its next batch from the journal): its time then overlaps the database's instead of
    * adding to it. Called at most once per attempt of the batch, and not at all if it fails first.
+   * It must not throw: an error would roll the batch back.
    */
   meanwhile?: () => void;
 }
@@ -366,6 +367,9 @@ export class Dispatcher {
       }
       if (audits.length > 0) {
         const inserting = insertRows(tx, 'audit_log', audits).execute();
+        // NB: handled at once, and awaited below: on SQLite the INSERT fails within this very
+        // turn, and a rejection unhandled until after setImmediate would stop the process.
+        inserting.catch(() => undefined);
         try {
           if (meanwhile) {
             // NB: after a turn of the event loop, so that the INSERT (and, when the database is

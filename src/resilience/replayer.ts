@@ -76,7 +76,7 @@ export class Replayer {
     this.#controller.abort();
     this.#wake?.();
     await this.#running;
-    this.#markCommitted();
+    this.#markQuietly();
   }
 
   async #loop(): Promise<void> {
@@ -120,19 +120,30 @@ export class Replayer {
   async drain(): Promise<ReplayOutcome> {
     let applied = 0;
     const finish = (outcome: ReplayOutcome): ReplayOutcome => {
-      this.#markCommitted();
+      this.#markQuietly();
       this.journal.releaseLease(REPLAY_LEASE, this.#holder);
       this.journal.noteReplay({ at: new Date().toISOString(), applied, outcome });
       if (applied > 0) this.log.info({ applied, outcome, pending: this.journal.stats().pending }, 'journal replayed');
       return outcome;
     };
-    if (!this.journal.acquireLease(REPLAY_LEASE, this.#holder, REPLAY_LEASE_TTL_MS, holderGone)) return 'busy';
+    if (!this.journal.acquireLease(REPLAY_LEASE, this.#holder, REPLAY_LEASE_TTL_MS, holderGone)) {
+      // Marks this process still holds are true whoever replays now: written, so the other does not redo them.
+      this.#markQuietly();
+      return 'busy';
+    }
+    let leaseRenewedAt = Date.now();
     if (!(await this.circuit.probe())) return finish('blocked');
     this.#markCommitted();
     let batch = this.journal.pending(REPLAY_BATCH_SIZE);
     for (;;) {
-      // Renewed before each batch: a batch takes far less than the lease's life.
-      if (!this.journal.acquireLease(REPLAY_LEASE, this.#holder, REPLAY_LEASE_TTL_MS, holderGone)) return finish('busy');
+      // Renewed before each batch, and within one when it goes an entry at a time (after a crash).
+      const renewLease = (): boolean => {
+        if (Date.now() - leaseRenewedAt < REPLAY_LEASE_TTL_MS / 3) return true;
+        leaseRenewedAt = Date.now();
+        return this.journal.acquireLease(REPLAY_LEASE, this.#holder, REPLAY_LEASE_TTL_MS, holderGone);
+      };
+      leaseRenewedAt = 0;
+      if (!renewLease()) return finish('busy');
       if (batch.length === 0) {
         this.#markCommitted();
         this.journal.resyncPending();
@@ -145,14 +156,19 @@ export class Replayer {
       const lastSeq = (batch[batch.length - 1] as JournalEntry).seq;
       let next: JournalEntry[] | undefined;
       const readNext = () => {
-        this.#markCommitted();
-        next = this.journal.pending(REPLAY_BATCH_SIZE, lastSeq);
+        if (!this.#markQuietly()) return;
+        try {
+          next = this.journal.pending(REPLAY_BATCH_SIZE, lastSeq);
+        } catch (error) {
+          this.log.warn({ err: error }, 'journal read-ahead failed; the next batch is read after this one');
+        }
       };
       for (let i = 0; i < batch.length; ) {
         if (this.#controller.signal.aborted) return finish('blocked');
+        if (!renewLease()) return finish('busy');
         const run = this.#batchable(batch, i);
         const last = i + run.length === batch.length;
-        const done = run.length >= 2 ? await this.#replayBatch(run, last ? readNext : () => this.#markCommitted()) : await this.#replayOne(batch[i] as JournalEntry);
+        const done = run.length >= 2 ? await this.#replayBatch(run, last ? readNext : () => this.#markQuietly()) : await this.#replayOne(batch[i] as JournalEntry);
         if (done === 'blocked') return finish('blocked');
         applied += done;
         i += done;
@@ -183,22 +199,24 @@ export class Replayer {
   /**
    * Replays `run` in one database transaction (see `Dispatcher.dispatchBatch`), with one journal
    * commit to count the attempts and one to mark the outcomes, the latter left to `meanwhile`
-   * of the next run (see {@link #unmarked}). Returns how many entries it finished: all of them,
-   * or, when one failed, those before it (the next round takes that one alone, which parks it as
-   * dead if it fails again), or 'blocked' on a transient error.
+   * of the next run (see {@link #unmarked}). Returns how many entries it finished: all of them;
+   * when one failed, those before it (the next round takes that one alone, which parks it as
+   * dead if it fails again); when the first or the batch as a whole failed, the first alone; or
+   * 'blocked' on a transient error.
    */
   async #replayBatch(run: Runnable[], meanwhile: () => void): Promise<number | 'blocked'> {
     this.journal.startAttempts(run.map((r) => r.entry.seq));
     try {
       const items = run.map(({ entry, command }) => ({ command, payload: entry.payload, meta: metaOf(entry) }));
       const outcomes = await this.circuit.execute(() => this.dispatcher.dispatchBatch(items, { meanwhile }));
-      // NB: the database committed first; only then are the entries marked (the previous run's
-      // now, unless `meanwhile` did; this one's during the next run).
-      this.#markCommitted();
-      this.#unmarked = run.map(({ entry }, i) => {
-        const outcome = outcomes[i] as BatchOutcome;
-        return { seq: entry.seq, ...('result' in outcome ? appliedOutcome(outcome.result) : this.#parked(outcome.error, entry)) };
-      });
+      // NB: the database committed first; only then are the entries marked: during the next run
+      // (with any marks a failed write left), or before anything else reads the journal.
+      this.#unmarked.push(
+        ...run.map(({ entry }, i) => {
+          const outcome = outcomes[i] as BatchOutcome;
+          return { seq: entry.seq, ...('result' in outcome ? appliedOutcome(outcome.result) : this.#parked(outcome.error, entry)) };
+        }),
+      );
       return run.length;
     } catch (error) {
       this.#markCommitted();
@@ -206,8 +224,10 @@ export class Replayer {
       const transient = isTransientError(error) || error instanceof BrokenCircuitError;
       this.journal.finishAttempts(run.map((r) => ({ seq: r.entry.seq, ...(transient ? pendingOutcome(error) : { status: 'pending' as const }) })));
       if (transient) return 'blocked';
-      if (error instanceof BatchItemError) return error.index === 0 ? this.#replayOne((run[0] as Runnable).entry) : this.#replayBatch(run.slice(0, error.index), () => this.#markCommitted());
-      throw error;
+      if (error instanceof BatchItemError && error.index > 0) return this.#replayBatch(run.slice(0, error.index), () => this.#markQuietly());
+      // The first item failed, or the batch as a whole (its keys' or audit rows' INSERT): the
+      // first entry goes alone, which parks it as dead if it fails again, and the rest follow.
+      return this.#replayOne((run[0] as Runnable).entry);
     }
   }
 
@@ -251,12 +271,27 @@ export class Replayer {
     }
   }
 
-  /** Writes the outcomes of the last committed batch to the journal, if not done yet. */
+  /**
+   * Writes the outcomes of the committed batches to the journal, if not done yet. They stay
+   * held if the write fails, for the next try.
+   *
+   * @throws the journal's error.
+   */
   #markCommitted(): void {
     if (this.#unmarked.length === 0) return;
-    const outcomes = this.#unmarked;
+    this.journal.finishAttempts(this.#unmarked);
     this.#unmarked = [];
-    this.journal.finishAttempts(outcomes);
+  }
+
+  /** {@link #markCommitted} where a failure must not spread (during a database transaction, at the end of a round): logged; false if it failed. */
+  #markQuietly(): boolean {
+    try {
+      this.#markCommitted();
+      return true;
+    } catch (error) {
+      this.log.error({ err: error, held: this.#unmarked.length }, 'journal marks could not be written; kept for the next try');
+      return false;
+    }
   }
 
   /** The outcome that parks `entry` as dead with its problem, logged. */

@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { sql } from 'kysely';
 import os from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerStudent, updateStudent } from '../../src/modules/students/students.commands.js';
@@ -90,9 +91,54 @@ describe.each(ENGINES)('journal replay on %s', (engine) => {
     expect(t.app.journal.stats().pending).toBe(0);
     const statuses = receipts.map((r) => t.app.journal.byReceipt(tenant.id, r)?.status);
     expect(statuses.filter((s) => s === 'applied')).toHaveLength(count - 1);
+    const unfinished = receipts.map((r) => t.app.journal.byReceipt(tenant.id, r)).filter((e) => e && e.attemptsStarted !== e.attemptsFinished);
+    expect(unfinished).toEqual([]);
     expect(statuses[badAt]).toBe('dead');
     const rows = await t.app.db.kysely.selectFrom('students').select('name').where('tenant_id', '=', tenant.id).where('name', 'like', 'Many %').orderBy('id').execute();
     expect(rows.map((r) => r.name)).toEqual(Array.from({ length: count }, (_, n) => `Many ${String(n).padStart(5, '0')}`).filter((_, n) => n !== badAt));
+  });
+
+  it('a journal that fails to take a batch\'s marks once: the marks are written at the next try; each entry applied once, none counted unfinished', async () => {
+    const count = REPLAY_BATCH_SIZE + 2;
+    const receipts = await Promise.all(Array.from({ length: count }, (_, n) => t.app.journal.append(journaled(`Marks ${n}`, `auto:marks-${n}`))));
+    const journal = t.app.journal;
+    const finishAttempts = journal.finishAttempts.bind(journal);
+    let failed = false;
+    journal.finishAttempts = (outcomes) => {
+      if (!failed && outcomes.length === REPLAY_BATCH_SIZE && outcomes[0]?.status === 'applied') {
+        failed = true;
+        throw Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' });
+      }
+      finishAttempts(outcomes);
+    };
+    try {
+      expect(await t.app.replayer.drain()).toBe('drained');
+    } finally {
+      journal.finishAttempts = finishAttempts;
+    }
+    expect(failed).toBe(true);
+    const entries = receipts.map((r) => t.app.journal.byReceipt(tenant.id, r));
+    expect(entries.filter((e) => e?.status === 'applied' && e.attemptsStarted === 1 && e.attemptsFinished === 1)).toHaveLength(count);
+    const rows = await t.app.db.kysely.selectFrom('students').select('id').where('tenant_id', '=', tenant.id).where('name', 'like', 'Marks %').execute();
+    expect(rows).toHaveLength(count);
+  });
+
+  it('an audit INSERT the database refuses at once: the batch rolls back, the entries are parked one by one, the process stays up', async () => {
+    if (engine === 'sqlite') await sql`create trigger refuse_audit before insert on audit_log begin select raise(abort, 'audit refused'); end`.execute(t.app.db.kysely);
+    else {
+      await sql`create function refuse_audit() returns trigger language plpgsql as $$ begin raise exception 'audit refused' using errcode = '23514'; end $$`.execute(t.app.db.kysely);
+      await sql`create trigger refuse_audit before insert on audit_log for each statement execute function refuse_audit()`.execute(t.app.db.kysely);
+    }
+    try {
+      const receipts = [];
+      for (const n of [1, 2, 3]) receipts.push(await t.app.journal.append(journaled(`Refused ${n}`, `auto:refused-${n}`)));
+      expect(await t.app.replayer.drain()).toBe('drained');
+      for (const receipt of receipts) expect(t.app.journal.byReceipt(tenant.id, receipt)).toMatchObject({ status: 'dead' });
+      expect(await studentsNamed('Refused 1')).toBe(0);
+    } finally {
+      if (engine === 'sqlite') await sql`drop trigger refuse_audit`.execute(t.app.db.kysely);
+      else await sql`drop trigger refuse_audit on audit_log; drop function refuse_audit()`.execute(t.app.db.kysely);
+    }
   });
 
   it('a run of registrations the bulk insert cannot take (one CPF taken meanwhile): the others apply once, in order; that one is dead', async () => {
