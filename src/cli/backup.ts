@@ -1,13 +1,15 @@
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { buildApp } from '../app.js';
 import { packageInfo } from '../config/package-info.js';
 import { createDb } from '../db/create-db.js';
+import type { Database } from '../db/database.js';
 import { coreMigrations } from '../db/migrations/core.migrations.js';
 import { createBackup } from '../ops/backup/backup.js';
-import { BackupError } from '../ops/backup/manifest.js';
+import { BackupError, BackupErrorCode } from '../ops/backup/manifest.js';
 import { BACKUP_KEEP_DAYS, pruneBackups } from '../ops/backup/prune.js';
-import { restoreBackup } from '../ops/backup/restore.js';
+import { assertNewDatabase, restoreBackup } from '../ops/backup/restore.js';
 import { verifyBackup } from '../ops/backup/verify.js';
 import { errorText } from '../shared/error-text.js';
 import { loadEnvironment } from './load-environment.js';
@@ -31,15 +33,20 @@ export function registerBackupCommands(program: Command): void {
     .option('--dir <path>', 'where to put it instead of DATA_DIR/backups')
     .action(async (options: { dir?: string }) => {
       const { config, log } = await loadEnvironment({ quiet: true });
-      const db = createDb(config, log);
+      if (config.engine === 'sqlite' && !existsSync(config.paths.sqliteFile)) {
+        fail(new BackupError(BackupErrorCode.NO_DATABASE, `there is no database at ${config.paths.sqliteFile}: run this where robusto runs, or set DATA_DIR (or DATABASE_URL) to the installation to back up`));
+        return;
+      }
+      let db: Database | undefined;
       try {
+        db = createDb(config, log);
         const { dir, manifest } = await createBackup(db, { root: path.resolve(options.dir ?? config.paths.backupsDir), robustoVersion: packageInfo().version });
         const rows = manifest.tables.reduce((sum, t) => sum + t.rows, 0);
         process.stdout.write(`✓ backup written: ${dir} (${manifest.tables.length} tables, ${rows} rows); check it with: robusto verify ${dir}\n`);
       } catch (error) {
         fail(error);
       } finally {
-        await db.close();
+        await db?.close();
       }
     });
   program
@@ -65,8 +72,11 @@ export function registerBackupCommands(program: Command): void {
     .argument('<dir>', 'the backup directory')
     .action(async (dir: string) => {
       const { config, log } = await loadEnvironment({ quiet: true });
-      const db = createDb(config, log);
+      let db: Database | undefined;
       try {
+        db = createDb(config, log);
+        // Before anything is changed: a database in use is refused as it is.
+        await assertNewDatabase(db);
         // The schema the backup needs: every migration, but not the modules' start-up work
         // (the first start's owner would make the database not empty).
         const app = await buildApp({ config, log, db });
@@ -82,7 +92,7 @@ export function registerBackupCommands(program: Command): void {
       } catch (error) {
         fail(error);
       } finally {
-        await db.close();
+        await db?.close();
       }
     });
   program
@@ -98,7 +108,11 @@ export function registerBackupCommands(program: Command): void {
         return;
       }
       const { config } = await loadEnvironment({ quiet: true });
-      const deleted = pruneBackups(path.resolve(options.dir ?? config.paths.backupsDir), { keepDays });
-      process.stdout.write(`✓ ${deleted.length} backup(s) older than ${keepDays} days deleted${deleted.map((d) => `\n  ${d}`).join('')}\n`);
+      try {
+        const deleted = pruneBackups(path.resolve(options.dir ?? config.paths.backupsDir), { keepDays });
+        process.stdout.write(`✓ ${deleted.length} backup(s) older than ${keepDays} days deleted${deleted.map((d) => `\n  ${d}`).join('')}\n`);
+      } catch (error) {
+        fail(error);
+      }
     });
 }

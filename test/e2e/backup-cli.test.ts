@@ -18,6 +18,9 @@ async function run(args: string[], env: Record<string, string>, dataDir?: string
 
 describe('backup, verify, restore and prune from the command line', () => {
   it('backs up a SQLite installation, verifies it, restores it into a new PostgreSQL database, and refuses to restore over data', async () => {
+    const nothing = await run(['backup'], {});
+    expect(nothing.child.exitCode).toBe(1);
+    expect(nothing.output()).toMatch(/✗ ERR_BACKUP_NO_DATABASE: there is no database at .*robusto\.db/);
     const tenant = await run(['tenant', 'create', 'padaria-central', 'Padaria Central'], {});
     expect(tenant.child.exitCode).toBe(0);
     const dataDir = tenant.dataDir;

@@ -1,4 +1,4 @@
-import { copyFileSync, cpSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { sql } from 'kysely';
@@ -105,6 +105,24 @@ describe.each(ENGINES)('backup and restore from %s', (engine) => {
     } finally {
       await target.close();
     }
+  });
+
+  it('refuses a database without robusto tables, a table file that is a directory, and a manifest naming a path', async () => {
+    const blank = await buildTestApp({ engine, skipMigrate: true });
+    try {
+      await expect(createBackup(blank.app.db, { root, robustoVersion: 'test' })).rejects.toMatchObject({ code: BackupErrorCode.NO_DATABASE });
+    } finally {
+      await blank.close();
+    }
+    const odd = path.join(root, 'odd');
+    cpSync(backup.dir, odd, { recursive: true });
+    rmSync(path.join(odd, 'customers.ndjson.gz'));
+    mkdirSync(path.join(odd, 'customers.ndjson.gz'));
+    expect((await verifyBackup(odd)).problems).toEqual([expect.stringMatching(/^customers .*cannot be read back/)]);
+    const manifest = JSON.parse(readFileSync(path.join(odd, MANIFEST_FILE), 'utf8')) as BackupManifest;
+    (manifest.tables[0] as { file: string }).file = '..';
+    writeFileSync(path.join(odd, MANIFEST_FILE), JSON.stringify(manifest));
+    await expect(verifyBackup(odd)).rejects.toMatchObject({ code: BackupErrorCode.NOT_A_BACKUP });
   });
 
   it('refuses a database that already holds rows, and a damaged backup, changing nothing', async () => {

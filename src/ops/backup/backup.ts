@@ -7,7 +7,7 @@ import { createGzip } from 'node:zlib';
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../db/database.js';
 import { dataTables, type CatalogTable } from './catalog.js';
-import { appliedMigrations, BACKUP_FORMAT, BACKUP_FORMAT_VERSION, MANIFEST_FILE, type BackupManifest, type BackupTableEntry } from './manifest.js';
+import { appliedMigrations, BACKUP_FORMAT, BACKUP_FORMAT_VERSION, BackupError, BackupErrorCode, MANIFEST_FILE, type BackupManifest, type BackupTableEntry } from './manifest.js';
 
 /** Rows read per query: a table is read in pages along its primary key, so memory stays flat. */
 export const BACKUP_PAGE_ROWS = 2_000;
@@ -41,6 +41,10 @@ export async function createBackup(db: Database, options: { root: string; robust
     const manifest = await transaction.execute(async (tx) => {
       const tables: BackupTableEntry[] = [];
       const txDb: Database = { ...db, kysely: tx };
+      const migrations = await appliedMigrations(txDb);
+      if (Object.keys(migrations).length === 0) {
+        throw new BackupError(BackupErrorCode.NO_DATABASE, 'this database has no robusto tables (no migration was ever applied): check DATA_DIR or DATABASE_URL point at the installation to back up');
+      }
       for (const table of await dataTables(txDb)) tables.push(await writeTable(tx, table, partial));
       const result: BackupManifest = {
         format: BACKUP_FORMAT,
@@ -48,7 +52,7 @@ export async function createBackup(db: Database, options: { root: string; robust
         createdAt: createdAt.toISOString(),
         robustoVersion: options.robustoVersion,
         engine: db.engine,
-        migrations: await appliedMigrations(txDb),
+        migrations,
         tables,
       };
       return result;

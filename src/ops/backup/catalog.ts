@@ -45,9 +45,10 @@ async function postgresTables(db: Database): Promise<CatalogTable[]> {
     join information_schema.key_column_usage k on k.constraint_name = c.constraint_name and k.table_schema = c.table_schema and k.table_name = c.table_name
     where c.table_schema = current_schema() and c.constraint_type = 'PRIMARY KEY' order by k.table_name, k.ordinal_position`.execute(db.kysely);
   const references = await sql<{ child: string; parent: string }>`
-    select distinct c.table_name as child, u.table_name as parent from information_schema.table_constraints c
-    join information_schema.constraint_column_usage u on u.constraint_name = c.constraint_name and u.constraint_schema = c.constraint_schema
-    where c.table_schema = current_schema() and c.constraint_type = 'FOREIGN KEY'`.execute(db.kysely);
+    select distinct child.relname as child, parent.relname as parent from pg_constraint c
+    join pg_class child on child.oid = c.conrelid join pg_class parent on parent.oid = c.confrelid
+    join pg_namespace n on n.oid = child.relnamespace
+    where c.contype = 'f' and n.nspname = current_schema()`.execute(db.kysely);
   return (await tableNames(db)).map((name) => ({
     name,
     primaryKey: keys.rows.filter((k) => k.table_name === name).map((k) => k.column_name),

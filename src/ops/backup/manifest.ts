@@ -10,6 +10,8 @@ export const BACKUP_FORMAT = 'robusto-backup';
 export const BACKUP_FORMAT_VERSION = 1;
 /** The manifest's file name, in the backup's directory. */
 export const MANIFEST_FILE = 'manifest.json';
+/** What a table file's name looks like: a plain name in the backup's own directory, never a path. */
+const TABLE_FILE = /^[A-Za-z0-9_-]+\.ndjson\.gz$/;
 
 /** One table of a backup: its file (gzipped NDJSON, a row per line), row count, size and SHA-256. */
 export interface BackupTableEntry {
@@ -38,6 +40,8 @@ export interface BackupManifest {
 export const BackupErrorCode = {
   /** The directory holds no readable robusto backup manifest. */
   NOT_A_BACKUP: 'ERR_BACKUP_NOT_A_BACKUP',
+  /** The configured database holds no robusto tables (a wrong DATA_DIR or DATABASE_URL): nothing to back up. */
+  NO_DATABASE: 'ERR_BACKUP_NO_DATABASE',
   /** A file is missing, altered or unreadable: `verify` lists which. */
   DAMAGED: 'ERR_BACKUP_DAMAGED',
   /** The target database already holds rows: restore only fills an empty one. */
@@ -71,12 +75,13 @@ export function readManifest(dir: string): BackupManifest {
     throw new BackupError(BackupErrorCode.NOT_A_BACKUP, `${file} cannot be read as JSON (${(error as Error).message}); give the directory a "robusto backup" wrote`);
   }
   const manifest = parsed as Partial<BackupManifest>;
-  if (manifest.format !== BACKUP_FORMAT || manifest.formatVersion !== BACKUP_FORMAT_VERSION || !Array.isArray(manifest.tables) || typeof manifest.migrations !== 'object') {
+  const engines: unknown[] = ['sqlite', 'postgres'];
+  if (manifest.format !== BACKUP_FORMAT || manifest.formatVersion !== BACKUP_FORMAT_VERSION || !Array.isArray(manifest.tables) || typeof manifest.migrations !== 'object' || manifest.migrations === null || !engines.includes(manifest.engine)) {
     throw new BackupError(BackupErrorCode.NOT_A_BACKUP, `${file} is not a robusto backup manifest of format ${BACKUP_FORMAT_VERSION}`);
   }
   for (const table of manifest.tables) {
     // NB: the file name comes from the manifest: it must name a file of this directory, nothing else.
-    if (typeof table?.file !== 'string' || path.basename(table.file) !== table.file || typeof table.rows !== 'number' || typeof table.sha256 !== 'string') {
+    if (typeof table?.name !== 'string' || typeof table.file !== 'string' || !TABLE_FILE.test(table.file) || typeof table.rows !== 'number' || typeof table.sha256 !== 'string') {
       throw new BackupError(BackupErrorCode.NOT_A_BACKUP, `${file} lists a table entry that is not valid: ${JSON.stringify(table)}`);
     }
   }
@@ -87,8 +92,9 @@ export function readManifest(dir: string): BackupManifest {
 export async function appliedMigrations(db: Database): Promise<Record<string, string[]>> {
   const applied: Record<string, string[]> = {};
   for (const { table, owner } of await migrationTables(db)) {
-    const rows = await sql<{ name: string }>`select name from ${sql.table(table)} order by name`.execute(db.kysely);
-    applied[owner] = rows.rows.map((r) => r.name);
+    const rows = await sql<{ name: string }>`select name from ${sql.table(table)}`.execute(db.kysely);
+    // Sorted here, not by the database: the engines' collations differ.
+    applied[owner] = rows.rows.map((r) => r.name).sort();
   }
   return applied;
 }

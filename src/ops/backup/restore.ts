@@ -36,14 +36,14 @@ export async function restoreBackup(db: Database, dir: string): Promise<BackupMa
   const tables = new Set((await dataTables(db)).map((t) => t.name));
   const missing = manifest.tables.filter((t) => !tables.has(t.name)).map((t) => t.name);
   if (missing.length > 0) throw new BackupError(BackupErrorCode.SCHEMA_MISMATCH, `this database has no table ${missing.join(', ')}; is every module of the backup loaded (ROBUSTO_MODULES)?`);
-  // NB: "new" means no write was ever made: every write leaves an audit row. Rows the
-  // migrations themselves put in (settings, say) are replaced by the backup's.
-  const { rows: audit } = await sql<{ n: number | string }>`select count(*) as n from ${sql.table(AUDIT_TABLE)}`.execute(db.kysely);
-  if (Number(audit[0]?.n ?? 0) > 0) {
-    throw new BackupError(BackupErrorCode.TARGET_NOT_EMPTY, `this database is in use (its ${AUDIT_TABLE} has ${audit[0]?.n} rows): restore only fills a new one; point DATABASE_URL or DATA_DIR at an empty database`);
-  }
+  await assertNewDatabase(db);
   const toSqlite = db.engine === 'sqlite';
   await db.kysely.transaction().execute(async (tx) => {
+    // Checked again inside the transaction, so a write committed since cannot be wiped out:
+    // PostgreSQL holds new audit rows off until the end; on SQLite the first write here fails
+    // (busy snapshot) if another connection wrote after this read.
+    if (db.engine === 'postgres') await sql`lock table ${sql.table(AUDIT_TABLE)} in share row exclusive mode`.execute(tx);
+    await assertNewDatabase({ ...db, kysely: tx });
     for (const table of [...manifest.tables].reverse()) await tx.deleteFrom(table.name).execute();
     for (const table of manifest.tables) {
       let batch: Array<Record<string, unknown>> = [];
@@ -60,6 +60,22 @@ export async function restoreBackup(db: Database, dir: string): Promise<BackupMa
     }
   });
   return manifest;
+}
+
+/**
+ * Refuses a database that was ever used: "new" means no write was made, and every write leaves
+ * an audit row (rows the migrations themselves put in, such as settings, do not count: a restore
+ * replaces them). A database without robusto's tables yet is new.
+ *
+ * @throws {BackupError} `ERR_BACKUP_TARGET_NOT_EMPTY`.
+ */
+export async function assertNewDatabase(db: Database): Promise<void> {
+  if (!(await dataTables(db)).some((t) => t.name === AUDIT_TABLE)) return;
+  const { rows } = await sql<{ n: number | string }>`select count(*) as n from ${sql.table(AUDIT_TABLE)}`.execute(db.kysely);
+  const count = Number(rows[0]?.n ?? 0);
+  if (count > 0) {
+    throw new BackupError(BackupErrorCode.TARGET_NOT_EMPTY, `this database is in use (its ${AUDIT_TABLE} has ${count} rows): restore only fills a new one; point DATABASE_URL or DATA_DIR at an empty database`);
+  }
 }
 
 /** A row as SQLite binds it: booleans (from a PostgreSQL backup) as 1 and 0. */

@@ -31,12 +31,12 @@ export async function verifyBackup(dir: string): Promise<VerifyReport> {
 async function checkTable(dir: string, table: BackupTableEntry): Promise<string | undefined> {
   const file = path.join(dir, table.file);
   if (!existsSync(file)) return 'the file is missing';
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
-  const sha256 = hash.digest('hex');
-  if (sha256 !== table.sha256) return `SHA-256 is ${sha256}, the manifest says ${table.sha256}: the file was altered or damaged`;
   let rows = 0;
   try {
+    const hash = createHash('sha256');
+    for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+    const sha256 = hash.digest('hex');
+    if (sha256 !== table.sha256) return `SHA-256 is ${sha256}, the manifest says ${table.sha256}: the file was altered or damaged`;
     for await (const line of readLines(file)) {
       const row: unknown = JSON.parse(line);
       if (row === null || typeof row !== 'object' || Array.isArray(row)) return `line ${rows + 1} is not a row (a JSON object)`;
@@ -50,6 +50,12 @@ async function checkTable(dir: string, table: BackupTableEntry): Promise<string 
 
 /** The non-empty lines of a gzipped NDJSON file. */
 export async function* readLines(file: string): AsyncGenerator<string> {
-  const lines = createInterface({ input: createReadStream(file).pipe(createGunzip()), crlfDelay: Infinity });
+  const gunzip = createGunzip();
+  // NB: pipe() does not pass the file's errors on (a file gone or unreadable would be an
+  // unhandled 'error' event, which stops the process): the reader fails with them instead.
+  createReadStream(file)
+    .on('error', (error) => gunzip.destroy(error))
+    .pipe(gunzip);
+  const lines = createInterface({ input: gunzip, crlfDelay: Infinity });
   for await (const line of lines) if (line.length > 0) yield line;
 }
