@@ -7,18 +7,42 @@ import { createDb } from '../db/create-db.js';
 import type { Database } from '../db/database.js';
 import { coreMigrations } from '../db/migrations/core.migrations.js';
 import { createBackup } from '../ops/backup/backup.js';
-import { BackupError, BackupErrorCode } from '../ops/backup/manifest.js';
+import { BackupError, BackupErrorCode, type BackupManifest } from '../ops/backup/manifest.js';
 import { BACKUP_KEEP_DAYS, pruneBackups } from '../ops/backup/prune.js';
 import { assertNewDatabase, restoreBackup } from '../ops/backup/restore.js';
 import { verifyBackup } from '../ops/backup/verify.js';
 import { errorText } from '../shared/error-text.js';
-import { loadEnvironment } from './load-environment.js';
+import { loadEnvironment, type Environment } from './load-environment.js';
 
 /** Prints a failure of a backup command (its code and what to do) and sets exit code 1. */
 function fail(error: unknown): void {
   process.stderr.write(`✗ ${error instanceof BackupError ? `${error.code}: ${error.message}` : errorText(error)}\n`);
   process.exitCode = 1;
 }
+
+/**
+ * Runs `work` on the configured database, then closes it; a failure is printed as a ✗ line.
+ * `existing`: refuse at once when the SQLite file is not there (opening it would create it).
+ */
+async function withDatabase(work: (db: Database, env: Environment) => Promise<void>, options: { existing?: boolean } = {}): Promise<void> {
+  const env = await loadEnvironment({ quiet: true });
+  const { config } = env;
+  if (options.existing && config.engine === 'sqlite' && !existsSync(config.paths.sqliteFile)) {
+    fail(new BackupError(BackupErrorCode.NO_DATABASE, `there is no database at ${config.paths.sqliteFile}: run this where robusto runs, or set DATA_DIR (or DATABASE_URL) to the installation to back up`));
+    return;
+  }
+  let db: Database | undefined;
+  try {
+    db = createDb(config, env.log);
+    await work(db, env);
+  } catch (error) {
+    fail(error);
+  } finally {
+    await db?.close();
+  }
+}
+
+const rowsIn = (manifest: BackupManifest): number => manifest.tables.reduce((sum, t) => sum + t.rows, 0);
 
 /**
  * Adds `robusto backup`, `verify <dir>`, `restore <dir>` and `prune`: a consistent,
@@ -31,24 +55,15 @@ export function registerBackupCommands(program: Command): void {
     .command('backup')
     .description('write a consistent copy of the database (every table, one snapshot) under DATA_DIR/backups')
     .option('--dir <path>', 'where to put it instead of DATA_DIR/backups')
-    .action(async (options: { dir?: string }) => {
-      const { config, log } = await loadEnvironment({ quiet: true });
-      if (config.engine === 'sqlite' && !existsSync(config.paths.sqliteFile)) {
-        fail(new BackupError(BackupErrorCode.NO_DATABASE, `there is no database at ${config.paths.sqliteFile}: run this where robusto runs, or set DATA_DIR (or DATABASE_URL) to the installation to back up`));
-        return;
-      }
-      let db: Database | undefined;
-      try {
-        db = createDb(config, log);
-        const { dir, manifest } = await createBackup(db, { root: path.resolve(options.dir ?? config.paths.backupsDir), robustoVersion: packageInfo().version });
-        const rows = manifest.tables.reduce((sum, t) => sum + t.rows, 0);
-        process.stdout.write(`✓ backup written: ${dir} (${manifest.tables.length} tables, ${rows} rows); check it with: robusto verify ${dir}\n`);
-      } catch (error) {
-        fail(error);
-      } finally {
-        await db?.close();
-      }
-    });
+    .action(async (options: { dir?: string }) =>
+      withDatabase(
+        async (db, { config }) => {
+          const { dir, manifest } = await createBackup(db, { root: path.resolve(options.dir ?? config.paths.backupsDir), robustoVersion: packageInfo().version });
+          process.stdout.write(`✓ backup written: ${dir} (${manifest.tables.length} tables, ${rowsIn(manifest)} rows); check it with: robusto verify ${dir}\n`);
+        },
+        { existing: true },
+      ),
+    );
   program
     .command('verify')
     .description('check a backup against its manifest: every file present, intact (SHA-256) and complete')
@@ -70,11 +85,8 @@ export function registerBackupCommands(program: Command): void {
     .command('restore')
     .description('load a backup into the configured database, which must be new (empty); either engine')
     .argument('<dir>', 'the backup directory')
-    .action(async (dir: string) => {
-      const { config, log } = await loadEnvironment({ quiet: true });
-      let db: Database | undefined;
-      try {
-        db = createDb(config, log);
+    .action(async (dir: string) =>
+      withDatabase(async (db, { config, log }) => {
         // Before anything is changed: a database in use is refused as it is.
         await assertNewDatabase(db);
         // The schema the backup needs: every migration, but not the modules' start-up work
@@ -83,18 +95,13 @@ export function registerBackupCommands(program: Command): void {
         try {
           await app.registry.migrateSchema(db, coreMigrations);
           const manifest = await restoreBackup(db, path.resolve(dir));
-          const rows = manifest.tables.reduce((sum, t) => sum + t.rows, 0);
-          process.stdout.write(`✓ restored ${rows} rows in ${manifest.tables.length} tables from ${dir} into ${config.engine}\n`);
+          process.stdout.write(`✓ restored ${rowsIn(manifest)} rows in ${manifest.tables.length} tables from ${dir} into ${config.engine}\n`);
         } finally {
           app.journal.close();
           await app.http.close();
         }
-      } catch (error) {
-        fail(error);
-      } finally {
-        await db?.close();
-      }
-    });
+      }),
+    );
   program
     .command('prune')
     .description(`delete backups older than ${BACKUP_KEEP_DAYS} days, always keeping the newest`)
