@@ -21,12 +21,13 @@ export async function migrationTables(db: Database): Promise<Array<{ table: stri
   return (await tableNames(db)).filter((name) => name.startsWith(MIGRATION_TABLE_PREFIX)).map((table) => ({ table, owner: table.slice(MIGRATION_TABLE_PREFIX.length) }));
 }
 
-async function tableNames(db: Database): Promise<string[]> {
+/** The names of the database's tables, sorted here rather than by the database (the engines' collations differ). */
+export async function tableNames(db: Database): Promise<string[]> {
   const rows =
     db.engine === 'postgres'
-      ? await sql<{ name: string }>`select table_name as name from information_schema.tables where table_schema = current_schema() and table_type = 'BASE TABLE' order by table_name`.execute(db.kysely)
-      : await sql<{ name: string }>`select name from sqlite_master where type = 'table' and name not like 'sqlite_%' order by name`.execute(db.kysely);
-  return rows.rows.map((r) => r.name);
+      ? await sql<{ name: string }>`select table_name as name from information_schema.tables where table_schema = current_schema() and table_type = 'BASE TABLE'`.execute(db.kysely)
+      : await sql<{ name: string }>`select name from sqlite_master where type = 'table' and name not like 'sqlite_%'`.execute(db.kysely);
+  return rows.rows.map((r) => r.name).sort();
 }
 
 /**
@@ -70,7 +71,7 @@ async function sqliteTables(db: Database): Promise<CatalogTable[]> {
   return tables;
 }
 
-/** Orders tables so each comes after those it references (ties by name); a cycle keeps its tables in name order. */
+/** Orders tables (given in name order) so each comes after those it references; a cycle keeps its tables in name order. */
 function dependencyOrder(tables: CatalogTable[]): CatalogTable[] {
   const byName = new Map(tables.map((t) => [t.name, t]));
   const ordered: CatalogTable[] = [];
@@ -85,6 +86,6 @@ function dependencyOrder(tables: CatalogTable[]): CatalogTable[] {
     state.set(table.name, 'done');
     ordered.push(table);
   };
-  for (const table of [...tables].sort((a, b) => a.name.localeCompare(b.name))) visit(table);
+  for (const table of tables) visit(table);
   return ordered;
 }

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { sql } from 'kysely';
 import type { Database } from '../../db/database.js';
 import { insertRows } from '../../db/insert-rows.js';
-import { dataTables } from './catalog.js';
+import { dataTables, tableNames } from './catalog.js';
 import { appliedMigrations, BackupError, BackupErrorCode, type BackupManifest } from './manifest.js';
 import { readLines, verifyBackup } from './verify.js';
 
@@ -70,7 +70,7 @@ export async function restoreBackup(db: Database, dir: string): Promise<BackupMa
  * @throws {BackupError} `ERR_BACKUP_TARGET_NOT_EMPTY`.
  */
 export async function assertNewDatabase(db: Database): Promise<void> {
-  if (!(await dataTables(db)).some((t) => t.name === AUDIT_TABLE)) return;
+  if (!(await tableNames(db)).includes(AUDIT_TABLE)) return;
   const { rows } = await sql<{ n: number | string }>`select count(*) as n from ${sql.table(AUDIT_TABLE)}`.execute(db.kysely);
   const count = Number(rows[0]?.n ?? 0);
   if (count > 0) {
