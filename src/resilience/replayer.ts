@@ -131,18 +131,17 @@ export class Replayer {
       this.#markQuietly();
       return 'busy';
     }
+    // Renewed before each batch, and within one when it goes an entry at a time (after a crash).
     let leaseRenewedAt = Date.now();
+    const renewLease = (options: { due?: boolean } = {}): boolean => {
+      if (options.due && Date.now() - leaseRenewedAt < REPLAY_LEASE_TTL_MS / 3) return true;
+      leaseRenewedAt = Date.now();
+      return this.journal.acquireLease(REPLAY_LEASE, this.#holder, REPLAY_LEASE_TTL_MS, holderGone);
+    };
     if (!(await this.circuit.probe())) return finish('blocked');
     this.#markCommitted();
     let batch = this.journal.pending(REPLAY_BATCH_SIZE);
     for (;;) {
-      // Renewed before each batch, and within one when it goes an entry at a time (after a crash).
-      const renewLease = (): boolean => {
-        if (Date.now() - leaseRenewedAt < REPLAY_LEASE_TTL_MS / 3) return true;
-        leaseRenewedAt = Date.now();
-        return this.journal.acquireLease(REPLAY_LEASE, this.#holder, REPLAY_LEASE_TTL_MS, holderGone);
-      };
-      leaseRenewedAt = 0;
       if (!renewLease()) return finish('busy');
       if (batch.length === 0) {
         this.#markCommitted();
@@ -165,7 +164,7 @@ export class Replayer {
       };
       for (let i = 0; i < batch.length; ) {
         if (this.#controller.signal.aborted) return finish('blocked');
-        if (!renewLease()) return finish('busy');
+        if (!renewLease({ due: true })) return finish('busy');
         const run = this.#batchable(batch, i);
         const last = i + run.length === batch.length;
         const done = run.length >= 2 ? await this.#replayBatch(run, last ? readNext : () => this.#markQuietly()) : await this.#replayOne(batch[i] as JournalEntry);
