@@ -1,7 +1,7 @@
 import type { Insertable, Kysely, Transaction } from 'kysely';
 import type { CoreTables } from '../db/core-tables.js';
 import type { Database } from '../db/database.js';
-import { insertRows } from '../db/insert-rows.js';
+import { insertRow, insertRows } from '../db/insert-rows.js';
 import { isTransientError } from '../db/transient-errors.js';
 import { uniqueViolationOf } from '../db/unique-violation.js';
 import { AppError } from '../shared/app-error.js';
@@ -221,19 +221,16 @@ export class Dispatcher {
         // also see, and remove, the key of a concurrent request that committed a moment ago
         // (READ COMMITTED), and the write would run twice.
         await tx.deleteFrom('idempotency_keys').where('tenant_id', '=', meta.tenantId).where('key', '=', key).where('expires_at', '<=', ctx.now).execute();
-        await tx
-          .insertInto('idempotency_keys')
-          .values({
-            tenant_id: meta.tenantId,
-            key,
-            fingerprint: meta.fingerprint,
-            command: command.name,
-            status_code: 0,
-            response: '',
-            created_at: ctx.now,
-            expires_at: new Date(now.getTime() + this.#ttlMs).toISOString(),
-          })
-          .execute();
+        await insertRow(tx, 'idempotency_keys', {
+          tenant_id: meta.tenantId,
+          key,
+          fingerprint: meta.fingerprint,
+          command: command.name,
+          status_code: 0,
+          response: '',
+          created_at: ctx.now,
+          expires_at: new Date(now.getTime() + this.#ttlMs).toISOString(),
+        });
       }
       const outcome = await command.handler(tx as unknown as Transaction<CoreTables>, payload, ctx);
       if (key) {
@@ -244,7 +241,7 @@ export class Dispatcher {
           .where('key', '=', key)
           .execute();
       }
-      await tx.insertInto('audit_log').values(auditRowOf(meta, command.name, outcome, ctx.now)).execute();
+      await insertRow(tx, 'audit_log', auditRowOf(meta, command.name, outcome, ctx.now));
       const result = { status: outcome.status, body: outcome.body, replayed: false };
       onCommit(result);
       return result;

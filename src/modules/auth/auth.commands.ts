@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { insertRow } from '../../db/insert-rows.js';
 import { defineCommand } from '../../resilience/command.js';
 import { AppError } from '../../shared/app-error.js';
 import { newId } from '../../shared/ids.js';
@@ -22,7 +23,7 @@ export const createTenant = defineCommand<CreateTenant, Tenant>({
     { table: 'tenants', columns: ['slug'], error: (p) => new AppError(AuthError.TENANT_SLUG_TAKEN, 409, `A tenant with slug "${p.slug}" already exists; choose another slug.`) },
   ],
   async handler(tx, payload, ctx) {
-    await (tx as unknown as Kysely<AuthTables>).insertInto('tenants').values({ id: payload.id, slug: payload.slug, name: payload.name, created_at: ctx.now }).execute();
+    await insertRow(tx as unknown as Kysely<AuthTables>, 'tenants', { id: payload.id, slug: payload.slug, name: payload.name, created_at: ctx.now });
     return { status: 201, body: { id: payload.id, slug: payload.slug, name: payload.name }, entity: 'tenant', entityId: payload.id };
   },
 });
@@ -59,7 +60,7 @@ export const createUser = defineCommand<CreateUser, User>({
       created_at: ctx.now,
       updated_at: ctx.now,
     };
-    await (tx as unknown as Kysely<AuthTables>).insertInto('users').values(row).execute();
+    await insertRow(tx as unknown as Kysely<AuthTables>, 'users', row);
     return { status: 201, body: toUser(row), entity: 'user', entityId: row.id };
   },
 });

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { insertRow } from '../../db/insert-rows.js';
 import { updateIfVersion } from '../../db/versioned-update.js';
 import { defineCommand } from '../../resilience/command.js';
 import { isValidCnpj, isValidCpf, onlyDigits } from '../../shared/documents.js';
@@ -40,7 +41,7 @@ export const createCustomer = defineCommand<CreateCustomerBody, Customer>({
       created_at: ctx.now,
       updated_at: ctx.now,
     };
-    await (tx as unknown as Kysely<CustomersTables>).insertInto('customers').values(row).execute();
+    await insertRow(tx as unknown as Kysely<CustomersTables>, 'customers', row);
     return { status: 201, body: toCustomer(row), entity: 'customer', entityId: row.id };
   },
 });

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { insertRow } from '../../db/insert-rows.js';
 import { updateIfVersion } from '../../db/versioned-update.js';
 import { defineCommand } from '../../resilience/command.js';
 import { newId } from '../../shared/ids.js';
@@ -31,7 +32,7 @@ export const createProduct = defineCommand<CreateProductBody, Product>({
       created_at: ctx.now,
       updated_at: ctx.now,
     };
-    await (tx as unknown as Kysely<ProductsTables>).insertInto('products').values(row).execute();
+    await insertRow(tx as unknown as Kysely<ProductsTables>, 'products', row);
     return { status: 201, body: toProduct(row), entity: 'product', entityId: row.id };
   },
 });

@@ -1,4 +1,5 @@
 import type { Kysely, Transaction } from 'kysely';
+import { insertRow } from '../../db/insert-rows.js';
 import { defineCommand, type CommandContext } from '../../resilience/command.js';
 import type { FieldError } from '../../shared/app-error.js';
 import { newId } from '../../shared/ids.js';
@@ -111,7 +112,7 @@ async function writeMovement(db: StockTx, ctx: CommandContext, lot: LotRow, type
     request_id: ctx.requestId,
     created_at: ctx.now,
   };
-  await db.insertInto('stock_movements').values(row).execute();
+  await insertRow(db, 'stock_movements', row);
   return row;
 }
 
@@ -163,7 +164,7 @@ export const receiveLot = defineCommand<CreateLotBody, Lot>({
       created_at: ctx.now,
       updated_at: ctx.now,
     };
-    await db.insertInto('stock_lots').values(lot).execute();
+    await insertRow(db, 'stock_lots', lot);
     await writeMovement(db, ctx, lot, 'in', milli, payload.reason ?? null);
     return { status: 201, body: toLot(lot), entity: 'stock_lot', entityId: lot.id };
   },

@@ -1,5 +1,5 @@
 import type { Kysely, Transaction } from 'kysely';
-import { insertRows } from '../../db/insert-rows.js';
+import { insertRow, insertRows } from '../../db/insert-rows.js';
 import { isPostgres } from '../../db/sql-types.js';
 import { defineCommand, type CommandContext } from '../../resilience/command.js';
 import type { FieldError } from '../../shared/app-error.js';
@@ -87,7 +87,7 @@ export const registerStudent = defineCommand<RegisterStudentBody, Student>({
   conflicts,
   async handler(tx, payload, ctx) {
     const row = registrationRow(payload, ctx);
-    await (tx as unknown as Kysely<StudentsTables>).insertInto('students').values(row).execute();
+    await insertRow(tx as unknown as Kysely<StudentsTables>, 'students', row);
     return { status: 201, body: toStudent(row), entity: 'student', entityId: row.id };
   },
   async handleMany(tx, items) {
