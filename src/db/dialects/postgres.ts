@@ -113,13 +113,15 @@ function wrapClient(client: pg.PoolClient): Checkout {
   client.on('error', (error: Error) => {
     checkout.broken = error;
   });
-  checkout.wrapped.query = (async (...args: unknown[]) => {
-    try {
-      return await query(...args);
-    } catch (error) {
-      if (isTransientError(error)) checkout.broken = error as Error;
-      throw error;
-    }
+  const noteBroken = (error: unknown) => {
+    if (isTransientError(error)) checkout.broken = error as Error;
+  };
+  checkout.wrapped.query = ((...args: unknown[]) => {
+    const result = query(...args);
+    // The caller gets pg's own promise; this side branch only notes a broken connection. It is
+    // registered first, so it has run by the time the caller's code (and its release) runs.
+    if (result instanceof Promise) result.then(undefined, noteBroken);
+    return result;
   }) as pg.PoolClient['query'];
   checkout.wrapped.release = (error?: Error | boolean) => {
     const broken = checkout.broken;
