@@ -17,6 +17,7 @@ import { bindJob, type Job } from './jobs/job.js';
 import { JobRunner } from './jobs/job-runner.js';
 import { DatabaseJobStore } from './jobs/job-store.js';
 import { Alerter } from './ops/alerts.js';
+import { backupJob } from './ops/backup/backup-job.js';
 import { poolWatchJob } from './ops/pool-watch.js';
 import { pruneJobs } from './resilience/prune.js';
 import type { Command } from './resilience/command.js';
@@ -112,7 +113,10 @@ export async function buildApp(options: BuildAppOptions): Promise<RobustoApp> {
     return module ? moduleUnavailable(module) : undefined;
   });
   const moduleJobs = registry.modules.flatMap((m) => (m.definition?.jobs ?? []).map((definition) => bindJob(m.name, definition, contextOf(m), () => m.status === 'ready')));
-  const coreJobs: Job[] = [...pruneJobs(journal, dispatcher, config.idempotencyTtlHours), poolWatchJob(db, alerter)].map((definition) => bindJob<void>('core', definition, undefined));
+  const backup = backupJob(config, db, log.child({ component: 'backup' }));
+  const coreJobs: Job[] = [...pruneJobs(journal, dispatcher, config.idempotencyTtlHours), poolWatchJob(db, alerter), ...(backup ? [backup] : [])].map((definition) =>
+    bindJob<void>('core', definition, undefined),
+  );
   const jobs = new JobRunner([...coreJobs, ...moduleJobs], { cluster: new DatabaseJobStore(db), log: log.child({ component: 'jobs' }), alerts: alerter });
 
   registerHealthRoutes(http, { db, journal, circuit, registry, state, contextOf, jobs });

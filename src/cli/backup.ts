@@ -53,8 +53,8 @@ const rowsIn = (manifest: BackupManifest): number => manifest.tables.reduce((sum
 export function registerBackupCommands(program: Command): void {
   program
     .command('backup')
-    .description('write a consistent copy of the database (every table, one snapshot) under DATA_DIR/backups')
-    .option('--dir <path>', 'where to put it instead of DATA_DIR/backups')
+    .description('write a consistent copy of the database (every table, one snapshot) under BACKUP_DIR (default DATA_DIR/backups)')
+    .option('--dir <path>', 'where to put it instead of BACKUP_DIR')
     .action(async (options: { dir?: string }) =>
       withDatabase(
         async (db, { config }) => {
@@ -105,7 +105,7 @@ export function registerBackupCommands(program: Command): void {
   program
     .command('prune')
     .description(`delete backups older than ${BACKUP_KEEP_DAYS} days, always keeping the newest`)
-    .option('--dir <path>', 'where the backups are instead of DATA_DIR/backups')
+    .option('--dir <path>', 'where the backups are instead of BACKUP_DIR')
     .option('--keep-days <n>', 'keep backups this many days', String(BACKUP_KEEP_DAYS))
     .action(async (options: { dir?: string; keepDays: string }) => {
       const keepDays = Number(options.keepDays);

@@ -158,6 +158,26 @@ export const ENV_VARIABLES = {
     expected: 'a whole number of hours from 1 to 8760',
     description: 'how long the first outcome of an Idempotency-Key is kept',
   },
+  BACKUP_SCHEDULE: {
+    schema: Type.String({ minLength: 1 }),
+    default: '30 2 * * *',
+    example: '30 2 * * *',
+    expected: '"off", or a cron expression of 5 fields (minute hour day month weekday), e.g. "30 2 * * *" for 02:30 every day',
+    description: 'when robusto backs itself up (server local time): a backup into BACKUP_DIR, verified, then copies older than BACKUP_KEEP_DAYS pruned; "off" when backups are made another way',
+  },
+  BACKUP_DIR: {
+    schema: Type.String({ minLength: 1 }),
+    example: '/mnt/backup-disk/robusto',
+    expected: 'a directory path',
+    description: 'where backups go (scheduled ones and `robusto backup`); default $DATA_DIR/backups. Another disk survives the loss of this one',
+  },
+  BACKUP_KEEP_DAYS: {
+    schema: Type.Integer({ minimum: 1, maximum: 3650 }),
+    default: '30',
+    example: '30',
+    expected: 'a whole number of days from 1 to 3650',
+    description: 'scheduled backups older than this are deleted after each new one (the newest is always kept)',
+  },
   SHED_LOAD_AT_DELAY_MS: {
     schema: Type.Integer({ minimum: 0, maximum: 60_000 }),
     default: '1000',

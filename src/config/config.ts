@@ -49,4 +49,10 @@ export interface Config {
   alertWebhookUrl: string | undefined;
   /** Absolute paths of extra module files from `ROBUSTO_MODULES`. */
   extraModules: string[];
+  /** Scheduled backups (`BACKUP_SCHEDULE`, `BACKUP_KEEP_DAYS`); they go to `paths.backupsDir` (`BACKUP_DIR`). */
+  backup: {
+    /** A cron expression, or `null` when scheduled backups are off. */
+    schedule: string | null;
+    keepDays: number;
+  };
 }

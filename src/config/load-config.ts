@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseEnv } from 'node:util';
 import { Value } from '@sinclair/typebox/value';
+import { Cron } from 'croner';
 import type { Config } from './config.js';
 import { ENV_VARIABLES, type EnvName, type EnvVariable } from './config.schema.js';
 
@@ -103,7 +104,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadConfigOptions = 
     dataDir,
     sqliteFile: path.join(dataDir, 'robusto.db'),
     logsDir: path.join(dataDir, 'logs'),
-    backupsDir: path.join(dataDir, 'backups'),
+    backupsDir: values.BACKUP_DIR === undefined ? path.join(dataDir, 'backups') : path.resolve(cwd, values.BACKUP_DIR as string),
     reportsDir: path.join(dataDir, 'reports'),
     secretKeyFile: path.join(dataDir, 'secret.key'),
   };
@@ -120,6 +121,12 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadConfigOptions = 
       secretKey = key;
       if (created) warnings.push(`SECRET_KEY is not set: generated one into ${paths.secretKeyFile}; set SECRET_KEY in production`);
     }
+  }
+
+  const backupSchedule = values.BACKUP_SCHEDULE as string | undefined;
+  if (backupSchedule !== undefined && backupSchedule !== 'off') {
+    const why = cronProblem(backupSchedule);
+    if (why) problems.push(`${problemLine('BACKUP_SCHEDULE', ENV_VARIABLES.BACKUP_SCHEDULE, backupSchedule)} (${why})`);
   }
 
   if (problems.length > 0) throw new ConfigError(problems);
@@ -160,8 +167,22 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadConfigOptions = 
       .map((p) => p.trim())
       .filter((p) => p !== '')
       .map((p) => path.resolve(cwd, p)),
+    backup: {
+      schedule: backupSchedule === undefined || backupSchedule === 'off' ? null : backupSchedule,
+      keepDays: values.BACKUP_KEEP_DAYS as number,
+    },
   };
   return { config: deepFreeze(config), warnings };
+}
+
+/** Why croner refuses a cron expression, or undefined when it takes it. */
+function cronProblem(expression: string): string | undefined {
+  try {
+    new Cron(expression, { paused: true }).stop();
+    return undefined;
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  }
 }
 
 /** `RATE_LIMITS` (already checked against its pattern) as a table; `null` when "off". */
