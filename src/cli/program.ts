@@ -4,6 +4,7 @@ import { registerBackupCommands } from './backup.js';
 import { registerDoctorCommand } from './doctor.js';
 import { registerJournalCommands } from './journal.js';
 import { registerMigrateCommand } from './migrate.js';
+import { registerRestartCommand } from './restart.js';
 import { registerServeCommands } from './serve.js';
 import { registerTenantCommands } from './tenant.js';
 import { registerUserCommands } from './user.js';
@@ -20,5 +21,6 @@ export function buildProgram(): Command {
   registerUserCommands(program);
   registerJournalCommands(program);
   registerBackupCommands(program);
+  registerRestartCommand(program);
   return program;
 }

@@ -1,0 +1,21 @@
+import type { Command } from 'commander';
+import { safeRestart } from '../ops/restart/safe-restart.js';
+import { loadEnvironment } from './load-environment.js';
+
+/**
+ * Adds `robusto restart`: the safe restart of a running `robusto start` (backup and verify,
+ * journal applied, graceful stop, start, checks), each phase printed as it is in the report.
+ */
+export function registerRestartCommand(program: Command): void {
+  program
+    .command('restart')
+    .description('restart a running "robusto start" safely: backup + verify, journal applied, graceful stop, start, checks; a report in DATA_DIR/reports')
+    .action(async () => {
+      const { config, log } = await loadEnvironment({ quiet: true });
+      const outcome = await safeRestart(config, log, { bin: process.argv[1] as string });
+      for (const step of outcome.steps) process.stdout.write(`${step.ok ? '✓' : '✗'} ${step.phase}: ${step.detail}\n`);
+      if (!outcome.ok && !outcome.stopped) process.stdout.write('  the running server was not touched\n');
+      process.stdout.write(`report: ${outcome.report}\n`);
+      if (!outcome.ok) process.exitCode = 1;
+    });
+}

@@ -1,0 +1,102 @@
+// `robusto restart` against a real `robusto start`: backup and verify, graceful stop, start,
+// checks, and a report; twice in a row; refused (the server untouched) when it cannot be safe.
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readStatusFile, runningSupervisorPid } from '../../src/ops/supervisor-files.js';
+import { loginAsInitialAdmin, spawnRobusto, type RobustoProcess } from '../support/spawn-robusto.js';
+import { createTestDatabase, ENGINES, type TestDatabase } from '../support/test-database.js';
+
+const RESTART_TIMEOUT_MS = 90_000;
+
+async function stopDetached(dataDir: string): Promise<void> {
+  const pid = runningSupervisorPid(dataDir);
+  if (!pid) return;
+  try {
+    // The restarted supervisor leads its own process group (it was started detached).
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    process.kill(pid, 'SIGKILL');
+  }
+}
+
+describe.each(ENGINES)('robusto restart on %s', (engine) => {
+  let database: TestDatabase | undefined;
+  let server: RobustoProcess;
+  let env: Record<string, string>;
+  let token: string;
+  let studentId: string;
+
+  const restart = async (extraEnv: Record<string, string> = {}) => {
+    const run = await spawnRobusto({ args: ['restart'], dataDir: server.dataDir, port: server.port, env: { ...env, ...extraEnv } });
+    const code = await Promise.race([run.exited, new Promise((resolve) => setTimeout(() => resolve('timeout'), RESTART_TIMEOUT_MS))]);
+    return { code, output: run.output() };
+  };
+  const reportOf = (output: string) => readFileSync(/^report: (.+)$/m.exec(output)?.[1] ?? '', 'utf8');
+
+  beforeAll(async () => {
+    database = engine === 'postgres' ? await createTestDatabase() : undefined;
+    env = { WORKERS: '1', SHUTDOWN_TIMEOUT_MS: '3000', BACKUP_SCHEDULE: 'off', LOG_LEVEL: 'warn', ...(database ? { DATABASE_URL: database.url } : {}) };
+    server = await spawnRobusto({ args: ['start'], env });
+    await server.waitForReady(30_000);
+    token = await loginAsInitialAdmin(server);
+    const created = await fetch(server.url('/api/students'), {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'Aluna Antes do Restart', birthDate: '2000-01-01', plan: 'Manhã' }),
+    });
+    expect(created.status).toBe(201);
+    studentId = ((await created.json()) as { id: string }).id;
+  }, 60_000);
+  afterAll(async () => {
+    await server?.destroy();
+    if (server) await stopDetached(server.dataDir);
+    await database?.drop();
+  });
+
+  it('refuses when the backup cannot be written, and leaves the running server as it was', async () => {
+    const pid = runningSupervisorPid(server.dataDir);
+    const notADirectory = path.join(server.dataDir, 'not-a-directory');
+    writeFileSync(notADirectory, 'a file where the backups should go');
+    const { code, output } = await restart({ BACKUP_DIR: notADirectory });
+    expect(code).toBe(1);
+    expect(output).toMatch(/✓ find: supervisor pid \d+/);
+    expect(output).toMatch(/✗ backup: /);
+    expect(output).toContain('the running server was not touched');
+    expect(reportOf(output)).toMatch(/^# robusto restart — FAILURE/);
+    expect(runningSupervisorPid(server.dataDir)).toBe(pid);
+    expect((await fetch(server.url('/health/ready'))).status).toBe(200);
+  }, RESTART_TIMEOUT_MS);
+
+  it('backs up, stops, starts a new server with every row, checks it and writes a report; and again', async () => {
+    for (const round of [1, 2]) {
+      const before = runningSupervisorPid(server.dataDir);
+      const { code, output } = await restart();
+      expect(code, output).toBe(0);
+      for (const phase of ['find', 'backup', 'journal', 'stop', 'start', 'check']) expect(output).toMatch(new RegExp(`✓ ${phase}: `));
+      const report = reportOf(output);
+      expect(report).toMatch(/^# robusto restart — SUCCESS/);
+      expect(report).toMatch(/\| students \| 1 \| 1 \| 1 \|/);
+      const after = runningSupervisorPid(server.dataDir);
+      expect(after).toBeDefined();
+      expect(after).not.toBe(before);
+      expect(readStatusFile(server.dataDir)?.workers.some((w) => w.state === 'ready')).toBe(true);
+      if (round === 1) expect(await server.exited).toBe(0);
+      const student = await fetch(server.url(`/api/students/${studentId}`), { headers: { authorization: `Bearer ${token}` } });
+      expect(student.status).toBe(200);
+    }
+    const backups = readdirSync(path.join(server.dataDir, 'backups')).filter((name) => name.startsWith('robusto-backup-'));
+    expect(backups).toHaveLength(2);
+  }, 2 * RESTART_TIMEOUT_MS);
+
+  it('says so, and changes nothing, when robusto is not running', async () => {
+    await stopDetached(server.dataDir);
+    const deadline = Date.now() + 10_000;
+    while (runningSupervisorPid(server.dataDir) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(runningSupervisorPid(server.dataDir), 'the killed supervisor is gone').toBeUndefined();
+    const { code, output } = await restart();
+    expect(code, output).toBe(1);
+    expect(output).toMatch(/✗ find: robusto is not running for .*: start it with "robusto start"/);
+    expect(reportOf(output)).toContain('the running server was not touched');
+  }, RESTART_TIMEOUT_MS);
+});
