@@ -8,7 +8,7 @@ import type { Database } from '../db/database.js';
 import { coreMigrations } from '../db/migrations/core.migrations.js';
 import { createBackup } from '../ops/backup/backup.js';
 import { BackupError, BackupErrorCode, type BackupManifest } from '../ops/backup/manifest.js';
-import { BACKUP_KEEP_DAYS, pruneBackups } from '../ops/backup/prune.js';
+import { pruneBackups } from '../ops/backup/prune.js';
 import { assertNewDatabase, restoreBackup } from '../ops/backup/restore.js';
 import { verifyBackup } from '../ops/backup/verify.js';
 import { errorText } from '../shared/error-text.js';
@@ -104,17 +104,17 @@ export function registerBackupCommands(program: Command): void {
     );
   program
     .command('prune')
-    .description(`delete backups older than ${BACKUP_KEEP_DAYS} days, always keeping the newest`)
+    .description('delete backups older than BACKUP_KEEP_DAYS (30 unless set), always keeping the newest')
     .option('--dir <path>', 'where the backups are instead of BACKUP_DIR')
-    .option('--keep-days <n>', 'keep backups this many days', String(BACKUP_KEEP_DAYS))
-    .action(async (options: { dir?: string; keepDays: string }) => {
-      const keepDays = Number(options.keepDays);
+    .option('--keep-days <n>', 'keep backups this many days instead of BACKUP_KEEP_DAYS')
+    .action(async (options: { dir?: string; keepDays?: string }) => {
+      const { config } = await loadEnvironment({ quiet: true });
+      const keepDays = options.keepDays === undefined ? config.backup.keepDays : Number(options.keepDays);
       if (!Number.isInteger(keepDays) || keepDays < 0) {
         process.stderr.write(`✗ --keep-days "${options.keepDays}" is not a whole number of days; e.g. --keep-days 30\n`);
         process.exitCode = 1;
         return;
       }
-      const { config } = await loadEnvironment({ quiet: true });
       try {
         const deleted = pruneBackups(path.resolve(options.dir ?? config.paths.backupsDir), { keepDays });
         process.stdout.write(`✓ ${deleted.length} backup(s) older than ${keepDays} days deleted${deleted.map((d) => `\n  ${d}`).join('')}\n`);

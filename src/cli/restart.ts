@@ -14,6 +14,7 @@ export function registerRestartCommand(program: Command): void {
       const { config, log } = await loadEnvironment({ quiet: true });
       const outcome = await safeRestart(config, log, { bin: process.argv[1] as string });
       for (const step of outcome.steps) process.stdout.write(`${step.ok ? '✓' : '✗'} ${step.phase}: ${step.detail}\n`);
+      for (const warning of outcome.warnings) process.stdout.write(`! ${warning}\n`);
       if (!outcome.ok && !outcome.stopped) process.stdout.write('  the running server was not touched\n');
       process.stdout.write(`report: ${outcome.report}\n`);
       if (!outcome.ok) process.exitCode = 1;

@@ -176,7 +176,7 @@ export const ENV_VARIABLES = {
     default: '30',
     example: '30',
     expected: 'a whole number of days from 1 to 3650',
-    description: 'scheduled backups older than this are deleted after each new one (the newest is always kept)',
+    description: 'backups in BACKUP_DIR older than this are deleted after each scheduled backup and by `robusto prune` (the newest is always kept)',
   },
   SHED_LOAD_AT_DELAY_MS: {
     schema: Type.Integer({ minimum: 0, maximum: 60_000 }),

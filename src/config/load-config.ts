@@ -175,11 +175,19 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadConfigOptions = 
   return { config: deepFreeze(config), warnings };
 }
 
-/** Why croner refuses a cron expression, or undefined when it takes it. */
+/**
+ * Why a schedule is not a usable five-field cron expression, or undefined when it is. Five
+ * fields exactly: croner also takes six (seconds first), where "30 2 * * * *" would mean every
+ * hour at 02:30 past; and an expression that never comes (31 February) is refused too.
+ */
 function cronProblem(expression: string): string | undefined {
+  const fields = expression.split(/\s+/).length;
+  if (fields !== 5) return `it has ${fields} field(s), not 5`;
   try {
-    new Cron(expression, { paused: true }).stop();
-    return undefined;
+    const cron = new Cron(expression, { paused: true });
+    const next = cron.nextRun();
+    cron.stop();
+    return next === null ? 'it never comes' : undefined;
   } catch (error) {
     return error instanceof Error ? error.message : String(error);
   }

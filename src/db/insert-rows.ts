@@ -50,7 +50,7 @@ function isPlainValue(value: unknown): boolean {
  * and every write has at least two.
  *
  * Columns whose value is `undefined` are left out, as Kysely does. A row holding an expression
- * (`sql\`now()\``) is built as usual every time.
+ * (`sql\`now()\``), or a Kysely instance with plugins, is built as usual every time.
  */
 export async function insertRow<DB, T extends keyof DB & string>(db: Kysely<DB> | Transaction<DB>, table: T, row: InsertObject<DB, T>): Promise<void> {
   const record = row as Record<string, unknown>;
@@ -66,7 +66,8 @@ export async function insertRow<DB, T extends keyof DB & string>(db: Kysely<DB> 
   }
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   const build = () => (db as Kysely<any>).insertInto(table).values(record);
-  if (!plain) {
+  // NB: a plugin may rewrite some values (booleans, dates) or the statement: then always build.
+  if (!plain || db.getExecutor().plugins.length > 0) {
     await build().execute();
     return;
   }
@@ -75,7 +76,7 @@ export async function insertRow<DB, T extends keyof DB & string>(db: Kysely<DB> 
   if (text === undefined) {
     const compiled = build().compile();
     // NB: reused only if its parameters are exactly the values, in column order; anything
-    // else (a plugin, a dialect that inlines a value) keeps being built each time.
+    // else (a dialect that inlines a value) keeps being built each time.
     const reusable = compiled.parameters.length === values.length && compiled.parameters.every((p, i) => p === values[i]);
     if (compiledInserts.size >= MAX_CACHED_INSERTS) compiledInserts.clear();
     compiledInserts.set(key, reusable ? compiled.sql : null);

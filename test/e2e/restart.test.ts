@@ -100,3 +100,21 @@ describe.each(ENGINES)('robusto restart on %s', (engine) => {
     expect(reportOf(output)).toContain('the running server was not touched');
   }, RESTART_TIMEOUT_MS);
 });
+
+describe('robusto restart of a supervisor run by systemd', () => {
+  let server: RobustoProcess | undefined;
+  afterAll(async () => server?.destroy());
+
+  it('refuses, naming systemd and what to run instead, and leaves it running', async () => {
+    // systemd sets INVOCATION_ID for every unit it starts.
+    const env = { WORKERS: '1', BACKUP_SCHEDULE: 'off', LOG_LEVEL: 'warn', INVOCATION_ID: 'a1b2c3' };
+    server = await spawnRobusto({ args: ['start'], env });
+    await server.waitForReady(30_000);
+    const pid = runningSupervisorPid(server.dataDir);
+    const run = await spawnRobusto({ args: ['restart'], dataDir: server.dataDir, port: server.port, env });
+    expect(await run.exited).toBe(1);
+    expect(run.output()).toMatch(/✗ find: the supervisor \(pid \d+\) runs under systemd, which would start another one: restart it with "systemctl restart <its unit>"/);
+    expect(runningSupervisorPid(server.dataDir)).toBe(pid);
+    expect((await fetch(server.url('/health/ready'))).status).toBe(200);
+  }, 60_000);
+});

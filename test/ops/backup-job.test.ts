@@ -72,7 +72,7 @@ describe.each(ENGINES)('scheduled backup on %s', (engine) => {
     expect(existsSync(recent.dir)).toBe(true);
   });
 
-  it('leaves the server its connection while it reads: on SQLite the backup has a connection of its own', async () => {
+  it.runIf(engine === 'sqlite')('leaves the server its connection while it reads: on SQLite the backup has a connection of its own', async () => {
     let takenWhileRunning = false;
     let running = true;
     const backup = job.run(undefined, new AbortController().signal).finally(() => {
@@ -84,14 +84,16 @@ describe.each(ENGINES)('scheduled backup on %s', (engine) => {
       await new Promise((resolve) => setImmediate(resolve));
     }
     await backup;
-    if (engine === 'sqlite') expect(takenWhileRunning).toBe(false);
+    expect(takenWhileRunning).toBe(false);
   });
 
-  it('a registration made while it runs is saved (and is in the next backup or this one, whole)', async () => {
+  it('a registration made while it runs is saved', async () => {
     const backup = job.run(undefined, new AbortController().signal);
     const response = await call(t, tenant, { method: 'POST', url: '/api/students', body: { name: 'Durante o Backup', birthDate: '2000-01-01', plan: 'Manhã' } });
     await backup;
     expect(response.statusCode).toBe(201);
+    const saved = await t.app.db.kysely.selectFrom('students').select('id').where('id', '=', response.json().id).executeTakeFirst();
+    expect(saved).toBeDefined();
   });
 
   it('stopped by its signal (timeout, shutdown), it leaves no backup and no partial directory', async () => {
@@ -122,6 +124,9 @@ describe('BACKUP_* settings', () => {
 
   it('refuse a schedule that is not a cron expression, saying what is expected', () => {
     expect(() => load({ BACKUP_SCHEDULE: 'every night' })).toThrow(/BACKUP_SCHEDULE: "every night" is not valid; it must be "off", or a cron expression/);
+    // Six fields would be seconds first: every hour, not 02:30. 31 February never comes.
+    expect(() => load({ BACKUP_SCHEDULE: '30 2 * * * *' })).toThrow(/BACKUP_SCHEDULE: .*\(it has 6 field\(s\), not 5\)/);
+    expect(() => load({ BACKUP_SCHEDULE: '0 0 31 2 *' })).toThrow(/BACKUP_SCHEDULE: .*\(it never comes\)/);
     expect(() => load({ BACKUP_KEEP_DAYS: '0' })).toThrow(/BACKUP_KEEP_DAYS/);
   });
 });

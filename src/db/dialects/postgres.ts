@@ -120,7 +120,7 @@ function wrapClient(client: pg.PoolClient): Checkout {
     const result = query(...args);
     // The caller gets pg's own promise; this side branch only notes a broken connection. It is
     // registered first, so it has run by the time the caller's code (and its release) runs.
-    if (result instanceof Promise) result.then(undefined, noteBroken);
+    if (typeof (result as Promise<unknown> | undefined)?.then === 'function') (result as Promise<unknown>).then(undefined, noteBroken);
     return result;
   }) as pg.PoolClient['query'];
   checkout.wrapped.release = (error?: Error | boolean) => {

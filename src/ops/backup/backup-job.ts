@@ -44,11 +44,13 @@ export function backupJob(config: Readonly<Config>, db: Database, log: Logger): 
       } finally {
         if (source !== db) await source.close();
       }
+      signal.throwIfAborted();
       const { problems } = await verifyBackup(made.dir);
       if (problems.length > 0) {
         rmSync(made.dir, { recursive: true, force: true });
         throw new BackupError(BackupErrorCode.DAMAGED, `the backup written to ${made.dir} did not read back (${problems.join('; ')}); it was removed. Check the disk under ${root}.`);
       }
+      signal.throwIfAborted();
       const pruned = pruneBackups(root, { keepDays: config.backup.keepDays });
       return { dir: made.dir, tables: made.manifest.tables.length, rows: made.manifest.tables.reduce((sum, t) => sum + t.rows, 0), pruned: pruned.length };
     },

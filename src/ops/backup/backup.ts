@@ -89,7 +89,7 @@ async function writeTable(tx: Kysely<any>, table: CatalogTable, dir: string, sig
       done(null, chunk);
     },
   });
-  await pipeline(lines(), createGzip(), hashing, createWriteStream(target, { mode: 0o600 }));
+  await pipeline(lines(), createGzip(), hashing, createWriteStream(target, { mode: 0o600 }), ...(signal ? [{ signal }] : []));
   return { name: table.name, file, rows, bytes: statSync(target).size, sha256: hash.digest('hex') };
 }
 

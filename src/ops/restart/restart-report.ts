@@ -1,0 +1,61 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Config } from '../../config/config.js';
+
+/** One phase of a restart as the report shows it. */
+export interface RestartStep {
+  phase: 'find' | 'backup' | 'journal' | 'stop' | 'start' | 'check';
+  ok: boolean;
+  /** What happened, in a sentence; for a failure, what to do. */
+  detail: string;
+  ms: number;
+}
+
+/** What a restart did: every phase run, the row counts compared, warnings, and where the report is. */
+export interface RestartOutcome {
+  ok: boolean;
+  /** The old server was sent SIGTERM: a failure after this point is not "nothing was touched". */
+  stopped: boolean;
+  steps: RestartStep[];
+  /** Things a person should look at although no phase failed. */
+  warnings: string[];
+  /** Rows per table: in the backup, when the old server had stopped, and after the new one started. */
+  counts: Array<{ table: string; backup: number | undefined; atStop: number; afterStart: number | undefined }>;
+  latencyMs: { health: number[]; api: Record<string, number> };
+  backupDir: string | undefined;
+  report: string;
+}
+
+/** Writes the restart's Markdown report into `DATA_DIR/reports/` and returns its path. */
+export function writeRestartReport(config: Readonly<Config>, outcome: RestartOutcome, started: Date): string {
+  mkdirSync(config.paths.reportsDir, { recursive: true });
+  const file = path.join(config.paths.reportsDir, `restart-${started.toISOString().replace(/[-:.]/g, '')}.md`);
+  const failed = outcome.steps.find((s) => !s.ok);
+  const cell = (text: string) => text.replaceAll('|', '\\|');
+  const lines = [
+    `# robusto restart — ${outcome.ok ? 'SUCCESS' : 'FAILURE'}`,
+    '',
+    `- started: ${started.toISOString()}`,
+    `- data directory: ${config.paths.dataDir}`,
+    `- database: ${config.engine}`,
+    `- backup: ${outcome.backupDir ?? 'none'}`,
+    failed ? `- failed at **${failed.phase}**: ${failed.detail}${outcome.stopped ? '' : ' — the running server was not touched'}` : '- every phase passed',
+    ...outcome.warnings.map((w) => `- warning: ${w}`),
+    '',
+    '| phase | result | time | detail |',
+    '| --- | --- | --- | --- |',
+    ...outcome.steps.map((s) => `| ${s.phase} | ${s.ok ? 'ok' : 'FAILED'} | ${s.ms} ms | ${cell(s.detail)} |`),
+    '',
+  ];
+  if (outcome.counts.length > 0) {
+    lines.push('## Rows per table', '', '| table | in the backup | at the stop | after the start |', '| --- | --- | --- | --- |');
+    lines.push(...outcome.counts.map((c) => `| ${c.table} | ${c.backup ?? '—'} | ${c.atStop} | ${c.afterStart ?? '—'} |`), '');
+  }
+  if (outcome.latencyMs.health.length > 0) {
+    lines.push('## Latency after the start', '', `- /health: ${outcome.latencyMs.health.join(', ')} ms`);
+    for (const [name, ms] of Object.entries(outcome.latencyMs.api)) lines.push(`- ${name}: ${ms} ms`);
+    lines.push('');
+  }
+  writeFileSync(file, lines.join('\n'), { mode: 0o600 });
+  return file;
+}
