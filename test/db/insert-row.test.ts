@@ -4,8 +4,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Kysely, sql, type CompiledQuery, type Generated } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { InsertQueryBuilder, Kysely, sql, type CompiledQuery, type Generated } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { openPostgres } from '../../src/db/dialects/postgres.js';
 import { openSqlite } from '../../src/db/dialects/sqlite.js';
 import { insertRow } from '../../src/db/insert-rows.js';
@@ -77,6 +77,20 @@ describe.each(ENGINES)('insertRow on %s', (engine) => {
     expect(byId.e).toEqual({ id: 'e', title: 'defaults again', body: null, priority: 3, created_at: '2026-01-05' });
     expect(byId.f).toMatchObject({ title: 'EXPR', priority: 7 });
     expect(byId.g).toMatchObject({ title: 'expr', priority: 8 });
+  });
+
+  it('builds and compiles a table and set of columns once; later rows only bind their values', async () => {
+    const compile = vi.spyOn(InsertQueryBuilder.prototype, 'compile');
+    try {
+      await insertRow(db, 'notes', { id: 'h1', title: 'once', body: 'x', created_at: '2026-02-01' });
+      await insertRow(db, 'notes', { id: 'h2', title: 'twice', body: 'y', created_at: '2026-02-02' });
+      await insertRow(db, 'notes', { id: 'h3', title: 'thrice', body: 'z', created_at: '2026-02-03' });
+      expect(compile).toHaveBeenCalledTimes(1);
+    } finally {
+      compile.mockRestore();
+    }
+    const byId = Object.fromEntries((await rows()).map((r) => [r.id, r]));
+    expect(byId.h3).toEqual({ id: 'h3', title: 'thrice', body: 'z', priority: 3, created_at: '2026-02-03' });
   });
 
   it('reports a constraint violation of a reused statement like any other', async () => {
