@@ -58,7 +58,7 @@ export function registerBackupCommands(program: Command): void {
     .action(async (options: { dir?: string }) =>
       withDatabase(
         async (db, { config }) => {
-          const { dir, manifest } = await createBackup(db, { root: path.resolve(options.dir ?? config.paths.backupsDir), robustoVersion: packageInfo().version });
+          const { dir, manifest } = await createBackup(db, { root: path.resolve(options.dir ?? config.paths.backupsDir), robustoVersion: packageInfo().version, encryptionKey: config.backup.encryptionKey });
           process.stdout.write(`✓ backup written: ${dir} (${manifest.tables.length} tables, ${rowsIn(manifest)} rows); check it with: robusto verify ${dir}\n`);
         },
         { existing: true },
@@ -69,8 +69,9 @@ export function registerBackupCommands(program: Command): void {
     .description('check a backup against its manifest: every file present, intact (SHA-256) and complete')
     .argument('<dir>', 'the backup directory')
     .action(async (dir: string) => {
+      const { config } = await loadEnvironment({ quiet: true });
       try {
-        const { manifest, problems } = await verifyBackup(path.resolve(dir));
+        const { manifest, problems } = await verifyBackup(path.resolve(dir), { encryptionKey: config.backup.encryptionKey });
         if (problems.length === 0) {
           process.stdout.write(`✓ backup ${dir} is sound: ${manifest.tables.length} tables, made ${manifest.createdAt} from ${manifest.engine} by robusto ${manifest.robustoVersion}\n`);
           return;
@@ -87,14 +88,16 @@ export function registerBackupCommands(program: Command): void {
     .argument('<dir>', 'the backup directory')
     .action(async (dir: string) =>
       withDatabase(async (db, { config, log }) => {
-        // Before anything is changed: a database in use is refused as it is.
+        // Before anything is changed: a database in use, a damaged backup or a wrong key is refused as it is.
         await assertNewDatabase(db);
+        const { problems } = await verifyBackup(path.resolve(dir), { encryptionKey: config.backup.encryptionKey });
+        if (problems.length > 0) throw new BackupError(BackupErrorCode.DAMAGED, `the backup in ${dir} cannot be restored, nothing was changed: ${problems.join('; ')}`);
         // The schema the backup needs: every migration, but not the modules' start-up work
         // (the first start's owner would make the database not empty).
         const app = await buildApp({ config, log, db });
         try {
           await app.registry.migrateSchema(db, coreMigrations);
-          const manifest = await restoreBackup(db, path.resolve(dir));
+          const manifest = await restoreBackup(db, path.resolve(dir), { encryptionKey: config.backup.encryptionKey });
           process.stdout.write(`✓ restored ${rowsIn(manifest)} rows in ${manifest.tables.length} tables from ${dir} into ${config.engine}\n`);
         } finally {
           app.journal.close();

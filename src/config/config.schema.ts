@@ -178,6 +178,12 @@ export const ENV_VARIABLES = {
     expected: 'a whole number of days from 1 to 3650',
     description: 'backups in BACKUP_DIR older than this are deleted after each scheduled backup and by `robusto prune` (the newest is always kept)',
   },
+  BACKUP_ENCRYPTION_KEY: {
+    schema: Type.String({ minLength: 16 }),
+    example: 'Zk3u9Qx0bL7sV2mT8rY4wN6pH1cJ5dF0',
+    expected: 'at least 16 characters (generate one with: openssl rand -base64 32)',
+    description: 'encrypts every backup (AES-256-GCM); keep a copy of it away from the backups: without it they cannot be restored',
+  },
   SHED_LOAD_AT_DELAY_MS: {
     schema: Type.Integer({ minimum: 0, maximum: 60_000 }),
     default: '1000',

@@ -54,5 +54,7 @@ export interface Config {
     /** A cron expression, or `null` when scheduled backups are off. */
     schedule: string | null;
     keepDays: number;
+    /** `BACKUP_ENCRYPTION_KEY`: backups are encrypted with it when set. */
+    encryptionKey: string | undefined;
   };
 }

@@ -170,6 +170,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadConfigOptions = 
     backup: {
       schedule: backupSchedule === undefined || backupSchedule === 'off' ? null : backupSchedule,
       keepDays: values.BACKUP_KEEP_DAYS as number,
+      encryptionKey: values.BACKUP_ENCRYPTION_KEY as string | undefined,
     },
   };
   return { config: deepFreeze(config), warnings };

@@ -59,7 +59,7 @@ export async function createLogger(config: Readonly<Config>, options: CreateLogg
       level: config.log.level,
       base: { pid: process.pid },
       timestamp: pino.stdTimeFunctions.isoTime,
-      hooks: { streamWrite: createLineRedactor([config.secretKey]) },
+      hooks: { streamWrite: createLineRedactor([config.secretKey, ...(config.backup.encryptionKey ? [config.backup.encryptionKey] : [])]) },
     },
     streams.length === 1 ? main : pino.multistream(streams),
   );

@@ -171,6 +171,10 @@ export async function serve(options: ServeOptions): Promise<void> {
     });
     // The supervisor is gone (killed): a worker without it stops rather than run unsupervised.
     process.on('disconnect', () => stop({ reason: 'supervisor gone', exitCode: 0 }));
+    // NB: a supervisor killed while this worker was still building its app disconnected before
+    // the listener above existed; without this check the worker (a standby waits for ever) would
+    // be left running unsupervised.
+    if (!process.connected) stop({ reason: 'supervisor gone', exitCode: 0 });
   }
 
   const migrated = await migrateIfReachable(app);

@@ -103,7 +103,12 @@ describe.each(ENGINES)('robusto restart on %s', (engine) => {
 
 describe('robusto restart of a supervisor run by systemd', () => {
   let server: RobustoProcess | undefined;
-  afterAll(async () => server?.destroy());
+  afterAll(async () => {
+    // Stopped as systemd would (SIGTERM), so its workers go with it.
+    server?.child.kill('SIGTERM');
+    await Promise.race([server?.exited, new Promise((resolve) => setTimeout(resolve, 15_000))]);
+    await server?.destroy();
+  });
 
   it('refuses, naming systemd and what to run instead, and leaves it running', async () => {
     // systemd sets INVOCATION_ID for every unit it starts.

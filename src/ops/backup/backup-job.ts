@@ -40,12 +40,12 @@ export function backupJob(config: Readonly<Config>, db: Database, log: Logger): 
       const source = config.engine === 'sqlite' ? createDb(config, log) : db;
       let made: Awaited<ReturnType<typeof createBackup>>;
       try {
-        made = await createBackup(source, { root, robustoVersion: packageInfo().version, signal });
+        made = await createBackup(source, { root, robustoVersion: packageInfo().version, signal, encryptionKey: config.backup.encryptionKey });
       } finally {
         if (source !== db) await source.close();
       }
       signal.throwIfAborted();
-      const { problems } = await verifyBackup(made.dir);
+      const { problems } = await verifyBackup(made.dir, { encryptionKey: config.backup.encryptionKey });
       if (problems.length > 0) {
         rmSync(made.dir, { recursive: true, force: true });
         throw new BackupError(BackupErrorCode.DAMAGED, `the backup written to ${made.dir} did not read back (${problems.join('; ')}); it was removed. Check the disk under ${root}.`);

@@ -7,6 +7,7 @@ import { createGzip } from 'node:zlib';
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../db/database.js';
 import { dataTables, type CatalogTable } from './catalog.js';
+import { fileCipher, newBackupKey } from './encryption.js';
 import { appliedMigrations, BACKUP_FORMAT, BACKUP_FORMAT_VERSION, BackupError, BackupErrorCode, MANIFEST_FILE, type BackupManifest, type BackupTableEntry } from './manifest.js';
 
 /** Rows read per query: a table is read in pages along its primary key, so memory stays flat. */
@@ -30,15 +31,21 @@ export function backupDirName(at: Date): string {
  * meanwhile are all in it or all out. The directory appears complete or not at all: it is
  * written under a temporary name and renamed at the end. `signal` stops it between pages (a
  * scheduled backup's timeout, shutdown), leaving nothing behind.
+ *
+ * With `encryptionKey` (`BACKUP_ENCRYPTION_KEY`) each file is encrypted after compression
+ * (AES-256-GCM, a key derived with scrypt and a salt of this backup's, an IV per file): the copy
+ * can then sit on a disk or a service others can read. The manifest stays readable (counts,
+ * hashes, schema); without the key the rows cannot be read or restored.
  */
 export async function createBackup(
   db: Database,
-  options: { root: string; robustoVersion: string; now?: Date; signal?: AbortSignal },
+  options: { root: string; robustoVersion: string; now?: Date; signal?: AbortSignal; encryptionKey?: string },
 ): Promise<{ dir: string; manifest: BackupManifest }> {
   const createdAt = options.now ?? new Date();
   const dir = path.join(options.root, backupDirName(createdAt));
   const partial = path.join(options.root, `.${backupDirName(createdAt)}.partial`);
   mkdirSync(partial, { recursive: true });
+  const backupKey = options.encryptionKey ? newBackupKey(options.encryptionKey) : undefined;
   try {
     let transaction = db.kysely.transaction();
     if (db.engine === 'postgres') transaction = transaction.setIsolationLevel('repeatable read').setAccessMode('read only');
@@ -49,7 +56,7 @@ export async function createBackup(
       if (Object.keys(migrations).length === 0) {
         throw new BackupError(BackupErrorCode.NO_DATABASE, 'this database has no robusto tables (no migration was ever applied): check DATA_DIR or DATABASE_URL point at the installation to back up');
       }
-      for (const table of await dataTables(txDb)) tables.push(await writeTable(tx, table, partial, options.signal));
+      for (const table of await dataTables(txDb)) tables.push(await writeTable(tx, table, partial, options.signal, backupKey?.key));
       const result: BackupManifest = {
         format: BACKUP_FORMAT,
         formatVersion: BACKUP_FORMAT_VERSION,
@@ -58,6 +65,7 @@ export async function createBackup(
         engine: db.engine,
         migrations,
         tables,
+        ...(backupKey ? { encryption: backupKey.encryption } : {}),
       };
       return result;
     });
@@ -71,8 +79,9 @@ export async function createBackup(
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-async function writeTable(tx: Kysely<any>, table: CatalogTable, dir: string, signal: AbortSignal | undefined): Promise<BackupTableEntry> {
-  const file = `${table.name}.ndjson.gz`;
+async function writeTable(tx: Kysely<any>, table: CatalogTable, dir: string, signal: AbortSignal | undefined, key: Buffer | undefined): Promise<BackupTableEntry> {
+  const encryption = key ? fileCipher(key) : undefined;
+  const file = `${table.name}.ndjson.gz${encryption ? '.enc' : ''}`;
   const target = path.join(dir, file);
   const hash = createHash('sha256');
   let rows = 0;
@@ -89,8 +98,11 @@ async function writeTable(tx: Kysely<any>, table: CatalogTable, dir: string, sig
       done(null, chunk);
     },
   });
-  await pipeline(lines(), createGzip(), hashing, createWriteStream(target, { mode: 0o600 }), ...(signal ? [{ signal }] : []));
-  return { name: table.name, file, rows, bytes: statSync(target).size, sha256: hash.digest('hex') };
+  const options = signal ? [{ signal }] : [];
+  if (encryption) await pipeline(lines(), createGzip(), encryption.cipher, hashing, createWriteStream(target, { mode: 0o600 }), ...options);
+  else await pipeline(lines(), createGzip(), hashing, createWriteStream(target, { mode: 0o600 }), ...options);
+  const entry: BackupTableEntry = { name: table.name, file, rows, bytes: statSync(target).size, sha256: hash.digest('hex') };
+  return encryption ? { ...entry, iv: encryption.iv, tag: encryption.cipher.getAuthTag().toString('base64') } : entry;
 }
 
 /** The table's rows in pages along its primary key (a table without one is read in one go). */

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { sql } from 'kysely';
 import type { Database, Engine } from '../../db/database.js';
 import { migrationTables } from './catalog.js';
+import { BACKUP_CIPHER, type BackupEncryption } from './encryption.js';
 
 /** What a backup's `manifest.json` says it is. */
 export const BACKUP_FORMAT = 'robusto-backup';
@@ -11,15 +12,21 @@ export const BACKUP_FORMAT_VERSION = 1;
 /** The manifest's file name, in the backup's directory. */
 export const MANIFEST_FILE = 'manifest.json';
 /** What a table file's name looks like: a plain name in the backup's own directory, never a path. */
-const TABLE_FILE = /^[A-Za-z0-9_-]+\.ndjson\.gz$/;
+const TABLE_FILE = /^[A-Za-z0-9_-]+\.ndjson\.gz(\.enc)?$/;
 
-/** One table of a backup: its file (gzipped NDJSON, a row per line), row count, size and SHA-256. */
+/**
+ * One table of a backup: its file (gzipped NDJSON, a row per line; then encrypted, `.enc`, when
+ * the backup is), row count, size and SHA-256 (of the file as stored).
+ */
 export interface BackupTableEntry {
   name: string;
   file: string;
   rows: number;
   bytes: number;
   sha256: string;
+  /** Encrypted backups: the file's IV and authentication tag (base64). */
+  iv?: string;
+  tag?: string;
 }
 
 /**
@@ -34,6 +41,8 @@ export interface BackupManifest {
   engine: Engine;
   migrations: Record<string, string[]>;
   tables: BackupTableEntry[];
+  /** Set when the files are encrypted (`BACKUP_ENCRYPTION_KEY`): how to derive the key again. */
+  encryption?: BackupEncryption;
 }
 
 /** Error codes of backups, stable for scripts and the log. */
@@ -48,6 +57,8 @@ export const BackupErrorCode = {
   TARGET_NOT_EMPTY: 'ERR_BACKUP_TARGET_NOT_EMPTY',
   /** The backup's migrations differ from this robusto's. */
   SCHEMA_MISMATCH: 'ERR_BACKUP_SCHEMA_MISMATCH',
+  /** The backup is encrypted and `BACKUP_ENCRYPTION_KEY` is unset, or is not the key it was made with. */
+  KEY: 'ERR_BACKUP_KEY',
 } as const;
 
 /** A backup that cannot be read, checked or restored; `detail` says what to do. */
@@ -79,9 +90,20 @@ export function readManifest(dir: string): BackupManifest {
   if (manifest.format !== BACKUP_FORMAT || manifest.formatVersion !== BACKUP_FORMAT_VERSION || !Array.isArray(manifest.tables) || typeof manifest.migrations !== 'object' || manifest.migrations === null || !engines.includes(manifest.engine)) {
     throw new BackupError(BackupErrorCode.NOT_A_BACKUP, `${file} is not a robusto backup manifest of format ${BACKUP_FORMAT_VERSION}`);
   }
+  const encrypted = manifest.encryption !== undefined;
+  if (encrypted && (manifest.encryption?.cipher !== BACKUP_CIPHER || manifest.encryption.kdf !== 'scrypt' || typeof manifest.encryption.salt !== 'string')) {
+    throw new BackupError(BackupErrorCode.NOT_A_BACKUP, `${file} names an encryption this robusto does not know: ${JSON.stringify(manifest.encryption)}`);
+  }
   for (const table of manifest.tables) {
     // NB: the file name comes from the manifest: it must name a file of this directory, nothing else.
-    if (typeof table?.name !== 'string' || typeof table.file !== 'string' || !TABLE_FILE.test(table.file) || typeof table.rows !== 'number' || typeof table.sha256 !== 'string') {
+    if (
+      typeof table?.name !== 'string' ||
+      typeof table.file !== 'string' ||
+      !TABLE_FILE.test(table.file) ||
+      typeof table.rows !== 'number' ||
+      typeof table.sha256 !== 'string' ||
+      (encrypted && (typeof table.iv !== 'string' || typeof table.tag !== 'string'))
+    ) {
       throw new BackupError(BackupErrorCode.NOT_A_BACKUP, `${file} lists a table entry that is not valid: ${JSON.stringify(table)}`);
     }
   }

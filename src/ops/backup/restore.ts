@@ -4,7 +4,8 @@ import type { Database } from '../../db/database.js';
 import { insertRows } from '../../db/insert-rows.js';
 import { dataTables, tableNames } from './catalog.js';
 import { appliedMigrations, BackupError, BackupErrorCode, type BackupManifest } from './manifest.js';
-import { readLines, verifyBackup } from './verify.js';
+import { backupKeyOf } from './encryption.js';
+import { keyNeeded, readLines, verifyBackup } from './verify.js';
 
 /** The core table every write adds a row to: empty in a database never used. */
 const AUDIT_TABLE = 'audit_log';
@@ -20,10 +21,17 @@ export const RESTORE_BATCH_ROWS = 500;
  * them, so a failure leaves the database as empty as it was. Either engine's backup loads into
  * either engine (SQLite → PostgreSQL is a restore). Returns the manifest.
  *
- * @throws {BackupError} a damaged backup, another schema version, or a database that is not empty.
+ * An encrypted backup needs `encryptionKey` (`BACKUP_ENCRYPTION_KEY`, the key it was made with).
+ *
+ * @throws {BackupError} a damaged backup, a missing or wrong key, another schema version, or a database that is not empty.
  */
-export async function restoreBackup(db: Database, dir: string): Promise<BackupManifest> {
-  const { manifest, problems } = await verifyBackup(dir);
+export async function restoreBackup(db: Database, dir: string, options: { encryptionKey?: string } = {}): Promise<BackupManifest> {
+  const { manifest, problems } = await verifyBackup(dir, options);
+  if (manifest.encryption && !options.encryptionKey) throw keyNeeded(dir);
+  if (problems.length > 0 && problems.some((p) => p.includes('cannot be decrypted'))) {
+    throw new BackupError(BackupErrorCode.KEY, `BACKUP_ENCRYPTION_KEY is not the key the backup in ${dir} was made with; nothing was restored`);
+  }
+  const key = manifest.encryption && options.encryptionKey ? backupKeyOf(options.encryptionKey, manifest.encryption) : undefined;
   if (problems.length > 0) throw new BackupError(BackupErrorCode.DAMAGED, `the backup in ${dir} is damaged, nothing was restored: ${problems.join('; ')}`);
   const theirs = JSON.stringify(manifest.migrations);
   const ours = JSON.stringify(await appliedMigrations(db));
@@ -51,7 +59,7 @@ export async function restoreBackup(db: Database, dir: string): Promise<BackupMa
         if (batch.length > 0) await insertRows(tx, table.name, batch).execute();
         batch = [];
       };
-      for await (const line of readLines(path.join(dir, table.file))) {
+      for await (const line of readLines(path.join(dir, table.file), key ? { key, table } : undefined)) {
         const row = JSON.parse(line) as Record<string, unknown>;
         batch.push(toSqlite ? sqliteRow(row) : row);
         if (batch.length >= RESTORE_BATCH_ROWS) await flush();

@@ -164,8 +164,8 @@ export async function safeRestart(config: Readonly<Config>, log: Logger, options
     const launch = supervisorLaunch(pid);
 
     const backup = await step('backup', async () => {
-      const made = await createBackup(db, { root: config.paths.backupsDir, robustoVersion: packageInfo().version });
-      const { problems } = await verifyBackup(made.dir);
+      const made = await createBackup(db, { root: config.paths.backupsDir, robustoVersion: packageInfo().version, encryptionKey: config.backup.encryptionKey });
+      const { problems } = await verifyBackup(made.dir, { encryptionKey: config.backup.encryptionKey });
       if (problems.length > 0) throw new RestartStepError(`the backup ${made.dir} did not read back (${problems.join('; ')}); check the disk under ${config.paths.backupsDir}`);
       outcome.backupDir = made.dir;
       return { value: made.manifest, detail: `${made.dir}, verified (${made.manifest.tables.reduce((n, t) => n + t.rows, 0)} rows in ${made.manifest.tables.length} tables)` };
