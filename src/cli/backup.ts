@@ -5,12 +5,13 @@ import { buildApp } from '../app.js';
 import { packageInfo } from '../config/package-info.js';
 import { createDb } from '../db/create-db.js';
 import type { Database } from '../db/database.js';
+import { loadSetting } from '../config/load-config.js';
 import { coreMigrations } from '../db/migrations/core.migrations.js';
 import { createBackup } from '../ops/backup/backup.js';
-import { BackupError, BackupErrorCode, type BackupManifest } from '../ops/backup/manifest.js';
+import { BackupError, BackupErrorCode, readManifest, type BackupManifest } from '../ops/backup/manifest.js';
 import { pruneBackups } from '../ops/backup/prune.js';
 import { assertNewDatabase, restoreBackup } from '../ops/backup/restore.js';
-import { verifyBackup } from '../ops/backup/verify.js';
+import { keyOf, verifyBackup } from '../ops/backup/verify.js';
 import { errorText } from '../shared/error-text.js';
 import { loadEnvironment, type Environment } from './load-environment.js';
 
@@ -69,9 +70,10 @@ export function registerBackupCommands(program: Command): void {
     .description('check a backup against its manifest: every file present, intact (SHA-256) and complete')
     .argument('<dir>', 'the backup directory')
     .action(async (dir: string) => {
-      const { config } = await loadEnvironment({ quiet: true });
       try {
-        const { manifest, problems } = await verifyBackup(path.resolve(dir), { encryptionKey: config.backup.encryptionKey });
+        // Only the backup key: verify works with the backup alone, wherever it was copied.
+        const encryptionKey = loadSetting('BACKUP_ENCRYPTION_KEY', process.env) as string | undefined;
+        const { manifest, problems } = await verifyBackup(path.resolve(dir), { encryptionKey });
         if (problems.length === 0) {
           process.stdout.write(`✓ backup ${dir} is sound: ${manifest.tables.length} tables, made ${manifest.createdAt} from ${manifest.engine} by robusto ${manifest.robustoVersion}\n`);
           return;
@@ -88,16 +90,19 @@ export function registerBackupCommands(program: Command): void {
     .argument('<dir>', 'the backup directory')
     .action(async (dir: string) =>
       withDatabase(async (db, { config, log }) => {
-        // Before anything is changed: a database in use, a damaged backup or a wrong key is refused as it is.
+        // Before anything is changed: a database in use, a missing or wrong key, a damaged backup is refused as it is.
         await assertNewDatabase(db);
+        const manifest = readManifest(path.resolve(dir));
+        keyOf(manifest, dir, config.backup.encryptionKey);
+        if (!manifest.encryption && config.backup.encryptionKey) process.stderr.write(`! the backup in ${dir} is not encrypted although BACKUP_ENCRYPTION_KEY is set: make sure it is the one you made\n`);
         const { problems } = await verifyBackup(path.resolve(dir), { encryptionKey: config.backup.encryptionKey });
-        if (problems.length > 0) throw new BackupError(BackupErrorCode.DAMAGED, `the backup in ${dir} cannot be restored, nothing was changed: ${problems.join('; ')}`);
+        if (problems.length > 0) throw new BackupError(BackupErrorCode.DAMAGED, `the backup in ${dir} is damaged, nothing was changed: ${problems.join('; ')}`);
         // The schema the backup needs: every migration, but not the modules' start-up work
         // (the first start's owner would make the database not empty).
         const app = await buildApp({ config, log, db });
         try {
           await app.registry.migrateSchema(db, coreMigrations);
-          const manifest = await restoreBackup(db, path.resolve(dir), { encryptionKey: config.backup.encryptionKey });
+          await restoreBackup(db, path.resolve(dir), { encryptionKey: config.backup.encryptionKey, verified: true });
           process.stdout.write(`✓ restored ${rowsIn(manifest)} rows in ${manifest.tables.length} tables from ${dir} into ${config.engine}\n`);
         } finally {
           app.journal.close();

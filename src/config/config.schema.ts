@@ -15,6 +15,8 @@ export interface EnvVariable {
   expected: string;
   /** What the variable does, for `--help`-like listings and the README. */
   description: string;
+  /** A secret: an invalid value is described by its length, never shown. */
+  secret?: true;
 }
 
 const port = Type.Integer({ minimum: 1, maximum: 65535 });
@@ -86,6 +88,7 @@ export const ENV_VARIABLES = {
     schema: Type.String({ minLength: 32 }),
     example: '3vQ8b1Jx0Z2mYk9T4rW7sN6pL5hC1dF8gA0eR2uI',
     expected: 'at least 32 characters (generate one with: openssl rand -base64 48)',
+    secret: true,
     description: 'signs login tokens; generated into $DATA_DIR/secret.key outside production',
   },
   DB_POOL_MAX: {
@@ -182,6 +185,7 @@ export const ENV_VARIABLES = {
     schema: Type.String({ minLength: 16 }),
     example: 'Zk3u9Qx0bL7sV2mT8rY4wN6pH1cJ5dF0',
     expected: 'at least 16 characters (generate one with: openssl rand -base64 32)',
+    secret: true,
     description: 'encrypts every backup (AES-256-GCM); keep a copy of it away from the backups: without it they cannot be restored',
   },
   SHED_LOAD_AT_DELAY_MS: {

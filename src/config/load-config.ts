@@ -40,12 +40,13 @@ export interface LoadConfigOptions {
   ignoreDotEnv?: boolean;
 }
 
-function describeValue(raw: string): string {
-  return raw === '' ? 'an empty value' : JSON.stringify(raw);
+function describeValue(variable: EnvVariable, raw: string): string {
+  if (raw === '') return 'an empty value';
+  return variable.secret ? `a value of ${raw.length} character(s)` : JSON.stringify(raw);
 }
 
 function problemLine(name: string, variable: EnvVariable, raw: string): string {
-  return `${name}: ${describeValue(raw)} is not valid; it must be ${variable.expected}. Example: ${name}=${variable.example}`;
+  return `${name}: ${describeValue(variable, raw)} is not valid; it must be ${variable.expected}. Example: ${name}=${variable.example}`;
 }
 
 function convert(variable: EnvVariable, raw: string): unknown {
@@ -89,13 +90,10 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadConfigOptions = 
   const problems: string[] = [];
   const values: Partial<Record<EnvName, unknown>> = {};
 
-  for (const [name, variable] of Object.entries(ENV_VARIABLES) as [EnvName, EnvVariable][]) {
-    const given = merged[name];
-    const raw = given === undefined || given === '' ? variable.default : given.trim();
-    if (raw === undefined) continue;
-    const value = convert(variable, raw);
-    if (value === undefined) problems.push(problemLine(name, variable, raw));
-    else values[name] = value;
+  for (const name of Object.keys(ENV_VARIABLES) as EnvName[]) {
+    const read = readVariable(name, merged);
+    if (read && 'problem' in read) problems.push(read.problem);
+    else if (read) values[name] = read.value;
   }
 
   const nodeEnv = (values.NODE_ENV ?? 'development') as Config['nodeEnv'];
@@ -174,6 +172,29 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadConfigOptions = 
     },
   };
   return { config: deepFreeze(config), warnings };
+}
+
+/**
+ * One setting alone, from the environment and `.env` in `cwd`, for a command that needs nothing
+ * else (`robusto verify` needs only the backup key): no secret key is generated, and the rest of
+ * the configuration need not be valid. Undefined when unset.
+ *
+ * @throws {ConfigError} when the value is not valid.
+ */
+export function loadSetting(name: EnvName, env: NodeJS.ProcessEnv, options: LoadConfigOptions = {}): unknown {
+  const read = readVariable(name, { ...(options.ignoreDotEnv ? {} : readDotEnv(options.cwd ?? process.cwd())), ...env });
+  if (read && 'problem' in read) throw new ConfigError([read.problem]);
+  return read?.value;
+}
+
+/** One variable from the merged environment: its converted value, why it is invalid, or undefined when unset without a default. */
+function readVariable(name: EnvName, merged: Record<string, string | undefined>): { value: unknown } | { problem: string } | undefined {
+  const variable: EnvVariable = ENV_VARIABLES[name];
+  const given = merged[name];
+  const raw = given === undefined || given === '' ? variable.default : given.trim();
+  if (raw === undefined) return undefined;
+  const value = convert(variable, raw);
+  return value === undefined ? { problem: problemLine(name, variable, raw) } : { value };
 }
 
 /**

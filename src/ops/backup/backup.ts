@@ -80,7 +80,7 @@ export async function createBackup(
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 async function writeTable(tx: Kysely<any>, table: CatalogTable, dir: string, signal: AbortSignal | undefined, key: Buffer | undefined): Promise<BackupTableEntry> {
-  const encryption = key ? fileCipher(key) : undefined;
+  const encryption = key ? fileCipher(key, table.name) : undefined;
   const file = `${table.name}.ndjson.gz${encryption ? '.enc' : ''}`;
   const target = path.join(dir, file);
   const hash = createHash('sha256');

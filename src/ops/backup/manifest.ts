@@ -3,7 +3,7 @@ import path from 'node:path';
 import { sql } from 'kysely';
 import type { Database, Engine } from '../../db/database.js';
 import { migrationTables } from './catalog.js';
-import { BACKUP_CIPHER, type BackupEncryption } from './encryption.js';
+import { BACKUP_CIPHER, BACKUP_IV_BYTES, BACKUP_SALT_BYTES, BACKUP_SCRYPT, BACKUP_TAG_BYTES, isBase64Of, type BackupEncryption } from './encryption.js';
 
 /** What a backup's `manifest.json` says it is. */
 export const BACKUP_FORMAT = 'robusto-backup';
@@ -90,9 +90,19 @@ export function readManifest(dir: string): BackupManifest {
   if (manifest.format !== BACKUP_FORMAT || manifest.formatVersion !== BACKUP_FORMAT_VERSION || !Array.isArray(manifest.tables) || typeof manifest.migrations !== 'object' || manifest.migrations === null || !engines.includes(manifest.engine)) {
     throw new BackupError(BackupErrorCode.NOT_A_BACKUP, `${file} is not a robusto backup manifest of format ${BACKUP_FORMAT_VERSION}`);
   }
-  const encrypted = manifest.encryption !== undefined;
-  if (encrypted && (manifest.encryption?.cipher !== BACKUP_CIPHER || manifest.encryption.kdf !== 'scrypt' || typeof manifest.encryption.salt !== 'string')) {
-    throw new BackupError(BackupErrorCode.NOT_A_BACKUP, `${file} names an encryption this robusto does not know: ${JSON.stringify(manifest.encryption)}`);
+  const encryption = manifest.encryption;
+  const encrypted = encryption !== undefined;
+  if (
+    encrypted &&
+    (encryption?.cipher !== BACKUP_CIPHER ||
+      encryption.kdf !== 'scrypt' ||
+      encryption.N !== BACKUP_SCRYPT.N ||
+      encryption.r !== BACKUP_SCRYPT.r ||
+      encryption.p !== BACKUP_SCRYPT.p ||
+      !isBase64Of(encryption.salt, BACKUP_SALT_BYTES) ||
+      !isBase64Of(encryption.keyCheck, 32))
+  ) {
+    throw new BackupError(BackupErrorCode.NOT_A_BACKUP, `${file} names an encryption this robusto does not make: ${JSON.stringify(encryption)}`);
   }
   for (const table of manifest.tables) {
     // NB: the file name comes from the manifest: it must name a file of this directory, nothing else.
@@ -100,9 +110,11 @@ export function readManifest(dir: string): BackupManifest {
       typeof table?.name !== 'string' ||
       typeof table.file !== 'string' ||
       !TABLE_FILE.test(table.file) ||
+      // An encrypted backup's files end in .enc, a plain one's never do.
+      table.file.endsWith('.enc') !== encrypted ||
       typeof table.rows !== 'number' ||
       typeof table.sha256 !== 'string' ||
-      (encrypted && (typeof table.iv !== 'string' || typeof table.tag !== 'string'))
+      (encrypted && (!isBase64Of(table.iv, BACKUP_IV_BYTES) || !isBase64Of(table.tag, BACKUP_TAG_BYTES)))
     ) {
       throw new BackupError(BackupErrorCode.NOT_A_BACKUP, `${file} lists a table entry that is not valid: ${JSON.stringify(table)}`);
     }

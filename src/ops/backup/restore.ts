@@ -3,9 +3,8 @@ import { sql } from 'kysely';
 import type { Database } from '../../db/database.js';
 import { insertRows } from '../../db/insert-rows.js';
 import { dataTables, tableNames } from './catalog.js';
-import { appliedMigrations, BackupError, BackupErrorCode, type BackupManifest } from './manifest.js';
-import { backupKeyOf } from './encryption.js';
-import { keyNeeded, readLines, verifyBackup } from './verify.js';
+import { appliedMigrations, BackupError, BackupErrorCode, readManifest, type BackupManifest } from './manifest.js';
+import { keyOf, readLines, verifyBackup } from './verify.js';
 
 /** The core table every write adds a row to: empty in a database never used. */
 const AUDIT_TABLE = 'audit_log';
@@ -22,16 +21,14 @@ export const RESTORE_BATCH_ROWS = 500;
  * either engine (SQLite → PostgreSQL is a restore). Returns the manifest.
  *
  * An encrypted backup needs `encryptionKey` (`BACKUP_ENCRYPTION_KEY`, the key it was made with).
+ * `verified`: the caller has just verified it with the same key (the CLI does, before it
+ * migrates anything), so it is not read twice.
  *
  * @throws {BackupError} a damaged backup, a missing or wrong key, another schema version, or a database that is not empty.
  */
-export async function restoreBackup(db: Database, dir: string, options: { encryptionKey?: string } = {}): Promise<BackupManifest> {
-  const { manifest, problems } = await verifyBackup(dir, options);
-  if (manifest.encryption && !options.encryptionKey) throw keyNeeded(dir);
-  if (problems.length > 0 && problems.some((p) => p.includes('cannot be decrypted'))) {
-    throw new BackupError(BackupErrorCode.KEY, `BACKUP_ENCRYPTION_KEY is not the key the backup in ${dir} was made with; nothing was restored`);
-  }
-  const key = manifest.encryption && options.encryptionKey ? backupKeyOf(options.encryptionKey, manifest.encryption) : undefined;
+export async function restoreBackup(db: Database, dir: string, options: { encryptionKey?: string; verified?: boolean } = {}): Promise<BackupManifest> {
+  const key = keyOf(readManifest(dir), dir, options.encryptionKey);
+  const { manifest, problems } = options.verified ? { manifest: readManifest(dir), problems: [] } : await verifyBackup(dir, options);
   if (problems.length > 0) throw new BackupError(BackupErrorCode.DAMAGED, `the backup in ${dir} is damaged, nothing was restored: ${problems.join('; ')}`);
   const theirs = JSON.stringify(manifest.migrations);
   const ours = JSON.stringify(await appliedMigrations(db));
