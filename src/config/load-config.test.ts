@@ -36,7 +36,8 @@ describe('loadConfig', () => {
     [{ PORT: '70000' }, /^PORT: "70000"/],
     [{ DATABASE_URL: 'mysql://x' }, /^DATABASE_URL: "mysql:\/\/x" is not valid; it must be a postgres:\/\/ .* Example: DATABASE_URL=postgres:\/\//],
     [{ LOG_LEVEL: 'loud' }, /^LOG_LEVEL: "loud"/],
-    [{ SECRET_KEY: 'short' }, /^SECRET_KEY: "short" is not valid; it must be at least 32 characters/],
+    [{ SECRET_KEY: 'short' }, /^SECRET_KEY: a value of 5 character\(s\) is not valid; it must be at least 32 characters/],
+    [{ BACKUP_ENCRYPTION_KEY: 'short-key' }, /^BACKUP_ENCRYPTION_KEY: a value of 9 character\(s\) is not valid; it must be at least 16 characters/],
     [{ NODE_ENV: 'production' }, /^SECRET_KEY: is missing; in production/],
   ])('rejects %o with one line naming the variable', (env, pattern) => {
     const problems = problemsOf(env);

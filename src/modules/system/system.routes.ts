@@ -1,15 +1,18 @@
-import { packageInfo } from '../../config/package-info.js';
+import path from 'node:path';
 import { Type } from '@sinclair/typebox';
+import { packageInfo } from '../../config/package-info.js';
+import { listBackups } from '../../ops/backup/list.js';
+import { listRestarts } from '../../ops/restart/restart-report.js';
 import { AppError } from '../../shared/app-error.js';
 import { principalOf } from '../../shared/principal.js';
 import { IdParams, problemResponses } from '../../shared/schemas.js';
 import type { ModuleContext, ModuleRouter } from '../module.js';
-import { DeadLetterSchema, DeadLettersQuery, DiscardBody, JobStateSchema, JournalStatusSchema, SystemInfoSchema, type SystemInfo } from './system.schemas.js';
+import { readSettings } from './system.queries.js';
+import { BackupInfoSchema, DeadLetterSchema, DeadLettersQuery, DiscardBody, JobStateSchema, JournalStatusSchema, RestartInfoSchema, SystemInfoSchema, type SystemInfo } from './system.schemas.js';
 
 function deadLetterNotFound(receipt: string): AppError {
   return new AppError('ERR_DEAD_LETTER_NOT_FOUND', 404, `No dead letter ${receipt} in your tenant (it may be queued, applied or discarded already).`);
 }
-import { readSettings } from './system.queries.js';
 
 const startedAt = new Date();
 
@@ -35,6 +38,44 @@ export async function systemRoutes(app: ModuleRouter, ctx: ModuleContext): Promi
         installedAt: settings.installed_at ?? '',
       };
     },
+  );
+}
+
+/**
+ * The operations' admin routes: the backups in `BACKUP_DIR` and the past `robusto restart`s,
+ * newest first. They read files of this machine only, so they answer while the database is down.
+ */
+export async function operationsRoutes(app: ModuleRouter, ctx: ModuleContext): Promise<void> {
+  const config = { permission: 'system' as const, withoutDatabase: true };
+  app.get(
+    '/backups',
+    { schema: { summary: 'The backups in BACKUP_DIR, newest first', tags: ['system'], response: { 200: Type.Object({ items: Type.Array(BackupInfoSchema) }), ...problemResponses(401, 403) } }, config },
+    async () => ({
+      items: listBackups(ctx.config.paths.backupsDir).map(({ dir, manifest }) => ({
+        name: path.basename(dir),
+        createdAt: manifest.createdAt,
+        engine: manifest.engine,
+        robustoVersion: manifest.robustoVersion,
+        tables: manifest.tables.length,
+        bytes: manifest.tables.reduce((sum, t) => sum + (t.bytes ?? 0), 0),
+        encrypted: manifest.encryption !== undefined,
+      })),
+    }),
+  );
+  app.get(
+    '/restarts',
+    { schema: { summary: 'Past safe restarts (robusto restart), newest first', tags: ['system'], response: { 200: Type.Object({ items: Type.Array(RestartInfoSchema) }), ...problemResponses(401, 403) } }, config },
+    async () => ({
+      items: listRestarts(ctx.config.paths.reportsDir).map((r) => ({
+        startedAt: r.startedAt,
+        ok: r.ok,
+        failedAt: r.failedAt,
+        stopped: r.stopped,
+        backup: r.backupDir ? path.basename(r.backupDir) : null,
+        warnings: r.warnings,
+        report: path.basename(r.report),
+      })),
+    }),
   );
 }
 

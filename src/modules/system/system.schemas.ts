@@ -68,3 +68,25 @@ export const DeadLettersQuery = Type.Object(
 
 /** `POST /api/system/dead-letters/:id/discard` body. */
 export const DiscardBody = Type.Object({ reason: Type.String({ minLength: 3, maxLength: 500 }) }, { additionalProperties: false });
+
+/** One backup in `BACKUP_DIR`, as `GET /api/system/backups` lists it. */
+export const BackupInfoSchema = Type.Object({
+  name: Type.String({ description: 'the directory name under BACKUP_DIR, e.g. robusto-backup-20261201T023000000Z' }),
+  createdAt: Type.String({ format: 'date-time' }),
+  engine: Type.Union([Type.Literal('sqlite'), Type.Literal('postgres')]),
+  robustoVersion: Type.String(),
+  tables: Type.Integer(),
+  bytes: Type.Integer({ description: 'the table files together, as stored (compressed)' }),
+  encrypted: Type.Boolean(),
+});
+
+/** One `robusto restart`, as `GET /api/system/restarts` lists it. */
+export const RestartInfoSchema = Type.Object({
+  startedAt: Type.String({ format: 'date-time' }),
+  ok: Type.Boolean(),
+  failedAt: Type.Union([Type.String(), Type.Null()], { description: 'the phase that failed: find, backup, journal, stop, start or check' }),
+  stopped: Type.Boolean({ description: 'whether the old server had been stopped; a failure before that left it untouched' }),
+  backup: Type.Union([Type.String(), Type.Null()], { description: 'the backup taken before the stop (its directory name)' }),
+  warnings: Type.Array(Type.String()),
+  report: Type.String({ description: 'the Markdown report under DATA_DIR/reports' }),
+});

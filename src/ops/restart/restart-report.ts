@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../../config/config.js';
 
@@ -26,7 +26,44 @@ export interface RestartOutcome {
   report: string;
 }
 
-/** Writes the restart's Markdown report into `DATA_DIR/reports/` and returns its path. */
+/** A past restart as `GET /api/system/restarts` lists it, from the JSON written beside its report. */
+export interface RestartRecord {
+  report: string;
+  startedAt: string;
+  ok: boolean;
+  /** The phase that failed, or null. */
+  failedAt: RestartStep['phase'] | null;
+  /** Whether the old server had been stopped (a failure before that left it untouched). */
+  stopped: boolean;
+  backupDir: string | null;
+  warnings: string[];
+}
+
+const REPORT_NAME = /^restart-\d{8}T\d{9}Z\.json$/;
+
+/** The restarts recorded in `reportsDir`, newest first; unreadable records are skipped. */
+export function listRestarts(reportsDir: string): RestartRecord[] {
+  let names: string[];
+  try {
+    names = readdirSync(reportsDir).filter((name) => REPORT_NAME.test(name));
+  } catch {
+    return [];
+  }
+  return names
+    .flatMap((name): RestartRecord[] => {
+      try {
+        return [JSON.parse(readFileSync(path.join(reportsDir, name), 'utf8')) as RestartRecord];
+      } catch {
+        return [];
+      }
+    })
+    .sort((a, b) => b.startedAt.localeCompare(a.startedAt));
+}
+
+/**
+ * Writes the restart's Markdown report into `DATA_DIR/reports/` (and its record as JSON beside
+ * it, for `GET /api/system/restarts`) and returns the report's path.
+ */
 export function writeRestartReport(config: Readonly<Config>, outcome: RestartOutcome, started: Date): string {
   mkdirSync(config.paths.reportsDir, { recursive: true });
   const file = path.join(config.paths.reportsDir, `restart-${started.toISOString().replace(/[-:.]/g, '')}.md`);
@@ -57,5 +94,15 @@ export function writeRestartReport(config: Readonly<Config>, outcome: RestartOut
     lines.push('');
   }
   writeFileSync(file, lines.join('\n'), { mode: 0o600 });
+  const record: RestartRecord = {
+    report: file,
+    startedAt: started.toISOString(),
+    ok: outcome.ok,
+    failedAt: failed?.phase ?? null,
+    stopped: outcome.stopped,
+    backupDir: outcome.backupDir ?? null,
+    warnings: outcome.warnings,
+  };
+  writeFileSync(file.replace(/\.md$/, '.json'), `${JSON.stringify(record, null, 2)}\n`, { mode: 0o600 });
   return file;
 }

@@ -1,0 +1,62 @@
+// GET /api/system/backups and /api/system/restarts: what an admin sees of the backups and the
+// safe restarts of the installation, newest first; staff are refused.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createBackup } from '../../src/ops/backup/backup.js';
+import { writeRestartReport } from '../../src/ops/restart/restart-report.js';
+import { call } from '../support/api.js';
+import { createTenantWithUsers, type TestTenant } from '../support/auth.js';
+import { buildTestApp, type TestApp } from '../support/build-app.js';
+import { ENGINES } from '../support/test-database.js';
+
+const DAY_MS = 86_400_000;
+
+describe.each(ENGINES)('operations routes on %s', (engine) => {
+  let t: TestApp;
+  let tenant: TestTenant;
+  let backupDir: string;
+
+  beforeAll(async () => {
+    backupDir = mkdtempSync(path.join(os.tmpdir(), 'robusto-ops-routes-'));
+    t = await buildTestApp({ engine, env: { BACKUP_DIR: backupDir, BACKUP_SCHEDULE: 'off' } });
+    tenant = await createTenantWithUsers(t, 'ops');
+  });
+  afterAll(async () => {
+    await t.close();
+    rmSync(backupDir, { recursive: true, force: true });
+  });
+
+  it('lists the backups in BACKUP_DIR, newest first, saying which are encrypted, and ignores anything else there', async () => {
+    const older = await createBackup(t.app.db, { root: backupDir, robustoVersion: 'test', now: new Date(Date.now() - 2 * DAY_MS) });
+    const newer = await createBackup(t.app.db, { root: backupDir, robustoVersion: 'test', encryptionKey: 'a key of sixteen chars' });
+    writeFileSync(path.join(backupDir, 'notes.txt'), 'not a backup');
+    const response = await call(t, tenant, { method: 'GET', url: '/api/system/backups', as: 'admin' });
+    expect(response.statusCode, response.body).toBe(200);
+    const { items } = response.json() as { items: Array<Record<string, unknown>> };
+    expect(items.map((b) => b.name)).toEqual([path.basename(newer.dir), path.basename(older.dir)]);
+    expect(items[0]).toMatchObject({ engine, robustoVersion: 'test', encrypted: true, tables: newer.manifest.tables.length, createdAt: newer.manifest.createdAt });
+    expect(items[1]).toMatchObject({ encrypted: false, bytes: older.manifest.tables.reduce((sum, table) => sum + table.bytes, 0) });
+  });
+
+  it('lists the safe restarts from their records, newest first', async () => {
+    const base = { stopped: false, counts: [], latencyMs: { health: [], api: {} }, report: '' };
+    writeRestartReport(t.config, { ...base, ok: false, steps: [{ phase: 'backup', ok: false, detail: 'disk full', ms: 3 }], warnings: [], backupDir: undefined }, new Date(Date.now() - DAY_MS));
+    writeRestartReport(t.config, { ...base, ok: true, stopped: true, steps: [{ phase: 'check', ok: true, detail: 'fine', ms: 9 }], warnings: ['1 write still waited'], backupDir: '/x/robusto-backup-1' }, new Date());
+    const response = await call(t, tenant, { method: 'GET', url: '/api/system/restarts', as: 'owner' });
+    expect(response.statusCode, response.body).toBe(200);
+    const { items } = response.json() as { items: Array<Record<string, unknown>> };
+    expect(items).toHaveLength(2);
+    expect(items[0]).toMatchObject({ ok: true, failedAt: null, stopped: true, backup: 'robusto-backup-1', warnings: ['1 write still waited'], report: expect.stringMatching(/^restart-\d{8}T\d{9}Z\.md$/) });
+    expect(items[1]).toMatchObject({ ok: false, failedAt: 'backup', stopped: false, backup: null });
+  });
+
+  it('refuses staff (403 naming the system permission)', async () => {
+    for (const url of ['/api/system/backups', '/api/system/restarts']) {
+      const response = await call(t, tenant, { method: 'GET', url, as: 'staff' });
+      expect(response.statusCode).toBe(403);
+      expect(response.json()).toMatchObject({ permission: 'system' });
+    }
+  });
+});
