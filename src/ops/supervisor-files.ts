@@ -59,6 +59,16 @@ export function removeSupervisorFiles(dataDir: string): void {
   rmSync(pidFileOf(dataDir), { force: true });
 }
 
+/** True while a process with this pid exists (one of another user's counts too). */
+export function isProcessAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 /** The running supervisor's pid, or undefined if there is no pid file or its process is gone. */
 export function runningSupervisorPid(dataDir: string): number | undefined {
   let pid: number;
@@ -67,13 +77,7 @@ export function runningSupervisorPid(dataDir: string): number | undefined {
   } catch {
     return undefined;
   }
-  if (!Number.isInteger(pid) || pid <= 0) return undefined;
-  try {
-    process.kill(pid, 0);
-    return pid;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM' ? pid : undefined;
-  }
+  return Number.isInteger(pid) && pid > 0 && isProcessAlive(pid) ? pid : undefined;
 }
 
 /** The last status the supervisor wrote, if any. */

@@ -1,18 +1,10 @@
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { isProcessAlive } from '../supervisor-files.js';
 
 /** The lock that keeps two restarts of one installation from running at once. */
 export function restartLockOf(dataDir: string): string {
   return path.join(dataDir, 'restart.lock');
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /**
@@ -31,7 +23,7 @@ export function acquireRestartLock(dataDir: string): () => void {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw new Error(`cannot write the restart lock ${lock}: ${(error as Error).message}`);
       const holder = Number(readFileSync(lock, 'utf8').trim());
-      if (Number.isInteger(holder) && holder > 0 && alive(holder)) throw new Error(`another restart of ${dataDir} is running (pid ${holder}, ${lock})`);
+      if (Number.isInteger(holder) && holder > 0 && isProcessAlive(holder)) throw new Error(`another restart of ${dataDir} is running (pid ${holder}, ${lock})`);
       // Its restart died without cleaning up: the lock is stale.
       rmSync(lock, { force: true });
     }

@@ -14,7 +14,7 @@ import { errorText } from '../../shared/error-text.js';
 import { createBackup } from '../backup/backup.js';
 import { dataTables } from '../backup/catalog.js';
 import { verifyBackup } from '../backup/verify.js';
-import { runningSupervisorPid } from '../supervisor-files.js';
+import { isProcessAlive, runningSupervisorPid } from '../supervisor-files.js';
 import { acquireRestartLock } from './restart-lock.js';
 import { writeRestartReport, type RestartOutcome, type RestartStep } from './restart-report.js';
 import { serviceManagerOf, supervisorLaunch } from './supervisor-launch.js';
@@ -49,15 +49,6 @@ async function until(probe: () => boolean | Promise<boolean>, timeoutMs: number)
     if (await probe()) return true;
     if (Date.now() > deadline) return false;
     await sleep(100);
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
@@ -196,7 +187,7 @@ export async function safeRestart(config: Readonly<Config>, log: Logger, options
       process.kill(pid, 'SIGTERM');
       outcome.stopped = true;
       const deadline = config.shutdownTimeoutMs + RESTART_STOP_MARGIN_MS;
-      if (!(await until(() => !alive(pid), deadline))) {
+      if (!(await until(() => !isProcessAlive(pid), deadline))) {
         throw new RestartStepError(`supervisor pid ${pid} did not exit within ${deadline} ms of SIGTERM; see its log. Stop it (kill ${pid}), then run "robusto start"`);
       }
       if (!(await until(() => portFree(host, config.port), 10_000))) throw new RestartStepError(`port ${config.port} is still taken after the stop: another process listens there`);
