@@ -26,6 +26,7 @@ import { Dispatcher } from './resilience/dispatcher.js';
 import { Journal } from './resilience/journal.js';
 import { Replayer } from './resilience/replayer.js';
 import { WritePath } from './resilience/write-path.js';
+import { registerAdminPage } from './http/admin-page.js';
 import { registerHealthRoutes } from './http/health.routes.js';
 import { moduleUnavailable, registerModules } from './http/module-routes.js';
 import { registerRequestContext } from './http/request-context.js';
@@ -120,6 +121,7 @@ export async function buildApp(options: BuildAppOptions): Promise<RobustoApp> {
   const jobs = new JobRunner([...coreJobs, ...moduleJobs], { cluster: new DatabaseJobStore(db), log: log.child({ component: 'jobs' }), alerts: alerter });
 
   registerHealthRoutes(http, { db, journal, circuit, registry, state, contextOf, jobs });
+  registerAdminPage(http);
   registerMetrics(http, { db, journal, circuit, jobs });
   await registerModules(http, registry, contextOf);
 
