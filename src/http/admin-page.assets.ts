@@ -16,7 +16,7 @@ export const ADMIN_HTML = `<!doctype html>
 <body>
 <header><h1>robusto</h1><span id="who"></span><button id="sign-out" hidden>Sign out</button></header>
 <p id="error" role="alert" hidden></p>
-<form id="sign-in" hidden>
+<form id="sign-in" method="post" hidden>
   <h2>Sign in (admin or owner)</h2>
   <label>Tenant <input name="tenant" value="default" required></label>
   <label>Email <input name="email" type="email" autocomplete="username" required></label>
@@ -63,16 +63,16 @@ dd { margin: 0; }
 /** The page's behaviour: sign in, read the admin API, act on dead letters. */
 export const ADMIN_JS = `'use strict';
 const TOKEN = 'robusto.admin.token';
+const ADMIN_ROLES = ['admin', 'owner'];
 const $ = (selector) => document.querySelector(selector);
+// Each sign-in starts a session; work of an earlier one (a refresh in flight) is dropped.
+let session = 0;
 let timer;
 
 function show(id, visible) { $(id).hidden = !visible; }
 function cell(text) { const td = document.createElement('td'); td.textContent = text ?? ''; return td; }
 function row(...cells) { const tr = document.createElement('tr'); for (const c of cells) tr.append(c instanceof Node ? c : cell(c)); return tr; }
-function fill(tableId, rows, empty) {
-  const body = $(tableId + ' tbody');
-  body.replaceChildren(...(rows.length ? rows : [row(empty)]));
-}
+function fill(tableId, rows, empty) { $(tableId + ' tbody').replaceChildren(...(rows.length ? rows : [row(empty)])); }
 function when(iso) { return iso ? new Date(iso).toLocaleString() : '—'; }
 function problem(message) { $('#error').textContent = message; show('#error', Boolean(message)); }
 
@@ -86,13 +86,18 @@ async function api(path, options = {}) {
   const type = response.headers.get('content-type') ?? '';
   const body = type.includes('json') ? await response.json() : await response.text();
   if (response.status === 401 && !options.signingIn) { signOut('Your session ended; sign in again.'); throw new Error('signed out'); }
-  if (!response.ok && !(options.accept ?? []).includes(response.status)) throw new Error((body && (body.detail || body.title)) || 'HTTP ' + response.status);
+  if (!response.ok && !(options.accept ?? []).includes(response.status)) {
+    const error = new Error((body && (body.detail || body.title)) || 'HTTP ' + response.status);
+    error.status = response.status;
+    throw error;
+  }
   return body;
 }
 
 function signOut(message) {
+  session++;
+  clearTimeout(timer);
   sessionStorage.removeItem(TOKEN);
-  clearInterval(timer);
   show('#dashboard', false); show('#sign-out', false); show('#sign-in', true);
   $('#who').textContent = '';
   problem(message ?? '');
@@ -151,44 +156,67 @@ function deadLetterRow(letter) {
 async function act(receipt, action, body) {
   try {
     await api('/api/system/dead-letters/' + encodeURIComponent(receipt) + '/' + action, { method: 'POST', ...(body ? { body } : {}) });
-    await refresh();
+    await refresh(session);
   } catch (error) {
-    problem(error.message);
+    if (error.message !== 'signed out') problem(error.message);
   }
 }
 
-async function refresh() {
-  try {
-    const [health, state, letters, jobs, backups, restarts] = await Promise.all([
-      api('/health', { accept: [503] }), api('/api/system/journal'), api('/api/system/dead-letters?limit=100'),
-      api('/api/system/jobs'), api('/api/system/backups'), api('/api/system/restarts'),
-    ]);
-    lights(health);
-    journal(state);
-    fill('#dead-letters', letters.items.map(deadLetterRow), 'no dead letters');
-    fill('#jobs', jobs.items.map((j) => row(j.name, when(j.lastSuccessAt), String(j.consecutiveFailures), when(j.nextRunAt), j.lastError ?? '')), 'no jobs');
-    fill('#backups', backups.items.map((b) => row(when(b.createdAt), b.name, Math.round(b.bytes / 1024) + ' KiB', b.encrypted ? 'yes' : 'no')), 'no backup yet');
-    fill('#restarts', restarts.items.map((r) => { const tr = row(when(r.startedAt), r.ok ? 'success' : 'failed at ' + r.failedAt + (r.stopped ? '' : ' (server untouched)'), r.backup ?? '—', r.report); tr.dataset.status = r.ok ? 'pass' : 'fail'; return tr; }), 'no restart yet');
-    $('#updated').textContent = 'Updated ' + new Date().toLocaleTimeString();
-    problem('');
-  } catch (error) {
-    if (error.message !== 'signed out') problem('Could not refresh: ' + error.message);
-  }
+// Each section is drawn from its own answer: one that fails says so in its place.
+const SECTIONS = [
+  ['/health', (health) => lights(health), (message) => { $('#overall').textContent = 'Status unknown: ' + message; }],
+  ['/api/system/journal', (state) => journal(state), (message) => { $('#journal').textContent = message; }],
+  ['/api/system/dead-letters?limit=100', (letters) => fill('#dead-letters', letters.items.map(deadLetterRow), 'no dead letters'), (message) => fill('#dead-letters', [], message)],
+  ['/api/system/jobs', (jobs) => fill('#jobs', jobs.items.map((j) => row(j.name, when(j.lastSuccessAt), String(j.consecutiveFailures), when(j.nextRunAt), j.lastError ?? '')), 'no jobs'), (message) => fill('#jobs', [], message)],
+  ['/api/system/backups', (backups) => fill('#backups', backups.items.map((b) => row(when(b.createdAt), b.name, Math.round(b.bytes / 1024) + ' KiB', b.encrypted ? 'yes' : 'no')), 'no backup yet'), (message) => fill('#backups', [], message)],
+  ['/api/system/restarts', (restarts) => fill('#restarts', restarts.items.map((r) => { const tr = row(when(r.startedAt), r.ok ? 'success' : 'failed at ' + (r.failedAt ?? '?') + (r.stopped ? '' : ' (server untouched)'), r.backup ?? '—', r.report); tr.dataset.status = r.ok ? 'pass' : 'fail'; return tr; }), 'no restart yet'), (message) => fill('#restarts', [], message)],
+];
+
+async function refresh(mine) {
+  const answers = await Promise.allSettled(SECTIONS.map(([path]) => api(path, { accept: path === '/health' ? [503] : [] })));
+  if (mine !== session) return;
+  answers.forEach((answer, i) => {
+    const [, draw, failed] = SECTIONS[i];
+    if (answer.status === 'fulfilled') draw(answer.value);
+    else if (answer.reason.message !== 'signed out') failed('Could not load: ' + answer.reason.message);
+  });
+  $('#updated').textContent = 'Updated ' + new Date().toLocaleTimeString();
+}
+
+async function loop(mine) {
+  await refresh(mine);
+  // The next refresh is planned when this one has ended: they never overlap.
+  if (mine === session) timer = setTimeout(() => loop(mine), 5000);
 }
 
 async function start() {
-  const me = await api('/api/auth/me');
-  $('#who').textContent = me.email + ' (' + me.role + ')';
-  show('#sign-in', false); show('#dashboard', true); show('#sign-out', true);
-  await refresh();
-  clearInterval(timer);
-  timer = setInterval(refresh, 5000);
+  const mine = ++session;
+  show('#sign-in', false); show('#sign-out', true);
+  problem('');
+  let me;
+  try {
+    me = await api('/api/auth/me');
+  } catch (error) {
+    if (error.message === 'signed out') return;
+    // The database may be down: the admin API answers without it, so the page carries on.
+    $('#who').textContent = '(who: unknown, ' + error.message + ')';
+  }
+  if (mine !== session) return;
+  if (me) {
+    $('#who').textContent = me.email + ' (' + me.role + ')';
+    if (!ADMIN_ROLES.includes(me.role)) {
+      problem('This page is for admins and owners: your role "' + me.role + '" lacks the "system" permission.');
+      return;
+    }
+  }
+  show('#dashboard', true);
+  await loop(mine);
 }
 
 document.addEventListener('DOMContentLoaded', () => {
   $('#sign-in').addEventListener('submit', signIn);
   $('#sign-out').addEventListener('click', () => signOut());
-  if (sessionStorage.getItem(TOKEN)) start().catch(() => signOut());
+  if (sessionStorage.getItem(TOKEN)) void start();
   else signOut();
 });
 `;

@@ -12,6 +12,7 @@ import { writeRestartReport } from '../../src/ops/restart/restart-report.js';
 import { TEST_PASSWORD, createTenantWithUsers, type TestTenant } from '../support/auth.js';
 import { buildTestApp, type TestApp } from '../support/build-app.js';
 
+const INJECTED = '<img src=x onerror="window.__injected = 1">';
 const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((file) => existsSync(file));
 
 // CI installs chromium (.ci/run); a developer machine without it skips this file, saying so.
@@ -42,7 +43,8 @@ describe.skipIf(!CHROMIUM && !process.env.CI)('admin page in a browser', () => {
       requestId: 'admin-page',
     });
     const [entry] = t.app.journal.pending(1);
-    t.app.journal.finishAttempt(entry?.seq as number, { status: 'dead', error: 'CPF already registered to another student', errorCode: 'ERR_STUDENT_CPF_TAKEN' });
+    // Its error holds markup: the page must show it as text, never run it.
+    t.app.journal.finishAttempt(entry?.seq as number, { status: 'dead', error: `CPF already registered ${INJECTED}`, errorCode: 'ERR_STUDENT_CPF_TAKEN' });
     base = await t.app.http.listen({ port: 0, host: '127.0.0.1' });
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
   }, 60_000);
@@ -52,7 +54,7 @@ describe.skipIf(!CHROMIUM && !process.env.CI)('admin page in a browser', () => {
     rmSync(backupDir, { recursive: true, force: true });
   });
 
-  async function signIn(role: 'owner' | 'staff'): Promise<{ page: Page; errors: string[] }> {
+  async function signIn(role: 'owner' | 'staff', options: { dashboard?: boolean } = {}): Promise<{ page: Page; errors: string[] }> {
     const page = await browser.newPage();
     const errors: string[] = [];
     page.on('pageerror', (error) => errors.push(error.message));
@@ -63,7 +65,7 @@ describe.skipIf(!CHROMIUM && !process.env.CI)('admin page in a browser', () => {
     await page.fill('input[name=email]', `${role}@${tenant.slug}.test`);
     await page.fill('input[name=password]', TEST_PASSWORD);
     await page.click('button[type=submit]');
-    await page.waitForSelector('#dashboard:not([hidden])');
+    if (options.dashboard !== false) await page.waitForSelector('#dashboard:not([hidden])');
     return { page, errors };
   }
 
@@ -76,7 +78,9 @@ describe.skipIf(!CHROMIUM && !process.env.CI)('admin page in a browser', () => {
     expect(await page.textContent('#jobs tbody')).toContain('core.prune-keys');
     expect(await page.textContent('#backups tbody')).toContain(backupName);
     expect(await page.textContent('#restarts tbody')).toContain('success');
-    expect(await page.textContent('#dead-letters tbody')).toContain('CPF already registered to another student');
+    expect(await page.textContent('#dead-letters tbody')).toContain(`CPF already registered ${INJECTED}`);
+    expect(await page.locator('#dead-letters img').count()).toBe(0);
+    expect(await page.evaluate('window.__injected')).toBeUndefined();
 
     page.once('dialog', (dialog) => void dialog.accept('typed twice at the front desk'));
     await page.click('#dead-letters tbody button:has-text("Discard")');
@@ -86,10 +90,15 @@ describe.skipIf(!CHROMIUM && !process.env.CI)('admin page in a browser', () => {
     await page.close();
   });
 
-  it('tells a staff member the admin view needs the system permission', async () => {
-    const { page } = await signIn('staff');
+  it('tells a staff member the page is for admins, shows no dashboard and asks nothing more of the API', async () => {
+    const { page } = await signIn('staff', { dashboard: false });
+    const requests: string[] = [];
+    page.on('request', (request) => requests.push(request.url()));
     await page.waitForSelector('#error:not([hidden])');
-    expect(await page.textContent('#error')).toMatch(/lacks the "system" permission/);
+    expect(await page.textContent('#error')).toMatch(/your role "staff" lacks the "system" permission/);
+    expect(await page.isHidden('#dashboard')).toBe(true);
+    await page.waitForTimeout(6_000);
+    expect(requests.filter((url) => url.includes('/api/system/'))).toEqual([]);
     await page.click('#sign-out');
     await page.waitForSelector('#sign-in:not([hidden])');
     await page.close();

@@ -24,6 +24,11 @@ describe('admin page files', () => {
     expect(response.headers['cache-control']).toBe('no-store');
   });
 
+  it('its script never writes markup: every value reaches the page as text', async () => {
+    const script = (await t.app.http.inject({ url: '/admin/admin.js' })).body;
+    expect(script).not.toMatch(/innerHTML|outerHTML|insertAdjacentHTML|document\.write|eval\(|new Function/);
+  });
+
   it('the page has no inline script or style, and what it reads still needs a token', async () => {
     const html = (await t.app.http.inject({ url: '/admin' })).body;
     expect(html).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/);
