@@ -30,6 +30,7 @@ export const ADMIN_HTML = `<!doctype html>
   <section><h2>Modules</h2><table id="modules"><thead><tr><th>module</th><th>status</th><th>detail</th></tr></thead><tbody></tbody></table></section>
   <section><h2>Jobs</h2><table id="jobs"><thead><tr><th>job</th><th>last success</th><th>failures in a row</th><th>next run</th><th>last error</th></tr></thead><tbody></tbody></table></section>
   <section><h2>Backups</h2><table id="backups"><thead><tr><th>made</th><th>name</th><th>size</th><th>encrypted</th></tr></thead><tbody></tbody></table></section>
+  <section><h2>Recent errors <small>(of the server process that answered)</small></h2><table id="errors"><thead><tr><th>time</th><th>level</th><th>message</th><th>error</th><th>request</th></tr></thead><tbody></tbody></table></section>
   <section><h2>Restarts</h2><table id="restarts"><thead><tr><th>started</th><th>outcome</th><th>backup</th><th>report</th></tr></thead><tbody></tbody></table></section>
   <p id="updated"></p>
 </main>
@@ -169,6 +170,7 @@ const SECTIONS = [
   ['/api/system/dead-letters?limit=100', (letters) => fill('#dead-letters', letters.items.map(deadLetterRow), 'no dead letters'), (message) => fill('#dead-letters', [], message)],
   ['/api/system/jobs', (jobs) => fill('#jobs', jobs.items.map((j) => row(j.name, when(j.lastSuccessAt), String(j.consecutiveFailures), when(j.nextRunAt), j.lastError ?? '')), 'no jobs'), (message) => fill('#jobs', [], message)],
   ['/api/system/backups', (backups) => fill('#backups', backups.items.map((b) => row(when(b.createdAt), b.name, Math.round(b.bytes / 1024) + ' KiB', b.encrypted ? 'yes' : 'no')), 'no backup yet'), (message) => fill('#backups', [], message)],
+  ['/api/system/errors', (errors) => fill('#errors', errors.items.map((e) => { const tr = row(when(e.time), e.level, e.msg, e.error ?? '', e.requestId ?? ''); tr.dataset.status = 'fail'; return tr; }), 'no errors'), (message) => fill('#errors', [], message)],
   ['/api/system/restarts', (restarts) => fill('#restarts', restarts.items.map((r) => { const tr = row(when(r.startedAt), r.ok ? 'success' : 'failed at ' + (r.failedAt ?? '?') + (r.stopped ? '' : ' (server untouched)'), r.backup ?? '—', r.report); tr.dataset.status = r.ok ? 'pass' : 'fail'; return tr; }), 'no restart yet'), (message) => fill('#restarts', [], message)],
 ];
 

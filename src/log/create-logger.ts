@@ -3,6 +3,7 @@ import { pino, type DestinationStream, type Logger, type StreamEntry } from 'pin
 import pinoPretty from 'pino-pretty';
 import pinoRoll from 'pino-roll';
 import type { Config } from '../config/config.js';
+import { attachRecentErrors, RecentErrors } from './recent-errors.js';
 import { createLineRedactor } from './redact.js';
 
 /** robusto's logger: pino, one JSON object per line unless `LOG_FORMAT=pretty`. */
@@ -22,7 +23,8 @@ export interface CreateLoggerOptions {
 /**
  * Creates the process's root logger from the config: level, JSON or pretty output, optional
  * rotated file under `DATA_DIR/logs`, and redaction of secrets and Brazilian documents on every
- * line (see {@link createLineRedactor}).
+ * line (see {@link createLineRedactor}); its last error lines are kept for the admin (see
+ * {@link recentErrorsOf}).
  */
 export async function createLogger(config: Readonly<Config>, options: CreateLoggerOptions = {}): Promise<Logger> {
   const main: DestinationStream =
@@ -54,15 +56,26 @@ export async function createLogger(config: Readonly<Config>, options: CreateLogg
     streams.push({ level: 'trace', stream: file });
   }
 
-  return pino(
+  const redact = createLineRedactor([config.secretKey, ...(config.backup.encryptionKey ? [config.backup.encryptionKey] : [])]);
+  const recent = new RecentErrors();
+  const logger = pino(
     {
       level: config.log.level,
       base: { pid: process.pid },
       timestamp: pino.stdTimeFunctions.isoTime,
-      hooks: { streamWrite: createLineRedactor([config.secretKey, ...(config.backup.encryptionKey ? [config.backup.encryptionKey] : [])]) },
+      hooks: {
+        // Every line is redacted once, and the error lines kept as written for the admin.
+        streamWrite: (line) => {
+          const written = redact(line);
+          recent.note(written);
+          return written;
+        },
+      },
     },
     streams.length === 1 ? main : pino.multistream(streams),
   );
+  attachRecentErrors(logger, recent);
+  return logger;
 }
 
 /** Writes out whatever the logger still buffers; resolves when done (or after 1 s). */

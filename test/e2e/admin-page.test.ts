@@ -45,6 +45,7 @@ describe.skipIf(!CHROMIUM && !process.env.CI)('admin page in a browser', () => {
     const [entry] = t.app.journal.pending(1);
     // Its error holds markup: the page must show it as text, never run it.
     t.app.journal.finishAttempt(entry?.seq as number, { status: 'dead', error: `CPF already registered ${INJECTED}`, errorCode: 'ERR_STUDENT_CPF_TAKEN' });
+    t.log.error({ requestId: 'admin-page' }, 'the admin page test logged this');
     base = await t.app.http.listen({ port: 0, host: '127.0.0.1' });
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
   }, 60_000);
@@ -78,6 +79,7 @@ describe.skipIf(!CHROMIUM && !process.env.CI)('admin page in a browser', () => {
     expect(await page.textContent('#jobs tbody')).toContain('core.prune-keys');
     expect(await page.textContent('#backups tbody')).toContain(backupName);
     expect(await page.textContent('#restarts tbody')).toContain('success');
+    expect(await page.textContent('#errors tbody')).toContain('the admin page test logged this');
     expect(await page.textContent('#dead-letters tbody')).toContain(`CPF already registered ${INJECTED}`);
     expect(await page.locator('#dead-letters img').count()).toBe(0);
     expect(await page.evaluate('window.__injected')).toBeUndefined();

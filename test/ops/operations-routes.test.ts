@@ -52,8 +52,23 @@ describe.each(ENGINES)('operations routes on %s', (engine) => {
     expect(items[1]).toMatchObject({ ok: false, failedAt: 'backup', stopped: false, backup: null });
   });
 
+  it('lists the last error lines of the process, newest first, redacted, without the info lines', async () => {
+    t.log.info('an ordinary line');
+    t.log.error({ err: new Error('CPF 529.982.247-25 refused'), requestId: 'req-1' }, 'registration failed');
+    t.log.child({ module: 'stock' }).fatal('stock is on fire');
+    const response = await call(t, tenant, { method: 'GET', url: '/api/system/errors', as: 'admin' });
+    expect(response.statusCode, response.body).toBe(200);
+    const { items } = response.json() as { items: Array<Record<string, unknown>> };
+    expect(items.slice(0, 2)).toEqual([
+      { time: expect.any(String), level: 'fatal', msg: 'stock is on fire', error: null, requestId: null, module: 'stock' },
+      { time: expect.any(String), level: 'error', msg: 'registration failed', error: expect.stringMatching(/^CPF \S+ refused$/), requestId: 'req-1', module: null },
+    ]);
+    expect(JSON.stringify(items)).not.toContain('529.982.247-25');
+    expect(JSON.stringify(items)).not.toContain('an ordinary line');
+  });
+
   it('refuses staff (403 naming the system permission)', async () => {
-    for (const url of ['/api/system/backups', '/api/system/restarts']) {
+    for (const url of ['/api/system/backups', '/api/system/restarts', '/api/system/errors']) {
       const response = await call(t, tenant, { method: 'GET', url, as: 'staff' });
       expect(response.statusCode).toBe(403);
       expect(response.json()).toMatchObject({ permission: 'system' });

@@ -5,7 +5,7 @@ import { jobRoutes, journalRoutes, operationsRoutes, systemRoutes } from './syst
 /**
  * The system module (admins): `GET /api/system/info` (version, engine, uptime, installation),
  * the periodic jobs: `GET /api/system/jobs`, the journal: `GET /api/system/journal`, `GET /api/system/dead-letters`,
- * `POST /api/system/dead-letters/:id/retry|discard`, and operations: `GET /api/system/backups`, `GET /api/system/restarts`.
+ * `POST /api/system/dead-letters/:id/retry|discard`, and operations: `GET /api/system/backups`, `GET /api/system/restarts`, `GET /api/system/errors`.
  */
 export default defineModule({
   name: 'system',

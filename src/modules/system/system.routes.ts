@@ -2,13 +2,25 @@ import path from 'node:path';
 import { Type } from '@sinclair/typebox';
 import { packageInfo } from '../../config/package-info.js';
 import { listBackups } from '../../ops/backup/list.js';
+import { recentErrorsOf } from '../../log/recent-errors.js';
 import { listRestarts } from '../../ops/restart/restart-report.js';
 import { AppError } from '../../shared/app-error.js';
 import { principalOf } from '../../shared/principal.js';
 import { IdParams, problemResponses } from '../../shared/schemas.js';
 import type { ModuleContext, ModuleRouter } from '../module.js';
 import { readSettings } from './system.queries.js';
-import { BackupInfoSchema, DeadLetterSchema, DeadLettersQuery, DiscardBody, JobStateSchema, JournalStatusSchema, RestartInfoSchema, SystemInfoSchema, type SystemInfo } from './system.schemas.js';
+import {
+  BackupInfoSchema,
+  DeadLetterSchema,
+  DeadLettersQuery,
+  DiscardBody,
+  JobStateSchema,
+  JournalStatusSchema,
+  RecentErrorSchema,
+  RestartInfoSchema,
+  SystemInfoSchema,
+  type SystemInfo,
+} from './system.schemas.js';
 
 function deadLetterNotFound(receipt: string): AppError {
   return new AppError('ERR_DEAD_LETTER_NOT_FOUND', 404, `No dead letter ${receipt} in your tenant (it may be queued, applied or discarded already).`);
@@ -42,8 +54,9 @@ export async function systemRoutes(app: ModuleRouter, ctx: ModuleContext): Promi
 }
 
 /**
- * The operations' admin routes: the backups in `BACKUP_DIR` and the past `robusto restart`s,
- * newest first. They read files of this machine only, so they answer while the database is down.
+ * The operations' admin routes: the backups in `BACKUP_DIR`, the past `robusto restart`s and the
+ * answering process's last error log lines, newest first. They read files of this machine and
+ * memory only, so they answer while the database is down.
  */
 export async function operationsRoutes(app: ModuleRouter, ctx: ModuleContext): Promise<void> {
   const config = { permission: 'system' as const, withoutDatabase: true };
@@ -61,6 +74,14 @@ export async function operationsRoutes(app: ModuleRouter, ctx: ModuleContext): P
         encrypted: manifest.encryption !== undefined,
       })),
     }),
+  );
+  app.get(
+    '/errors',
+    {
+      schema: { summary: "This process's last error and fatal log lines (redacted), newest first", tags: ['system'], response: { 200: Type.Object({ items: Type.Array(RecentErrorSchema) }), ...problemResponses(401, 403) } },
+      config,
+    },
+    async () => ({ items: recentErrorsOf(ctx.log)?.list() ?? [] }),
   );
   app.get(
     '/restarts',

@@ -90,3 +90,13 @@ export const RestartInfoSchema = Type.Object({
   warnings: Type.Array(Type.String()),
   report: Type.String({ description: 'the Markdown report under DATA_DIR/reports' }),
 });
+
+/** One recent error or fatal log line of the answering process, as `GET /api/system/errors` lists it. */
+export const RecentErrorSchema = Type.Object({
+  time: Type.String({ format: 'date-time' }),
+  level: Type.Union([Type.Literal('error'), Type.Literal('fatal')]),
+  msg: Type.String(),
+  error: Type.Union([Type.String(), Type.Null()], { description: "the logged error's message" }),
+  requestId: Type.Union([Type.String(), Type.Null()]),
+  module: Type.Union([Type.String(), Type.Null()]),
+});
