@@ -8,10 +8,10 @@ import type { Database } from '../db/database.js';
 import { loadSetting } from '../config/load-config.js';
 import { coreMigrations } from '../db/migrations/core.migrations.js';
 import { createBackup } from '../ops/backup/backup.js';
-import { BackupError, BackupErrorCode, readManifest, type BackupManifest } from '../ops/backup/manifest.js';
+import { BackupError, BackupErrorCode, type BackupManifest } from '../ops/backup/manifest.js';
 import { pruneBackups } from '../ops/backup/prune.js';
-import { assertNewDatabase, restoreBackup } from '../ops/backup/restore.js';
-import { keyOf, verifyBackup } from '../ops/backup/verify.js';
+import { assertNewDatabase, checkRestorable, restoreBackup } from '../ops/backup/restore.js';
+import { verifyBackup } from '../ops/backup/verify.js';
 import { errorText } from '../shared/error-text.js';
 import { loadEnvironment, type Environment } from './load-environment.js';
 
@@ -92,17 +92,15 @@ export function registerBackupCommands(program: Command): void {
       withDatabase(async (db, { config, log }) => {
         // Before anything is changed: a database in use, a missing or wrong key, a damaged backup is refused as it is.
         await assertNewDatabase(db);
-        const manifest = readManifest(path.resolve(dir));
-        keyOf(manifest, dir, config.backup.encryptionKey);
+        const checked = await checkRestorable(path.resolve(dir), config.backup.encryptionKey);
+        const { manifest } = checked;
         if (!manifest.encryption && config.backup.encryptionKey) process.stderr.write(`! the backup in ${dir} is not encrypted although BACKUP_ENCRYPTION_KEY is set: make sure it is the one you made\n`);
-        const { problems } = await verifyBackup(path.resolve(dir), { encryptionKey: config.backup.encryptionKey });
-        if (problems.length > 0) throw new BackupError(BackupErrorCode.DAMAGED, `the backup in ${dir} is damaged, nothing was changed: ${problems.join('; ')}`);
         // The schema the backup needs: every migration, but not the modules' start-up work
         // (the first start's owner would make the database not empty).
         const app = await buildApp({ config, log, db });
         try {
           await app.registry.migrateSchema(db, coreMigrations);
-          await restoreBackup(db, path.resolve(dir), { encryptionKey: config.backup.encryptionKey, verified: true });
+          await restoreBackup(db, path.resolve(dir), { checked });
           process.stdout.write(`✓ restored ${rowsIn(manifest)} rows in ${manifest.tables.length} tables from ${dir} into ${config.engine}\n`);
         } finally {
           app.journal.close();

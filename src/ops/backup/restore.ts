@@ -21,15 +21,13 @@ export const RESTORE_BATCH_ROWS = 500;
  * either engine (SQLite → PostgreSQL is a restore). Returns the manifest.
  *
  * An encrypted backup needs `encryptionKey` (`BACKUP_ENCRYPTION_KEY`, the key it was made with).
- * `verified`: the caller has just verified it with the same key (the CLI does, before it
- * migrates anything), so it is not read twice.
+ * `checked`: the caller has already checked it with {@link checkRestorable} (the CLI does,
+ * before it migrates anything), so it is not read twice.
  *
  * @throws {BackupError} a damaged backup, a missing or wrong key, another schema version, or a database that is not empty.
  */
-export async function restoreBackup(db: Database, dir: string, options: { encryptionKey?: string; verified?: boolean } = {}): Promise<BackupManifest> {
-  const key = keyOf(readManifest(dir), dir, options.encryptionKey);
-  const { manifest, problems } = options.verified ? { manifest: readManifest(dir), problems: [] } : await verifyBackup(dir, options);
-  if (problems.length > 0) throw new BackupError(BackupErrorCode.DAMAGED, `the backup in ${dir} is damaged, nothing was restored: ${problems.join('; ')}`);
+export async function restoreBackup(db: Database, dir: string, options: { encryptionKey?: string; checked?: RestorableBackup } = {}): Promise<BackupManifest> {
+  const { manifest, key } = options.checked ?? (await checkRestorable(dir, options.encryptionKey));
   const theirs = JSON.stringify(manifest.migrations);
   const ours = JSON.stringify(await appliedMigrations(db));
   if (theirs !== ours) {
@@ -65,6 +63,26 @@ export async function restoreBackup(db: Database, dir: string, options: { encryp
     }
   });
   return manifest;
+}
+
+/** A backup found fit to restore by {@link checkRestorable}: its manifest and key (undefined when plain). */
+export interface RestorableBackup {
+  manifest: BackupManifest;
+  key: Buffer | undefined;
+}
+
+/**
+ * Checks a backup can be restored, reading nothing of the database: the key fits (an encrypted
+ * backup), and every file is intact and complete.
+ *
+ * @throws {BackupError} `ERR_BACKUP_KEY` for a missing or wrong key, `ERR_BACKUP_DAMAGED` for a damaged backup.
+ */
+export async function checkRestorable(dir: string, encryptionKey: string | undefined): Promise<RestorableBackup> {
+  const manifest = readManifest(dir);
+  const key = keyOf(manifest, dir, encryptionKey);
+  const { problems } = await verifyBackup(dir, { encryptionKey });
+  if (problems.length > 0) throw new BackupError(BackupErrorCode.DAMAGED, `the backup in ${dir} is damaged, nothing was restored: ${problems.join('; ')}`);
+  return { manifest, key };
 }
 
 /**
