@@ -1,8 +1,9 @@
 import { Kysely, sql, type LogEvent } from 'kysely';
 import type { Config } from '../config/config.js';
 import type { Logger } from '../log/create-logger.js';
-import type { Database, PoolStats } from './database.js';
+import type { Database, PoolStats, TransactionRunner } from './database.js';
 import { openPostgres } from './dialects/postgres.js';
+import { postgresTransactions } from './dialects/postgres-transaction.js';
 import { openSqlite } from './dialects/sqlite.js';
 
 /** Options of {@link createDb}. */
@@ -21,22 +22,29 @@ export interface CreateDbOptions {
  */
 export function createDb(config: Readonly<Config>, log: Logger, options: CreateDbOptions = {}): Database {
   const kyselyLog = options.onQuery ? (event: LogEvent) => options.onQuery?.(event.query.sql, event.query.parameters) : undefined;
-  const handle =
-    config.engine === 'postgres'
-      ? openPostgres(config.databaseUrl as string, config.pool, (error) => {
-          log.warn({ err: error }, 'idle database connection failed; the pool will replace it');
-        })
-      : openSqlite(config.paths.sqliteFile);
-  return wrap(config.engine, new Kysely({ dialect: handle.dialect, ...(kyselyLog ? { log: kyselyLog } : {}) }), handle.stats);
+  if (config.engine === 'postgres') {
+    const handle = openPostgres(config.databaseUrl as string, config.pool, (error) => {
+      log.warn({ err: error }, 'idle database connection failed; the pool will replace it');
+    });
+    const kyselyConfig = { dialect: handle.dialect, ...(kyselyLog ? { log: kyselyLog } : {}) };
+    const kysely = new Kysely(kyselyConfig);
+    const transaction = postgresTransactions(kysely, { dialect: handle.dialect, config: kyselyConfig }, handle.connect, options.onQuery);
+    return wrap('postgres', kysely, transaction, handle.stats);
+  }
+  const handle = openSqlite(config.paths.sqliteFile);
+  const kysely = new Kysely({ dialect: handle.dialect, ...(kyselyLog ? { log: kyselyLog } : {}) });
+  // NB: SQLite runs one transaction at a time behind Kysely's mutex, which this keeps.
+  return wrap('sqlite', kysely, (work) => kysely.transaction().execute(work), handle.stats);
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-function wrap(engine: Database['engine'], kysely: Kysely<any>, stats: () => PoolStats): Database {
+function wrap(engine: Database['engine'], kysely: Kysely<any>, transaction: TransactionRunner, stats: () => PoolStats): Database {
   let inFlight: Promise<number> | undefined;
   let closed: Promise<void> | undefined;
   return {
     engine,
     kysely,
+    transaction,
     ping() {
       inFlight ??= (async () => {
         const started = performance.now();

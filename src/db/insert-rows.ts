@@ -1,4 +1,5 @@
 import { CompiledQuery, sql, type InsertObject, type InsertQueryBuilder, type InsertResult, type Kysely, type Transaction } from 'kysely';
+import { directConnectionOf } from './dialects/postgres-transaction.js';
 import { isPostgres } from './sql-types.js';
 
 /**
@@ -82,6 +83,11 @@ export async function insertRow<DB, T extends keyof DB & string>(db: Kysely<DB> 
     await db.executeQuery(compiled);
     return;
   }
-  if (text === null) await build().execute();
-  else await db.executeQuery(CompiledQuery.raw(text, values));
+  if (text === null) {
+    await build().execute();
+    return;
+  }
+  const compiled = CompiledQuery.raw(text, values);
+  const direct = directConnectionOf(db);
+  await (direct ? direct.executeQuery(compiled) : db.executeQuery(compiled));
 }

@@ -159,11 +159,13 @@ function auditRowOf(meta: DispatchMeta, action: string, outcome: CommandOutcome,
  */
 export class Dispatcher {
   readonly #db: Kysely<CoreTables>;
+  readonly #database: Database;
   readonly #retry: RetryPolicy;
   readonly #ttlMs: number;
 
   constructor(db: Database, options: { idempotencyTtlHours: number }) {
     this.#db = db.kysely as Kysely<CoreTables>;
+    this.#database = db;
     this.#retry = createRetryPolicy(db.engine === 'postgres' ? POSTGRES_WRITE_RETRY : {});
     this.#ttlMs = options.idempotencyTtlHours * 3_600_000;
   }
@@ -211,7 +213,7 @@ export class Dispatcher {
   }
 
   #transaction<P, R>(command: Command<P, R>, payload: P, meta: DispatchMeta, ctx: CommandContext, now: Date, replay: boolean, onCommit: (result: DispatchResult) => void): Promise<DispatchResult> {
-    return this.#db.transaction().execute(async (tx) => {
+    return this.#database.transaction(async (tx: Transaction<CoreTables>) => {
       const key = meta.idempotencyKey;
       if (key) {
         const stored = await this.#storedOutcome(tx, meta.tenantId, key, replay ? undefined : ctx.now);
@@ -295,7 +297,7 @@ export class Dispatcher {
     const expiresAt = new Date(now.getTime() + this.#ttlMs).toISOString();
     const idOf = (tenantId: string, key: string) => `${tenantId}\n${key}`;
     const contextOf = (meta: DispatchMeta): CommandContext => ({ tenantId: meta.tenantId, userId: meta.userId, requestId: meta.requestId, now: ctxNow });
-    return this.#db.transaction().execute(async (tx) => {
+    return this.#database.transaction(async (tx: Transaction<CoreTables>) => {
       const stored = way.lookUpKeys
         ? await tx
             .selectFrom('idempotency_keys')

@@ -6,23 +6,18 @@ import type { Database } from '../../src/db/database.js';
  * sees "Connection terminated unexpectedly" once its transaction callback has finished.
  */
 export function loseTheCommitAnswer(db: Database, what: 'committed' | 'rolled-back' = 'committed'): void {
-  const kysely = db.kysely as { transaction: unknown };
-  const real = db.kysely.transaction.bind(db.kysely);
+  const patched = db as { transaction: Database['transaction'] };
+  const real = db.transaction;
   const lost = () => new Error('Connection terminated unexpectedly');
-  kysely.transaction = () => {
-    kysely.transaction = real;
-    const builder = real();
-    return {
-      execute: async (callback: Parameters<typeof builder.execute>[0]) => {
-        if (what === 'rolled-back') {
-          return builder.execute(async (tx) => {
-            await callback(tx);
-            throw lost();
-          });
-        }
-        await builder.execute(callback);
+  patched.transaction = async (work) => {
+    patched.transaction = real;
+    if (what === 'rolled-back') {
+      return real(async (tx) => {
+        await work(tx);
         throw lost();
-      },
-    };
+      });
+    }
+    await real(work);
+    throw lost();
   };
 }

@@ -35,6 +35,8 @@ export function isoInstantOf(value: string): string {
 export interface PostgresHandle {
   dialect: Dialect;
   pool: pg.Pool;
+  /** Checks a client out of the pool, as the dialect does (a client that breaks while out is discarded on release). */
+  connect(): Promise<pg.PoolClient>;
   stats(): PoolStats;
 }
 
@@ -73,15 +75,12 @@ export function openPostgres(connectionString: string, settings: PoolConfig, onI
   // Without a listener, an idle client's error (server restart) would crash the process.
   pool.on('error', onIdleError);
 
-  const dialect = new PostgresDialect({
-    pool: {
-      connect: async () => releaseBrokenClients(await pool.connect()),
-      end: () => pool.end(),
-    },
-  });
+  const connect = async () => releaseBrokenClients(await pool.connect());
+  const dialect = new PostgresDialect({ pool: { connect, end: () => pool.end() } });
   return {
     dialect,
     pool,
+    connect,
     stats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount, max: settings.max }),
   };
 }

@@ -1,0 +1,131 @@
+import {
+  CompiledQuery,
+  Transaction,
+  type DatabaseConnection,
+  type Dialect,
+  type Driver,
+  type Kysely,
+  type KyselyConfig,
+  type QueryResult,
+} from 'kysely';
+import type pg from 'pg';
+import type { TransactionRunner } from '../database.js';
+
+const BEGIN = CompiledQuery.raw('begin');
+const COMMIT = CompiledQuery.raw('commit');
+const ROLLBACK = CompiledQuery.raw('rollback');
+
+/** Told of every statement a transaction ran (as Kysely's `log` option is, which this path bypasses). */
+export type QueryListener = (sql: string, parameters: readonly unknown[]) => void;
+
+/** Thrown when a transaction's handle is used after its COMMIT or ROLLBACK. */
+function transactionEnded(): Error {
+  return new Error('this transaction has already ended (committed or rolled back); run the query inside the transaction callback');
+}
+
+/**
+ * The one connection of a transaction, as Kysely sees it: its queries go straight to the pooled
+ * `pg` client, and once the transaction ends they are refused, so a handle kept past its
+ * callback can never run in the next transaction on the same client.
+ */
+class TransactionConnection implements DatabaseConnection {
+  #client: pg.PoolClient | undefined;
+  readonly #onQuery: QueryListener | undefined;
+
+  constructor(client: pg.PoolClient, onQuery: QueryListener | undefined) {
+    this.#client = client;
+    this.#onQuery = onQuery;
+  }
+
+  async executeQuery<R>(compiled: CompiledQuery): Promise<QueryResult<R>> {
+    const client = this.#client;
+    if (!client) throw transactionEnded();
+    // NB: the same result Kysely's own PostgreSQL connection gives (numAffectedRows as a bigint).
+    const { command, rowCount, rows } = await client.query(compiled.sql, compiled.parameters as unknown[]);
+    this.#onQuery?.(compiled.sql, compiled.parameters);
+    const affects = command === 'INSERT' || command === 'UPDATE' || command === 'DELETE' || command === 'MERGE';
+    return { rows: (rows ?? []) as R[], ...(affects ? { numAffectedRows: BigInt(rowCount ?? 0) } : {}) };
+  }
+
+  // eslint-disable-next-line require-yield
+  async *streamQuery<R>(): AsyncIterableIterator<QueryResult<R>> {
+    throw new Error('streaming is not available inside a write transaction');
+  }
+
+  end(): void {
+    this.#client = undefined;
+  }
+}
+
+// The connection behind each open transaction's handle (see directConnectionOf).
+const connections = new WeakMap<object, DatabaseConnection>();
+
+/**
+ * The connection under a handle made by {@link postgresTransactions}, or `undefined` for any other
+ * Kysely instance. A statement already compiled can run on it directly, without Kysely's
+ * executor: `insertRow` does, as the handle has no plugins to apply (it checks).
+ */
+export function directConnectionOf(db: object): DatabaseConnection | undefined {
+  return connections.get(db);
+}
+
+/** Stands in for the pool's driver in a transaction's handle, where nothing may take another connection. */
+const NO_DRIVER: Driver = {
+  init: () => Promise.reject(new Error('no driver inside a transaction')),
+  acquireConnection: () => Promise.reject(new Error('a transaction cannot open another connection')),
+  beginTransaction: () => Promise.reject(new Error('a transaction cannot begin another one')),
+  commitTransaction: () => Promise.reject(new Error('commit by returning from the transaction callback')),
+  rollbackTransaction: () => Promise.reject(new Error('roll back by throwing from the transaction callback')),
+  releaseConnection: () => Promise.resolve(),
+  destroy: () => Promise.reject(new Error('a transaction cannot destroy the pool')),
+};
+
+/**
+ * Builds {@link Database.transaction} for PostgreSQL: takes a client from the pool, BEGIN, runs
+ * `work` with a Kysely transaction on that client, COMMIT, or ROLLBACK if anything throws
+ * (COMMIT included), and gives the client back; a client whose ROLLBACK failed goes back with
+ * the error, so the pool discards it.
+ *
+ * Why not `kysely.transaction().execute()`: it is the same statements, but every write pays for
+ * Kysely's connection provider, runtime driver and per-query executor layers (about 40 µs of
+ * CPU a write, measured in `bench/api.bench.ts`), and each of their promises again under the
+ * request context's async hooks. Queries built on the handle still go through Kysely's compiler
+ * and plugins; only the connection handling is direct.
+ *
+ * @param kysely the pool's Kysely instance (its compiler, adapter and plugins are reused).
+ * @param props the dialect and config it was made with.
+ * @param connect checks a client out of the pool (with robusto's broken-client handling).
+ * @param onQuery told of each statement that succeeded, BEGIN and COMMIT included.
+ */
+export function postgresTransactions(
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  kysely: Kysely<any>,
+  props: { dialect: Dialect; config: KyselyConfig },
+  connect: () => Promise<pg.PoolClient>,
+  onQuery?: QueryListener,
+): TransactionRunner {
+  const executor = kysely.getExecutor();
+  return async (work) => {
+    const client = await connect();
+    const connection = new TransactionConnection(client, onQuery);
+    let broken: Error | undefined;
+    try {
+      await connection.executeQuery(BEGIN);
+      const tx = new Transaction({ ...props, driver: NO_DRIVER, executor: executor.withConnectionProvider({ provideConnection: (use) => use(connection) }) });
+      connections.set(tx, connection);
+      try {
+        const result = await work(tx);
+        await connection.executeQuery(COMMIT);
+        return result;
+      } catch (error) {
+        await connection.executeQuery(ROLLBACK).catch((rollbackError: unknown) => {
+          broken = rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError));
+        });
+        throw error;
+      }
+    } finally {
+      connection.end();
+      client.release(broken);
+    }
+  };
+}
