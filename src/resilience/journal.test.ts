@@ -81,7 +81,8 @@ describe('Journal', () => {
     const b = open(dir);
     expect(b.hasPending()).toBe(false);
     await a.append(entry(1));
-    // b never appended, yet its writes must now queue behind a's entry
+    // b never appended, yet its writes must now queue behind a's entry. NB: b looked just before
+    // a's commit; only a's receipt waiting JOURNAL_PEEK_INTERVAL_MS makes b's next look a fresh one.
     expect(b.hasPending()).toBe(true);
     const [head] = b.pending(1);
     b.finishAttempt(head!.seq, { status: 'applied', statusCode: 201, response: {} });
