@@ -50,9 +50,11 @@ function isPlainValue(value: unknown): boolean {
  * row and its audit row): Kysely's share fell from about 49 to 22 µs per request with this.
  *
  * Columns whose value is `undefined` are left out, as Kysely does. A row holding an expression
- * (`sql\`now()\``), or a Kysely instance with plugins, is built as usual every time.
+ * (`sql\`now()\``), or a Kysely instance with plugins, is built as usual every time. Inside the
+ * dispatcher's transaction on PostgreSQL (`Database.transaction`), a reused statement goes
+ * straight to the transaction's connection, past Kysely's executor.
  */
-export async function insertRow<DB, T extends keyof DB & string>(db: Kysely<DB> | Transaction<DB>, table: T, row: InsertObject<DB, T>): Promise<void> {
+export function insertRow<DB, T extends keyof DB & string>(db: Kysely<DB> | Transaction<DB>, table: T, row: InsertObject<DB, T>): Promise<void> {
   const record = row as Record<string, unknown>;
   const columns: string[] = [];
   const values: unknown[] = [];
@@ -64,30 +66,35 @@ export async function insertRow<DB, T extends keyof DB & string>(db: Kysely<DB> 
     columns.push(column);
     values.push(value);
   }
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  const build = () => (db as Kysely<any>).insertInto(table).values(record);
   // NB: a plugin may rewrite some values (booleans, dates) or the statement: then always build.
-  if (!plain || db.getExecutor().plugins.length > 0) {
-    await build().execute();
-    return;
-  }
+  if (!plain || db.getExecutor().plugins.length > 0) return buildAndRun(db, table, record);
   const key = `${isPostgres(db) ? 'pg' : 'sqlite'}\u0000${table}\u0000${columns.join('\u0000')}`;
   const text = compiledInserts.get(key);
-  if (text === undefined) {
-    const compiled = build().compile();
-    // NB: reused only if its parameters are exactly the values, in column order; anything
-    // else (a dialect that inlines a value) keeps being built each time.
-    const reusable = compiled.parameters.length === values.length && compiled.parameters.every((p, i) => p === values[i]);
-    if (compiledInserts.size >= MAX_CACHED_INSERTS) compiledInserts.clear();
-    compiledInserts.set(key, reusable ? compiled.sql : null);
-    await db.executeQuery(compiled);
-    return;
-  }
-  if (text === null) {
-    await build().execute();
-    return;
-  }
-  const compiled = CompiledQuery.raw(text, values);
+  if (text === undefined) return compileAndRun(db, table, record, key, values);
+  if (text === null) return buildAndRun(db, table, record);
+  // Inside the dispatcher's transaction on PostgreSQL, straight to its connection.
   const direct = directConnectionOf(db);
-  await (direct ? direct.executeQuery(compiled) : db.executeQuery(compiled));
+  return direct ? direct.run(text, values) : runRaw(db, text, values);
+}
+
+// NB: async functions, so that whatever Kysely throws (a handle used after its transaction
+// ended throws synchronously) reaches the caller as a rejection, as from the query builder.
+async function runRaw<DB>(db: Kysely<DB> | Transaction<DB>, text: string, values: unknown[]): Promise<void> {
+  await db.executeQuery(CompiledQuery.raw(text, values));
+}
+
+async function buildAndRun<DB>(db: Kysely<DB> | Transaction<DB>, table: string, record: Record<string, unknown>): Promise<void> {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  await (db as Kysely<any>).insertInto(table).values(record).execute();
+}
+
+async function compileAndRun<DB>(db: Kysely<DB> | Transaction<DB>, table: string, record: Record<string, unknown>, key: string, values: unknown[]): Promise<void> {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  const compiled = (db as Kysely<any>).insertInto(table).values(record).compile();
+  // NB: reused only if its parameters are exactly the values, in column order; anything
+  // else (a dialect that inlines a value) keeps being built each time.
+  const reusable = compiled.parameters.length === values.length && compiled.parameters.every((p, i) => p === values[i]);
+  if (compiledInserts.size >= MAX_CACHED_INSERTS) compiledInserts.clear();
+  compiledInserts.set(key, reusable ? compiled.sql : null);
+  await db.executeQuery(compiled);
 }

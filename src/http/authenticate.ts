@@ -1,9 +1,9 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Database } from '../db/database.js';
 import type { DatabaseCircuit } from '../resilience/circuit.js';
-import { AuthError, authServicesFor } from '../modules/auth/index.js';
+import { AuthError, authServicesFor, type TokenClaims } from '../modules/auth/index.js';
 import { AppError } from '../shared/app-error.js';
-import { authRequired, can } from '../shared/principal.js';
+import { authRequired, can, type Principal } from '../shared/principal.js';
 
 function bearerToken(request: FastifyRequest): string {
   const header = request.headers.authorization;
@@ -21,18 +21,31 @@ function bearerToken(request: FastifyRequest): string {
  */
 export function registerAuthentication(app: FastifyInstance, db: Database, secretKey: string, circuit: DatabaseCircuit): void {
   const { tokens, principals } = authServicesFor(db, secretKey);
-  app.addHook('onRequest', async (request) => {
+  // NB: a callback hook, not an async one, and no promise at all while the user is cached (nearly
+  // every request): this runs before every /api request.
+  app.addHook('onRequest', (request, _reply, done) => {
     // NB: decided on the matched route, never the raw URL: the router decodes the path, so
     // "/%61pi/…" reaches an /api route without starting with "/api/".
     const route = request.routeOptions.url ?? '';
-    if (request.is404 || !route.startsWith('/api/') || request.routeOptions.config?.public) return;
-    const claims = tokens.verify(bearerToken(request));
-    request.principal = await principals.load(claims, { databaseDown: !circuit.closed });
-    const permission = request.routeOptions.config?.permission ?? 'read';
-    if (!can(request.principal.role, permission)) {
-      throw new AppError(AuthError.FORBIDDEN, 403, `Your role "${request.principal.role}" lacks the "${permission}" permission needed for ${request.method} ${request.routeOptions.url}; ask an admin or owner.`, {
-        extensions: { permission },
-      });
+    if (request.is404 || !route.startsWith('/api/') || request.routeOptions.config?.public) return done();
+    let claims: TokenClaims;
+    try {
+      claims = tokens.verify(bearerToken(request));
+    } catch (error) {
+      return done(error as Error);
     }
+    const admit = (principal: Principal) => {
+      request.principal = principal;
+      const permission = request.routeOptions.config?.permission ?? 'read';
+      if (can(principal.role, permission)) return done();
+      done(
+        new AppError(AuthError.FORBIDDEN, 403, `Your role "${principal.role}" lacks the "${permission}" permission needed for ${request.method} ${request.routeOptions.url}; ask an admin or owner.`, {
+          extensions: { permission },
+        }),
+      );
+    };
+    const cached = principals.cached(claims);
+    if (cached) admit(cached);
+    else principals.load(claims, { databaseDown: !circuit.closed }).then(admit, done);
   });
 }

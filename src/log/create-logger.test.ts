@@ -4,7 +4,8 @@ import { mkdtempSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../config/load-config.js';
-import { createLogger } from './create-logger.js';
+import { pino } from 'pino';
+import { createLogger, isoTimestamp } from './create-logger.js';
 
 function capture(): { stream: Writable; lines: string[] } {
   const lines: string[] = [];
@@ -58,5 +59,21 @@ describe('logger redaction', () => {
     const log = await createLogger(config, { destination: stream });
     log.child({ module: 'customers', tenantId: 't1' }).warn('write journaled');
     expect(JSON.parse(lines[0] as string)).toMatchObject({ module: 'customers', tenantId: 't1', msg: 'write journaled', level: 40 });
+  });
+});
+
+describe('isoTimestamp', () => {
+  it('writes what pino.stdTimeFunctions.isoTime writes, across seconds, days, years and leap days', () => {
+    const base = [Date.UTC(2026, 11, 1, 19, 20, 0, 0), Date.UTC(2024, 1, 29, 23, 59, 59, 0), Date.UTC(1999, 11, 31, 23, 59, 59, 0), 0];
+    for (const start of base) {
+      for (const offset of [0, 1, 9, 10, 99, 100, 999, 1000, 1001, 59_999, 60_000, 86_399_999]) {
+        const now = start + offset;
+        const expected = `,"time":"${new Date(now).toISOString()}"`;
+        expect(isoTimestamp(now), String(now)).toBe(expected);
+      }
+    }
+    // And the default (now) in the same form as pino's own.
+    expect(isoTimestamp()).toMatch(/^,"time":"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z"$/);
+    expect(pino.stdTimeFunctions.isoTime()).toMatch(/^,"time":"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z"$/);
   });
 });

@@ -20,6 +20,25 @@ export interface CreateLoggerOptions {
   destination?: DestinationStream;
 }
 
+// The ISO 8601 text of the current second, up to the dot ('2026-12-01T19:20:00.'), and that second.
+let cachedSecond = Number.NaN;
+let cachedPrefix = '';
+
+/**
+ * pino's `timestamp` option: `,"time":"<ISO 8601 instant, milliseconds, Z>"`, exactly what
+ * `pino.stdTimeFunctions.isoTime` writes, but formatting the date only once a second: every
+ * request writes a line, and `Date#toISOString` was a visible part of that in CPU profiles.
+ */
+export function isoTimestamp(now: number = Date.now()): string {
+  const second = Math.floor(now / 1000);
+  if (second !== cachedSecond) {
+    cachedSecond = second;
+    cachedPrefix = new Date(second * 1000).toISOString().slice(0, 20);
+  }
+  const ms = now - second * 1000;
+  return `,"time":"${cachedPrefix}${ms < 10 ? '00' : ms < 100 ? '0' : ''}${ms}Z"`;
+}
+
 /**
  * Creates the process's root logger from the config: level, JSON or pretty output, optional
  * rotated file under `DATA_DIR/logs`, and redaction of secrets and Brazilian documents on every
@@ -62,7 +81,7 @@ export async function createLogger(config: Readonly<Config>, options: CreateLogg
     {
       level: config.log.level,
       base: { pid: process.pid },
-      timestamp: pino.stdTimeFunctions.isoTime,
+      timestamp: isoTimestamp,
       hooks: {
         // Every line is redacted once, and the error lines kept as written for the admin.
         streamWrite: (line) => {

@@ -28,7 +28,7 @@ function transactionEnded(): Error {
  * `pg` client, and once the transaction ends they are refused, so a handle kept past its
  * callback can never run in the next transaction on the same client.
  */
-class TransactionConnection implements DatabaseConnection {
+export class TransactionConnection implements DatabaseConnection {
   #client: pg.PoolClient | undefined;
   readonly #onQuery: QueryListener | undefined;
 
@@ -37,14 +37,23 @@ class TransactionConnection implements DatabaseConnection {
     this.#onQuery = onQuery;
   }
 
-  async executeQuery<R>(compiled: CompiledQuery): Promise<QueryResult<R>> {
+  // NB: plain promise chains, not async functions: every write runs these four or more times.
+  executeQuery<R>(compiled: CompiledQuery): Promise<QueryResult<R>> {
     const client = this.#client;
-    if (!client) throw transactionEnded();
-    // NB: the same result Kysely's own PostgreSQL connection gives (numAffectedRows as a bigint).
-    const { command, rowCount, rows } = await client.query(compiled.sql, compiled.parameters as unknown[]);
-    this.#onQuery?.(compiled.sql, compiled.parameters);
-    const affects = command === 'INSERT' || command === 'UPDATE' || command === 'DELETE' || command === 'MERGE';
-    return { rows: (rows ?? []) as R[], ...(affects ? { numAffectedRows: BigInt(rowCount ?? 0) } : {}) };
+    if (!client) return Promise.reject(transactionEnded());
+    return client.query(compiled.sql, compiled.parameters as unknown[]).then(({ command, rowCount, rows }) => {
+      this.#onQuery?.(compiled.sql, compiled.parameters);
+      // The same result Kysely's own PostgreSQL connection gives (numAffectedRows as a bigint).
+      const affects = command === 'INSERT' || command === 'UPDATE' || command === 'DELETE' || command === 'MERGE';
+      return { rows: (rows ?? []) as R[], ...(affects ? { numAffectedRows: BigInt(rowCount ?? 0) } : {}) };
+    });
+  }
+
+  /** Runs a statement whose result is not needed (an INSERT from `insertRow`). */
+  run(sql: string, parameters: readonly unknown[]): Promise<void> {
+    const client = this.#client;
+    if (!client) return Promise.reject(transactionEnded());
+    return client.query(sql, parameters as unknown[]).then(() => this.#onQuery?.(sql, parameters));
   }
 
   // eslint-disable-next-line require-yield
@@ -58,14 +67,14 @@ class TransactionConnection implements DatabaseConnection {
 }
 
 // The connection behind each open transaction's handle (see directConnectionOf).
-const connections = new WeakMap<object, DatabaseConnection>();
+const connections = new WeakMap<object, TransactionConnection>();
 
 /**
  * The connection under a handle made by {@link postgresTransactions}, or `undefined` for any other
  * Kysely instance. A statement already compiled can run on it directly, without Kysely's
  * executor: `insertRow` does, as the handle has no plugins to apply (it checks).
  */
-export function directConnectionOf(db: object): DatabaseConnection | undefined {
+export function directConnectionOf(db: object): TransactionConnection | undefined {
   return connections.get(db);
 }
 
