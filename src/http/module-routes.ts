@@ -1,10 +1,11 @@
 import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify';
-import type { ModuleContext, ModuleRouter } from '../modules/module.js';
+import { BUILTIN_ORIGIN, type ModuleContext, type ModuleRouter } from '../modules/module.js';
 import type { LoadedModule, ModuleRegistry } from '../modules/module-registry.js';
 import { AppError } from '../shared/app-error.js';
 import { ErrorCode } from '../shared/error-codes.js';
 import { createHttpServer } from './create-server.js';
 import { sendProblem } from './problem.js';
+import { enterRequestContext } from './request-context.js';
 
 /** Seconds a client is told to wait for a module that waits for its migrations. */
 export const MODULE_PENDING_RETRY_AFTER_SECONDS = 5;
@@ -66,8 +67,12 @@ export async function registerModules(
         // NB: without options when there are none (Fastify passes `{}`): pino then makes the child
         // without rebuilding its formatters, several microseconds on every request.
         scope.setChildLoggerFactory((_logger, bindings, options) => ctx.log.child(bindings, options && Object.keys(options).length > 0 ? options : undefined));
-        scope.addHook('onRequest', (_request: FastifyRequest, reply: FastifyReply, done: () => void) => {
+        // A module robusto does not ship gets the request context that names the request behind
+        // an uncaught exception (see enterRequestContext for why only those).
+        const tracked = module.origin !== BUILTIN_ORIGIN;
+        scope.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
           if (module.status !== 'ready') sendProblem(reply, moduleUnavailable(module));
+          else if (tracked) enterRequestContext(request, done);
           else done();
         });
         scope.register(async (inner: ModuleRouter) => routes(inner, ctx));

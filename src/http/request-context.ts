@@ -25,20 +25,66 @@ export function requestIdOf(request: IncomingMessage): string {
 }
 
 /**
- * The context of the request whose code is running now, or `undefined` outside requests. Used
- * to say which request an uncaught exception came from.
+ * The context of the request whose code is running now, or `undefined` outside requests and in
+ * requests served by robusto's built-in modules (see {@link enterRequestContext}). Used to say
+ * which request an uncaught exception came from.
  */
 export function currentRequest(): RequestContext | undefined {
   return storage.getStore();
 }
 
+// The requests this process is serving now, in arrival order (a Set keeps insertion order).
+const inFlight = new Set<RequestContext>();
+const contexts = new WeakMap<FastifyRequest, RequestContext>();
+
+/** The most requests {@link requestsInFlight} lists. */
+export const MAX_LISTED_REQUESTS = 20;
+
 /**
- * Returns the request id in every response (`X-Request-Id`) and makes {@link currentRequest}
- * work inside handlers, timers and promises started by the request.
+ * The requests this process is serving now (the oldest first, at most
+ * {@link MAX_LISTED_REQUESTS}): those an uncaught exception cuts off, whichever code threw.
+ */
+export function requestsInFlight(): RequestContext[] {
+  const listed: RequestContext[] = [];
+  for (const context of inFlight) {
+    if (listed.length === MAX_LISTED_REQUESTS) break;
+    listed.push(context);
+  }
+  return listed;
+}
+
+/**
+ * Makes {@link currentRequest} answer with this request inside its handlers, timers, event
+ * callbacks and promises, even after the response (a callback a handler left behind). Call it
+ * from an `onRequest` hook, with that hook's `done`.
+ *
+ * NB: on Node 20, AsyncLocalStorage hooks every promise of the process once entered, about 40 µs
+ * of CPU per write under load (`bench/api.bench.ts`). So it is entered only for modules loaded
+ * from ROBUSTO_MODULES, code robusto does not ship and test, where a callback throwing outside
+ * any promise is the crash the seeds' backends died of. An uncaught exception in robusto's own
+ * code still comes with the requests in flight ({@link requestsInFlight}).
+ */
+export function enterRequestContext(request: FastifyRequest, done: () => void): void {
+  storage.run(contexts.get(request) ?? { requestId: request.id, method: request.method, url: request.url }, done);
+}
+
+/**
+ * Returns the request id in every response (`X-Request-Id`) and keeps the list of requests in
+ * flight ({@link requestsInFlight}).
  */
 export function registerRequestContext(app: FastifyInstance): void {
   app.addHook('onRequest', (request: FastifyRequest, reply, done) => {
     void reply.header(REQUEST_ID_HEADER, request.id);
-    storage.run({ requestId: request.id, method: request.method, url: request.url }, done);
+    const context = { requestId: request.id, method: request.method, url: request.url };
+    contexts.set(request, context);
+    inFlight.add(context);
+    done();
   });
+  const finished = (request: FastifyRequest, _reply: unknown, done: () => void) => {
+    const context = contexts.get(request);
+    if (context) inFlight.delete(context);
+    done();
+  };
+  app.addHook('onResponse', finished);
+  app.addHook('onRequestAbort', (request, done) => finished(request, undefined, done));
 }

@@ -108,6 +108,9 @@ export function defaultPrefixOf(name: string): string {
 }
 
 /** Where a module comes from: a built-in folder or a file named in `ROBUSTO_MODULES`. */
+/** The `origin` of the modules robusto ships (`src/modules/`); any other origin is a file path. */
+export const BUILTIN_ORIGIN = 'builtin';
+
 export interface ModuleSource {
   /** The name the module is expected to have (folder or file name), used if importing fails. */
   name: string;

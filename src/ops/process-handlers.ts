@@ -1,4 +1,4 @@
-import { currentRequest } from '../http/request-context.js';
+import { currentRequest, requestsInFlight } from '../http/request-context.js';
 import type { Logger } from '../log/create-logger.js';
 import { tellSupervisor, WORKER_FATAL } from '../shared/worker-messages.js';
 
@@ -8,8 +8,9 @@ export type StopReason = { reason: string; exitCode: number };
 /**
  * Wires the process's signals and last-resort error events to one `stop` function:
  * - SIGTERM/SIGINT → graceful stop, exit 0; a second signal exits at once with 1;
- * - `uncaughtException`/`unhandledRejection` → logged as fatal with the request it came from,
- *   then the same graceful stop with exit 1 (a supervisor starts a fresh process).
+ * - `uncaughtException`/`unhandledRejection` → logged as fatal with the request it came from
+ *   (when known: see `enterRequestContext`) and the requests in flight, which it cuts off, then
+ *   the same graceful stop with exit 1 (a supervisor starts a fresh process).
  *
  * Returns a function that removes the handlers (for tests).
  */
@@ -24,7 +25,7 @@ export function installProcessHandlers(log: Logger, stop: (why: StopReason) => v
     stop({ reason: signal, exitCode: 0 });
   };
   const onFatal = (kind: string) => (error: unknown) => {
-    log.fatal({ err: error, request: currentRequest() }, kind === 'uncaughtException' ? 'uncaught exception; shutting down' : 'unhandled promise rejection; shutting down');
+    log.fatal({ err: error, request: currentRequest(), requestsInFlight: requestsInFlight() }, kind === 'uncaughtException' ? 'uncaught exception; shutting down' : 'unhandled promise rejection; shutting down');
     tellSupervisor({ type: WORKER_FATAL, reason: `${kind}: ${error instanceof Error ? error.message : String(error)}` });
     stop({ reason: kind, exitCode: 1 });
   };

@@ -71,6 +71,17 @@ describe('graceful shutdown', () => {
     const fatal = robusto.lines().find((l) => l.msg === 'uncaught exception; shutting down');
     expect(fatal).toMatchObject({ level: 60, request: { requestId: 'crash-req-1', method: 'GET', url: '/api/faulty/crash-later' } });
     expect(JSON.stringify(fatal)).toMatch(/asynchronous crash outside any promise/);
+    // The request had been answered: it is no longer among those in flight.
+    expect(fatal?.requestsInFlight).toEqual([]);
     expect(robusto.lines().some((l) => l.msg === 'stopped')).toBe(true);
+  });
+
+  it('an uncaught exception lists the requests in flight, which it cuts off', async () => {
+    const robusto = await startedWithFaulty();
+    const cut = fetch(robusto.url('/api/faulty/crash-during'), { headers: { 'x-request-id': 'crash-req-2' } }).then((r) => r.status, () => 'cut');
+    expect(await robusto.exited).toBe(1);
+    const fatal = robusto.lines().find((l) => l.msg === 'uncaught exception; shutting down');
+    expect(fatal).toMatchObject({ level: 60, request: { requestId: 'crash-req-2' }, requestsInFlight: [{ requestId: 'crash-req-2', method: 'GET', url: '/api/faulty/crash-during' }] });
+    await cut;
   });
 });

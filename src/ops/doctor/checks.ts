@@ -4,6 +4,7 @@ import type { Config } from '../../config/config.js';
 import type { Database } from '../../db/database.js';
 import { migrationStatus } from '../../db/migrate.js';
 import { coreMigrations } from '../../db/migrations/core.migrations.js';
+import { BUILTIN_ORIGIN } from '../../modules/module.js';
 import type { ModuleRegistry } from '../../modules/module-registry.js';
 import { withTimeout } from '../../shared/with-timeout.js';
 import type { DoctorCheck } from './doctor-check.js';
@@ -56,7 +57,7 @@ function redactUrl(url: string | undefined): string {
 export function checkModules(registry: ModuleRegistry): DoctorCheck[] {
   return registry.modules.map((m) =>
     m.status === 'failed'
-      ? { name: `module ${m.name}`, ok: false, detail: `fails at ${m.stage}: ${m.error}`, fix: `fix or remove ${m.origin === 'builtin' ? `src/modules/${m.name}` : m.origin} (ROBUSTO_MODULES)` }
+      ? { name: `module ${m.name}`, ok: false, detail: `fails at ${m.stage}: ${m.error}`, fix: `fix or remove ${m.origin === BUILTIN_ORIGIN ? `src/modules/${m.name}` : m.origin} (ROBUSTO_MODULES)` }
       : { name: `module ${m.name}`, ok: true, detail: `loads (${m.origin})` },
   );
 }

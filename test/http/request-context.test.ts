@@ -1,0 +1,53 @@
+import Fastify from 'fastify';
+import { afterEach, describe, expect, it } from 'vitest';
+import { currentRequest, enterRequestContext, registerRequestContext, requestIdOf, requestsInFlight } from '../../src/http/request-context.js';
+
+const apps: Array<ReturnType<typeof Fastify>> = [];
+const releases: Array<() => void> = [];
+afterEach(async () => {
+  for (const release of releases.splice(0)) release();
+  for (const app of apps.splice(0)) await app.close();
+});
+
+/** A server with one route that waits until released and reports what it saw of its context. */
+async function serverWithHeldRoute(options: { entered: boolean }) {
+  const app = Fastify({ genReqId: requestIdOf });
+  apps.push(app);
+  registerRequestContext(app);
+  if (options.entered) app.addHook('onRequest', (request, _reply, done) => enterRequestContext(request, done));
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  releases.push(release);
+  app.get('/held', async () => {
+    await held;
+    // After an await, and inside a timer the handler started.
+    const inTimer = await new Promise((resolve) => setTimeout(() => resolve(currentRequest()), 1));
+    return { afterAwait: currentRequest() ?? null, inTimer: inTimer ?? null };
+  });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const address = app.server.address() as { port: number };
+  return { url: `http://127.0.0.1:${address.port}/held`, release };
+}
+
+describe('request context', () => {
+  it('lists the requests in flight, and forgets each once answered', async () => {
+    const { url, release } = await serverWithHeldRoute({ entered: false });
+    const before = requestsInFlight().length;
+    const answer = fetch(url, { headers: { 'x-request-id': 'held-1' } });
+    await expect.poll(() => requestsInFlight().map((r) => r.requestId)).toContain('held-1');
+    expect(requestsInFlight().find((r) => r.requestId === 'held-1')).toEqual({ requestId: 'held-1', method: 'GET', url: '/held' });
+    release();
+    const body = await (await answer).json();
+    expect(body).toEqual({ afterAwait: null, inTimer: null });
+    await expect.poll(() => requestsInFlight().length).toBe(before);
+  });
+
+  it('once entered, currentRequest() names the request after awaits and in its timers', async () => {
+    const { url, release } = await serverWithHeldRoute({ entered: true });
+    const answer = fetch(url, { headers: { 'x-request-id': 'held-2' } });
+    await expect.poll(() => requestsInFlight().map((r) => r.requestId)).toContain('held-2');
+    release();
+    const context = { requestId: 'held-2', method: 'GET', url: '/held' };
+    expect(await (await answer).json()).toEqual({ afterAwait: context, inTimer: context });
+  });
+});
