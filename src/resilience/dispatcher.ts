@@ -6,6 +6,7 @@ import { isTransientError } from '../db/transient-errors.js';
 import { uniqueViolationOf } from '../db/unique-violation.js';
 import { AppError } from '../shared/app-error.js';
 import { newId } from '../shared/ids.js';
+import { isoInstant } from '../shared/iso-instant.js';
 import type { Command, CommandContext, CommandOutcome } from './command.js';
 import { createRetryPolicy } from './retry.js';
 import type { RetryPolicy } from 'cockatiel';
@@ -197,8 +198,8 @@ export class Dispatcher {
   }
 
   async #attempt<P, R>(command: Command<P, R>, payload: P, meta: DispatchMeta, replay: boolean): Promise<DispatchResult> {
-    const now = new Date();
-    const ctx: CommandContext = { tenantId: meta.tenantId, userId: meta.userId, requestId: meta.requestId, now: now.toISOString() };
+    const now = Date.now();
+    const ctx: CommandContext = { tenantId: meta.tenantId, userId: meta.userId, requestId: meta.requestId, now: isoInstant(now) };
     let committing: DispatchResult | undefined;
     try {
       return await this.#transaction(command, payload, meta, ctx, now, replay, (result) => {
@@ -212,7 +213,7 @@ export class Dispatcher {
     }
   }
 
-  #transaction<P, R>(command: Command<P, R>, payload: P, meta: DispatchMeta, ctx: CommandContext, now: Date, replay: boolean, onCommit: (result: DispatchResult) => void): Promise<DispatchResult> {
+  #transaction<P, R>(command: Command<P, R>, payload: P, meta: DispatchMeta, ctx: CommandContext, now: number, replay: boolean, onCommit: (result: DispatchResult) => void): Promise<DispatchResult> {
     return this.#database.transaction(async (tx: Transaction<CoreTables>) => {
       const key = meta.idempotencyKey;
       if (key) {
@@ -231,7 +232,7 @@ export class Dispatcher {
           status_code: 0,
           response: '',
           created_at: ctx.now,
-          expires_at: new Date(now.getTime() + this.#ttlMs).toISOString(),
+          expires_at: isoInstant(now + this.#ttlMs),
         });
       }
       const outcome = await command.handler(tx as unknown as Transaction<CoreTables>, payload, ctx);
