@@ -43,7 +43,9 @@ export class WritePath {
     let unknownOutcome: WriteOutcomeUnknownError | undefined;
     if (this.circuit.closed && !this.journal.hasPending()) {
       try {
-        return { kind: 'done', result: await this.circuit.execute(() => this.dispatcher.dispatch(command, payload, { ...meta, auditId })) };
+        // NB: a literal, not `{ ...meta, auditId }`: object spread is several times slower.
+        const withAudit: DispatchMeta = { tenantId: meta.tenantId, userId: meta.userId, requestId: meta.requestId, idempotencyKey: meta.idempotencyKey, fingerprint: meta.fingerprint, auditId };
+        return { kind: 'done', result: await this.circuit.execute(() => this.dispatcher.dispatch(command, payload, withAudit)) };
       } catch (error) {
         if (error instanceof WriteOutcomeUnknownError) unknownOutcome = error;
         else if (!isTransientError(error) && !(error instanceof BrokenCircuitError)) throw error;
