@@ -26,8 +26,10 @@ export function registerAuthentication(app: FastifyInstance, db: Database, secre
   app.addHook('onRequest', (request, _reply, done) => {
     // NB: decided on the matched route, never the raw URL: the router decodes the path, so
     // "/%61pi/…" reaches an /api route without starting with "/api/".
-    const route = request.routeOptions.url ?? '';
-    if (request.is404 || !route.startsWith('/api/') || request.routeOptions.config?.public) return done();
+    // NB: read once: Fastify builds a new routeOptions object on every access.
+    const { url, config } = request.routeOptions;
+    const route = url ?? '';
+    if (request.is404 || !route.startsWith('/api/') || config?.public) return done();
     let claims: TokenClaims;
     try {
       claims = tokens.verify(bearerToken(request));
@@ -36,10 +38,10 @@ export function registerAuthentication(app: FastifyInstance, db: Database, secre
     }
     const admit = (principal: Principal) => {
       request.principal = principal;
-      const permission = request.routeOptions.config?.permission ?? 'read';
+      const permission = config?.permission ?? 'read';
       if (can(principal.role, permission)) return done();
       done(
-        new AppError(AuthError.FORBIDDEN, 403, `Your role "${principal.role}" lacks the "${permission}" permission needed for ${request.method} ${request.routeOptions.url}; ask an admin or owner.`, {
+        new AppError(AuthError.FORBIDDEN, 403, `Your role "${principal.role}" lacks the "${permission}" permission needed for ${request.method} ${route}; ask an admin or owner.`, {
           extensions: { permission },
         }),
       );

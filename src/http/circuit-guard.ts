@@ -14,8 +14,8 @@ import { DATABASE_RETRY_AFTER_SECONDS } from './error-handler.js';
 export function registerCircuitGuard(app: FastifyInstance, circuit: DatabaseCircuit): void {
   app.addHook('onRequest', (request, _reply, done) => {
     if (circuit.closed || (request.method !== 'GET' && request.method !== 'HEAD')) return done();
-    const route = request.routeOptions.url ?? '';
-    if (!route.startsWith('/api/') || request.routeOptions.config?.withoutDatabase) return done();
+    const { url, config } = request.routeOptions;
+    if (!(url ?? '').startsWith('/api/') || config?.withoutDatabase) return done();
     done(
       new AppError(ErrorCode.DATABASE_UNAVAILABLE, 503, 'The database is not answering; reads wait until it does (writes are still accepted and queued). Retry in a few seconds.', {
         retryAfterSeconds: DATABASE_RETRY_AFTER_SECONDS,
