@@ -66,14 +66,14 @@ export function insertRow<DB, T extends keyof DB & string>(db: Kysely<DB> | Tran
     columns.push(column);
     values.push(value);
   }
+  // Inside the dispatcher's transaction on PostgreSQL (no plugins there), straight to its connection.
+  const direct = directConnectionOf(db);
   // NB: a plugin may rewrite some values (booleans, dates) or the statement: then always build.
-  if (!plain || db.getExecutor().plugins.length > 0) return buildAndRun(db, table, record);
-  const key = `${isPostgres(db) ? 'pg' : 'sqlite'}\u0000${table}\u0000${columns.join('\u0000')}`;
+  if (!plain || (!direct && db.getExecutor().plugins.length > 0)) return buildAndRun(db, table, record);
+  const key = `${direct || isPostgres(db) ? 'pg' : 'sqlite'}\u0000${table}\u0000${columns.join('\u0000')}`;
   const text = compiledInserts.get(key);
   if (text === undefined) return compileAndRun(db, table, record, key, values);
   if (text === null) return buildAndRun(db, table, record);
-  // Inside the dispatcher's transaction on PostgreSQL, straight to its connection.
-  const direct = directConnectionOf(db);
   return direct ? direct.run(text, values) : runRaw(db, text, values);
 }
 

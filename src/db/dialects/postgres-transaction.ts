@@ -70,9 +70,9 @@ export class TransactionConnection implements DatabaseConnection {
 const connections = new WeakMap<object, TransactionConnection>();
 
 /**
- * The connection under a handle made by {@link postgresTransactions}, or `undefined` for any other
- * Kysely instance. A statement already compiled can run on it directly, without Kysely's
- * executor: `insertRow` does, as the handle has no plugins to apply (it checks).
+ * The connection under a handle made by {@link postgresTransactions} on a Kysely instance without
+ * plugins, or `undefined` for any other. A statement already compiled can run on it directly,
+ * without Kysely's executor (`insertRow` does): there is no plugin to apply.
  */
 export function directConnectionOf(db: object): TransactionConnection | undefined {
   return connections.get(db);
@@ -114,6 +114,8 @@ export function postgresTransactions(
   onQuery?: QueryListener,
 ): TransactionRunner {
   const executor = kysely.getExecutor();
+  // Only a handle without plugins may take statements straight to its connection.
+  const plainExecutor = executor.plugins.length === 0;
   const { config, dialect } = props;
   return async (work) => {
     const client = await connect();
@@ -124,7 +126,7 @@ export function postgresTransactions(
       // NB: an object literal, not `{ ...props, … }`: the spread made this line cost about 2 µs
       // (10 times the literal) on every write.
       const tx = new Transaction({ config, dialect, driver: NO_DRIVER, executor: executor.withConnectionProvider({ provideConnection: (use) => use(connection) }) });
-      connections.set(tx, connection);
+      if (plainExecutor) connections.set(tx, connection);
       try {
         const result = await work(tx);
         await connection.executeQuery(COMMIT);
