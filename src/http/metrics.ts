@@ -1,16 +1,20 @@
 import cluster from 'node:cluster';
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import type { Database } from '../db/database.js';
 import { METRICS_COLLECT, METRICS_PART, METRICS_REQUEST, METRICS_RESPONSE, type WorkerMessage } from '../shared/worker-messages.js';
 import type { DatabaseCircuit } from '../resilience/circuit.js';
 import type { Journal } from '../resilience/journal.js';
 import type { JobRunner } from '../jobs/job-runner.js';
 import type { HttpServer } from './create-server.js';
+import { RequestDurations } from './request-durations.js';
 
 /** How long a worker waits for the supervisor's aggregated metrics before serving its own. */
 export const METRICS_AGGREGATE_TIMEOUT_MS = 3_000;
 
 const CIRCUIT_VALUE = { closed: 0, 'half-open': 1, open: 2 } as const;
+
+/** Upper bounds (seconds) of the request-duration histogram's buckets. */
+export const REQUEST_DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
 /** What the metrics read: the pool, the journal, the circuit and the jobs. */
 export interface MetricsSources {
@@ -25,16 +29,10 @@ export interface MetricsSources {
  * journal, the database circuit, the jobs this process ran, and Node's own (event-loop delay, memory, CPU). Gauges of what
  * the workers share (the journal) aggregate across workers with `max`, the rest with `sum`.
  */
-export function createMetricsRegistry(sources: MetricsSources): { registry: Registry; requestDuration: Histogram<'route' | 'method' | 'status_code'> } {
+export function createMetricsRegistry(sources: MetricsSources): { registry: Registry; requestDurations: RequestDurations } {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
-  const requestDuration = new Histogram({
-    name: 'http_request_duration_seconds',
-    help: 'HTTP request duration by route, method and status code',
-    labelNames: ['route', 'method', 'status_code'] as const,
-    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-    registers: [registry],
-  });
+  const requestDurations = new RequestDurations(REQUEST_DURATION_BUCKETS, registry);
   new Gauge({
     name: 'robusto_db_pool_connections',
     help: 'Database pool connections: total, idle, waiting callers, max',
@@ -90,7 +88,7 @@ export function createMetricsRegistry(sources: MetricsSources): { registry: Regi
       for (const job of sources.jobs.counters()) this.set({ job: job.name }, (job.lastSuccessAt ?? 0) / 1000);
     },
   });
-  return { registry, requestDuration };
+  return { registry, requestDurations };
 }
 
 /** Asks the supervisor for every worker's metrics, aggregated; undefined when it does not answer. */
@@ -117,7 +115,7 @@ function metricsFromSupervisor(): Promise<string | undefined> {
  * the supervisor gathers them; alone, it is this process's.
  */
 export function registerMetrics(app: HttpServer, sources: MetricsSources): void {
-  const { registry, requestDuration } = createMetricsRegistry(sources);
+  const { registry, requestDurations } = createMetricsRegistry(sources);
   if (cluster.isWorker) {
     // The supervisor gathers every worker's figures for whichever worker was asked.
     process.on('message', (message: WorkerMessage) => {
@@ -127,7 +125,7 @@ export function registerMetrics(app: HttpServer, sources: MetricsSources): void 
   }
   app.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url;
-    if (route && route !== '/metrics') requestDuration.observe({ route, method: request.method, status_code: String(reply.statusCode) }, reply.elapsedTime / 1000);
+    if (route && route !== '/metrics') requestDurations.observe(route, request.method, reply.statusCode, reply.elapsedTime / 1000);
     done();
   });
   app.get('/metrics', { schema: { hide: true }, config: { public: true } }, async (_request, reply) => {
