@@ -58,7 +58,7 @@ export function requestsInFlight(): RequestContext[] {
  * callbacks and promises, even after the response (a callback a handler left behind). Call it
  * from an `onRequest` hook, with that hook's `done`.
  *
- * NB: on Node 20, AsyncLocalStorage hooks every promise of the process once entered, about 40 µs
+ * NB: on Node 20, AsyncLocalStorage hooks every promise of the process once entered, 30 to 50 µs
  * of CPU per write under load (`bench/api.bench.ts`). So it is entered only for modules loaded
  * from ROBUSTO_MODULES, code robusto does not ship and test, where a callback throwing outside
  * any promise is the crash the seeds' backends died of. An uncaught exception in robusto's own

@@ -95,11 +95,11 @@ const NO_DRIVER: Driver = {
  * (COMMIT included), and gives the client back; a client whose ROLLBACK failed goes back with
  * the error, so the pool discards it.
  *
- * Why not `kysely.transaction().execute()`: it is the same statements, but every write pays for
- * Kysely's connection provider, runtime driver and per-query executor layers (about 40 µs of
- * CPU a write, measured in `bench/api.bench.ts`), and each of their promises again under the
- * request context's async hooks. Queries built on the handle still go through Kysely's compiler
- * and plugins; only the connection handling is direct.
+ * Why not `kysely.transaction().execute()`: it is the same statements, but every write paid for
+ * Kysely's connection provider, runtime driver and per-query executor layers, several async
+ * hops per statement that showed up in CPU profiles of `POST /api/students` under load. Queries
+ * built on the handle still go through Kysely's compiler and plugins; only the connection
+ * handling is direct.
  *
  * @param kysely the pool's Kysely instance (its compiler, adapter and plugins are reused).
  * @param props the dialect and config it was made with.
