@@ -48,6 +48,7 @@ export function registerAuthentication(app: FastifyInstance, db: Database, secre
     };
     const cached = principals.cached(claims);
     if (cached) admit(cached);
-    else principals.load(claims, { databaseDown: !circuit.closed }).then(admit, done);
+    // NB: the final catch: a throw from admit must not become an unhandled rejection (fatal).
+    else principals.load(claims, { databaseDown: !circuit.closed }).then(admit, done).catch(done);
   });
 }

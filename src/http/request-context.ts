@@ -78,13 +78,9 @@ export function registerRequestContext(app: FastifyInstance): void {
     const context = { requestId: request.id, method: request.method, url: request.url };
     contexts.set(request, context);
     inFlight.add(context);
+    // NB: the response's 'close', not onResponse: it also comes when the client goes away before
+    // the answer (onResponse then never runs, nor onRequestAbort once the body was read).
+    reply.raw.once('close', () => inFlight.delete(context));
     done();
   });
-  const finished = (request: FastifyRequest, _reply: unknown, done: () => void) => {
-    const context = contexts.get(request);
-    if (context) inFlight.delete(context);
-    done();
-  };
-  app.addHook('onResponse', finished);
-  app.addHook('onRequestAbort', (request, done) => finished(request, undefined, done));
 }

@@ -98,6 +98,21 @@ describe('Journal', () => {
     expect(a.acquireLease('replay', 'a', 10_000)).toBe(true);
   });
 
+  it("another process's entry found by its key makes the next hasPending look again (its retry is answered 202 at once)", async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'robusto-journal-'));
+    const a = open(dir);
+    const b = open(dir);
+    const appended = a.append(entry(7));
+    // b looks just before a's group commit (it runs on the next turn of the event loop) ...
+    expect(b.hasPending()).toBe(false);
+    await new Promise((resolve) => setImmediate(resolve));
+    // ... then finds a's entry on disk by its key (a's receipt is still held back) ...
+    expect(b.byKey('t1', 'auto:7')?.status).toBe('pending');
+    // ... and the writes b takes next queue behind it, though b looked less than 5 ms ago.
+    expect(b.hasPending()).toBe(true);
+    await appended;
+  });
+
   it('prunes applied entries past the cut-off, never pending, dead or discarded ones', async () => {
     const journal = open();
     await Promise.all([1, 2, 3, 4, 5].map((n) => journal.append(entry(n))));

@@ -231,6 +231,9 @@ export class Journal {
   /** The entry a tenant's client key already has in the journal, if any (a retry of a queued write). */
   byKey(tenantId: string, idempotencyKey: string): JournalEntry | undefined {
     const row = this.#db.prepare('select * from entries where tenant_id = ? and idempotency_key = ? order by seq desc limit 1').get(tenantId, idempotencyKey) as Row | undefined;
+    // NB: a pending entry found here may be another process's, committed after this process's
+    // last look: the caller answers 202 for it at once, so hasPending must look again.
+    if (row?.status === 'pending') this.#nextPeekAt = 0;
     return row ? toEntry(row) : undefined;
   }
 
@@ -437,17 +440,18 @@ export class Journal {
 
   /**
    * Puts a dead letter back in the queue (at its old place: it is applied before anything
-   * journaled after it), recording who asked. False if there is no such dead letter.
+   * journaled after it), recording who asked. False if there is no such dead letter. Resolves,
+   * like an append, no sooner than {@link JOURNAL_PEEK_INTERVAL_MS} after the change, so every
+   * process sends the writes that follow the answer through the journal, behind it.
    */
-  retryDead(tenantId: string, receipt: string, by: string): boolean {
+  retryDead(tenantId: string, receipt: string, by: string): Promise<boolean> {
     const changed = this.#db
       .prepare(`update entries set status = 'pending', retried_by = ?, retried_at = ?, finished_at = null where tenant_id = ? and receipt = ? and status = 'dead'`)
       .run(by, new Date().toISOString(), tenantId, receipt).changes;
-    if (changed > 0) {
-      this.#pendingCount++;
-      for (const listener of this.#listeners) listener();
-    }
-    return changed > 0;
+    if (changed === 0) return Promise.resolve(false);
+    this.#pendingCount++;
+    for (const listener of this.#listeners) listener();
+    return new Promise((resolve) => acknowledgeAfter(performance.now() + JOURNAL_PEEK_INTERVAL_MS, () => resolve(true)));
   }
 
   /** Gives up on a dead letter for good, recording who and why; the entry itself is kept. */

@@ -22,7 +22,8 @@ describe('isRealDate', () => {
     ['2023-00-10', false],
     ['2023-01-00', false],
     ['0001-01-01', true],
-    ['0000-02-29', true],
+    ['0000-02-29', false],
+    ['0000-01-01', false],
     ['2023-1-01', false],
     ['2023/01/01', false],
     ['2023-01-01T00:00:00Z', false],
@@ -38,7 +39,7 @@ describe('isRealDate', () => {
       for (let month = 1; month <= 12; month++) {
         for (let day = 0; day <= 32; day++) {
           const text = `${pad(year, 4)}-${pad(month, 2)}-${pad(day, 2)}`;
-          expect(isRealDate(text), text).toBe(day > 0 && existsByDate(year, month, day));
+          expect(isRealDate(text), text).toBe(year > 0 && day > 0 && existsByDate(year, month, day));
         }
       }
     }

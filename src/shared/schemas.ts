@@ -81,7 +81,8 @@ function digitsAt(text: string, start: number, length: number): number {
 }
 
 /**
- * A calendar date `YYYY-MM-DD` that exists (no 2023-02-30), in the proleptic Gregorian calendar.
+ * A calendar date `YYYY-MM-DD` that exists (no 2023-02-30), from 0001-01-01, in the proleptic
+ * Gregorian calendar.
  * Plain arithmetic, no RegExp or Date: every write with a date runs it.
  */
 export function isRealDate(value: string): boolean {
@@ -89,7 +90,8 @@ export function isRealDate(value: string): boolean {
   const year = digitsAt(value, 0, 4);
   const month = digitsAt(value, 5, 2);
   const day = digitsAt(value, 8, 2);
-  if (year < 0 || month < 1 || month > 12 || day < 1) return false;
+  // NB: no year 0000: PostgreSQL has none (1 BC comes before 1 AD) and would refuse it with a 500.
+  if (year < 1 || month < 1 || month > 12 || day < 1) return false;
   const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
   return day <= (month === 2 && leap ? 29 : (DAYS_IN_MONTH[month - 1] as number));
 }

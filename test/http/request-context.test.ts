@@ -42,6 +42,17 @@ describe('request context', () => {
     await expect.poll(() => requestsInFlight().length).toBe(before);
   });
 
+  it('forgets a request whose client went away before the answer', async () => {
+    const { url } = await serverWithHeldRoute({ entered: false });
+    const abort = new AbortController();
+    const answer = fetch(url, { headers: { 'x-request-id': 'gone-1' }, signal: abort.signal }).catch(() => 'aborted');
+    await expect.poll(() => requestsInFlight().map((r) => r.requestId)).toContain('gone-1');
+    abort.abort();
+    expect(await answer).toBe('aborted');
+    // The handler is still waiting, yet the request is no longer listed.
+    await expect.poll(() => requestsInFlight().map((r) => r.requestId)).not.toContain('gone-1');
+  });
+
   it('once entered, currentRequest() names the request after awaits and in its timers', async () => {
     const { url, release } = await serverWithHeldRoute({ entered: true });
     const answer = fetch(url, { headers: { 'x-request-id': 'held-2' } });

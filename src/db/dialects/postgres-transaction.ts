@@ -61,6 +61,17 @@ export class TransactionConnection implements DatabaseConnection {
     throw new Error('streaming is not available inside a write transaction');
   }
 
+  /**
+   * Ends the handle, then runs COMMIT or ROLLBACK. NB: in that order, so that a statement a kept
+   * handle sends meanwhile is refused instead of running after the COMMIT, outside any transaction.
+   */
+  finish(statement: CompiledQuery): Promise<void> {
+    const client = this.#client;
+    this.#client = undefined;
+    if (!client) return Promise.reject(transactionEnded());
+    return client.query(statement.sql).then(() => this.#onQuery?.(statement.sql, statement.parameters));
+  }
+
   end(): void {
     this.#client = undefined;
   }
@@ -76,6 +87,11 @@ const connections = new WeakMap<object, TransactionConnection>();
  */
 export function directConnectionOf(db: object): TransactionConnection | undefined {
   return connections.get(db);
+}
+
+// ROLLBACK on the client itself: the handle may already be ended (a COMMIT that failed).
+function rollback(client: pg.PoolClient, onQuery: QueryListener | undefined): Promise<void> {
+  return client.query(ROLLBACK.sql).then(() => onQuery?.(ROLLBACK.sql, ROLLBACK.parameters));
 }
 
 /** Stands in for the pool's driver in a transaction's handle, where nothing may take another connection. */
@@ -129,10 +145,11 @@ export function postgresTransactions(
       if (plainExecutor) connections.set(tx, connection);
       try {
         const result = await work(tx);
-        await connection.executeQuery(COMMIT);
+        await connection.finish(COMMIT);
         return result;
       } catch (error) {
-        await connection.executeQuery(ROLLBACK).catch((rollbackError: unknown) => {
+        connection.end();
+        await rollback(client, onQuery).catch((rollbackError: unknown) => {
           broken = rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError));
         });
         throw error;

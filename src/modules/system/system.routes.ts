@@ -162,7 +162,7 @@ export async function journalRoutes(app: ModuleRouter, ctx: ModuleContext): Prom
     { schema: { summary: 'Queue a dead letter again', tags: ['system'], params: IdParams, response: { 200: Type.Object({ receipt: Type.String(), status: Type.Literal('queued') }), ...problemResponses(401, 403, 404) } }, config },
     async (request) => {
       const principal = principalOf(request);
-      if (!ctx.journal.retryDead(principal.tenantId, request.params.id, principal.userId)) throw deadLetterNotFound(request.params.id);
+      if (!(await ctx.journal.retryDead(principal.tenantId, request.params.id, principal.userId))) throw deadLetterNotFound(request.params.id);
       request.log.warn({ receipt: request.params.id, by: principal.userId }, 'dead letter queued again');
       return { receipt: request.params.id, status: 'queued' as const };
     },
