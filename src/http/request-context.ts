@@ -35,7 +35,10 @@ export function currentRequest(): RequestContext | undefined {
 
 // The requests this process is serving now, in arrival order (a Set keeps insertion order).
 const inFlight = new Set<RequestContext>();
-const contexts = new WeakMap<FastifyRequest, RequestContext>();
+
+function contextOf(request: FastifyRequest): RequestContext {
+  return { requestId: request.id, method: request.method, url: request.url };
+}
 
 /** The most requests {@link requestsInFlight} lists. */
 export const MAX_LISTED_REQUESTS = 20;
@@ -65,7 +68,7 @@ export function requestsInFlight(): RequestContext[] {
  * code still comes with the requests in flight ({@link requestsInFlight}).
  */
 export function enterRequestContext(request: FastifyRequest, done: () => void): void {
-  storage.run(contexts.get(request) ?? { requestId: request.id, method: request.method, url: request.url }, done);
+  storage.run(contextOf(request), done);
 }
 
 /**
@@ -75,8 +78,7 @@ export function enterRequestContext(request: FastifyRequest, done: () => void): 
 export function registerRequestContext(app: FastifyInstance): void {
   app.addHook('onRequest', (request: FastifyRequest, reply, done) => {
     void reply.header(REQUEST_ID_HEADER, request.id);
-    const context = { requestId: request.id, method: request.method, url: request.url };
-    contexts.set(request, context);
+    const context = contextOf(request);
     inFlight.add(context);
     // NB: the response's 'close', not onResponse: it also comes when the client goes away before
     // the answer (onResponse then never runs, nor onRequestAbort once the body was read).
