@@ -293,9 +293,9 @@ export class Dispatcher {
    * found stored by the keys' INSERT aborts the batch with {@link KeysTakenError}.
    */
   #batch(items: BatchItem[], way: { bulk: boolean; lookUpKeys: boolean }, meanwhile: (() => void) | undefined): Promise<BatchOutcome[]> {
-    const now = new Date();
-    const ctxNow = now.toISOString();
-    const expiresAt = new Date(now.getTime() + this.#ttlMs).toISOString();
+    const now = Date.now();
+    const ctxNow = isoInstant(now);
+    const expiresAt = isoInstant(now + this.#ttlMs);
     const idOf = (tenantId: string, key: string) => `${tenantId}\n${key}`;
     const contextOf = (meta: DispatchMeta): CommandContext => ({ tenantId: meta.tenantId, userId: meta.userId, requestId: meta.requestId, now: ctxNow });
     return this.#database.transaction(async (tx: Transaction<CoreTables>) => {

@@ -1,6 +1,5 @@
-import { readdirSync } from 'node:fs';
-import path from 'node:path';
 import { BACKUP_DIR_PREFIX } from './backup.js';
+import { readEntries } from '../read-entries.js';
 import { readManifest, type BackupManifest } from './manifest.js';
 
 /** One backup found under a backups directory. */
@@ -15,21 +14,12 @@ export interface ListedBackup {
  * unreadable `root` has none.
  */
 export function listBackups(root: string): ListedBackup[] {
-  let names: string[];
-  try {
-    names = readdirSync(root).filter((name) => name.startsWith(BACKUP_DIR_PREFIX));
-  } catch {
-    return [];
-  }
-  return names
-    .flatMap((name) => {
-      const dir = path.join(root, name);
-      try {
-        const manifest = readManifest(dir);
-        return Number.isFinite(Date.parse(manifest.createdAt)) ? [{ dir, manifest }] : [];
-      } catch {
-        return [];
-      }
-    })
-    .sort((a, b) => Date.parse(b.manifest.createdAt) - Date.parse(a.manifest.createdAt));
+  return readEntries(
+    root,
+    (name) => name.startsWith(BACKUP_DIR_PREFIX),
+    (dir): ListedBackup | undefined => {
+      const manifest = readManifest(dir);
+      return Number.isFinite(Date.parse(manifest.createdAt)) ? { dir, manifest } : undefined;
+    },
+  ).sort((a, b) => Date.parse(b.manifest.createdAt) - Date.parse(a.manifest.createdAt));
 }

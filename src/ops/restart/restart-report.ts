@@ -1,6 +1,7 @@
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../../config/config.js';
+import { readEntries } from '../read-entries.js';
 
 /** One phase of a restart as the report shows it. */
 export interface RestartStep {
@@ -43,21 +44,9 @@ const REPORT_NAME = /^restart-\d{8}T\d{9}Z\.json$/;
 
 /** The restarts recorded in `reportsDir`, newest first; unreadable records are skipped. */
 export function listRestarts(reportsDir: string): RestartRecord[] {
-  let names: string[];
-  try {
-    names = readdirSync(reportsDir).filter((name) => REPORT_NAME.test(name));
-  } catch {
-    return [];
-  }
-  return names
-    .flatMap((name): RestartRecord[] => {
-      try {
-        return [JSON.parse(readFileSync(path.join(reportsDir, name), 'utf8')) as RestartRecord];
-      } catch {
-        return [];
-      }
-    })
-    .sort((a, b) => b.startedAt.localeCompare(a.startedAt));
+  return readEntries(reportsDir, (name) => REPORT_NAME.test(name), (file) => JSON.parse(readFileSync(file, 'utf8')) as RestartRecord).sort((a, b) =>
+    b.startedAt.localeCompare(a.startedAt),
+  );
 }
 
 /**
