@@ -5,7 +5,7 @@
 // robusto ÷ bare.
 //
 // Both servers are first warmed under the same load for BENCH_WARMUP seconds, in 5 s slices taken
-// in turns (printed): robusto's CPU per request falls by about 40 % over its first 20 s of load
+// in turns (printed): robusto's CPU per request falls by about half over its first 20 s of load
 // (V8 optimising a far longer code path), the bare server's settles within its first slice. A
 // shorter warm-up measures robusto's start-up, not the server that runs for days.
 //
