@@ -6,7 +6,7 @@
 //
 // Both servers are first warmed under the same load for BENCH_WARMUP seconds, in 5 s slices taken
 // in turns (printed): robusto's CPU per request falls by about half over its first 20 s of load
-// (V8 optimising a far longer code path), the bare server's settles within its first slice. A
+// (V8 optimising a far longer code path), the bare server's settles after its first slice. A
 // shorter warm-up measures robusto's start-up, not the server that runs for days.
 //
 //   npm run bench:api   (BENCH_WARMUP=20 BENCH_DURATION=5 BENCH_ROUNDS=5 BENCH_CONNECTIONS=50 BENCH_ENGINES=postgres,sqlite)
@@ -66,6 +66,11 @@ function median(runs: Measured[]): Measured {
   };
 }
 
+/** Each run's req/s and CPU per request, for the progress lines on stderr. */
+function figures(runs: Measured[]): string {
+  return runs.map((x) => `${x.requestsPerSecond.toFixed(0)} (${x.cpuMicrosPerRequest.toFixed(0)} µs)`).join(' / ');
+}
+
 interface Row {
   engine: string;
   route: string;
@@ -99,7 +104,6 @@ async function benchEngine(engine: 'postgres' | 'sqlite'): Promise<Row[]> {
         measure(server, () =>
           runLoad({ url: server.ready.url + r.path, method: r.method, headers, connections: CONNECTIONS, durationSeconds: seconds, ...(r.body ? { body: r.body } : {}) }),
         );
-      const figures = (runs: Measured[]) => runs.map((x) => `${x.requestsPerSecond.toFixed(0)} (${x.cpuMicrosPerRequest.toFixed(0)} µs)`).join(' / ');
       // Warm both (JIT, pool, page cache) in turns, then alternate who goes first in each round,
       // so drift (a growing table, autovacuum, other load on the machine) falls on both alike.
       const bareWarmUp: Measured[] = [];
