@@ -26,7 +26,6 @@ export interface VerifyReport {
  */
 export async function verifyBackup(dir: string, options: { encryptionKey?: string } = {}): Promise<VerifyReport> {
   const manifest = readManifest(dir);
-  const problems: string[] = [];
   let key: Buffer | undefined;
   let keyProblem: BackupError | undefined;
   try {
@@ -34,12 +33,25 @@ export async function verifyBackup(dir: string, options: { encryptionKey?: strin
   } catch (error) {
     keyProblem = error as BackupError;
   }
-  for (const table of manifest.tables) {
-    const problem = await checkTable(dir, table, keyProblem ? null : key);
-    if (problem) problems.push(`${table.name} (${table.file}): ${problem}`);
-  }
+  const problems = await checkTables(dir, manifest, keyProblem ? null : key);
   if (keyProblem) problems.push(keyProblem.message);
   return { manifest, problems };
+}
+
+/**
+ * One line per table file of `manifest` that is missing, altered or unreadable, or whose rows
+ * are not what the manifest says; none when all are sound.
+ *
+ * @param key the backup's key from {@link keyOf}: undefined for a plain backup, null for an
+ *   encrypted one whose rows cannot be read (then only the files' hashes are checked).
+ */
+export async function checkTables(dir: string, manifest: BackupManifest, key: Buffer | null | undefined): Promise<string[]> {
+  const problems: string[] = [];
+  for (const table of manifest.tables) {
+    const problem = await checkTable(dir, table, key);
+    if (problem) problems.push(`${table.name} (${table.file}): ${problem}`);
+  }
+  return problems;
 }
 
 /**
