@@ -1,14 +1,11 @@
-import { rmSync } from 'node:fs';
 import type { Config } from '../../config/config.js';
 import { packageInfo } from '../../config/package-info.js';
 import { createDb } from '../../db/create-db.js';
 import type { Database } from '../../db/database.js';
 import { defineJob, type JobDefinition } from '../../jobs/job.js';
 import type { Logger } from '../../log/create-logger.js';
-import { createBackup } from './backup.js';
-import { BackupError, BackupErrorCode } from './manifest.js';
 import { pruneBackups } from './prune.js';
-import { verifyBackup } from './verify.js';
+import { createVerifiedBackup } from './verified-backup.js';
 
 /** The longest a scheduled backup may take before it is stopped and counted as failed. */
 export const BACKUP_JOB_TIMEOUT_MS = 60 * 60_000;
@@ -38,17 +35,11 @@ export function backupJob(config: Readonly<Config>, db: Database, log: Logger): 
     async run(_ctx, signal) {
       const root = config.paths.backupsDir;
       const source = config.engine === 'sqlite' ? createDb(config, log) : db;
-      let made: Awaited<ReturnType<typeof createBackup>>;
+      let made: Awaited<ReturnType<typeof createVerifiedBackup>>;
       try {
-        made = await createBackup(source, { root, robustoVersion: packageInfo().version, signal, encryptionKey: config.backup.encryptionKey });
+        made = await createVerifiedBackup(source, { root, robustoVersion: packageInfo().version, signal, encryptionKey: config.backup.encryptionKey });
       } finally {
         if (source !== db) await source.close();
-      }
-      signal.throwIfAborted();
-      const { problems } = await verifyBackup(made.dir, { encryptionKey: config.backup.encryptionKey });
-      if (problems.length > 0) {
-        rmSync(made.dir, { recursive: true, force: true });
-        throw new BackupError(BackupErrorCode.DAMAGED, `the backup written to ${made.dir} did not read back (${problems.join('; ')}); it was removed. Check the disk under ${root}.`);
       }
       signal.throwIfAborted();
       const pruned = pruneBackups(root, { keepDays: config.backup.keepDays });

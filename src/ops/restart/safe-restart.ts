@@ -11,9 +11,8 @@ import type { Logger } from '../../log/create-logger.js';
 import { authServicesFor } from '../../modules/auth/index.js';
 import { Journal } from '../../resilience/journal.js';
 import { errorText } from '../../shared/error-text.js';
-import { createBackup } from '../backup/backup.js';
 import { dataTables } from '../backup/catalog.js';
-import { verifyBackup } from '../backup/verify.js';
+import { createVerifiedBackup } from '../backup/verified-backup.js';
 import { isProcessAlive, runningSupervisorPid } from '../supervisor-files.js';
 import { acquireRestartLock } from './restart-lock.js';
 import { writeRestartReport, type RestartOutcome, type RestartStep } from './restart-report.js';
@@ -155,9 +154,7 @@ export async function safeRestart(config: Readonly<Config>, log: Logger, options
     const launch = supervisorLaunch(pid);
 
     const backup = await step('backup', async () => {
-      const made = await createBackup(db, { root: config.paths.backupsDir, robustoVersion: packageInfo().version, encryptionKey: config.backup.encryptionKey });
-      const { problems } = await verifyBackup(made.dir, { encryptionKey: config.backup.encryptionKey });
-      if (problems.length > 0) throw new RestartStepError(`the backup ${made.dir} did not read back (${problems.join('; ')}); check the disk under ${config.paths.backupsDir}`);
+      const made = await createVerifiedBackup(db, { root: config.paths.backupsDir, robustoVersion: packageInfo().version, encryptionKey: config.backup.encryptionKey });
       outcome.backupDir = made.dir;
       return { value: made.manifest, detail: `${made.dir}, verified (${made.manifest.tables.reduce((n, t) => n + t.rows, 0)} rows in ${made.manifest.tables.length} tables)` };
     });
