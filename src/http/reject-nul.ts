@@ -4,29 +4,26 @@ import { ErrorCode } from '../shared/error-codes.js';
 
 const MAX_DEPTH = 64;
 
-// NB: the quick test runs on every request and allocates nothing; the path (a string per
-// member) is only worked out for the rare request that has a NUL.
-function hasNul(value: unknown, depth: number): boolean {
-  if (typeof value === 'string') return value.includes('\u0000');
-  if (value === null || typeof value !== 'object' || depth > MAX_DEPTH) return false;
+/**
+ * Where the first NUL in `value` is, as a JSON pointer relative to it (`''`: `value` itself), or
+ * `undefined` when it has none. NB: it runs on every request and allocates nothing while it
+ * finds nothing; the pointer is built on the way back up, only for the rare request with a NUL.
+ */
+function nulPath(value: unknown, depth: number): string | undefined {
+  if (typeof value === 'string') return value.includes('\u0000') ? '' : undefined;
+  if (value === null || typeof value !== 'object' || depth > MAX_DEPTH) return undefined;
   if (Array.isArray(value)) {
-    for (const member of value) if (hasNul(member, depth + 1)) return true;
-    return false;
+    for (let i = 0; i < value.length; i++) {
+      const found = nulPath(value[i], depth + 1);
+      if (found !== undefined) return `/${i}${found}`;
+    }
+    return undefined;
   }
   for (const key in value) {
     if (!Object.hasOwn(value, key)) continue;
-    if (key.includes('\u0000') || hasNul((value as Record<string, unknown>)[key], depth + 1)) return true;
-  }
-  return false;
-}
-
-function nulPath(value: unknown, path: string, depth: number): string | undefined {
-  if (typeof value === 'string') return value.includes('\u0000') ? path || '/' : undefined;
-  if (value === null || typeof value !== 'object' || depth > MAX_DEPTH) return undefined;
-  for (const [key, member] of Object.entries(value)) {
-    if (key.includes('\u0000')) return `${path}/${key.replace('\u0000', '\\u0000')}`;
-    const found = nulPath(member, `${path}/${key}`, depth + 1);
-    if (found) return found;
+    if (key.includes('\u0000')) return `/${key.replace('\u0000', '\\u0000')}`;
+    const found = nulPath((value as Record<string, unknown>)[key], depth + 1);
+    if (found !== undefined) return `/${key}${found}`;
   }
   return undefined;
 }
@@ -44,8 +41,9 @@ export function registerNulGuard(app: FastifyInstance): void {
       ['body', request.body],
     ] as const;
     for (const [where, value] of parts) {
-      if (!hasNul(value, 0)) continue;
-      const field = nulPath(value, '', 0) ?? '/';
+      const found = nulPath(value, 0);
+      if (found === undefined) continue;
+      const field = found || '/';
       done(
         new AppError(ErrorCode.VALIDATION, 400, 'The request contains a NUL character (\\u0000), which no field accepts; remove it.', {
           errors: [{ in: where, field, message: 'contains a NUL character' }],

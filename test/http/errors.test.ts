@@ -99,6 +99,8 @@ describe('inputs no field accepts', () => {
   it.each([
     ['a NUL in a body string', { method: 'POST', url: '/api/echo', payload: { name: 'a\u0000b', age: 1 } }, 'body', '/name'],
     ['a NUL in the query string', { method: 'POST', url: '/api/echo?x=a%00', payload: { name: 'ab', age: 1 } }, 'querystring', '/x'],
+    ['a NUL deep in the body', { method: 'POST', url: '/api/echo', payload: { name: 'ab', age: 1, tags: [{ a: 'x' }, { b: ['y', 'z\u0000'] }] } }, 'body', '/tags/1/b/1'],
+    ['a NUL in a member name', { method: 'POST', url: '/api/echo', payload: { name: 'ab', age: 1, tags: { 'k\u0000': 1 } } }, 'body', '/tags/k\\u0000'],
   ] as const)('%s → 400 naming the field', async (_label, request, where, field) => {
     const response = await t.app.http.inject(request as InjectOptions);
     expect(response.statusCode).toBe(400);
