@@ -22,19 +22,20 @@ export interface CreateDbOptions {
  */
 export function createDb(config: Readonly<Config>, log: Logger, options: CreateDbOptions = {}): Database {
   const kyselyLog = options.onQuery ? (event: LogEvent) => options.onQuery?.(event.query.sql, event.query.parameters) : undefined;
-  if (config.engine === 'postgres') {
-    const handle = openPostgres(config.databaseUrl as string, config.pool, (error) => {
-      log.warn({ err: error }, 'idle database connection failed; the pool will replace it');
-    });
-    const kyselyConfig = { dialect: handle.dialect, ...(kyselyLog ? { log: kyselyLog } : {}) };
-    const kysely = new Kysely(kyselyConfig);
-    const transaction = postgresTransactions(kysely, { dialect: handle.dialect, config: kyselyConfig }, handle.connect, options.onQuery);
-    return wrap('postgres', kysely, transaction, handle.stats);
-  }
-  const handle = openSqlite(config.paths.sqliteFile);
-  const kysely = new Kysely({ dialect: handle.dialect, ...(kyselyLog ? { log: kyselyLog } : {}) });
-  // NB: SQLite runs one transaction at a time behind Kysely's mutex, which this keeps.
-  return wrap('sqlite', kysely, (work) => kysely.transaction().execute(work), handle.stats);
+  const postgres =
+    config.engine === 'postgres'
+      ? openPostgres(config.databaseUrl as string, config.pool, (error) => {
+          log.warn({ err: error }, 'idle database connection failed; the pool will replace it');
+        })
+      : undefined;
+  const handle = postgres ?? openSqlite(config.paths.sqliteFile);
+  const kyselyConfig = { dialect: handle.dialect, ...(kyselyLog ? { log: kyselyLog } : {}) };
+  const kysely = new Kysely(kyselyConfig);
+  const transaction: TransactionRunner = postgres
+    ? postgresTransactions(kysely, { dialect: postgres.dialect, config: kyselyConfig }, postgres.connect, options.onQuery)
+    : // NB: SQLite runs one transaction at a time behind Kysely's mutex, which this keeps.
+      (work) => kysely.transaction().execute(work);
+  return wrap(config.engine, kysely, transaction, handle.stats);
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
