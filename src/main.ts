@@ -1,9 +1,16 @@
 #!/usr/bin/env node
 // The robusto binary: parse the command, nothing else. Everything beyond Node's builtins is
-// imported dynamically, so a missing package is reported with its fix instead of a stack trace.
-import { missingPackageOf } from './ops/doctor/check-packages.js';
+// imported dynamically, so an unsupported Node.js or a missing package is reported with its fix
+// instead of a stack trace or a native crash.
+import { checkNodeVersion, missingPackageOf } from './ops/doctor/check-packages.js';
 
 async function main(argv: string[]): Promise<void> {
+  const node = checkNodeVersion();
+  if (!node.ok && argv[2] !== 'doctor') {
+    process.stderr.write(`robusto: ${node.detail}.\n  fix: ${node.fix}.\n`);
+    process.exitCode = 1;
+    return;
+  }
   let buildProgram: typeof import('./cli/program.js').buildProgram;
   try {
     ({ buildProgram } = await import('./cli/program.js'));

@@ -44,6 +44,8 @@ export interface RobustoProcess {
 export interface SpawnOptions {
   args?: string[];
   env?: Record<string, string>;
+  /** Node.js options placed before the binary (workers of `start` inherit them). */
+  nodeArgs?: string[];
   /** Binary to run instead of the project's (a copied install). */
   bin?: string;
   cwd?: string;
@@ -71,7 +73,7 @@ async function until<T>(probe: () => T | undefined | Promise<T | undefined>, tim
 export async function spawnRobusto(options: SpawnOptions = {}): Promise<RobustoProcess> {
   const port = options.port ?? (await freePort());
   const dataDir = options.dataDir ?? mkdtempSync(path.join(os.tmpdir(), 'robusto-e2e-'));
-  const child = spawn(process.execPath, [options.bin ?? ROBUSTO_BIN, ...(options.args ?? ['serve'])], {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), options.bin ?? ROBUSTO_BIN, ...(options.args ?? ['serve'])], {
     cwd: options.cwd ?? dataDir,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', DATA_DIR: dataDir, PORT: String(port), ...options.env },
     stdio: [options.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],

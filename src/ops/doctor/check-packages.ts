@@ -12,16 +12,23 @@ function versionAtLeast(actual: string, minimum: string): boolean {
   return true;
 }
 
-/** Checks that this Node.js satisfies `engines.node` of robusto's package.json. */
-export function checkNodeVersion(): DoctorCheck {
-  const range = packageInfo().nodeRange;
-  const minimum = /^>=\s*(\d+(?:\.\d+){0,2})$/.exec(range)?.[1] ?? '0';
-  const ok = versionAtLeast(process.versions.node, minimum);
+/** The Node.js line robusto is released and benchmarked on; any version `engines.node` allows runs it. */
+export const RECOMMENDED_NODE = '24 LTS';
+
+/**
+ * Checks that this Node.js satisfies `engines.node` of robusto's package.json. An older one is
+ * refused before anything else loads: the SQLite driver robusto depends on crashes the process
+ * (a native abort, no JavaScript error) on a Node.js older than it supports.
+ */
+export function checkNodeVersion(version: string = process.versions.node): DoctorCheck {
+  const { nodeRange, root } = packageInfo();
+  const minimum = /^>=\s*(\d+(?:\.\d+){0,2})$/.exec(nodeRange)?.[1] ?? '0';
+  const ok = versionAtLeast(version, minimum);
   return {
     name: 'node',
     ok,
-    detail: ok ? `Node.js ${process.versions.node} (needs ${range})` : `Node.js ${process.versions.node} is too old; robusto needs ${range}`,
-    fix: `install Node.js ${minimum} or newer (https://nodejs.org), then run npm install again`,
+    detail: ok ? `Node.js ${version} (needs ${nodeRange})` : `Node.js ${version} is not supported; robusto needs Node.js ${minimum} or newer (${RECOMMENDED_NODE} recommended)`,
+    fix: `install Node.js ${RECOMMENDED_NODE} (https://nodejs.org, or your system's packages), make it the "node" on your PATH, then run "npm install" again in ${root} so the installed packages match it`,
   };
 }
 
@@ -54,7 +61,7 @@ export async function checkPackages(): Promise<DoctorCheck[]> {
         name: `package ${name}`,
         ok: false,
         detail: missing ? `not installed (cannot find "${missing}")` : `fails to load: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`,
-        fix: name === 'better-sqlite3' && !missing ? `${fix}; it compiles a native module, which needs python3, make and g++` : fix,
+        fix: name === 'better-sqlite3' && !missing ? `${fix}; on a platform it has no prebuilt binary for, compile it with "npx node-gyp rebuild --directory node_modules/better-sqlite3" (needs python3, make and g++)` : fix,
       });
     }
   }

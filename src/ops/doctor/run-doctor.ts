@@ -49,12 +49,15 @@ async function checksNeedingPackages(): Promise<DoctorCheck[]> {
 
 /**
  * Runs every pre-flight check and prints one ✓/✗ line each (or JSON); returns the exit code,
- * 1 when any check failed. Checks that need packages are skipped when packages are missing,
- * with a line saying so.
+ * 1 when any check failed. Checks that need packages are skipped when Node.js is unsupported or
+ * packages are missing, with a line saying so.
  */
 export async function runDoctor(options: DoctorOptions): Promise<number> {
-  const checks: DoctorCheck[] = [checkNodeVersion(), ...(await checkPackages())];
+  const node = checkNodeVersion();
+  // NB: on an unsupported Node.js, loading the SQLite driver's native part can abort the process.
+  const checks: DoctorCheck[] = node.ok ? [node, ...(await checkPackages())] : [node];
   if (checks.every((c) => c.ok)) checks.push(...(await checksNeedingPackages()));
+  else if (!node.ok) checks.push({ name: 'remaining checks', ok: false, detail: 'skipped until robusto runs on a supported Node.js', fix: 'install a supported Node.js (see above), then run robusto doctor again' });
   else checks.push({ name: 'remaining checks', ok: false, detail: 'skipped until the packages above are installed', fix: 'install the packages, then run robusto doctor again' });
   const ok = checks.every((c) => c.ok);
   process.stdout.write(options.json ? `${JSON.stringify({ ok, checks }, null, 2)}\n` : `${renderChecks(checks)}\n${ok ? '✓ all checks passed' : '✗ some checks failed'}\n`);
