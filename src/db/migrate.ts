@@ -1,4 +1,4 @@
-import { Migrator, type Migration, type MigrationResult } from 'kysely';
+import { Migrator, type Migration, type MigrationResult } from 'kysely/migration';
 import type { Database } from './database.js';
 
 /** A named, ordered set of migrations owned by one module (or the core). */

@@ -76,7 +76,7 @@ export function openPostgres(connectionString: string, settings: PoolConfig, onI
   pool.on('error', onIdleError);
 
   const connect = async () => releaseBrokenClients(await pool.connect());
-  const dialect = new PostgresDialect({ pool: { connect, end: () => pool.end() } });
+  const dialect = new PostgresDialect({ pool: { connect, end: () => pool.end(), options: pool.options } });
   return {
     dialect,
     pool,
