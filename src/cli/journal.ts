@@ -14,7 +14,7 @@ export function registerJournalCommands(program: Command): void {
   const journal = program.command('journal').description('the local journal of writes accepted while the database was down');
   const withJournal = async (work: (j: Journal) => void): Promise<void> => {
     const { config } = await loadEnvironment({ quiet: true });
-    const j = new Journal(config.paths.dataDir, { maxMegabytes: config.journalMaxMegabytes });
+    const j = new Journal(config.paths.dataDir, config.journal);
     try {
       work(j);
     } finally {

@@ -152,7 +152,13 @@ export const ENV_VARIABLES = {
     default: '512',
     example: '512',
     expected: 'a whole number of megabytes from 1 to 1000000',
-    description: 'largest size of the local journal of writes accepted while the database is down; past it writes get 503',
+    description: 'most the writes waiting in the local journal (accepted while the database is down) may hold; past it writes get 503',
+  },
+  JOURNAL_TENANT_MAX_MB: {
+    schema: Type.Number({ exclusiveMinimum: 0, maximum: 1_000_000 }),
+    example: '128',
+    expected: 'a number of megabytes greater than 0, at most JOURNAL_MAX_MB (decimals allowed, e.g. 0.5)',
+    description: "most one tenant's writes waiting in the journal may hold, so one tenant cannot fill it for all; past it that tenant's writes get 503 (default: a quarter of JOURNAL_MAX_MB)",
   },
   IDEMPOTENCY_TTL_HOURS: {
     schema: Type.Integer({ minimum: 1, maximum: 24 * 365 }),

@@ -17,6 +17,12 @@ export interface PoolConfig {
   maxLifetimeSeconds: number;
 }
 
+/** How much the writes waiting in the journal may hold, in megabytes (`JOURNAL_MAX_MB`, `JOURNAL_TENANT_MAX_MB`). */
+export interface JournalLimits {
+  maxMegabytes: number;
+  tenantMaxMegabytes: number;
+}
+
 /**
  * robusto's whole configuration, validated once at start and then frozen. Everything that needs
  * a setting receives this object; nothing reads `process.env` but the loader.
@@ -37,7 +43,8 @@ export interface Config {
   shutdownTimeoutMs: number;
   portWaitMs: number;
   idempotencyTtlHours: number;
-  journalMaxMegabytes: number;
+  /** The journal's limits: what all waiting writes may hold, and what one tenant's may. */
+  journal: JournalLimits;
   /** Event-loop delay past which requests are refused with 503 (`SHED_LOAD_AT_DELAY_MS`); 0 never. */
   shedLoadAtDelayMs: number;
   /**

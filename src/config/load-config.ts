@@ -127,6 +127,12 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadConfigOptions = 
     if (why) problems.push(`${problemLine('BACKUP_SCHEDULE', ENV_VARIABLES.BACKUP_SCHEDULE, backupSchedule)} (${why})`);
   }
 
+  const journalMax = values.JOURNAL_MAX_MB as number | undefined;
+  const tenantMax = values.JOURNAL_TENANT_MAX_MB as number | undefined;
+  if (journalMax !== undefined && tenantMax !== undefined && tenantMax > journalMax) {
+    problems.push(`${problemLine('JOURNAL_TENANT_MAX_MB', ENV_VARIABLES.JOURNAL_TENANT_MAX_MB, String(tenantMax))} (it is larger than JOURNAL_MAX_MB=${journalMax})`);
+  }
+
   if (problems.length > 0) throw new ConfigError(problems);
 
   const databaseUrl = values.DATABASE_URL as string | undefined;
@@ -155,7 +161,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadConfigOptions = 
     shutdownTimeoutMs: values.SHUTDOWN_TIMEOUT_MS as number,
     portWaitMs: values.PORT_WAIT_MS as number,
     idempotencyTtlHours: values.IDEMPOTENCY_TTL_HOURS as number,
-    journalMaxMegabytes: values.JOURNAL_MAX_MB as number,
+    journal: { maxMegabytes: journalMax as number, tenantMaxMegabytes: tenantMax ?? (journalMax as number) / 4 },
     shedLoadAtDelayMs: values.SHED_LOAD_AT_DELAY_MS as number,
     rateLimits: parseRateLimits((values.RATE_LIMITS as string | undefined) ?? ''),
     redisUrl: values.REDIS_URL as string | undefined,

@@ -1,16 +1,16 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Journal, JournalUnavailableError, type JournalAppend } from './journal.js';
+import { Journal, JournalTenantFullError, JournalUnavailableError, type JournalAppend } from './journal.js';
 
 const opened: Journal[] = [];
 afterEach(() => {
   for (const journal of opened.splice(0)) journal.close();
 });
 
-function open(dir = mkdtempSync(path.join(os.tmpdir(), 'robusto-journal-')), maxMegabytes = 64): Journal {
-  const journal = new Journal(dir, { maxMegabytes });
+function open(dir = mkdtempSync(path.join(os.tmpdir(), 'robusto-journal-')), maxMegabytes = 64, tenantMaxMegabytes?: number): Journal {
+  const journal = new Journal(dir, { maxMegabytes, ...(tenantMaxMegabytes ? { tenantMaxMegabytes } : {}) });
   opened.push(journal);
   return journal;
 }
@@ -55,8 +55,8 @@ describe('Journal', () => {
 
   it('a write that fails is never acknowledged, and the journal then refuses writes', async () => {
     const journal = open();
-    // A payload that cannot be serialized makes the batch's transaction fail.
-    const failed = journal.append(entry(1, { huge: 10n }));
+    // A row the file refuses (a NOT NULL column left empty) makes the batch's transaction fail.
+    const failed = journal.append({ ...entry(1), command: null as unknown as string });
     const sameBatch = journal.append(entry(2));
     await expect(failed).rejects.toBeInstanceOf(JournalUnavailableError);
     await expect(sameBatch).rejects.toBeInstanceOf(JournalUnavailableError);
@@ -66,13 +66,15 @@ describe('Journal', () => {
   });
 
   it('past JOURNAL_MAX_MB it refuses writes instead of growing', async () => {
-    const journal = open(undefined, 1);
+    const journal = open(undefined, 1, 1);
     const big = 'x'.repeat(300 * 1024);
     let refused: unknown;
     for (let n = 0; n < 10 && !refused; n++) await journal.append(entry(n, { big })).catch((error: unknown) => (refused = error));
     expect(refused).toBeInstanceOf(JournalUnavailableError);
     expect(String((refused as Error).message)).toMatch(/journal is full/);
-    expect(journal.writable()).toBe(false);
+    // What still fits is taken.
+    expect(journal.writable()).toBe(true);
+    await expect(journal.append(entry(100))).resolves.toEqual(expect.any(String));
   });
 
   it('two processes sharing the file: each sees the other\'s pending writes, and one lease holder at a time', async () => {
@@ -113,7 +115,7 @@ describe('Journal', () => {
     await appended;
   });
 
-  it('prunes applied entries past the cut-off, never pending, dead or discarded ones', async () => {
+  it('prunes applied and discarded entries past the cut-off, never pending or dead ones', async () => {
     const journal = open();
     await Promise.all([1, 2, 3, 4, 5].map((n) => journal.append(entry(n))));
     const [applied, duplicate, dead, discarded] = journal.pending(4);
@@ -122,11 +124,57 @@ describe('Journal', () => {
     journal.finishAttempt(dead!.seq, { status: 'dead', error: 'bad' });
     journal.finishAttempt(discarded!.seq, { status: 'dead', error: 'bad' });
     journal.discardDead('t1', discarded!.receipt, 'u1', 'not needed');
-    expect(journal.pruneApplied(new Date(Date.now() - 60_000).toISOString())).toBe(0);
-    expect(journal.pruneApplied(new Date(Date.now() + 1_000).toISOString())).toBe(2);
+    expect(journal.pruneFinished(new Date(Date.now() - 60_000).toISOString())).toBe(0);
+    expect(journal.pruneFinished(new Date(Date.now() + 1_000).toISOString())).toBe(3);
     expect(journal.byReceipt('t1', applied!.receipt)).toBeUndefined();
+    expect(journal.byReceipt('t1', discarded!.receipt)).toBeUndefined();
     expect(journal.byReceipt('t1', dead!.receipt)?.status).toBe('dead');
-    expect(journal.byReceipt('t1', discarded!.receipt)?.status).toBe('discarded');
     expect(journal.stats().pending).toBe(1);
+  });
+
+  it("past a tenant's share (JOURNAL_TENANT_MAX_MB, a quarter by default) only that tenant is refused; its share comes back as its entries are applied", async () => {
+    const journal = open(undefined, 1);
+    const big = 'x'.repeat(20 * 1024);
+    const forTenant = (tenantId: string, n: number): JournalAppend => ({ ...entry(n, { big }), tenantId, idempotencyKey: `auto:${tenantId}:${n}` });
+    let refused: unknown;
+    let taken = 0;
+    while (!refused && taken < 100) await journal.append(forTenant('b', taken++)).catch((error: unknown) => (refused = error));
+    expect(refused).toBeInstanceOf(JournalTenantFullError);
+    expect(String((refused as Error).message)).toMatch(/JOURNAL_TENANT_MAX_MB/);
+    // 0.25 MB of 20 KiB entries: 12 fit.
+    expect(taken - 1).toBe(12);
+    await expect(journal.append(forTenant('a', 1))).resolves.toEqual(expect.any(String));
+    expect(journal.writable()).toBe(true);
+    const [first] = journal.pending(1);
+    journal.finishAttempt(first!.seq, { status: 'applied', statusCode: 201, response: {} });
+    await expect(journal.append(forTenant('b', 1000))).resolves.toEqual(expect.any(String));
+    await expect(journal.append(forTenant('b', 1001))).rejects.toBeInstanceOf(JournalTenantFullError);
+  });
+
+  it('the shares are kept on disk: another process sharing the file counts the same, and a dead letter retried counts again', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'robusto-journal-'));
+    const a = open(dir, 1);
+    const b = open(dir, 1);
+    const big = 'x'.repeat(20 * 1024);
+    for (let n = 0; n < 12; n++) await a.append({ ...entry(n, { big }), tenantId: 'b' });
+    await expect(b.append({ ...entry(99, { big }), tenantId: 'b' })).rejects.toBeInstanceOf(JournalTenantFullError);
+    const [head] = a.pending(1);
+    a.finishAttempt(head!.seq, { status: 'dead', error: 'bad' });
+    await expect(b.append({ ...entry(100, { big }), tenantId: 'b' })).resolves.toEqual(expect.any(String));
+    expect(await a.retryDead('b', head!.receipt, 'u1')).toBe(true);
+    await expect(b.append({ ...entry(101, { big }), tenantId: 'b' })).rejects.toBeInstanceOf(JournalTenantFullError);
+  });
+
+  it('once drained, the file shrinks back: the WAL is cut and readiness does not depend on what the file once grew to', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'robusto-journal-'));
+    const journal = open(dir, 4, 4);
+    const big = 'x'.repeat(16 * 1024);
+    await Promise.all(Array.from({ length: 200 }, (_, n) => journal.append(entry(n, { big }))));
+    expect(statSync(path.join(dir, 'journal.db-wal')).size).toBeGreaterThan(3 * 1024 * 1024);
+    journal.finishAttempts(journal.pending(200).map((e) => ({ seq: e.seq, status: 'applied' as const, statusCode: 201, response: {} })));
+    expect(statSync(path.join(dir, 'journal.db-wal')).size).toBe(0);
+    expect(journal.writable()).toBe(true);
+    journal.pruneFinished(new Date(Date.now() + 1_000).toISOString());
+    expect(statSync(path.join(dir, 'journal.db')).size).toBeLessThan(256 * 1024);
   });
 });

@@ -1,4 +1,4 @@
-import { mkdirSync, statSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { newId } from '../shared/ids.js';
@@ -45,9 +45,34 @@ export class JournalUnavailableError extends Error {
   readonly code = 'ERR_JOURNAL_UNAVAILABLE';
 }
 
+/** Thrown when one tenant's waiting writes hold their whole share of the journal; other tenants can still write. */
+export class JournalTenantFullError extends Error {
+  override readonly name = 'JournalTenantFullError';
+  readonly code = 'ERR_JOURNAL_TENANT_FULL';
+}
+
+/** How much the writes waiting in the journal may hold, in megabytes: all of them, and one tenant's. */
+export interface JournalLimits {
+  maxMegabytes: number;
+  /** A quarter of `maxMegabytes` when not given. */
+  tenantMaxMegabytes?: number;
+}
+
+/**
+ * What an entry is counted as holding beyond its payload's JSON: its other columns (ids, key,
+ * fingerprint, times) and its index entries, about this much on disk.
+ */
+export const ENTRY_OVERHEAD_BYTES = 256;
+
+/** The WAL is cut back to this size after each checkpoint, so an outage's growth does not stay on disk. */
+export const JOURNAL_WAL_LIMIT_BYTES = 4 * 1024 * 1024;
+
 /** An append waiting for the next group commit; `done` settles with it. */
 interface QueuedAppend {
   append: JournalAppend;
+  /** The payload as stored, and what the entry is counted as holding. */
+  json: string;
+  bytes: number;
   receipt: string;
   done: Promise<string>;
   resolve: (receipt: string) => void;
@@ -103,6 +128,10 @@ function toEntry(row: Row): JournalEntry {
   };
 }
 
+function megabytes(bytes: number): string {
+  return String(Math.round((bytes / 1048576) * 100) / 100);
+}
+
 /** How one replay attempt of an entry ended: still pending (a transient error) or a final status. */
 export interface AttemptOutcome {
   status: JournalStatus;
@@ -148,7 +177,11 @@ export class Journal {
   readonly file: string;
   readonly #db: SqliteDatabase.Database;
   readonly #maxBytes: number;
+  readonly #tenantMaxBytes: number;
   #queue: QueuedAppend[] = [];
+  /** Bytes of the appends waiting for the group commit, by tenant and in all (key ''). */
+  readonly #queuedBytes = new Map<string, number>();
+  readonly #held: SqliteDatabase.Statement;
   #flushScheduled = false;
   #groupCommits = 0;
   #appendedTotal = 0;
@@ -168,14 +201,18 @@ export class Journal {
    * write), so writes still go to the database while it answers and get 503, never 202, when it
    * does not; health says why.
    */
-  constructor(dataDir: string, options: { maxMegabytes: number }) {
+  constructor(dataDir: string, limits: JournalLimits) {
     this.file = path.join(dataDir, 'journal.db');
-    this.#maxBytes = options.maxMegabytes * 1024 * 1024;
+    this.#maxBytes = limits.maxMegabytes * 1024 * 1024;
+    this.#tenantMaxBytes = (limits.tenantMaxMegabytes ?? limits.maxMegabytes / 4) * 1024 * 1024;
     try {
       mkdirSync(dataDir, { recursive: true });
       this.#db = new SqliteDatabase(this.file, { timeout: 1000 });
+      // NB: before the first table of a new file: pages freed by pruning go back to the disk.
+      this.#db.pragma('auto_vacuum = INCREMENTAL');
       this.#db.pragma('journal_mode = WAL');
       this.#db.pragma('synchronous = FULL');
+      this.#db.pragma(`journal_size_limit = ${JOURNAL_WAL_LIMIT_BYTES}`);
     } catch (error) {
       this.#broken = new Error(`cannot open ${this.file}: ${(error as Error).message}`);
       this.#db = new SqliteDatabase(':memory:');
@@ -205,18 +242,65 @@ export class Journal {
         discard_reason text,
         retried_by text,
         retried_at text,
-        applied_if_audit text
+        applied_if_audit text,
+        bytes integer not null default 0
       );
       create index if not exists entries_status_seq on entries (status, seq);
       create index if not exists entries_tenant_key on entries (tenant_id, idempotency_key);
       create table if not exists leases (name text primary key, holder text not null, expires_at integer not null);
     `);
-    // Files from before a column existed get it.
-    const columns = new Set((this.#db.prepare('pragma table_info(entries)').all() as Array<{ name: string }>).map((c) => c.name));
-    if (!columns.has('applied_if_audit')) this.#db.exec('alter table entries add column applied_if_audit text');
+    this.#db.transaction(() => this.#upgrade()).immediate();
+    this.#held = this.#db.prepare(`select tenant_id, pending_bytes from tenant_usage where tenant_id in (?, '')`);
     this.#dataVersion = this.#db.prepare('pragma data_version').pluck();
     this.#seenDataVersion = this.#dataVersion.get() as number;
     this.#pendingCount = this.#countPending();
+  }
+
+  /**
+   * Brings a file made by an older robusto up to date: the columns added since, and what each
+   * tenant's pending entries hold (`tenant_usage`, kept by triggers on every change of an entry,
+   * whichever process makes it; the tenant '' is the total).
+   */
+  #upgrade(): void {
+    const columns = new Set((this.#db.prepare('pragma table_info(entries)').all() as Array<{ name: string }>).map((c) => c.name));
+    if (!columns.has('applied_if_audit')) this.#db.exec('alter table entries add column applied_if_audit text');
+    if (!columns.has('bytes')) {
+      this.#db.exec('alter table entries add column bytes integer not null default 0');
+      this.#db.prepare('update entries set bytes = length(cast(payload as blob)) + ?').run(ENTRY_OVERHEAD_BYTES);
+    }
+    const hasUsage = this.#db.prepare(`select 1 from sqlite_master where type = 'table' and name = 'tenant_usage'`).get() !== undefined;
+    if (hasUsage) return;
+    this.#db.exec(`
+      create table tenant_usage (tenant_id text primary key, pending_bytes integer not null default 0);
+      insert into tenant_usage (tenant_id, pending_bytes)
+        select tenant_id, sum(bytes) from entries where status = 'pending' group by tenant_id
+        union all select '', coalesce(sum(bytes), 0) from entries where status = 'pending';
+      create trigger entries_usage_insert after insert on entries when new.status = 'pending' begin
+        insert into tenant_usage (tenant_id, pending_bytes) values (new.tenant_id, new.bytes), ('', new.bytes)
+          on conflict (tenant_id) do update set pending_bytes = pending_bytes + excluded.pending_bytes;
+      end;
+      create trigger entries_usage_back after update of status on entries when old.status != 'pending' and new.status = 'pending' begin
+        insert into tenant_usage (tenant_id, pending_bytes) values (new.tenant_id, new.bytes), ('', new.bytes)
+          on conflict (tenant_id) do update set pending_bytes = pending_bytes + excluded.pending_bytes;
+      end;
+      create trigger entries_usage_done after update of status on entries when old.status = 'pending' and new.status != 'pending' begin
+        update tenant_usage set pending_bytes = pending_bytes - old.bytes where tenant_id in (old.tenant_id, '');
+      end;
+      create trigger entries_usage_delete after delete on entries when old.status = 'pending' begin
+        update tenant_usage set pending_bytes = pending_bytes - old.bytes where tenant_id in (old.tenant_id, '');
+      end;
+    `);
+  }
+
+  /** What the pending entries of `tenantId`, and of all tenants, hold on disk and in the group commit under way. */
+  #holding(tenantId: string): { tenant: number; total: number } {
+    let tenant = this.#queuedBytes.get(tenantId) ?? 0;
+    let total = this.#queuedBytes.get('') ?? 0;
+    for (const row of this.#held.all(tenantId) as Array<{ tenant_id: string; pending_bytes: number }>) {
+      if (row.tenant_id === '') total += row.pending_bytes;
+      else tenant += row.pending_bytes;
+    }
+    return { tenant, total };
   }
 
   #countPending(): number {
@@ -237,19 +321,36 @@ export class Journal {
     return row ? toEntry(row) : undefined;
   }
 
-  /** Appends a write; resolves its receipt (a UUIDv7) once the row is on disk. */
+  /**
+   * Appends a write; resolves its receipt (a UUIDv7) once the row is on disk. Refused when the
+   * pending writes would hold more than `JOURNAL_MAX_MB` in all ({@link JournalUnavailableError})
+   * or more than `JOURNAL_TENANT_MAX_MB` for this tenant ({@link JournalTenantFullError}).
+   */
   append(entry: JournalAppend): Promise<string> {
     if (this.#broken) return Promise.reject(new JournalUnavailableError(`the journal failed a write and takes no more until restarted: ${this.#broken.message}`));
-    if (this.#sizeBytes() >= this.#maxBytes) {
-      return Promise.reject(new JournalUnavailableError(`the journal is full (${Math.round(this.#maxBytes / 1048576)} MB, JOURNAL_MAX_MB); it empties as the database comes back`));
+    let json: string;
+    try {
+      json = JSON.stringify(entry.payload);
+    } catch (error) {
+      return Promise.reject(error as Error);
     }
+    const bytes = Buffer.byteLength(json) + ENTRY_OVERHEAD_BYTES;
+    const holding = this.#holding(entry.tenantId);
+    if (holding.total + bytes > this.#maxBytes) {
+      return Promise.reject(new JournalUnavailableError(`the journal is full (the writes waiting in it hold ${megabytes(this.#maxBytes)} MB, JOURNAL_MAX_MB); it empties as the database comes back`));
+    }
+    if (holding.tenant + bytes > this.#tenantMaxBytes) {
+      return Promise.reject(new JournalTenantFullError(`this tenant's writes waiting in the journal hold their whole share (${megabytes(this.#tenantMaxBytes)} MB, JOURNAL_TENANT_MAX_MB); it empties as the database comes back`));
+    }
+    this.#queuedBytes.set(entry.tenantId, (this.#queuedBytes.get(entry.tenantId) ?? 0) + bytes);
+    this.#queuedBytes.set('', (this.#queuedBytes.get('') ?? 0) + bytes);
     let resolve!: (receipt: string) => void;
     let reject!: (error: Error) => void;
     const done = new Promise<string>((ok, fail) => {
       resolve = ok;
       reject = fail;
     });
-    this.#queue.push({ append: entry, receipt: newId(), done, resolve, reject });
+    this.#queue.push({ append: entry, json, bytes, receipt: newId(), done, resolve, reject });
     if (!this.#flushScheduled) {
       this.#flushScheduled = true;
       setImmediate(() => this.#flush());
@@ -312,27 +413,46 @@ export class Journal {
   }
 
   /**
-   * Deletes entries applied (or found already applied) before `before`: their receipts have
-   * answered long enough. Pending, dead and discarded entries are never deleted. Returns the count.
+   * Deletes entries applied, found already applied or discarded before `before`: their receipts
+   * have answered long enough. Pending and dead entries are never deleted. Then gives the space
+   * back to the disk. Returns the count.
    */
-  pruneApplied(before: string): number {
-    return this.#db.prepare(`delete from entries where status in ('applied', 'duplicate') and finished_at < ?`).run(before).changes;
+  pruneFinished(before: string): number {
+    const deleted = this.#db.prepare(`delete from entries where status in ('applied', 'duplicate', 'discarded') and finished_at < ?`).run(before).changes;
+    if (deleted > 0) this.#compact();
+    return deleted;
+  }
+
+  /**
+   * Gives the journal's unused space back to the disk: the WAL is checkpointed and cut to
+   * nothing, free pages are released. Done when the journal drains and after pruning. A reader
+   * in another process can keep the WAL from being cut this time; the next call does it.
+   */
+  #compact(): void {
+    try {
+      // NB: in this order: releasing pages writes to the WAL, which the checkpoint then empties.
+      this.#db.pragma('incremental_vacuum');
+      this.#db.pragma('wal_checkpoint(TRUNCATE)');
+    } catch {
+      // Busy: another process is writing; its own drain or the next prune compacts.
+    }
   }
 
   #flush(): void {
     this.#flushScheduled = false;
     while (this.#queue.length > 0) {
       const batch = this.#queue.splice(0, GROUP_COMMIT_MAX_BATCH);
+      for (const item of batch) this.#unqueue(item);
       const insert = this.#db.prepare(
-        `insert into entries (receipt, tenant_id, user_id, idempotency_key, fingerprint, command, command_version, payload, request_id, accepted_at, applied_if_audit, status_code, response)
-         values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `insert into entries (receipt, tenant_id, user_id, idempotency_key, fingerprint, command, command_version, payload, request_id, accepted_at, applied_if_audit, status_code, response, bytes)
+         values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       );
       const now = new Date().toISOString();
       try {
         this.#db.transaction(() => {
-          for (const { append: a, receipt } of batch) {
+          for (const { append: a, json, bytes, receipt } of batch) {
             const u = a.uncertain;
-            insert.run(receipt, a.tenantId, a.userId, a.idempotencyKey, a.fingerprint, a.command, a.commandVersion, JSON.stringify(a.payload), a.requestId, now, u?.auditId ?? null, u?.status ?? null, u ? JSON.stringify(u.body) : null);
+            insert.run(receipt, a.tenantId, a.userId, a.idempotencyKey, a.fingerprint, a.command, a.commandVersion, json, a.requestId, now, u?.auditId ?? null, u?.status ?? null, u ? JSON.stringify(u.body) : null, bytes);
           }
         })();
         this.#groupCommits++;
@@ -349,21 +469,20 @@ export class Journal {
         // taking writes, and these requests get 503, not 202.
         this.#broken = error as Error;
         const failure = new JournalUnavailableError(`the journal could not write: ${(error as Error).message}`);
-        for (const item of [...batch, ...this.#queue.splice(0)]) item.reject(failure);
+        const rest = this.#queue.splice(0);
+        for (const item of rest) this.#unqueue(item);
+        for (const item of [...batch, ...rest]) item.reject(failure);
       }
     }
   }
 
-  #sizeBytes(): number {
-    let total = 0;
-    for (const suffix of ['', '-wal']) {
-      try {
-        total += statSync(this.file + suffix).size;
-      } catch {
-        // no WAL file yet
-      }
+  /** Takes an append's bytes off the group commit's count (it is on disk now, or refused). */
+  #unqueue(item: QueuedAppend): void {
+    for (const key of [item.append.tenantId, '']) {
+      const left = (this.#queuedBytes.get(key) ?? 0) - item.bytes;
+      if (left > 0) this.#queuedBytes.set(key, left);
+      else this.#queuedBytes.delete(key);
     }
-    return total;
   }
 
   /** The oldest pending entries, in acceptance order; only those journaled after `afterSeq` when given. */
@@ -409,6 +528,7 @@ export class Journal {
       }
     })();
     this.#pendingCount -= outcomes.filter((o) => o.status !== 'pending').length;
+    if (this.#pendingCount <= 0 && this.#queue.length === 0) this.#compact();
   }
 
   /** Figures for health and the admin. */
@@ -420,9 +540,12 @@ export class Journal {
     return { pending: count('pending'), oldestPendingAt: oldest?.accepted_at ?? null, dead: count('dead'), groupCommits: this.#groupCommits, appendedTotal: this.#appendedTotal };
   }
 
-  /** True when the journal can take writes (not failed, not full). */
+  /**
+   * True when the journal can take a write now: it has not failed, and the writes waiting in it
+   * leave room under `JOURNAL_MAX_MB` (what the file once grew to does not count).
+   */
   writable(): boolean {
-    return !this.#broken && this.#sizeBytes() < this.#maxBytes;
+    return !this.#broken && this.#holding('').total + ENTRY_OVERHEAD_BYTES <= this.#maxBytes;
   }
 
   /** Why the journal takes no writes, if it failed (a write, an fsync, or opening the file). */

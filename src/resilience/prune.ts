@@ -6,12 +6,12 @@ import type { Journal } from './journal.js';
 export const PRUNE_SCHEDULE = { cron: '17 * * * *' };
 
 /**
- * Removes journal entries applied more than `retentionHours` before `now` (their receipts
- * answered as long as their keys would). Pending, dead and discarded entries are never removed.
+ * Removes journal entries applied or discarded more than `retentionHours` before `now` (their
+ * receipts answered as long as their keys would). Pending and dead entries are never removed.
  * Returns how many went.
  */
 export function pruneJournal(journal: Journal, retentionHours: number, now = new Date()): number {
-  return journal.pruneApplied(new Date(now.getTime() - retentionHours * 3_600_000).toISOString());
+  return journal.pruneFinished(new Date(now.getTime() - retentionHours * 3_600_000).toISOString());
 }
 
 /**

@@ -5,11 +5,15 @@ import { newId } from '../shared/ids.js';
 import type { Command } from './command.js';
 import { ERR_IDEMPOTENCY_KEY_REUSED, WriteOutcomeUnknownError, type DispatchMeta, type DispatchResult, type Dispatcher } from './dispatcher.js';
 import type { DatabaseCircuit } from './circuit.js';
-import { JournalUnavailableError, type Journal } from './journal.js';
+import { JournalTenantFullError, JournalUnavailableError, type Journal } from './journal.js';
 import { BrokenCircuitError } from 'cockatiel';
 
 /** Error code of a write refused because neither the database nor the journal could take it. */
 export const ERR_JOURNAL_UNAVAILABLE = 'ERR_JOURNAL_UNAVAILABLE';
+/** Error code of a write refused because the database is down and the tenant's share of the journal is full. */
+export const ERR_JOURNAL_TENANT_FULL = 'ERR_JOURNAL_TENANT_FULL';
+/** How long a client refused by the journal is told to wait before retrying. */
+const JOURNAL_REFUSED_RETRY_AFTER_S = 30;
 
 /** How a write was taken: done now (201/200), or queued in the journal (202 and a receipt). */
 export type Submitted = { kind: 'done'; result: DispatchResult } | { kind: 'queued'; receipt: string; replayed: boolean };
@@ -95,10 +99,18 @@ export class WritePath {
     try {
       return await append;
     } catch (error) {
-      if (!(error instanceof JournalUnavailableError)) throw error;
+      if (!(error instanceof JournalUnavailableError) && !(error instanceof JournalTenantFullError)) throw error;
       if (unknownOutcome) throw unknownOutcome;
+      if (error instanceof JournalTenantFullError) {
+        throw new AppError(
+          ERR_JOURNAL_TENANT_FULL,
+          503,
+          `The database is not answering, and the writes of your organization already waiting for it fill its share of the local journal (${error.message}). Nothing was saved; retry once the database is back.`,
+          { retryAfterSeconds: JOURNAL_REFUSED_RETRY_AFTER_S, cause: error },
+        );
+      }
       throw new AppError(ERR_JOURNAL_UNAVAILABLE, 503, `The database is not answering and the local journal cannot take the write either (${error.message}). Nothing was saved; retry later.`, {
-        retryAfterSeconds: 30,
+        retryAfterSeconds: JOURNAL_REFUSED_RETRY_AFTER_S,
         cause: error,
       });
     }

@@ -160,7 +160,7 @@ export async function safeRestart(config: Readonly<Config>, log: Logger, options
     });
 
     await step('journal', async () => {
-      const journal = new Journal(config.paths.dataDir, { maxMegabytes: config.journalMaxMegabytes });
+      const journal = new Journal(config.paths.dataDir, config.journal);
       try {
         const before = journal.stats().pending;
         const emptied = await until(() => journal.stats().pending === 0, RESTART_JOURNAL_WAIT_MS);
@@ -283,7 +283,7 @@ async function apiCheck(db: Database, config: Readonly<Config>, base: string, ou
     if (answer) outcome.latencyMs.api[name] = answer.ms;
     return answer;
   };
-  const journal = new Journal(config.paths.dataDir, { maxMegabytes: config.journalMaxMegabytes });
+  const journal = new Journal(config.paths.dataDir, config.journal);
   const waiting = journal.stats().pending;
   journal.close();
   if (waiting > 0) {
