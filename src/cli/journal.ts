@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { Journal } from '../resilience/journal.js';
+import { maskSecrets } from '../shared/secrets.js';
 import { loadEnvironment } from './load-environment.js';
 import { withApp } from './with-app.js';
 
@@ -62,7 +63,7 @@ export function registerJournalCommands(program: Command): void {
         const dead = j.deadLetters(undefined, DEAD_LETTERS_SHOWN);
         if (dead.length === 0) process.stdout.write('no dead letters\n');
         for (const e of dead) {
-          process.stdout.write(`${e.receipt}  ${e.acceptedAt}  tenant ${e.tenantId}  ${e.command}  ${e.lastErrorCode ?? ''}  ${e.lastError ?? ''}\n`);
+          process.stdout.write(`${e.receipt}  ${e.acceptedAt}  tenant ${e.tenantId}  ${e.command}  ${e.lastErrorCode ?? ''}  ${e.lastError ?? ''}\n    payload ${JSON.stringify(maskSecrets(e.payload, e.secretFields))}\n`);
         }
       }),
     );

@@ -1,10 +1,5 @@
 import { DOCUMENT_MASK, maskDocuments } from '../shared/documents.js';
-
-/** The text a redacted value is replaced with. */
-export const REDACTED = '[REDACTED]';
-
-// Keys whose whole value is secret, at any depth.
-const SENSITIVE_KEY = /password|passwd|secret|token|authorization|cookie|api[-_]?key/i;
+import { REDACTED, SENSITIVE_KEY } from '../shared/secrets.js';
 // `password=…`, `token: …` inside free text (error messages, URLs' query strings).
 const SENSITIVE_ASSIGNMENT = /\b(password|passwd|pwd|secret|token|api[-_]?key)(\s*[=:]\s*)([^\s"',;&]+)/gi;
 const MAX_DEPTH = 20;

@@ -54,6 +54,11 @@ export interface Command<P = unknown, R = unknown> {
   handleMany?(tx: Transaction<any>, items: Array<{ payload: P; ctx: CommandContext }>): Promise<Array<CommandOutcome<R>>>;
   /** Unique violations the handler can cause, and the error each one means. */
   conflicts?: ConflictRule<P>[];
+  /**
+   * Payload fields that are secret (a password hash, a token): stored whole for replay, shown
+   * masked wherever a journaled write is shown (dead letters in the API, the CLI, the admin page).
+   */
+  secretFields?: ReadonlyArray<keyof P & string>;
 }
 
 /** Declares a command; an identity function that gives it its types. */

@@ -177,4 +177,22 @@ describe('Journal', () => {
     journal.pruneFinished(new Date(Date.now() + 1_000).toISOString());
     expect(statSync(path.join(dir, 'journal.db')).size).toBeLessThan(256 * 1024);
   });
+
+  it('its files (the database, its WAL and shared memory) are readable by their owner only, whatever the umask', async () => {
+    const previous = process.umask(0o022);
+    try {
+      const dir = mkdtempSync(path.join(os.tmpdir(), 'robusto-journal-'));
+      const journal = open(dir);
+      await journal.append(entry(1));
+      for (const name of ['journal.db', 'journal.db-wal', 'journal.db-shm']) expect((statSync(path.join(dir, name)).mode & 0o777).toString(8), name).toBe('600');
+    } finally {
+      process.umask(previous);
+    }
+  });
+
+  it('stores which payload fields are secret, for whoever shows the entry', async () => {
+    const journal = open();
+    const receipt = await journal.append({ ...entry(1, { email: 'a@b.c', passwordHash: 'h' }), secretFields: ['passwordHash'] });
+    expect(journal.byReceipt('t1', receipt)).toMatchObject({ payload: { email: 'a@b.c', passwordHash: 'h' }, secretFields: ['passwordHash'] });
+  });
 });

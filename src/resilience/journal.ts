@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { newId } from '../shared/ids.js';
@@ -17,6 +17,8 @@ export interface JournalEntry {
   command: string;
   commandVersion: number;
   payload: unknown;
+  /** The payload's fields its command declared secret: shown masked. */
+  secretFields: string[];
   requestId: string;
   acceptedAt: string;
   status: JournalStatus;
@@ -35,6 +37,7 @@ export interface JournalEntry {
 
 /** What is appended: everything needed to run the command later, exactly once. */
 export type JournalAppend = Pick<JournalEntry, 'tenantId' | 'userId' | 'idempotencyKey' | 'fingerprint' | 'command' | 'commandVersion' | 'payload' | 'requestId'> & {
+  secretFields?: readonly string[];
   /** For a write whose COMMIT answer was lost: its audit row's id and what it answered. */
   uncertain?: { auditId: string; status: number; body: unknown };
 };
@@ -92,6 +95,7 @@ interface Row {
   command: string;
   command_version: number;
   payload: string;
+  secret_fields: string | null;
   request_id: string;
   accepted_at: string;
   status: JournalStatus;
@@ -115,6 +119,7 @@ function toEntry(row: Row): JournalEntry {
     command: row.command,
     commandVersion: row.command_version,
     payload: JSON.parse(row.payload) as unknown,
+    secretFields: row.secret_fields ? (JSON.parse(row.secret_fields) as string[]) : [],
     requestId: row.request_id,
     acceptedAt: row.accepted_at,
     status: row.status,
@@ -126,6 +131,16 @@ function toEntry(row: Row): JournalEntry {
     response: row.response === null ? null : (JSON.parse(row.response) as unknown),
     appliedIfAudit: row.applied_if_audit,
   };
+}
+
+/**
+ * Makes the journal's files readable by their owner only (0600), whatever the umask: they hold
+ * the payloads of writes, password hashes among them. The file is created so before SQLite opens
+ * it, and SQLite gives its `-wal` and `-shm` files the mode of the database file.
+ */
+function keepPrivate(file: string): void {
+  closeSync(openSync(file, 'a', 0o600));
+  for (const suffix of ['', '-wal', '-shm']) if (existsSync(file + suffix)) chmodSync(file + suffix, 0o600);
 }
 
 function megabytes(bytes: number): string {
@@ -207,6 +222,7 @@ export class Journal {
     this.#tenantMaxBytes = (limits.tenantMaxMegabytes ?? limits.maxMegabytes / 4) * 1024 * 1024;
     try {
       mkdirSync(dataDir, { recursive: true });
+      keepPrivate(this.file);
       this.#db = new SqliteDatabase(this.file, { timeout: 1000 });
       // NB: before the first table of a new file: pages freed by pruning go back to the disk.
       this.#db.pragma('auto_vacuum = INCREMENTAL');
@@ -243,7 +259,8 @@ export class Journal {
         retried_by text,
         retried_at text,
         applied_if_audit text,
-        bytes integer not null default 0
+        bytes integer not null default 0,
+        secret_fields text
       );
       create index if not exists entries_status_seq on entries (status, seq);
       create index if not exists entries_tenant_key on entries (tenant_id, idempotency_key);
@@ -264,6 +281,7 @@ export class Journal {
   #upgrade(): void {
     const columns = new Set((this.#db.prepare('pragma table_info(entries)').all() as Array<{ name: string }>).map((c) => c.name));
     if (!columns.has('applied_if_audit')) this.#db.exec('alter table entries add column applied_if_audit text');
+    if (!columns.has('secret_fields')) this.#db.exec('alter table entries add column secret_fields text');
     if (!columns.has('bytes')) {
       this.#db.exec('alter table entries add column bytes integer not null default 0');
       this.#db.prepare('update entries set bytes = length(cast(payload as blob)) + ?').run(ENTRY_OVERHEAD_BYTES);
@@ -444,15 +462,15 @@ export class Journal {
       const batch = this.#queue.splice(0, GROUP_COMMIT_MAX_BATCH);
       for (const item of batch) this.#unqueue(item);
       const insert = this.#db.prepare(
-        `insert into entries (receipt, tenant_id, user_id, idempotency_key, fingerprint, command, command_version, payload, request_id, accepted_at, applied_if_audit, status_code, response, bytes)
-         values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `insert into entries (receipt, tenant_id, user_id, idempotency_key, fingerprint, command, command_version, payload, request_id, accepted_at, applied_if_audit, status_code, response, bytes, secret_fields)
+         values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       );
       const now = new Date().toISOString();
       try {
         this.#db.transaction(() => {
           for (const { append: a, json, bytes, receipt } of batch) {
             const u = a.uncertain;
-            insert.run(receipt, a.tenantId, a.userId, a.idempotencyKey, a.fingerprint, a.command, a.commandVersion, json, a.requestId, now, u?.auditId ?? null, u?.status ?? null, u ? JSON.stringify(u.body) : null, bytes);
+            insert.run(receipt, a.tenantId, a.userId, a.idempotencyKey, a.fingerprint, a.command, a.commandVersion, json, a.requestId, now, u?.auditId ?? null, u?.status ?? null, u ? JSON.stringify(u.body) : null, bytes, a.secretFields?.length ? JSON.stringify(a.secretFields) : null);
           }
         })();
         this.#groupCommits++;

@@ -67,6 +67,7 @@ export class WritePath {
         command: command.name,
         commandVersion: command.version,
         payload,
+        ...(command.secretFields ? { secretFields: command.secretFields } : {}),
         requestId: meta.requestId,
         ...(unknownOutcome ? { uncertain: { auditId, ...unknownOutcome.intended } } : {}),
       }),

@@ -41,6 +41,7 @@ export interface CreateUser {
 /** Creates a user in the caller's tenant. */
 export const createUser = defineCommand<CreateUser, User>({
   name: 'auth.create_user',
+  secretFields: ['passwordHash'],
   version: 1,
   conflicts: [
     { table: 'users', columns: ['tenant_id', 'email'], error: (p) => new AppError(AuthError.USER_EMAIL_TAKEN, 409, `A user with email ${p.email} already exists in this tenant.`) },
@@ -78,6 +79,7 @@ export interface UpdateUser {
 /** Changes a user's role, name, password or active flag, guarding owners and self-lockout. */
 export const updateUser = defineCommand<UpdateUser, User>({
   name: 'auth.update_user',
+  secretFields: ['passwordHash'],
   version: 1,
   async handler(tx, payload, ctx) {
     const db = tx as unknown as Kysely<AuthTables>;

@@ -6,6 +6,7 @@ import { recentErrorsOf } from '../../log/recent-errors.js';
 import { listRestarts } from '../../ops/restart/restart-report.js';
 import { AppError } from '../../shared/app-error.js';
 import { principalOf } from '../../shared/principal.js';
+import { maskSecrets } from '../../shared/secrets.js';
 import { IdParams, problemResponses } from '../../shared/schemas.js';
 import type { ModuleContext, ModuleRouter } from '../module.js';
 import { readSettings } from './system.queries.js';
@@ -150,7 +151,7 @@ export async function journalRoutes(app: ModuleRouter, ctx: ModuleContext): Prom
           lastError: e.lastError,
           lastErrorCode: e.lastErrorCode,
           problem: e.response,
-          payload: e.payload,
+          payload: maskSecrets(e.payload, e.secretFields),
         })),
         next: entries.length > limit ? (page[page.length - 1]?.seq ?? null) : null,
       };
