@@ -29,11 +29,12 @@ export function registerJournalCommands(program: Command): void {
     .action(async (options: { json?: boolean }) =>
       withJournal((j) => {
         const stats = j.stats();
-        const status = { file: j.file, pending: stats.pending, oldestPendingAt: stats.oldestPendingAt, deadLetters: stats.dead, writable: j.writable() };
+        const status = { file: j.file, pending: stats.pending, oldestPendingAt: stats.oldestPendingAt, deadLetters: stats.dead, writable: j.writable(), pendingByCommand: j.pendingByCommand() };
+        const byCommand = status.pendingByCommand.map((p) => `\n    ${p.command} v${p.version}: ${p.pending}`).join('');
         process.stdout.write(
           options.json
             ? `${JSON.stringify(status, null, 2)}\n`
-            : `journal ${status.file}\n  pending:      ${status.pending}${status.oldestPendingAt ? ` (oldest accepted ${status.oldestPendingAt})` : ''}\n  dead letters: ${status.deadLetters}${status.deadLetters ? ' (see: robusto journal dead-letters; retry or discard them in /api/system/dead-letters)' : ''}\n  writable:     ${status.writable ? 'yes' : 'NO: writes get 503'}\n`,
+            : `journal ${status.file}\n  pending:      ${status.pending}${status.oldestPendingAt ? ` (oldest accepted ${status.oldestPendingAt})` : ''}${byCommand}\n  dead letters: ${status.deadLetters}${status.deadLetters ? ' (see: robusto journal dead-letters; retry or discard them in /api/system/dead-letters)' : ''}\n  writable:     ${status.writable ? 'yes' : 'NO: writes get 503'}\n`,
         );
       }),
     );

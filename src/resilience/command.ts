@@ -1,5 +1,8 @@
 import type { Transaction } from 'kysely';
-import type { AppError } from '../shared/app-error.js';
+import { AppError } from '../shared/app-error.js';
+
+/** Error code of a journaled write whose command version this robusto cannot turn into its own. */
+export const ERR_REPLAY_VERSION_UNKNOWN = 'ERR_REPLAY_VERSION_UNKNOWN';
 
 /** Who runs a command and in which request; given to every handler. */
 export interface CommandContext {
@@ -39,8 +42,19 @@ export interface ConflictRule<P> {
 export interface Command<P = unknown, R = unknown> {
   /** `<module>.<verb>`, stable: it is stored in the audit trail and (later) the journal. */
   name: string;
-  /** Bumped when the payload's meaning changes, so stored commands replay correctly. */
+  /**
+   * Bumped when the payload's shape or meaning changes. Every journaled write records the version
+   * it was accepted under; replay turns an older payload into this version's with `upcasters`.
+   */
   version: number;
+  /**
+   * For each older version `v`, a pure function turning a payload of version `v` into one of
+   * version `v + 1`. Replay applies them in turn, from the version a write was journaled under up
+   * to {@link Command.version}; a write with a gap in that chain (or from a newer robusto)
+   * becomes a dead letter naming both versions instead of being misread.
+   */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  upcasters?: Record<number, (payload: any) => unknown>;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   handler(tx: Transaction<any>, payload: P, ctx: CommandContext): Promise<CommandOutcome<R>>;
   /**
@@ -64,4 +78,33 @@ export interface Command<P = unknown, R = unknown> {
 /** Declares a command; an identity function that gives it its types. */
 export function defineCommand<P, R>(command: Command<P, R>): Command<P, R> {
   return command;
+}
+
+/**
+ * The payload of a write journaled under `version` of `command`, turned into the payload of the
+ * command's current version by its upcasters.
+ *
+ * @throws {AppError} `ERR_REPLAY_VERSION_UNKNOWN` (422) naming both versions, when `version` is
+ *   newer than the command's or an upcaster on the way is missing or fails.
+ */
+export function upcastPayload(command: Command<unknown, unknown>, payload: unknown, version: number): unknown {
+  if (version === command.version) return payload;
+  const unknown = (why: string, cause?: unknown) =>
+    new AppError(ERR_REPLAY_VERSION_UNKNOWN, 422, `This write was accepted by version ${version} of ${command.name}; this robusto runs version ${command.version} of it and ${why}.`, cause === undefined ? {} : { cause });
+  if (version > command.version) return fail(unknown('cannot read a newer version: run the robusto that accepted it (or a later one), then retry this dead letter'));
+  let current = payload;
+  for (let from = version; from < command.version; from++) {
+    const upcast = command.upcasters?.[from];
+    if (!upcast) return fail(unknown(`has no upcaster from version ${from} to ${from + 1}`));
+    try {
+      current = upcast(current);
+    } catch (error) {
+      return fail(unknown(`its upcaster from version ${from} to ${from + 1} failed: ${error instanceof Error ? error.message : String(error)}`, error));
+    }
+  }
+  return current;
+}
+
+function fail(error: AppError): never {
+  throw error;
 }

@@ -558,6 +558,13 @@ export class Journal {
     return { pending: count('pending'), oldestPendingAt: oldest?.accepted_at ?? null, dead: count('dead'), groupCommits: this.#groupCommits, appendedTotal: this.#appendedTotal };
   }
 
+  /** How many writes wait, by command and the command version they were accepted under. */
+  pendingByCommand(): Array<{ command: string; version: number; pending: number }> {
+    return this.#db
+      .prepare(`select command, command_version as version, count(*) as pending from entries where status = 'pending' group by command, command_version order by command, command_version`)
+      .all() as Array<{ command: string; version: number; pending: number }>;
+  }
+
   /**
    * True when the journal can take a write now: it has not failed, and the writes waiting in it
    * leave room under `JOURNAL_MAX_MB` (what the file once grew to does not count).

@@ -5,7 +5,7 @@ import type { Logger } from '../log/create-logger.js';
 import { isAppError } from '../shared/app-error.js';
 import { newId } from '../shared/ids.js';
 import type { DatabaseCircuit } from './circuit.js';
-import type { Command } from './command.js';
+import { upcastPayload, type Command } from './command.js';
 import { BatchItemError, WriteOutcomeUnknownError, type BatchItem, type BatchOutcome, type DispatchResult, type Dispatcher } from './dispatcher.js';
 import type { AttemptOutcome, Journal, JournalEntry } from './journal.js';
 
@@ -23,8 +23,8 @@ export const REPLAY_LEASE_TTL_MS = 15_000;
 /** The lease that makes one replayer per journal, across the processes sharing `DATA_DIR`. */
 export const REPLAY_LEASE = 'replay';
 
-/** A pending entry whose command is loaded. */
-type Runnable = { entry: JournalEntry; command: Command<unknown, unknown> };
+/** A pending entry whose command is loaded, with its payload in the command's current version. */
+type Runnable = { entry: JournalEntry; command: Command<unknown, unknown>; payload: unknown };
 
 /** How a round ended: all applied, stopped on an entry that cannot be applied now, or another process replays. */
 export type ReplayOutcome = 'drained' | 'blocked' | 'busy';
@@ -183,14 +183,21 @@ export class Replayer {
   /**
    * The entries from `from` on that can be replayed together: their commands are loaded, no
    * earlier attempt of theirs was cut off (those go alone, so that only the one that stops the
-   * process is counted), and none waits for an audit-row check.
+   * process is counted), none waits for an audit-row check, and each one's payload can be read
+   * by its command's current version (one that cannot goes alone, and is parked).
    */
   #batchable(batch: JournalEntry[], from: number): Runnable[] {
     const run: Runnable[] = [];
     for (const entry of batch.slice(from)) {
       const command = this.commandOf(entry.command);
       if (!command || entry.attemptsStarted !== entry.attemptsFinished || entry.appliedIfAudit) break;
-      run.push({ entry, command });
+      let payload: unknown;
+      try {
+        payload = upcastPayload(command, entry.payload, entry.commandVersion);
+      } catch {
+        break;
+      }
+      run.push({ entry, command, payload });
     }
     return run;
   }
@@ -206,7 +213,7 @@ export class Replayer {
   async #replayBatch(run: Runnable[], meanwhile: () => void): Promise<number | 'blocked'> {
     this.journal.startAttempts(run.map((r) => r.entry.seq));
     try {
-      const items = run.map(({ entry, command }) => ({ command, payload: entry.payload, meta: metaOf(entry) }));
+      const items = run.map(({ entry, command, payload }) => ({ command, payload, meta: metaOf(entry) }));
       const outcomes = await this.circuit.execute(() => this.dispatcher.dispatchBatch(items, { meanwhile }));
       // NB: the database committed first; only then are the entries marked: during the next run
       // (with any marks a failed write left), or before anything else reads the journal.
@@ -254,7 +261,8 @@ export class Replayer {
         this.journal.finishAttempt(entry.seq, { status: 'duplicate' });
         return 'done';
       }
-      const result = await this.circuit.execute(() => this.dispatcher.dispatch(command, entry.payload, metaOf(entry), { replay: true }));
+      const payload = upcastPayload(command, entry.payload, entry.commandVersion);
+      const result = await this.circuit.execute(() => this.dispatcher.dispatch(command, payload, metaOf(entry), { replay: true }));
       // NB: the database committed first; only then is the entry marked.
       this.journal.finishAttempt(entry.seq, appliedOutcome(result));
       return 'done';
