@@ -23,6 +23,7 @@ import { pruneJobs } from './resilience/prune.js';
 import type { Command } from './resilience/command.js';
 import { DatabaseCircuit } from './resilience/circuit.js';
 import { Dispatcher } from './resilience/dispatcher.js';
+import { KnownPrincipals } from './resilience/known-principals.js';
 import { Journal } from './resilience/journal.js';
 import { Replayer } from './resilience/replayer.js';
 import { WritePath } from './resilience/write-path.js';
@@ -106,7 +107,9 @@ export async function buildApp(options: BuildAppOptions): Promise<RobustoApp> {
   await registerLoadShedding(http, config.shedLoadAtDelayMs, state);
   await registerOpenApi(http);
   await registerRateLimits(http, config, log);
-  registerAuthentication(http, db, config.secretKey, circuit);
+  const knownPrincipals = new KnownPrincipals(config.paths.dataDir);
+  http.addHook('onClose', async () => knownPrincipals.close());
+  registerAuthentication(http, db, config.secretKey, circuit, knownPrincipals);
   registerCircuitGuard(http, circuit);
   registerNulGuard(http);
   registerErrorHandling(http, (request) => {

@@ -56,7 +56,7 @@ export async function startBenchRobusto(options: BenchRobustoOptions): Promise<B
   await app.dispatcher.dispatch(createTenant, { id: tenantId, slug: 'bench', name: 'Bench' }, meta);
   const user = await app.dispatcher.dispatch(createUser, { email: 'staff@bench.test', name: 'Staff', role: 'staff', passwordHash: await hashPassword('bench-password'), actorRole: 'system' }, meta);
   const userId = (user.body as { id: string }).id;
-  const { token } = authServicesFor(db, config.secretKey).tokens.sign({ sub: userId, tid: tenantId, role: 'staff' });
+  const { token } = authServicesFor(db, config.secretKey).tokens.sign({ sub: userId, tid: tenantId, role: 'staff', ep: 0 });
   return {
     app,
     url,

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Database } from '../db/database.js';
 import type { DatabaseCircuit } from '../resilience/circuit.js';
+import type { KnownPrincipals } from '../resilience/known-principals.js';
 import { AuthError, authServicesFor, type TokenClaims } from '../modules/auth/index.js';
 import { AppError } from '../shared/app-error.js';
 import { authRequired, can, type Principal } from '../shared/principal.js';
@@ -15,12 +16,12 @@ function bearerToken(request: FastifyRequest): string {
 /**
  * Authenticates every `/api` request: verifies the Bearer token, loads the principal (its tenant
  * and role come from the token's user, never from the request), and checks the route's
- * `config.permission` (default `read`) against the role table (while the database circuit is
- * open, the last known principal or the token's claims stand in): 401 without a valid token, 403
- * naming the missing permission. Routes with `config.public` and unknown URLs skip it.
+ * `config.permission` (default `read`) against the role table (while the database cannot be
+ * asked, no more than this machine last knew of the user: `known`): 401 without a valid token,
+ * 403 naming the missing permission. Routes with `config.public` and unknown URLs skip it.
  */
-export function registerAuthentication(app: FastifyInstance, db: Database, secretKey: string, circuit: DatabaseCircuit): void {
-  const { tokens, principals } = authServicesFor(db, secretKey);
+export function registerAuthentication(app: FastifyInstance, db: Database, secretKey: string, circuit: DatabaseCircuit, known: KnownPrincipals): void {
+  const { tokens, principals } = authServicesFor(db, secretKey, known);
   // NB: a callback hook, not an async one, and no promise at all while the user is cached (nearly
   // every request): this runs before every /api request.
   app.addHook('onRequest', (request, _reply, done) => {

@@ -1,6 +1,7 @@
-import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
+import { keepPrivate } from '../db/private-file.js';
 import { newId } from '../shared/ids.js';
 
 /** The life of a journal entry: waiting, done (applied, or found already applied), or parked. */
@@ -133,16 +134,6 @@ function toEntry(row: Row): JournalEntry {
   };
 }
 
-/**
- * Makes the journal's files readable by their owner only (0600), whatever the umask: they hold
- * the payloads of writes, password hashes among them. The file is created so before SQLite opens
- * it, and SQLite gives its `-wal` and `-shm` files the mode of the database file.
- */
-function keepPrivate(file: string): void {
-  closeSync(openSync(file, 'a', 0o600));
-  for (const suffix of ['', '-wal', '-shm']) if (existsSync(file + suffix)) chmodSync(file + suffix, 0o600);
-}
-
 function megabytes(bytes: number): string {
   return String(Math.round((bytes / 1048576) * 100) / 100);
 }
@@ -222,6 +213,7 @@ export class Journal {
     this.#tenantMaxBytes = (limits.tenantMaxMegabytes ?? limits.maxMegabytes / 4) * 1024 * 1024;
     try {
       mkdirSync(dataDir, { recursive: true });
+      // The payloads of writes, password hashes among them: for the owner's eyes only.
       keepPrivate(this.file);
       this.#db = new SqliteDatabase(this.file, { timeout: 1000 });
       // NB: before the first table of a new file: pages freed by pruning go back to the disk.

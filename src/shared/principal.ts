@@ -12,6 +12,8 @@ export interface Principal {
   tenantId: string;
   role: Role;
   email: string;
+  /** The token epoch of the token this request came with: a journaled write records it. */
+  tokenEpoch: number;
 }
 
 /** What a role may do. */

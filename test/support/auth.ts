@@ -31,7 +31,7 @@ export async function createTenantWithUsers(t: TestApp, slug: string): Promise<T
   for (const role of ROLES) {
     const result = await t.app.dispatcher.dispatch(createUser, { email: `${role}@${slug}.test`, name: `${role} of ${slug}`, role, passwordHash, actorRole: 'system' }, meta);
     userIds[role] = (result.body as { id: string }).id;
-    tokens[role] = tokenService.sign({ sub: userIds[role], tid: id, role }).token;
+    tokens[role] = tokenService.sign({ sub: userIds[role], tid: id, role, ep: 0 }).token;
   }
   return { id, slug, userIds, tokens, as: (role) => ({ authorization: `Bearer ${tokens[role]}` }) };
 }

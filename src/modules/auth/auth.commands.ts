@@ -58,6 +58,7 @@ export const createUser = defineCommand<CreateUser, User>({
       role: payload.role,
       active: 1,
       password_hash: payload.passwordHash,
+      token_epoch: 0,
       created_at: ctx.now,
       updated_at: ctx.now,
     };
@@ -92,7 +93,10 @@ export const updateUser = defineCommand<UpdateUser, User>({
     if (payload.id === payload.actor.userId && (payload.active === false || (payload.role !== undefined && payload.role !== current.role))) {
       throw new AppError(AuthError.USER_SELF_LOCKOUT, 409, 'You cannot disable yourself or change your own role; ask another admin or owner.');
     }
+    // A new password or a deactivation revokes every token signed before.
+    const revokes = payload.passwordHash !== undefined || payload.active === false;
     const changes = {
+      ...(revokes ? { token_epoch: current.token_epoch + 1 } : {}),
       ...(payload.role !== undefined ? { role: payload.role } : {}),
       ...(payload.active !== undefined ? { active: payload.active ? 1 : 0 } : {}),
       ...(payload.name !== undefined ? { name: payload.name } : {}),
@@ -101,5 +105,26 @@ export const updateUser = defineCommand<UpdateUser, User>({
     };
     await db.updateTable('users').set(changes).where('tenant_id', '=', ctx.tenantId).where('id', '=', payload.id).execute();
     return { status: 200, body: toUser({ ...current, ...changes }), entity: 'user', entityId: payload.id };
+  },
+});
+
+/**
+ * Signs the calling user out of every session: bumps their token epoch, so every token signed
+ * before is refused (within the principal cache's lifetime on other processes).
+ */
+export const signOut = defineCommand<Record<string, never>, { signedOut: true }>({
+  name: 'auth.sign_out',
+  version: 1,
+  async handler(tx, _payload, ctx) {
+    if (!ctx.userId) throw new AppError(AuthError.REQUIRED, 401, 'Only a signed-in user can sign out.');
+    const db = tx as unknown as Kysely<AuthTables>;
+    const updated = await db
+      .updateTable('users')
+      .set((eb) => ({ token_epoch: eb('token_epoch', '+', 1), updated_at: ctx.now }))
+      .where('tenant_id', '=', ctx.tenantId)
+      .where('id', '=', ctx.userId)
+      .executeTakeFirst();
+    if (Number(updated.numUpdatedRows) === 0) throw userNotFound(ctx.userId);
+    return { status: 200, body: { signedOut: true }, entity: 'user', entityId: ctx.userId };
   },
 });

@@ -36,4 +36,16 @@ export const authMigrations: MigrationSet = {
       await db.schema.dropTable('tenants').execute();
     },
   },
+  // The user's token epoch: every token carries the epoch it was signed in; bumping it (sign-out,
+  // a password change, a deactivation) revokes the tokens signed before.
+  '0002_add_token_epoch': {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    async up(db: Kysely<any>) {
+      await db.schema.alterTable('users').addColumn('token_epoch', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+    },
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    async down(db: Kysely<any>) {
+      await db.schema.alterTable('users').dropColumn('token_epoch').execute();
+    },
+  },
 };

@@ -1,5 +1,6 @@
 import type { Database } from '../../db/database.js';
 import { isTransientError } from '../../db/transient-errors.js';
+import { KnownPrincipals, type KnownPrincipal } from '../../resilience/known-principals.js';
 import type { Principal } from '../../shared/principal.js';
 import { tokenInvalid } from './auth.errors.js';
 import { findPrincipalRow } from './auth.queries.js';
@@ -20,41 +21,51 @@ export interface PrincipalLoader {
 }
 
 /**
+ * The principal a token gets while the database cannot be asked: no more than this machine last
+ * knew of its user (role, active, token epoch; see {@link KnownPrincipals}), so a user disabled,
+ * demoted or signed out before the outage stays so. A user never seen here gets the token's own
+ * claims; the replay of what they write checks them against the database.
+ *
+ * @throws {AppError} 401 for a user known to be disabled or a token known to be revoked.
+ */
+function standInFor(claims: TokenClaims, last: KnownPrincipal | undefined): Principal {
+  if (!last || last.tenantId !== claims.tid) return { userId: claims.sub, tenantId: claims.tid, role: claims.role, email: '', tokenEpoch: claims.ep };
+  if (!last.active || claims.ep < last.tokenEpoch) throw tokenInvalid();
+  return { userId: last.userId, tenantId: last.tenantId, role: last.role, email: last.email, tokenEpoch: claims.ep };
+}
+
+/**
  * Creates a {@link PrincipalLoader}. The role comes from the database, not the token, so a
  * demoted or disabled user loses access within {@link PRINCIPAL_CACHE_TTL_MS} everywhere (at
- * once in the process that made the change); while the database is unreachable, the last known
- * principal (or the token's claims) stands in.
+ * once in the process that made the change), and a token of an older token epoch (signed out,
+ * password changed) is refused. What the database says is also kept in `known`, which decides
+ * while the database is unreachable (see {@link standInFor}).
  */
-export function createPrincipalLoader(db: Database): PrincipalLoader {
+export function createPrincipalLoader(db: Database, known: KnownPrincipals = new KnownPrincipals(undefined)): PrincipalLoader {
   const cache = new Map<string, { principal: Principal; until: number }>();
   const cached = (claims: TokenClaims): Principal | undefined => {
     const hit = cache.get(claims.sub);
-    return hit && hit.principal.tenantId === claims.tid && hit.until > Date.now() ? hit.principal : undefined;
+    return hit && hit.principal.tenantId === claims.tid && hit.principal.tokenEpoch === claims.ep && hit.until > Date.now() ? hit.principal : undefined;
   };
   return {
     cached,
     async load(claims, options = {}) {
       const fresh = cached(claims);
       if (fresh) return fresh;
-      const hit = cache.get(claims.sub);
-      const known = hit && hit.principal.tenantId === claims.tid ? hit.principal : undefined;
-      // NB: while the database is unreachable, a valid token still identifies its user, so
-      // writes can reach the journal instead of failing at sign-in: the last known principal,
-      // else the token's own claims. A user disabled meanwhile keeps access until it is back.
-      const standIn = (): Principal => known ?? { userId: claims.sub, tenantId: claims.tid, role: claims.role, email: '' };
-      if (options.databaseDown) return standIn();
+      if (options.databaseDown) return standInFor(claims, known.get(claims.sub));
       let row;
       try {
         row = await findPrincipalRow(db, claims.tid, claims.sub);
       } catch (error) {
         if (!isTransientError(error)) throw error;
-        return standIn();
+        return standInFor(claims, known.get(claims.sub));
       }
-      if (!row || !row.active) {
+      if (row) known.remember({ userId: row.id, tenantId: row.tenant_id, role: row.role, email: row.email, active: Boolean(row.active), tokenEpoch: Number(row.token_epoch) });
+      if (!row || !row.active || Number(row.token_epoch) !== claims.ep) {
         cache.delete(claims.sub);
         throw tokenInvalid();
       }
-      const principal: Principal = { userId: row.id, tenantId: row.tenant_id, role: row.role, email: row.email };
+      const principal: Principal = { userId: row.id, tenantId: row.tenant_id, role: row.role, email: row.email, tokenEpoch: claims.ep };
       if (cache.size >= PRINCIPAL_CACHE_MAX) cache.clear();
       cache.set(claims.sub, { principal, until: Date.now() + PRINCIPAL_CACHE_TTL_MS });
       return principal;

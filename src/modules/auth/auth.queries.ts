@@ -15,6 +15,8 @@ export interface AuthTables {
     role: Role;
     active: number;
     password_hash: string;
+    /** Bumped to revoke every token signed before (sign-out, password change, deactivation). */
+    token_epoch: number;
     created_at: string;
     updated_at: string;
   };
@@ -60,9 +62,9 @@ export async function findUser(db: Database, tenantId: string, id: string): Prom
   return row ? toUser(row) : undefined;
 }
 
-/** What is needed to turn a token into a principal: is the user still there, active, with which role. */
+/** What is needed to turn a token into a principal: is the user still there, active, with which role and token epoch. */
 export async function findPrincipalRow(db: Database, tenantId: string, userId: string) {
-  return authDb(db).selectFrom('users').select(['id', 'tenant_id', 'role', 'email', 'active']).where('tenant_id', '=', tenantId).where('id', '=', userId).executeTakeFirst();
+  return authDb(db).selectFrom('users').select(['id', 'tenant_id', 'role', 'email', 'active', 'token_epoch']).where('tenant_id', '=', tenantId).where('id', '=', userId).executeTakeFirst();
 }
 
 /** A page of a tenant's users, oldest first. */

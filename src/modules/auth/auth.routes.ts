@@ -3,7 +3,7 @@ import { AppError } from '../../shared/app-error.js';
 import { principalOf } from '../../shared/principal.js';
 import { IdParams, PageOf, PageQuery, problemResponses } from '../../shared/schemas.js';
 import type { ModuleContext, ModuleRouter } from '../module.js';
-import { createUser, updateUser } from './auth.commands.js';
+import { createUser, signOut, updateUser } from './auth.commands.js';
 import { AuthError, invalidCredentials, userNotFound } from './auth.errors.js';
 import { hashPassword, verifyPassword } from './auth.passwords.js';
 import type { PrincipalLoader } from './auth.principals.js';
@@ -41,7 +41,7 @@ export function authRoutes(tokens: TokenService, principals: PrincipalLoader) {
         // Always one password check, so a wrong tenant or email takes as long as a wrong password.
         const valid = await verifyPassword(password, user?.password_hash);
         if (!tenant || !user || !valid || !user.active) throw invalidCredentials();
-        const { token, expiresAt } = tokens.sign({ sub: user.id, tid: tenant.id, role: user.role });
+        const { token, expiresAt } = tokens.sign({ sub: user.id, tid: tenant.id, role: user.role, ep: user.token_epoch });
         return { token, expiresAt, user: { ...toUser(user), tenant } };
       },
     );
@@ -97,6 +97,23 @@ export function authRoutes(tokens: TokenService, principals: PrincipalLoader) {
           actor: { userId: principal.userId, role: principal.role },
         });
         principals.forget(request.params.id);
+        return sent;
+      },
+    );
+
+    app.post(
+      '/logout',
+      {
+        schema: {
+          summary: "Sign out: revokes every token of mine (all my sessions), at once on this server and within seconds on the others",
+          tags: ['auth'],
+          response: { 200: Type.Object({ signedOut: Type.Literal(true) }), ...problemResponses(401) },
+        },
+      },
+      async (request, reply) => {
+        const principal = principalOf(request);
+        const sent = await ctx.execute(request, reply, signOut, {});
+        principals.forget(principal.userId);
         return sent;
       },
     );

@@ -158,6 +158,53 @@ describe.each(ENGINES)('auth on %s', (engine) => {
   });
 });
 
+describe.each(ENGINES)('revoking tokens on %s', (engine) => {
+  let t: TestApp;
+  let a: TestTenant;
+  beforeAll(async () => {
+    t = await buildTestApp({ engine });
+    a = await createTenantWithUsers(t, 'revoke');
+  });
+  afterAll(() => t.close());
+
+  const signIn = async (email: string, password = TEST_PASSWORD) => {
+    const response = await login(t, { tenant: 'revoke', email, password }, `10.9.${Math.floor(Math.random() * 250)}.1`);
+    expect(response.statusCode).toBe(200);
+    return response.json().token as string;
+  };
+  const me = (token: string) => t.app.http.inject({ url: '/api/auth/me', headers: { authorization: `Bearer ${token}` } });
+
+  it('sign-out revokes every token of the user (all sessions) at once; a new sign-in works', async () => {
+    const [first, second] = [await signIn('staff@revoke.test'), await signIn('staff@revoke.test')];
+    expect((await me(first)).statusCode).toBe(200);
+    const out = await t.app.http.inject({ method: 'POST', url: '/api/auth/logout', headers: { authorization: `Bearer ${first}` } });
+    expect(out.statusCode).toBe(200);
+    expect(out.json()).toEqual({ signedOut: true });
+    for (const token of [first, second]) {
+      const refused = await me(token);
+      expect(refused.statusCode).toBe(401);
+      expect(refused.json().code).toBe('ERR_AUTH_TOKEN_INVALID');
+    }
+    expect((await me(await signIn('staff@revoke.test'))).statusCode).toBe(200);
+  });
+
+  it('a password change or a deactivation revokes the old tokens at once; a role change does not need to', async () => {
+    const viewerToken = await signIn('viewer@revoke.test');
+    const changed = await call(t, a, { method: 'PATCH', url: `/api/auth/users/${a.userIds.viewer}`, body: { password: 'a-brand-new-password' } });
+    expect(changed.statusCode).toBe(200);
+    expect((await me(viewerToken)).statusCode).toBe(401);
+    expect((await me(await signIn('viewer@revoke.test', 'a-brand-new-password'))).statusCode).toBe(200);
+
+    const adminToken = await signIn('admin@revoke.test');
+    expect((await call(t, a, { method: 'PATCH', url: `/api/auth/users/${a.userIds.admin}`, body: { role: 'staff' } })).statusCode).toBe(200);
+    const demoted = await me(adminToken);
+    expect(demoted.statusCode).toBe(200);
+    expect(demoted.json().role).toBe('staff');
+    expect((await call(t, a, { method: 'PATCH', url: `/api/auth/users/${a.userIds.admin}`, body: { active: false } })).statusCode).toBe(200);
+    expect((await me(adminToken)).statusCode).toBe(401);
+  });
+});
+
 describe('authentication cannot be sidestepped through the URL', () => {
   let t: TestApp;
   beforeAll(async () => {

@@ -5,11 +5,13 @@ import { tokenExpired, tokenInvalid } from './auth.errors.js';
 /** How long a login token is valid. */
 export const TOKEN_LIFETIME_MS = 12 * 3_600_000;
 
-/** What a token says: the user (`sub`), their tenant (`tid`) and their role at sign-in. */
+/** What a token says: the user (`sub`), their tenant (`tid`), their role and token epoch (`ep`) at sign-in. */
 export interface TokenClaims {
   sub: string;
   tid: string;
   role: Role;
+  /** The user's token epoch when it was signed: it is valid only while the user's is the same. */
+  ep: number;
 }
 
 /** Signs and verifies login tokens (JWT, HS256, with `SECRET_KEY`). */
@@ -43,7 +45,8 @@ export function createTokenService(secretKey: string): TokenService {
       try {
         const payload = verifier(token) as Partial<TokenClaims> & { exp?: number };
         if (typeof payload.sub !== 'string' || typeof payload.tid !== 'string' || typeof payload.role !== 'string' || typeof payload.exp !== 'number') throw tokenInvalid();
-        const claims: TokenClaims = { sub: payload.sub, tid: payload.tid, role: payload.role };
+        if (payload.ep !== undefined && (typeof payload.ep !== 'number' || !Number.isInteger(payload.ep))) throw tokenInvalid();
+        const claims: TokenClaims = { sub: payload.sub, tid: payload.tid, role: payload.role, ep: payload.ep ?? 0 };
         if (verified.size >= VERIFIED_CACHE_MAX) verified.clear();
         verified.set(token, { claims, expiresAtMs: payload.exp * 1000 });
         return claims;

@@ -1,4 +1,4 @@
-import { createTenant, createUser, updateUser } from './auth.commands.js';
+import { createTenant, createUser, signOut, updateUser } from './auth.commands.js';
 import type { Database } from '../../db/database.js';
 import { defineModule } from '../module.js';
 import { createInitialOwner } from './auth.bootstrap.js';
@@ -6,6 +6,7 @@ import { authMigrations } from './auth.migrations.js';
 import { createPrincipalLoader, type PrincipalLoader } from './auth.principals.js';
 import { authRoutes } from './auth.routes.js';
 import { createTokenService, type TokenService } from './auth.tokens.js';
+import type { KnownPrincipals } from '../../resilience/known-principals.js';
 
 export { createTenant, createUser } from './auth.commands.js';
 export { hashPassword } from './auth.passwords.js';
@@ -25,12 +26,13 @@ const servicesByDb = new WeakMap<Database, AuthServices>();
 /**
  * The token service and principal loader for a database: one per database, shared by the HTTP
  * layer (which authenticates requests) and the auth routes (which sign tokens and forget a
- * changed user).
+ * changed user). `known` (what this machine knows of users for outages) is taken by the first
+ * call; without it, that knowledge is kept in memory.
  */
-export function authServicesFor(db: Database, secretKey: string): AuthServices {
+export function authServicesFor(db: Database, secretKey: string, known?: KnownPrincipals): AuthServices {
   let services = servicesByDb.get(db);
   if (!services) {
-    services = { tokens: createTokenService(secretKey), principals: createPrincipalLoader(db) };
+    services = { tokens: createTokenService(secretKey), principals: createPrincipalLoader(db, known) };
     servicesByDb.set(db, services);
   }
   return services;
@@ -43,7 +45,7 @@ export function authServicesFor(db: Database, secretKey: string): AuthServices {
  */
 export default defineModule({
   name: 'auth',
-  commands: [createTenant, createUser, updateUser],
+  commands: [createTenant, createUser, signOut, updateUser],
   migrations: authMigrations,
   routes: async (app, ctx) => {
     const { tokens, principals } = authServicesFor(ctx.db, ctx.config.secretKey);

@@ -266,14 +266,14 @@ export async function safeRestart(config: Readonly<Config>, log: Logger, options
 async function apiCheck(db: Database, config: Readonly<Config>, base: string, outcome: RestartOutcome): Promise<string> {
   const owner = await db.kysely
     .selectFrom('users')
-    .select(['id', 'tenant_id'])
+    .select(['id', 'tenant_id', 'token_epoch'])
     .where('role', '=', 'owner')
     .where('active', '=', 1)
     .orderBy('created_at')
     .limit(1)
     .executeTakeFirst();
   if (!owner) throw new RestartStepError('no active owner to run the API check as');
-  const { token } = authServicesFor(db, config.secretKey).tokens.sign({ sub: owner.id as string, tid: owner.tenant_id as string, role: 'owner' });
+  const { token } = authServicesFor(db, config.secretKey).tokens.sign({ sub: owner.id as string, tid: owner.tenant_id as string, role: 'owner', ep: Number(owner.token_epoch) });
   const call = async (name: string, method: string, url: string, body?: unknown) => {
     const answer = await request(`${base}${url}`, {
       method,
