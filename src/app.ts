@@ -24,7 +24,7 @@ import type { Command } from './resilience/command.js';
 import { DatabaseCircuit } from './resilience/circuit.js';
 import { Dispatcher } from './resilience/dispatcher.js';
 import { KnownPrincipals } from './resilience/known-principals.js';
-import { Journal } from './resilience/journal.js';
+import { Journal, type JournalEntry } from './resilience/journal.js';
 import { Replayer } from './resilience/replayer.js';
 import { WritePath } from './resilience/write-path.js';
 import { registerAdminPage } from './http/admin-page.js';
@@ -33,6 +33,7 @@ import { moduleUnavailable, registerModules } from './http/module-routes.js';
 import { registerRequestContext } from './http/request-context.js';
 import { registerRequestLogging } from './http/request-log.js';
 import type { Logger } from './log/create-logger.js';
+import { replayAuthorCheck } from './modules/auth/index.js';
 import { BUILTIN_MODULES } from './modules/builtin.js';
 import type { ModuleContext, ModuleRouter, ModuleSource } from './modules/module.js';
 import { ModuleRegistry, type LoadedModule } from './modules/module-registry.js';
@@ -91,11 +92,35 @@ export async function buildApp(options: BuildAppOptions): Promise<RobustoApp> {
   const circuit = new DatabaseCircuit(db, log);
   const execute = createExecute(new WritePath(dispatcher, journal, circuit, log));
   const alerter = new Alerter(config.alertWebhookUrl, log);
+  // Commands by name, for replay: only those of modules that are ready (migrated), so a write
+  // waits in the journal while its module's tables are not there yet.
+  const commandModules = new Map<string, { command: Command<unknown, unknown>; module: LoadedModule }>();
+  for (const module of registry.modules) for (const command of module.definition?.commands ?? []) commandModules.set(command.name, { command: command as Command<unknown, unknown>, module });
+  const commandOf = (name: string) => {
+    const found = commandModules.get(name);
+    return found?.module.status === 'ready' ? found.command : undefined;
+  };
+  const authorCheck = replayAuthorCheck(db);
+  const checkAuthor = async (entry: JournalEntry) => {
+    const command = commandModules.get(entry.command)?.command;
+    return command ? (await authorCheck([entry]))(entry, command) : undefined;
+  };
   const contexts = new Map<string, ModuleContext>();
   const contextOf = (module: LoadedModule): ModuleContext => {
     let ctx = contexts.get(module.name);
     if (!ctx) {
-      ctx = { config, db, log: log.child({ module: module.name }), dispatcher, journal, circuit, execute, jobStates: () => jobs.states() };
+      ctx = {
+        config,
+        db,
+        log: log.child({ module: module.name }),
+        dispatcher,
+        journal,
+        circuit,
+        // Until its migrations ran, a module's writes go to the journal without trying the database.
+        execute: (request, reply, command, payload) => execute(request, reply, command, payload, { journalOnly: module.status !== 'ready' }),
+        checkAuthor,
+        jobStates: () => jobs.states(),
+      };
       contexts.set(module.name, ctx);
     }
     return ctx;
@@ -128,10 +153,7 @@ export async function buildApp(options: BuildAppOptions): Promise<RobustoApp> {
   registerMetrics(http, { db, journal, circuit, jobs });
   await registerModules(http, registry, contextOf);
 
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  const commands = new Map<string, Command<any, any>>();
-  for (const module of registry.modules) for (const command of module.definition?.commands ?? []) commands.set(command.name, command);
-  const replayer = new Replayer(journal, dispatcher, circuit, (name) => commands.get(name), log);
+  const replayer = new Replayer(journal, dispatcher, circuit, commandOf, authorCheck, log);
 
   return { http, state, registry, db, dispatcher, journal, circuit, replayer, jobs, alerter, migrate: () => registry.migrate(db, coreMigrations, contextOf) };
 }

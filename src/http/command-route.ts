@@ -1,10 +1,11 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Command } from '../resilience/command.js';
-import type { WritePath } from '../resilience/write-path.js';
+import type { SubmitOptions, WritePath } from '../resilience/write-path.js';
+import { AuthError } from '../modules/auth/index.js';
 import { AppError } from '../shared/app-error.js';
 import { fingerprintOf } from '../shared/canonical-json.js';
 import { ErrorCode } from '../shared/error-codes.js';
-import { principalOf } from '../shared/principal.js';
+import { can, principalOf } from '../shared/principal.js';
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
@@ -26,18 +27,23 @@ export function idempotencyKeyOf(request: FastifyRequest): string | undefined {
  * so the same key with another body (or from another user) is recognised as a different request.
  */
 export function createExecute(writes: WritePath) {
-  return async function execute<P, R>(request: FastifyRequest, reply: FastifyReply, command: Command<P, R>, payload: P): Promise<FastifyReply> {
+  return async function execute<P, R>(request: FastifyRequest, reply: FastifyReply, command: Command<P, R>, payload: P, options: SubmitOptions = {}): Promise<FastifyReply> {
     const principal = principalOf(request);
+    const permission = command.permission ?? 'write';
+    if (!can(principal.role, permission)) {
+      throw new AppError(AuthError.FORBIDDEN, 403, `Your role "${principal.role}" lacks the "${permission}" permission that ${command.name} needs; ask an admin or owner.`, { extensions: { permission } });
+    }
     const idempotencyKey = idempotencyKeyOf(request);
     const submitted = await writes.submit(command, payload, {
       tenantId: principal.tenantId,
       userId: principal.userId,
       requestId: request.id,
       idempotencyKey,
+      tokenEpoch: principal.tokenEpoch,
       // The request as sent (params and body), not the payload: a payload may hold derived values
       // such as a salted password hash that differ on every retry. Only needed with a key.
       fingerprint: idempotencyKey ? fingerprintOf(request.method, request.routeOptions.url, principal.tenantId, principal.userId, request.params, request.body) : '',
-    });
+    }, options);
     if (submitted.kind === 'queued') {
       // Accepted into the journal (on disk): it will be applied exactly once, in order.
       if (submitted.replayed) void reply.header('idempotent-replayed', 'true');

@@ -26,6 +26,18 @@ export function moduleUnavailable(module: LoadedModule): AppError {
   );
 }
 
+/** True for a request a module can take before its migrations ran: a write (journaled) or a route that reads only the journal. */
+function takesWithoutDatabase(request: FastifyRequest): boolean {
+  return (request.method !== 'GET' && request.method !== 'HEAD') || request.routeOptions.config?.withoutDatabase === true;
+}
+
+/** The 503 a read gets while its module waits for the database to apply its migrations. */
+function databaseNotYetAvailable(): AppError {
+  return new AppError(ErrorCode.DATABASE_UNAVAILABLE, 503, 'The database has not answered since robusto started; reads wait until it does (writes are accepted and queued). Retry in a few seconds.', {
+    retryAfterSeconds: MODULE_PENDING_RETRY_AFTER_SECONDS,
+  });
+}
+
 async function registersCleanly(module: LoadedModule, ctx: ModuleContext, log: FastifyBaseLogger): Promise<unknown> {
   // A scratch instance catches every way registration can fail, including route schemas that
   // only fail to compile when the app becomes ready, which would otherwise abort the real app.
@@ -44,8 +56,9 @@ async function registersCleanly(module: LoadedModule, ctx: ModuleContext, log: F
 /**
  * Registers the routes of every imported module under its prefix, each on its own: a module is
  * first registered on a scratch instance, and only if that works on the real app. A guard on
- * each module's routes answers 503 `ERR_MODULE_UNAVAILABLE` while the module is not `ready`
- * (waiting for migrations, or failed later). Each request's logger carries the module's name.
+ * each module's routes answers 503 `ERR_MODULE_UNAVAILABLE` once the module failed, and
+ * `ERR_DATABASE_UNAVAILABLE` to reads while it waits for its migrations (writes go on, to the
+ * journal). Each request's logger carries the module's name.
  */
 export async function registerModules(
   app: ModuleRouter,
@@ -71,8 +84,12 @@ export async function registerModules(
         // an uncaught exception (see enterRequestContext for why only those).
         const tracked = module.origin !== BUILTIN_ORIGIN;
         scope.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
-          if (module.status !== 'ready') sendProblem(reply, moduleUnavailable(module));
-          else if (tracked) enterRequestContext(request, done);
+          if (module.status === 'failed') return sendProblem(reply, moduleUnavailable(module));
+          // NB: a module waiting for its migrations (the database has not answered since the
+          // start) still takes writes, into the journal, and answers from the journal alone;
+          // only its reads wait.
+          if (module.status === 'pending' && !takesWithoutDatabase(request)) return sendProblem(reply, databaseNotYetAvailable());
+          if (tracked) enterRequestContext(request, done);
           else done();
         });
         scope.register(async (inner: ModuleRouter) => routes(inner, ctx));

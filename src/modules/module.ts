@@ -17,7 +17,7 @@ import type { Logger } from '../log/create-logger.js';
 import type { Command } from '../resilience/command.js';
 import type { Dispatcher } from '../resilience/dispatcher.js';
 import type { DatabaseCircuit } from '../resilience/circuit.js';
-import type { Journal } from '../resilience/journal.js';
+import type { Journal, JournalEntry } from '../resilience/journal.js';
 
 /** The Fastify instance a module's routes are registered on: TypeBox schemas give typed handlers. */
 export type ModuleRouter = FastifyInstance<
@@ -41,6 +41,12 @@ export interface ModuleContext {
   readonly journal: Journal;
   /** The circuit breaker on the main database: its state for the admin and health. */
   readonly circuit: DatabaseCircuit;
+  /**
+   * Whether the author of a journaled write may still make it (present, active, the same token
+   * epoch, the command's permission): an AppError saying who, which permission and why not, or
+   * `undefined`. Reads the database.
+   */
+  checkAuthor(entry: JournalEntry): Promise<Error | undefined>;
   /** Every periodic job's state (last run, last success, failures, next run), for the admin. */
   jobStates(): Promise<JobState[]>;
   /**

@@ -13,6 +13,8 @@ export const DB_PROBE_TIMEOUT_MS = 5_000;
 /** A running watch; `stop()` ends it at the next wait. */
 export interface DatabaseWatch {
   stop(): void;
+  /** Probes again now instead of at the end of the current wait (something saw the database answer). */
+  poke(): void;
   /** Resolves when the database answered and `onAvailable` reported completion, or on stop. */
   readonly done: Promise<void>;
 }
@@ -26,6 +28,7 @@ export interface DatabaseWatch {
  */
 export function watchDatabase(db: Database, log: Logger, onAvailable: () => Promise<boolean>): DatabaseWatch {
   const controller = new AbortController();
+  let waiting: AbortController | undefined;
   const done = (async () => {
     let delay = DB_RETRY_INITIAL_DELAY_MS;
     for (let attempt = 1; !controller.signal.aborted; attempt++) {
@@ -38,9 +41,10 @@ export function watchDatabase(db: Database, log: Logger, onAvailable: () => Prom
       } catch (error) {
         log.warn({ engine: db.engine, attempt, retryInMs: delay, err: error }, 'database unreachable; will retry');
       }
-      await sleep(delay, controller.signal);
+      waiting = new AbortController();
+      await sleep(delay, AbortSignal.any([controller.signal, waiting.signal]));
       delay = Math.min(delay * 2, DB_RETRY_MAX_DELAY_MS);
     }
   })();
-  return { stop: () => controller.abort(), done };
+  return { stop: () => controller.abort(), poke: () => waiting?.abort(), done };
 }

@@ -203,7 +203,11 @@ export async function serve(options: ServeOptions): Promise<void> {
     await flushLogger(log);
     process.exit(1);
   }
-  if (!migrated) watch = watchDatabase(db, log, () => app.migrate());
+  if (!migrated) {
+    watch = watchDatabase(db, log, () => app.migrate());
+    // The replayer's probes close the circuit as soon as the database answers: migrate then.
+    app.circuit.onClose(() => watch?.poke());
+  }
   stopAlertWatch = startAlertWatch({ db, journal: app.journal, alerter: app.alerter, log });
   app.replayer.start();
   app.jobs.start();

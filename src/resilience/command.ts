@@ -1,5 +1,6 @@
 import type { Transaction } from 'kysely';
 import { AppError } from '../shared/app-error.js';
+import type { Permission } from '../shared/principal.js';
 
 /** Error code of a journaled write whose command version this robusto cannot turn into its own. */
 export const ERR_REPLAY_VERSION_UNKNOWN = 'ERR_REPLAY_VERSION_UNKNOWN';
@@ -66,6 +67,16 @@ export interface Command<P = unknown, R = unknown> {
    */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   handleMany?(tx: Transaction<any>, items: Array<{ payload: P; ctx: CommandContext }>): Promise<Array<CommandOutcome<R>>>;
+  /**
+   * What its author must be allowed to do (`write` when not given): checked when it is taken,
+   * and again against the author's rights of the moment before a journaled write is replayed.
+   */
+  permission?: Permission;
+  /**
+   * True for a command that can change whose rights (a role, a deactivation, a sign-out): replay
+   * looks the authors of the writes after it up again.
+   */
+  changesRights?: boolean;
   /** Unique violations the handler can cause, and the error each one means. */
   conflicts?: ConflictRule<P>[];
   /**
@@ -73,6 +84,25 @@ export interface Command<P = unknown, R = unknown> {
    * masked wherever a journaled write is shown (dead letters in the API, the CLI, the admin page).
    */
   secretFields?: ReadonlyArray<keyof P & string>;
+}
+
+/** Error code of a journaled write whose author may no longer make it. */
+export const ERR_REPLAY_FORBIDDEN = 'ERR_REPLAY_FORBIDDEN';
+
+/**
+ * Loads the rights of the moment of the authors of `entries` (one read of the database) and
+ * returns the verdict for each entry: an AppError (`ERR_REPLAY_FORBIDDEN`, naming who, which
+ * permission and why) when its author may no longer make it, `undefined` when they may.
+ */
+export type AuthorCheck = (entries: ReadonlyArray<AuthoredWrite>) => Promise<(entry: AuthoredWrite, command: Command<unknown, unknown>) => AppError | undefined>;
+
+/** What an author check needs of a journaled write. */
+export interface AuthoredWrite {
+  tenantId: string;
+  /** `null` for the system's own writes, which are always allowed. */
+  userId: string | null;
+  /** The token epoch of the token it came with; `null` when unknown. */
+  tokenEpoch: number | null;
 }
 
 /** Declares a command; an identity function that gives it its types. */

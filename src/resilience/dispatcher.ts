@@ -55,6 +55,8 @@ export interface DispatchMeta {
   idempotencyKey?: string;
   /** SHA-256 of the request (method, route, principal, canonical body). */
   fingerprint: string;
+  /** The token epoch of the request's token: a journaled write keeps it, so replay can tell a revoked token. */
+  tokenEpoch?: number;
   /**
    * The id of the write's audit row, chosen by the caller: if the COMMIT's answer is lost, that
    * row tells later whether the write was saved. A new id when not given.

@@ -20,6 +20,8 @@ export interface JournalEntry {
   payload: unknown;
   /** The payload's fields its command declared secret: shown masked. */
   secretFields: string[];
+  /** The token epoch of the token it came with (`null`: none, or journaled by an older robusto). */
+  tokenEpoch: number | null;
   requestId: string;
   acceptedAt: string;
   status: JournalStatus;
@@ -39,6 +41,7 @@ export interface JournalEntry {
 /** What is appended: everything needed to run the command later, exactly once. */
 export type JournalAppend = Pick<JournalEntry, 'tenantId' | 'userId' | 'idempotencyKey' | 'fingerprint' | 'command' | 'commandVersion' | 'payload' | 'requestId'> & {
   secretFields?: readonly string[];
+  tokenEpoch?: number;
   /** For a write whose COMMIT answer was lost: its audit row's id and what it answered. */
   uncertain?: { auditId: string; status: number; body: unknown };
 };
@@ -97,6 +100,7 @@ interface Row {
   command_version: number;
   payload: string;
   secret_fields: string | null;
+  token_epoch: number | null;
   request_id: string;
   accepted_at: string;
   status: JournalStatus;
@@ -121,6 +125,7 @@ function toEntry(row: Row): JournalEntry {
     commandVersion: row.command_version,
     payload: JSON.parse(row.payload) as unknown,
     secretFields: row.secret_fields ? (JSON.parse(row.secret_fields) as string[]) : [],
+    tokenEpoch: row.token_epoch,
     requestId: row.request_id,
     acceptedAt: row.accepted_at,
     status: row.status,
@@ -252,7 +257,8 @@ export class Journal {
         retried_at text,
         applied_if_audit text,
         bytes integer not null default 0,
-        secret_fields text
+        secret_fields text,
+        token_epoch integer
       );
       create index if not exists entries_status_seq on entries (status, seq);
       create index if not exists entries_tenant_key on entries (tenant_id, idempotency_key);
@@ -274,6 +280,7 @@ export class Journal {
     const columns = new Set((this.#db.prepare('pragma table_info(entries)').all() as Array<{ name: string }>).map((c) => c.name));
     if (!columns.has('applied_if_audit')) this.#db.exec('alter table entries add column applied_if_audit text');
     if (!columns.has('secret_fields')) this.#db.exec('alter table entries add column secret_fields text');
+    if (!columns.has('token_epoch')) this.#db.exec('alter table entries add column token_epoch integer');
     if (!columns.has('bytes')) {
       this.#db.exec('alter table entries add column bytes integer not null default 0');
       this.#db.prepare('update entries set bytes = length(cast(payload as blob)) + ?').run(ENTRY_OVERHEAD_BYTES);
@@ -454,15 +461,15 @@ export class Journal {
       const batch = this.#queue.splice(0, GROUP_COMMIT_MAX_BATCH);
       for (const item of batch) this.#unqueue(item);
       const insert = this.#db.prepare(
-        `insert into entries (receipt, tenant_id, user_id, idempotency_key, fingerprint, command, command_version, payload, request_id, accepted_at, applied_if_audit, status_code, response, bytes, secret_fields)
-         values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `insert into entries (receipt, tenant_id, user_id, idempotency_key, fingerprint, command, command_version, payload, request_id, accepted_at, applied_if_audit, status_code, response, bytes, secret_fields, token_epoch)
+         values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       );
       const now = new Date().toISOString();
       try {
         this.#db.transaction(() => {
           for (const { append: a, json, bytes, receipt } of batch) {
             const u = a.uncertain;
-            insert.run(receipt, a.tenantId, a.userId, a.idempotencyKey, a.fingerprint, a.command, a.commandVersion, json, a.requestId, now, u?.auditId ?? null, u?.status ?? null, u ? JSON.stringify(u.body) : null, bytes, a.secretFields?.length ? JSON.stringify(a.secretFields) : null);
+            insert.run(receipt, a.tenantId, a.userId, a.idempotencyKey, a.fingerprint, a.command, a.commandVersion, json, a.requestId, now, u?.auditId ?? null, u?.status ?? null, u ? JSON.stringify(u.body) : null, bytes, a.secretFields?.length ? JSON.stringify(a.secretFields) : null, a.tokenEpoch ?? null);
           }
         })();
         this.#groupCommits++;

@@ -5,7 +5,7 @@ import type { Logger } from '../log/create-logger.js';
 import { isAppError } from '../shared/app-error.js';
 import { newId } from '../shared/ids.js';
 import type { DatabaseCircuit } from './circuit.js';
-import { upcastPayload, type Command } from './command.js';
+import { upcastPayload, type AuthorCheck, type Command } from './command.js';
 import { BatchItemError, WriteOutcomeUnknownError, type BatchItem, type BatchOutcome, type DispatchResult, type Dispatcher } from './dispatcher.js';
 import type { AttemptOutcome, Journal, JournalEntry } from './journal.js';
 
@@ -22,6 +22,9 @@ export const REPLAY_IDLE_POLL_MS = 1_000;
 export const REPLAY_LEASE_TTL_MS = 15_000;
 /** The lease that makes one replayer per journal, across the processes sharing `DATA_DIR`. */
 export const REPLAY_LEASE = 'replay';
+
+/** Whether an entry's author may still make it: `undefined` when they may, else why not. */
+type Verdict = (entry: JournalEntry, command: Command<unknown, unknown>) => Error | undefined;
 
 /** A pending entry whose command is loaded, with its payload in the command's current version. */
 type Runnable = { entry: JournalEntry; command: Command<unknown, unknown>; payload: unknown };
@@ -60,6 +63,7 @@ export class Replayer {
     private readonly dispatcher: Dispatcher,
     private readonly circuit: DatabaseCircuit,
     private readonly commandOf: (name: string) => Command<unknown, unknown> | undefined,
+    private readonly authors: AuthorCheck,
     private readonly log: Logger,
   ) {
     journal.onAppend(() => this.#wake?.());
@@ -165,9 +169,13 @@ export class Replayer {
       for (let i = 0; i < batch.length; ) {
         if (this.#controller.signal.aborted) return finish('blocked');
         if (!renewLease({ due: true })) return finish('busy');
-        const run = this.#batchable(batch, i);
+        // The authors' rights of the moment, read again for each run: a run ends after a write
+        // that can change rights, so none is applied on rights that write took away.
+        const verdict = await this.#verdictFor(batch.slice(i));
+        if (!verdict) return finish('blocked');
+        const run = this.#batchable(batch, i, verdict);
         const last = i + run.length === batch.length;
-        const done = run.length >= 2 ? await this.#replayBatch(run, last ? readNext : () => this.#markQuietly()) : await this.#replayOne(batch[i] as JournalEntry);
+        const done = run.length >= 2 ? await this.#replayBatch(run, verdict, last ? readNext : () => this.#markQuietly()) : await this.#replayOne(batch[i] as JournalEntry, verdict);
         if (done === 'blocked') return finish('blocked');
         applied += done;
         i += done;
@@ -186,11 +194,11 @@ export class Replayer {
    * process is counted), none waits for an audit-row check, and each one's payload can be read
    * by its command's current version (one that cannot goes alone, and is parked).
    */
-  #batchable(batch: JournalEntry[], from: number): Runnable[] {
+  #batchable(batch: JournalEntry[], from: number, verdict: Verdict): Runnable[] {
     const run: Runnable[] = [];
     for (const entry of batch.slice(from)) {
       const command = this.commandOf(entry.command);
-      if (!command || entry.attemptsStarted !== entry.attemptsFinished || entry.appliedIfAudit) break;
+      if (!command || entry.attemptsStarted !== entry.attemptsFinished || entry.appliedIfAudit || verdict(entry, command)) break;
       let payload: unknown;
       try {
         payload = upcastPayload(command, entry.payload, entry.commandVersion);
@@ -198,8 +206,22 @@ export class Replayer {
         break;
       }
       run.push({ entry, command, payload });
+      if (command.changesRights) break;
     }
     return run;
+  }
+
+  /**
+   * The verdict on the authors of `entries`, read from the database (one query); `undefined`
+   * when it cannot be read now (a transient error: the round stops, order is kept).
+   */
+  async #verdictFor(entries: JournalEntry[]): Promise<Verdict | undefined> {
+    try {
+      return await this.circuit.execute(() => this.authors(entries));
+    } catch (error) {
+      if (isTransientError(error) || error instanceof BrokenCircuitError) return undefined;
+      throw error;
+    }
   }
 
   /**
@@ -210,7 +232,7 @@ export class Replayer {
    * dead if it fails again); when the first or the batch as a whole failed, the first alone; or
    * 'blocked' on a transient error.
    */
-  async #replayBatch(run: Runnable[], meanwhile: () => void): Promise<number | 'blocked'> {
+  async #replayBatch(run: Runnable[], verdict: Verdict, meanwhile: () => void): Promise<number | 'blocked'> {
     this.journal.startAttempts(run.map((r) => r.entry.seq));
     try {
       const items = run.map(({ entry, command, payload }) => ({ command, payload, meta: metaOf(entry) }));
@@ -230,19 +252,19 @@ export class Replayer {
       const transient = isTransientError(error) || error instanceof BrokenCircuitError;
       this.journal.finishAttempts(run.map((r) => ({ seq: r.entry.seq, ...(transient ? pendingOutcome(error) : { status: 'pending' as const }) })));
       if (transient) return 'blocked';
-      if (error instanceof BatchItemError && error.index > 0) return this.#replayBatch(run.slice(0, error.index), () => this.#markQuietly());
+      if (error instanceof BatchItemError && error.index > 0) return this.#replayBatch(run.slice(0, error.index), verdict, () => this.#markQuietly());
       // The first item failed, or the batch as a whole (its keys' or audit rows' INSERT): the
       // first entry goes alone, which parks it as dead if it fails again, and the rest follow.
-      return this.#replayOne((run[0] as Runnable).entry);
+      return this.#replayOne((run[0] as Runnable).entry, verdict);
     }
   }
 
   /** {@link #replay} counted as a run of one. */
-  async #replayOne(entry: JournalEntry): Promise<1 | 'blocked'> {
-    return (await this.#replay(entry)) === 'done' ? 1 : 'blocked';
+  async #replayOne(entry: JournalEntry, verdict: Verdict): Promise<1 | 'blocked'> {
+    return (await this.#replay(entry, verdict)) === 'done' ? 1 : 'blocked';
   }
 
-  async #replay(entry: JournalEntry): Promise<'done' | 'blocked'> {
+  async #replay(entry: JournalEntry, verdict: Verdict): Promise<'done' | 'blocked'> {
     this.#markCommitted();
     if (entry.attemptsStarted - entry.attemptsFinished >= REPLAY_MAX_UNFINISHED_ATTEMPTS) {
       this.journal.finishAttempt(entry.seq, { status: 'dead', error: `${entry.attemptsStarted - entry.attemptsFinished} attempts started and never finished (the process stopped during each)` });
@@ -261,6 +283,9 @@ export class Replayer {
         this.journal.finishAttempt(entry.seq, { status: 'duplicate' });
         return 'done';
       }
+      // An author who lost the right to this write since sending it: parked, never applied.
+      const forbidden = verdict(entry, command);
+      if (forbidden) throw forbidden;
       const payload = upcastPayload(command, entry.payload, entry.commandVersion);
       const result = await this.circuit.execute(() => this.dispatcher.dispatch(command, payload, metaOf(entry), { replay: true }));
       // NB: the database committed first; only then is the entry marked.
@@ -304,7 +329,7 @@ export class Replayer {
   /** The outcome that parks `entry` as dead with its problem, logged. */
   #parked(error: unknown, entry: JournalEntry): AttemptOutcome {
     const problem = isAppError(error)
-      ? { status: error.status, code: error.code, detail: error.detail, ...(error.errors ? { errors: error.errors } : {}) }
+      ? { status: error.status, code: error.code, detail: error.detail, ...(error.errors ? { errors: error.errors } : {}), ...(error.extensions ?? {}) }
       : { status: 500, code: 'ERR_REPLAY_FAILED', detail: error instanceof Error ? error.message : String(error) };
     this.log.error({ receipt: entry.receipt, command: entry.command, code: problem.code }, 'journal entry parked as dead: it cannot be applied');
     return { status: 'dead', statusCode: problem.status, response: problem, error: problem.detail, errorCode: errorCodeOf(error) ?? problem.code };

@@ -15,6 +15,15 @@ export const ERR_JOURNAL_TENANT_FULL = 'ERR_JOURNAL_TENANT_FULL';
 /** How long a client refused by the journal is told to wait before retrying. */
 const JOURNAL_REFUSED_RETRY_AFTER_S = 30;
 
+/** How {@link WritePath.submit} takes a write. */
+export interface SubmitOptions {
+  /**
+   * Straight to the journal, without trying the database: the command's module waits for its
+   * migrations (the database has not answered since the start), so its tables may not exist yet.
+   */
+  journalOnly?: boolean;
+}
+
 /** How a write was taken: done now (201/200), or queued in the journal (202 and a receipt). */
 export type Submitted = { kind: 'done'; result: DispatchResult } | { kind: 'queued'; receipt: string; replayed: boolean };
 
@@ -36,7 +45,7 @@ export class WritePath {
   ) {}
 
   /** Takes one write; see the class comment. */
-  async submit<P, R>(command: Command<P, R>, payload: P, meta: DispatchMeta): Promise<Submitted> {
+  async submit<P, R>(command: Command<P, R>, payload: P, meta: DispatchMeta, options: SubmitOptions = {}): Promise<Submitted> {
     const clientKey = meta.idempotencyKey;
     if (clientKey) {
       const receipt = await this.#queuedReceipt(meta.tenantId, clientKey, meta.fingerprint);
@@ -45,7 +54,7 @@ export class WritePath {
     // The audit row's id, chosen here: if the COMMIT's answer is lost, replay looks for it.
     const auditId = newId();
     let unknownOutcome: WriteOutcomeUnknownError | undefined;
-    if (this.circuit.closed && !this.journal.hasPending()) {
+    if (!options.journalOnly && this.circuit.closed && !this.journal.hasPending()) {
       try {
         // NB: a literal, not `{ ...meta, auditId }`: object spread is several times slower.
         const withAudit: DispatchMeta = { tenantId: meta.tenantId, userId: meta.userId, requestId: meta.requestId, idempotencyKey: meta.idempotencyKey, fingerprint: meta.fingerprint, auditId };
@@ -68,6 +77,7 @@ export class WritePath {
         commandVersion: command.version,
         payload,
         ...(command.secretFields ? { secretFields: command.secretFields } : {}),
+        ...(meta.tokenEpoch !== undefined ? { tokenEpoch: meta.tokenEpoch } : {}),
         requestId: meta.requestId,
         ...(unknownOutcome ? { uncertain: { auditId, ...unknownOutcome.intended } } : {}),
       }),

@@ -31,6 +31,8 @@ export interface BuildTestAppOptions {
   env?: Record<string, string>;
   /** Database URL to use instead of a fresh test database (e.g. through a fault proxy). */
   databaseUrl?: string;
+  /** A data directory to use (and keep on close) instead of a new temp one: a restart of the same installation. */
+  dataDir?: string;
   /** Skip applying migrations (tests of start-up without a database). */
   skipMigrate?: boolean;
   /** Sees every SQL statement the app runs. */
@@ -42,7 +44,7 @@ export interface BuildTestAppOptions {
  * `DATA_DIR`, a fresh PostgreSQL database for the postgres engine, logs captured in memory.
  */
 export async function buildTestApp(options: BuildTestAppOptions): Promise<TestApp> {
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'robusto-test-'));
+  const dataDir = options.dataDir ?? mkdtempSync(path.join(os.tmpdir(), 'robusto-test-'));
   const pgDatabase = options.engine === 'postgres' && !options.databaseUrl ? await createTestDatabase() : undefined;
   const databaseUrl = options.databaseUrl ?? pgDatabase?.url;
   const { config } = loadConfig(
@@ -83,7 +85,7 @@ export async function buildTestApp(options: BuildTestAppOptions): Promise<TestAp
       app.journal.close();
       await db.close();
       await pgDatabase?.drop();
-      rmSync(dataDir, { recursive: true, force: true });
+      if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

@@ -1,12 +1,24 @@
 import type { Kysely } from 'kysely';
 import { insertRow } from '../../db/insert-rows.js';
-import { defineCommand } from '../../resilience/command.js';
+import { defineCommand, type CommandContext } from '../../resilience/command.js';
 import { AppError } from '../../shared/app-error.js';
 import { newId } from '../../shared/ids.js';
 import type { Role } from '../../shared/principal.js';
 import { AuthError, userNotFound } from './auth.errors.js';
 import { toUser, type AuthTables } from './auth.queries.js';
 import type { Tenant, User } from './auth.schemas.js';
+
+/**
+ * The role of the user running a command, as the database has it now: a write replayed from the
+ * journal runs after its author's role may have changed, so the role sent with it is not trusted.
+ * The system's own writes (no user) keep the role they were given.
+ */
+async function actorRoleNow(db: Kysely<AuthTables>, ctx: CommandContext, sent: Role | 'system'): Promise<Role | 'system'> {
+  if (!ctx.userId) return sent;
+  const row = await db.selectFrom('users').select('role').where('tenant_id', '=', ctx.tenantId).where('id', '=', ctx.userId).executeTakeFirst();
+  if (!row) throw userNotFound(ctx.userId);
+  return row.role;
+}
 
 /** Payload of {@link createTenant}. */
 export interface CreateTenant {
@@ -18,6 +30,7 @@ export interface CreateTenant {
 /** Creates a tenant (CLI, first start). */
 export const createTenant = defineCommand<CreateTenant, Tenant>({
   name: 'auth.create_tenant',
+  permission: 'system',
   version: 1,
   conflicts: [
     { table: 'tenants', columns: ['slug'], error: (p) => new AppError(AuthError.TENANT_SLUG_TAKEN, 409, `A tenant with slug "${p.slug}" already exists; choose another slug.`) },
@@ -41,13 +54,15 @@ export interface CreateUser {
 /** Creates a user in the caller's tenant. */
 export const createUser = defineCommand<CreateUser, User>({
   name: 'auth.create_user',
+  permission: 'manage_users',
   secretFields: ['passwordHash'],
   version: 1,
   conflicts: [
     { table: 'users', columns: ['tenant_id', 'email'], error: (p) => new AppError(AuthError.USER_EMAIL_TAKEN, 409, `A user with email ${p.email} already exists in this tenant.`) },
   ],
   async handler(tx, payload, ctx) {
-    if (payload.role === 'owner' && payload.actorRole !== 'owner' && payload.actorRole !== 'system') {
+    const actorRole = await actorRoleNow(tx as unknown as Kysely<AuthTables>, ctx, payload.actorRole);
+    if (payload.role === 'owner' && actorRole !== 'owner' && actorRole !== 'system') {
       throw new AppError(AuthError.USER_OWNER_ONLY, 403, 'Only an owner can create another owner; choose the admin role or ask an owner.');
     }
     const row = {
@@ -80,6 +95,8 @@ export interface UpdateUser {
 /** Changes a user's role, name, password or active flag, guarding owners and self-lockout. */
 export const updateUser = defineCommand<UpdateUser, User>({
   name: 'auth.update_user',
+  permission: 'manage_users',
+  changesRights: true,
   secretFields: ['passwordHash'],
   version: 1,
   async handler(tx, payload, ctx) {
@@ -87,7 +104,7 @@ export const updateUser = defineCommand<UpdateUser, User>({
     const current = await db.selectFrom('users').selectAll().where('tenant_id', '=', ctx.tenantId).where('id', '=', payload.id).executeTakeFirst();
     if (!current) throw userNotFound(payload.id);
     const touchesOwner = current.role === 'owner' || payload.role === 'owner';
-    if (touchesOwner && payload.actor.role !== 'owner') {
+    if (touchesOwner && (await actorRoleNow(db, ctx, payload.actor.role)) !== 'owner') {
       throw new AppError(AuthError.USER_OWNER_ONLY, 403, 'Only an owner can change an owner or make someone owner.');
     }
     if (payload.id === payload.actor.userId && (payload.active === false || (payload.role !== undefined && payload.role !== current.role))) {
@@ -114,6 +131,8 @@ export const updateUser = defineCommand<UpdateUser, User>({
  */
 export const signOut = defineCommand<Record<string, never>, { signedOut: true }>({
   name: 'auth.sign_out',
+  permission: 'read',
+  changesRights: true,
   version: 1,
   async handler(tx, _payload, ctx) {
     if (!ctx.userId) throw new AppError(AuthError.REQUIRED, 401, 'Only a signed-in user can sign out.');

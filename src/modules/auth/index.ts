@@ -10,6 +10,7 @@ import type { KnownPrincipals } from '../../resilience/known-principals.js';
 
 export { createTenant, createUser } from './auth.commands.js';
 export { hashPassword } from './auth.passwords.js';
+export { replayAuthorCheck } from './auth.authors.js';
 export { findTenantBySlug } from './auth.queries.js';
 export { AuthError, tokenInvalid } from './auth.errors.js';
 export type { TokenService, TokenClaims } from './auth.tokens.js';

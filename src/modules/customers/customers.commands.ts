@@ -85,6 +85,7 @@ export const updateCustomer = defineCommand<UpdateCustomer, Customer>({
 
 /** Deletes a customer for good (admins; staff deactivate instead). */
 export const deleteCustomer = defineCommand<{ id: string }, Customer>({
+  permission: 'delete',
   name: 'customers.delete',
   version: 1,
   async handler(tx, payload, ctx) {

@@ -76,6 +76,7 @@ export const updateProduct = defineCommand<UpdateProduct, Product>({
  * registered run first in the same transaction: stock refuses while the product has stock.
  */
 export const deleteProduct = defineCommand<{ id: string }, Product>({
+  permission: 'delete',
   name: 'products.delete',
   version: 1,
   async handler(tx, payload, ctx) {

@@ -4,7 +4,8 @@ import { packageInfo } from '../../config/package-info.js';
 import { listBackups } from '../../ops/backup/list.js';
 import { recentErrorsOf } from '../../log/recent-errors.js';
 import { listRestarts } from '../../ops/restart/restart-report.js';
-import { AppError } from '../../shared/app-error.js';
+import { ERR_REPLAY_FORBIDDEN } from '../../resilience/command.js';
+import { AppError, isAppError } from '../../shared/app-error.js';
 import { principalOf } from '../../shared/principal.js';
 import { maskSecrets } from '../../shared/secrets.js';
 import { IdParams, problemResponses } from '../../shared/schemas.js';
@@ -160,9 +161,17 @@ export async function journalRoutes(app: ModuleRouter, ctx: ModuleContext): Prom
 
   app.post(
     '/dead-letters/:id/retry',
-    { schema: { summary: 'Queue a dead letter again', tags: ['system'], params: IdParams, response: { 200: Type.Object({ receipt: Type.String(), status: Type.Literal('queued') }), ...problemResponses(401, 403, 404) } }, config },
+    { schema: { summary: 'Queue a dead letter again', tags: ['system'], params: IdParams, response: { 200: Type.Object({ receipt: Type.String(), status: Type.Literal('queued') }), ...problemResponses(401, 403, 404, 409) } }, config },
     async (request) => {
       const principal = principalOf(request);
+      const entry = ctx.journal.byReceipt(principal.tenantId, request.params.id);
+      // A write whose author lost the right to it stays parked while they still lack it.
+      const forbidden = entry?.status === 'dead' ? await ctx.checkAuthor(entry) : undefined;
+      if (forbidden) {
+        throw new AppError(ERR_REPLAY_FORBIDDEN, 409, `Not queued again: ${isAppError(forbidden) ? forbidden.detail : forbidden.message} Discard it, or give the user that right back first.`, {
+          extensions: isAppError(forbidden) ? (forbidden.extensions ?? {}) : {},
+        });
+      }
       if (!(await ctx.journal.retryDead(principal.tenantId, request.params.id, principal.userId))) throw deadLetterNotFound(request.params.id);
       request.log.warn({ receipt: request.params.id, by: principal.userId }, 'dead letter queued again');
       return { receipt: request.params.id, status: 'queued' as const };
