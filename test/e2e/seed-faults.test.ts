@@ -131,9 +131,14 @@ describe('seed 4: health with the database unreachable, and a start without it',
     expect(down.status).toBe(503);
     expect(((await down.json()) as { output: string }).output).toMatch(/postgres database unreachable/);
     expect((await fetch(robusto.url('/health/live'))).status).toBe(200);
-    const pending = await fetch(robusto.url('/api/auth/login'), { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    // Its modules wait for their migrations: a sign-in is told the database is not answering.
+    const pending = await fetch(robusto.url('/api/auth/login'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ tenant: 'default', email: 'admin@localhost', password: 'not-known-yet' }),
+    });
     expect(pending.status).toBe(503);
-    expect(await pending.json()).toMatchObject({ code: 'ERR_MODULE_UNAVAILABLE' });
+    expect(await pending.json()).toMatchObject({ code: 'ERR_DATABASE_UNAVAILABLE' });
     await robusto.waitForLine((l) => l.msg === 'database unreachable; will retry' && l.attempt === 2);
 
     proxy.pass();
