@@ -1,8 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { DatabaseCircuit } from '../resilience/circuit.js';
 import { AppError } from '../shared/app-error.js';
-import { ErrorCode } from '../shared/error-codes.js';
-import { DATABASE_RETRY_AFTER_SECONDS } from './error-handler.js';
+import { DATABASE_RETRY_AFTER_SECONDS, ErrorCode } from '../shared/error-codes.js';
 
 /**
  * Ties HTTP to the database circuit: a transient database error in any request counts toward

@@ -1,11 +1,9 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isTransientError } from '../db/transient-errors.js';
 import { AppError, isAppError, type FieldError } from '../shared/app-error.js';
-import { ErrorCode } from '../shared/error-codes.js';
+import { DATABASE_RETRY_AFTER_SECONDS, ErrorCode } from '../shared/error-codes.js';
 import { sendProblem } from './problem.js';
 
-/** Seconds a client is told to wait when the database is unreachable. */
-export const DATABASE_RETRY_AFTER_SECONDS = 5;
 
 interface AjvError {
   instancePath?: string;

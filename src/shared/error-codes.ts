@@ -29,5 +29,8 @@ export const ErrorCode = {
   INTERNAL: 'ERR_INTERNAL',
 } as const;
 
+/** Seconds a client is told to wait when the database is unreachable. */
+export const DATABASE_RETRY_AFTER_SECONDS = 5;
+
 /** One of the kernel's {@link ErrorCode} strings. */
 export type ErrorCodeValue = (typeof ErrorCode)[keyof typeof ErrorCode];

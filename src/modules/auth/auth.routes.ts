@@ -1,5 +1,7 @@
 import { Type } from '@sinclair/typebox';
+import { isTransientError } from '../../db/transient-errors.js';
 import { AppError } from '../../shared/app-error.js';
+import { DATABASE_RETRY_AFTER_SECONDS, ErrorCode } from '../../shared/error-codes.js';
 import { principalOf } from '../../shared/principal.js';
 import { IdParams, PageOf, PageQuery, problemResponses } from '../../shared/schemas.js';
 import type { ModuleContext, ModuleRouter } from '../module.js';
@@ -36,8 +38,17 @@ export function authRoutes(tokens: TokenService, principals: PrincipalLoader) {
       },
       async (request) => {
         const { tenant: slug, email, password } = request.body;
-        const tenant = await findTenantBySlug(ctx.db, slug);
-        const user = await findLoginUser(ctx.db, tenant?.id, email);
+        let tenant, user;
+        try {
+          tenant = await findTenantBySlug(ctx.db, slug);
+          user = await findLoginUser(ctx.db, tenant?.id, email);
+        } catch (error) {
+          if (!isTransientError(error)) throw error;
+          throw new AppError(ErrorCode.DATABASE_UNAVAILABLE, 503, 'Signing in needs the database, which is not answering right now; retry in a few seconds. Tokens issued before keep working until they expire.', {
+            retryAfterSeconds: DATABASE_RETRY_AFTER_SECONDS,
+            cause: error,
+          });
+        }
         // Always one password check, so a wrong tenant or email takes as long as a wrong password.
         const valid = await verifyPassword(password, user?.password_hash);
         if (!tenant || !user || !valid || !user.active) throw invalidCredentials();
