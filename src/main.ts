@@ -5,6 +5,9 @@
 import { checkNodeVersion, missingPackageOf } from './ops/doctor/check-packages.js';
 
 async function main(argv: string[]): Promise<void> {
+  // Everything robusto writes (databases, journal, keys, logs, backups) is for its owner's eyes
+  // only, whatever umask it was started with: files 0600, directories 0700.
+  process.umask(0o077);
   const node = checkNodeVersion();
   if (!node.ok && argv[2] !== 'doctor') {
     process.stderr.write(`robusto: ${node.detail}.\n  fix: ${node.fix}.\n`);

@@ -194,6 +194,13 @@ export const ENV_VARIABLES = {
     secret: true,
     description: 'encrypts every backup (AES-256-GCM); keep a copy of it away from the backups: without it they cannot be restored',
   },
+  REQUEST_TIMEOUT_MS: {
+    schema: Type.Integer({ minimum: 1000, maximum: 600_000 }),
+    default: '30000',
+    example: '30000',
+    expected: 'a whole number of milliseconds from 1000 to 600000',
+    description: 'longest a client may take to send a whole request (headers and body); a slower one gets 408 and is closed',
+  },
   SHED_LOAD_AT_DELAY_MS: {
     schema: Type.Integer({ minimum: 0, maximum: 60_000 }),
     default: '1000',

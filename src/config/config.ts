@@ -45,6 +45,8 @@ export interface Config {
   idempotencyTtlHours: number;
   /** The journal's limits: what all waiting writes may hold, and what one tenant's may. */
   journal: JournalLimits;
+  /** Longest a client may take to send a whole request (`REQUEST_TIMEOUT_MS`). */
+  requestTimeoutMs: number;
   /** Event-loop delay past which requests are refused with 503 (`SHED_LOAD_AT_DELAY_MS`); 0 never. */
   shedLoadAtDelayMs: number;
   /**

@@ -162,6 +162,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadConfigOptions = 
     portWaitMs: values.PORT_WAIT_MS as number,
     idempotencyTtlHours: values.IDEMPOTENCY_TTL_HOURS as number,
     journal: { maxMegabytes: journalMax as number, tenantMaxMegabytes: tenantMax ?? (journalMax as number) / 4 },
+    requestTimeoutMs: values.REQUEST_TIMEOUT_MS as number,
     shedLoadAtDelayMs: values.SHED_LOAD_AT_DELAY_MS as number,
     rateLimits: parseRateLimits((values.RATE_LIMITS as string | undefined) ?? ''),
     redisUrl: values.REDIS_URL as string | undefined,

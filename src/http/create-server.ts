@@ -7,6 +7,20 @@ import type { ModuleRouter } from '../modules/module.js';
 import { CUSTOM_FORMATS, ProblemSchema } from '../shared/schemas.js';
 import { requestIdOf } from './request-context.js';
 
+/** How long the headers of a request may take to arrive, at most (a slow-headers attack is cut sooner than a slow body). */
+export const HEADERS_TIMEOUT_MAX_MS = 10_000;
+/**
+ * How long an idle kept-alive connection stays open: longer than the idle timeouts load
+ * balancers commonly use (60 s), so they, not robusto, close idle connections.
+ */
+export const KEEP_ALIVE_TIMEOUT_MS = 72_000;
+/** Open connections at most; more are refused at once instead of exhausting the process. */
+export const MAX_CONNECTIONS = 4096;
+/** How often the server looks for requests past their time (Node's default, 30 s, would let a 2 s limit run to 30). */
+const CONNECTIONS_CHECK_INTERVAL_MS = 1_000;
+/** The whole-request limit of a server made without one (the scratch instance modules are tried on). */
+const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+
 /** Largest request body accepted (1 MiB); larger ones get 413. */
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 
@@ -28,14 +42,21 @@ function createValidators(): { body: Ajv; text: Ajv } {
 
 /**
  * Creates a Fastify instance with robusto's settings: the given logger, request ids, body limit,
- * and a validator that reports every invalid field and never silently drops unknown ones.
+ * a validator that reports every invalid field and never silently drops unknown ones, and limits
+ * against clients that hold connections open for nothing: a whole request (headers and body)
+ * must arrive within `requestTimeoutMs` (else 408 and the connection closes), its headers within
+ * {@link HEADERS_TIMEOUT_MAX_MS}; idle kept-alive connections close after
+ * {@link KEEP_ALIVE_TIMEOUT_MS}; at most {@link MAX_CONNECTIONS} connections at once.
  *
  * Used for the real app and for the scratch instance a module is first registered on (see
  * `registerModules`), so both judge a module the same way.
  */
-export function createHttpServer(log: Logger | FastifyBaseLogger): ModuleRouter {
+export function createHttpServer(log: Logger | FastifyBaseLogger, requestTimeoutMs = DEFAULT_REQUEST_TIMEOUT_MS): ModuleRouter {
   const app = Fastify({
     loggerInstance: log as FastifyBaseLogger,
+    requestTimeout: requestTimeoutMs,
+    keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
+    http: { headersTimeout: Math.min(HEADERS_TIMEOUT_MAX_MS, requestTimeoutMs), connectionsCheckingInterval: CONNECTIONS_CHECK_INTERVAL_MS },
     genReqId: requestIdOf,
     // Fastify's two lines per request are replaced by one, see registerRequestLogging.
     logController: new LogController({ requestIdLogLabel: 'requestId', disableRequestLogging: true }),
@@ -44,6 +65,7 @@ export function createHttpServer(log: Logger | FastifyBaseLogger): ModuleRouter 
     // (see registerDrainGuard) instead of Fastify's plain JSON one.
     return503OnClosing: false,
   });
+  app.server.maxConnections = MAX_CONNECTIONS;
   // The API speaks JSON only: a text/plain body gets 415 like any other non-JSON body.
   app.removeContentTypeParser('text/plain');
   const validators = createValidators();

@@ -12,16 +12,20 @@ export interface RequestContext {
 
 const storage = new AsyncLocalStorage<RequestContext>();
 const REQUEST_ID_HEADER = 'x-request-id';
-// Accept a caller's id only if it is short and harmless in logs and headers.
-const ACCEPTABLE_REQUEST_ID = /^[A-Za-z0-9._:@/+=-]{1,128}$/;
+// Accept a caller's id only if it is short and harmless in logs, headers and audit rows.
+const ACCEPTABLE_REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+// The prefixes of the ids robusto gives its own writes (first start, the CLI, jobs): an audit
+// row must never seem to come from one of them.
+const ROBUSTO_REQUEST_ID_PREFIX = /^(bootstrap|cli|job|robusto|system)[-_.]/i;
 
 /**
  * The request id of an incoming request: the caller's `X-Request-Id` when it is acceptable
- * (so a request can be followed across services), otherwise a new UUID.
+ * (at most 64 letters, digits, `.`, `_` or `-`, and not one of robusto's own prefixes), so a
+ * request can be followed across services; otherwise a new UUID.
  */
 export function requestIdOf(request: IncomingMessage): string {
   const given = request.headers[REQUEST_ID_HEADER];
-  return typeof given === 'string' && ACCEPTABLE_REQUEST_ID.test(given) ? given : randomUUID();
+  return typeof given === 'string' && ACCEPTABLE_REQUEST_ID.test(given) && !ROBUSTO_REQUEST_ID_PREFIX.test(given) ? given : randomUUID();
 }
 
 /**

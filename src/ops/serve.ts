@@ -13,6 +13,7 @@ import { withTimeout } from '../shared/with-timeout.js';
 import { startAlertWatch } from './alert-watch.js';
 import { watchDatabase, type DatabaseWatch } from './database-watch.js';
 import { checkNodeVersion } from './doctor/check-packages.js';
+import { keepDataDirPrivate } from './private-files.js';
 import { checkDataDir, checkModules } from './doctor/checks.js';
 import type { DoctorCheck } from './doctor/doctor-check.js';
 import { listenWithRetry, PortBusyError } from './listen.js';
@@ -93,6 +94,7 @@ async function migrateIfReachable(app: RobustoApp): Promise<boolean> {
 export async function serve(options: ServeOptions): Promise<void> {
   const { config, log } = options;
   logChecks(log, [checkNodeVersion(), checkDataDir(config)]);
+  keepDataDirPrivate(config.paths.dataDir);
 
   // Until the app exists, a crash (a module that throws right after its import) is logged as
   // fatal, reported to the supervisor, and ends the process with 1.

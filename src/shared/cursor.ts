@@ -17,7 +17,8 @@ const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 function fitsKind(value: string | number, kind: CursorValueKind): boolean {
   if (kind === 'number') return typeof value === 'number' && Number.isFinite(value);
   if (typeof value !== 'string' || value.includes('\u0000')) return false;
-  if (kind === 'timestamp') return ISO_INSTANT.test(value) && new Date(value).toISOString() === value;
+  // NB: a month 13 or a day 45 fits the pattern; toISOString would throw on it, so it is parsed first.
+  if (kind === 'timestamp') return ISO_INSTANT.test(value) && Number.isFinite(Date.parse(value)) && new Date(value).toISOString() === value;
   if (kind === 'date') return isRealDate(value);
   return true;
 }

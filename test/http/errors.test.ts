@@ -77,8 +77,10 @@ describe('errors are problem+json', () => {
   it('honours an incoming X-Request-Id and makes one otherwise', async () => {
     const given = await t.app.http.inject({ method: 'GET', url: '/health/live', headers: { 'x-request-id': 'abc-123' } });
     expect(given.headers['x-request-id']).toBe('abc-123');
-    const unsafe = await t.app.http.inject({ method: 'GET', url: '/health/live', headers: { 'x-request-id': 'bad id\n with spaces' } });
-    expect(unsafe.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+    for (const hostile of ['bad id\n with spaces', 'job:stock.expire-lots:1', 'cli-123', 'bootstrap-tenant', 'x'.repeat(65), '<script>', 'a/b']) {
+      const unsafe = await t.app.http.inject({ method: 'GET', url: '/health/live', headers: { 'x-request-id': hostile } });
+      expect(unsafe.headers['x-request-id'], hostile).toMatch(/^[0-9a-f-]{36}$/);
+    }
     // "request completed" is logged when the response finishes, which may be after inject resolves.
     await vi.waitFor(() => expect(t.logs.filter((l) => l.requestId === 'abc-123')).toMatchObject([{ msg: 'request completed', method: 'GET', url: '/health/live', statusCode: 200 }]));
   });

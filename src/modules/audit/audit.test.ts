@@ -90,6 +90,7 @@ describe.each(ENGINES)('audit on %s', (engine) => {
     { name: 'limit not a number', method: 'GET', url: '/api/audit?limit=all', status: 400, code: 'ERR_VALIDATION', fields: ['/limit'] },
     { name: 'malformed cursor', method: 'GET', url: '/api/audit?cursor=!!notacursor', status: 400, code: 'ERR_VALIDATION', fields: ['/cursor'] },
     { name: 'forged cursor', method: 'GET', url: `/api/audit?cursor=${encodeCursor({ value: 'not a time', id: randomUUID() })}`, status: 400, code: 'ERR_VALIDATION', fields: ['/cursor'] },
+    { name: 'forged cursor with an impossible instant', method: 'GET', url: `/api/audit?cursor=${encodeCursor({ value: '2026-13-45T00:00:00.000Z', id: randomUUID() })}`, status: 400, code: 'ERR_VALIDATION', fields: ['/cursor'] },
     { name: 'cursor without a uuid', method: 'GET', url: `/api/audit?cursor=${encodeCursor({ value: new Date().toISOString(), id: '1' })}`, status: 400, code: 'ERR_VALIDATION', fields: ['/cursor'] },
     { name: 'userId not a uuid', method: 'GET', url: '/api/audit?userId=42', status: 400, code: 'ERR_VALIDATION', fields: ['/userId'] },
     { name: 'userId as a urn', method: 'GET', url: `/api/audit?userId=urn:uuid:${randomUUID()}`, status: 400, code: 'ERR_VALIDATION', fields: ['/userId'] },

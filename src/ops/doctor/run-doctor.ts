@@ -9,7 +9,7 @@ export interface DoctorOptions {
 }
 
 async function checksNeedingPackages(): Promise<DoctorCheck[]> {
-  const [{ ConfigError, loadConfig }, { createDb }, { defaultModuleSources }, { ModuleRegistry }, { checkDataDir, checkDatabase, checkMigrations, checkModules }, { pino }] =
+  const [{ ConfigError, loadConfig }, { createDb }, { defaultModuleSources }, { ModuleRegistry }, { checkDataDir, checkDatabase, checkMigrations, checkModules }, { pino }, { checkFileModes }] =
     await Promise.all([
       import('../../config/load-config.js'),
       import('../../db/create-db.js'),
@@ -17,6 +17,7 @@ async function checksNeedingPackages(): Promise<DoctorCheck[]> {
       import('../../modules/module-registry.js'),
       import('./checks.js'),
       import('pino'),
+      import('../private-files.js'),
     ]);
   let loaded;
   try {
@@ -28,6 +29,7 @@ async function checksNeedingPackages(): Promise<DoctorCheck[]> {
   const { config } = loaded;
   const silent = pino({ level: 'silent' });
   const checks: DoctorCheck[] = [{ name: 'config', ok: true, detail: `valid (engine ${config.engine}, port ${config.port}, data in ${config.paths.dataDir})` }];
+  checks.push(checkFileModes(config.paths.dataDir));
   checks.push(checkDataDir(config));
   const registry = await ModuleRegistry.import(defaultModuleSources(config), silent);
   let db;
