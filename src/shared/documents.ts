@@ -81,3 +81,18 @@ export const DOCUMENT_MASK = '[DOCUMENT]';
 export function maskDocuments(text: string): string {
   return text.replace(DOCUMENT_PATTERN, DOCUMENT_MASK);
 }
+
+// Runs of 11 to 14 digits, each digit possibly separated from the next by dots, dashes, slashes
+// or spaces: a CPF or CNPJ however it was typed ("529 982 247 25", "529-982-247-25").
+const SEPARATED_DIGITS = /(?<!\d)\d(?:[\s./-]*\d){10,13}(?!\d)/g;
+
+/**
+ * {@link maskDocuments} for text a person typed in any way (a search term): also masks 11 or 14
+ * digits written with any mix of dots, dashes, slashes and spaces between them.
+ */
+export function maskDocumentsLoosely(text: string): string {
+  return maskDocuments(text).replace(SEPARATED_DIGITS, (run) => {
+    const digits = run.replace(/\D/g, '').length;
+    return digits === CPF_LENGTH || digits === CNPJ_LENGTH ? DOCUMENT_MASK : run;
+  });
+}
