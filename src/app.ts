@@ -12,6 +12,7 @@ import { registerMetrics } from './http/metrics.js';
 import { registerOpenApi } from './http/openapi.js';
 import { registerRateLimits } from './http/rate-limits.js';
 import { registerNulGuard } from './http/reject-nul.js';
+import { registerBodyMemberLimit } from './http/body-members.js';
 import { coreMigrations } from './db/migrations/core.migrations.js';
 import { bindJob, type Job } from './jobs/job.js';
 import { JobRunner } from './jobs/job-runner.js';
@@ -136,6 +137,7 @@ export async function buildApp(options: BuildAppOptions): Promise<RobustoApp> {
   http.addHook('onClose', async () => knownPrincipals.close());
   registerAuthentication(http, db, config.secretKey, circuit, knownPrincipals);
   registerCircuitGuard(http, circuit);
+  registerBodyMemberLimit(http);
   registerNulGuard(http);
   registerErrorHandling(http, (request) => {
     const module = registry.unavailableAt(request.url);

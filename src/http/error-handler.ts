@@ -22,6 +22,9 @@ function fieldErrorsOf(error: FastifyError): FieldError[] {
   });
 }
 
+/** A problem lists at most this many invalid fields: enough to fix a request, never a megabyte of them. */
+export const MAX_LISTED_ERRORS = 50;
+
 /**
  * Turns anything thrown while serving a request into an {@link AppError}: validation errors
  * list each field, body errors get their own codes, transient database errors become 503
@@ -33,11 +36,14 @@ export function toAppError(error: unknown, request: FastifyRequest): AppError {
   const fe = error as FastifyError;
   if (fe?.validation) {
     const errors = fieldErrorsOf(fe);
+    if (errors.length > MAX_LISTED_ERRORS) {
+      return new AppError(ErrorCode.VALIDATION, 400, `The request has ${errors.length} invalid fields; errors[] lists the first ${MAX_LISTED_ERRORS}.`, { errors: errors.slice(0, MAX_LISTED_ERRORS) });
+    }
     return new AppError(ErrorCode.VALIDATION, 400, `The request has ${errors.length} invalid field${errors.length === 1 ? '' : 's'}; see errors[] for each one.`, { errors });
   }
   switch (fe?.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return new AppError(ErrorCode.BODY_TOO_LARGE, 413, 'The request body is over the 1 MiB limit; send less data per request.');
+      return new AppError(ErrorCode.BODY_TOO_LARGE, 413, `The request body is over this route's limit (${request.routeOptions.bodyLimit ?? 1048576} bytes); send less data per request.`);
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return new AppError(ErrorCode.UNSUPPORTED_MEDIA_TYPE, 415, `Content type "${request.headers['content-type'] ?? ''}" is not accepted; send JSON with Content-Type: application/json.`);
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':

@@ -13,6 +13,9 @@ import { findLoginUser, findTenant, findTenantBySlug, findUser, listUsers, toUse
 import { CreateUserBody, LoginBody, LoginResponse, MeResponse, UpdateUserBody, UserSchema } from './auth.schemas.js';
 import type { TokenService } from './auth.tokens.js';
 
+/** Largest sign-in body accepted (4 KiB); larger ones get 413 unread. */
+export const LOGIN_BODY_LIMIT_BYTES = 4 * 1024;
+
 /** Logins allowed per minute for one IP and email. */
 export const LOGIN_RATE_LIMIT_PER_MINUTE = 20;
 
@@ -23,6 +26,8 @@ export function authRoutes(tokens: TokenService, principals: PrincipalLoader) {
       '/login',
       {
         schema: { summary: 'Sign in', tags: ['auth'], security: [], body: LoginBody, response: { 200: LoginResponse, ...problemResponses(400, 401, 429, 503) } },
+        // A sign-in is a few hundred bytes: a stranger's megabyte is refused before it is parsed.
+        bodyLimit: LOGIN_BODY_LIMIT_BYTES,
         config: {
           public: true,
           rateLimit: {
