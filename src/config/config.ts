@@ -20,6 +20,7 @@ export interface PoolConfig {
 /** How much the writes waiting in the journal may hold, in megabytes (`JOURNAL_MAX_MB`, `JOURNAL_TENANT_MAX_MB`). */
 export interface JournalLimits {
   maxMegabytes: number;
+  /** A quarter of `maxMegabytes` unless set. */
   tenantMaxMegabytes: number;
 }
 

@@ -45,6 +45,14 @@ describe('loadConfig', () => {
     expect(problems[0]).toMatch(pattern);
   });
 
+  it("a tenant's share of the journal is a quarter of JOURNAL_MAX_MB unless set, and never more than it", () => {
+    const load = (env: Record<string, string>) => loadConfig(env, { cwd: tempDir(), ignoreDotEnv: true }).config.journal;
+    expect(load({})).toEqual({ maxMegabytes: 512, tenantMaxMegabytes: 128 });
+    expect(load({ JOURNAL_MAX_MB: '1' })).toEqual({ maxMegabytes: 1, tenantMaxMegabytes: 0.25 });
+    expect(load({ JOURNAL_MAX_MB: '8', JOURNAL_TENANT_MAX_MB: '0.5' })).toEqual({ maxMegabytes: 8, tenantMaxMegabytes: 0.5 });
+    expect(() => load({ JOURNAL_MAX_MB: '8', JOURNAL_TENANT_MAX_MB: '9' })).toThrow(/JOURNAL_TENANT_MAX_MB.*larger than JOURNAL_MAX_MB=8/);
+  });
+
   it('lists every invalid variable, one line each', () => {
     expect(problemsOf({ PORT: 'x', DB_POOL_MAX: '0', LOG_FORMAT: 'xml' })).toHaveLength(3);
   });

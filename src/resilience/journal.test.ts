@@ -9,8 +9,8 @@ afterEach(() => {
   for (const journal of opened.splice(0)) journal.close();
 });
 
-function open(dir = mkdtempSync(path.join(os.tmpdir(), 'robusto-journal-')), maxMegabytes = 64, tenantMaxMegabytes?: number): Journal {
-  const journal = new Journal(dir, { maxMegabytes, ...(tenantMaxMegabytes ? { tenantMaxMegabytes } : {}) });
+function open(dir = mkdtempSync(path.join(os.tmpdir(), 'robusto-journal-')), maxMegabytes = 64, tenantMaxMegabytes = maxMegabytes / 4): Journal {
+  const journal = new Journal(dir, { maxMegabytes, tenantMaxMegabytes });
   opened.push(journal);
   return journal;
 }
@@ -34,7 +34,7 @@ describe('Journal', () => {
 
   it('an acknowledged entry survives closing and reopening the file', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'robusto-journal-'));
-    const first = new Journal(dir, { maxMegabytes: 64 });
+    const first = new Journal(dir, { maxMegabytes: 64, tenantMaxMegabytes: 16 });
     const receipt = await first.append(entry(1));
     first.close();
     const again = open(dir);
@@ -132,7 +132,7 @@ describe('Journal', () => {
     expect(journal.stats().pending).toBe(1);
   });
 
-  it("past a tenant's share (JOURNAL_TENANT_MAX_MB, a quarter by default) only that tenant is refused; its share comes back as its entries are applied", async () => {
+  it("past a tenant's share (JOURNAL_TENANT_MAX_MB) only that tenant is refused; its share comes back as its entries are applied", async () => {
     const journal = open(undefined, 1);
     const big = 'x'.repeat(20 * 1024);
     const forTenant = (tenantId: string, n: number): JournalAppend => ({ ...entry(n, { big }), tenantId, idempotencyKey: `auto:${tenantId}:${n}` });

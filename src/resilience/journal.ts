@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
+import type { JournalLimits } from '../config/config.js';
 import { keepPrivate } from '../db/private-file.js';
 import { newId } from '../shared/ids.js';
 
@@ -56,13 +57,6 @@ export class JournalUnavailableError extends Error {
 export class JournalTenantFullError extends Error {
   override readonly name = 'JournalTenantFullError';
   readonly code = 'ERR_JOURNAL_TENANT_FULL';
-}
-
-/** How much the writes waiting in the journal may hold, in megabytes: all of them, and one tenant's. */
-export interface JournalLimits {
-  maxMegabytes: number;
-  /** A quarter of `maxMegabytes` when not given. */
-  tenantMaxMegabytes?: number;
 }
 
 /**
@@ -215,7 +209,7 @@ export class Journal {
   constructor(dataDir: string, limits: JournalLimits) {
     this.file = path.join(dataDir, 'journal.db');
     this.#maxBytes = limits.maxMegabytes * 1024 * 1024;
-    this.#tenantMaxBytes = (limits.tenantMaxMegabytes ?? limits.maxMegabytes / 4) * 1024 * 1024;
+    this.#tenantMaxBytes = limits.tenantMaxMegabytes * 1024 * 1024;
     try {
       mkdirSync(dataDir, { recursive: true });
       // The payloads of writes, password hashes among them: for the owner's eyes only.
@@ -359,8 +353,7 @@ export class Journal {
     if (holding.tenant + bytes > this.#tenantMaxBytes) {
       return Promise.reject(new JournalTenantFullError(`this tenant's writes waiting in the journal hold their whole share (${megabytes(this.#tenantMaxBytes)} MB, JOURNAL_TENANT_MAX_MB); it empties as the database comes back`));
     }
-    this.#queuedBytes.set(entry.tenantId, (this.#queuedBytes.get(entry.tenantId) ?? 0) + bytes);
-    this.#queuedBytes.set('', (this.#queuedBytes.get('') ?? 0) + bytes);
+    this.#countQueued(entry.tenantId, bytes);
     let resolve!: (receipt: string) => void;
     let reject!: (error: Error) => void;
     const done = new Promise<string>((ok, fail) => {
@@ -495,9 +488,14 @@ export class Journal {
 
   /** Takes an append's bytes off the group commit's count (it is on disk now, or refused). */
   #unqueue(item: QueuedAppend): void {
-    for (const key of [item.append.tenantId, '']) {
-      const left = (this.#queuedBytes.get(key) ?? 0) - item.bytes;
-      if (left > 0) this.#queuedBytes.set(key, left);
+    this.#countQueued(item.append.tenantId, -item.bytes);
+  }
+
+  /** Adds `bytes` (negative: takes them off) to what the group commit holds for `tenantId` and in all. */
+  #countQueued(tenantId: string, bytes: number): void {
+    for (const key of [tenantId, '']) {
+      const held = (this.#queuedBytes.get(key) ?? 0) + bytes;
+      if (held > 0) this.#queuedBytes.set(key, held);
       else this.#queuedBytes.delete(key);
     }
   }
