@@ -166,17 +166,20 @@ export class Replayer {
           this.log.warn({ err: error }, 'journal read-ahead failed; the next batch is read after this one');
         }
       };
+      // The authors' rights of the moment, read once for the batch and again only after a write
+      // that can change rights was applied (a run ends after one), so none is applied on rights
+      // that write took away.
+      let verdict: Verdict | undefined;
       for (let i = 0; i < batch.length; ) {
         if (this.#controller.signal.aborted) return finish('blocked');
         if (!renewLease({ due: true })) return finish('busy');
-        // The authors' rights of the moment, read again for each run: a run ends after a write
-        // that can change rights, so none is applied on rights that write took away.
-        const verdict = await this.#verdictFor(batch.slice(i));
+        verdict ??= await this.#verdictFor(batch.slice(i));
         if (!verdict) return finish('blocked');
         const run = this.#batchable(batch, i, verdict);
         const last = i + run.length === batch.length;
         const done = run.length >= 2 ? await this.#replayBatch(run, verdict, last ? readNext : () => this.#markQuietly()) : await this.#replayOne(batch[i] as JournalEntry, verdict);
         if (done === 'blocked') return finish('blocked');
+        if (batch.slice(i, i + done).some((entry) => this.commandOf(entry.command)?.changesRights)) verdict = undefined;
         applied += done;
         i += done;
       }
