@@ -85,7 +85,7 @@ export function defaultModuleSources(config: Readonly<Config>): ModuleSource[] {
  */
 export async function buildApp(options: BuildAppOptions): Promise<RobustoApp> {
   const { config, log, db } = options;
-  const http = createHttpServer(log, config.requestTimeoutMs);
+  const http = createHttpServer(log, { requestTimeoutMs: config.requestTimeoutMs, trustProxy: config.trustProxy });
   const state = createAppState();
   const registry = await ModuleRegistry.import(options.modules ?? defaultModuleSources(config), log);
   const dispatcher = new Dispatcher(db, { idempotencyTtlHours: config.idempotencyTtlHours });

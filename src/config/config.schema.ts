@@ -208,6 +208,13 @@ export const ENV_VARIABLES = {
     expected: 'a whole number of milliseconds from 0 to 60000',
     description: 'past this event-loop delay, API requests get 503 with Retry-After instead of queueing (0: never)',
   },
+  TRUST_PROXY: {
+    schema: Type.String({ minLength: 1 }),
+    default: 'off',
+    example: '127.0.0.1,10.0.0.0/8',
+    expected: '"off", or comma-separated addresses or CIDR ranges (IPv4 or IPv6) of your reverse proxies; "loopback" stands for 127.0.0.0/8 and ::1',
+    description: 'reverse proxies to believe: a request from one of them is counted (rate limits) and logged under the client address its X-Forwarded-For names; any other X-Forwarded-For is ignored',
+  },
   RATE_LIMITS: {
     schema: Type.String({ pattern: '^(off|(default|(GET|POST|PUT|PATCH|DELETE) /[^\\s,=]*)=[0-9]+(, *(default|(GET|POST|PUT|PATCH|DELETE) /[^\\s,=]*)=[0-9]+)*)$' }),
     example: 'default=600,POST /api/students=300',

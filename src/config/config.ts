@@ -55,6 +55,11 @@ export interface Config {
    * built-in table; `null` turns rate limits off.
    */
   rateLimits: Record<string, number> | null;
+  /**
+   * Addresses and CIDR ranges of the reverse proxies whose `X-Forwarded-For` is believed
+   * (`TRUST_PROXY`); empty when none is.
+   */
+  trustProxy: readonly string[];
   redisUrl: string | undefined;
   alertWebhookUrl: string | undefined;
   /** Absolute paths of extra module files from `ROBUSTO_MODULES`. */

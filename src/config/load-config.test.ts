@@ -53,6 +53,23 @@ describe('loadConfig', () => {
     expect(() => load({ JOURNAL_MAX_MB: '8', JOURNAL_TENANT_MAX_MB: '9' })).toThrow(/JOURNAL_TENANT_MAX_MB.*larger than JOURNAL_MAX_MB=8/);
   });
 
+  it('TRUST_PROXY: off by default; addresses, CIDR ranges and "loopback" accepted; anything else named in one line', () => {
+    const load = (env: Record<string, string>) => loadConfig(env, { cwd: tempDir(), ignoreDotEnv: true }).config.trustProxy;
+    expect(load({})).toEqual([]);
+    expect(load({ TRUST_PROXY: '10.0.0.5, 192.168.0.0/16,fd00::/8' })).toEqual(['10.0.0.5', '192.168.0.0/16', 'fd00::/8']);
+    expect(load({ TRUST_PROXY: 'loopback' })).toEqual(['127.0.0.0/8', '::1']);
+    for (const [value, why] of [
+      ['nginx', '"nginx" is not an IP address'],
+      ['10.0.0.0/33', 'prefix length outside 0-32'],
+      ['10.0.0.1/8/2', 'is not an IP address'],
+    ]) {
+      const problems = problemsOf({ TRUST_PROXY: value as string });
+      expect(problems).toHaveLength(1);
+      expect(problems[0]).toMatch(/^TRUST_PROXY: /);
+      expect(problems[0]).toContain(why);
+    }
+  });
+
   it('lists every invalid variable, one line each', () => {
     expect(problemsOf({ PORT: 'x', DB_POOL_MAX: '0', LOG_FORMAT: 'xml' })).toHaveLength(3);
   });

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { parseEnv } from 'node:util';
@@ -133,6 +134,9 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadConfigOptions = 
     problems.push(`${problemLine('JOURNAL_TENANT_MAX_MB', ENV_VARIABLES.JOURNAL_TENANT_MAX_MB, String(tenantMax))} (it is larger than JOURNAL_MAX_MB=${journalMax})`);
   }
 
+  const trustProxy = parseTrustProxy((values.TRUST_PROXY as string | undefined) ?? 'off');
+  if (typeof trustProxy === 'string') problems.push(`${problemLine('TRUST_PROXY', ENV_VARIABLES.TRUST_PROXY, values.TRUST_PROXY as string)} (${trustProxy})`);
+
   if (problems.length > 0) throw new ConfigError(problems);
 
   const databaseUrl = values.DATABASE_URL as string | undefined;
@@ -165,6 +169,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadConfigOptions = 
     requestTimeoutMs: values.REQUEST_TIMEOUT_MS as number,
     shedLoadAtDelayMs: values.SHED_LOAD_AT_DELAY_MS as number,
     rateLimits: parseRateLimits((values.RATE_LIMITS as string | undefined) ?? ''),
+    trustProxy: trustProxy as string[],
     redisUrl: values.REDIS_URL as string | undefined,
     alertWebhookUrl: values.ALERT_WEBHOOK_URL as string | undefined,
     extraModules: ((values.ROBUSTO_MODULES as string | undefined) ?? '')
@@ -220,6 +225,28 @@ function cronProblem(expression: string): string | undefined {
   } catch (error) {
     return error instanceof Error ? error.message : String(error);
   }
+}
+
+/**
+ * `TRUST_PROXY` as a list of addresses and CIDR ranges ("loopback" expanded), or why an entry is
+ * not one. "off" is the empty list.
+ */
+function parseTrustProxy(raw: string): string[] | string {
+  if (raw === 'off') return [];
+  const entries: string[] = [];
+  for (const entry of raw.split(',').map((e) => e.trim()).filter((e) => e !== '')) {
+    if (entry === 'loopback') {
+      entries.push('127.0.0.0/8', '::1');
+      continue;
+    }
+    const [address = '', bits, ...rest] = entry.split('/');
+    const family = isIP(address);
+    const maxBits = family === 6 ? 128 : 32;
+    if (family === 0 || rest.length > 0) return `"${entry}" is not an IP address or CIDR range`;
+    if (bits !== undefined && !(/^[0-9]{1,3}$/.test(bits) && Number(bits) <= maxBits)) return `"${entry}" has a prefix length outside 0-${maxBits}`;
+    entries.push(entry);
+  }
+  return entries.length > 0 ? entries : 'it names no address';
 }
 
 /** `RATE_LIMITS` (already checked against its pattern) as a table; `null` when "off". */

@@ -40,18 +40,32 @@ function createValidators(): { body: Ajv; text: Ajv } {
   return { body: createAjv({ coerceTypes: false }), text: createAjv({ coerceTypes: 'array' }) };
 }
 
+/** What {@link createHttpServer} takes from the configuration. */
+export interface HttpServerOptions {
+  /** Longest a client may take to send a whole request. */
+  requestTimeoutMs?: number;
+  /**
+   * Reverse proxies (addresses, CIDR ranges) whose `X-Forwarded-For` names the client:
+   * `request.ip` is then the client's address, for rate limits and logs. Empty: none.
+   */
+  trustProxy?: readonly string[];
+}
+
 /**
  * Creates a Fastify instance with robusto's settings: the given logger, request ids, body limit,
  * a validator that reports every invalid field and never silently drops unknown ones, and limits
  * against clients that hold connections open for nothing: a whole request (headers and body)
  * must arrive within `requestTimeoutMs` (else 408 and the connection closes), its headers within
  * {@link HEADERS_TIMEOUT_MAX_MS}; idle kept-alive connections close after
- * {@link KEEP_ALIVE_TIMEOUT_MS}; at most {@link MAX_CONNECTIONS} connections at once.
+ * {@link KEEP_ALIVE_TIMEOUT_MS}; at most {@link MAX_CONNECTIONS} connections at once. A request
+ * is known by the address it came from, or by the one its `X-Forwarded-For` names when it came
+ * from a trusted proxy.
  *
  * Used for the real app and for the scratch instance a module is first registered on (see
  * `registerModules`), so both judge a module the same way.
  */
-export function createHttpServer(log: Logger | FastifyBaseLogger, requestTimeoutMs = DEFAULT_REQUEST_TIMEOUT_MS): ModuleRouter {
+export function createHttpServer(log: Logger | FastifyBaseLogger, options: HttpServerOptions = {}): ModuleRouter {
+  const { requestTimeoutMs = DEFAULT_REQUEST_TIMEOUT_MS, trustProxy = [] } = options;
   const app = Fastify({
     loggerInstance: log as FastifyBaseLogger,
     requestTimeout: requestTimeoutMs,
@@ -61,6 +75,7 @@ export function createHttpServer(log: Logger | FastifyBaseLogger, requestTimeout
     // Fastify's two lines per request are replaced by one, see registerRequestLogging.
     logController: new LogController({ requestIdLogLabel: 'requestId', disableRequestLogging: true }),
     bodyLimit: BODY_LIMIT_BYTES,
+    trustProxy: trustProxy.length > 0 ? [...trustProxy] : false,
     // While draining, requests on kept-alive connections get robusto's own problem+json 503
     // (see registerDrainGuard) instead of Fastify's plain JSON one.
     return503OnClosing: false,

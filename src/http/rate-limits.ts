@@ -30,7 +30,8 @@ function routeOf(request: FastifyRequest): string {
 
 /**
  * Registers `@fastify/rate-limit` for every route: the limit of the route's table entry (or
- * `default`), counted per route and per user, or per IP before sign-in; 429
+ * `default`), counted per route and per user, or per IP before sign-in (on public routes, as
+ * soon as the request arrives, before its body is read); 429
  * `ERR_RATE_LIMITED` (problem+json, `Retry-After`) past it. Counters live in Redis when
  * `REDIS_URL` is set, so all workers and instances share them, in memory otherwise. A Redis
  * that fails never blocks a request: the request goes through uncounted.
@@ -43,6 +44,11 @@ export async function registerRateLimits(app: FastifyInstance, config: Readonly<
   }
   const table = { ...RATE_LIMITS_PER_MINUTE, ...config.rateLimits };
   const perMinute = table.default as number;
+  // A public route is counted per IP before anything else runs, its body unread: with no user to
+  // count by, nothing a stranger sends is parsed past the limit.
+  app.addHook('onRoute', (route) => {
+    if (route.config?.public && route.config.rateLimit === undefined && !EXEMPT.test(route.url)) route.config.rateLimit = { hook: 'onRequest' };
+  });
   let redis: Redis | undefined;
   if (config.redisUrl) {
     redis = new Redis(config.redisUrl, { connectTimeout: 1_000, maxRetriesPerRequest: 1, enableOfflineQueue: false });

@@ -12,9 +12,9 @@ export function loggedUrl(url: string): string {
   return `${maskDocumentsLoosely(url.slice(0, at))}?${query}`;
 }
 
-
 /**
- * Logs each request once, when it completes (method, route, masked URL, status, time), instead of Fastify's
+ * Logs each request once, when it completes (method, route, masked URL, client address, status,
+ * time), instead of Fastify's
  * two lines; the arrival is logged too when the level is `debug` or finer. Every line carries
  * the request id.
  */
@@ -29,7 +29,14 @@ export function registerRequestLogging(app: FastifyInstance): void {
   app.addHook('onResponse', (request, reply, done) => {
     // NB: a literal, not a spread of a helper's object: this runs for every request.
     request.log.info(
-      { method: request.method, route: request.routeOptions.url, url: loggedUrl(request.url), statusCode: reply.statusCode, responseTimeMs: Math.round(reply.elapsedTime * 10) / 10 },
+      {
+        method: request.method,
+        route: request.routeOptions.url,
+        url: loggedUrl(request.url),
+        remoteAddress: request.ip,
+        statusCode: reply.statusCode,
+        responseTimeMs: Math.round(reply.elapsedTime * 10) / 10,
+      },
       'request completed',
     );
     done();

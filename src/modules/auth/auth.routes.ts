@@ -9,6 +9,7 @@ import { createUser, signOut, updateUser } from './auth.commands.js';
 import { AuthError, invalidCredentials, userNotFound } from './auth.errors.js';
 import { hashPassword, verifyPassword } from './auth.passwords.js';
 import type { PrincipalLoader } from './auth.principals.js';
+import { accountKey, SignInGuard } from './auth.sign-in-guard.js';
 import { findLoginUser, findTenant, findTenantBySlug, findUser, listUsers, toUser } from './auth.queries.js';
 import { CreateUserBody, LoginBody, LoginResponse, MeResponse, UpdateUserBody, UserSchema } from './auth.schemas.js';
 import type { TokenService } from './auth.tokens.js';
@@ -16,12 +17,15 @@ import type { TokenService } from './auth.tokens.js';
 /** Largest sign-in body accepted (4 KiB); larger ones get 413 unread. */
 export const LOGIN_BODY_LIMIT_BYTES = 4 * 1024;
 
-/** Logins allowed per minute for one IP and email. */
-export const LOGIN_RATE_LIMIT_PER_MINUTE = 20;
+/** Sign-in tries allowed per minute from one IP address, whatever emails they name. */
+export const SIGN_IN_LIMIT_PER_IP_PER_MINUTE = 20;
 
 /** Routes of the auth module: login, me, and user administration within the caller's tenant. */
 export function authRoutes(tokens: TokenService, principals: PrincipalLoader) {
   return async function routes(app: ModuleRouter, ctx: ModuleContext): Promise<void> {
+    const guard = new SignInGuard();
+    const hash = (password: string) => guard.hash(() => hashPassword(password));
+
     app.post(
       '/login',
       {
@@ -30,12 +34,14 @@ export function authRoutes(tokens: TokenService, principals: PrincipalLoader) {
         bodyLimit: LOGIN_BODY_LIMIT_BYTES,
         config: {
           public: true,
+          // Counted per IP as the request arrives, before its body is read, whatever email it names.
           rateLimit: {
-            max: LOGIN_RATE_LIMIT_PER_MINUTE,
+            hook: 'onRequest',
+            max: SIGN_IN_LIMIT_PER_IP_PER_MINUTE,
             timeWindow: 60_000,
-            keyGenerator: (request) => `${request.ip}|${String((request.body as { email?: unknown } | undefined)?.email ?? '').toLowerCase()}`,
+            keyGenerator: (request) => `sign-in|${request.ip}`,
             errorResponseBuilder: (_request, context) =>
-              new AppError(AuthError.RATE_LIMITED, 429, `Too many sign-in attempts; wait ${Math.ceil(context.ttl / 1000)} s and try again.`, {
+              new AppError(AuthError.RATE_LIMITED, 429, `Too many sign-in attempts from this address; wait ${Math.ceil(context.ttl / 1000)} s and try again.`, {
                 retryAfterSeconds: Math.ceil(context.ttl / 1000),
               }),
           },
@@ -43,6 +49,8 @@ export function authRoutes(tokens: TokenService, principals: PrincipalLoader) {
       },
       async (request) => {
         const { tenant: slug, email, password } = request.body;
+        const account = accountKey(slug, email);
+        guard.admit(account);
         let tenant, user;
         try {
           tenant = await findTenantBySlug(ctx.db, slug);
@@ -55,8 +63,12 @@ export function authRoutes(tokens: TokenService, principals: PrincipalLoader) {
           });
         }
         // Always one password check, so a wrong tenant or email takes as long as a wrong password.
-        const valid = await verifyPassword(password, user?.password_hash);
-        if (!tenant || !user || !valid || !user.active) throw invalidCredentials();
+        const valid = await guard.hash(() => verifyPassword(password, user?.password_hash));
+        if (!tenant || !user || !valid || !user.active) {
+          guard.failed(account);
+          throw invalidCredentials();
+        }
+        guard.succeeded(account);
         const { token, expiresAt } = tokens.sign({ sub: user.id, tid: tenant.id, role: user.role, ep: user.token_epoch });
         return { token, expiresAt, user: { ...toUser(user), tenant } };
       },
@@ -93,7 +105,7 @@ export function authRoutes(tokens: TokenService, principals: PrincipalLoader) {
       { schema: { summary: 'Create a user', tags: ['auth'], body: CreateUserBody, response: { 201: UserSchema, ...problemResponses(400, 401, 403, 409, 422) } }, config: { permission: 'manage_users' } },
       async (request, reply) => {
         const { password, ...rest } = request.body;
-        return ctx.execute(request, reply, createUser, { ...rest, passwordHash: await hashPassword(password), actorRole: principalOf(request).role });
+        return ctx.execute(request, reply, createUser, { ...rest, passwordHash: await hash(password), actorRole: principalOf(request).role });
       },
     );
 
@@ -109,7 +121,7 @@ export function authRoutes(tokens: TokenService, principals: PrincipalLoader) {
         const sent = await ctx.execute(request, reply, updateUser, {
           id: request.params.id,
           ...rest,
-          ...(password !== undefined ? { passwordHash: await hashPassword(password) } : {}),
+          ...(password !== undefined ? { passwordHash: await hash(password) } : {}),
           actor: { userId: principal.userId, role: principal.role },
         });
         principals.forget(request.params.id);
