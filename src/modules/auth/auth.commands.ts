@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import { insertRow } from '../../db/insert-rows.js';
+import { isPostgres } from '../../db/sql-types.js';
 import { defineCommand, type CommandContext } from '../../resilience/command.js';
 import { AppError } from '../../shared/app-error.js';
 import { newId } from '../../shared/ids.js';
@@ -18,6 +19,12 @@ async function actorRoleNow(db: Kysely<AuthTables>, ctx: CommandContext, sent: R
   const row = await db.selectFrom('users').select('role').where('tenant_id', '=', ctx.tenantId).where('id', '=', ctx.userId).executeTakeFirst();
   if (!row) throw userNotFound(ctx.userId);
   return row.role;
+}
+
+/** Tells whether the tenant has an active owner other than `userId`. */
+async function hasAnotherActiveOwner(db: Kysely<AuthTables>, tenantId: string, userId: string): Promise<boolean> {
+  const other = await db.selectFrom('users').select('id').where('tenant_id', '=', tenantId).where('role', '=', 'owner').where('active', '=', 1).where('id', '<>', userId).limit(1).executeTakeFirst();
+  return other !== undefined;
 }
 
 /** Payload of {@link createTenant}. */
@@ -101,6 +108,9 @@ export const updateUser = defineCommand<UpdateUser, User>({
   version: 1,
   async handler(tx, payload, ctx) {
     const db = tx as unknown as Kysely<AuthTables>;
+    // Changes to one tenant's users apply one after the other (on PostgreSQL the tenant's row is
+    // locked first; SQLite has one writer at a time), so what is read below is what others committed.
+    await db.selectFrom('tenants').select('id').where('id', '=', ctx.tenantId).$if(isPostgres(tx), (q) => q.forUpdate()).execute();
     const current = await db.selectFrom('users').selectAll().where('tenant_id', '=', ctx.tenantId).where('id', '=', payload.id).executeTakeFirst();
     if (!current) throw userNotFound(payload.id);
     const touchesOwner = current.role === 'owner' || payload.role === 'owner';
@@ -109,6 +119,10 @@ export const updateUser = defineCommand<UpdateUser, User>({
     }
     if (payload.id === payload.actor.userId && (payload.active === false || (payload.role !== undefined && payload.role !== current.role))) {
       throw new AppError(AuthError.USER_SELF_LOCKOUT, 409, 'You cannot disable yourself or change your own role; ask another admin or owner.');
+    }
+    const stopsBeingOwner = current.role === 'owner' && current.active === 1 && ((payload.role !== undefined && payload.role !== 'owner') || payload.active === false);
+    if (stopsBeingOwner && !(await hasAnotherActiveOwner(db, ctx.tenantId, payload.id))) {
+      throw new AppError(AuthError.TENANT_LAST_OWNER, 409, 'This is the tenant\'s last active owner: make another user owner first, then change this one.');
     }
     // A new password or a deactivation revokes every token signed before.
     const revokes = payload.passwordHash !== undefined || payload.active === false;
