@@ -13,9 +13,30 @@ export const SHED_RETRY_AFTER_SECONDS = 2;
 const EXEMPT = /^\/(health|metrics)(\/|$|\?)/;
 
 /**
+ * How late a timer due every `intervalMs` fires: how long the event loop was held before it.
+ * `stallMs()` is the larger of the last measured lateness and how overdue the next tick is now.
+ */
+function watchStalls(intervalMs: number): { stallMs(): number; stop(): void } {
+  let due = performance.now() + intervalMs;
+  let lastStall = 0;
+  const timer = setInterval(() => {
+    const now = performance.now();
+    lastStall = Math.max(0, now - due);
+    due = now + intervalMs;
+  }, intervalMs);
+  timer.unref();
+  return { stallMs: () => Math.max(lastStall, performance.now() - due), stop: () => clearInterval(timer) };
+}
+
+/**
  * Sheds load (`@fastify/under-pressure`): while the event loop lags more than `maxDelayMs`, a
  * request is answered 503 `ERR_OVERLOADED` with `Retry-After` at once instead of joining a
  * queue whose answers would come too late anyway. Health and metrics are exempt. `0` disables it.
+ *
+ * NB: `@fastify/under-pressure` (9.2.0) reports a sampling window without any sample as a delay
+ * of `Infinity`: a single pause just over the 250 ms window, far below the threshold, would shed
+ * every request for the next window. For such a window the pause is measured here instead (how
+ * late a timer of the same interval fired) and compared with the threshold.
  *
  * NB: a lag measured before the server got ready is its own start-up (loading modules, building
  * routes), not load; for two samples after becoming ready, that stale figure is ignored. Without
@@ -23,12 +44,16 @@ const EXEMPT = /^\/(health|metrics)(\/|$|\?)/;
  */
 export async function registerLoadShedding(app: FastifyInstance, maxDelayMs: number, state: AppState): Promise<void> {
   if (maxDelayMs === 0) return;
+  const stalls = watchStalls(LOAD_SAMPLE_INTERVAL_MS);
+  app.addHook('onClose', async () => stalls.stop());
   await app.register(underPressure, {
     maxEventLoopDelay: maxDelayMs,
     sampleInterval: LOAD_SAMPLE_INTERVAL_MS,
     pressureHandler: async (request, _reply, _type, value) => {
       if (EXEMPT.test(request.url) || state.readySince === undefined || Date.now() - state.readySince < 2 * LOAD_SAMPLE_INTERVAL_MS) return;
-      throw new AppError(ErrorCode.OVERLOADED, 503, `The server is overloaded (its event loop lags ${Math.round(Number(value))} ms); retry in a few seconds.`, {
+      const lagMs = Number.isFinite(value) ? Number(value) : stalls.stallMs();
+      if (lagMs <= maxDelayMs) return;
+      throw new AppError(ErrorCode.OVERLOADED, 503, `The server is overloaded (its event loop lags ${Math.round(lagMs)} ms); retry in a few seconds.`, {
         retryAfterSeconds: SHED_RETRY_AFTER_SECONDS,
       });
     },

@@ -43,3 +43,42 @@ describe('load shedding', () => {
     await vi.waitFor(async () => expect((await students()).statusCode).toBe(200), { timeout: 5_000, interval: 100 });
   });
 });
+
+describe('load shedding only above the configured delay', () => {
+  let t: TestApp;
+  let tenant: TestTenant;
+  beforeAll(async () => {
+    t = await buildTestApp({ engine: 'sqlite', env: { SHED_LOAD_AT_DELAY_MS: '1000' } });
+    tenant = await createTenantWithUsers(t, 'short-pauses');
+  });
+  afterAll(() => t.close());
+
+  it('a 300 ms pause never sheds with a 1000 ms threshold, even one filling a whole sampling window; a 1500 ms stall does', async () => {
+    const students = () => call(t, tenant, { method: 'GET', url: '/api/students?limit=1', as: 'viewer' });
+    const http = t.app.http as unknown as { isUnderPressure(): boolean; memoryUsage(): Record<string, number> };
+    await vi.waitFor(async () => expect((await students()).statusCode).toBe(200), { timeout: 5_000, interval: 100 });
+    // Right after the sampler ran, with a short timer pending: the pause fills the next window,
+    // which then holds no sample at all.
+    const afterSample = async () => {
+      const before = JSON.stringify(http.memoryUsage());
+      while (JSON.stringify(http.memoryUsage()) === before) await new Promise((resolve) => setImmediate(resolve));
+    };
+    const statuses: number[] = [];
+    for (let pause = 0; pause < 5; pause++) {
+      await afterSample();
+      setTimeout(() => undefined, 1);
+      blockEventLoop(300);
+      await afterSample();
+      statuses.push((await students()).statusCode);
+    }
+    expect(statuses).toEqual([200, 200, 200, 200, 200]);
+    let shed = 0;
+    for (let attempt = 0; attempt < 10 && shed !== 503; attempt++) {
+      blockEventLoop(1500);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      if (!http.isUnderPressure()) continue;
+      shed = (await students()).statusCode;
+    }
+    expect(shed).toBe(503);
+  });
+});
