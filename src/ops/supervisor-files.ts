@@ -35,9 +35,11 @@ export function statusFileOf(dataDir: string): string {
   return path.join(dataDir, 'robusto.status.json');
 }
 
-/** Writes this process's pid to the pid file. */
+/** Writes this process's pid to the pid file (write, then rename: a reader never sees half of it). */
 export function writePidFile(dataDir: string): void {
-  writeFileSync(pidFileOf(dataDir), `${process.pid}\n`);
+  const file = pidFileOf(dataDir);
+  writeFileSync(`${file}.${process.pid}.tmp`, `${process.pid}\n`);
+  renameSync(`${file}.${process.pid}.tmp`, file);
 }
 
 /**
@@ -54,9 +56,19 @@ export function writeStatusFile(dataDir: string, status: SupervisorStatus, log: 
   }
 }
 
-/** Removes the pid file on a clean stop; the status file stays, saying `stopping`. */
+/**
+ * Removes the pid file on a clean stop when it names this process (never another supervisor's);
+ * the status file stays, saying `stopped`.
+ */
 export function removeSupervisorFiles(dataDir: string): void {
-  rmSync(pidFileOf(dataDir), { force: true });
+  const file = pidFileOf(dataDir);
+  let named: string;
+  try {
+    named = readFileSync(file, 'utf8').trim();
+  } catch {
+    return;
+  }
+  if (named === String(process.pid)) rmSync(file, { force: true });
 }
 
 /** True while a process with this pid exists (one of another user's counts too). */

@@ -3,7 +3,8 @@ import type { Config } from '../config/config.js';
 import { flushLogger, type Logger } from '../log/create-logger.js';
 import { Alerter } from './alerts.js';
 import { sleep } from '../shared/sleep.js';
-import { removeSupervisorFiles, writePidFile, writeStatusFile, type SupervisorStatus, type WorkerStatus } from './supervisor-files.js';
+import { claimDataDir } from './supervisor-lock.js';
+import { removeSupervisorFiles, runningSupervisorPid, writePidFile, writeStatusFile, type SupervisorStatus, type WorkerStatus } from './supervisor-files.js';
 import { AggregatorRegistry, Counter, Gauge, Registry } from 'prom-client';
 import { METRICS_COLLECT, METRICS_PART, METRICS_REQUEST, METRICS_RESPONSE, STANDBY_OPTION, WORKER_FATAL, WORKER_PROMOTE, WORKER_READY, WORKER_RETIRE, WORKER_STANDBY, type WorkerMessage } from '../shared/worker-messages.js';
 
@@ -57,10 +58,24 @@ export interface SuperviseOptions {
  * - SIGTERM/SIGINT: every worker stops gracefully, then the primary exits 0.
  *
  * Its pid and a status file (workers, restarts, last crash) are kept in `DATA_DIR` for
- * `robusto status` and `robusto reload`.
+ * `robusto status` and `robusto reload`. Only one supervisor serves a `DATA_DIR`: a second one
+ * says which pid serves it and exits 1, touching nothing.
  */
 export async function supervise(options: SuperviseOptions): Promise<void> {
   const { config, log } = options;
+  // One supervisor per DATA_DIR: a second one would take over the pid and status files and
+  // restart workers on a busy port forever. It leaves every file as it found it.
+  const claim = claimDataDir(config.paths.dataDir);
+  if (!claim) {
+    const pid = runningSupervisorPid(config.paths.dataDir);
+    log.error({ dataDir: config.paths.dataDir, supervisorPid: pid ?? null }, 'another robusto supervisor already serves this DATA_DIR; not starting');
+    process.stderr.write(
+      `✗ robusto already runs for ${config.paths.dataDir}${pid ? ` (supervisor pid ${pid})` : ''}: see it with "robusto status", stop it (SIGTERM) before starting again, or give this one another DATA_DIR\n`,
+    );
+    await flushLogger(log);
+    process.exitCode = 1;
+    return;
+  }
   const slots = new Set<Slot>();
   const crashes: number[] = [];
   let consecutiveCrashes = 0;
@@ -314,6 +329,7 @@ export async function supervise(options: SuperviseOptions): Promise<void> {
     stopped = true;
     saveStatus();
     removeSupervisorFiles(config.paths.dataDir);
+    claim.release();
     log.info('stopped');
     await flushLogger(log);
     process.exit(0);

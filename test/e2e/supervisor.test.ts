@@ -146,4 +146,39 @@ describe('robusto start: the supervisor', () => {
     expect(receiver.received.filter((a) => a.kind === 'crash_loop')).toEqual([expect.objectContaining({ status: 'firing', details: expect.objectContaining({ crashes: 5 }) })]);
     await receiver.close();
   }, 120_000);
+
+  it('a second "robusto start" on the same DATA_DIR names the pid that serves it and exits 1, touching nothing; after a kill -9 of the first, a new start takes over', async () => {
+    const first = await start({ WORKERS: '1' });
+    await first.waitForReady(30_000);
+    await until(() => status(first).workers.some((w) => w.state === 'ready'), 30_000, 'a ready worker');
+    const pidFile = path.join(first.dataDir, 'robusto.pid');
+    const statusFile = path.join(first.dataDir, 'robusto.status.json');
+    const before = { pid: readFileSync(pidFile, 'utf8'), status: readFileSync(statusFile, 'utf8') };
+    expect(before.pid.trim()).toBe(String(first.child.pid));
+
+    const second = await spawnRobusto({ args: ['start'], dataDir: first.dataDir, port: first.port, env: { RATE_LIMITS: 'off' } });
+    running.push(second);
+    const code = await Promise.race([second.exited, new Promise((resolve) => setTimeout(() => resolve('still running'), 20_000))]);
+    expect(code).toBe(1);
+    expect(second.output()).toContain(`already runs for ${first.dataDir} (supervisor pid ${first.child.pid})`);
+    expect(readFileSync(pidFile, 'utf8')).toBe(before.pid);
+    expect(readFileSync(statusFile, 'utf8')).toBe(before.status);
+    const shown = await spawnRobusto({ args: ['status', '--json'], dataDir: first.dataDir });
+    running.push(shown);
+    await shown.exited;
+    expect(JSON.parse(shown.output())).toMatchObject({ running: true, pid: first.child.pid });
+    expect((await fetch(first.url('/health/ready'))).status).toBe(200);
+
+    // A crash leaves a stale pid file behind: it must not block the next start.
+    first.child.kill('SIGKILL');
+    await first.exited;
+    await until(() => !status(first).workers.some((w) => { try { process.kill(w.pid, 0); return true; } catch { return false; } }), 15_000, 'the old workers to exit');
+    const third = await spawnRobusto({ args: ['start'], dataDir: first.dataDir, port: first.port, env: { SHUTDOWN_TIMEOUT_MS: '5000', RATE_LIMITS: 'off', WORKERS: '1' } });
+    running.push(third);
+    await third.waitForReady(30_000);
+    expect(readFileSync(pidFile, 'utf8').trim()).toBe(String(third.child.pid));
+    third.child.kill('SIGTERM');
+    expect(await third.exited).toBe(0);
+    expect(() => readFileSync(pidFile, 'utf8')).toThrow();
+  }, 120_000);
 });
