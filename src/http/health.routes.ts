@@ -97,16 +97,22 @@ async function moduleCheck(module: LoadedModule, ctx: () => ModuleContext, time:
   }
 }
 
-/** One entry per job: warn once it has failed {@link FAILURES_TO_ALERT} times in a row (its alert fired). */
+/**
+ * One entry per job: warn once it has failed {@link FAILURES_TO_ALERT} times in a row (its alert
+ * fired), or when its timing is wrong (a last run in the future, no run for longer than its period).
+ */
 async function jobChecks(jobs: HealthDeps['jobs'], time: string): Promise<CheckResult[]> {
-  return (await jobs.states()).map((job) => ({
-    componentId: job.name,
-    componentType: 'component',
-    observedValue: { lastRunAt: job.lastRunAt, lastSuccessAt: job.lastSuccessAt, consecutiveFailures: job.consecutiveFailures, nextRunAt: job.nextRunAt, running: job.running },
-    status: job.consecutiveFailures >= FAILURES_TO_ALERT ? 'warn' : 'pass',
-    time,
-    ...(job.consecutiveFailures > 0 ? { output: `failed ${job.consecutiveFailures} time(s) in a row: ${job.lastError ?? 'unknown error'}` } : {}),
-  }));
+  return (await jobs.states()).map((job) => {
+    const outputs = [...(job.consecutiveFailures > 0 ? [`failed ${job.consecutiveFailures} time(s) in a row: ${job.lastError ?? 'unknown error'}`] : []), ...(job.timing ? [job.timing] : [])];
+    return {
+      componentId: job.name,
+      componentType: 'component',
+      observedValue: { lastRunAt: job.lastRunAt, lastSuccessAt: job.lastSuccessAt, consecutiveFailures: job.consecutiveFailures, nextRunAt: job.nextRunAt, running: job.running },
+      status: job.consecutiveFailures >= FAILURES_TO_ALERT || job.timing !== null ? 'warn' : 'pass',
+      time,
+      ...(outputs.length > 0 ? { output: outputs.join('; ') } : {}),
+    };
+  });
 }
 
 function sendHealth(reply: FastifyReply, status: HealthStatus, body: Record<string, unknown>): FastifyReply {

@@ -139,4 +139,46 @@ describe('JobRunner', () => {
     ready = true;
     await until(() => runs > 0);
   });
+
+  it('a wall clock set back a day after a run made with it ahead: the jump is noticed, the slot due now runs, and /health is told while the last run lies in the future', async () => {
+    const day = 86_400_000;
+    const realToday = Date.parse('2026-12-02T02:31:00Z');
+    let wall = realToday + day; // a day ahead
+    const clock = { wall: () => wall, monotonic: () => performance.now() };
+    let runs = 0;
+    const lines: Array<Record<string, unknown>> = [];
+    const log = pino({ level: 'warn' }, { write: (line: string) => lines.push(JSON.parse(line) as Record<string, unknown>) });
+    const runner = new JobRunner([bindJob<void>('test', { name: 'nightly', schedule: { cron: '30 2 * * *' }, scope: 'process', run: async () => void runs++ }, undefined)], {
+      cluster: new MemoryJobStore(),
+      log,
+      alerts: recordingAlerts(),
+      clock,
+      clockCheckMs: 20,
+    });
+    runners.push(runner);
+    runner.start();
+    await until(() => runs === 1);
+    wall = realToday; // corrected by NTP
+    expect((await runner.states())[0]?.timing).toMatch(/in the future: the system clock went back/);
+    await until(() => runs === 2);
+    expect(lines.some((l) => l.msg === 'the system clock jumped; jobs are scheduled again from the new time')).toBe(true);
+    expect(lines.some((l) => l.msg === 'job store holds instants ahead of the clock: the clock went back; the slot due now is run')).toBe(true);
+    expect((await runner.states())[0]).toMatchObject({ timing: null, lastRunAt: new Date(realToday).toISOString() });
+  });
+
+  it('a job that has not run for longer than its period plus the margin is reported late', async () => {
+    let wall = Date.parse('2026-12-02T02:31:00Z');
+    const runner = new JobRunner([bindJob<void>('test', { name: 'nightly', schedule: { cron: '30 2 * * *' }, scope: 'process', run: async () => undefined }, undefined)], {
+      cluster: new MemoryJobStore(),
+      log: pino({ level: 'silent' }),
+      alerts: recordingAlerts(),
+      clock: { wall: () => wall, monotonic: () => performance.now() },
+    });
+    runners.push(runner);
+    runner.start();
+    await until(async () => (await runner.states())[0]?.lastRunAt !== null);
+    expect((await runner.states())[0]?.timing).toBeNull();
+    wall += 86_400_000 + 20 * 60_000;
+    expect((await runner.states())[0]?.timing).toMatch(/has not run since 2026-12-02T02:31:00.000Z, longer than its period \(1440 min\)/);
+  });
 });

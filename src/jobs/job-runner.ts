@@ -4,7 +4,7 @@ import { newId } from '../shared/ids.js';
 import { sleep } from '../shared/sleep.js';
 import { withTimeout } from '../shared/with-timeout.js';
 import type { Job, JobReport } from './job.js';
-import { MemoryJobStore, type JobRecord, type JobStore, type RunResult } from './job-store.js';
+import { CLOCK_LEEWAY_MS, MemoryJobStore, type Claim, type JobRecord, type JobStore, type RunResult } from './job-store.js';
 import { slotsOf, type Slots } from './schedule.js';
 import { errorText } from '../shared/error-text.js';
 
@@ -25,6 +25,22 @@ export interface JobAlerts {
   resolve(kind: 'job_failing', summary: string, details: Record<string, unknown>, options: { subject: string; firedElsewhere: boolean }): void;
 }
 
+/** How much longer than its period a job may go without a run before `/health` warns. */
+export const LATE_MARGIN_MS = 15 * 60_000;
+
+/** How often the wall clock is compared with the monotonic one. */
+export const CLOCK_CHECK_MS = 30_000;
+/** A difference between the two clocks past this is a jump of the wall clock. */
+export const CLOCK_JUMP_MS = 60_000;
+
+/** The clocks a {@link JobRunner} reads: the wall clock (slots are wall-clock instants) and a monotonic one. */
+export interface JobClock {
+  wall(): number;
+  monotonic(): number;
+}
+
+const SYSTEM_CLOCK: JobClock = { wall: () => Date.now(), monotonic: () => performance.now() };
+
 /** A job as `/health` and `GET /api/system/jobs` show it. */
 export interface JobState {
   name: string;
@@ -37,6 +53,11 @@ export interface JobState {
   consecutiveFailures: number;
   /** When this process will next try it; null once stopped. */
   nextRunAt: string | null;
+  /**
+   * What looks wrong with its timing, for `/health`: a last run recorded in the future (the
+   * clock went back), or no run for longer than its period plus {@link LATE_MARGIN_MS}. Null when fine.
+   */
+  timing: string | null;
   runs: number;
   failures: number;
 }
@@ -103,10 +124,14 @@ export class JobRunner {
   readonly #cache = new Map<string, JobRecord>();
   #stopped = true;
 
+  readonly #clock: JobClock;
+  #clockWatch: NodeJS.Timeout | undefined;
+
   constructor(
     jobs: Job[],
-    private readonly options: { cluster: JobStore; log: Logger; alerts: JobAlerts; failuresToAlert?: number },
+    private readonly options: { cluster: JobStore; log: Logger; alerts: JobAlerts; failuresToAlert?: number; clock?: JobClock; clockCheckMs?: number },
   ) {
+    this.#clock = options.clock ?? SYSTEM_CLOCK;
     this.#entries = jobs.map((job) => ({ job, slots: slotsOf(job.schedule), store: job.scope === 'cluster' ? options.cluster : this.#memory, registered: false, counters: { runs: 0, failures: 0, lastSuccessAt: null } }));
   }
 
@@ -114,13 +139,39 @@ export class JobRunner {
   start(): void {
     if (!this.#stopped) return;
     this.#stopped = false;
-    const now = Date.now();
-    for (const entry of this.#entries) this.#schedule(entry, now, entry.slots.previous(now));
+    this.#scheduleMissed();
+    this.#watchClock();
+  }
+
+  /** Tries every job not running now for the slot due at this instant (a missed one runs), then at its next slots. */
+  #scheduleMissed(): void {
+    const now = this.#clock.wall();
+    for (const entry of this.#entries) if (!entry.run) this.#schedule(entry, now, entry.slots.previous(now));
+  }
+
+  /**
+   * Watches the wall clock against the monotonic one: when it jumps (NTP correcting a clock that
+   * was a day ahead, an operator setting it back) every job is scheduled again from the new time,
+   * and the store lets a slot that a wrong clock claimed "in the future" be run now.
+   */
+  #watchClock(): void {
+    let wall = this.#clock.wall();
+    let monotonic = this.#clock.monotonic();
+    this.#clockWatch = setInterval(() => {
+      const [nowWall, nowMonotonic] = [this.#clock.wall(), this.#clock.monotonic()];
+      const jumpMs = nowWall - wall - (nowMonotonic - monotonic);
+      [wall, monotonic] = [nowWall, nowMonotonic];
+      if (Math.abs(jumpMs) < CLOCK_JUMP_MS || this.#stopped) return;
+      this.options.log.warn({ jumpMs: Math.round(jumpMs) }, 'the system clock jumped; jobs are scheduled again from the new time');
+      this.#scheduleMissed();
+    }, this.options.clockCheckMs ?? CLOCK_CHECK_MS);
+    this.#clockWatch.unref();
   }
 
   /** Stops scheduling, aborts running jobs and waits for them up to {@link JOB_STOP_GRACE_MS}. */
   async stop(graceMs = JOB_STOP_GRACE_MS): Promise<void> {
     this.#stopped = true;
+    clearInterval(this.#clockWatch);
     const running: Promise<void>[] = [];
     for (const entry of this.#entries) {
       clearTimeout(entry.timer);
@@ -166,9 +217,20 @@ export class JobRunner {
       lastError: record?.lastError ?? null,
       consecutiveFailures: record?.consecutiveFailures ?? 0,
       nextRunAt: iso(entry.nextAt),
+      timing: this.#timingOf(entry, record?.lastRunAt ?? null),
       runs: record?.runs ?? 0,
       failures: record?.failures ?? 0,
     };
+  }
+
+  #timingOf(entry: Entry, lastRunAt: number | null): string | null {
+    if (lastRunAt === null) return null;
+    const now = this.#clock.wall();
+    if (lastRunAt > now + CLOCK_LEEWAY_MS) return `its last run is recorded at ${iso(lastRunAt)}, in the future: the system clock went back since; check the clock (NTP)`;
+    const next = entry.slots.next(now);
+    const period = entry.slots.next(next) - next;
+    if (Number.isFinite(period) && now - lastRunAt > period + LATE_MARGIN_MS) return `it has not run since ${iso(lastRunAt)}, longer than its period (${Math.round(period / 60_000)} min) plus ${LATE_MARGIN_MS / 60_000} min`;
+    return null;
   }
 
   /** Tries `entry` at `at` for `slot` (by default the slot at `at`). */
@@ -177,33 +239,37 @@ export class JobRunner {
     clearTimeout(entry.timer);
     entry.nextAt = at;
     // NB: setTimeout's longest delay is about 24.8 days; a farther slot is reached in steps.
-    const delay = Math.min(Math.max(at - Date.now(), 0), 2 ** 31 - 1);
-    entry.timer = setTimeout(() => (Date.now() >= at ? void this.#try(entry, slot) : this.#schedule(entry, at, slot)), delay);
+    const delay = Math.min(Math.max(at - this.#clock.wall(), 0), 2 ** 31 - 1);
+    entry.timer = setTimeout(() => (this.#clock.wall() >= at ? void this.#try(entry, slot) : this.#schedule(entry, at, slot)), delay);
     entry.timer.unref();
   }
 
   async #try(entry: Entry, slot: number): Promise<void> {
     const { job, store } = entry;
-    const now = Date.now();
+    const now = this.#clock.wall();
     if (!job.ready()) {
       // Its module waits for the database or failed: look again shortly, the slot may still be run.
       this.#retrySoon(entry, slot, now);
       return;
     }
-    let claimed: boolean;
+    let claim: Claim;
     try {
       if (!entry.registered) {
         await withTimeout(store.register([job.name]), JOB_DATABASE_TIMEOUT_MS, 'the database');
         entry.registered = true;
       }
-      claimed = await withTimeout(store.claim(job.name, this.#holder, slot, now, job.timeoutMs + JOB_LEASE_MARGIN_MS), JOB_DATABASE_TIMEOUT_MS, 'the database');
+      const limits = { leaseMs: job.timeoutMs + JOB_LEASE_MARGIN_MS, maxBackoffMs: job.retry.maxDelayMs };
+      claim = await withTimeout(store.claim(job.name, this.#holder, slot, now, limits), JOB_DATABASE_TIMEOUT_MS, 'the database');
     } catch (error) {
       // Without the database the run cannot be claimed: this slot is tried again shortly, unless the next one comes first.
       this.options.log.warn({ job: job.name, err: error, retryInMs: JOB_CLAIM_RETRY_MS }, 'job not started: its lease could not be taken; will try again');
       this.#retrySoon(entry, slot, now);
       return;
     }
-    if (!claimed) {
+    if (claim.clockWentBackMs > 0) {
+      this.options.log.warn({ job: job.name, slot: new Date(slot).toISOString(), clockWentBackMs: claim.clockWentBackMs, claimed: claim.claimed }, 'job store holds instants ahead of the clock: the clock went back; the slot due now is run');
+    }
+    if (!claim.claimed) {
       // Another process ran this slot, runs it now, or a failure's backoff holds it off.
       this.#schedule(entry, entry.slots.next(now));
       return;
@@ -230,7 +296,7 @@ export class JobRunner {
   async #run(entry: Entry, controller: AbortController): Promise<void> {
     const { job, store } = entry;
     const { log } = this.options;
-    const startedAt = Date.now();
+    const startedAt = this.#clock.wall();
     const timer = setTimeout(() => controller.abort(new JobTimeoutError(`the run took longer than its timeout of ${job.timeoutMs} ms`)), job.timeoutMs);
     let result: RunResult;
     let report: JobReport | void = undefined;
@@ -250,7 +316,7 @@ export class JobRunner {
       await store.release(job.name, this.#holder).catch(() => undefined);
       return;
     }
-    const now = Date.now();
+    const now = this.#clock.wall();
     entry.counters.runs += 1;
     if (result.ok) entry.counters.lastSuccessAt = now;
     else entry.counters.failures += 1;

@@ -18,18 +18,39 @@ export interface JobRecord {
   failures: number;
 }
 
+/**
+ * How far ahead of the clock a stored instant may lie before it is taken as written under a clock
+ * that has since gone back (corrected by NTP, a wrong BIOS clock fixed): a slot claimed "tomorrow",
+ * a lease or a backoff ending a day from now. Such an instant no longer holds a run off.
+ */
+export const CLOCK_LEEWAY_MS = 5 * 60_000;
+
+/** The claim's limits: how long the lease lasts, and the longest a failure's backoff can be. */
+export interface ClaimLimits {
+  leaseMs: number;
+  maxBackoffMs: number;
+}
+
+/** What a claim found: whether this holder runs the slot, and by how much the clock went back (0 if it did not). */
+export interface Claim {
+  claimed: boolean;
+  clockWentBackMs: number;
+}
+
 /** How a run ended. */
 export type RunResult = { ok: true } | { ok: false; error: string };
 
 /**
  * Where the job runner keeps leases and run history. A run happens only once its `claim`
- * succeeded: the slot is newer than the last one claimed, no lease runs, and no backoff holds it.
+ * succeeded: the slot is newer than the last one claimed, no lease runs, and no backoff holds it;
+ * an instant stored further ahead than it could have been (see {@link CLOCK_LEEWAY_MS}) counts as
+ * past, so a clock that went back never silences a job.
  */
 export interface JobStore {
   /** Makes sure each job has its row. */
   register(names: string[]): Promise<void>;
-  /** Takes the job for `slot` (epoch ms) until `now + leaseMs`; false when it is not this holder's to run. */
-  claim(name: string, holder: string, slot: number, now: number, leaseMs: number): Promise<boolean>;
+  /** Takes the job for `slot` (epoch ms) until `now + leaseMs`; not claimed when it is not this holder's to run. */
+  claim(name: string, holder: string, slot: number, now: number, limits: ClaimLimits): Promise<Claim>;
   /**
    * Records a run's end and gives the lease up; a failure holds the next run off for
    * `retryDelay(consecutive failures)`. Returns the failures before this run and the record after it.
@@ -77,6 +98,24 @@ function recordOf(row: Row, now: number): JobRecord {
   };
 }
 
+/** The instants past which a stored one cannot have been written under today's clock. */
+function horizons(now: number, limits: ClaimLimits) {
+  return { slot: now + CLOCK_LEEWAY_MS, lease: now + limits.leaseMs + CLOCK_LEEWAY_MS, backoff: now + limits.maxBackoffMs + CLOCK_LEEWAY_MS };
+}
+
+/** How far the clock went back, judging by what the row holds (0 if nothing lies impossibly ahead). */
+function clockWentBack(row: Pick<Row, 'slot' | 'lease_until' | 'not_before'>, now: number, limits: ClaimLimits): number {
+  const far = horizons(now, limits);
+  const ahead = [row.slot > far.slot ? row.slot - now : 0, row.lease_until > far.lease ? row.lease_until - limits.leaseMs - now : 0, row.not_before > far.backoff ? row.not_before - now : 0];
+  return Math.max(0, ...ahead);
+}
+
+/** Tells whether the row lets `slot` be claimed at `now`. */
+function claimable(row: Pick<Row, 'slot' | 'lease_until' | 'not_before'>, slot: number, now: number, limits: ClaimLimits): boolean {
+  const far = horizons(now, limits);
+  return (row.slot < slot || row.slot > far.slot) && (row.lease_until <= now || row.lease_until > far.lease) && (row.not_before <= now || row.not_before > far.backoff);
+}
+
 /** The row changes a run's end makes, the same for both stores. */
 function finished(row: Row, result: RunResult, now: number, retryDelay: (failures: number) => number): Partial<Row> {
   const failures = result.ok ? 0 : row.consecutive_failures + 1;
@@ -106,17 +145,19 @@ export class DatabaseJobStore implements JobStore {
       .execute();
   }
 
-  async claim(name: string, holder: string, slot: number, now: number, leaseMs: number): Promise<boolean> {
+  async claim(name: string, holder: string, slot: number, now: number, limits: ClaimLimits): Promise<Claim> {
+    const before = (await this.db.kysely.selectFrom('jobs').select(['slot', 'lease_until', 'not_before']).where('name', '=', name).executeTakeFirst()) as Row | undefined;
+    const far = horizons(now, limits);
     // One conditional UPDATE: of the processes claiming the same slot, exactly one changes the row.
     const result = await this.db.kysely
       .updateTable('jobs')
-      .set({ holder, lease_until: now + leaseMs, slot })
+      .set({ holder, lease_until: now + limits.leaseMs, slot })
       .where('name', '=', name)
-      .where('slot', '<', slot)
-      .where('lease_until', '<=', now)
-      .where('not_before', '<=', now)
+      .where((eb) => eb.or([eb('slot', '<', slot), eb('slot', '>', far.slot)]))
+      .where((eb) => eb.or([eb('lease_until', '<=', now), eb('lease_until', '>', far.lease)]))
+      .where((eb) => eb.or([eb('not_before', '<=', now), eb('not_before', '>', far.backoff)]))
       .executeTakeFirst();
-    return Number(result.numUpdatedRows) === 1;
+    return { claimed: Number(result.numUpdatedRows) === 1, clockWentBackMs: before ? clockWentBack(before, now, limits) : 0 };
   }
 
   async finish(name: string, holder: string, result: RunResult, now: number, retryDelay: (failures: number) => number): Promise<{ previousFailures: number; record: JobRecord }> {
@@ -161,11 +202,12 @@ export class MemoryJobStore implements JobStore {
     for (const name of names) this.#row(name);
   }
 
-  async claim(name: string, holder: string, slot: number, now: number, leaseMs: number): Promise<boolean> {
+  async claim(name: string, holder: string, slot: number, now: number, limits: ClaimLimits): Promise<Claim> {
     const row = this.#row(name);
-    if (!(row.slot < slot && row.lease_until <= now && row.not_before <= now)) return false;
-    Object.assign(row, { holder, lease_until: now + leaseMs, slot });
-    return true;
+    const clockWentBackMs = clockWentBack(row, now, limits);
+    if (!claimable(row, slot, now, limits)) return { claimed: false, clockWentBackMs };
+    Object.assign(row, { holder, lease_until: now + limits.leaseMs, slot });
+    return { claimed: true, clockWentBackMs };
   }
 
   async finish(name: string, holder: string, result: RunResult, now: number, retryDelay: (failures: number) => number): Promise<{ previousFailures: number; record: JobRecord }> {

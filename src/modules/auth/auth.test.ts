@@ -86,6 +86,16 @@ describe.each(ENGINES)('auth on %s', (engine) => {
     expect((await login(t, { tenant: 'acme', email: 'owner@acme.test', password: TEST_PASSWORD }, '10.9.9.10')).statusCode).toBe(200);
   });
 
+  it('refuses a token issued in the future (a clock that was ahead when it was signed); a little skew between servers is accepted', async () => {
+    const claims = { sub: a.userIds.owner, tid: a.id, role: 'owner', ep: 0 };
+    const signedAt = (offsetMs: number) => createSigner({ key: t.config.secretKey, expiresIn: 12 * 3_600_000, clockTimestamp: Date.now() + offsetMs })(claims);
+    const me = (token: string) => t.app.http.inject({ url: '/api/auth/me', headers: { authorization: `Bearer ${token}` } });
+    const ahead = await me(signedAt(24 * 3_600_000));
+    expect(ahead.statusCode).toBe(401);
+    expect(ahead.json().code).toBe('ERR_AUTH_TOKEN_INVALID');
+    expect((await me(signedAt(20_000))).statusCode).toBe(200);
+  });
+
   it('rejects expired, foreign and malformed tokens', async () => {
     const expired = createSigner({ key: t.config.secretKey, expiresIn: 1 })({ sub: a.userIds.owner, tid: a.id, role: 'owner' });
     await new Promise((resolve) => setTimeout(resolve, 5));

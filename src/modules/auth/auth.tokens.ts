@@ -24,10 +24,18 @@ export interface TokenService {
 const VERIFIED_CACHE_MAX = 10_000;
 
 /**
+ * How far in the future a token's issue time may be: clocks of two servers differ by a little.
+ * A token issued further ahead was signed by a clock that was wrong, and would otherwise outlive
+ * its 12 hours once the clock is corrected.
+ */
+export const TOKEN_ISSUED_LEEWAY_MS = 60_000;
+
+/**
  * Creates the {@link TokenService} for a secret key. Verified tokens are remembered until they
  * expire, keyed by the token itself: a client sends the same token on every request, and a map
  * lookup is much cheaper than an HMAC check (the user behind it is still checked on each request
- * by the principal loader).
+ * by the principal loader). A token must say when it was issued, and not later than
+ * {@link TOKEN_ISSUED_LEEWAY_MS} from now.
  */
 export function createTokenService(secretKey: string): TokenService {
   const signer = createSigner({ key: secretKey, algorithm: 'HS256', expiresIn: TOKEN_LIFETIME_MS });
@@ -43,8 +51,9 @@ export function createTokenService(secretKey: string): TokenService {
       if (hit && hit.expiresAtMs > Date.now()) return hit.claims;
       if (hit) verified.delete(token);
       try {
-        const payload = verifier(token) as Partial<TokenClaims> & { exp?: number };
+        const payload = verifier(token) as Partial<TokenClaims> & { exp?: number; iat?: number };
         if (typeof payload.sub !== 'string' || typeof payload.tid !== 'string' || typeof payload.role !== 'string' || typeof payload.exp !== 'number') throw tokenInvalid();
+        if (typeof payload.iat !== 'number' || payload.iat * 1000 > Date.now() + TOKEN_ISSUED_LEEWAY_MS) throw tokenInvalid();
         if (payload.ep !== undefined && (typeof payload.ep !== 'number' || !Number.isInteger(payload.ep))) throw tokenInvalid();
         const claims: TokenClaims = { sub: payload.sub, tid: payload.tid, role: payload.role, ep: payload.ep ?? 0 };
         if (verified.size >= VERIFIED_CACHE_MAX) verified.clear();
