@@ -45,6 +45,14 @@ async function withDatabase(work: (db: Database, env: Environment) => Promise<vo
 
 const rowsIn = (manifest: BackupManifest): number => manifest.tables.reduce((sum, t) => sum + t.rows, 0);
 
+/** The files `ROBUSTO_MODULES` names, resolved from the working directory as the config does. */
+const moduleFiles = (setting: string | undefined): string[] =>
+  (setting ?? '')
+    .split(',')
+    .map((p) => p.trim())
+    .filter((p) => p !== '')
+    .map((p) => path.resolve(p));
+
 /**
  * Adds `robusto backup`, `verify <dir>`, `restore <dir>` and `prune`: a consistent,
  * engine-neutral copy of the database (see `ops/backup/backup.ts`), its check, its load into an
@@ -67,15 +75,17 @@ export function registerBackupCommands(program: Command): void {
     );
   program
     .command('verify')
-    .description('check a backup against its manifest: every file present, intact (SHA-256) and complete')
+    .description('check a backup against its manifest and this robusto\'s schema: authentic (with BACKUP_ENCRYPTION_KEY), every table there, every file intact (SHA-256) and complete')
     .argument('<dir>', 'the backup directory')
     .action(async (dir: string) => {
       try {
-        // Only the backup key: verify works with the backup alone, wherever it was copied.
+        // Only the backup key and the extra modules: verify works with the backup alone, wherever it was copied.
         const encryptionKey = loadSetting('BACKUP_ENCRYPTION_KEY', process.env) as string | undefined;
-        const { manifest, problems } = await verifyBackup(path.resolve(dir), { encryptionKey });
+        const extraModules = moduleFiles(loadSetting('ROBUSTO_MODULES', process.env) as string | undefined);
+        const { manifest, problems, notes } = await verifyBackup(path.resolve(dir), { encryptionKey, extraModules });
+        for (const note of notes) process.stderr.write(`! ${note}\n`);
         if (problems.length === 0) {
-          process.stdout.write(`✓ backup ${dir} is sound: ${manifest.tables.length} tables, made ${manifest.createdAt} from ${manifest.engine} by robusto ${manifest.robustoVersion}\n`);
+          process.stdout.write(`✓ backup ${dir} is sound: ${manifest.tables.length} tables, made ${manifest.createdAt} from ${manifest.engine} by robusto ${manifest.robustoVersion}${manifest.hmac ? ', manifest authenticated' : ''}\n`);
           return;
         }
         for (const problem of problems) process.stderr.write(`✗ ${problem}\n`);
@@ -88,13 +98,15 @@ export function registerBackupCommands(program: Command): void {
     .command('restore')
     .description('load a backup into the configured database, which must be new (empty); either engine')
     .argument('<dir>', 'the backup directory')
-    .action(async (dir: string) =>
+    .option('--allow-unencrypted', 'restore a plain (unauthenticated) backup although BACKUP_ENCRYPTION_KEY is set')
+    .option('--allow-unauthenticated', 'restore an encrypted backup whose manifest carries no HMAC (made by an older robusto)')
+    .action(async (dir: string, options: { allowUnencrypted?: boolean; allowUnauthenticated?: boolean }) =>
       withDatabase(async (db, { config, log }) => {
-        // Before anything is changed: a database in use, a missing or wrong key, a damaged backup is refused as it is.
+        // Before anything is changed: a database in use, a missing or wrong key, a damaged, incomplete or unauthenticated backup is refused as it is.
         await assertNewDatabase(db);
-        const checked = await checkRestorable(path.resolve(dir), config.backup.encryptionKey);
+        const checked = await checkRestorable(path.resolve(dir), config.backup.encryptionKey, { ...options, extraModules: config.extraModules });
         const { manifest } = checked;
-        if (!manifest.encryption && config.backup.encryptionKey) process.stderr.write(`! the backup in ${dir} is not encrypted although BACKUP_ENCRYPTION_KEY is set: make sure it is the one you made\n`);
+        for (const warning of checked.warnings) process.stderr.write(`! ${warning}\n`);
         // The schema the backup needs: every migration, but not the modules' start-up work
         // (the first start's owner would make the database not empty).
         const app = await buildApp({ config, log, db });
@@ -122,7 +134,7 @@ export function registerBackupCommands(program: Command): void {
         return;
       }
       try {
-        const deleted = pruneBackups(path.resolve(options.dir ?? config.paths.backupsDir), { keepDays });
+        const deleted = await pruneBackups(path.resolve(options.dir ?? config.paths.backupsDir), { keepDays });
         process.stdout.write(`✓ ${deleted.length} backup(s) older than ${keepDays} days deleted${deleted.map((d) => `\n  ${d}`).join('')}\n`);
       } catch (error) {
         fail(error);

@@ -12,7 +12,7 @@ export function migrationTableOf(owner: string): string {
   return `robusto_migrations_${owner}`;
 }
 
-function migratorFor(db: Database, owner: string, migrations: MigrationSet): Migrator {
+function migratorFor(db: Pick<Database, 'kysely'>, owner: string, migrations: MigrationSet): Migrator {
   return new Migrator({
     db: db.kysely,
     provider: { getMigrations: async () => migrations },
@@ -44,7 +44,7 @@ export class MigrationError extends Error {
  *
  * @throws {MigrationError} naming the migration that failed.
  */
-export async function migrateOwner(db: Database, owner: string, migrations: MigrationSet): Promise<string[]> {
+export async function migrateOwner(db: Pick<Database, 'kysely'>, owner: string, migrations: MigrationSet): Promise<string[]> {
   if (Object.keys(migrations).length === 0) return [];
   const { error, results } = await migratorFor(db, owner, migrations).migrateToLatest();
   if (error) {

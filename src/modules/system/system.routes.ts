@@ -21,6 +21,7 @@ import {
   RecentErrorSchema,
   RestartInfoSchema,
   SystemInfoSchema,
+  UnreadableBackupSchema,
   type SystemInfo,
 } from './system.schemas.js';
 
@@ -64,18 +65,30 @@ export async function operationsRoutes(app: ModuleRouter, ctx: ModuleContext): P
   const config = { permission: 'system' as const, withoutDatabase: true };
   app.get(
     '/backups',
-    { schema: { summary: 'The backups in BACKUP_DIR, newest first', tags: ['system'], response: { 200: Type.Object({ items: Type.Array(BackupInfoSchema) }), ...problemResponses(401, 403) } }, config },
-    async () => ({
-      items: listBackups(ctx.config.paths.backupsDir).map(({ dir, manifest }) => ({
-        name: path.basename(dir),
-        createdAt: manifest.createdAt,
-        engine: manifest.engine,
-        robustoVersion: manifest.robustoVersion,
-        tables: manifest.tables.length,
-        bytes: manifest.tables.reduce((sum, t) => sum + (t.bytes ?? 0), 0),
-        encrypted: manifest.encryption !== undefined,
-      })),
-    }),
+    {
+      schema: {
+        summary: 'The backups in BACKUP_DIR, newest first, and the entries there that cannot be read as one',
+        tags: ['system'],
+        response: { 200: Type.Object({ items: Type.Array(BackupInfoSchema), problems: Type.Array(UnreadableBackupSchema) }), ...problemResponses(401, 403) },
+      },
+      config,
+    },
+    async () => {
+      const { backups, problems } = await listBackups(ctx.config.paths.backupsDir);
+      if (problems.length > 0) ctx.log.warn({ dir: ctx.config.paths.backupsDir, problems }, 'backups directory holds entries that are not readable backups');
+      return {
+        items: backups.map(({ dir, manifest }) => ({
+          name: path.basename(dir),
+          createdAt: manifest.createdAt,
+          engine: manifest.engine,
+          robustoVersion: manifest.robustoVersion,
+          tables: manifest.tables.length,
+          bytes: manifest.tables.reduce((sum, t) => sum + (t.bytes ?? 0), 0),
+          encrypted: manifest.encryption !== undefined,
+        })),
+        problems,
+      };
+    },
   );
   app.get(
     '/errors',

@@ -80,6 +80,12 @@ export const BackupInfoSchema = Type.Object({
   encrypted: Type.Boolean(),
 });
 
+/** An entry of `BACKUP_DIR` named like a backup that cannot be read as one, as `GET /api/system/backups` reports it. */
+export const UnreadableBackupSchema = Type.Object({
+  name: Type.String({ description: 'the entry name under BACKUP_DIR' }),
+  problem: Type.String({ description: 'what is wrong with it, e.g. a manifest.json that is not a regular file' }),
+});
+
 /** One `robusto restart`, as `GET /api/system/restarts` lists it. */
 export const RestartInfoSchema = Type.Object({
   startedAt: Type.String({ format: 'date-time' }),

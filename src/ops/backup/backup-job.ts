@@ -37,12 +37,12 @@ export function backupJob(config: Readonly<Config>, db: Database, log: Logger): 
       const source = config.engine === 'sqlite' ? createDb(config, log) : db;
       let made: Awaited<ReturnType<typeof createVerifiedBackup>>;
       try {
-        made = await createVerifiedBackup(source, { root, robustoVersion: packageInfo().version, signal, encryptionKey: config.backup.encryptionKey });
+        made = await createVerifiedBackup(source, { root, robustoVersion: packageInfo().version, signal, encryptionKey: config.backup.encryptionKey, extraModules: config.extraModules });
       } finally {
         if (source !== db) await source.close();
       }
       signal.throwIfAborted();
-      const pruned = pruneBackups(root, { keepDays: config.backup.keepDays });
+      const pruned = await pruneBackups(root, { keepDays: config.backup.keepDays });
       return { dir: made.dir, tables: made.manifest.tables.length, rows: made.manifest.tables.reduce((sum, t) => sum + t.rows, 0), pruned: pruned.length };
     },
   });

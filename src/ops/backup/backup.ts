@@ -8,6 +8,7 @@ import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../db/database.js';
 import { dataTables, type CatalogTable } from './catalog.js';
 import { fileCipher, newBackupKey } from './encryption.js';
+import { manifestHmac } from './manifest-hmac.js';
 import { appliedMigrations, BACKUP_FORMAT, BACKUP_FORMAT_VERSION, BackupError, BackupErrorCode, MANIFEST_FILE, type BackupManifest, type BackupTableEntry } from './manifest.js';
 
 /** Rows read per query: a table is read in pages along its primary key, so memory stays flat. */
@@ -35,7 +36,9 @@ export function backupDirName(at: Date): string {
  * With `encryptionKey` (`BACKUP_ENCRYPTION_KEY`) each file is encrypted after compression
  * (AES-256-GCM, a key derived with scrypt and a salt of this backup's, an IV per file): the copy
  * can then sit on a disk or a service others can read. The manifest stays readable (counts,
- * hashes, schema); without the key the rows cannot be read or restored.
+ * hashes, schema) and is authenticated by an HMAC under a key derived from the backup's, so
+ * neither a file nor the list of tables can be changed unnoticed; without the key the rows
+ * cannot be read or restored.
  */
 export async function createBackup(
   db: Database,
@@ -67,7 +70,7 @@ export async function createBackup(
         tables,
         ...(backupKey ? { encryption: backupKey.encryption } : {}),
       };
-      return result;
+      return backupKey ? { ...result, hmac: manifestHmac(result, backupKey.key) } : result;
     });
     writeFileSync(path.join(partial, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`, { mode: 0o600 });
     renameSync(partial, dir);

@@ -1,5 +1,8 @@
 import { sql } from 'kysely';
 import type { Database } from '../../db/database.js';
+
+/** What the catalog reads of a database: its engine and a Kysely instance. */
+type CatalogSource = Pick<Database, 'engine' | 'kysely'>;
 import { MIGRATION_LOCK_TABLE, migrationTableOf } from '../../db/migrate.js';
 
 /** A table a backup holds: its name, its primary key (to read it in pages) and the tables it references. */
@@ -17,12 +20,12 @@ function isMigrationTable(name: string): boolean {
 }
 
 /** The tables recording each owner's applied migrations (the core, each module). */
-export async function migrationTables(db: Database): Promise<Array<{ table: string; owner: string }>> {
+export async function migrationTables(db: CatalogSource): Promise<Array<{ table: string; owner: string }>> {
   return (await tableNames(db)).filter((name) => name.startsWith(MIGRATION_TABLE_PREFIX)).map((table) => ({ table, owner: table.slice(MIGRATION_TABLE_PREFIX.length) }));
 }
 
 /** The names of the database's tables, sorted here rather than by the database (the engines' collations differ). */
-export async function tableNames(db: Database): Promise<string[]> {
+export async function tableNames(db: CatalogSource): Promise<string[]> {
   const rows =
     db.engine === 'postgres'
       ? await sql<{ name: string }>`select table_name as name from information_schema.tables where table_schema = current_schema() and table_type = 'BASE TABLE'`.execute(db.kysely)
@@ -35,12 +38,12 @@ export async function tableNames(db: Database): Promise<string[]> {
  * insert them in this order). Read from the engine's own catalog: PostgreSQL's
  * `information_schema` for the current schema, SQLite's `sqlite_master` and pragmas.
  */
-export async function dataTables(db: Database): Promise<CatalogTable[]> {
+export async function dataTables(db: CatalogSource): Promise<CatalogTable[]> {
   const tables = db.engine === 'postgres' ? await postgresTables(db) : await sqliteTables(db);
   return dependencyOrder(tables.filter((t) => !isMigrationTable(t.name)));
 }
 
-async function postgresTables(db: Database): Promise<CatalogTable[]> {
+async function postgresTables(db: CatalogSource): Promise<CatalogTable[]> {
   const keys = await sql<{ table_name: string; column_name: string }>`
     select k.table_name, k.column_name from information_schema.table_constraints c
     join information_schema.key_column_usage k on k.constraint_name = c.constraint_name and k.table_schema = c.table_schema and k.table_name = c.table_name
@@ -57,7 +60,7 @@ async function postgresTables(db: Database): Promise<CatalogTable[]> {
   }));
 }
 
-async function sqliteTables(db: Database): Promise<CatalogTable[]> {
+async function sqliteTables(db: CatalogSource): Promise<CatalogTable[]> {
   const tables: CatalogTable[] = [];
   for (const name of await tableNames(db)) {
     const columns = await sql<{ name: string; pk: number }>`select name, pk from pragma_table_info(${name})`.execute(db.kysely);

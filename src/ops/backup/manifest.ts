@@ -1,7 +1,7 @@
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { sql } from 'kysely';
 import type { Database, Engine } from '../../db/database.js';
+import { MAX_MANIFEST_BYTES, readSmallFile, UnreadableFileError } from './bounded-read.js';
 import { migrationTables } from './catalog.js';
 import { BACKUP_CIPHER, BACKUP_IV_BYTES, BACKUP_SALT_BYTES, BACKUP_SCRYPT, BACKUP_TAG_BYTES, isBase64Of, type BackupEncryption } from './encryption.js';
 
@@ -43,6 +43,11 @@ export interface BackupManifest {
   tables: BackupTableEntry[];
   /** Set when the files are encrypted (`BACKUP_ENCRYPTION_KEY`): how to derive the key again. */
   encryption?: BackupEncryption;
+  /**
+   * Encrypted backups: HMAC-SHA256 (base64) of the rest of the manifest, under a key derived from
+   * the backup's key (see `manifest-hmac.ts`), so no fact of it can be changed without the key.
+   */
+  hmac?: string;
 }
 
 /** Error codes of backups, stable for scripts and the log. */
@@ -59,6 +64,10 @@ export const BackupErrorCode = {
   SCHEMA_MISMATCH: 'ERR_BACKUP_SCHEMA_MISMATCH',
   /** The backup is encrypted and `BACKUP_ENCRYPTION_KEY` is unset, or is not the key it was made with. */
   KEY: 'ERR_BACKUP_KEY',
+  /** `BACKUP_ENCRYPTION_KEY` is set and the backup is plain (unauthenticated): restore wants `--allow-unencrypted`. */
+  UNENCRYPTED: 'ERR_BACKUP_UNENCRYPTED',
+  /** The backup is encrypted but its manifest carries no HMAC: restore wants `--allow-unauthenticated`. */
+  UNAUTHENTICATED: 'ERR_BACKUP_UNAUTHENTICATED',
 } as const;
 
 /** A backup that cannot be read, checked or restored; `detail` says what to do. */
@@ -73,21 +82,24 @@ export class BackupError extends Error {
 }
 
 /**
- * Reads and checks the shape of `dir`'s manifest.
+ * Reads and checks the shape of `dir`'s manifest: a regular file of at most
+ * {@link MAX_MANIFEST_BYTES}, read asynchronously (a FIFO or a device there is refused, never
+ * waited on). Its authenticity is checked apart, with the key (`manifest-hmac.ts`).
  *
- * @throws {BackupError} `ERR_BACKUP_NOT_A_BACKUP` when it is missing or not a robusto backup of this format.
+ * @throws {BackupError} `ERR_BACKUP_NOT_A_BACKUP` when it is missing, not a regular file, too large, or not a robusto backup of this format.
  */
-export function readManifest(dir: string): BackupManifest {
+export async function readManifest(dir: string): Promise<BackupManifest> {
   const file = path.join(dir, MANIFEST_FILE);
   let parsed: unknown;
   try {
-    parsed = JSON.parse(readFileSync(file, 'utf8'));
+    parsed = JSON.parse((await readSmallFile(file, MAX_MANIFEST_BYTES)).toString('utf8'));
   } catch (error) {
-    throw new BackupError(BackupErrorCode.NOT_A_BACKUP, `${file} cannot be read as JSON (${(error as Error).message}); give the directory a "robusto backup" wrote`);
+    const why = error instanceof UnreadableFileError ? error.message : `it is not JSON (${(error as Error).message})`;
+    throw new BackupError(BackupErrorCode.NOT_A_BACKUP, `${file} cannot be read as a manifest: ${why}; give the directory a "robusto backup" wrote`);
   }
   const manifest = parsed as Partial<BackupManifest>;
   const engines: unknown[] = ['sqlite', 'postgres'];
-  if (manifest.format !== BACKUP_FORMAT || manifest.formatVersion !== BACKUP_FORMAT_VERSION || !Array.isArray(manifest.tables) || typeof manifest.migrations !== 'object' || manifest.migrations === null || !engines.includes(manifest.engine)) {
+  if (manifest.format !== BACKUP_FORMAT || manifest.formatVersion !== BACKUP_FORMAT_VERSION || !Array.isArray(manifest.tables) || typeof manifest.migrations !== 'object' || manifest.migrations === null || !Object.values(manifest.migrations).every((names) => Array.isArray(names) && names.every((name) => typeof name === 'string')) || !engines.includes(manifest.engine)) {
     throw new BackupError(BackupErrorCode.NOT_A_BACKUP, `${file} is not a robusto backup manifest of format ${BACKUP_FORMAT_VERSION}`);
   }
   const encryption = manifest.encryption;
@@ -104,6 +116,11 @@ export function readManifest(dir: string): BackupManifest {
   ) {
     throw new BackupError(BackupErrorCode.NOT_A_BACKUP, `${file} names an encryption this robusto does not make: ${JSON.stringify(encryption)}`);
   }
+  // Only a key can make an HMAC: a plain backup has none.
+  if (manifest.hmac !== undefined && (!encrypted || !isBase64Of(manifest.hmac, 32))) {
+    throw new BackupError(BackupErrorCode.NOT_A_BACKUP, `${file} has an "hmac" that is not one robusto makes (base64 of 32 bytes, in encrypted backups only)`);
+  }
+  const names = new Set<string>();
   for (const table of manifest.tables) {
     // NB: the file name comes from the manifest: it must name a file of this directory, nothing else.
     if (
@@ -112,12 +129,17 @@ export function readManifest(dir: string): BackupManifest {
       !TABLE_FILE.test(table.file) ||
       // An encrypted backup's files end in .enc, a plain one's never do.
       table.file.endsWith('.enc') !== encrypted ||
-      typeof table.rows !== 'number' ||
+      !Number.isSafeInteger(table.rows) ||
+      table.rows < 0 ||
+      !Number.isSafeInteger(table.bytes) ||
+      table.bytes < 0 ||
       typeof table.sha256 !== 'string' ||
       (encrypted && (!isBase64Of(table.iv, BACKUP_IV_BYTES) || !isBase64Of(table.tag, BACKUP_TAG_BYTES)))
     ) {
       throw new BackupError(BackupErrorCode.NOT_A_BACKUP, `${file} lists a table entry that is not valid: ${JSON.stringify(table)}`);
     }
+    if (names.has(table.name)) throw new BackupError(BackupErrorCode.NOT_A_BACKUP, `${file} lists the table ${table.name} twice`);
+    names.add(table.name);
   }
   return manifest as BackupManifest;
 }

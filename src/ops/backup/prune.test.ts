@@ -21,7 +21,7 @@ function backupMade(daysAgo: number): string {
 }
 
 describe('pruneBackups', () => {
-  it('deletes backups older than the kept days, keeps the recent ones and whatever is not a backup', () => {
+  it('deletes backups older than the kept days, keeps the recent ones and whatever is not a backup', async () => {
     root = mkdtempSync(path.join(os.tmpdir(), 'robusto-prune-'));
     const recent = [backupMade(0), backupMade(29)];
     const old = [backupMade(31), backupMade(400)];
@@ -29,17 +29,17 @@ describe('pruneBackups', () => {
     mkdirSync(stranger);
     const noManifest = path.join(root, backupDirName(new Date(now.getTime() - 90 * DAY)));
     mkdirSync(noManifest);
-    expect(pruneBackups(root, { now, keepDays: 30 }).sort()).toEqual(old.sort());
+    expect((await pruneBackups(root, { now, keepDays: 30 })).sort()).toEqual(old.sort());
     for (const dir of [...recent, stranger, noManifest]) expect(existsSync(dir)).toBe(true);
     for (const dir of old) expect(existsSync(dir)).toBe(false);
   });
 
-  it('always keeps the newest backup, however old', () => {
+  it('always keeps the newest backup, however old', async () => {
     root = mkdtempSync(path.join(os.tmpdir(), 'robusto-prune-'));
     const newest = backupMade(45);
     const older = backupMade(60);
-    expect(pruneBackups(root, { now, keepDays: 30 })).toEqual([older]);
+    expect(await pruneBackups(root, { now, keepDays: 30 })).toEqual([older]);
     expect(existsSync(newest)).toBe(true);
-    expect(pruneBackups(path.join(root, 'missing'), { now })).toEqual([]);
+    expect(await pruneBackups(path.join(root, 'missing'), { now })).toEqual([]);
   });
 });

@@ -4,7 +4,8 @@ import type { Database } from '../../db/database.js';
 import { insertRows } from '../../db/insert-rows.js';
 import { dataTables, tableNames } from './catalog.js';
 import { appliedMigrations, BackupError, BackupErrorCode, readManifest, type BackupManifest } from './manifest.js';
-import { checkTables, keyOf, readLines } from './verify.js';
+import { authenticityOf } from './authenticity.js';
+import { checkTables, completenessProblems, keyOf, readLines } from './verify.js';
 
 /** The core table every write adds a row to: empty in a database never used. */
 const AUDIT_TABLE = 'audit_log';
@@ -22,12 +23,13 @@ export const RESTORE_BATCH_ROWS = 500;
  *
  * An encrypted backup needs `encryptionKey` (`BACKUP_ENCRYPTION_KEY`, the key it was made with).
  * `checked`: the caller has already checked it with {@link checkRestorable} (the CLI does,
- * before it migrates anything), so it is not read twice.
+ * before it migrates anything), so it is not read twice; otherwise the options are
+ * {@link checkRestorable}'s.
  *
- * @throws {BackupError} a damaged backup, a missing or wrong key, another schema version, or a database that is not empty.
+ * @throws {BackupError} a damaged, incomplete or unauthenticated backup, a missing or wrong key, another schema version, or a database that is not empty.
  */
-export async function restoreBackup(db: Database, dir: string, options: { encryptionKey?: string; checked?: RestorableBackup } = {}): Promise<BackupManifest> {
-  const { manifest, key } = options.checked ?? (await checkRestorable(dir, options.encryptionKey));
+export async function restoreBackup(db: Database, dir: string, options: RestoreOptions & { encryptionKey?: string | undefined; checked?: RestorableBackup } = {}): Promise<BackupManifest> {
+  const { manifest, key } = options.checked ?? (await checkRestorable(dir, options.encryptionKey, options));
   const theirs = JSON.stringify(manifest.migrations);
   const ours = JSON.stringify(await appliedMigrations(db));
   if (theirs !== ours) {
@@ -39,6 +41,10 @@ export async function restoreBackup(db: Database, dir: string, options: { encryp
   const tables = new Set((await dataTables(db)).map((t) => t.name));
   const missing = manifest.tables.filter((t) => !tables.has(t.name)).map((t) => t.name);
   if (missing.length > 0) throw new BackupError(BackupErrorCode.SCHEMA_MISMATCH, `this database has no table ${missing.join(', ')}; is every module of the backup loaded (ROBUSTO_MODULES)?`);
+  // The same schema version has the same tables: one the backup lacks was left out of it.
+  const listed = new Set(manifest.tables.map((t) => t.name));
+  const lacking = [...tables].filter((name) => !listed.has(name));
+  if (lacking.length > 0) throw new BackupError(BackupErrorCode.DAMAGED, `the backup in ${dir} lacks table(s) ${lacking.join(', ')} of its schema version, nothing was restored: it is incomplete, or its manifest was cut; use another backup`);
   await assertNewDatabase(db);
   const toSqlite = db.engine === 'sqlite';
   await db.kysely.transaction().execute(async (tx) => {
@@ -65,25 +71,49 @@ export async function restoreBackup(db: Database, dir: string, options: { encryp
   return manifest;
 }
 
-/** A backup found fit to restore by {@link checkRestorable}: its manifest and key (undefined when plain). */
+/** A backup found fit to restore by {@link checkRestorable}: its manifest, its key (undefined when plain), and what to warn about. */
 export interface RestorableBackup {
   manifest: BackupManifest;
   key: Buffer | undefined;
+  /** What was let through because the operator said so (a plain or unauthenticated backup): to tell them. */
+  warnings: string[];
+}
+
+/** What {@link checkRestorable} lets through when told explicitly, and the modules it knows. */
+export interface RestoreOptions {
+  /** Restore a plain backup although `BACKUP_ENCRYPTION_KEY` is set (`--allow-unencrypted`). */
+  allowUnencrypted?: boolean | undefined;
+  /** Restore an encrypted backup whose manifest has no HMAC (`--allow-unauthenticated`). */
+  allowUnauthenticated?: boolean | undefined;
+  /** `ROBUSTO_MODULES`' files, whose migrations tell which tables the backup must hold. */
+  extraModules?: readonly string[] | undefined;
 }
 
 /**
  * Checks a backup can be restored, reading nothing of the database: the key fits (an encrypted
- * backup), and every file is intact and complete.
+ * backup), the manifest is authentic (its HMAC), it lists every table of its schema version and
+ * every file is intact and complete. Where `BACKUP_ENCRYPTION_KEY` is set, a plain backup is
+ * refused unless `allowUnencrypted` (nothing proves robusto made it), and an encrypted one
+ * without an HMAC unless `allowUnauthenticated`.
  *
- * @throws {BackupError} `ERR_BACKUP_KEY` for a missing or wrong key, `ERR_BACKUP_DAMAGED` for a damaged backup.
+ * @throws {BackupError} `ERR_BACKUP_KEY` for a missing or wrong key, `ERR_BACKUP_UNENCRYPTED` or
+ *   `ERR_BACKUP_UNAUTHENTICATED` for a backup not allowed explicitly, `ERR_BACKUP_DAMAGED` for a
+ *   damaged or incomplete backup or a manifest that does not match its HMAC.
  */
-export async function checkRestorable(dir: string, encryptionKey: string | undefined): Promise<RestorableBackup> {
-  const manifest = readManifest(dir);
+export async function checkRestorable(dir: string, encryptionKey: string | undefined, options: RestoreOptions = {}): Promise<RestorableBackup> {
+  const manifest = await readManifest(dir);
   // NB: the key once (scrypt, ~50 ms), for the check and the restore alike.
   const key = keyOf(manifest, dir, encryptionKey);
-  const problems = await checkTables(dir, manifest, key);
+  const warnings: string[] = [];
+  const { problem } = authenticityOf(manifest, dir, key, encryptionKey);
+  if (problem) {
+    const allowed = (problem.code === BackupErrorCode.UNENCRYPTED && options.allowUnencrypted) || (problem.code === BackupErrorCode.UNAUTHENTICATED && options.allowUnauthenticated);
+    if (!allowed) throw problem;
+    warnings.push(problem.code === BackupErrorCode.UNENCRYPTED ? `the backup in ${dir} is not encrypted nor authenticated: restored as told (--allow-unencrypted)` : `the manifest of the backup in ${dir} is not authenticated: restored as told (--allow-unauthenticated)`);
+  }
+  const problems = [...(await completenessProblems(manifest, options.extraModules)), ...(await checkTables(dir, manifest, key))];
   if (problems.length > 0) throw new BackupError(BackupErrorCode.DAMAGED, `the backup in ${dir} is damaged, nothing was restored: ${problems.join('; ')}`);
-  return { manifest, key };
+  return { manifest, key, warnings };
 }
 
 /**

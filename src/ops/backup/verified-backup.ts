@@ -1,4 +1,4 @@
-import { rmSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { createBackup } from './backup.js';
 import { BackupError, BackupErrorCode, type BackupManifest } from './manifest.js';
 import { verifyBackup } from './verify.js';
@@ -7,19 +7,20 @@ import { verifyBackup } from './verify.js';
  * {@link createBackup}, then {@link verifyBackup} on what it wrote: a copy counts only once it
  * reads back. One that does not is removed (it must not sit among the good ones looking like
  * one) and refused. The scheduled backup and `robusto restart` both back up this way.
+ * `extraModules`: `ROBUSTO_MODULES`' files, whose tables the backup holds too.
  *
  * @throws {BackupError} `ERR_BACKUP_DAMAGED` when the copy does not read back; whatever
  *   `createBackup` throws.
  */
 export async function createVerifiedBackup(
   db: Parameters<typeof createBackup>[0],
-  options: Parameters<typeof createBackup>[1],
+  options: Parameters<typeof createBackup>[1] & { extraModules?: readonly string[] },
 ): Promise<{ dir: string; manifest: BackupManifest }> {
   const made = await createBackup(db, options);
   options.signal?.throwIfAborted();
-  const { problems } = await verifyBackup(made.dir, options.encryptionKey ? { encryptionKey: options.encryptionKey } : {});
+  const { problems } = await verifyBackup(made.dir, { encryptionKey: options.encryptionKey, extraModules: options.extraModules });
   if (problems.length > 0) {
-    rmSync(made.dir, { recursive: true, force: true });
+    await rm(made.dir, { recursive: true, force: true });
     throw new BackupError(BackupErrorCode.DAMAGED, `the backup written to ${made.dir} did not read back (${problems.join('; ')}); it was removed. Check the disk under ${options.root}.`);
   }
   return made;

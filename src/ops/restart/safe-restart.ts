@@ -154,7 +154,7 @@ export async function safeRestart(config: Readonly<Config>, log: Logger, options
     const launch = supervisorLaunch(pid);
 
     const backup = await step('backup', async () => {
-      const made = await createVerifiedBackup(db, { root: config.paths.backupsDir, robustoVersion: packageInfo().version, encryptionKey: config.backup.encryptionKey });
+      const made = await createVerifiedBackup(db, { root: config.paths.backupsDir, robustoVersion: packageInfo().version, encryptionKey: config.backup.encryptionKey, extraModules: config.extraModules });
       outcome.backupDir = made.dir;
       return { value: made.manifest, detail: `${made.dir}, verified (${made.manifest.tables.reduce((n, t) => n + t.rows, 0)} rows in ${made.manifest.tables.length} tables)` };
     });
