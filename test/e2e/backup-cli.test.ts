@@ -55,5 +55,6 @@ describe('backup, verify, restore and prune from the command line', () => {
     expect(prune.output()).toMatch(/✓ 0 backup\(s\) older than 0 days deleted/);
     const badPrune = await run(['prune', '--keep-days', 'x'], {}, dataDir);
     expect(badPrune.child.exitCode).toBe(1);
-  });
+    // eight runs of the binary, two of them migrating a database
+  }, 120_000);
 });
