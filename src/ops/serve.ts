@@ -171,7 +171,11 @@ export async function serve(options: ServeOptions): Promise<void> {
     process.on('message', (message: WorkerMessage) => {
       if (message?.type === WORKER_RETIRE) stop({ reason: RELOAD_REASON, exitCode: 0 });
     });
-    // The supervisor is gone (killed): a worker without it stops rather than run unsupervised.
+    // The supervisor is gone (killed): a worker without it stops rather than run unsupervised,
+    // after finishing the requests it has.
+    // NB: Node's cluster module has its own handler that exits a worker at once when its primary
+    // disconnects unexpectedly, which would cut those requests; it is replaced by this one.
+    process.removeAllListeners('disconnect');
     process.on('disconnect', () => stop({ reason: 'supervisor gone', exitCode: 0 }));
     // NB: a supervisor killed while this worker was still building its app disconnected before
     // the listener above existed; without this check the worker (a standby waits for ever) would

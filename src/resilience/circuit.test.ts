@@ -60,4 +60,19 @@ describe('DatabaseCircuit', () => {
     expect(closed).toHaveBeenCalledTimes(1);
     expect(circuit.openedAt).toBeUndefined();
   });
+
+  it('through an outage the log says "opened" once and "closed" once, not once per failed probe', async () => {
+    const state = { down: true };
+    const lines: Array<{ msg: string }> = [];
+    const db = { engine: 'postgres', ping: async () => (state.down ? Promise.reject(refused()) : 1) } as unknown as Database;
+    const circuit = new DatabaseCircuit(db, pino({ level: 'info' }, { write: (line: string) => lines.push(JSON.parse(line) as { msg: string }) }));
+    circuits.push(circuit);
+    for (let i = 0; i < CIRCUIT_OPEN_AFTER_FAILURES; i++) circuit.recordFailure(refused());
+    await vi.waitFor(() => expect(circuit.status).toBe('open'));
+    // about six probes fail (one every 250 ms)
+    await new Promise((resolve) => setTimeout(resolve, 1_600));
+    state.down = false;
+    await vi.waitFor(() => expect(circuit.closed).toBe(true));
+    expect(lines.map((l) => l.msg)).toEqual(['database circuit opened: writes go to the journal, reads answer 503', 'database circuit closed: the database answers again']);
+  });
 });

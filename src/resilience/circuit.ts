@@ -17,6 +17,9 @@ export const CIRCUIT_PROBE_INTERVAL_MS = 100;
 /** How long a probe (`SELECT 1`) may take before it counts as a failure. */
 export const CIRCUIT_PROBE_TIMEOUT_MS = 2_000;
 
+/** While the circuit stays open, how often the log is reminded of it. */
+export const CIRCUIT_REMINDER_MS = 60_000;
+
 /** The circuit's state as the admin and health show it. */
 export type CircuitStatus = 'closed' | 'open' | 'half-open';
 
@@ -48,13 +51,27 @@ export class DatabaseCircuit {
       halfOpenAfter: new ConstantBackoff(CIRCUIT_HALF_OPEN_MS),
       breaker: new ConsecutiveBreaker(CIRCUIT_OPEN_AFTER_FAILURES),
     });
+    // NB: every failed probe opens the circuit again (half-open → open): only the first opening
+    // is logged, then a reminder at most every CIRCUIT_REMINDER_MS, not 4 lines a second.
+    let failedProbes = 0;
+    let remindedAt = 0;
     this.#policy.onBreak(() => {
-      this.#openedAt = new Date().toISOString();
-      log.warn({ failures: CIRCUIT_OPEN_AFTER_FAILURES }, 'database circuit opened: writes go to the journal, reads answer 503');
+      if (this.#openedAt === undefined) {
+        this.#openedAt = new Date().toISOString();
+        remindedAt = Date.now();
+        failedProbes = 0;
+        log.warn({ failures: CIRCUIT_OPEN_AFTER_FAILURES }, 'database circuit opened: writes go to the journal, reads answer 503');
+      } else {
+        failedProbes++;
+        if (Date.now() - remindedAt >= CIRCUIT_REMINDER_MS) {
+          remindedAt = Date.now();
+          log.warn({ openedAt: this.#openedAt, failedProbes }, 'database circuit still open: the database does not answer');
+        }
+      }
       this.#startProbing();
     });
     this.#policy.onReset(() => {
-      log.info({ openedAt: this.#openedAt }, 'database circuit closed: the database answers again');
+      log.info({ openedAt: this.#openedAt, failedProbes }, 'database circuit closed: the database answers again');
       this.#openedAt = undefined;
       this.#stopProbing();
     });

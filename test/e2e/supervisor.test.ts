@@ -2,6 +2,7 @@
 // rolling reloads under load fail no request, and a worker that keeps crashing is restarted with
 // a growing delay and reported as a crash loop, never given up on.
 import { readFileSync } from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -181,4 +182,44 @@ describe('robusto start: the supervisor', () => {
     expect(await third.exited).toBe(0);
     expect(() => readFileSync(pidFile, 'utf8')).toThrow();
   }, 120_000);
+
+  it('kill -9 of the supervisor with a request in flight: the worker finishes it (201, stored) before it exits', async () => {
+    const robusto = await start({ WORKERS: '1' });
+    await robusto.waitForReady(30_000);
+    await until(() => status(robusto).workers.some((w) => w.state === 'ready'), 30_000, 'a ready worker');
+    const token = await loginAsInitialAdmin(robusto);
+    const workerPids = status(robusto).workers.map((w) => w.pid);
+    // A slow client: its body arrives in two parts, the supervisor killed in between.
+    const body = JSON.stringify({ sku: 'SLOW-1', name: 'Arrived slowly', unit: 'un' });
+    const request = http.request(robusto.url('/api/products'), {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+    });
+    const answer = new Promise<{ status: number; text: string }>((resolve, reject) => {
+      request.on('response', (response) => {
+        let text = '';
+        response.on('data', (chunk: Buffer) => (text += chunk.toString()));
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, text }));
+      });
+      request.on('error', reject);
+    });
+    request.write(body.slice(0, 10));
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    robusto.child.kill('SIGKILL');
+    await robusto.exited;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    request.end(body.slice(10));
+    const { status: code, text } = await answer;
+    expect(code).toBe(201);
+    expect(JSON.parse(text)).toMatchObject({ sku: 'SLOW-1' });
+    const alive = (pid: number) => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    await until(() => !workerPids.some(alive), 15_000, 'the worker to exit after its drain');
+  }, 60_000);
 });
