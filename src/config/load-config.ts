@@ -165,6 +165,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadConfigOptions = 
     requestTimeoutMs: values.REQUEST_TIMEOUT_MS as number,
     shedLoadAtDelayMs: values.SHED_LOAD_AT_DELAY_MS as number,
     rateLimits: parseRateLimits((values.RATE_LIMITS as string | undefined) ?? ''),
+    healthDetails: values.HEALTH_DETAILS as Config['healthDetails'],
     redisUrl: values.REDIS_URL as string | undefined,
     alertWebhookUrl: values.ALERT_WEBHOOK_URL as string | undefined,
     extraModules: ((values.ROBUSTO_MODULES as string | undefined) ?? '')
