@@ -29,12 +29,13 @@ import { Journal, type JournalEntry } from './resilience/journal.js';
 import { Replayer } from './resilience/replayer.js';
 import { WritePath } from './resilience/write-path.js';
 import { registerAdminPage } from './http/admin-page.js';
+import { createDetailsGate } from './http/health-details.js';
 import { registerHealthRoutes } from './http/health.routes.js';
 import { moduleUnavailable, registerModules } from './http/module-routes.js';
 import { registerRequestContext } from './http/request-context.js';
 import { registerRequestLogging } from './http/request-log.js';
 import type { Logger } from './log/create-logger.js';
-import { replayAuthorCheck } from './modules/auth/index.js';
+import { authServicesFor, replayAuthorCheck } from './modules/auth/index.js';
 import { BUILTIN_MODULES } from './modules/builtin.js';
 import type { ModuleContext, ModuleRouter, ModuleSource } from './modules/module.js';
 import { ModuleRegistry, type LoadedModule } from './modules/module-registry.js';
@@ -150,9 +151,10 @@ export async function buildApp(options: BuildAppOptions): Promise<RobustoApp> {
   );
   const jobs = new JobRunner([...coreJobs, ...moduleJobs], { cluster: new DatabaseJobStore(db), log: log.child({ component: 'jobs' }), alerts: alerter });
 
-  registerHealthRoutes(http, { db, journal, circuit, registry, state, contextOf, jobs });
+  const details = createDetailsGate(config.healthDetails, authServicesFor(db, config.secretKey, knownPrincipals), circuit);
+  registerHealthRoutes(http, { db, journal, circuit, registry, state, contextOf, jobs, details });
   registerAdminPage(http);
-  registerMetrics(http, { db, journal, circuit, jobs });
+  registerMetrics(http, { db, journal, circuit, jobs }, details);
   await registerModules(http, registry, contextOf);
 
   const replayer = new Replayer(journal, dispatcher, circuit, commandOf, authorCheck, log);

@@ -1,6 +1,6 @@
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
-import { createUser, findTenantBySlug, hashPassword } from '../modules/auth/index.js';
+import { createUser, findTenantBySlug, findUserByEmail, hashPassword, setInstallationAdmin } from '../modules/auth/index.js';
 import { isAppError } from '../shared/app-error.js';
 import { ROLES, type Role } from '../shared/principal.js';
 import { withApp } from './with-app.js';
@@ -26,7 +26,10 @@ async function prompt(question: string): Promise<string> {
   }
 }
 
-/** Adds `robusto user create --tenant <slug> --email … --role … [--name …] [--password-stdin]`. */
+/**
+ * Adds `robusto user create --tenant <slug> --email … --role … [--name …] [--password-stdin]` and
+ * `robusto user installation-admin <email> --tenant <slug> [--revoke]`.
+ */
 export function registerUserCommands(program: Command): void {
   const user = program.command('user').description('manage users');
   user
@@ -70,5 +73,37 @@ export function registerUserCommands(program: Command): void {
       }
       for (const problem of problems) process.stderr.write(`✗ ${problem}\n`);
       process.exitCode = 1;
+    });
+  user
+    .command('installation-admin')
+    .description('grant (or with --revoke take back) the installation role: backups, restarts, jobs and every tenant\'s figures and error lines in /api/system and the admin page')
+    .argument('<email>', 'the sign-in email of an admin or owner')
+    .requiredOption('--tenant <slug>', 'the tenant of the user, e.g. default')
+    .option('--revoke', 'take the role back instead of granting it')
+    .action(async (email: string, options: { tenant: string; revoke?: boolean }) => {
+      await withApp(async (app) => {
+        const tenant = await findTenantBySlug(app.db, options.tenant);
+        const found = tenant ? await findUserByEmail(app.db, tenant.id, email) : undefined;
+        if (!tenant || !found) {
+          process.stderr.write(tenant ? `✗ no user ${email} in tenant ${tenant.slug}\n` : `✗ no tenant "${options.tenant}"\n`);
+          process.exitCode = 1;
+          return;
+        }
+        const granted = options.revoke !== true;
+        try {
+          await app.dispatcher.dispatch(setInstallationAdmin, { userId: found.id, granted }, { tenantId: tenant.id, userId: null, requestId: `cli-${Date.now()}`, fingerprint: 'cli' });
+        } catch (error) {
+          if (!isAppError(error)) throw error;
+          process.stderr.write(`✗ ${error.detail}\n`);
+          process.exitCode = 1;
+          return;
+        }
+        const was = found.installationAdmin === granted ? ' (unchanged)' : '';
+        process.stdout.write(
+          granted
+            ? `✓ ${found.email} (${found.role} of ${tenant.slug}) holds the installation role${was}\n`
+            : `✓ ${found.email} (${found.role} of ${tenant.slug}) no longer holds the installation role${was}; running servers see it within 5 s\n`,
+        );
+      });
     });
 }

@@ -221,6 +221,14 @@ export const ENV_VARIABLES = {
     expected: '"off", or comma-separated METHOD /route=requests-per-minute entries (and default=N)',
     description: 'requests per minute per user (or per IP before sign-in), per route; changes the built-in table; "off" when a gateway in front limits',
   },
+  HEALTH_DETAILS: {
+    schema: Type.Union([Type.Literal('loopback'), Type.Literal('authorized'), Type.Literal('always'), Type.Literal('never')]),
+    default: 'loopback',
+    example: 'authorized',
+    expected: 'one of loopback, authorized, always, never',
+    description:
+      'who gets the details of /health and /metrics (error texts, versions, figures, per-route counts); everyone gets the status and check names. loopback: a token of the installation role, or a client on this machine; authorized: that token only; always; never',
+  },
   REDIS_URL: {
     schema: Type.String({ pattern: '^rediss?://' }),
     example: 'redis://127.0.0.1:6379',

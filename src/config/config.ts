@@ -17,6 +17,9 @@ export interface PoolConfig {
   maxLifetimeSeconds: number;
 }
 
+/** The values of `HEALTH_DETAILS`: who gets the details of `/health` and `/metrics`. */
+export type HealthDetails = 'loopback' | 'authorized' | 'always' | 'never';
+
 /** How much the writes waiting in the journal may hold, in megabytes (`JOURNAL_MAX_MB`, `JOURNAL_TENANT_MAX_MB`). */
 export interface JournalLimits {
   maxMegabytes: number;
@@ -60,6 +63,12 @@ export interface Config {
    * (`TRUST_PROXY`); empty when none is.
    */
   trustProxy: readonly string[];
+  /**
+   * Who gets the details of `/health` and `/metrics` (`HEALTH_DETAILS`): `loopback` a token of
+   * the installation role or a client on this machine, `authorized` that token only, `always`,
+   * `never`. Everyone gets the status and the check names.
+   */
+  healthDetails: HealthDetails;
   redisUrl: string | undefined;
   alertWebhookUrl: string | undefined;
   /** Absolute paths of extra module files from `ROBUSTO_MODULES`. */

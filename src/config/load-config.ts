@@ -170,6 +170,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadConfigOptions = 
     shedLoadAtDelayMs: values.SHED_LOAD_AT_DELAY_MS as number,
     rateLimits: parseRateLimits((values.RATE_LIMITS as string | undefined) ?? ''),
     trustProxy: trustProxy as string[],
+    healthDetails: values.HEALTH_DETAILS as Config['healthDetails'],
     redisUrl: values.REDIS_URL as string | undefined,
     alertWebhookUrl: values.ALERT_WEBHOOK_URL as string | undefined,
     extraModules: ((values.ROBUSTO_MODULES as string | undefined) ?? '')

@@ -2,7 +2,10 @@
 // script or style (the page's Content-Security-Policy allows only these files). Every value from
 // the API is put in the page with textContent, never as HTML.
 
-/** The page: a sign-in form, then the installation's state, refreshed every 5 seconds. */
+/**
+ * The page: a sign-in form, then the installation's state (with the installation role) or the
+ * caller's tenant's part of it, refreshed every 5 seconds.
+ */
 export const ADMIN_HTML = `<!doctype html>
 <html lang="en">
 <head>
@@ -24,14 +27,15 @@ export const ADMIN_HTML = `<!doctype html>
   <button type="submit">Sign in</button>
 </form>
 <main id="dashboard" hidden>
+  <p id="scope" hidden>You see your tenant's part: its journal, dead letters and errors. Jobs, backups and restarts belong to the whole installation and need the installation role: ask the installation's administrator (it is granted on the server with <code>robusto user installation-admin &lt;email&gt; --tenant &lt;slug&gt;</code>).</p>
   <section><h2>Status</h2><p id="overall"></p><ul id="lights"></ul></section>
   <section><h2>Journal</h2><dl id="journal"></dl></section>
   <section><h2>Dead letters</h2><table id="dead-letters"><thead><tr><th>accepted</th><th>command</th><th>error</th><th></th></tr></thead><tbody></tbody></table></section>
   <section><h2>Modules</h2><table id="modules"><thead><tr><th>module</th><th>status</th><th>detail</th></tr></thead><tbody></tbody></table></section>
-  <section><h2>Jobs</h2><table id="jobs"><thead><tr><th>job</th><th>last success</th><th>failures in a row</th><th>next run</th><th>last error</th></tr></thead><tbody></tbody></table></section>
-  <section><h2>Backups</h2><table id="backups"><thead><tr><th>made</th><th>name</th><th>size</th><th>encrypted</th></tr></thead><tbody></tbody></table></section>
-  <section><h2>Recent errors <small>(of the server process that answered)</small></h2><table id="errors"><thead><tr><th>time</th><th>level</th><th>message</th><th>error</th><th>request</th></tr></thead><tbody></tbody></table></section>
-  <section><h2>Restarts</h2><table id="restarts"><thead><tr><th>started</th><th>outcome</th><th>backup</th><th>report</th></tr></thead><tbody></tbody></table></section>
+  <section data-installation><h2>Jobs</h2><table id="jobs"><thead><tr><th>job</th><th>last success</th><th>failures in a row</th><th>next run</th><th>last error</th></tr></thead><tbody></tbody></table></section>
+  <section data-installation><h2>Backups</h2><table id="backups"><thead><tr><th>made</th><th>name</th><th>size</th><th>encrypted</th></tr></thead><tbody></tbody></table></section>
+  <section><h2>Recent errors <small id="errors-scope">(of the server process that answered)</small></h2><table id="errors"><thead><tr><th>time</th><th>level</th><th>message</th><th>error</th><th>request</th></tr></thead><tbody></tbody></table></section>
+  <section data-installation><h2>Restarts</h2><table id="restarts"><thead><tr><th>started</th><th>outcome</th><th>backup</th><th>report</th></tr></thead><tbody></tbody></table></section>
   <p id="updated"></p>
 </main>
 </body>
@@ -56,6 +60,7 @@ ul#lights li { padding: .3rem .6rem; border-radius: .3rem; }
 [data-status="warn"] { background: #fff1c2; }
 [data-status="fail"] { background: #f8d0d0; }
 #error { background: #f8d0d0; padding: .5rem; }
+#scope { background: #eef3fb; padding: .5rem; }
 form label { display: block; margin: .4rem 0; }
 dl#journal { display: grid; grid-template-columns: max-content auto; gap: .2rem 1rem; }
 dd { margin: 0; }
@@ -137,9 +142,10 @@ function lights(health) {
 
 function journal(state) {
   const entries = [
+    ['scope', state.scope === 'tenant' ? 'your tenant' : 'the whole installation'],
     ['writes waiting', state.depth], ['oldest waiting since', when(state.oldestPendingAt)], ['dead letters', state.deadLetters],
     ['database circuit', state.circuit], ['journal writable', state.writable ? 'yes' : 'NO: writes get 503'],
-    ['last replay', state.lastReplay ? when(state.lastReplay.at) + ': ' + state.lastReplay.applied + ' applied, ' + state.lastReplay.outcome : '—'],
+    ['last replay', state.lastReplay ? when(state.lastReplay.at) + ': ' + (state.lastReplay.applied === undefined ? '' : state.lastReplay.applied + ' applied, ') + state.lastReplay.outcome : '—'],
   ];
   $('#journal').replaceChildren(...entries.flatMap(([k, v]) => { const dt = document.createElement('dt'); dt.textContent = k; const dd = document.createElement('dd'); dd.textContent = String(v); dd.dataset.field = k; return [dt, dd]; }));
 }
@@ -163,22 +169,26 @@ async function act(receipt, action, body) {
   }
 }
 
-// Each section is drawn from its own answer: one that fails says so in its place.
+// Each section is drawn from its own answer: one that fails says so in its place. Those marked
+// true are the whole installation's: read only by a user with the installation role.
 const SECTIONS = [
   ['/health', (health) => lights(health), (message) => { $('#overall').textContent = 'Status unknown: ' + message; }],
   ['/api/system/journal', (state) => journal(state), (message) => { $('#journal').textContent = message; }],
   ['/api/system/dead-letters?limit=100', (letters) => fill('#dead-letters', letters.items.map(deadLetterRow), 'no dead letters'), (message) => fill('#dead-letters', [], message)],
-  ['/api/system/jobs', (jobs) => fill('#jobs', jobs.items.map((j) => row(j.name, when(j.lastSuccessAt), String(j.consecutiveFailures), when(j.nextRunAt), j.lastError ?? '')), 'no jobs'), (message) => fill('#jobs', [], message)],
-  ['/api/system/backups', (backups) => fill('#backups', [...backups.items.map((b) => row(when(b.createdAt), b.name, Math.round(b.bytes / 1024) + ' KiB', b.encrypted ? 'yes' : 'no')), ...(backups.problems ?? []).map((p) => { const tr = row('unreadable', p.name, p.problem, ''); tr.dataset.status = 'fail'; return tr; })], 'no backup yet'), (message) => fill('#backups', [], message)],
+  ['/api/system/jobs', (jobs) => fill('#jobs', jobs.items.map((j) => row(j.name, when(j.lastSuccessAt), String(j.consecutiveFailures), when(j.nextRunAt), j.lastError ?? '')), 'no jobs'), (message) => fill('#jobs', [], message), true],
+  ['/api/system/backups', (backups) => fill('#backups', [...backups.items.map((b) => row(when(b.createdAt), b.name, Math.round(b.bytes / 1024) + ' KiB', b.encrypted ? 'yes' : 'no')), ...(backups.problems ?? []).map((p) => { const tr = row('unreadable', p.name, p.problem, ''); tr.dataset.status = 'fail'; return tr; })], 'no backup yet'), (message) => fill('#backups', [], message), true],
   ['/api/system/errors', (errors) => fill('#errors', errors.items.map((e) => { const tr = row(when(e.time), e.level, e.msg, e.error ?? '', e.requestId ?? ''); tr.dataset.status = 'fail'; return tr; }), 'no errors'), (message) => fill('#errors', [], message)],
-  ['/api/system/restarts', (restarts) => fill('#restarts', restarts.items.map((r) => { const tr = row(when(r.startedAt), r.ok ? 'success' : 'failed at ' + (r.failedAt ?? '?') + (r.stopped ? '' : ' (server untouched)'), r.backup ?? '—', r.report); tr.dataset.status = r.ok ? 'pass' : 'fail'; return tr; }), 'no restart yet'), (message) => fill('#restarts', [], message)],
+  ['/api/system/restarts', (restarts) => fill('#restarts', restarts.items.map((r) => { const tr = row(when(r.startedAt), r.ok ? 'success' : 'failed at ' + (r.failedAt ?? '?') + (r.stopped ? '' : ' (server untouched)'), r.backup ?? '—', r.report); tr.dataset.status = r.ok ? 'pass' : 'fail'; return tr; }), 'no restart yet'), (message) => fill('#restarts', [], message), true],
 ];
+// Whether the signed-in user holds the installation role (unknown, so tried, while /me fails).
+let installation = true;
 
 async function refresh(mine) {
-  const answers = await Promise.allSettled(SECTIONS.map(([path]) => api(path, { accept: path === '/health' ? [503] : [] })));
+  const sections = SECTIONS.filter(([, , , installationOnly]) => installation || !installationOnly);
+  const answers = await Promise.allSettled(sections.map(([path]) => api(path, { accept: path === '/health' ? [503] : [] })));
   if (mine !== session) return;
   answers.forEach((answer, i) => {
-    const [, draw, failed] = SECTIONS[i];
+    const [, draw, failed] = sections[i];
     if (answer.status === 'fulfilled') draw(answer.value);
     else if (answer.reason.message !== 'signed out') failed('Could not load: ' + answer.reason.message);
   });
@@ -204,13 +214,19 @@ async function start() {
     $('#who').textContent = '(who: unknown, ' + error.message + ')';
   }
   if (mine !== session) return;
+  installation = true;
   if (me) {
-    $('#who').textContent = me.email + ' (' + me.role + ')';
+    $('#who').textContent = me.email + ' (' + me.role + (me.installationAdmin ? ', installation' : '') + ')';
     if (!ADMIN_ROLES.includes(me.role)) {
       problem('This page is for admins and owners: your role "' + me.role + '" lacks the "system" permission.');
       return;
     }
+    installation = me.installationAdmin === true;
   }
+  // A tenant's admin sees their tenant's part; the installation's sections are hidden, and why is said.
+  for (const section of document.querySelectorAll('section[data-installation]')) section.hidden = !installation;
+  show('#scope', !installation);
+  $('#errors-scope').textContent = installation ? '(of the server process that answered)' : '(about your tenant, of the server process that answered)';
   show('#dashboard', true);
   await loop(mine);
 }

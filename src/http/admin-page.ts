@@ -20,7 +20,8 @@ function sendFile(reply: FastifyReply, type: string, body: string): FastifyReply
  * lights, the journal and its dead letters (retry or discard), modules, jobs, backups and
  * restarts, refreshed every 5 seconds. The files hold no data and need no sign-in; the page signs
  * in like any client and reads the admin API (`/health`, `/api/system/*`) with its token, so an
- * admin or owner sees the installation and anyone else gets the API's 403.
+ * admin or owner with the installation role sees the installation, another admin or owner their
+ * tenant's part (the installation's sections hidden, saying why), and anyone else gets the API's 403.
  */
 export function registerAdminPage(app: HttpServer): void {
   const options = { schema: { hide: true }, config: { public: true, withoutDatabase: true } };

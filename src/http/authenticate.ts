@@ -2,9 +2,9 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Database } from '../db/database.js';
 import type { DatabaseCircuit } from '../resilience/circuit.js';
 import type { KnownPrincipals } from '../resilience/known-principals.js';
-import { AuthError, authServicesFor, type TokenClaims } from '../modules/auth/index.js';
+import { AuthError, authServicesFor, installationRoleRequired, type TokenClaims } from '../modules/auth/index.js';
 import { AppError } from '../shared/app-error.js';
-import { authRequired, can, type Principal } from '../shared/principal.js';
+import { authRequired, can, operatesInstallation, type Principal } from '../shared/principal.js';
 
 function bearerToken(request: FastifyRequest): string {
   const header = request.headers.authorization;
@@ -17,8 +17,9 @@ function bearerToken(request: FastifyRequest): string {
  * Authenticates every `/api` request: verifies the Bearer token, loads the principal (its tenant
  * and role come from the token's user, never from the request), and checks the route's
  * `config.permission` (default `read`) against the role table (while the database cannot be
- * asked, no more than this machine last knew of the user: `known`): 401 without a valid token,
- * 403 naming the missing permission. Routes with `config.public` and unknown URLs skip it.
+ * asked, no more than this machine last knew of the user: `known`), and the installation role
+ * on routes with `config.installation`: 401 without a valid token, 403 naming the missing
+ * permission or role. Routes with `config.public` and unknown URLs skip it.
  */
 export function registerAuthentication(app: FastifyInstance, db: Database, secretKey: string, circuit: DatabaseCircuit, known: KnownPrincipals): void {
   const { tokens, principals } = authServicesFor(db, secretKey, known);
@@ -40,12 +41,15 @@ export function registerAuthentication(app: FastifyInstance, db: Database, secre
     const admit = (principal: Principal) => {
       request.principal = principal;
       const permission = config?.permission ?? 'read';
-      if (can(principal.role, permission)) return done();
-      done(
-        new AppError(AuthError.FORBIDDEN, 403, `Your role "${principal.role}" lacks the "${permission}" permission needed for ${request.method} ${route}; ask an admin or owner.`, {
-          extensions: { permission },
-        }),
-      );
+      if (!can(principal.role, permission)) {
+        return done(
+          new AppError(AuthError.FORBIDDEN, 403, `Your role "${principal.role}" lacks the "${permission}" permission needed for ${request.method} ${route}; ask an admin or owner.`, {
+            extensions: { permission },
+          }),
+        );
+      }
+      if (config?.installation && !operatesInstallation(principal)) return done(installationRoleRequired(request.method, route));
+      done();
     };
     const cached = principals.cached(claims);
     if (cached) admit(cached);

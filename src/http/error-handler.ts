@@ -80,7 +80,8 @@ function notFound(request: FastifyRequest): AppError {
 export function registerErrorHandling(app: FastifyInstance, unavailable: (request: FastifyRequest) => AppError | undefined): void {
   app.setErrorHandler((error: unknown, request: FastifyRequest, reply: FastifyReply) => {
     const appError = toAppError(error, request);
-    if (appError.status >= 500) request.log.error({ err: error, code: appError.code }, 'request failed');
+    // The tenant says whose admin may read the line (GET /api/system/errors).
+    if (appError.status >= 500) request.log.error({ err: error, code: appError.code, tenantId: request.principal?.tenantId }, 'request failed');
     else request.log.info({ code: appError.code, status: appError.status, detail: appError.detail }, 'request rejected');
     return sendProblem(reply, appError);
   });

@@ -10,6 +10,7 @@ import { withTimeout } from '../shared/with-timeout.js';
 import type { AppState } from './app-state.js';
 import type { HttpServer } from './create-server.js';
 import { errorText } from '../shared/error-text.js';
+import { DETAILS_HIDDEN_NOTE, type DetailsGate } from './health-details.js';
 
 /** Longest any single health check may take; a stalled database cannot hang `/health`. */
 export const HEALTH_CHECK_TIMEOUT_MS = 2_000;
@@ -39,6 +40,8 @@ export interface HealthDeps {
   state: AppState;
   contextOf: (module: LoadedModule) => ModuleContext;
   jobs: Pick<JobRunner, 'states'>;
+  /** Whether a request may see the details (outputs, figures, version; see `HEALTH_DETAILS`). */
+  details: DetailsGate;
 }
 
 const RANK: Record<HealthStatus, number> = { pass: 0, warn: 1, fail: 2 };
@@ -124,9 +127,24 @@ function sendHealth(reply: FastifyReply, status: HealthStatus, body: Record<stri
 }
 
 /**
+ * The checks as a caller without details sees them: each one's name, component and status, but
+ * no output (error texts), observed value or unit.
+ */
+function checksWithoutDetails(checks: Record<string, CheckResult[]>): Record<string, CheckResult[]> {
+  return Object.fromEntries(
+    Object.entries(checks).map(([name, results]) => [
+      name,
+      results.map(({ componentId, componentType, status, time }) => ({ ...(componentId ? { componentId } : {}), ...(componentType ? { componentType } : {}), status, time })),
+    ]),
+  );
+}
+
+/**
  * Registers `/health/live` (the process can serve), `/health/ready` (it should get traffic:
  * started, modules loaded, not draining) and `/health` (every check, with a real database round
- * trip; 503 when the database fails, 200 on pass or warn).
+ * trip; 503 when the database fails, 200 on pass or warn). `/health` shows its details (outputs,
+ * observed values, the version) only to whom `deps.details` allows; anyone else gets the status
+ * and the check names, with a note saying how to get the rest.
  */
 export function registerHealthRoutes(app: HttpServer, deps: HealthDeps): void {
   const { db, registry, state } = deps;
@@ -138,7 +156,7 @@ export function registerHealthRoutes(app: HttpServer, deps: HealthDeps): void {
     return deps.journal.writable() ? sendHealth(reply, 'pass', { output: 'ready' }) : sendHealth(reply, 'fail', { output: 'journal not writable' });
   });
 
-  app.get('/health', async (_request, reply) => {
+  app.get('/health', async (request, reply) => {
     const time = new Date().toISOString();
     const [database, modules, jobs] = await Promise.all([
       databaseCheck(db, time),
@@ -154,8 +172,12 @@ export function registerHealthRoutes(app: HttpServer, deps: HealthDeps): void {
       uptime: [{ componentType: 'system', observedValue: Math.round(process.uptime()), observedUnit: 's', status: 'pass', time }],
     };
     const all = Object.values(checks).flat();
+    const status = worst(all.map((c) => c.status));
+    if (!(await deps.details(request))) {
+      return sendHealth(reply, status, { description: 'robusto', phase: state.phase, notes: [DETAILS_HIDDEN_NOTE], checks: checksWithoutDetails(checks) });
+    }
     const problems = all.filter((c) => c.status !== 'pass' && c.output).map((c) => (c.componentId ? `${c.componentId}: ${c.output}` : c.output));
-    return sendHealth(reply, worst(all.map((c) => c.status)), {
+    return sendHealth(reply, status, {
       version: packageInfo().version,
       description: 'robusto',
       phase: state.phase,

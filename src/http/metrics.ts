@@ -6,6 +6,7 @@ import type { DatabaseCircuit } from '../resilience/circuit.js';
 import type { Journal } from '../resilience/journal.js';
 import type { JobRunner } from '../jobs/job-runner.js';
 import type { HttpServer } from './create-server.js';
+import type { DetailsGate } from './health-details.js';
 import { RequestDurations } from './request-durations.js';
 
 /** How long a worker waits for the supervisor's aggregated metrics before serving its own. */
@@ -91,6 +92,27 @@ export function createMetricsRegistry(sources: MetricsSources): { registry: Regi
   return { registry, requestDurations };
 }
 
+/**
+ * The metric families a caller without details does not get (see `HEALTH_DETAILS`): the
+ * per-route request counts and durations, and the versions.
+ */
+export const DETAIL_METRIC_FAMILIES: ReadonlySet<string> = new Set(['http_request_duration_seconds', 'nodejs_version_info']);
+
+/**
+ * Prometheus text without the {@link DETAIL_METRIC_FAMILIES}: each family starts with its
+ * `# HELP` or `# TYPE` line, and everything up to the next family's is dropped with it.
+ */
+export function withoutDetailMetrics(text: string): string {
+  let hidden = false;
+  const kept: string[] = [];
+  for (const line of text.split('\n')) {
+    const family = /^# (?:HELP|TYPE) (\S+)/.exec(line)?.[1];
+    if (family !== undefined) hidden = DETAIL_METRIC_FAMILIES.has(family);
+    if (!hidden) kept.push(line);
+  }
+  return kept.join('\n');
+}
+
 /** Asks the supervisor for every worker's metrics, aggregated; undefined when it does not answer. */
 function metricsFromSupervisor(): Promise<string | undefined> {
   const id = `${process.pid}:${Date.now()}:${Math.random()}`;
@@ -112,9 +134,10 @@ function metricsFromSupervisor(): Promise<string | undefined> {
 /**
  * Registers `GET /metrics` (Prometheus text) and the hook that times every request. In a worker
  * of `robusto start`, the answer covers all workers (and the supervisor's own restart figures):
- * the supervisor gathers them; alone, it is this process's.
+ * the supervisor gathers them; alone, it is this process's. A caller `details` refuses gets it
+ * without the {@link DETAIL_METRIC_FAMILIES}.
  */
-export function registerMetrics(app: HttpServer, sources: MetricsSources): void {
+export function registerMetrics(app: HttpServer, sources: MetricsSources, details: DetailsGate): void {
   const { registry, requestDurations } = createMetricsRegistry(sources);
   if (cluster.isWorker) {
     // The supervisor gathers every worker's figures for whichever worker was asked.
@@ -128,8 +151,9 @@ export function registerMetrics(app: HttpServer, sources: MetricsSources): void 
     if (route && route !== '/metrics') requestDurations.observe(route, request.method, reply.statusCode, reply.elapsedTime / 1000);
     done();
   });
-  app.get('/metrics', { schema: { hide: true }, config: { public: true } }, async (_request, reply) => {
+  app.get('/metrics', { schema: { hide: true }, config: { public: true } }, async (request, reply) => {
     const aggregated = cluster.isWorker && process.connected ? await metricsFromSupervisor() : undefined;
-    return reply.type(registry.contentType).header('cache-control', 'no-store').send(aggregated ?? (await registry.metrics()));
+    const text = aggregated ?? (await registry.metrics());
+    return reply.type(registry.contentType).header('cache-control', 'no-store').send((await details(request)) ? text : withoutDetailMetrics(text));
   });
 }

@@ -7,6 +7,8 @@ export interface RecentError {
   error: string | null;
   requestId: string | null;
   module: string | null;
+  /** The tenant the line is about (a request's, a journaled write's); `null` for the installation's own. */
+  tenantId: string | null;
 }
 
 /** How many error lines each process keeps. */
@@ -17,7 +19,8 @@ const text = (value: unknown): string | null => (typeof value === 'string' ? val
 
 /**
  * The last error and fatal lines this process wrote, already redacted (they are taken from the
- * log's final lines), for the admin (`GET /api/system/errors`). In memory only: the log file
+ * log's final lines), for the admin (`GET /api/system/errors`), each with the tenant it is about
+ * (a line's `tenantId` field) so a tenant's admin sees only theirs. In memory only: the log file
  * keeps everything.
  */
 export class RecentErrors {
@@ -38,13 +41,25 @@ export class RecentErrors {
     const level = LEVEL_NAMES[parsed.level as number];
     if (!level) return;
     const err = parsed.err as { message?: unknown } | undefined;
-    this.#items.push({ time: text(parsed.time) ?? new Date().toISOString(), level, msg: text(parsed.msg) ?? '', error: text(err?.message), requestId: text(parsed.requestId), module: text(parsed.module) });
+    this.#items.push({
+      time: text(parsed.time) ?? new Date().toISOString(),
+      level,
+      msg: text(parsed.msg) ?? '',
+      error: text(err?.message),
+      requestId: text(parsed.requestId),
+      module: text(parsed.module),
+      tenantId: text(parsed.tenantId),
+    });
     if (this.#items.length > this.capacity) this.#items.shift();
   }
 
-  /** Newest first. */
-  list(): RecentError[] {
-    return [...this.#items].reverse();
+  /**
+   * Newest first: all of them, or with `tenantId` only the lines about that tenant (a tenant's
+   * admin must not read another tenant's errors, nor the installation's own).
+   */
+  list(tenantId?: string): RecentError[] {
+    const items = tenantId === undefined ? this.#items : this.#items.filter((e) => e.tenantId === tenantId);
+    return [...items].reverse();
   }
 }
 

@@ -555,6 +555,18 @@ export class Journal {
     return { pending: count('pending'), oldestPendingAt: oldest?.accepted_at ?? null, dead: count('dead'), groupCommits: this.#groupCommits, appendedTotal: this.#appendedTotal };
   }
 
+  /**
+   * The figures of one tenant's share of the journal: its writes waiting, the oldest of them and
+   * its dead letters (what a tenant's admin sees; the rest is the installation's).
+   */
+  tenantStats(tenantId: string): Pick<JournalStats, 'pending' | 'oldestPendingAt' | 'dead'> {
+    // NB: forced through the (status, seq) index: only the pending and dead entries are read, not
+    // the tenant's applied ones kept for days (which the (tenant_id, …) index would walk).
+    const count = (status: string) => (this.#db.prepare('select count(*) as n from entries indexed by entries_status_seq where status = ? and tenant_id = ?').get(status, tenantId) as { n: number }).n;
+    const oldest = this.#db.prepare(`select accepted_at from entries indexed by entries_status_seq where status = 'pending' and tenant_id = ? order by seq limit 1`).get(tenantId) as { accepted_at: string } | undefined;
+    return { pending: count('pending'), oldestPendingAt: oldest?.accepted_at ?? null, dead: count('dead') };
+  }
+
   /** How many writes wait, by command and the command version they were accepted under. */
   pendingByCommand(): Array<{ command: string; version: number; pending: number }> {
     return this.#db

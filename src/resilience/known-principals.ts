@@ -13,6 +13,8 @@ export interface KnownPrincipal {
   active: boolean;
   /** The user's token epoch: tokens of an older epoch were revoked. */
   tokenEpoch: number;
+  /** Whether the user held the installation role. */
+  installationAdmin: boolean;
 }
 
 /** A user's state is written again, unchanged, at most this often (to keep `seen_at` roughly true). */
@@ -26,11 +28,12 @@ interface Row {
   email: string;
   active: number;
   token_epoch: number;
+  installation_admin: number;
 }
 
 /**
- * The users this machine has seen, as the database last described them (role, active, token
- * epoch), kept on disk in `DATA_DIR/principals.db` beside the journal. While the database cannot
+ * The users this machine has seen, as the database last described them (role, installation
+ * role, active, token epoch), kept on disk in `DATA_DIR/principals.db` beside the journal. While the database cannot
  * be asked, a token gets no more than this allows, also in a process started during the outage:
  * a user deactivated, demoted or signed out before it keeps that state. The replay of a
  * journaled write checks its author against the database itself again.
@@ -49,19 +52,25 @@ export class KnownPrincipals {
     this.#db = openFile(dataDir);
     this.#db.exec(`create table if not exists principals (
       user_id text primary key, tenant_id text not null, role text not null, email text not null,
-      active integer not null, token_epoch integer not null, seen_at text not null)`);
-    this.#get = this.#db.prepare('select user_id, tenant_id, role, email, active, token_epoch from principals where user_id = ?');
+      active integer not null, token_epoch integer not null, seen_at text not null,
+      installation_admin integer not null default 0)`);
+    // A file written before the installation role: its users are known without it (0), the least.
+    const columns = this.#db.prepare('select name from pragma_table_info(?)').all('principals') as Array<{ name: string }>;
+    if (!columns.some((c) => c.name === 'installation_admin')) this.#db.exec('alter table principals add column installation_admin integer not null default 0');
+    this.#get = this.#db.prepare('select user_id, tenant_id, role, email, active, token_epoch, installation_admin from principals where user_id = ?');
     this.#put = this.#db.prepare(
-      `insert into principals (user_id, tenant_id, role, email, active, token_epoch, seen_at) values (?, ?, ?, ?, ?, ?, ?)
+      `insert into principals (user_id, tenant_id, role, email, active, token_epoch, installation_admin, seen_at) values (?, ?, ?, ?, ?, ?, ?, ?)
        on conflict (user_id) do update set tenant_id = excluded.tenant_id, role = excluded.role, email = excluded.email,
-         active = excluded.active, token_epoch = excluded.token_epoch, seen_at = excluded.seen_at`,
+         active = excluded.active, token_epoch = excluded.token_epoch, installation_admin = excluded.installation_admin, seen_at = excluded.seen_at`,
     );
   }
 
   /** The last known state of a user, if this machine ever saw them. */
   get(userId: string): KnownPrincipal | undefined {
     const row = this.#get.get(userId) as Row | undefined;
-    return row ? { userId: row.user_id, tenantId: row.tenant_id, role: row.role, email: row.email, active: row.active === 1, tokenEpoch: row.token_epoch } : undefined;
+    return row
+      ? { userId: row.user_id, tenantId: row.tenant_id, role: row.role, email: row.email, active: row.active === 1, tokenEpoch: row.token_epoch, installationAdmin: row.installation_admin === 1 }
+      : undefined;
   }
 
   /**
@@ -69,13 +78,13 @@ export class KnownPrincipals {
    * long ago). Never throws: a write that fails is tried again at the next look-up.
    */
   remember(principal: KnownPrincipal): void {
-    const state = `${principal.tenantId}|${principal.role}|${principal.email}|${principal.active ? 1 : 0}|${principal.tokenEpoch}`;
+    const state = `${principal.tenantId}|${principal.role}|${principal.email}|${principal.active ? 1 : 0}|${principal.tokenEpoch}|${principal.installationAdmin ? 1 : 0}`;
     const now = Date.now();
     const last = this.#written.get(principal.userId);
     if (last && last.state === state && now - last.at < KNOWN_PRINCIPAL_REFRESH_MS) return;
     if (!this.#db.open) return;
     try {
-      this.#put.run(principal.userId, principal.tenantId, principal.role, principal.email, principal.active ? 1 : 0, principal.tokenEpoch, new Date(now).toISOString());
+      this.#put.run(principal.userId, principal.tenantId, principal.role, principal.email, principal.active ? 1 : 0, principal.tokenEpoch, principal.installationAdmin ? 1 : 0, new Date(now).toISOString());
     } catch {
       // Busy (another process writing) or a full disk: the next look-up tries again.
       return;

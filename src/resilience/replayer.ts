@@ -271,7 +271,7 @@ export class Replayer {
     this.#markCommitted();
     if (entry.attemptsStarted - entry.attemptsFinished >= REPLAY_MAX_UNFINISHED_ATTEMPTS) {
       this.journal.finishAttempt(entry.seq, { status: 'dead', error: `${entry.attemptsStarted - entry.attemptsFinished} attempts started and never finished (the process stopped during each)` });
-      this.log.error({ receipt: entry.receipt, command: entry.command }, 'journal entry parked as dead: it keeps stopping the process');
+      this.log.error({ receipt: entry.receipt, command: entry.command, tenantId: entry.tenantId }, 'journal entry parked as dead: it keeps stopping the process');
       return 'done';
     }
     const command = this.commandOf(entry.command);
@@ -334,7 +334,7 @@ export class Replayer {
     const problem = isAppError(error)
       ? { status: error.status, code: error.code, detail: error.detail, ...(error.errors ? { errors: error.errors } : {}), ...(error.extensions ?? {}) }
       : { status: 500, code: 'ERR_REPLAY_FAILED', detail: error instanceof Error ? error.message : String(error) };
-    this.log.error({ receipt: entry.receipt, command: entry.command, code: problem.code }, 'journal entry parked as dead: it cannot be applied');
+    this.log.error({ receipt: entry.receipt, command: entry.command, code: problem.code, tenantId: entry.tenantId }, 'journal entry parked as dead: it cannot be applied');
     return { status: 'dead', statusCode: problem.status, response: problem, error: problem.detail, errorCode: errorCodeOf(error) ?? problem.code };
   }
 }

@@ -14,6 +14,12 @@ export interface Principal {
   email: string;
   /** The token epoch of the token this request came with: a journaled write records it. */
   tokenEpoch: number;
+  /**
+   * Whether the user holds the installation role: besides their tenant, they operate the whole
+   * installation (backups, restarts, jobs, every tenant's figures and error lines). Always what
+   * the database says of the user (or last said, while it is down), never a claim of the token.
+   */
+  installationAdmin: boolean;
 }
 
 /** What a role may do. */
@@ -33,6 +39,14 @@ export const PERMISSIONS_BY_ROLE: Readonly<Record<Role, readonly Permission[]>> 
 /** Tells whether `role` has `permission` according to {@link PERMISSIONS_BY_ROLE}. */
 export function can(role: Role, permission: Permission): boolean {
   return PERMISSIONS_BY_ROLE[role].includes(permission);
+}
+
+/**
+ * Whether `principal` operates the whole installation: the installation role, and a role that
+ * operates the system (a user demoted to staff keeps the flag but not its use).
+ */
+export function operatesInstallation(principal: Principal): boolean {
+  return principal.installationAdmin && can(principal.role, 'system');
 }
 
 /**

@@ -11,6 +11,11 @@ declare module 'fastify' {
     public?: boolean;
     /** The permission a caller's role needs; `read` when unset. */
     permission?: Permission;
+    /**
+     * The route shows or changes the whole installation (backups, restarts, jobs): besides the
+     * permission, the caller needs the installation role.
+     */
+    installation?: boolean;
     /** The route answers without the main database (from the journal), so it keeps answering while the database circuit is open. */
     withoutDatabase?: boolean;
   }

@@ -15,7 +15,7 @@ async function run(args: string[], env: Record<string, string>, dataDir: string 
 }
 
 describe.each(ENGINES)('tenant and user administration from the command line on %s', (engine) => {
-  it('creates a tenant and a user who can then sign in; refuses bad input with exit 1', async () => {
+  it('creates a tenant and a user who can then sign in, grants and revokes the installation role; refuses bad input with exit 1', async () => {
     const env: Record<string, string> = {};
     if (engine === 'postgres') {
       const database = await createTestDatabase();
@@ -51,6 +51,13 @@ describe.each(ENGINES)('tenant and user administration from the command line on 
     const short = await run(['user', 'create', '--tenant', 'padaria-central', '--email', 'a@b.c', '--role', 'staff', '--password-stdin'], env, dataDir, 'short\n');
     expect(short.output()).toMatch(/at least 8 characters/);
 
+    const granted = await run(['user', 'installation-admin', 'maria@padaria.com.br', '--tenant', 'padaria-central'], env, dataDir);
+    expect(granted.output()).toMatch(/✓ maria@padaria.com.br \(admin of padaria-central\) holds the installation role/);
+    expect(granted.child.exitCode).toBe(0);
+    const nobody = await run(['user', 'installation-admin', 'nobody@padaria.com.br', '--tenant', 'padaria-central'], env, dataDir);
+    expect(nobody.child.exitCode).toBe(1);
+    expect(nobody.output()).toMatch(/✗ no user nobody@padaria.com.br in tenant padaria-central/);
+
     const server = await spawnRobusto({ env, dataDir });
     cleanups.push(() => server.destroy());
     await server.waitForReady();
@@ -60,6 +67,20 @@ describe.each(ENGINES)('tenant and user administration from the command line on 
       body: JSON.stringify({ tenant: 'padaria-central', email: 'maria@padaria.com.br', password: 's3gredo-da-padaria' }),
     });
     expect(login.status).toBe(200);
-    expect(await login.json()).toMatchObject({ user: { role: 'admin', name: 'Maria', tenant: { slug: 'padaria-central', name: 'Padaria Central' } } });
-  }, 60_000);
+    const answer = (await login.json()) as { token: string };
+    expect(answer).toMatchObject({ user: { role: 'admin', name: 'Maria', tenant: { slug: 'padaria-central', name: 'Padaria Central' } } });
+    const backups = () => fetch(server.url('/api/system/backups'), { headers: { authorization: `Bearer ${answer.token}` } });
+    expect((await backups()).status).toBe(200);
+
+    // Revoked from the command line while the server runs: refused within the principal cache's 5 s.
+    const revoked = await run(['user', 'installation-admin', 'maria@padaria.com.br', '--tenant', 'padaria-central', '--revoke'], env, dataDir);
+    expect(revoked.output()).toMatch(/✓ maria@padaria.com.br \(admin of padaria-central\) no longer holds the installation role/);
+    const deadline = Date.now() + 8_000;
+    let status = 200;
+    while (status === 200 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      status = (await backups()).status;
+    }
+    expect(status).toBe(403);
+  }, 90_000);
 });

@@ -1,6 +1,7 @@
-// The admin page in a real browser (Debian's chromium driven by playwright-core): an owner signs
-// in and sees the lights, the journal, a dead letter (and discards it), jobs, backups and
-// restarts; a staff member is told the page is not theirs. No script or style runs inline: the
+// The admin page in a real browser (Debian's chromium driven by playwright-core): an owner with
+// the installation role signs in and sees the lights, the journal, a dead letter (and discards
+// it), jobs, backups and restarts; an admin without it sees their tenant's part, the
+// installation's sections hidden and why; a staff member is told the page is not theirs. No script or style runs inline: the
 // page's Content-Security-Policy would block it and the test fails on any console error.
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -9,7 +10,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBackup } from '../../src/ops/backup/backup.js';
 import { writeRestartReport } from '../../src/ops/restart/restart-report.js';
-import { TEST_PASSWORD, createTenantWithUsers, type TestTenant } from '../support/auth.js';
+import { TEST_PASSWORD, createTenantWithUsers, setInstallationRole, type TestTenant } from '../support/auth.js';
 import { buildTestApp, type TestApp } from '../support/build-app.js';
 
 const INJECTED = '<img src=x onerror="window.__injected = 1">';
@@ -29,6 +30,7 @@ describe.skipIf(!CHROMIUM && !process.env.CI)('admin page in a browser', () => {
     backupDir = mkdtempSync(path.join(os.tmpdir(), 'robusto-admin-page-'));
     t = await buildTestApp({ engine: 'sqlite', env: { BACKUP_DIR: backupDir, BACKUP_SCHEDULE: 'off' } });
     tenant = await createTenantWithUsers(t, 'painel');
+    await setInstallationRole(t, tenant, 'owner');
     backupName = path.basename((await createBackup(t.app.db, { root: backupDir, robustoVersion: 'test' })).dir);
     writeRestartReport(t.config, { ok: true, stopped: true, steps: [], warnings: [], counts: [], latencyMs: { health: [], api: {} }, backupDir: path.join(backupDir, backupName), report: '' }, new Date());
     // A write the database refused for good: what an admin retries or discards.
@@ -55,7 +57,7 @@ describe.skipIf(!CHROMIUM && !process.env.CI)('admin page in a browser', () => {
     rmSync(backupDir, { recursive: true, force: true });
   });
 
-  async function signIn(role: 'owner' | 'staff', options: { dashboard?: boolean } = {}): Promise<{ page: Page; errors: string[] }> {
+  async function signIn(role: 'owner' | 'admin' | 'staff', options: { dashboard?: boolean } = {}): Promise<{ page: Page; errors: string[] }> {
     const page = await browser.newPage();
     const errors: string[] = [];
     page.on('pageerror', (error) => errors.push(error.message));
@@ -88,6 +90,24 @@ describe.skipIf(!CHROMIUM && !process.env.CI)('admin page in a browser', () => {
     await page.click('#dead-letters tbody button:has-text("Discard")');
     await page.waitForSelector('#dead-letters tbody:has-text("no dead letters")');
     expect(t.app.journal.stats().dead).toBe(0);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it("shows an admin without the installation role their tenant's part, hides the installation's sections and says why", async () => {
+    const { page, errors } = await signIn('admin', { dashboard: false });
+    const requests: string[] = [];
+    page.on('request', (request) => requests.push(request.url()));
+    await page.waitForSelector('#dashboard:not([hidden])');
+    await page.waitForSelector('#journal dd[data-field="scope"]');
+    expect(await page.textContent('#who')).toContain('admin@painel.test (admin)');
+    expect(await page.textContent('#journal dd[data-field="scope"]')).toBe('your tenant');
+    expect(await page.isVisible('#scope')).toBe(true);
+    expect(await page.textContent('#scope')).toContain('robusto user installation-admin');
+    for (const id of ['#jobs', '#backups', '#restarts']) expect(await page.isHidden(id)).toBe(true);
+    expect(await page.textContent('#errors tbody')).not.toContain('the admin page test logged this');
+    await page.waitForTimeout(6_000);
+    expect(requests.filter((url) => /\/api\/system\/(jobs|backups|restarts|info)/.test(url))).toEqual([]);
     expect(errors).toEqual([]);
     await page.close();
   });

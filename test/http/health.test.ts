@@ -1,6 +1,7 @@
 import { markReady } from '../../src/http/app-state.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TestTenant } from '../support/auth.js';
+import { authServicesFor } from '../../src/modules/auth/index.js';
+import { setInstallationRole, type TestTenant } from '../support/auth.js';
 import { buildTestApp, type TestApp } from '../support/build-app.js';
 import { useAppBehindProxy } from '../support/behind-proxy.js';
 import type { FaultProxy } from '../support/fault-proxy.js';
@@ -67,6 +68,11 @@ describe('health tells the truth about PostgreSQL behind a fault proxy (seed tes
   });
 
   it('reads while the database is down answer 503 ERR_DATABASE_UNAVAILABLE with Retry-After', async () => {
+    // /api/system/info needs the installation role, which this machine must have seen the user
+    // hold before the database went away (and then not cached: the request below looks them up).
+    await setInstallationRole(t, tenant, 'admin');
+    expect((await t.app.http.inject({ url: '/api/system/info', headers: tenant.as('admin') })).statusCode).toBe(200);
+    authServicesFor(t.app.db, t.config.secretKey).principals.forget(tenant.userIds.admin);
     proxy.cut();
     const response = await t.app.http.inject({ url: '/api/system/info', headers: tenant.as('admin') });
     proxy.pass();

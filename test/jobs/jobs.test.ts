@@ -12,7 +12,7 @@ import { sleep } from '../../src/shared/sleep.js';
 import { call } from '../support/api.js';
 import { countingJob } from '../support/counting-job.js';
 import { startAlertReceiver, type AlertReceiver } from '../support/alert-receiver.js';
-import { createTenantWithUsers, type TestTenant } from '../support/auth.js';
+import { createTenantWithUsers, setInstallationRole, type TestTenant } from '../support/auth.js';
 import { buildTestApp, type TestApp } from '../support/build-app.js';
 import { ENGINES } from '../support/test-database.js';
 
@@ -52,6 +52,7 @@ describe.each(ENGINES)('jobs on %s', (engine) => {
     receiver = await startAlertReceiver();
     t = await buildTestApp({ engine, modules: [...BUILTIN_MODULES, flakyModule], env: { ALERT_WEBHOOK_URL: receiver.url } });
     tenant = await createTenantWithUsers(t, 'jobs');
+    await setInstallationRole(t, tenant, 'admin');
   });
   afterAll(async () => {
     await t.close();

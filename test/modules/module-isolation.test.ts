@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BUILTIN_MODULES } from '../../src/modules/builtin.js';
-import { createTenantWithUsers, type TestTenant } from '../support/auth.js';
+import { createTenantWithUsers, setInstallationRole, type TestTenant } from '../support/auth.js';
 import { buildTestApp, type TestApp } from '../support/build-app.js';
 import { fixtureSource } from '../support/fixtures.js';
 import { ENGINES } from '../support/test-database.js';
@@ -23,6 +23,7 @@ describe.each(ENGINES)('module isolation on %s (seed test 3)', (engine) => {
       ],
     });
     tenant = await createTenantWithUsers(t, 'iso');
+    await setInstallationRole(t, tenant, 'admin');
   });
   afterAll(() => t.close());
 

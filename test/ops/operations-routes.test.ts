@@ -1,5 +1,5 @@
-// GET /api/system/backups and /api/system/restarts: what an admin sees of the backups and the
-// safe restarts of the installation, newest first; staff are refused.
+// GET /api/system/backups and /api/system/restarts: what an admin with the installation role sees
+// of the backups and the safe restarts of the installation, newest first; staff are refused.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBackup } from '../../src/ops/backup/backup.js';
 import { writeRestartReport } from '../../src/ops/restart/restart-report.js';
 import { call } from '../support/api.js';
-import { createTenantWithUsers, type TestTenant } from '../support/auth.js';
+import { createTenantWithUsers, setInstallationRole, type TestTenant } from '../support/auth.js';
 import { buildTestApp, type TestApp } from '../support/build-app.js';
 import { ENGINES } from '../support/test-database.js';
 
@@ -22,6 +22,8 @@ describe.each(ENGINES)('operations routes on %s', (engine) => {
     backupDir = mkdtempSync(path.join(os.tmpdir(), 'robusto-ops-routes-'));
     t = await buildTestApp({ engine, env: { BACKUP_DIR: backupDir, BACKUP_SCHEDULE: 'off' } });
     tenant = await createTenantWithUsers(t, 'ops');
+    await setInstallationRole(t, tenant, 'admin');
+    await setInstallationRole(t, tenant, 'owner');
   });
   afterAll(async () => {
     await t.close();

@@ -1,4 +1,4 @@
-import { createTenant, createUser, hashPassword, authServicesFor } from '../../src/modules/auth/index.js';
+import { createTenant, createUser, hashPassword, authServicesFor, setInstallationAdmin } from '../../src/modules/auth/index.js';
 import { newId } from '../../src/shared/ids.js';
 import { ROLES, type Role } from '../../src/shared/principal.js';
 import type { TestApp } from './build-app.js';
@@ -34,4 +34,14 @@ export async function createTenantWithUsers(t: TestApp, slug: string): Promise<T
     tokens[role] = tokenService.sign({ sub: userIds[role], tid: id, role, ep: 0 }).token;
   }
   return { id, slug, userIds, tokens, as: (role) => ({ authorization: `Bearer ${tokens[role]}` }) };
+}
+
+/**
+ * Grants (or with `granted: false` revokes) the installation role to a tenant's user of `role`,
+ * through the command `robusto user installation-admin` runs; this process sees it at once.
+ */
+export async function setInstallationRole(t: TestApp, tenant: TestTenant, role: Role, granted = true): Promise<void> {
+  const userId = tenant.userIds[role];
+  await t.app.dispatcher.dispatch(setInstallationAdmin, { userId, granted }, { tenantId: tenant.id, userId: null, requestId: `test-${tenant.slug}-installation`, fingerprint: 'test' });
+  authServicesFor(t.app.db, t.config.secretKey).principals.forget(userId);
 }

@@ -16,9 +16,10 @@ export const INITIAL_ADMIN_EMAIL = 'admin@localhost';
 export const INITIAL_ADMIN_FILE = 'initial-admin.txt';
 
 /**
- * On a first start (no user at all), creates tenant `default` and its owner `admin@localhost`
- * with a random password written to `DATA_DIR/initial-admin.txt` (mode 0600). The log says
- * where the file is, never the password. Safe when several instances start at once: the one
+ * On a first start (no user at all), creates tenant `default` and its owner `admin@localhost`,
+ * who also holds the installation role (see `robusto user installation-admin`), with a random
+ * password written to `DATA_DIR/initial-admin.txt` (mode 0600). The log says where the file is,
+ * never the password. Safe when several instances start at once: the one
  * that loses the race on the tenant's slug does nothing.
  */
 export async function createInitialOwner(ctx: ModuleContext): Promise<void> {
@@ -40,7 +41,7 @@ export async function createInitialOwner(ctx: ModuleContext): Promise<void> {
   try {
     await ctx.dispatcher.dispatch(
       createUser,
-      { email: INITIAL_ADMIN_EMAIL, name: 'Administrator', role: 'owner', passwordHash: await hashPassword(password), actorRole: 'system' },
+      { email: INITIAL_ADMIN_EMAIL, name: 'Administrator', role: 'owner', passwordHash: await hashPassword(password), actorRole: 'system', installationAdmin: true },
       systemMeta(tenant.id),
     );
   } catch (error) {

@@ -4,8 +4,8 @@ import { isPostgres } from '../../db/sql-types.js';
 import { defineCommand, type CommandContext } from '../../resilience/command.js';
 import { AppError } from '../../shared/app-error.js';
 import { newId } from '../../shared/ids.js';
-import type { Role } from '../../shared/principal.js';
-import { AuthError, userNotFound } from './auth.errors.js';
+import { can, type Role } from '../../shared/principal.js';
+import { AuthError, installationRoleCliOnly, installationRoleNeedsAdmin, userNotFound } from './auth.errors.js';
 import { toUser, type AuthTables } from './auth.queries.js';
 import type { Tenant, User } from './auth.schemas.js';
 
@@ -56,6 +56,11 @@ export interface CreateUser {
   passwordHash: string;
   /** Role of whoever creates it; only an owner may create an owner. */
   actorRole: Role | 'system';
+  /**
+   * Gives the new user the installation role: honoured only for the system's own writes (first
+   * start, the command line), never for a user's request.
+   */
+  installationAdmin?: boolean;
 }
 
 /** Creates a user in the caller's tenant. */
@@ -81,6 +86,7 @@ export const createUser = defineCommand<CreateUser, User>({
       active: 1,
       password_hash: payload.passwordHash,
       token_epoch: 0,
+      installation_admin: payload.installationAdmin === true && ctx.userId === null ? 1 : 0,
       created_at: ctx.now,
       updated_at: ctx.now,
     };
@@ -159,5 +165,34 @@ export const signOut = defineCommand<Record<string, never>, { signedOut: true }>
       .executeTakeFirst();
     if (Number(updated.numUpdatedRows) === 0) throw userNotFound(ctx.userId);
     return { status: 200, body: { signedOut: true }, entity: 'user', entityId: ctx.userId };
+  },
+});
+
+/** Payload of {@link setInstallationAdmin}. */
+export interface SetInstallationAdmin {
+  userId: string;
+  /** True grants the installation role, false revokes it. */
+  granted: boolean;
+}
+
+/**
+ * Grants or revokes a user's installation role (the command line only: no user can grant it,
+ * not even one who has it). The user keeps their sessions: every process reads the role again
+ * within the principal cache's lifetime, as after a change of role.
+ */
+export const setInstallationAdmin = defineCommand<SetInstallationAdmin, User & { installationAdmin: boolean }>({
+  name: 'auth.set_installation_admin',
+  permission: 'system',
+  changesRights: true,
+  version: 1,
+  async handler(tx, payload, ctx) {
+    if (ctx.userId !== null) throw installationRoleCliOnly();
+    const db = tx as unknown as Kysely<AuthTables>;
+    const current = await db.selectFrom('users').selectAll().where('tenant_id', '=', ctx.tenantId).where('id', '=', payload.userId).executeTakeFirst();
+    if (!current) throw userNotFound(payload.userId);
+    if (payload.granted && !can(current.role, 'system')) throw installationRoleNeedsAdmin(current.email, current.role);
+    const changes = { installation_admin: payload.granted ? 1 : 0, updated_at: ctx.now };
+    await db.updateTable('users').set(changes).where('tenant_id', '=', ctx.tenantId).where('id', '=', payload.userId).execute();
+    return { status: 200, body: { ...toUser({ ...current, ...changes }), installationAdmin: payload.granted }, entity: 'user', entityId: payload.userId };
   },
 });

@@ -48,4 +48,19 @@ export const authMigrations: MigrationSet = {
       await db.schema.alterTable('users').dropColumn('token_epoch').execute();
     },
   },
+  // The installation role: a user with it operates the whole installation (backups, restarts,
+  // jobs, every tenant's figures and error lines), not only their tenant. The first owner of an
+  // existing installation gets it, as the first owner of a new one does.
+  '0003_add_installation_admin': {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    async up(db: Kysely<any>) {
+      await db.schema.alterTable('users').addColumn('installation_admin', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+      const first = await db.selectFrom('users').select('id').where('role', '=', 'owner').where('active', '=', 1).orderBy('created_at').orderBy('id').limit(1).executeTakeFirst();
+      if (first) await db.updateTable('users').set({ installation_admin: 1 }).where('id', '=', first.id).execute();
+    },
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    async down(db: Kysely<any>) {
+      await db.schema.alterTable('users').dropColumn('installation_admin').execute();
+    },
+  },
 };

@@ -22,22 +22,25 @@ export interface PrincipalLoader {
 
 /**
  * The principal a token gets while the database cannot be asked: no more than this machine last
- * knew of its user (role, active, token epoch; see {@link KnownPrincipals}), so a user disabled,
- * demoted or signed out before the outage stays so. A user never seen here gets the token's own
- * claims; the replay of what they write checks them against the database.
+ * knew of its user (role, installation role, active, token epoch; see {@link KnownPrincipals}),
+ * so a user disabled, demoted or signed out before the outage stays so. A user never seen here
+ * gets the token's own claims without the installation role; the replay of what they write checks
+ * them against the database.
  *
  * @throws {AppError} 401 for a user known to be disabled or a token known to be revoked.
  */
 function standInFor(claims: TokenClaims, last: KnownPrincipal | undefined): Principal {
-  if (!last || last.tenantId !== claims.tid) return { userId: claims.sub, tenantId: claims.tid, role: claims.role, email: '', tokenEpoch: claims.ep };
+  // NB: the installation role is never taken from a token: a user never seen here has none.
+  if (!last || last.tenantId !== claims.tid) return { userId: claims.sub, tenantId: claims.tid, role: claims.role, email: '', tokenEpoch: claims.ep, installationAdmin: false };
   if (!last.active || claims.ep < last.tokenEpoch) throw tokenInvalid();
-  return { userId: last.userId, tenantId: last.tenantId, role: last.role, email: last.email, tokenEpoch: claims.ep };
+  return { userId: last.userId, tenantId: last.tenantId, role: last.role, email: last.email, tokenEpoch: claims.ep, installationAdmin: last.installationAdmin };
 }
 
 /**
- * Creates a {@link PrincipalLoader}. The role comes from the database, not the token, so a
- * demoted or disabled user loses access within {@link PRINCIPAL_CACHE_TTL_MS} everywhere (at
- * once in the process that made the change), and a token of an older token epoch (signed out,
+ * Creates a {@link PrincipalLoader}. The role and the installation role come from the database,
+ * not the token, so a demoted or disabled user, or one whose installation role was revoked, loses
+ * access within {@link PRINCIPAL_CACHE_TTL_MS} everywhere (at once in the process that made the
+ * change), and a token of an older token epoch (signed out,
  * password changed) is refused. What the database says is also kept in `known`, which decides
  * while the database is unreachable (see {@link standInFor}).
  */
@@ -60,12 +63,13 @@ export function createPrincipalLoader(db: Database, known: KnownPrincipals = new
         if (!isTransientError(error)) throw error;
         return standInFor(claims, known.get(claims.sub));
       }
-      if (row) known.remember({ userId: row.id, tenantId: row.tenant_id, role: row.role, email: row.email, active: Boolean(row.active), tokenEpoch: Number(row.token_epoch) });
+      const installationAdmin = Boolean(row?.installation_admin);
+      if (row) known.remember({ userId: row.id, tenantId: row.tenant_id, role: row.role, email: row.email, active: Boolean(row.active), tokenEpoch: Number(row.token_epoch), installationAdmin });
       if (!row || !row.active || Number(row.token_epoch) !== claims.ep) {
         cache.delete(claims.sub);
         throw tokenInvalid();
       }
-      const principal: Principal = { userId: row.id, tenantId: row.tenant_id, role: row.role, email: row.email, tokenEpoch: claims.ep };
+      const principal: Principal = { userId: row.id, tenantId: row.tenant_id, role: row.role, email: row.email, tokenEpoch: claims.ep, installationAdmin };
       if (cache.size >= PRINCIPAL_CACHE_MAX) cache.clear();
       cache.set(claims.sub, { principal, until: Date.now() + PRINCIPAL_CACHE_TTL_MS });
       return principal;

@@ -17,6 +17,8 @@ export interface AuthTables {
     password_hash: string;
     /** Bumped to revoke every token signed before (sign-out, password change, deactivation). */
     token_epoch: number;
+    /** 1 for a user with the installation role (granted with `robusto user installation-admin`). */
+    installation_admin: number;
     created_at: string;
     updated_at: string;
   };
@@ -62,9 +64,15 @@ export async function findUser(db: Database, tenantId: string, id: string): Prom
   return row ? toUser(row) : undefined;
 }
 
-/** What is needed to turn a token into a principal: is the user still there, active, with which role and token epoch. */
+/** A user of a tenant by sign-in email, with whether they hold the installation role (the command line's look-up). */
+export async function findUserByEmail(db: Database, tenantId: string, email: string): Promise<(User & { installationAdmin: boolean }) | undefined> {
+  const row = await authDb(db).selectFrom('users').select([...USER_COLUMNS, 'installation_admin']).where('tenant_id', '=', tenantId).where('email', '=', email.toLowerCase()).executeTakeFirst();
+  return row ? { ...toUser(row), installationAdmin: Boolean(row.installation_admin) } : undefined;
+}
+
+/** What is needed to turn a token into a principal: is the user still there, active, with which role, installation role and token epoch. */
 export async function findPrincipalRow(db: Database, tenantId: string, userId: string) {
-  return authDb(db).selectFrom('users').select(['id', 'tenant_id', 'role', 'email', 'active', 'token_epoch']).where('tenant_id', '=', tenantId).where('id', '=', userId).executeTakeFirst();
+  return authDb(db).selectFrom('users').select(['id', 'tenant_id', 'role', 'email', 'active', 'token_epoch', 'installation_admin']).where('tenant_id', '=', tenantId).where('id', '=', userId).executeTakeFirst();
 }
 
 /** A page of a tenant's users, oldest first. */

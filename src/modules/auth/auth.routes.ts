@@ -78,7 +78,7 @@ export function authRoutes(tokens: TokenService, principals: PrincipalLoader) {
       const principal = principalOf(request);
       const [user, tenant] = await Promise.all([findUser(ctx.db, principal.tenantId, principal.userId), findTenant(ctx.db, principal.tenantId)]);
       if (!user || !tenant) throw userNotFound(principal.userId);
-      return { ...user, tenant };
+      return { ...user, tenant, installationAdmin: principal.installationAdmin };
     });
 
     app.get(

@@ -41,8 +41,14 @@ export const LoginResponse = Type.Object({
   user: Type.Intersect([UserSchema, Type.Object({ tenant: TenantSchema })]),
 });
 
-/** `GET /api/auth/me` answer. */
-export const MeResponse = Type.Intersect([UserSchema, Type.Object({ tenant: TenantSchema })]);
+/** `GET /api/auth/me` answer: the user, their tenant, and whether they hold the installation role. */
+export const MeResponse = Type.Intersect([
+  UserSchema,
+  Type.Object({
+    tenant: TenantSchema,
+    installationAdmin: Type.Boolean({ description: 'holds the installation role: operates backups, restarts, jobs and every tenant\'s figures (granted with robusto user installation-admin)' }),
+  }),
+]);
 
 /** `POST /api/auth/users` body. */
 export const CreateUserBody = Type.Object(

@@ -1,4 +1,4 @@
-import { createTenant, createUser, signOut, updateUser } from './auth.commands.js';
+import { createTenant, createUser, setInstallationAdmin, signOut, updateUser } from './auth.commands.js';
 import type { Database } from '../../db/database.js';
 import { defineModule } from '../module.js';
 import { createInitialOwner } from './auth.bootstrap.js';
@@ -8,11 +8,11 @@ import { authRoutes } from './auth.routes.js';
 import { createTokenService, type TokenService } from './auth.tokens.js';
 import type { KnownPrincipals } from '../../resilience/known-principals.js';
 
-export { createTenant, createUser } from './auth.commands.js';
+export { createTenant, createUser, setInstallationAdmin } from './auth.commands.js';
 export { hashPassword } from './auth.passwords.js';
 export { replayAuthorCheck } from './auth.authors.js';
-export { findTenantBySlug } from './auth.queries.js';
-export { AuthError, tokenInvalid } from './auth.errors.js';
+export { findTenantBySlug, findUserByEmail } from './auth.queries.js';
+export { AuthError, GRANT_INSTALLATION_ROLE, installationRoleRequired, tokenInvalid } from './auth.errors.js';
 export type { TokenService, TokenClaims } from './auth.tokens.js';
 export type { PrincipalLoader } from './auth.principals.js';
 
@@ -46,7 +46,7 @@ export function authServicesFor(db: Database, secretKey: string, known?: KnownPr
  */
 export default defineModule({
   name: 'auth',
-  commands: [createTenant, createUser, signOut, updateUser],
+  commands: [createTenant, createUser, setInstallationAdmin, signOut, updateUser],
   migrations: authMigrations,
   routes: async (app, ctx) => {
     const { tokens, principals } = authServicesFor(ctx.db, ctx.config.secretKey);

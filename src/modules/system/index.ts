@@ -3,9 +3,12 @@ import { systemMigrations } from './system.migrations.js';
 import { jobRoutes, journalRoutes, operationsRoutes, systemRoutes } from './system.routes.js';
 
 /**
- * The system module (admins): `GET /api/system/info` (version, engine, uptime, installation),
- * the periodic jobs: `GET /api/system/jobs`, the journal: `GET /api/system/journal`, `GET /api/system/dead-letters`,
- * `POST /api/system/dead-letters/:id/retry|discard`, and operations: `GET /api/system/backups`, `GET /api/system/restarts`, `GET /api/system/errors`.
+ * The system module (admins and owners). With the installation role only: `GET /api/system/info`
+ * (version, engine, uptime, installation), the periodic jobs (`GET /api/system/jobs`), backups
+ * and restarts (`GET /api/system/backups`, `GET /api/system/restarts`). The whole installation's
+ * with the installation role, the caller's tenant's share otherwise: the journal's figures
+ * (`GET /api/system/journal`) and the error lines (`GET /api/system/errors`). The caller's
+ * tenant's: `GET /api/system/dead-letters`, `POST /api/system/dead-letters/:id/retry|discard`.
  */
 export default defineModule({
   name: 'system',

@@ -6,7 +6,7 @@ import { recentErrorsOf } from '../../log/recent-errors.js';
 import { listRestarts } from '../../ops/restart/restart-report.js';
 import { ERR_REPLAY_FORBIDDEN } from '../../resilience/command.js';
 import { AppError, isAppError } from '../../shared/app-error.js';
-import { principalOf } from '../../shared/principal.js';
+import { operatesInstallation, principalOf } from '../../shared/principal.js';
 import { maskSecrets } from '../../shared/secrets.js';
 import { IdParams, problemResponses } from '../../shared/schemas.js';
 import type { ModuleContext, ModuleRouter } from '../module.js';
@@ -18,6 +18,7 @@ import {
   DiscardBody,
   JobStateSchema,
   JournalStatusSchema,
+  type JournalStatus,
   RecentErrorSchema,
   RestartInfoSchema,
   SystemInfoSchema,
@@ -31,13 +32,16 @@ function deadLetterNotFound(receipt: string): AppError {
 
 const startedAt = new Date();
 
-/** Routes of the system module: facts about this robusto process and installation. */
+/** What the routes about the whole installation need: an admin or owner who also holds the installation role. */
+const INSTALLATION = { permission: 'system' as const, installation: true };
+
+/** Routes of the system module: facts about this robusto process and installation (the installation role). */
 export async function systemRoutes(app: ModuleRouter, ctx: ModuleContext): Promise<void> {
   app.get(
     '/info',
     {
-      schema: { summary: 'Version, engine and uptime of this robusto', tags: ['system'], response: { 200: SystemInfoSchema, ...problemResponses(401, 403) } },
-      config: { permission: 'system' },
+      schema: { summary: 'Version, engine and uptime of this robusto (installation role)', tags: ['system'], response: { 200: SystemInfoSchema, ...problemResponses(401, 403) } },
+      config: INSTALLATION,
     },
     async (): Promise<SystemInfo> => {
       const settings = await readSettings(ctx.db);
@@ -57,17 +61,18 @@ export async function systemRoutes(app: ModuleRouter, ctx: ModuleContext): Promi
 }
 
 /**
- * The operations' admin routes: the backups in `BACKUP_DIR`, the past `robusto restart`s and the
- * answering process's last error log lines, newest first. They read files of this machine and
- * memory only, so they answer while the database is down.
+ * The operations' admin routes: the backups in `BACKUP_DIR` and the past `robusto restart`s (the
+ * installation role), and the answering process's last error log lines (the installation role
+ * sees them all, a tenant's admin those about their tenant), newest first. They read files of
+ * this machine and memory only, so they answer while the database is down.
  */
 export async function operationsRoutes(app: ModuleRouter, ctx: ModuleContext): Promise<void> {
-  const config = { permission: 'system' as const, withoutDatabase: true };
+  const config = { ...INSTALLATION, withoutDatabase: true };
   app.get(
     '/backups',
     {
       schema: {
-        summary: 'The backups in BACKUP_DIR, newest first, and the entries there that cannot be read as one',
+        summary: 'The backups in BACKUP_DIR, newest first, and the entries there that cannot be read as one (installation role)',
         tags: ['system'],
         response: { 200: Type.Object({ items: Type.Array(BackupInfoSchema), problems: Type.Array(UnreadableBackupSchema) }), ...problemResponses(401, 403) },
       },
@@ -93,14 +98,22 @@ export async function operationsRoutes(app: ModuleRouter, ctx: ModuleContext): P
   app.get(
     '/errors',
     {
-      schema: { summary: "This process's last error and fatal log lines (redacted), newest first", tags: ['system'], response: { 200: Type.Object({ items: Type.Array(RecentErrorSchema) }), ...problemResponses(401, 403) } },
-      config,
+      schema: {
+        summary: "This process's last error and fatal log lines (redacted), newest first: all of them for the installation role, those about the caller's tenant otherwise",
+        tags: ['system'],
+        response: { 200: Type.Object({ items: Type.Array(RecentErrorSchema) }), ...problemResponses(401, 403) },
+      },
+      config: { permission: 'system', withoutDatabase: true },
     },
-    async () => ({ items: recentErrorsOf(ctx.log)?.list() ?? [] }),
+    async (request) => {
+      const principal = principalOf(request);
+      const items = recentErrorsOf(ctx.log)?.list(operatesInstallation(principal) ? undefined : principal.tenantId) ?? [];
+      return { items: items.map(({ time, level, msg, error, requestId, module }) => ({ time, level, msg, error, requestId, module })) };
+    },
   );
   app.get(
     '/restarts',
-    { schema: { summary: 'Past safe restarts (robusto restart), newest first', tags: ['system'], response: { 200: Type.Object({ items: Type.Array(RestartInfoSchema) }), ...problemResponses(401, 403) } }, config },
+    { schema: { summary: 'Past safe restarts (robusto restart), newest first (installation role)', tags: ['system'], response: { 200: Type.Object({ items: Type.Array(RestartInfoSchema) }), ...problemResponses(401, 403) } }, config },
     async () => ({
       items: listRestarts(ctx.config.paths.reportsDir).map((r) => ({
         startedAt: r.startedAt,
@@ -115,37 +128,76 @@ export async function operationsRoutes(app: ModuleRouter, ctx: ModuleContext): P
   );
 }
 
-/** The jobs' admin route: every periodic job's last run, last success, failures and next run. */
+/**
+ * The jobs' admin route: every periodic job's last run, last success, failures and next run
+ * (the installation role: a job works for every tenant at once).
+ */
 export async function jobRoutes(app: ModuleRouter, ctx: ModuleContext): Promise<void> {
   app.get(
     '/jobs',
     {
-      schema: { summary: 'Periodic jobs: last run, last success, failures in a row, next run', tags: ['system'], response: { 200: Type.Object({ items: Type.Array(JobStateSchema) }), ...problemResponses(401, 403) } },
+      schema: {
+        summary: 'Periodic jobs: last run, last success, failures in a row, next run (installation role)',
+        tags: ['system'],
+        response: { 200: Type.Object({ items: Type.Array(JobStateSchema) }), ...problemResponses(401, 403) },
+      },
       // Without the database, cluster jobs show this process's last view of them.
-      config: { permission: 'system', withoutDatabase: true },
+      config: { ...INSTALLATION, withoutDatabase: true },
     },
     async () => ({ items: await ctx.jobStates() }),
   );
 }
 
-/** The journal's admin routes: its figures, and the tenant's dead letters to retry or discard. */
+/**
+ * The journal's admin routes: its figures (the whole journal for the installation role, the
+ * caller's tenant's share otherwise), and the caller's tenant's dead letters to retry or discard.
+ */
 export async function journalRoutes(app: ModuleRouter, ctx: ModuleContext): Promise<void> {
   const config = { permission: 'system' as const, withoutDatabase: true };
-  app.get('/journal', { schema: { summary: 'The journal of writes accepted while the database was down', tags: ['system'], response: { 200: JournalStatusSchema, ...problemResponses(401, 403) } }, config }, async () => {
-    const stats = ctx.journal.stats();
-    return {
-      depth: stats.pending,
-      oldestPendingAt: stats.oldestPendingAt,
-      oldestPendingAgeSeconds: stats.oldestPendingAt ? Math.round((Date.now() - Date.parse(stats.oldestPendingAt)) / 1000) : null,
-      deadLetters: stats.dead,
-      writable: ctx.journal.writable(),
-      circuit: ctx.circuit.status,
-      circuitOpenedAt: ctx.circuit.openedAt ?? null,
-      groupCommits: stats.groupCommits,
-      appendedSinceStart: stats.appendedTotal,
-      lastReplay: ctx.journal.lastReplay() ?? null,
-    };
-  });
+  const ageOf = (at: string | null) => (at ? Math.round((Date.now() - Date.parse(at)) / 1000) : null);
+  app.get(
+    '/journal',
+    {
+      schema: {
+        summary: "The journal of writes accepted while the database was down: the installation's (installation role) or the caller's tenant's share",
+        tags: ['system'],
+        response: { 200: JournalStatusSchema, ...problemResponses(401, 403) },
+      },
+      config,
+    },
+    async (request): Promise<JournalStatus> => {
+      const principal = principalOf(request);
+      const shared = { writable: ctx.journal.writable(), circuit: ctx.circuit.status, circuitOpenedAt: ctx.circuit.openedAt ?? null };
+      const lastReplay = ctx.journal.lastReplay();
+      if (!operatesInstallation(principal)) {
+        const share = ctx.journal.tenantStats(principal.tenantId);
+        return {
+          scope: 'tenant',
+          depth: share.pending,
+          oldestPendingAt: share.oldestPendingAt,
+          oldestPendingAgeSeconds: ageOf(share.oldestPendingAt),
+          deadLetters: share.dead,
+          ...shared,
+          groupCommits: null,
+          appendedSinceStart: null,
+          // How many writes the last round applied counts every tenant's: left out.
+          lastReplay: lastReplay ? { at: lastReplay.at, outcome: lastReplay.outcome } : null,
+        };
+      }
+      const stats = ctx.journal.stats();
+      return {
+        scope: 'installation',
+        depth: stats.pending,
+        oldestPendingAt: stats.oldestPendingAt,
+        oldestPendingAgeSeconds: ageOf(stats.oldestPendingAt),
+        deadLetters: stats.dead,
+        ...shared,
+        groupCommits: stats.groupCommits,
+        appendedSinceStart: stats.appendedTotal,
+        lastReplay: lastReplay ?? null,
+      };
+    },
+  );
 
   app.get(
     '/dead-letters',

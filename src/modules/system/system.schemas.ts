@@ -17,19 +17,30 @@ export const SystemInfoSchema = Type.Object({
 /** The body of `GET /api/system/info`. */
 export type SystemInfo = Static<typeof SystemInfoSchema>;
 
-/** `GET /api/system/journal`: the local journal of writes accepted while the database was down. */
+/**
+ * `GET /api/system/journal`: the local journal of writes accepted while the database was down.
+ * The installation role sees the whole journal; a tenant's admin sees their tenant's share, and
+ * `null` (or no `applied`) where a figure is the installation's.
+ */
 export const JournalStatusSchema = Type.Object({
-  depth: Type.Integer({ description: 'writes waiting to be applied' }),
+  scope: Type.Union([Type.Literal('installation'), Type.Literal('tenant')], { description: "installation: every tenant's writes (the installation role); tenant: the caller's tenant's only" }),
+  depth: Type.Integer({ description: 'writes waiting to be applied (of the scope)' }),
   oldestPendingAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
   oldestPendingAgeSeconds: Type.Union([Type.Number(), Type.Null()]),
-  deadLetters: Type.Integer({ description: 'writes that could not be applied, all tenants' }),
+  deadLetters: Type.Integer({ description: 'writes that could not be applied (of the scope)' }),
   writable: Type.Boolean(),
   circuit: Type.Union([Type.Literal('closed'), Type.Literal('open'), Type.Literal('half-open')], { description: 'the circuit breaker on the database: open while it fails (writes journaled, reads 503)' }),
   circuitOpenedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
-  groupCommits: Type.Integer({ description: 'journal transactions since start' }),
-  appendedSinceStart: Type.Integer(),
-  lastReplay: Type.Union([Type.Object({ at: Type.String({ format: 'date-time' }), applied: Type.Integer(), outcome: Type.String() }), Type.Null()]),
+  groupCommits: Type.Union([Type.Integer(), Type.Null()], { description: 'journal transactions since start; null outside the installation scope' }),
+  appendedSinceStart: Type.Union([Type.Integer(), Type.Null()], { description: 'null outside the installation scope' }),
+  lastReplay: Type.Union([
+    Type.Object({ at: Type.String({ format: 'date-time' }), applied: Type.Optional(Type.Integer({ description: 'writes of every tenant; installation scope only' })), outcome: Type.String() }),
+    Type.Null(),
+  ]),
 });
+
+/** The body of `GET /api/system/journal`. */
+export type JournalStatus = Static<typeof JournalStatusSchema>;
 
 /** One periodic job as the runner knows it (cluster jobs: from the database, shared by every worker). */
 export const JobStateSchema = Type.Object({
