@@ -1,24 +1,19 @@
-import { readdirSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 
 /**
- * Reads, with `read`, each entry of `dir` whose name `accepts`: the listings of backups and of
- * restart records. An unreadable `dir` has none; an entry `read` throws on, or answers
- * `undefined` for, is left out (a damaged or foreign file must not hide the others).
+ * Reads, with `read`, each entry of `dir` whose name `accepts`: the listing of restart records.
+ * An unreadable `dir` has none; an entry `read` throws on, or answers `undefined` for, is left
+ * out (a damaged or foreign file must not hide the others). Asynchronous, so a file that would
+ * block (a FIFO) holds up no other request.
  */
-export function readEntries<T>(dir: string, accepts: (name: string) => boolean, read: (entryPath: string) => T | undefined): T[] {
+export async function readEntries<T>(dir: string, accepts: (name: string) => boolean, read: (entryPath: string) => Promise<T | undefined>): Promise<T[]> {
   let names: string[];
   try {
-    names = readdirSync(dir).filter(accepts);
+    names = (await readdir(dir)).filter(accepts);
   } catch {
     return [];
   }
-  return names.flatMap((name) => {
-    try {
-      const entry = read(path.join(dir, name));
-      return entry === undefined ? [] : [entry];
-    } catch {
-      return [];
-    }
-  });
+  const entries = await Promise.all(names.map((name) => read(path.join(dir, name)).catch(() => undefined)));
+  return entries.filter((entry): entry is Awaited<T> => entry !== undefined) as T[];
 }

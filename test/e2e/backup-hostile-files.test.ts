@@ -73,13 +73,17 @@ describe('a backups directory holding files robusto did not write', () => {
     return { dir, done };
   }
 
-  it('GET /api/system/backups answers promptly with a FIFO named manifest.json there, reporting it, and /health/live keeps answering', { timeout: 60_000 }, async () => {
+  it('GET /api/system/backups answers promptly with a FIFO named manifest.json there, reporting it, and /health/live keeps answering; a FIFO named like a restart record does not hang GET /api/system/restarts', { timeout: 60_000 }, async () => {
     const backups = path.join(root, 'served');
     const trap = path.join(backups, backupDirName(new Date()));
     mkdirSync(trap, { recursive: true });
     execFileSync('mkfifo', [path.join(trap, MANIFEST_FILE)]);
     cpSync(made.dir, path.join(backups, path.basename(made.dir)), { recursive: true });
-    const server = await spawnRobusto({ env: { BACKUP_DIR: backups, BACKUP_SCHEDULE: 'off' } });
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'robusto-hostile-data-'));
+    cleanups.push(async () => rmSync(dataDir, { recursive: true, force: true }));
+    mkdirSync(path.join(dataDir, 'reports'));
+    execFileSync('mkfifo', [path.join(dataDir, 'reports', 'restart-20261202T023000000Z.json')]);
+    const server = await spawnRobusto({ dataDir, env: { BACKUP_DIR: backups, BACKUP_SCHEDULE: 'off' } });
     cleanups.push(() => server.destroy());
     await server.waitForReady(30_000);
     const token = await loginAsInitialAdmin(server);
@@ -91,6 +95,9 @@ describe('a backups directory holding files robusto did not write', () => {
       expect(body.problems).toEqual([{ name: path.basename(trap), problem: expect.stringMatching(/manifest\.json .*named pipe \(FIFO\), not a regular file/) }]);
       const live = await fetch(server.url('/health/live'), { signal: AbortSignal.timeout(2_000) });
       expect(live.status).toBe(200);
+      const restarts = await fetch(server.url('/api/system/restarts'), { headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(5_000) });
+      expect(restarts.status).toBe(200);
+      expect(await restarts.json()).toEqual({ items: [] });
     }
   });
 

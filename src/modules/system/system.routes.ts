@@ -115,7 +115,7 @@ export async function operationsRoutes(app: ModuleRouter, ctx: ModuleContext): P
     '/restarts',
     { schema: { summary: 'Past safe restarts (robusto restart), newest first (installation role)', tags: ['system'], response: { 200: Type.Object({ items: Type.Array(RestartInfoSchema) }), ...problemResponses(401, 403) } }, config },
     async () => ({
-      items: listRestarts(ctx.config.paths.reportsDir).map((r) => ({
+      items: (await listRestarts(ctx.config.paths.reportsDir)).map((r) => ({
         startedAt: r.startedAt,
         ok: r.ok,
         failedAt: r.failedAt,

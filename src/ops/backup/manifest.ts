@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { sql } from 'kysely';
 import type { Database, Engine } from '../../db/database.js';
-import { MAX_MANIFEST_BYTES, readSmallFile, UnreadableFileError } from './bounded-read.js';
+import { MAX_MANIFEST_BYTES, readSmallFile, UnreadableFileError } from '../bounded-read.js';
 import { migrationTables } from './catalog.js';
 import { BACKUP_CIPHER, BACKUP_IV_BYTES, BACKUP_SALT_BYTES, BACKUP_SCRYPT, BACKUP_TAG_BYTES, isBase64Of, type BackupEncryption } from './encryption.js';
 

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { pipeline } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { authenticityOf } from './authenticity.js';
-import { LineSplitter, MAX_ROW_BYTES, openRegularFile, UnreadableFileError } from './bounded-read.js';
+import { LineSplitter, MAX_ROW_BYTES, openRegularFile, UnreadableFileError } from '../bounded-read.js';
 import { backupKeyOf, fileDecipher } from './encryption.js';
 import { BackupError, BackupErrorCode, readManifest, type BackupManifest, type BackupTableEntry } from './manifest.js';
 import { schemaModules, schemaTables } from './schema-tables.js';

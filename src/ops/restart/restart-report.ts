@@ -1,6 +1,7 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../../config/config.js';
+import { readSmallFile } from '../bounded-read.js';
 import { readEntries } from '../read-entries.js';
 
 /** One phase of a restart as the report shows it. */
@@ -42,11 +43,16 @@ export interface RestartRecord {
 
 const REPORT_NAME = /^restart-\d{8}T\d{9}Z\.json$/;
 
-/** The restarts recorded in `reportsDir`, newest first; unreadable records are skipped. */
-export function listRestarts(reportsDir: string): RestartRecord[] {
-  return readEntries(reportsDir, (name) => REPORT_NAME.test(name), (file) => JSON.parse(readFileSync(file, 'utf8')) as RestartRecord).sort((a, b) =>
-    b.startedAt.localeCompare(a.startedAt),
-  );
+/** The largest restart record read: a few KiB of JSON. */
+const MAX_RECORD_BYTES = 256 * 1024;
+
+/**
+ * The restarts recorded in `reportsDir`, newest first; unreadable records (and anything that is
+ * not a regular file of a sane size) are skipped.
+ */
+export async function listRestarts(reportsDir: string): Promise<RestartRecord[]> {
+  const records = await readEntries(reportsDir, (name) => REPORT_NAME.test(name), async (file) => JSON.parse((await readSmallFile(file, MAX_RECORD_BYTES)).toString('utf8')) as RestartRecord);
+  return records.sort((a, b) => b.startedAt.localeCompare(a.startedAt));
 }
 
 /**
