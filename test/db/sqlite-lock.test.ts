@@ -1,61 +1,68 @@
-import SqliteDatabase from 'better-sqlite3';
+import { spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defineModule } from '../../src/modules/module.js';
-import { withRetry } from '../../src/resilience/retry.js';
+import { call } from '../support/api.js';
+import { createTenantWithUsers, type TestTenant } from '../support/auth.js';
 import { buildTestApp, type TestApp } from '../support/build-app.js';
 
-// A module writing through the kernel's retry helper, as every write path does.
-const notes = defineModule({
-  name: 'notes',
-  migrations: {
-    '0001_create_notes': {
-      up: async (db) => {
-        await db.schema.createTable('notes').addColumn('id', 'integer', (c) => c.primaryKey()).addColumn('text', 'text', (c) => c.notNull()).execute();
-      },
-    },
-  },
-  routes: async (app, ctx) => {
-    app.post('/', { config: { public: true } }, async (request, reply) => {
-      const text = (request.body as { text: string }).text;
-      await withRetry(() => ctx.db.kysely.transaction().execute((tx) => tx.insertInto('notes').values({ text }).execute()));
-      return reply.code(201).send({ text });
-    });
-  },
-});
+/** Milliseconds the other process holds the database's write lock. */
+const HELD_MS = 2_000;
 
-describe('SQLite locked by another connection (seed: "SQLite locked por outro processo por 2 segundos")', () => {
+/**
+ * Another process (not a connection of this one) that takes SQLite's write lock with
+ * `BEGIN IMMEDIATE`, says so on stdout, keeps it for `HELD_MS` while it writes, then commits.
+ */
+function holdWriteLock(file: string): { locked: Promise<void>; done: Promise<number | null> } {
+  const driver = createRequire(import.meta.url).resolve('better-sqlite3');
+  const script = `
+    const Database = require(${JSON.stringify(driver)});
+    const db = new Database(${JSON.stringify(file)});
+    db.exec('BEGIN IMMEDIATE');
+    db.exec("update tenants set name = name where 1 = 0");
+    process.stdout.write('locked\\n');
+    const until = Date.now() + ${HELD_MS};
+    while (Date.now() < until) {}
+    db.exec('COMMIT');
+    db.close();`;
+  const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const locked = new Promise<void>((resolve, reject) => {
+    child.stdout.on('data', (chunk: Buffer) => String(chunk).includes('locked') && resolve());
+    child.once('exit', (code) => reject(new Error(`the lock holder exited (${code}) before locking`)));
+  });
+  const done = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  return { locked, done };
+}
+
+describe('SQLite locked by another process for 2 s', () => {
   let t: TestApp;
+  let tenant: TestTenant;
   beforeAll(async () => {
-    t = await buildTestApp({ engine: 'sqlite', modules: [{ name: 'notes', origin: 'test', load: async () => ({ default: notes }) }] });
+    t = await buildTestApp({ engine: 'sqlite' });
+    tenant = await createTenantWithUsers(t, 'locked');
   });
   afterAll(() => t.close());
 
-  it('a write waiting 2 s for the lock still succeeds, and the server keeps answering meanwhile', async () => {
-    const other = new SqliteDatabase(t.config.paths.sqliteFile);
-    other.exec('BEGIN IMMEDIATE');
-    other.prepare('insert into notes (text) values (?)').run('held by another process');
-    const released = new Promise<void>((resolve) =>
-      setTimeout(() => {
-        other.exec('COMMIT');
-        other.close();
-        resolve();
-      }, 2000),
-    );
-
+  it('a real registration waits for the lock and succeeds (one row, one audit row), and the server keeps answering meanwhile', async () => {
+    const holder = holdWriteLock(t.config.paths.sqliteFile);
+    await holder.locked;
     const started = Date.now();
-    const write = t.app.http.inject({ method: 'POST', url: '/api/notes', payload: { text: 'from robusto' } });
+    const write = call(t, tenant, { method: 'POST', url: '/api/students', as: 'staff', body: { name: 'Clara Lima', birthDate: '1991-05-20', plan: 'Pilates' } });
     await new Promise((resolve) => setTimeout(resolve, 300));
-    const liveStarted = Date.now();
+    // The wait is asynchronous: a lock waited for synchronously would hold this answer (and the
+    // timer before it) until the other process lets go.
     const live = await t.app.http.inject('/health/live');
     expect(live.statusCode).toBe(200);
-    expect(Date.now() - liveStarted).toBeLessThan(500);
-
+    expect(Date.now() - started).toBeLessThan(HELD_MS - 500);
     const response = await write;
-    await released;
+    expect(await holder.done).toBe(0);
     expect(response.statusCode).toBe(201);
-    expect(Date.now() - started).toBeGreaterThanOrEqual(1900);
-    const rows = await sql<{ text: string }>`select text from notes order by id`.execute(t.app.db.kysely);
-    expect(rows.rows.map((r) => r.text)).toEqual(['held by another process', 'from robusto']);
-  });
+    // it could only be written once the other process let go
+    expect(Date.now() - started).toBeGreaterThanOrEqual(HELD_MS - 300);
+    const id = response.json().id as string;
+    const rows = await sql<{ n: number }>`select count(*) as n from students where tenant_id = ${tenant.id} and name = 'Clara Lima'`.execute(t.app.db.kysely);
+    expect(Number(rows.rows[0]?.n)).toBe(1);
+    const audits = await sql<{ n: number }>`select count(*) as n from audit_log where tenant_id = ${tenant.id} and entity_id = ${id}`.execute(t.app.db.kysely);
+    expect(Number(audits.rows[0]?.n)).toBe(1);
+  }, 30_000);
 });
