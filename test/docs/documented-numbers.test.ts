@@ -1,0 +1,63 @@
+// The numbers the reference documents are the code's: each phrase below is built from the
+// constant it states, so changing a value without its documentation (or the other way round)
+// fails here, while the behaviour tests may use the constants freely.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { MAX_BODY_MEMBERS } from '../../src/http/body-members.js';
+import { MAX_LISTED_ERRORS } from '../../src/http/error-handler.js';
+import { RATE_LIMITS_PER_MINUTE } from '../../src/http/rate-limits.js';
+import { CLOCK_JUMP_MS, LATE_MARGIN_MS } from '../../src/jobs/job-runner.js';
+import { CLOCK_LEEWAY_MS } from '../../src/jobs/job-store.js';
+import { LOGIN_BODY_LIMIT_BYTES, SIGN_IN_LIMIT_PER_IP_PER_MINUTE } from '../../src/modules/auth/auth.routes.js';
+import { FAILURE_MEMORY_MS, FREE_FAILURES, HASHING_CONCURRENCY, HASHING_QUEUE, HASHING_RETRY_AFTER_SECONDS, MAX_FAILURE_DELAY_SECONDS } from '../../src/modules/auth/auth.sign-in-guard.js';
+import { TOKEN_ISSUED_LEEWAY_MS } from '../../src/modules/auth/auth.tokens.js';
+import { FATAL_DRAIN_MS } from '../../src/ops/process-handlers.js';
+import { CIRCUIT_HALF_OPEN_MS, CIRCUIT_OPEN_AFTER_FAILURES } from '../../src/resilience/circuit.js';
+import { REPLAY_BATCH_SIZE, REPLAY_MAX_UNFINISHED_ATTEMPTS } from '../../src/resilience/replayer.js';
+import { PROJECT_ROOT } from '../support/spawn-robusto.js';
+
+const doc = (file: string) => readFileSync(path.join(PROJECT_ROOT, file), 'utf8').replace(/\s+/g, ' ');
+const thousands = (n: number) => n.toLocaleString('en').replace(/,/g, ' ');
+
+const DOCUMENTED: Array<[file: string, phrase: string]> = [
+  ['docs/api.md', `${SIGN_IN_LIMIT_PER_IP_PER_MINUTE} tries per minute from one IP address`],
+  ['docs/api.md', `before its body of at most ${LOGIN_BODY_LIMIT_BYTES / 1024} KiB is read`],
+  ['docs/api.md', `that failed ${FREE_FAILURES} times waits before each next try, 1 s, then 2, 4… up to ${MAX_FAILURE_DELAY_SECONDS} s`],
+  ['docs/api.md', `forgotten after ${FAILURE_MEMORY_MS / 60_000} quiet minutes`],
+  ['docs/api.md', `password hashing runs ${HASHING_CONCURRENCY} at a time with ${HASHING_QUEUE} waiting`],
+  ['docs/api.md', `\`Retry-After: ${HASHING_RETRY_AFTER_SECONDS}\``],
+  ['SECURITY.md', `One address may try ${SIGN_IN_LIMIT_PER_IP_PER_MINUTE} sign-ins a minute`],
+  ['SECURITY.md', `an account that failed ${FREE_FAILURES} times waits 1 s, then 2, 4… up to ${MAX_FAILURE_DELAY_SECONDS} s`],
+  ['SECURITY.md', `runs ${HASHING_CONCURRENCY} at a time with ${HASHING_QUEUE} waiting`],
+  ['SECURITY.md', `a body of more than ${MAX_BODY_MEMBERS} members is refused before validation; a problem lists at most ${MAX_LISTED_ERRORS} invalid fields`],
+  ['docs/resilience.md', `a body of more than ${MAX_BODY_MEMBERS} fields`],
+  ['docs/resilience.md', `a problem lists at most ${MAX_LISTED_ERRORS} fields`],
+  ['docs/resilience.md', `those in flight get ${FATAL_DRAIN_MS / 1000} s to finish`],
+  ['docs/resilience.md', `opens after ${CIRCUIT_OPEN_AFTER_FAILURES} consecutive failed writes`],
+  ['docs/resilience.md', `tries the database every ${CIRCUIT_HALF_OPEN_MS} ms`],
+  ['docs/resilience.md', `in batches of up to ${thousands(REPLAY_BATCH_SIZE)} entries`],
+  ['docs/resilience.md', `parked as dead after ${REPLAY_MAX_UNFINISHED_ATTEMPTS} unfinished attempts`],
+  ['docs/operations.md', `when it jumped by more than a minute`],
+  ['docs/operations.md', `stored further ahead than it could be (by more than ${CLOCK_LEEWAY_MS / 60_000} minutes)`],
+  ['docs/operations.md', `longer than its period plus ${LATE_MARGIN_MS / 60_000} minutes`],
+  ['docs/configuration.md', `\`default=${RATE_LIMITS_PER_MINUTE.default}\``],
+  ['docs/configuration.md', `\`POST /api/customers\`, \`/api/products\`, \`/api/students\` ${RATE_LIMITS_PER_MINUTE['POST /api/students']}`],
+  ['docs/configuration.md', `\`POST /api/stock/use\` ${RATE_LIMITS_PER_MINUTE['POST /api/stock/use']}`],
+  ['docs/configuration.md', `\`POST /api/auth/users\` ${RATE_LIMITS_PER_MINUTE['POST /api/auth/users']}`],
+];
+
+describe('the documented numbers are the code’s', () => {
+  it.each(DOCUMENTED)('%s says "%s"', (file, phrase) => {
+    expect(doc(file)).toContain(phrase);
+  });
+
+  it('the constants whose words the documents use have the values those words mean', () => {
+    // "more than a minute", "a token issued in the future (beyond a minute)"
+    expect(CLOCK_JUMP_MS).toBe(60_000);
+    expect(TOKEN_ISSUED_LEEWAY_MS).toBe(60_000);
+    // customers, products and students share one figure in the table
+    expect(RATE_LIMITS_PER_MINUTE['POST /api/customers']).toBe(RATE_LIMITS_PER_MINUTE['POST /api/students']);
+    expect(RATE_LIMITS_PER_MINUTE['POST /api/products']).toBe(RATE_LIMITS_PER_MINUTE['POST /api/students']);
+  });
+});
