@@ -75,7 +75,7 @@ describe.skipIf(!CHROMIUM && !process.env.CI)('admin page in a browser', () => {
   it('shows an owner the lights, the journal, jobs, backups and restarts, and discards a dead letter', async () => {
     const { page, errors } = await signIn('owner');
     await page.waitForSelector('#lights li[data-check="database:responseTime"][data-status="pass"]');
-    expect(await page.textContent('#who')).toContain('owner@painel.test (owner)');
+    expect(await page.textContent('#who')).toContain('owner@painel.test (owner, installation)');
     expect(await page.textContent('#journal dd[data-field="dead letters"]')).toBe('1');
     expect(await page.textContent('#modules tbody')).toContain('students');
     expect(await page.textContent('#jobs tbody')).toContain('core.prune-keys');
