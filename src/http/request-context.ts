@@ -49,7 +49,7 @@ export const MAX_LISTED_REQUESTS = 20;
 
 /**
  * The requests this process is serving now (the oldest first, at most
- * {@link MAX_LISTED_REQUESTS}): those an uncaught exception cuts off, whichever code threw.
+ * {@link MAX_LISTED_REQUESTS}): those an uncaught exception puts at risk, whichever code threw.
  */
 export function requestsInFlight(): RequestContext[] {
   const listed: RequestContext[] = [];

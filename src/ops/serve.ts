@@ -116,7 +116,7 @@ export async function serve(options: ServeOptions): Promise<void> {
   let stopAlertWatch: (() => void) | undefined;
   let stopping: Promise<void> | undefined;
   let finalExitCode = 0;
-  const stop = ({ reason, exitCode }: StopReason): void => {
+  const stop = ({ reason, exitCode, drainMs }: StopReason): void => {
     // A later, worse reason (an uncaught exception during the drain) raises the exit code.
     finalExitCode = Math.max(finalExitCode, exitCode);
     stopping ??= (async () => {
@@ -124,19 +124,20 @@ export async function serve(options: ServeOptions): Promise<void> {
       // connections, and a request still reaching this one is served (with Connection: close).
       if (reason === RELOAD_REASON) await handOver(app);
       else app.state.phase = 'draining';
-      log.info({ reason, timeoutMs: config.shutdownTimeoutMs }, 'shutting down: finishing in-flight requests');
+      const timeoutMs = Math.min(config.shutdownTimeoutMs, drainMs ?? Number.POSITIVE_INFINITY);
+      log.info({ reason, timeoutMs }, 'shutting down: finishing in-flight requests');
       watch?.stop();
       stopAlertWatch?.();
       app.circuit.stop();
       const replaying = app.replayer.stop();
       // Running jobs are aborted and get a moment to stop, while the requests drain.
       const jobsStopping = app.jobs.stop();
-      const deadlineAt = Date.now() + config.shutdownTimeoutMs;
+      const deadlineAt = Date.now() + timeoutMs;
       const deadline = setTimeout(() => {
         finalExitCode = 1;
-        log.error({ timeoutMs: config.shutdownTimeoutMs }, 'shutdown deadline passed; cutting the remaining connections');
+        log.error({ timeoutMs }, 'shutdown deadline passed; cutting the remaining connections');
         app.http.server.closeAllConnections();
-      }, config.shutdownTimeoutMs);
+      }, timeoutMs);
       // Sockets that turn idle during the drain are closed as they do, not at their keep-alive timeout.
       const idleSweep = setInterval(() => app.http.server.closeIdleConnections(), IDLE_SWEEP_INTERVAL_MS);
       try {

@@ -1,5 +1,6 @@
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { FATAL_DRAIN_MS } from '../../src/ops/process-handlers.js';
 import { fixtureModule } from '../support/fixtures.js';
 import { spawnRobusto, type RobustoProcess } from '../support/spawn-robusto.js';
 
@@ -76,12 +77,27 @@ describe('graceful shutdown', () => {
     expect(robusto.lines().some((l) => l.msg === 'stopped')).toBe(true);
   });
 
-  it('an uncaught exception lists the requests in flight, which it cuts off', async () => {
-    const robusto = await startedWithFaulty();
-    const cut = fetch(robusto.url('/api/faulty/crash-during'), { headers: { 'x-request-id': 'crash-req-2' } }).then((r) => r.status, () => 'cut');
+  it(`an uncaught exception lists the requests in flight; they get ${FATAL_DRAIN_MS} ms to finish: one that ends within it is answered, a longer one is cut there, whatever SHUTDOWN_TIMEOUT_MS says`, async () => {
+    const robusto = await startedWithFaulty({ SHUTDOWN_TIMEOUT_MS: '30000' });
+    const long = fetch(robusto.url('/api/faulty/slow?ms=15000'), { headers: { 'x-request-id': 'long-req' } }).then(
+      (r) => ({ status: r.status, at: Date.now() }),
+      () => ({ status: 'cut', at: Date.now() }),
+    );
+    await robusto.waitForLine((l) => l.msg === 'incoming request' && String(l.url).startsWith('/api/faulty/slow'));
+    const crashedAt = Date.now();
+    const short = await fetch(robusto.url('/api/faulty/crash-during'), { headers: { 'x-request-id': 'crash-req-2' } });
+    // crash-during throws 50 ms in, then answers after 1 s: within the drain
+    expect(short.status).toBe(200);
+    expect(await short.json()).toEqual({ answered: true });
+    const ended = await long;
+    expect(ended.status).toBe('cut');
+    // cut at the drain's end, not after 15 s or SHUTDOWN_TIMEOUT_MS
+    expect(ended.at - crashedAt).toBeGreaterThanOrEqual(FATAL_DRAIN_MS);
+    expect(ended.at - crashedAt).toBeLessThan(FATAL_DRAIN_MS + 8_000);
     expect(await robusto.exited).toBe(1);
     const fatal = robusto.lines().find((l) => l.msg === 'uncaught exception; shutting down');
-    expect(fatal).toMatchObject({ level: 60, request: { requestId: 'crash-req-2' }, requestsInFlight: [{ requestId: 'crash-req-2', method: 'GET', url: '/api/faulty/crash-during' }] });
-    await cut;
-  });
+    expect(fatal).toMatchObject({ level: 60, request: { requestId: 'crash-req-2' } });
+    expect((fatal?.requestsInFlight as Array<{ requestId: string }>).map((r) => r.requestId).sort()).toEqual(['crash-req-2', 'long-req']);
+    expect(robusto.lines().find((l) => l.msg === 'shutdown deadline passed; cutting the remaining connections')).toMatchObject({ timeoutMs: FATAL_DRAIN_MS });
+  }, 60_000);
 });
