@@ -2,7 +2,9 @@
 // replays them, each exactly once.
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
+import { REPLAY_MAX_UNFINISHED_ATTEMPTS } from '../../src/resilience/replayer.js';
 import { startFaultProxy } from '../support/fault-proxy.js';
+import { fixtureModule } from '../support/fixtures.js';
 import { loginAsInitialAdmin, spawnRobusto, type RobustoProcess } from '../support/spawn-robusto.js';
 import { createTestDatabase } from '../support/test-database.js';
 
@@ -89,4 +91,44 @@ describe('kill -9 with a journal full of acknowledged writes', () => {
     expect(again.output).toContain('✓ journal replayed: 0 applied');
     expect(await rowsNamed()).toEqual(names);
   }, 90_000);
+
+  it(`a journaled write that kills the process whenever it is applied: after ${REPLAY_MAX_UNFINISHED_ATTEMPTS} deaths in replay (three real restarts) it is parked as dead; the writes around it apply once each, and the server stays up`, async () => {
+    const database = await createTestDatabase();
+    cleanups.push(() => database.drop());
+    const target = new URL(database.url);
+    const proxy = await startFaultProxy({ host: target.hostname, port: Number(target.port || 5432) });
+    cleanups.push(() => proxy.close());
+    const env = { DATABASE_URL: proxy.url(database.url), DB_CONNECT_TIMEOUT_MS: '1000', ROBUSTO_MODULES: fixtureModule('kills_replay') };
+    const first = await started(env);
+    const token = await loginAsInitialAdmin(first);
+    const post = (url: string, body: unknown) =>
+      fetch(first.url(url), { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify(body) }).then((r) => r.status);
+    proxy.cut();
+    expect(await post('/api/students', { name: 'Before Bomb', birthDate: '2001-01-01', plan: 'Tarde' })).toBe(202);
+    expect(await post('/api/kills_replay', {})).toBe(202);
+    expect(await post('/api/students', { name: 'After Bomb', birthDate: '2001-01-01', plan: 'Tarde' })).toBe(202);
+    proxy.pass();
+    // Each start replays until the write kills it: the first one, then three restarts.
+    let deaths = 0;
+    let server: RobustoProcess = first;
+    for (;;) {
+      const outcome = await Promise.race([server.exited.then(() => 'died' as const), new Promise<'alive'>((resolve) => setTimeout(() => resolve('alive'), 15_000))]);
+      if (outcome === 'alive') break;
+      deaths++;
+      expect(deaths).toBeLessThanOrEqual(REPLAY_MAX_UNFINISHED_ATTEMPTS);
+      server = await spawnRobusto({ env, dataDir: first.dataDir });
+      cleanups.push(() => server.destroy());
+    }
+    expect(deaths).toBe(REPLAY_MAX_UNFINISHED_ATTEMPTS);
+    await server.waitForReady(30_000);
+    const client = new pg.Client({ connectionString: database.url });
+    await client.connect();
+    cleanups.push(() => client.end());
+    const names = (await client.query<{ name: string }>(`select name from students where name like '% Bomb' order by name`)).rows.map((r) => r.name);
+    expect(names).toEqual(['After Bomb', 'Before Bomb']);
+    const status = await cli(['journal', 'status', '--json'], env, first.dataDir);
+    expect(JSON.parse(status.output.slice(status.output.indexOf('{\n')))).toMatchObject({ pending: 0, deadLetters: 1 });
+    const dead = await cli(['journal', 'dead-letters'], env, first.dataDir);
+    expect(dead.output).toContain('kills_replay.explode');
+  }, 180_000);
 });
