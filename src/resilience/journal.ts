@@ -280,7 +280,7 @@ export class Journal {
   readonly #log: Logger | undefined;
   /** Why the journal takes no writes, while a write of it failed and no test write has worked since. */
   #broken: JournalFault | undefined;
-  /** The file could not be opened: the journal is an empty stand-in in memory until a test write opens it. */
+  /** The file could not be opened for writing: the journal reads it read-only (or, unreadable, an empty one in memory) until a test write opens it. */
   #standIn = false;
   /** When (performance.now()) the last test write ran. */
   #probedAt = 0;
@@ -298,9 +298,10 @@ export class Journal {
 
   /**
    * Opens (or creates) `DATA_DIR/journal.db`. A file that cannot be opened does not stop the
-   * server: the journal then starts broken (an empty stand-in in memory, never acknowledging a
-   * write), so writes still go to the database while it answers and get 503, never 202, when it
-   * does not; health says why; the test writes of a broken journal try to open it again.
+   * server: the journal then starts broken (the file read-only, or an empty stand-in in memory;
+   * never acknowledging a write), so writes still go to the database while it answers and
+   * nothing waits in the file, and get 503, never 202, otherwise; health says why; the test
+   * writes of a broken journal try to open it again.
    */
   constructor(dataDir: string, limits: JournalLimits, options: JournalOptions = {}) {
     this.file = path.join(dataDir, 'journal.db');
@@ -308,16 +309,35 @@ export class Journal {
     this.#log = options.log;
     this.#maxBytes = limits.maxMegabytes * 1024 * 1024;
     this.#tenantMaxBytes = limits.tenantMaxMegabytes * 1024 * 1024;
-    let db: SqliteDatabase.Database;
     try {
-      db = this.#openFile();
+      this.#use(this.#openFile());
     } catch (error) {
-      db = new SqliteDatabase(':memory:');
-      this.#setUp(db);
       this.#standIn = true;
       this.#breaks(cannotOpenFault(error, this.file, dataDir), error);
+      if (!this.#useReadOnly()) {
+        const memory = new SqliteDatabase(':memory:');
+        this.#setUp(memory);
+        this.#use(memory);
+      }
     }
-    this.#use(db);
+  }
+
+  /**
+   * Uses the file read-only, while it cannot be opened for writing (a full disk): what it holds
+   * still counts (writes that arrive queue behind its pending entries, and are refused) and
+   * still shows (`robusto journal status`). False if it cannot even be read so (a new file, one
+   * of an older robusto).
+   */
+  #useReadOnly(): boolean {
+    let db: SqliteDatabase.Database | undefined;
+    try {
+      db = new SqliteDatabase(this.file, { readonly: true, fileMustExist: true, timeout: 1000 });
+      this.#use(db);
+      return true;
+    } catch {
+      db?.close();
+      return false;
+    }
   }
 
   /**
@@ -713,7 +733,8 @@ export class Journal {
     try {
       return work();
     } catch (error) {
-      if (isStorageError(error)) this.#breaks(journalFaultOf(error, this.file, this.#dataDir), error);
+      // NB: a stand-in's own refusal (read-only) would hide why the file could not be opened.
+      if (isStorageError(error) && !this.#standIn) this.#breaks(journalFaultOf(error, this.file, this.#dataDir), error);
       throw error;
     }
   }

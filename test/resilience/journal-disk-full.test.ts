@@ -12,6 +12,7 @@ import { call } from '../support/api.js';
 import { createTenantWithUsers, type TestTenant } from '../support/auth.js';
 import { buildAppBehindProxy, type AppBehindProxy } from '../support/behind-proxy.js';
 import { CAN_MOUNT, mountSmallDisk, unmountSmallDisk } from '../support/small-disk.js';
+import { spawnRobusto } from '../support/spawn-robusto.js';
 
 describe.skipIf(!CAN_MOUNT)('the journal on a disk that fills up', () => {
   let mount: string;
@@ -97,6 +98,14 @@ describe.skipIf(!CAN_MOUNT)('the journal on a disk that fills up', () => {
       expect(look.probe()).toMatchObject({ reason: 'disk-full' });
     } finally {
       look.close();
+    }
+    const cli = await spawnRobusto({ args: ['journal', 'status', '--json'], dataDir, env: { DATABASE_URL: env!.database.url } });
+    try {
+      expect(await cli.exited, cli.output()).toBe(0);
+      const output = cli.output();
+      expect(JSON.parse(output.slice(output.indexOf('{\n')))).toMatchObject({ pending: acknowledged.length, writable: false, notWritable: { reason: 'disk-full', detail: expect.stringMatching(/is full; free space on it/) } });
+    } finally {
+      await cli.destroy();
     }
     expect(env!.t.app.journal.stats().pending).toBe(acknowledged.length);
   }, 30_000);
