@@ -90,7 +90,7 @@ export async function buildApp(options: BuildAppOptions): Promise<RobustoApp> {
   const state = createAppState();
   const registry = await ModuleRegistry.import(options.modules ?? defaultModuleSources(config), log);
   const dispatcher = new Dispatcher(db, { idempotencyTtlHours: config.idempotencyTtlHours });
-  const journal = new Journal(config.paths.dataDir, config.journal);
+  const journal = new Journal(config.paths.dataDir, config.journal, { log });
   const circuit = new DatabaseCircuit(db, log);
   const execute = createExecute(new WritePath(dispatcher, journal, circuit, log));
   const alerter = new Alerter(config.alertWebhookUrl, log);

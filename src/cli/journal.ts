@@ -29,12 +29,22 @@ export function registerJournalCommands(program: Command): void {
     .action(async (options: { json?: boolean }) =>
       withJournal((j) => {
         const stats = j.stats();
-        const status = { file: j.file, pending: stats.pending, oldestPendingAt: stats.oldestPendingAt, deadLetters: stats.dead, writable: j.writable(), pendingByCommand: j.pendingByCommand() };
+        // A real test write, not what the journal last saw: the disk may have filled up, or been freed, since.
+        const problem = j.probe();
+        const status = {
+          file: j.file,
+          pending: stats.pending,
+          oldestPendingAt: stats.oldestPendingAt,
+          deadLetters: stats.dead,
+          writable: problem === undefined,
+          ...(problem ? { notWritable: problem } : {}),
+          pendingByCommand: j.pendingByCommand(),
+        };
         const byCommand = status.pendingByCommand.map((p) => `\n    ${p.command} v${p.version}: ${p.pending}`).join('');
         process.stdout.write(
           options.json
             ? `${JSON.stringify(status, null, 2)}\n`
-            : `journal ${status.file}\n  pending:      ${status.pending}${status.oldestPendingAt ? ` (oldest accepted ${status.oldestPendingAt})` : ''}${byCommand}\n  dead letters: ${status.deadLetters}${status.deadLetters ? ' (see: robusto journal dead-letters; retry or discard them in /api/system/dead-letters)' : ''}\n  writable:     ${status.writable ? 'yes' : 'NO: writes get 503'}\n`,
+            : `journal ${status.file}\n  pending:      ${status.pending}${status.oldestPendingAt ? ` (oldest accepted ${status.oldestPendingAt})` : ''}${byCommand}\n  dead letters: ${status.deadLetters}${status.deadLetters ? ' (see: robusto journal dead-letters; retry or discard them in /api/system/dead-letters)' : ''}\n  writable:     ${problem ? `NO (${problem.reason}): ${problem.detail}; while the database is down or writes wait in the journal, writes get 503` : 'yes (a test write just worked)'}\n`,
         );
       }),
     );
@@ -48,7 +58,9 @@ export function registerJournalCommands(program: Command): void {
         const stats = app.journal.stats();
         const lines: Record<typeof outcome, string> = {
           drained: `✓ journal replayed: ${before - stats.pending} applied, none pending`,
-          blocked: `✗ replay stopped with ${stats.pending} pending: the database is not answering, or a module of a pending write is not loaded (see the log)`,
+          blocked: app.journal.fault()
+            ? `✗ replay stopped with ${stats.pending} pending: the journal cannot be written (${app.journal.failure() ?? ''})`
+            : `✗ replay stopped with ${stats.pending} pending: the database is not answering, or a module of a pending write is not loaded (see the log)`,
           busy: '✗ another robusto process is replaying this journal right now; try again in a few seconds',
         };
         process.stdout.write(`${lines[outcome]}${stats.dead ? ` (${stats.dead} dead letter(s): robusto journal dead-letters)` : ''}

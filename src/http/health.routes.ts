@@ -66,7 +66,7 @@ async function databaseCheck(db: Database, time: string): Promise<CheckResult> {
 function journalCheck(journal: Journal, circuit: DatabaseCircuit, time: string): CheckResult {
   const stats = journal.stats();
   const base = { componentType: 'component', observedValue: { depth: stats.pending, oldestPendingAt: stats.oldestPendingAt, dead: stats.dead, circuit: circuit.status }, time };
-  if (!journal.writable()) return { ...base, status: 'fail', output: `the journal cannot take writes (${journal.failure() ?? 'full: JOURNAL_MAX_MB'}): while the database is down, writes get 503` };
+  if (!journal.writable()) return { ...base, status: 'fail', output: `the journal cannot take writes (${journal.failure() ?? 'full: JOURNAL_MAX_MB'}): while the database is down or writes wait in the journal, writes get 503` };
   if (!circuit.closed) return { ...base, status: 'warn', output: `database circuit ${circuit.status}: writes are journaled (accepted, applied when the database answers)` };
   if (stats.pending > 0) return { ...base, status: 'warn', output: `${stats.pending} write(s) accepted while the database was down, waiting to be applied` };
   if (stats.dead > 0) return { ...base, status: 'warn', output: `${stats.dead} journaled write(s) could not be applied (dead letters)` };
@@ -152,8 +152,10 @@ export function registerHealthRoutes(app: HttpServer, deps: HealthDeps): void {
 
   app.get('/health/ready', async (_request, reply) => {
     if (state.phase !== 'ready') return sendHealth(reply, 'fail', { output: state.phase });
-    // Ready as long as writes can be accepted: to the database, or to the journal.
-    return deps.journal.writable() ? sendHealth(reply, 'pass', { output: 'ready' }) : sendHealth(reply, 'fail', { output: 'journal not writable' });
+    // Ready as long as writes can be accepted: to the database, or to the journal. A broken
+    // journal is tried again by a test write (at most once a second), so this follows its disk.
+    if (deps.journal.writable()) return sendHealth(reply, 'pass', { output: 'ready' });
+    return sendHealth(reply, 'fail', { output: `journal not writable: ${deps.journal.failure() ?? 'full: JOURNAL_MAX_MB'}` });
   });
 
   app.get('/health', async (request, reply) => {

@@ -1,8 +1,11 @@
-import { mkdtempSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { Journal, JournalTenantFullError, JournalUnavailableError, type JournalAppend } from './journal.js';
+import SqliteDatabase from 'better-sqlite3';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { CAN_MOUNT, mountSmallDisk, unmountSmallDisk } from '../../test/support/small-disk.js';
+import type { Logger } from '../log/create-logger.js';
+import { Journal, JOURNAL_REPROBE_INTERVAL_MS, JournalTenantFullError, JournalUnavailableError, type JournalAppend } from './journal.js';
 
 const opened: Journal[] = [];
 afterEach(() => {
@@ -17,6 +20,13 @@ function open(dir = mkdtempSync(path.join(os.tmpdir(), 'robusto-journal-')), max
 
 function entry(n: number, payload: unknown = { n }): JournalAppend {
   return { tenantId: 't1', userId: 'u1', idempotencyKey: `auto:${n}`, fingerprint: '', command: 'test.write', commandVersion: 1, payload, requestId: `r${n}` };
+}
+
+/** A logger that keeps the messages it is given, by level. */
+function recordingLog(): { log: Logger; lines: Array<{ level: string; msg: string; fields: Record<string, unknown> }> } {
+  const lines: Array<{ level: string; msg: string; fields: Record<string, unknown> }> = [];
+  const at = (level: string) => (fields: Record<string, unknown>, msg: string) => lines.push({ level, msg, fields });
+  return { log: { error: at('error'), warn: at('warn'), info: at('info'), debug: at('debug') } as unknown as Logger, lines };
 }
 
 describe('Journal', () => {
@@ -53,17 +63,56 @@ describe('Journal', () => {
     expect(journal.byReceipt('t1', head!.receipt)).toMatchObject({ status: 'applied', attemptsStarted: 1, attemptsFinished: 1, statusCode: 201, response: { id: 'x' } });
   });
 
-  it('a write that fails is never acknowledged, and the journal then refuses writes', async () => {
+  it('a write that fails is never acknowledged, and the journal then refuses writes until a test write works', async () => {
     const journal = open();
     // A row the file refuses (a NOT NULL column left empty) makes the batch's transaction fail.
     const failed = journal.append({ ...entry(1), command: null as unknown as string });
     const sameBatch = journal.append(entry(2));
     await expect(failed).rejects.toBeInstanceOf(JournalUnavailableError);
     await expect(sameBatch).rejects.toBeInstanceOf(JournalUnavailableError);
-    await expect(journal.append(entry(3))).rejects.toThrow(/takes no more until restarted/);
+    await expect(journal.append(entry(3))).rejects.toMatchObject({ reason: 'write-failed', message: expect.stringMatching(/could not write its file .*journal\.db \(SQLITE_CONSTRAINT_NOTNULL/) });
     expect(journal.writable()).toBe(false);
     expect(journal.stats().pending).toBe(0);
+    // The file itself is fine: the next test write works and the journal takes writes again.
+    await vi.waitFor(() => expect(journal.writable()).toBe(true), { timeout: 3 * JOURNAL_REPROBE_INTERVAL_MS, interval: 50 });
+    await expect(journal.append(entry(4))).resolves.toEqual(expect.any(String));
   });
+
+  it('a broken journal tries a test write at most once an interval, stays broken while it fails, mends by itself when it works; said once each in the log', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'robusto-journal-'));
+    const { log, lines } = recordingLog();
+    const journal = new Journal(dir, { maxMegabytes: 64, tenantMaxMegabytes: 16 }, { log });
+    opened.push(journal);
+    let mended = 0;
+    journal.onRecover(() => mended++);
+    // Another connection makes every write of the file fail, the test write's included.
+    const saboteur = new SqliteDatabase(path.join(dir, 'journal.db'));
+    const refuse = (table: string) => `create trigger refuse_${table} before insert on ${table} begin select raise(abort, 'refused by the test'); end`;
+    saboteur.exec(`${refuse('entries')}; ${refuse('leases')}`);
+    await expect(journal.append(entry(1))).rejects.toBeInstanceOf(JournalUnavailableError);
+    const since = journal.fault()?.since;
+    expect(journal.fault()).toMatchObject({ reason: 'write-failed', detail: expect.stringMatching(/refused by the test/) });
+    // Writes, health checks and the timer find it broken, however often they ask, for as long as the test write fails.
+    for (let n = 0; n < 20; n++) {
+      await expect(journal.append(entry(100 + n))).rejects.toBeInstanceOf(JournalUnavailableError);
+      expect(journal.writable()).toBe(false);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 2.5 * JOURNAL_REPROBE_INTERVAL_MS));
+    expect(journal.writable()).toBe(false);
+    expect(journal.fault()?.since).toBe(since);
+    expect(journal.probe()).toMatchObject({ reason: 'write-failed' });
+    expect(mended).toBe(0);
+
+    saboteur.exec('drop trigger refuse_entries; drop trigger refuse_leases');
+    saboteur.close();
+    // Mended by the timer's test write, without a write or a health check asking.
+    await vi.waitFor(() => expect(mended).toBe(1), { timeout: 3 * JOURNAL_REPROBE_INTERVAL_MS, interval: 50 });
+    expect(journal.fault()).toBeUndefined();
+    expect(journal.writable()).toBe(true);
+    await expect(journal.append(entry(2))).resolves.toEqual(expect.any(String));
+    expect(lines.filter((l) => l.msg.startsWith('journal cannot take writes'))).toHaveLength(1);
+    expect(lines.filter((l) => l.msg === 'journal takes writes again')).toEqual([expect.objectContaining({ level: 'info', fields: expect.objectContaining({ reason: 'write-failed', brokenSince: since }) })]);
+  }, 15_000);
 
   it('past JOURNAL_MAX_MB it refuses writes instead of growing', async () => {
     const journal = open(undefined, 1, 1);
@@ -189,6 +238,49 @@ describe('Journal', () => {
       process.umask(previous);
     }
   });
+
+  // A real full disk: a small tmpfs (mounting needs root, as in CI).
+  it.skipIf(!CAN_MOUNT)('on a full disk: refused as disk-full (no false receipt), test writes say so, and freeing space mends it within seconds', async () => {
+    const mount = mountSmallDisk(2);
+    const files: Journal[] = [];
+    try {
+      const ballast = path.join(mount, 'ballast');
+      writeFileSync(ballast, Buffer.alloc(1280 * 1024));
+      const dir = path.join(mount, 'data');
+      const journal = new Journal(dir, { maxMegabytes: 64, tenantMaxMegabytes: 64 });
+      files.push(journal);
+      let mended = 0;
+      journal.onRecover(() => mended++);
+      const receipts: string[] = [];
+      let refused: unknown;
+      for (let n = 0; n < 1000 && !refused; n++) await journal.append(entry(n, { name: 'x'.repeat(200) })).then((r) => receipts.push(r), (error: unknown) => (refused = error));
+      expect(refused).toMatchObject({ reason: 'disk-full', message: expect.stringMatching(/^the disk holding DATA_DIR \(.*\) is full; free space on it/) });
+      expect(receipts.length).toBeGreaterThan(0);
+      expect(journal.writable()).toBe(false);
+      expect(journal.failure()).toMatch(/is full/);
+      // A small write may still fit where the failed one began: the disk's free space decides.
+      expect(journal.probe()).toMatchObject({ reason: 'disk-full', detail: expect.stringMatching(/MB free on it/) });
+      await new Promise((resolve) => setTimeout(resolve, 1.5 * JOURNAL_REPROBE_INTERVAL_MS));
+      expect(journal.writable()).toBe(false);
+      // What `robusto journal status` does: another process opens the file and tries a write.
+      const look = new Journal(dir, { maxMegabytes: 64, tenantMaxMegabytes: 64 });
+      files.push(look);
+      expect(look.probe()).toMatchObject({ reason: 'disk-full' });
+
+      rmSync(ballast);
+      const freedAt = performance.now();
+      await vi.waitFor(() => expect(mended).toBe(1), { timeout: 3 * JOURNAL_REPROBE_INTERVAL_MS, interval: 50 });
+      expect(performance.now() - freedAt).toBeLessThan(2 * JOURNAL_REPROBE_INTERVAL_MS + 500);
+      expect(journal.writable()).toBe(true);
+      expect(journal.acquireLease('replay', 'me', 10_000)).toBe(true);
+      await expect(journal.append(entry(5000))).resolves.toEqual(expect.any(String));
+      // Every receipt given is there, once.
+      expect(journal.pending(5000).map((e) => e.receipt)).toEqual([...receipts, expect.any(String)]);
+    } finally {
+      for (const journal of files) journal.close();
+      unmountSmallDisk(mount);
+    }
+  }, 20_000);
 
   it('stores which payload fields are secret, for whoever shows the entry', async () => {
     const journal = open();

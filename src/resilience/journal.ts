@@ -1,9 +1,11 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, statfsSync } from 'node:fs';
 import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import type { JournalLimits } from '../config/config.js';
 import { keepPrivate } from '../db/private-file.js';
+import type { Logger } from '../log/create-logger.js';
 import { newId } from '../shared/ids.js';
+import { cannotOpenFault, isStorageError, journalFaultOf, type JournalFault, type JournalFaultReason } from './journal-fault.js';
 
 /** The life of a journal entry: waiting, done (applied, or found already applied), or parked. */
 export type JournalStatus = 'pending' | 'applied' | 'duplicate' | 'dead' | 'discarded';
@@ -47,10 +49,17 @@ export type JournalAppend = Pick<JournalEntry, 'tenantId' | 'userId' | 'idempote
   uncertain?: { auditId: string; status: number; body: unknown };
 };
 
-/** Thrown when the journal cannot take a write: full, unwritable, or its fsync failed. */
+/** Thrown when the journal cannot take a write: full, unwritable, or its fsync failed; `reason` says which. */
 export class JournalUnavailableError extends Error {
   override readonly name = 'JournalUnavailableError';
   readonly code = 'ERR_JOURNAL_UNAVAILABLE';
+
+  constructor(
+    message: string,
+    readonly reason: JournalFaultReason,
+  ) {
+    super(message);
+  }
 }
 
 /** Thrown when one tenant's waiting writes hold their whole share of the journal; other tenants can still write. */
@@ -67,6 +76,32 @@ export const ENTRY_OVERHEAD_BYTES = 256;
 
 /** The WAL is cut back to this size after each checkpoint, so an outage's growth does not stay on disk. */
 export const JOURNAL_WAL_LIMIT_BYTES = 4 * 1024 * 1024;
+
+/**
+ * How often a journal that failed a write tries a small test write to see whether it can take
+ * writes again (a disk that had filled up, then was given space): at most this often, on a timer
+ * and on the write attempts, health checks and replays that find it broken.
+ */
+export const JOURNAL_REPROBE_INTERVAL_MS = 1_000;
+
+/**
+ * The free space the disk holding `DATA_DIR` must have again before a journal broken by a full
+ * disk takes writes: a small test write can still fit in space the failed write had taken (the
+ * WAL's tail), so without it the journal would mend and break again at each test.
+ */
+export const JOURNAL_MIN_FREE_BYTES = 1024 * 1024;
+
+/**
+ * The row of `leases` the test write rewrites: a lease nobody holds (it is always expired), so
+ * the test changes nothing but one small row in place.
+ */
+export const JOURNAL_PROBE_ROW = 'probe';
+
+/** Options of the {@link Journal}'s constructor. */
+export interface JournalOptions {
+  /** Where the journal says, once each, that it broke and that it takes writes again. */
+  log?: Logger;
+}
 
 /** An append waiting for the next group commit; `done` settles with it. */
 interface QueuedAppend {
@@ -137,6 +172,57 @@ function megabytes(bytes: number): string {
   return String(Math.round((bytes / 1048576) * 100) / 100);
 }
 
+/**
+ * The bytes this process may still write on the disk holding `dir` (root may use the blocks
+ * kept for it), or undefined when the system cannot tell.
+ */
+function freeBytes(dir: string): number | undefined {
+  try {
+    const disk = statfsSync(dir);
+    return (process.getuid?.() === 0 ? disk.bfree : disk.bavail) * disk.bsize;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Brings a file made by an older robusto up to date: the columns added since, and what each
+ * tenant's pending entries hold (`tenant_usage`, kept by triggers on every change of an entry,
+ * whichever process makes it; the tenant '' is the total).
+ */
+function upgrade(db: SqliteDatabase.Database): void {
+  const columns = new Set((db.prepare('pragma table_info(entries)').all() as Array<{ name: string }>).map((c) => c.name));
+  if (!columns.has('applied_if_audit')) db.exec('alter table entries add column applied_if_audit text');
+  if (!columns.has('secret_fields')) db.exec('alter table entries add column secret_fields text');
+  if (!columns.has('token_epoch')) db.exec('alter table entries add column token_epoch integer');
+  if (!columns.has('bytes')) {
+    db.exec('alter table entries add column bytes integer not null default 0');
+    db.prepare('update entries set bytes = length(cast(payload as blob)) + ?').run(ENTRY_OVERHEAD_BYTES);
+  }
+  const hasUsage = db.prepare(`select 1 from sqlite_master where type = 'table' and name = 'tenant_usage'`).get() !== undefined;
+  if (hasUsage) return;
+  db.exec(`
+    create table tenant_usage (tenant_id text primary key, pending_bytes integer not null default 0);
+    insert into tenant_usage (tenant_id, pending_bytes)
+      select tenant_id, sum(bytes) from entries where status = 'pending' group by tenant_id
+      union all select '', coalesce(sum(bytes), 0) from entries where status = 'pending';
+    create trigger entries_usage_insert after insert on entries when new.status = 'pending' begin
+      insert into tenant_usage (tenant_id, pending_bytes) values (new.tenant_id, new.bytes), ('', new.bytes)
+        on conflict (tenant_id) do update set pending_bytes = pending_bytes + excluded.pending_bytes;
+    end;
+    create trigger entries_usage_back after update of status on entries when old.status != 'pending' and new.status = 'pending' begin
+      insert into tenant_usage (tenant_id, pending_bytes) values (new.tenant_id, new.bytes), ('', new.bytes)
+        on conflict (tenant_id) do update set pending_bytes = pending_bytes + excluded.pending_bytes;
+    end;
+    create trigger entries_usage_done after update of status on entries when old.status = 'pending' and new.status != 'pending' begin
+      update tenant_usage set pending_bytes = pending_bytes - old.bytes where tenant_id in (old.tenant_id, '');
+    end;
+    create trigger entries_usage_delete after delete on entries when old.status = 'pending' begin
+      update tenant_usage set pending_bytes = pending_bytes - old.bytes where tenant_id in (old.tenant_id, '');
+    end;
+  `);
+}
+
 /** How one replay attempt of an entry ended: still pending (a transient error) or a final status. */
 export interface AttemptOutcome {
   status: JournalStatus;
@@ -180,51 +266,115 @@ function acknowledgeAfter(at: number, acknowledge: () => void): void {
  */
 export class Journal {
   readonly file: string;
-  readonly #db: SqliteDatabase.Database;
+  #db!: SqliteDatabase.Database;
   readonly #maxBytes: number;
   readonly #tenantMaxBytes: number;
   #queue: QueuedAppend[] = [];
   /** Bytes of the appends waiting for the group commit, by tenant and in all (key ''). */
   readonly #queuedBytes = new Map<string, number>();
-  readonly #held: SqliteDatabase.Statement;
+  #held!: SqliteDatabase.Statement;
   #flushScheduled = false;
   #groupCommits = 0;
   #appendedTotal = 0;
-  #broken: Error | undefined;
+  readonly #dataDir: string;
+  readonly #log: Logger | undefined;
+  /** Why the journal takes no writes, while a write of it failed and no test write has worked since. */
+  #broken: JournalFault | undefined;
+  /** The file could not be opened for writing: the journal reads it read-only (or, unreadable, an empty one in memory) until a test write opens it. */
+  #standIn = false;
+  /** When (performance.now()) the last test write ran. */
+  #probedAt = 0;
+  #probeTimer: NodeJS.Timeout | undefined;
+  #closed = false;
+  #recoveryListeners: Array<() => void> = [];
   /** Entries with status pending, kept in memory: checked on every write. */
-  #pendingCount: number;
+  #pendingCount = 0;
   #listeners: Array<() => void> = [];
   #lastReplay: { at: string; applied: number; outcome: string } | undefined;
-  readonly #dataVersion: SqliteDatabase.Statement;
-  #seenDataVersion: number;
+  #dataVersion!: SqliteDatabase.Statement;
+  #seenDataVersion = 0;
   /** When (performance.now()) hasPending next reads `data_version`. */
   #nextPeekAt = 0;
 
   /**
    * Opens (or creates) `DATA_DIR/journal.db`. A file that cannot be opened does not stop the
-   * server: the journal then starts broken (an empty stand-in in memory, never acknowledging a
-   * write), so writes still go to the database while it answers and get 503, never 202, when it
-   * does not; health says why.
+   * server: the journal then starts broken (the file read-only, or an empty stand-in in memory;
+   * never acknowledging a write), so writes still go to the database while it answers and
+   * nothing waits in the file, and get 503, never 202, otherwise; health says why; the test
+   * writes of a broken journal try to open it again.
    */
-  constructor(dataDir: string, limits: JournalLimits) {
+  constructor(dataDir: string, limits: JournalLimits, options: JournalOptions = {}) {
     this.file = path.join(dataDir, 'journal.db');
+    this.#dataDir = dataDir;
+    this.#log = options.log;
     this.#maxBytes = limits.maxMegabytes * 1024 * 1024;
     this.#tenantMaxBytes = limits.tenantMaxMegabytes * 1024 * 1024;
     try {
-      mkdirSync(dataDir, { recursive: true });
-      // The payloads of writes, password hashes among them: for the owner's eyes only.
-      keepPrivate(this.file);
-      this.#db = new SqliteDatabase(this.file, { timeout: 1000 });
-      // NB: before the first table of a new file: pages freed by pruning go back to the disk.
-      this.#db.pragma('auto_vacuum = INCREMENTAL');
-      this.#db.pragma('journal_mode = WAL');
-      this.#db.pragma('synchronous = FULL');
-      this.#db.pragma(`journal_size_limit = ${JOURNAL_WAL_LIMIT_BYTES}`);
+      this.#use(this.#openFile());
     } catch (error) {
-      this.#broken = new Error(`cannot open ${this.file}: ${(error as Error).message}`);
-      this.#db = new SqliteDatabase(':memory:');
+      this.#standIn = true;
+      this.#breaks(cannotOpenFault(error, this.file, dataDir), error);
+      if (!this.#useReadOnly()) {
+        const memory = new SqliteDatabase(':memory:');
+        this.#setUp(memory);
+        this.#use(memory);
+      }
     }
-    this.#db.exec(`
+  }
+
+  /**
+   * Uses the file read-only, while it cannot be opened for writing (a full disk): what it holds
+   * still counts (writes that arrive queue behind its pending entries, and are refused) and
+   * still shows (`robusto journal status`). False if it cannot even be read so (a new file, one
+   * of an older robusto).
+   */
+  #useReadOnly(): boolean {
+    let db: SqliteDatabase.Database | undefined;
+    try {
+      db = new SqliteDatabase(this.file, { readonly: true, fileMustExist: true, timeout: 1000 });
+      this.#use(db);
+      return true;
+    } catch {
+      db?.close();
+      return false;
+    }
+  }
+
+  /**
+   * Opens `journal.db` (creating it, mode 0600, and `DATA_DIR` if need be), its settings and its
+   * tables up to date; a file left half-open by an error is closed before it is thrown.
+   */
+  #openFile(): SqliteDatabase.Database {
+    mkdirSync(this.#dataDir, { recursive: true });
+    // The payloads of writes, password hashes among them: for the owner's eyes only.
+    keepPrivate(this.file);
+    const db = new SqliteDatabase(this.file, { timeout: 1000 });
+    try {
+      // NB: before the first table of a new file: pages freed by pruning go back to the disk.
+      db.pragma('auto_vacuum = INCREMENTAL');
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = FULL');
+      db.pragma(`journal_size_limit = ${JOURNAL_WAL_LIMIT_BYTES}`);
+      this.#setUp(db);
+      return db;
+    } catch (error) {
+      db.close();
+      throw error;
+    }
+  }
+
+  /** Makes `db` the journal's file: the statements every write uses, the pending count. */
+  #use(db: SqliteDatabase.Database): void {
+    this.#db = db;
+    this.#held = db.prepare(`select tenant_id, pending_bytes from tenant_usage where tenant_id in (?, '')`);
+    this.#dataVersion = db.prepare('pragma data_version').pluck();
+    this.#seenDataVersion = this.#dataVersion.get() as number;
+    this.#pendingCount = this.#countPending();
+  }
+
+  /** Creates the tables a new file lacks, and brings an older one up to date. */
+  #setUp(db: SqliteDatabase.Database): void {
+    db.exec(`
       create table if not exists entries (
         seq integer primary key autoincrement,
         receipt text not null unique,
@@ -258,49 +408,7 @@ export class Journal {
       create index if not exists entries_tenant_key on entries (tenant_id, idempotency_key);
       create table if not exists leases (name text primary key, holder text not null, expires_at integer not null);
     `);
-    this.#db.transaction(() => this.#upgrade()).immediate();
-    this.#held = this.#db.prepare(`select tenant_id, pending_bytes from tenant_usage where tenant_id in (?, '')`);
-    this.#dataVersion = this.#db.prepare('pragma data_version').pluck();
-    this.#seenDataVersion = this.#dataVersion.get() as number;
-    this.#pendingCount = this.#countPending();
-  }
-
-  /**
-   * Brings a file made by an older robusto up to date: the columns added since, and what each
-   * tenant's pending entries hold (`tenant_usage`, kept by triggers on every change of an entry,
-   * whichever process makes it; the tenant '' is the total).
-   */
-  #upgrade(): void {
-    const columns = new Set((this.#db.prepare('pragma table_info(entries)').all() as Array<{ name: string }>).map((c) => c.name));
-    if (!columns.has('applied_if_audit')) this.#db.exec('alter table entries add column applied_if_audit text');
-    if (!columns.has('secret_fields')) this.#db.exec('alter table entries add column secret_fields text');
-    if (!columns.has('token_epoch')) this.#db.exec('alter table entries add column token_epoch integer');
-    if (!columns.has('bytes')) {
-      this.#db.exec('alter table entries add column bytes integer not null default 0');
-      this.#db.prepare('update entries set bytes = length(cast(payload as blob)) + ?').run(ENTRY_OVERHEAD_BYTES);
-    }
-    const hasUsage = this.#db.prepare(`select 1 from sqlite_master where type = 'table' and name = 'tenant_usage'`).get() !== undefined;
-    if (hasUsage) return;
-    this.#db.exec(`
-      create table tenant_usage (tenant_id text primary key, pending_bytes integer not null default 0);
-      insert into tenant_usage (tenant_id, pending_bytes)
-        select tenant_id, sum(bytes) from entries where status = 'pending' group by tenant_id
-        union all select '', coalesce(sum(bytes), 0) from entries where status = 'pending';
-      create trigger entries_usage_insert after insert on entries when new.status = 'pending' begin
-        insert into tenant_usage (tenant_id, pending_bytes) values (new.tenant_id, new.bytes), ('', new.bytes)
-          on conflict (tenant_id) do update set pending_bytes = pending_bytes + excluded.pending_bytes;
-      end;
-      create trigger entries_usage_back after update of status on entries when old.status != 'pending' and new.status = 'pending' begin
-        insert into tenant_usage (tenant_id, pending_bytes) values (new.tenant_id, new.bytes), ('', new.bytes)
-          on conflict (tenant_id) do update set pending_bytes = pending_bytes + excluded.pending_bytes;
-      end;
-      create trigger entries_usage_done after update of status on entries when old.status = 'pending' and new.status != 'pending' begin
-        update tenant_usage set pending_bytes = pending_bytes - old.bytes where tenant_id in (old.tenant_id, '');
-      end;
-      create trigger entries_usage_delete after delete on entries when old.status = 'pending' begin
-        update tenant_usage set pending_bytes = pending_bytes - old.bytes where tenant_id in (old.tenant_id, '');
-      end;
-    `);
+    db.transaction(() => upgrade(db)).immediate();
   }
 
   /** What the pending entries of `tenantId`, and of all tenants, hold on disk and in the group commit under way. */
@@ -338,7 +446,8 @@ export class Journal {
    * or more than `JOURNAL_TENANT_MAX_MB` for this tenant ({@link JournalTenantFullError}).
    */
   append(entry: JournalAppend): Promise<string> {
-    if (this.#broken) return Promise.reject(new JournalUnavailableError(`the journal failed a write and takes no more until restarted: ${this.#broken.message}`));
+    const fault = this.#stillBroken();
+    if (fault) return Promise.reject(new JournalUnavailableError(fault.detail, fault.reason));
     let json: string;
     try {
       json = JSON.stringify(entry.payload);
@@ -348,7 +457,7 @@ export class Journal {
     const bytes = Buffer.byteLength(json) + ENTRY_OVERHEAD_BYTES;
     const holding = this.#holding(entry.tenantId);
     if (holding.total + bytes > this.#maxBytes) {
-      return Promise.reject(new JournalUnavailableError(`the journal is full (the writes waiting in it hold ${megabytes(this.#maxBytes)} MB, JOURNAL_MAX_MB); it empties as the database comes back`));
+      return Promise.reject(new JournalUnavailableError(`the journal is full (the writes waiting in it hold ${megabytes(this.#maxBytes)} MB, JOURNAL_MAX_MB); it empties as the database comes back`, 'limit'));
     }
     if (holding.tenant + bytes > this.#tenantMaxBytes) {
       return Promise.reject(new JournalTenantFullError(`this tenant's writes waiting in the journal hold their whole share (${megabytes(this.#tenantMaxBytes)} MB, JOURNAL_TENANT_MAX_MB); it empties as the database comes back`));
@@ -404,22 +513,35 @@ export class Journal {
    * Takes or renews the lease `name` for `holder` for `ttlMs`: true if `holder` has it now,
    * false while another holder's lease runs (unless `isGone` says that holder no longer exists).
    * One replayer per journal, whatever the number of processes sharing it, holds the lease `replay`.
+   *
+   * @throws the file's error when it cannot be written (a full disk): the journal is then broken
+   * until a test write works again.
    */
   acquireLease(name: string, holder: string, ttlMs: number, isGone: (holder: string) => boolean = () => false): boolean {
     const now = Date.now();
-    return this.#db
-      .transaction(() => {
-        const row = this.#db.prepare('select holder, expires_at from leases where name = ?').get(name) as { holder: string; expires_at: number } | undefined;
-        if (row && row.holder !== holder && row.expires_at > now && !isGone(row.holder)) return false;
-        this.#db.prepare('insert into leases (name, holder, expires_at) values (?, ?, ?) on conflict (name) do update set holder = excluded.holder, expires_at = excluded.expires_at').run(name, holder, now + ttlMs);
-        return true;
-      })
-      .immediate();
+    return this.#writing(() =>
+      this.#db
+        .transaction(() => {
+          const row = this.#db.prepare('select holder, expires_at from leases where name = ?').get(name) as { holder: string; expires_at: number } | undefined;
+          if (row && row.holder !== holder && row.expires_at > now && !isGone(row.holder)) return false;
+          this.#db.prepare('insert into leases (name, holder, expires_at) values (?, ?, ?) on conflict (name) do update set holder = excluded.holder, expires_at = excluded.expires_at').run(name, holder, now + ttlMs);
+          return true;
+        })
+        .immediate(),
+    );
   }
 
-  /** Gives the lease `name` up, if `holder` has it (a clean stop: another process may take over at once). */
+  /**
+   * Gives the lease `name` up, if `holder` has it (a clean stop: another process may take over at
+   * once). Never throws: a lease that cannot be deleted (a full disk) expires by itself.
+   */
   releaseLease(name: string, holder: string): void {
-    if (this.#db.open) this.#db.prepare('delete from leases where name = ? and holder = ?').run(name, holder);
+    if (!this.#db.open) return;
+    try {
+      this.#writing(() => this.#db.prepare('delete from leases where name = ? and holder = ?').run(name, holder));
+    } catch {
+      // Broken (and said so once), or busy: the lease runs out after its time to live.
+    }
   }
 
   /**
@@ -428,7 +550,7 @@ export class Journal {
    * back to the disk. Returns the count.
    */
   pruneFinished(before: string): number {
-    const deleted = this.#db.prepare(`delete from entries where status in ('applied', 'duplicate', 'discarded') and finished_at < ?`).run(before).changes;
+    const deleted = this.#writing(() => this.#db.prepare(`delete from entries where status in ('applied', 'duplicate', 'discarded') and finished_at < ?`).run(before).changes);
     if (deleted > 0) this.#compact();
     return deleted;
   }
@@ -476,9 +598,9 @@ export class Journal {
         });
       } catch (error) {
         // NB: a failed write or fsync is never retried as if it had worked: the journal stops
-        // taking writes, and these requests get 503, not 202.
-        this.#broken = error as Error;
-        const failure = new JournalUnavailableError(`the journal could not write: ${(error as Error).message}`);
+        // taking writes, and these requests get 503, not 202, until a test write works again.
+        const fault = this.#breaks(journalFaultOf(error, this.file, this.#dataDir), error);
+        const failure = new JournalUnavailableError(fault.detail, fault.reason);
         const rest = this.#queue.splice(0);
         for (const item of rest) this.#unqueue(item);
         for (const item of [...batch, ...rest]) item.reject(failure);
@@ -519,9 +641,11 @@ export class Journal {
   /** {@link startAttempt} for a batch: one commit for all. */
   startAttempts(seqs: number[]): void {
     const update = this.#db.prepare('update entries set attempts_started = attempts_started + 1 where seq = ?');
-    this.#db.transaction(() => {
-      for (const seq of seqs) update.run(seq);
-    })();
+    this.#writing(() =>
+      this.#db.transaction(() => {
+        for (const seq of seqs) update.run(seq);
+      })(),
+    );
   }
 
   /** Records how an attempt ended: still pending (a transient error) or a final status. */
@@ -537,11 +661,13 @@ export class Journal {
        finished_at = case when ? = 'pending' then finished_at else ? end where seq = ?`,
     );
     const now = new Date().toISOString();
-    this.#db.transaction(() => {
-      for (const o of outcomes) {
-        update.run(o.status, o.statusCode ?? null, o.response === undefined ? null : JSON.stringify(o.response), o.error ?? null, o.errorCode ?? null, o.status, now, o.seq);
-      }
-    })();
+    this.#writing(() =>
+      this.#db.transaction(() => {
+        for (const o of outcomes) {
+          update.run(o.status, o.statusCode ?? null, o.response === undefined ? null : JSON.stringify(o.response), o.error ?? null, o.errorCode ?? null, o.status, now, o.seq);
+        }
+      })(),
+    );
     this.#pendingCount -= outcomes.filter((o) => o.status !== 'pending').length;
     if (this.#pendingCount <= 0 && this.#queue.length === 0) this.#compact();
   }
@@ -575,16 +701,123 @@ export class Journal {
   }
 
   /**
-   * True when the journal can take a write now: it has not failed, and the writes waiting in it
-   * leave room under `JOURNAL_MAX_MB` (what the file once grew to does not count).
+   * True when the journal can take a write now: it is not broken (a write that failed is followed
+   * by a test write at most every {@link JOURNAL_REPROBE_INTERVAL_MS}, so this answer is never
+   * older than that), and the writes waiting in it leave room under `JOURNAL_MAX_MB` (what the
+   * file once grew to does not count).
    */
   writable(): boolean {
-    return !this.#broken && this.#holding('').total + ENTRY_OVERHEAD_BYTES <= this.#maxBytes;
+    return !this.#stillBroken() && this.#holding('').total + ENTRY_OVERHEAD_BYTES <= this.#maxBytes;
   }
 
-  /** Why the journal takes no writes, if it failed (a write, an fsync, or opening the file). */
+  /** Why the journal takes no writes, while it is broken (a write, an fsync, or opening the file failed). */
   failure(): string | undefined {
-    return this.#broken?.message;
+    return this.#broken?.detail;
+  }
+
+  /** The fault that keeps the journal from taking writes, while it is broken (`JOURNAL_MAX_MB` reached is not a fault). */
+  fault(): JournalFault | undefined {
+    return this.#broken ? { ...this.#broken } : undefined;
+  }
+
+  /**
+   * Tries a small test write now, whatever the journal last saw: what `robusto journal status`
+   * reports, so it never answers from a state remembered. Undefined when the write worked and
+   * there is room under `JOURNAL_MAX_MB`; else what is wrong.
+   */
+  probe(): { reason: JournalFaultReason; detail: string } | undefined {
+    const fault = this.#testWrite();
+    if (fault) return { reason: fault.reason, detail: fault.detail };
+    if (this.#holding('').total + ENTRY_OVERHEAD_BYTES > this.#maxBytes) return { reason: 'limit', detail: `the journal is full (the writes waiting in it hold ${megabytes(this.#maxBytes)} MB, JOURNAL_MAX_MB)` };
+    return undefined;
+  }
+
+  /** Calls `listener` each time the journal takes writes again after it broke (the replayer resumes at once). */
+  onRecover(listener: () => void): void {
+    this.#recoveryListeners.push(listener);
+  }
+
+  /**
+   * Runs a write to the file; an error that says the file cannot be written (see
+   * {@link isStorageError}) breaks the journal before it is thrown on.
+   */
+  #writing<T>(work: () => T): T {
+    try {
+      return work();
+    } catch (error) {
+      // NB: a stand-in's own refusal (read-only) would hide why the file could not be opened.
+      if (isStorageError(error) && !this.#standIn) this.#breaks(journalFaultOf(error, this.file, this.#dataDir), error);
+      throw error;
+    }
+  }
+
+  /**
+   * Marks the journal broken by `fault` (from `error`): said once in the log when it breaks, not
+   * on each failed write after (it keeps the time it first broke); a test write then runs every
+   * {@link JOURNAL_REPROBE_INTERVAL_MS} until one works.
+   */
+  #breaks(fault: JournalFault, error: unknown): JournalFault {
+    const already = this.#broken;
+    this.#broken = { ...fault, since: already?.since ?? fault.since };
+    this.#probedAt = performance.now();
+    if (!already) {
+      this.#log?.error({ file: this.file, reason: fault.reason, code: fault.code, err: error }, 'journal cannot take writes: writes get 503 while the database is down or writes wait in it');
+      this.#probeTimer = setInterval(() => this.#stillBroken(), JOURNAL_REPROBE_INTERVAL_MS);
+      this.#probeTimer.unref();
+    }
+    return this.#broken;
+  }
+
+  /**
+   * The fault, if the journal is broken still: a test write runs first when the last one is
+   * {@link JOURNAL_REPROBE_INTERVAL_MS} old, and clears the fault if it works.
+   */
+  #stillBroken(): JournalFault | undefined {
+    if (!this.#broken || performance.now() - this.#probedAt < JOURNAL_REPROBE_INTERVAL_MS) return this.#broken;
+    return this.#testWrite();
+  }
+
+  /**
+   * Opens the file if the journal is a stand-in for one that could not be opened, looks that the
+   * disk has {@link JOURNAL_MIN_FREE_BYTES} free, then rewrites the {@link JOURNAL_PROBE_ROW}
+   * lease (one small row, in place, committed with `synchronous=FULL` like an append): undefined
+   * if all held (a broken journal is then mended, said once in the log, and the replayer
+   * woken), else the fault.
+   */
+  #testWrite(): JournalFault | undefined {
+    if (this.#closed) return this.#broken;
+    this.#probedAt = performance.now();
+    if (this.#standIn) {
+      let db: SqliteDatabase.Database;
+      try {
+        db = this.#openFile();
+      } catch (error) {
+        return this.#breaks(cannotOpenFault(error, this.file, this.#dataDir), error);
+      }
+      this.#db.close();
+      this.#use(db);
+      this.#standIn = false;
+    }
+    const free = freeBytes(this.#dataDir);
+    if (free !== undefined && free < JOURNAL_MIN_FREE_BYTES) {
+      const short = Object.assign(new Error(`${megabytes(free)} MB free on it, under the ${megabytes(JOURNAL_MIN_FREE_BYTES)} MB the journal waits for`), { code: 'ENOSPC' });
+      return this.#breaks(journalFaultOf(short, this.file, this.#dataDir), short);
+    }
+    try {
+      this.#db.prepare('insert into leases (name, holder, expires_at) values (?, ?, 0) on conflict (name) do update set holder = excluded.holder, expires_at = 0').run(JOURNAL_PROBE_ROW, new Date().toISOString());
+    } catch (error) {
+      if (isStorageError(error)) return this.#breaks(journalFaultOf(error, this.file, this.#dataDir), error);
+      // Another process writing (busy) says nothing about the disk: the fault, if any, stands.
+      return this.#broken;
+    }
+    const mended = this.#broken;
+    if (!mended) return undefined;
+    this.#broken = undefined;
+    clearInterval(this.#probeTimer);
+    this.#probeTimer = undefined;
+    this.#log?.info({ file: this.file, reason: mended.reason, brokenSince: mended.since, brokenSeconds: Math.round((Date.now() - Date.parse(mended.since)) / 1000) }, 'journal takes writes again');
+    for (const listener of this.#recoveryListeners) listener();
+    return undefined;
   }
 
   /** A tenant's dead letters, oldest first, after `afterSeq`. */
@@ -602,9 +835,12 @@ export class Journal {
    * process sends the writes that follow the answer through the journal, behind it.
    */
   retryDead(tenantId: string, receipt: string, by: string): Promise<boolean> {
-    const changed = this.#db
-      .prepare(`update entries set status = 'pending', retried_by = ?, retried_at = ?, finished_at = null where tenant_id = ? and receipt = ? and status = 'dead'`)
-      .run(by, new Date().toISOString(), tenantId, receipt).changes;
+    const changed = this.#writing(
+      () =>
+        this.#db
+          .prepare(`update entries set status = 'pending', retried_by = ?, retried_at = ?, finished_at = null where tenant_id = ? and receipt = ? and status = 'dead'`)
+          .run(by, new Date().toISOString(), tenantId, receipt).changes,
+    );
     if (changed === 0) return Promise.resolve(false);
     this.#pendingCount++;
     for (const listener of this.#listeners) listener();
@@ -613,10 +849,11 @@ export class Journal {
 
   /** Gives up on a dead letter for good, recording who and why; the entry itself is kept. */
   discardDead(tenantId: string, receipt: string, by: string, reason: string): boolean {
-    return (
-      this.#db
-        .prepare(`update entries set status = 'discarded', discarded_by = ?, discard_reason = ?, finished_at = ? where tenant_id = ? and receipt = ? and status = 'dead'`)
-        .run(by, reason, new Date().toISOString(), tenantId, receipt).changes > 0
+    return this.#writing(
+      () =>
+        this.#db
+          .prepare(`update entries set status = 'discarded', discarded_by = ?, discard_reason = ?, finished_at = ? where tenant_id = ? and receipt = ? and status = 'dead'`)
+          .run(by, reason, new Date().toISOString(), tenantId, receipt).changes > 0,
     );
   }
 
@@ -635,8 +872,11 @@ export class Journal {
     return this.#lastReplay;
   }
 
-  /** Closes the file (after the last append was flushed). */
+  /** Closes the file (after the last append was flushed), and stops the test writes of a broken journal. */
   close(): void {
+    this.#closed = true;
+    clearInterval(this.#probeTimer);
+    this.#probeTimer = undefined;
     if (this.#queue.length === 0 && this.#db.open) this.#db.close();
   }
 }

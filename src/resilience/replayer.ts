@@ -67,6 +67,7 @@ export class Replayer {
     private readonly log: Logger,
   ) {
     journal.onAppend(() => this.#wake?.());
+    journal.onRecover(() => this.#wake?.());
     circuit.onClose(() => this.#wake?.());
   }
 
@@ -86,12 +87,15 @@ export class Replayer {
   async #loop(): Promise<void> {
     let delay = REPLAY_RETRY_INITIAL_MS;
     while (!this.#controller.signal.aborted) {
-      if (!this.journal.hasPending()) {
+      // A broken journal (a full disk) can take no lease and no mark: the replayer waits for it to
+      // mend, which wakes it at once.
+      if (!this.journal.hasPending() || this.journal.fault()) {
         await this.#pause(REPLAY_IDLE_POLL_MS);
         continue;
       }
       const outcome = await this.drain().catch((error: unknown) => {
-        this.log.error({ err: error }, 'journal replay failed unexpectedly; will retry');
+        // A write to the journal that broke it: the journal said so once; the loop waits for it.
+        if (!this.journal.fault()) this.log.error({ err: error }, 'journal replay failed unexpectedly; will retry');
         return 'blocked' as const;
       });
       if (outcome === 'drained') {
@@ -130,23 +134,26 @@ export class Replayer {
       if (applied > 0) this.log.info({ applied, outcome, pending: this.journal.stats().pending }, 'journal replayed');
       return outcome;
     };
-    if (!this.journal.acquireLease(REPLAY_LEASE, this.#holder, REPLAY_LEASE_TTL_MS, holderGone)) {
+    const first = this.#lease();
+    if (first === 'unwritable') return finish('blocked');
+    if (first === 'busy') {
       // Marks this process still holds are true whoever replays now: written, so the other does not redo them.
       this.#markQuietly();
       return 'busy';
     }
     // Renewed before each batch, and within one when it goes an entry at a time (after a crash).
     let leaseRenewedAt = Date.now();
-    const renewLease = (options: { due?: boolean } = {}): boolean => {
-      if (options.due && Date.now() - leaseRenewedAt < REPLAY_LEASE_TTL_MS / 3) return true;
+    const renewLease = (options: { due?: boolean } = {}): 'held' | 'busy' | 'unwritable' => {
+      if (options.due && Date.now() - leaseRenewedAt < REPLAY_LEASE_TTL_MS / 3) return 'held';
       leaseRenewedAt = Date.now();
-      return this.journal.acquireLease(REPLAY_LEASE, this.#holder, REPLAY_LEASE_TTL_MS, holderGone);
+      return this.#lease();
     };
     if (!(await this.circuit.probe())) return finish('blocked');
     this.#markCommitted();
     let batch = this.journal.pending(REPLAY_BATCH_SIZE);
     for (;;) {
-      if (!renewLease()) return finish('busy');
+      const lease = renewLease();
+      if (lease !== 'held') return finish(lease === 'busy' ? 'busy' : 'blocked');
       if (batch.length === 0) {
         this.#markCommitted();
         this.journal.resyncPending();
@@ -172,7 +179,8 @@ export class Replayer {
       let verdict: Verdict | undefined;
       for (let i = 0; i < batch.length; ) {
         if (this.#controller.signal.aborted) return finish('blocked');
-        if (!renewLease({ due: true })) return finish('busy');
+        const lease = renewLease({ due: true });
+        if (lease !== 'held') return finish(lease === 'busy' ? 'busy' : 'blocked');
         verdict ??= await this.#verdictFor(batch.slice(i));
         if (!verdict) return finish('blocked');
         const run = this.#batchable(batch, i, verdict);
@@ -188,6 +196,20 @@ export class Replayer {
       // would see the last batch as still pending.
       if (!next) this.#markCommitted();
       batch = next ?? this.journal.pending(REPLAY_BATCH_SIZE);
+    }
+  }
+
+  /**
+   * Takes or renews the replay lease: 'held', 'busy' (another process replays), or 'unwritable'
+   * (the journal cannot be written, a full disk: the round stops, and the loop resumes once the
+   * journal mends).
+   */
+  #lease(): 'held' | 'busy' | 'unwritable' {
+    try {
+      return this.journal.acquireLease(REPLAY_LEASE, this.#holder, REPLAY_LEASE_TTL_MS, holderGone) ? 'held' : 'busy';
+    } catch (error) {
+      if (this.journal.fault()) return 'unwritable';
+      throw error;
     }
   }
 

@@ -8,7 +8,11 @@ import type { DatabaseCircuit } from './circuit.js';
 import { JournalTenantFullError, JournalUnavailableError, type Journal } from './journal.js';
 import { BrokenCircuitError } from 'cockatiel';
 
-/** Error code of a write refused because neither the database nor the journal could take it. */
+/**
+ * Error code of a write refused because it had to go to the journal (the database is down, or
+ * earlier writes wait in the journal) and the journal could not take it; the problem's `reason`
+ * says why (`JournalFaultReason`: a full disk, another file error, `JOURNAL_MAX_MB`).
+ */
 export const ERR_JOURNAL_UNAVAILABLE = 'ERR_JOURNAL_UNAVAILABLE';
 /** Error code of a write refused because the database is down and the tenant's share of the journal is full. */
 export const ERR_JOURNAL_TENANT_FULL = 'ERR_JOURNAL_TENANT_FULL';
@@ -26,6 +30,21 @@ export interface SubmitOptions {
 
 /** How a write was taken: done now (201/200), or queued in the journal (202 and a receipt). */
 export type Submitted = { kind: 'done'; result: DispatchResult } | { kind: 'queued'; receipt: string; replayed: boolean };
+
+/**
+ * Why a write went to the journal, which a refusal names (never "the database is not answering"
+ * when it answers): the database failed or its circuit is open; earlier writes wait in the
+ * journal and this one must not overtake them; its module waits for its migrations; or it is a
+ * retry of a write with the same key whose append is under way.
+ */
+type JournalRoute = 'database-down' | 'behind-queue' | 'module-waiting' | 'same-key';
+
+const ROUTE_TEXT: Record<JournalRoute, string> = {
+  'database-down': 'The database is not answering',
+  'behind-queue': 'Writes accepted while the database was down still wait in the local journal to be applied, and this one must queue behind them',
+  'module-waiting': "This module's tables wait for their migrations, so its writes go to the local journal",
+  'same-key': 'A write with this Idempotency-Key is being queued in the local journal',
+};
 
 /**
  * The way every HTTP write goes (DESIGN.md, "How a write flows"): straight to the database
@@ -54,7 +73,11 @@ export class WritePath {
     // The audit row's id, chosen here: if the COMMIT's answer is lost, replay looks for it.
     const auditId = newId();
     let unknownOutcome: WriteOutcomeUnknownError | undefined;
-    if (!options.journalOnly && this.circuit.closed && !this.journal.hasPending()) {
+    let route: JournalRoute;
+    if (options.journalOnly) route = 'module-waiting';
+    else if (!this.circuit.closed) route = 'database-down';
+    else if (this.journal.hasPending()) route = 'behind-queue';
+    else {
       try {
         // NB: a literal, not `{ ...meta, auditId }`: object spread is several times slower.
         const withAudit: DispatchMeta = { tenantId: meta.tenantId, userId: meta.userId, requestId: meta.requestId, idempotencyKey: meta.idempotencyKey, fingerprint: meta.fingerprint, auditId };
@@ -63,6 +86,7 @@ export class WritePath {
         if (error instanceof WriteOutcomeUnknownError) unknownOutcome = error;
         else if (!isTransientError(error) && !(error instanceof BrokenCircuitError)) throw error;
         this.log.warn({ command: command.name, err: error, outcomeUnknown: unknownOutcome !== undefined }, 'database unavailable; write journaled');
+        route = 'database-down';
       }
     }
     const receipt = await this.#onDisk(
@@ -81,6 +105,7 @@ export class WritePath {
         requestId: meta.requestId,
         ...(unknownOutcome ? { uncertain: { auditId, ...unknownOutcome.intended } } : {}),
       }),
+      route,
       unknownOutcome,
     );
     return { kind: 'queued', receipt, replayed: false };
@@ -99,14 +124,16 @@ export class WritePath {
     if (found.fingerprint !== fingerprint) {
       throw new AppError(ERR_IDEMPOTENCY_KEY_REUSED, 422, `Idempotency-Key "${key}" was already used for a different request; use a new key for a new request.`);
     }
-    return inFlight ? this.#onDisk(inFlight.done) : onDisk?.receipt;
+    return inFlight ? this.#onDisk(inFlight.done, 'same-key') : onDisk?.receipt;
   }
 
   /**
    * Waits for an append to be on disk; a journal that cannot take it means 503, never 202: "not
-   * saved", or, for a write whose COMMIT answer was lost, its own "may or may not be saved".
+   * saved", or, for a write whose COMMIT answer was lost, its own "may or may not be saved". The
+   * detail says why the write went to the journal (`route`) and what keeps the journal from
+   * taking it; the problem's `reason` names the latter (see `JournalFaultReason`).
    */
-  async #onDisk(append: Promise<string>, unknownOutcome?: WriteOutcomeUnknownError): Promise<string> {
+  async #onDisk(append: Promise<string>, route: JournalRoute, unknownOutcome?: WriteOutcomeUnknownError): Promise<string> {
     try {
       return await append;
     } catch (error) {
@@ -116,12 +143,13 @@ export class WritePath {
         throw new AppError(
           ERR_JOURNAL_TENANT_FULL,
           503,
-          `The database is not answering, and the writes of your organization already waiting for it fill its share of the local journal (${error.message}). Nothing was saved; retry once the database is back.`,
+          `${ROUTE_TEXT[route]}, and the writes of your organization already waiting in the local journal fill its share of it (${error.message}). Nothing was saved; retry once they are applied.`,
           { retryAfterSeconds: JOURNAL_REFUSED_RETRY_AFTER_S, cause: error },
         );
       }
-      throw new AppError(ERR_JOURNAL_UNAVAILABLE, 503, `The database is not answering and the local journal cannot take the write either (${error.message}). Nothing was saved; retry later.`, {
+      throw new AppError(ERR_JOURNAL_UNAVAILABLE, 503, `${ROUTE_TEXT[route]}, and the local journal cannot take the write: ${error.message}. Nothing was saved; retry later.`, {
         retryAfterSeconds: JOURNAL_REFUSED_RETRY_AFTER_S,
+        extensions: { reason: error.reason },
         cause: error,
       });
     }
