@@ -3,8 +3,20 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-/** True when this process may mount a filesystem (root, as in CI): the small-disk tests need it. */
-export const CAN_MOUNT = process.getuid?.() === 0;
+/**
+ * True when this process can mount a filesystem (root with the right to mount, as in CI): the
+ * small-disk tests need it. Found by mounting and unmounting a tiny tmpfs, since being root is
+ * not enough in a container without that right.
+ */
+export const CAN_MOUNT = ((): boolean => {
+  if (process.getuid?.() !== 0) return false;
+  try {
+    unmountSmallDisk(mountSmallDisk(1));
+    return true;
+  } catch {
+    return false;
+  }
+})();
 
 /**
  * Mounts a tmpfs of `megabytes` on a new temp directory and returns it: a disk a test can fill
