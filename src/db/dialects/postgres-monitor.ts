@@ -6,6 +6,8 @@ import { DatabaseStalledError } from '../database-stalled.js';
  * check's 2 s budget, so `/health` answers in time even when the server is stalled.
  */
 export const MONITOR_PING_TIMEOUT_MS = 1_500;
+/** node-postgres's own timeouts on the monitor's connection, a backstop just past the ping's. */
+const MONITOR_DRIVER_TIMEOUT_MS = MONITOR_PING_TIMEOUT_MS + 500;
 
 /**
  * Watches whether the PostgreSQL server answers, on its own dedicated connection, outside the
@@ -82,12 +84,12 @@ export class PostgresMonitor {
 
   #connect(): Promise<pg.Client> {
     // NB: node-postgres's own timeouts destroy the socket of a connect or a query that gets no
-    // answer; the timer in #ping only decides sooner, and names the failure.
+    // answer; the timer in #ping decides first, names the failure, and ends the connection.
     const client = new pg.Client({
       connectionString: this.#connectionString,
-      connectionTimeoutMillis: MONITOR_PING_TIMEOUT_MS,
-      query_timeout: MONITOR_PING_TIMEOUT_MS,
-      statement_timeout: MONITOR_PING_TIMEOUT_MS,
+      connectionTimeoutMillis: MONITOR_DRIVER_TIMEOUT_MS,
+      query_timeout: MONITOR_DRIVER_TIMEOUT_MS,
+      statement_timeout: MONITOR_DRIVER_TIMEOUT_MS,
       keepAlive: true,
       application_name: 'robusto-monitor',
     });
