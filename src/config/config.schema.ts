@@ -106,6 +106,13 @@ export const ENV_VARIABLES = {
     expected: 'a whole number of milliseconds from 1 to 86400000 (a day)',
     description: 'a PostgreSQL statement running longer is cancelled',
   },
+  DB_WRITE_DEADLINE_MS: {
+    schema: positiveMs,
+    default: '1000',
+    example: '1000',
+    expected: 'a whole number of milliseconds from 1 to 2147483647',
+    description: 'a PostgreSQL write whose server answers nothing (no connection, not even a ping) this long is abandoned and journaled',
+  },
   DB_CONNECT_TIMEOUT_MS: {
     schema: positiveMs,
     default: '10000',

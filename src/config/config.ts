@@ -12,6 +12,8 @@ export interface DataPaths {
 export interface PoolConfig {
   max: number;
   statementTimeoutMs: number;
+  /** `DB_WRITE_DEADLINE_MS`: silence from the server after which a write attempt is abandoned (PostgreSQL). */
+  writeDeadlineMs: number;
   connectTimeoutMs: number;
   idleTimeoutMs: number;
   maxLifetimeSeconds: number;

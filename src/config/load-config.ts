@@ -150,6 +150,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadConfigOptions = 
     pool: {
       max: values.DB_POOL_MAX as number,
       statementTimeoutMs: values.DB_STATEMENT_TIMEOUT_MS as number,
+      writeDeadlineMs: values.DB_WRITE_DEADLINE_MS as number,
       connectTimeoutMs: values.DB_CONNECT_TIMEOUT_MS as number,
       idleTimeoutMs: values.DB_IDLE_TIMEOUT_MS as number,
       maxLifetimeSeconds: values.DB_MAX_LIFETIME_S as number,

@@ -3,6 +3,7 @@ import type { Config } from '../config/config.js';
 import type { Logger } from '../log/create-logger.js';
 import type { Database, PoolStats, TransactionRunner } from './database.js';
 import { openPostgres } from './dialects/postgres.js';
+import { StallWatch } from './dialects/postgres-deadline.js';
 import { postgresTransactions } from './dialects/postgres-transaction.js';
 import { openSqlite } from './dialects/sqlite.js';
 
@@ -32,35 +33,51 @@ export function createDb(config: Readonly<Config>, log: Logger, options: CreateD
   const kyselyConfig = { dialect: handle.dialect, ...(kyselyLog ? { log: kyselyLog } : {}) };
   const kysely = new Kysely(kyselyConfig);
   const transaction: TransactionRunner = postgres
-    ? postgresTransactions(kysely, { dialect: postgres.dialect, config: kyselyConfig }, postgres.connect, options.onQuery)
+    ? postgresTransactions(kysely, { dialect: postgres.dialect, config: kyselyConfig }, postgres.connect, options.onQuery, new StallWatch(postgres.monitor, config.pool.writeDeadlineMs))
     : // NB: SQLite runs one transaction at a time behind Kysely's mutex, which this keeps.
       (work) => kysely.transaction().execute(work);
-  return wrap(config.engine, kysely, transaction, handle.stats);
+  // PostgreSQL is pinged on the monitor's own connection, never a pooled one (see PostgresMonitor).
+  const ping = postgres ? () => postgres.monitor.ping() : sharedPing(kysely);
+  const close = postgres ? () => Promise.all([kysely.destroy(), postgres.monitor.close()]).then(() => undefined) : () => kysely.destroy();
+  return wrap(config.engine, kysely, transaction, ping, handle.stats, close);
 }
 
+/** `SELECT 1` through Kysely, its latency in milliseconds; concurrent callers share the one in flight. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-function wrap(engine: Database['engine'], kysely: Kysely<any>, transaction: TransactionRunner, stats: () => PoolStats): Database {
+function sharedPing(kysely: Kysely<any>): () => Promise<number> {
   let inFlight: Promise<number> | undefined;
+  return () => {
+    inFlight ??= (async () => {
+      const started = performance.now();
+      try {
+        await sql`select 1`.execute(kysely);
+        return performance.now() - started;
+      } finally {
+        inFlight = undefined;
+      }
+    })();
+    return inFlight;
+  };
+}
+
+function wrap(
+  engine: Database['engine'],
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  kysely: Kysely<any>,
+  transaction: TransactionRunner,
+  ping: () => Promise<number>,
+  stats: () => PoolStats,
+  destroy: () => Promise<void>,
+): Database {
   let closed: Promise<void> | undefined;
   return {
     engine,
     kysely,
     transaction,
-    ping() {
-      inFlight ??= (async () => {
-        const started = performance.now();
-        try {
-          await sql`select 1`.execute(kysely);
-          return performance.now() - started;
-        } finally {
-          inFlight = undefined;
-        }
-      })();
-      return inFlight;
-    },
+    ping,
     poolStats: stats,
     close() {
-      closed ??= kysely.destroy();
+      closed ??= destroy();
       return closed;
     },
   };

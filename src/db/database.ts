@@ -34,12 +34,16 @@ export interface Database {
   readonly kysely: Kysely<any>;
   /**
    * Runs a write transaction: what the dispatcher runs every command in. Same semantics as
-   * `kysely.transaction().execute(work)`, with less overhead per write on PostgreSQL.
+   * `kysely.transaction().execute(work)`, with less overhead per write on PostgreSQL. On
+   * PostgreSQL an attempt the server stops answering is abandoned after `DB_WRITE_DEADLINE_MS`
+   * with a `DatabaseStalledError`, its connection destroyed (see `StallWatch`).
    */
   readonly transaction: TransactionRunner;
   /**
    * One real round trip (`SELECT 1`); resolves its latency in milliseconds. Concurrent callers
-   * share the probe in flight, so a stalled database never piles up probes.
+   * share the probe in flight, so a stalled database never piles up probes. On PostgreSQL it
+   * runs on a dedicated connection, never a pooled one, and fails within 1.5 s
+   * (`MONITOR_PING_TIMEOUT_MS`), destroying that connection: monitoring cannot exhaust the pool.
    */
   ping(): Promise<number>;
   /** Current pool figures. */

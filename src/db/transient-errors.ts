@@ -1,3 +1,5 @@
+import { ERR_DATABASE_STALLED } from './database-stalled.js';
+
 /**
  * Says whether a database error is transient: worth retrying the same work later because the
  * connection, the server or a lock got in the way, not the data.
@@ -9,6 +11,8 @@
  * - Socket errors: ECONNREFUSED, ECONNRESET, ETIMEDOUT, EPIPE (and their kin below).
  * - SQLite: SQLITE_BUSY, SQLITE_LOCKED and their extended codes.
  * - node-postgres's own connection failures, which carry no code, only a message.
+ * - `ERR_DATABASE_STALLED`: work abandoned because the database stopped answering (see
+ *   `DatabaseStalledError`).
  *
  * Everything else (constraint violations, bad data, syntax) is permanent: retrying it would fail
  * the same way.
@@ -28,6 +32,7 @@ const TRANSIENT_SOCKET_CODES = new Set([
   'EHOSTUNREACH',
   'ENETUNREACH',
   'EAI_AGAIN',
+  ERR_DATABASE_STALLED,
 ]);
 // node-postgres raises these as plain Errors without a code.
 const TRANSIENT_PG_MESSAGES = [

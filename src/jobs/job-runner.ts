@@ -16,6 +16,11 @@ export const JOB_LEASE_MARGIN_MS = 5_000;
 export const JOB_STOP_GRACE_MS = 2_000;
 /** How long claiming a run or reading job states may wait for the database. */
 export const JOB_DATABASE_TIMEOUT_MS = 2_000;
+/**
+ * How long {@link JobRunner.states} waits for the database before answering from its last view:
+ * below the health check's 2 s budget, since `/health` shows these states.
+ */
+export const JOB_STATES_TIMEOUT_MS = 1_500;
 /** When the database does not answer a claim, how soon the same slot is tried again. */
 export const JOB_CLAIM_RETRY_MS = 5_000;
 
@@ -122,6 +127,8 @@ export class JobRunner {
   readonly #memory = new MemoryJobStore();
   readonly #holder = `${os.hostname()}|${process.pid}|${newId()}`;
   readonly #cache = new Map<string, JobRecord>();
+  /** The read of each store in flight: concurrent callers (health checks) share it instead of each holding a connection. */
+  readonly #reading = new Map<JobStore, Promise<void>>();
   #stopped = true;
 
   readonly #clock: JobClock;
@@ -184,20 +191,38 @@ export class JobRunner {
     if (running.length) await Promise.race([Promise.all(running), sleep(graceMs)]);
   }
 
-  /** Every job's state: from the database for cluster jobs (this process's last view if it does not answer). */
+  /**
+   * Every job's state: from the database for cluster jobs (this process's last view if it does
+   * not answer within {@link JOB_STATES_TIMEOUT_MS}). Concurrent callers share one read per store.
+   */
   async states(): Promise<JobState[]> {
     const groups = new Map<JobStore, string[]>();
     for (const e of this.#entries) groups.set(e.store, [...(groups.get(e.store) ?? []), e.job.name]);
     await Promise.all(
       [...groups].map(async ([store, names]) => {
         try {
-          for (const record of await withTimeout(store.read(names), JOB_DATABASE_TIMEOUT_MS, 'the database')) this.#cache.set(record.name, record);
+          await withTimeout(this.#read(store, names), JOB_STATES_TIMEOUT_MS, 'the database');
         } catch {
           // The last view stays; /health says the database is down on its own.
         }
       }),
     );
     return this.#entries.map((e) => this.#stateOf(e));
+  }
+
+  /** Reads `names` from `store` into the cache, joining the read of that store already in flight. */
+  #read(store: JobStore, names: string[]): Promise<void> {
+    let reading = this.#reading.get(store);
+    if (!reading) {
+      reading = store
+        .read(names)
+        .then((records) => {
+          for (const record of records) this.#cache.set(record.name, record);
+        })
+        .finally(() => this.#reading.delete(store));
+      this.#reading.set(store, reading);
+    }
+    return reading;
   }
 
   /** This process's run counters per job, for metrics. */

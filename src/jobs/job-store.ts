@@ -179,7 +179,9 @@ export class DatabaseJobStore implements JobStore {
 
   async read(names: string[]): Promise<JobRecord[]> {
     if (names.length === 0) return [];
-    const rows = (await this.db.kysely.selectFrom('jobs').selectAll().where('name', 'in', names).execute()) as Row[];
+    // NB: in a transaction only for its deadline (DB_WRITE_DEADLINE_MS): `/health` reads this,
+    // and a stalled server must not keep the pooled connection for the whole statement timeout.
+    const rows = (await this.db.transaction((tx) => tx.selectFrom('jobs').selectAll().where('name', 'in', names).execute())) as Row[];
     const now = Date.now();
     return rows.map((row) => recordOf(row, now));
   }

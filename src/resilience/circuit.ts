@@ -3,6 +3,7 @@ import type { Database } from '../db/database.js';
 import { isTransientError } from '../db/transient-errors.js';
 import type { Logger } from '../log/create-logger.js';
 import { withTimeout } from '../shared/with-timeout.js';
+import { WriteOutcomeUnknownError } from './dispatcher.js';
 
 /** Consecutive transient failures (each already retried by the dispatcher) that open the circuit. */
 export const CIRCUIT_OPEN_AFTER_FAILURES = 3;
@@ -47,7 +48,9 @@ export class DatabaseCircuit {
 
   constructor(db: Database, log: Logger) {
     this.#db = db;
-    this.#policy = circuitBreaker(handleWhen((error) => isTransientError(error) || error instanceof ProbeFailed), {
+    // NB: a COMMIT whose answer was lost counts too: the connection failed (or the database
+    // stalled) just as much as in any other statement.
+    this.#policy = circuitBreaker(handleWhen((error) => isTransientError(error) || error instanceof ProbeFailed || error instanceof WriteOutcomeUnknownError), {
       halfOpenAfter: new ConstantBackoff(CIRCUIT_HALF_OPEN_MS),
       breaker: new ConsecutiveBreaker(CIRCUIT_OPEN_AFTER_FAILURES),
     });

@@ -312,7 +312,12 @@ export class Replayer {
       const forbidden = verdict(entry, command);
       if (forbidden) throw forbidden;
       const payload = upcastPayload(command, entry.payload, entry.commandVersion);
-      const result = await this.circuit.execute(() => this.dispatcher.dispatch(command, payload, metaOf(entry), { replay: true }));
+      // NB: an entry whose COMMIT answer was lost is applied with the audit row id of its first
+      // attempt. If that COMMIT is still under way on the server (stalled, or its connection not
+      // yet torn down), this attempt's audit INSERT waits for it on the primary key, and fails if
+      // it commits: the write can never be applied twice, whichever transaction comes first.
+      const meta = entry.appliedIfAudit ? { ...metaOf(entry), auditId: entry.appliedIfAudit } : metaOf(entry);
+      const result = await this.circuit.execute(() => this.dispatcher.dispatch(command, payload, meta, { replay: true }));
       // NB: the database committed first; only then is the entry marked.
       this.journal.finishAttempt(entry.seq, appliedOutcome(result));
       return 'done';
@@ -322,6 +327,19 @@ export class Replayer {
       if (isTransientError(error) || error instanceof BrokenCircuitError || error instanceof WriteOutcomeUnknownError) {
         this.journal.finishAttempt(entry.seq, pendingOutcome(error));
         return 'blocked';
+      }
+      // The first attempt's COMMIT went through while this one ran (its audit row, or a row of
+      // its own, stopped this one): applied, not dead.
+      if (entry.appliedIfAudit) {
+        const applied = await this.circuit.execute(() => this.dispatcher.committed(entry.tenantId, entry.appliedIfAudit as string)).catch((checkError: unknown) => checkError);
+        if (applied === true) {
+          this.journal.finishAttempt(entry.seq, { status: 'duplicate' });
+          return 'done';
+        }
+        if (applied !== false) {
+          this.journal.finishAttempt(entry.seq, pendingOutcome(applied));
+          return 'blocked';
+        }
       }
       this.journal.finishAttempt(entry.seq, this.#parked(error, entry));
       return 'done';

@@ -1,4 +1,5 @@
 import { ExponentialBackoff, handleWhen, retry, type RetryPolicy } from 'cockatiel';
+import { DatabaseStalledError } from '../db/database-stalled.js';
 import { isTransientError } from '../db/transient-errors.js';
 
 /** First wait before retrying a transient database error. */
@@ -22,14 +23,16 @@ export interface RetryOptions {
 /**
  * Builds a cockatiel retry policy that retries **transient** errors only (see
  * `isTransientError`), with exponential backoff and decorrelated jitter. A permanent error
- * (a constraint violation, bad data) fails at once.
+ * (a constraint violation, bad data) fails at once, and so does a stalled database
+ * (`DatabaseStalledError`): each retry would wait a whole deadline again, while the circuit and
+ * the journal are there to take over.
  *
  * @example
  * const policy = createRetryPolicy();
  * await policy.execute(() => db.kysely.insertInto('notes').values(row).execute());
  */
 export function createRetryPolicy(options: RetryOptions = {}): RetryPolicy {
-  return retry(handleWhen(isTransientError), {
+  return retry(handleWhen((error) => isTransientError(error) && !(error instanceof DatabaseStalledError)), {
     maxAttempts: options.maxRetries ?? RETRY_MAX_RETRIES,
     backoff: new ExponentialBackoff({
       initialDelay: options.initialDelayMs ?? RETRY_INITIAL_DELAY_MS,

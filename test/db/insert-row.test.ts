@@ -15,7 +15,7 @@ interface Tables {
   notes: { id: string; title: string; body: string | null; priority: Generated<number>; created_at: string };
 }
 
-const POOL = { max: 2, statementTimeoutMs: 5_000, connectTimeoutMs: 5_000, idleTimeoutMs: 10_000, maxLifetimeSeconds: 60 };
+const POOL = { max: 2, statementTimeoutMs: 5_000, writeDeadlineMs: 1_000, connectTimeoutMs: 5_000, idleTimeoutMs: 10_000, maxLifetimeSeconds: 60 };
 
 describe.each(ENGINES)('insertRow on %s', (engine) => {
   let database: TestDatabase | undefined;

@@ -56,15 +56,15 @@ describe('health tells the truth about PostgreSQL behind a fault proxy (seed tes
     expect(up.json().checks['database:responseTime'][0].observedValue).toBeGreaterThan(0);
   });
 
-  it('a stalled database cannot hang /health: it answers 503 within the 2 s check timeout', async () => {
+  it('a stalled database cannot hang /health: it answers 503 within the 2 s check budget', async () => {
     proxy.stall();
     const started = Date.now();
     const response = await t.app.http.inject('/health');
     const took = Date.now() - started;
     proxy.pass();
     expect(response.statusCode).toBe(503);
-    expect(response.json().output).toMatch(/did not answer within 2000 ms/);
-    expect(took).toBeLessThan(4000);
+    expect(response.json().output).toMatch(/did not answer within 1500 ms/);
+    expect(took).toBeLessThan(2000);
   });
 
   it('reads while the database is down answer 503 ERR_DATABASE_UNAVAILABLE with Retry-After', async () => {

@@ -7,7 +7,7 @@ import { pruneJournal, pruneKeys } from '../../src/resilience/prune.js';
 import { REPLAY_BATCH_SIZE, REPLAY_LEASE, REPLAY_MAX_UNFINISHED_ATTEMPTS } from '../../src/resilience/replayer.js';
 import { call } from '../support/api.js';
 import { createTenantWithUsers, type TestTenant } from '../support/auth.js';
-import { loseTheCommitAnswer } from '../support/lost-commit.js';
+import { holdTheCommit, loseTheCommitAnswer } from '../support/lost-commit.js';
 import { buildTestApp, type TestApp } from '../support/build-app.js';
 import { ENGINES } from '../support/test-database.js';
 
@@ -61,6 +61,22 @@ describe.each(ENGINES)('journal replay on %s', (engine) => {
     const answer = await call(t, tenant, { method: 'GET', url: `/api/receipts/${receipt}`, as: 'staff' });
     expect(answer.json()).toMatchObject({ status: 'applied', result: { status: 201, body: { name } } });
   });
+
+  it.runIf(engine === 'postgres')('a lost COMMIT still under way when replay runs (a stalled server resuming): saved exactly once', async () => {
+    const name = 'Commit Still Under Way';
+    const held = holdTheCommit(t.app.db);
+    const response = await call(t, tenant, { method: 'POST', url: '/api/students', as: 'staff', body: { name, birthDate: '1999-09-09', plan: 'Noite' } });
+    expect(response.statusCode).toBe(202);
+    const receipt = response.json().receipt as string;
+    // Replay starts while the first attempt has not committed yet: it waits on that attempt's rows...
+    const draining = t.app.replayer.drain();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    // ...which then commits.
+    await held.commit();
+    expect(await draining).toBe('drained');
+    expect(await studentsNamed(name)).toBe(1);
+    expect(t.app.journal.byReceipt(tenant.id, receipt)).toMatchObject({ status: 'duplicate' });
+  }, 30_000);
 
   it('a batch with a failing entry in the middle: the ones before and after apply once each, in order; that one is dead', async () => {
     const receipts = [];

@@ -21,3 +21,44 @@ export function loseTheCommitAnswer(db: Database, what: 'committed' | 'rolled-ba
     throw lost();
   };
 }
+
+/** A transaction held open on the server by {@link holdTheCommit}. */
+export interface HeldCommit {
+  /** Lets the held transaction run its COMMIT; resolves once it has committed. */
+  commit(): Promise<void>;
+}
+
+/**
+ * Makes the next transaction on `db` lose the answer to its COMMIT while that COMMIT is still
+ * under way: the caller sees "Connection terminated unexpectedly" as soon as its transaction
+ * callback has finished, but the transaction stays open on the server, holding its rows and
+ * locks, and commits only when {@link HeldCommit.commit} is called (a server stalled mid-COMMIT
+ * that resumes later). PostgreSQL only: on SQLite the held transaction would block every other.
+ */
+export function holdTheCommit(db: Database): HeldCommit {
+  const patched = db as { transaction: Database['transaction'] };
+  const real = db.transaction;
+  let release: () => void = () => undefined;
+  const gate = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  let committed: Promise<unknown> = Promise.resolve();
+  patched.transaction = (work) => {
+    patched.transaction = real;
+    return new Promise((_, reject) => {
+      committed = real(async (tx) => {
+        const result = await work(tx);
+        reject(new Error('Connection terminated unexpectedly'));
+        await gate;
+        return result;
+      });
+      committed.catch(reject);
+    });
+  };
+  return {
+    async commit() {
+      release();
+      await committed;
+    },
+  };
+}

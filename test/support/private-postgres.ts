@@ -37,6 +37,13 @@ export interface PrivatePostgres {
   stop(): Promise<void>;
   /** Kills the postmaster with SIGKILL; resolves when the port no longer accepts connections and its children are gone. */
   kill9(): Promise<void>;
+  /**
+   * Stalls the server: SIGSTOP to the postmaster and every process it started. The kernel still
+   * accepts connections and buffers what clients send, but nothing answers until {@link resume}.
+   */
+  pause(): Promise<void>;
+  /** Undoes {@link pause}: SIGCONT to the postmaster and its processes. Harmless when not paused. */
+  resume(): Promise<void>;
   /** Stops the server if it is running (immediate mode, or SIGKILL) and removes the temporary directory. */
   destroy(): Promise<void>;
 }
@@ -290,6 +297,29 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
     await waitGone(pid, children);
   };
 
+  /** Sends `signal` to the postmaster and its children; returns how many processes got it. */
+  const signalAll = async (signal: NodeJS.Signals): Promise<number> => {
+    const pid = await runningPid();
+    if (pid === undefined) return 0;
+    const pids = [pid, ...(await childPids(pid))];
+    for (const target of pids) {
+      try {
+        process.kill(target, signal);
+      } catch {
+        // gone meanwhile
+      }
+    }
+    return pids.length;
+  };
+
+  const pause = async (): Promise<void> => {
+    if ((await signalAll('SIGSTOP')) === 0) throw new Error(`private-postgres: pause(): no running postmaster in ${dataDir}`);
+  };
+
+  const resume = async (): Promise<void> => {
+    await signalAll('SIGCONT');
+  };
+
   /**
    * Removes the small System V shared memory segment of a crashed server (after kill9()
    * without a restart); a restart or a clean stop removes it by itself. Best effort.
@@ -314,6 +344,8 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
     if (destroyed) return;
     destroyed = true;
     try {
+      // A paused server would never stop.
+      await resume();
       const pid = await runningPid();
       if (pid !== undefined) {
         const children = await childPids(pid);
@@ -337,6 +369,8 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
     start,
     stop,
     kill9,
+    pause,
+    resume,
     destroy,
   };
 

@@ -10,6 +10,7 @@ import {
 } from 'kysely';
 import type pg from 'pg';
 import type { TransactionRunner } from '../database.js';
+import type { StallWatch } from './postgres-deadline.js';
 
 const BEGIN = CompiledQuery.raw('begin');
 const COMMIT = CompiledQuery.raw('commit');
@@ -111,6 +112,13 @@ const NO_DRIVER: Driver = {
  * (COMMIT included), and gives the client back; a client whose ROLLBACK failed goes back with
  * the error, so the pool discards it.
  *
+ * With a {@link StallWatch}, an attempt the server stops answering is abandoned at its deadline
+ * (see `StallWatch`): its handle is ended first, so no statement, COMMIT included, can be sent
+ * any more, and then its client is released with the error, which makes the pool destroy it (the
+ * socket is closed, and a server that resumes later rolls the transaction back unless its
+ * COMMIT was already sent). An attempt abandoned while it waits for a client gives the client
+ * back, unused, when it comes.
+ *
  * Why not `kysely.transaction().execute()`: it is the same statements, but every write paid for
  * Kysely's connection provider, runtime driver and per-query executor layers, several async
  * hops per statement that showed up in CPU profiles of `POST /api/students` under load. Queries
@@ -121,6 +129,7 @@ const NO_DRIVER: Driver = {
  * @param props the dialect and config it was made with.
  * @param connect checks a client out of the pool (with robusto's broken-client handling).
  * @param onQuery told of each statement that succeeded, BEGIN and COMMIT included.
+ * @param watch abandons an attempt the server stops answering; none: attempts wait as long as the pool's timeouts allow.
  */
 export function postgresTransactions(
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -128,14 +137,22 @@ export function postgresTransactions(
   props: { dialect: Dialect; config: KyselyConfig },
   connect: () => Promise<pg.PoolClient>,
   onQuery?: QueryListener,
+  watch?: StallWatch,
 ): TransactionRunner {
   const executor = kysely.getExecutor();
   // Only a handle without plugins may take statements straight to its connection.
   const plainExecutor = executor.plugins.length === 0;
   const { config, dialect } = props;
-  return async (work) => {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  const run = async <T>(work: (tx: Transaction<any>) => Promise<T>, attempt: Attempt): Promise<T> => {
     const client = await connect();
+    if (attempt.abandoned) {
+      client.release();
+      throw new Error('the transaction attempt was abandoned while it waited for a connection');
+    }
     const connection = new TransactionConnection(client, onQuery);
+    attempt.client = client;
+    attempt.connection = connection;
     let broken: Error | undefined;
     try {
       await connection.executeQuery(BEGIN);
@@ -149,14 +166,43 @@ export function postgresTransactions(
         return result;
       } catch (error) {
         connection.end();
-        await rollback(client, onQuery).catch((rollbackError: unknown) => {
-          broken = rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError));
-        });
+        if (!attempt.abandoned) {
+          await rollback(client, onQuery).catch((rollbackError: unknown) => {
+            broken = rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError));
+          });
+        }
         throw error;
       }
     } finally {
       connection.end();
-      client.release(broken);
+      attempt.release(broken);
     }
   };
+  return (work) => {
+    const attempt = new Attempt();
+    if (!watch) return run(work, attempt);
+    return watch.guard(run(work, attempt), () => attempt.abandon());
+  };
+}
+
+/** One attempt of a transaction: its client once it has one, and whether it was abandoned. */
+class Attempt {
+  client: pg.PoolClient | undefined;
+  connection: TransactionConnection | undefined;
+  abandoned = false;
+  #released = false;
+
+  /** Gives the client back to the pool, once; with an error, the pool destroys it. */
+  release(error: Error | undefined): void {
+    if (this.#released || !this.client) return;
+    this.#released = true;
+    this.client.release(error);
+  }
+
+  /** Ends the handle (nothing more can be sent) and destroys the client. */
+  abandon(): void {
+    this.abandoned = true;
+    this.connection?.end();
+    this.release(new Error('the database stopped answering; the connection is closed'));
+  }
 }

@@ -3,6 +3,7 @@ import pg from 'pg';
 import type { PoolConfig } from '../../config/config.js';
 import type { PoolStats } from '../database.js';
 import { isTransientError } from '../transient-errors.js';
+import { PostgresMonitor } from './postgres-monitor.js';
 
 /**
  * Extra time, past the server-side statement timeout, after which the client gives up on a
@@ -38,6 +39,8 @@ export interface PostgresHandle {
   /** Checks a client out of the pool, as the dialect does (a client that breaks while out is discarded on release). */
   connect(): Promise<pg.PoolClient>;
   stats(): PoolStats;
+  /** The dedicated connection that pings the server, and the instant of its last answer on any connection. */
+  monitor: PostgresMonitor;
 }
 
 /** Called with errors of idle pooled connections (the server restarted, the network dropped). */
@@ -53,6 +56,9 @@ export type IdleErrorListener = (error: Error) => void;
  * saying whether it broke, so a client whose connection failed (reset, read timeout) would go
  * back to the pool half-dead. Each client gets an error listener (once, with its wrapper), and one
  * that broke while checked out is released with its error, which makes the pool destroy it.
+ *
+ * Every answer a pooled client gets is reported to the handle's {@link PostgresMonitor}, which
+ * the write deadline reads to tell a slow statement from a stalled server.
  */
 export function openPostgres(connectionString: string, settings: PoolConfig, onIdleError: IdleErrorListener): PostgresHandle {
   // Values read back the same on both engines: COUNT(*) and BIGINT as numbers (robusto's counts
@@ -75,12 +81,14 @@ export function openPostgres(connectionString: string, settings: PoolConfig, onI
   // Without a listener, an idle client's error (server restart) would crash the process.
   pool.on('error', onIdleError);
 
-  const connect = async () => releaseBrokenClients(await pool.connect());
+  const monitor = new PostgresMonitor(connectionString);
+  const connect = async () => releaseBrokenClients(await pool.connect(), monitor);
   const dialect = new PostgresDialect({ pool: { connect, end: () => pool.end(), options: pool.options } });
   return {
     dialect,
     pool,
     connect,
+    monitor,
     stats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount, max: settings.max }),
   };
 }
@@ -97,14 +105,14 @@ interface Checkout {
 // Kysely connection (and listener, bindings and garbage) per query.
 const checkouts = new WeakMap<pg.PoolClient, Checkout>();
 
-function releaseBrokenClients(client: pg.PoolClient): pg.PoolClient {
+function releaseBrokenClients(client: pg.PoolClient, monitor: PostgresMonitor): pg.PoolClient {
   let checkout = checkouts.get(client);
-  if (!checkout) checkout = wrapClient(client);
+  if (!checkout) checkout = wrapClient(client, monitor);
   checkout.broken = undefined;
   return checkout.wrapped;
 }
 
-function wrapClient(client: pg.PoolClient): Checkout {
+function wrapClient(client: pg.PoolClient, monitor: PostgresMonitor): Checkout {
   const query = client.query.bind(client) as (...args: unknown[]) => Promise<unknown>;
   const checkout: Checkout = { wrapped: Object.create(client) as pg.PoolClient, broken: undefined };
   // Stays for the client's life: while it is idle in the pool the pool's own listener handles
@@ -112,14 +120,17 @@ function wrapClient(client: pg.PoolClient): Checkout {
   client.on('error', (error: Error) => {
     checkout.broken = error;
   });
+  const noteAnswer = () => monitor.noteAnswer();
   const noteBroken = (error: unknown) => {
     if (isTransientError(error)) checkout.broken = error as Error;
+    else monitor.noteAnswer();
   };
   checkout.wrapped.query = ((...args: unknown[]) => {
     const result = query(...args);
-    // The caller gets pg's own promise; this side branch only notes a broken connection. It is
-    // registered first, so it has run by the time the caller's code (and its release) runs.
-    if (typeof (result as Promise<unknown> | undefined)?.then === 'function') (result as Promise<unknown>).then(undefined, noteBroken);
+    // The caller gets pg's own promise; this side branch only notes that the server answered
+    // (for the write deadline), or that the connection broke. It is registered first, so it has
+    // run by the time the caller's code (and its release) runs.
+    if (typeof (result as Promise<unknown> | undefined)?.then === 'function') (result as Promise<unknown>).then(noteAnswer, noteBroken);
     return result;
   }) as pg.PoolClient['query'];
   checkout.wrapped.release = (error?: Error | boolean) => {
