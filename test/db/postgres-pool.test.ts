@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { isTransientError } from '../../src/db/transient-errors.js';
 import { buildTestApp, type TestApp } from '../support/build-app.js';
 import { buildAppBehindProxy, type AppBehindProxy } from '../support/behind-proxy.js';
@@ -16,6 +17,21 @@ describe('PostgreSQL pool under connection faults', () => {
     unhandled.push(error);
   };
 
+  /** Server processes of this database whose current query matches `like` (or the one `pid`), asked on a connection of our own. */
+  const serverPids = async (like: string, pid?: number): Promise<number[]> => {
+    const client = new pg.Client({ connectionString: database.url });
+    await client.connect();
+    try {
+      const { rows } = await client.query<{ pid: number }>(
+        `select pid from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid() and query like $1 and ($2::int is null or pid = $2)`,
+        [like, pid ?? null],
+      );
+      return rows.map((r) => r.pid);
+    } finally {
+      await client.end();
+    }
+  };
+
   beforeAll(async () => {
     process.on('uncaughtException', onUnhandled);
     env = await buildAppBehindProxy();
@@ -28,14 +44,18 @@ describe('PostgreSQL pool under connection faults', () => {
 
   it('a reset during a query rejects that query as transient, never crashes, and the pool replaces the connection', async () => {
     const db = t.app.db.kysely;
-    const inFlight = Promise.all([1, 2, 3].map(() => sql`select pg_sleep(2)`.execute(db).then(() => 'done', (e: unknown) => e)));
+    const inFlight = Promise.all([1, 2, 3].map(() => sql`select pg_sleep(2) as robusto_pool_test`.execute(db).then(() => 'done', (e: unknown) => e)));
     await new Promise((resolve) => setTimeout(resolve, 300));
+    // the server processes serving those three queries, seen from a connection of our own
+    const broken = await serverPids(`%robusto_pool_test%`);
+    expect(broken).toHaveLength(3);
     proxy.resetAll();
     const outcomes = await inFlight;
     for (const outcome of outcomes) expect(isTransientError(outcome)).toBe(true);
     expect(unhandled).toEqual([]);
-    const after = await sql<{ one: number }>`select 1 as one`.execute(db);
-    expect(after.rows[0]?.one).toBe(1);
+    // none of the broken connections serves again: every connection the pool now hands out is new
+    const after = await Promise.all([1, 2, 3].map(() => sql<{ pid: number }>`select pg_backend_pid() as pid, pg_sleep(0.05)`.execute(db)));
+    for (const result of after) expect(broken).not.toContain(result.rows[0]?.pid);
     expect(t.app.db.poolStats().total).toBeLessThanOrEqual(t.config.pool.max);
   });
 
@@ -47,13 +67,19 @@ describe('PostgreSQL pool under connection faults', () => {
       skipMigrate: true,
     });
     try {
-      await sql`select 1`.execute(stalled.app.db.kysely);
+      const before = await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(stalled.app.db.kysely);
+      const stalledPid = before.rows[0]?.pid as number;
+      expect(stalled.app.db.poolStats().total).toBe(1);
       proxy.stall();
       const error = await sql`select 1`.execute(stalled.app.db.kysely).then(() => undefined, (e: unknown) => e);
       proxy.pass();
       expect(isTransientError(error)).toBe(true);
-      const after = await sql<{ one: number }>`select 1 as one`.execute(stalled.app.db.kysely);
-      expect(after.rows[0]?.one).toBe(1);
+      // destroyed: the next query gets a new connection, the pool holds only that one, and the
+      // broken one's server process is gone
+      const after = await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(stalled.app.db.kysely);
+      expect(after.rows[0]?.pid).not.toBe(stalledPid);
+      expect(stalled.app.db.poolStats().total).toBe(1);
+      await vi.waitFor(async () => expect(await serverPids('%', stalledPid)).toEqual([]), { timeout: 5_000 });
     } finally {
       proxy.pass();
       await stalled.close();

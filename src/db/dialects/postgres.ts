@@ -137,7 +137,9 @@ function wrapClient(client: pg.PoolClient, monitor: PostgresMonitor): Checkout {
     const broken = checkout.broken;
     checkout.broken = undefined;
     // NB: looked up at each release: the pool gives a client a new release function per checkout.
-    return client.release(error ?? broken);
+    // NB: Kysely releases with an explicit `false` ("not broken, as far as I know"): only a real
+    // error or `true` from the caller outranks what this wrapper saw.
+    return client.release(error instanceof Error || error === true ? error : broken);
   };
   checkouts.set(client, checkout);
   return checkout;
