@@ -1,4 +1,5 @@
 import { createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
+import { canonicalJson } from '../../shared/canonical-json.js';
 import type { BackupManifest } from './manifest.js';
 
 /**
@@ -11,21 +12,6 @@ const HMAC_KEY_INFO = 'robusto backup manifest hmac';
 /** The manifest's HMAC key: HKDF-SHA256 of the backup's key, salted with the backup's salt. */
 function hmacKeyOf(backupKey: Buffer, salt: string): Buffer {
   return Buffer.from(hkdfSync('sha256', backupKey, Buffer.from(salt, 'base64'), HMAC_KEY_INFO, 32));
-}
-
-/**
- * `value` as JSON with every object's keys in code-point order and no spaces: the same bytes for
- * the same manifest however it was formatted on disk, and different bytes for any change.
- */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map((item) => canonicalJson(item ?? null)).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, item]) => item !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([key, item]) => `${JSON.stringify(key)}:${canonicalJson(item)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
 }
 
 /**
