@@ -5,7 +5,7 @@ import { buildApp } from '../app.js';
 import { packageInfo } from '../config/package-info.js';
 import { createDb } from '../db/create-db.js';
 import type { Database } from '../db/database.js';
-import { loadSetting } from '../config/load-config.js';
+import { loadSetting, modulePaths } from '../config/load-config.js';
 import { coreMigrations } from '../db/migrations/core.migrations.js';
 import { createBackup } from '../ops/backup/backup.js';
 import { BackupError, BackupErrorCode, type BackupManifest } from '../ops/backup/manifest.js';
@@ -45,14 +45,6 @@ async function withDatabase(work: (db: Database, env: Environment) => Promise<vo
 
 const rowsIn = (manifest: BackupManifest): number => manifest.tables.reduce((sum, t) => sum + t.rows, 0);
 
-/** The files `ROBUSTO_MODULES` names, resolved from the working directory as the config does. */
-const moduleFiles = (setting: string | undefined): string[] =>
-  (setting ?? '')
-    .split(',')
-    .map((p) => p.trim())
-    .filter((p) => p !== '')
-    .map((p) => path.resolve(p));
-
 /**
  * Adds `robusto backup`, `verify <dir>`, `restore <dir>` and `prune`: a consistent,
  * engine-neutral copy of the database (see `ops/backup/backup.ts`), its check, its load into an
@@ -81,7 +73,7 @@ export function registerBackupCommands(program: Command): void {
       try {
         // Only the backup key and the extra modules: verify works with the backup alone, wherever it was copied.
         const encryptionKey = loadSetting('BACKUP_ENCRYPTION_KEY', process.env) as string | undefined;
-        const extraModules = moduleFiles(loadSetting('ROBUSTO_MODULES', process.env) as string | undefined);
+        const extraModules = modulePaths(loadSetting('ROBUSTO_MODULES', process.env) as string | undefined, process.cwd());
         const { manifest, problems, notes } = await verifyBackup(path.resolve(dir), { encryptionKey, extraModules });
         for (const note of notes) process.stderr.write(`! ${note}\n`);
         if (problems.length === 0) {

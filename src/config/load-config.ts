@@ -174,11 +174,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadConfigOptions = 
     healthDetails: values.HEALTH_DETAILS as Config['healthDetails'],
     redisUrl: values.REDIS_URL as string | undefined,
     alertWebhookUrl: values.ALERT_WEBHOOK_URL as string | undefined,
-    extraModules: ((values.ROBUSTO_MODULES as string | undefined) ?? '')
-      .split(',')
-      .map((p) => p.trim())
-      .filter((p) => p !== '')
-      .map((p) => path.resolve(cwd, p)),
+    extraModules: modulePaths(values.ROBUSTO_MODULES as string | undefined, cwd),
     backup: {
       schedule: backupSchedule === undefined || backupSchedule === 'off' ? null : backupSchedule,
       keepDays: values.BACKUP_KEEP_DAYS as number,
@@ -227,6 +223,15 @@ function cronProblem(expression: string): string | undefined {
   } catch (error) {
     return error instanceof Error ? error.message : String(error);
   }
+}
+
+/** The module files `ROBUSTO_MODULES` names (comma-separated), as absolute paths resolved from `cwd`. */
+export function modulePaths(setting: string | undefined, cwd: string): string[] {
+  return (setting ?? '')
+    .split(',')
+    .map((p) => p.trim())
+    .filter((p) => p !== '')
+    .map((p) => path.resolve(cwd, p));
 }
 
 /**
