@@ -6,11 +6,16 @@ import { AuthError, authServicesFor, installationRoleRequired, type TokenClaims 
 import { AppError } from '../shared/app-error.js';
 import { authRequired, can, operatesInstallation, type Principal } from '../shared/principal.js';
 
-function bearerToken(request: FastifyRequest): string {
+/** The token of the request's `Authorization: Bearer …` header, or undefined without one. */
+export function bearerTokenOf(request: FastifyRequest): string | undefined {
   const header = request.headers.authorization;
-  const match = typeof header === 'string' ? /^Bearer\s+(\S+)$/i.exec(header) : null;
-  if (!match?.[1]) throw authRequired();
-  return match[1];
+  return typeof header === 'string' ? /^Bearer\s+(\S+)$/i.exec(header)?.[1] : undefined;
+}
+
+function bearerToken(request: FastifyRequest): string {
+  const token = bearerTokenOf(request);
+  if (!token) throw authRequired();
+  return token;
 }
 
 /**

@@ -3,6 +3,7 @@ import type { HealthDetails } from '../config/config.js';
 import type { AuthServices } from '../modules/auth/index.js';
 import type { DatabaseCircuit } from '../resilience/circuit.js';
 import { operatesInstallation } from '../shared/principal.js';
+import { bearerTokenOf } from './authenticate.js';
 
 /** Tells whether a request to `/health` or `/metrics` may see their details. */
 export type DetailsGate = (request: FastifyRequest) => Promise<boolean>;
@@ -21,8 +22,7 @@ export function isLoopback(ip: string): boolean {
  * missing, invalid or expired token is no error here: the answer just keeps its details.
  */
 async function fromInstallationRole(request: FastifyRequest, auth: AuthServices, circuit: DatabaseCircuit): Promise<boolean> {
-  const header = request.headers.authorization;
-  const token = typeof header === 'string' ? /^Bearer\s+(\S+)$/i.exec(header)?.[1] : undefined;
+  const token = bearerTokenOf(request);
   if (!token) return false;
   try {
     const claims = auth.tokens.verify(token);
