@@ -8,8 +8,9 @@ export const MAX_MANIFEST_BYTES = 1024 * 1024;
 export const MAX_ROW_BYTES = 16 * 1024 * 1024;
 
 /**
- * A file of a backup that is not an ordinary file robusto could have written (a FIFO, a device,
- * a symbolic link, a directory), is too large, or cannot be opened. Its message says which.
+ * A file of a backup or a restart record that is not an ordinary file robusto could have written
+ * (a FIFO, a device, a symbolic link, a directory), is too large, or cannot be opened. Its message
+ * says which.
  */
 export class UnreadableFileError extends Error {
   override readonly name = 'UnreadableFileError';
@@ -30,11 +31,11 @@ function kindOf(stats: Stats): string {
  * link: `lstat` first (a link, a FIFO or a device is refused by name), then an open with
  * `O_NOFOLLOW | O_NONBLOCK` (opening a FIFO never waits for a writer) and an `fstat` of what was
  * opened, so a file swapped in between the two is refused too. `maxBytes`: a larger file is
- * refused before a byte of it is read.
+ * refused before a byte of it is read, the error saying `tooLarge` after its size.
  *
  * @throws {UnreadableFileError} saying what the file is instead, or why it cannot be opened.
  */
-export async function openRegularFile(file: string, maxBytes = Number.POSITIVE_INFINITY): Promise<{ handle: FileHandle; size: number }> {
+export async function openRegularFile(file: string, maxBytes = Number.POSITIVE_INFINITY, tooLarge = `more than the ${maxBytes} allowed`): Promise<{ handle: FileHandle; size: number }> {
   let before: Stats;
   try {
     before = await lstat(file);
@@ -51,7 +52,7 @@ export async function openRegularFile(file: string, maxBytes = Number.POSITIVE_I
   try {
     const stats = await handle.stat();
     if (!stats.isFile() || stats.ino !== before.ino || stats.dev !== before.dev) throw new UnreadableFileError('it cannot be read: it was replaced while being opened (a backup holds regular files only)');
-    if (stats.size > maxBytes) throw new UnreadableFileError(`it is ${stats.size} bytes, more than the ${maxBytes} allowed`);
+    if (stats.size > maxBytes) throw new UnreadableFileError(`it is ${stats.size} bytes, ${tooLarge}`);
     return { handle, size: stats.size };
   } catch (error) {
     await handle.close();

@@ -106,9 +106,8 @@ export function keyOf(manifest: BackupManifest, dir: string, passphrase: string 
 
 /** The SHA-256 (hex) of a regular file, refusing one larger than `maxBytes` before reading it. */
 async function sha256Of(file: string, maxBytes: number): Promise<string> {
-  const { handle, size } = await openRegularFile(file);
+  const { handle, size } = await openRegularFile(file, maxBytes, `the manifest says ${maxBytes}: the file was altered or damaged`);
   try {
-    if (size > maxBytes) throw new UnreadableFileError(`it is ${size} bytes, the manifest says ${maxBytes}: the file was altered or damaged`);
     const hash = createHash('sha256');
     const buffer = Buffer.alloc(64 * 1024);
     for (let at = 0; at < size; ) {
