@@ -457,7 +457,7 @@ export class Journal {
     const bytes = Buffer.byteLength(json) + ENTRY_OVERHEAD_BYTES;
     const holding = this.#holding(entry.tenantId);
     if (holding.total + bytes > this.#maxBytes) {
-      return Promise.reject(new JournalUnavailableError(`the journal is full (the writes waiting in it hold ${megabytes(this.#maxBytes)} MB, JOURNAL_MAX_MB); it empties as the database comes back`, 'limit'));
+      return Promise.reject(new JournalUnavailableError(`${this.#full()}; it empties as the database comes back`, 'limit'));
     }
     if (holding.tenant + bytes > this.#tenantMaxBytes) {
       return Promise.reject(new JournalTenantFullError(`this tenant's writes waiting in the journal hold their whole share (${megabytes(this.#tenantMaxBytes)} MB, JOURNAL_TENANT_MAX_MB); it empties as the database comes back`));
@@ -728,8 +728,13 @@ export class Journal {
   probe(): { reason: JournalFaultReason; detail: string } | undefined {
     const fault = this.#testWrite();
     if (fault) return { reason: fault.reason, detail: fault.detail };
-    if (this.#holding('').total + ENTRY_OVERHEAD_BYTES > this.#maxBytes) return { reason: 'limit', detail: `the journal is full (the writes waiting in it hold ${megabytes(this.#maxBytes)} MB, JOURNAL_MAX_MB)` };
+    if (this.#holding('').total + ENTRY_OVERHEAD_BYTES > this.#maxBytes) return { reason: 'limit', detail: this.#full() };
     return undefined;
+  }
+
+  /** What a journal whose waiting writes hold `JOURNAL_MAX_MB` says. */
+  #full(): string {
+    return `the journal is full (the writes waiting in it hold ${megabytes(this.#maxBytes)} MB, JOURNAL_MAX_MB)`;
   }
 
   /** Calls `listener` each time the journal takes writes again after it broke (the replayer resumes at once). */
