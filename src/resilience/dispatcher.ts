@@ -16,7 +16,7 @@ export const ERR_IDEMPOTENCY_KEY_REUSED = 'ERR_IDEMPOTENCY_KEY_REUSED';
 
 /**
  * Retries of a write on PostgreSQL: a short budget (about 1 s), because a longer outage is the
- * journal's business (see DESIGN.md), not the client's wait. SQLite keeps the default budget:
+ * journal's business (docs/resilience.md), not the client's wait. SQLite keeps the default budget:
  * there a transient error is another process's lock, and waiting it out is right.
  */
 export const POSTGRES_WRITE_RETRY = { maxRetries: 3, initialDelayMs: 50, maxDelayMs: 400 } as const;

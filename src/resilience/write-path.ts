@@ -47,7 +47,7 @@ const ROUTE_TEXT: Record<JournalRoute, string> = {
 };
 
 /**
- * The way every HTTP write goes (DESIGN.md, "How a write flows"): straight to the database
+ * The way every HTTP write goes (docs/resilience.md, "When the database goes down"): straight to the database
  * while it answers and the journal is empty; to the journal, acknowledged with a receipt once
  * on disk, when the database fails after the dispatcher's short retries, and for as long as the
  * journal holds anything, so that no write overtakes an earlier one. While the database circuit

@@ -95,7 +95,7 @@ export interface SafeRestartOptions {
 }
 
 /**
- * Restarts a running `robusto start` safely (DESIGN.md, "Safe restart"), phase by phase, and
+ * Restarts a running `robusto start` safely (docs/operations.md, "Safe restart"), phase by phase, and
  * stops at the first phase that fails:
  *
  * 1. **find** the supervisor of this `DATA_DIR` (its pid file); one restart at a time (a lock);
