@@ -9,6 +9,7 @@
  * them without ever reordering them.
  */
 import net from 'node:net';
+import { FrontendReader } from './pg-frontend.js';
 
 /** The fault currently injected by a {@link FaultProxy}. */
 export type ProxyMode = 'pass' | 'refuse' | 'stall' | 'latency';
@@ -33,6 +34,14 @@ export interface FaultProxy {
   stall(): void;
   /** Forwards traffic, delaying each chunk by `ms` milliseconds while keeping byte order. */
   latency(ms: number): void;
+  /**
+   * Arms a one-shot fault on a PostgreSQL connection: at the COMMIT of the next transaction that
+   * ran a statement matching `statement`, the connection is reset on both sides, `before` the
+   * COMMIT reaches the server (which then rolls the transaction back) or `after` the server has
+   * answered it (committed, but the client never hears so). Other traffic passes. Resolves once
+   * the fault has struck.
+   */
+  cutAtCommit(when: 'before' | 'after', statement: RegExp): Promise<void>;
   /** Returns the number of live client connections. */
   connections(): number;
   /** Stops listening and destroys every connection; resolves when the server is closed. */
@@ -61,6 +70,13 @@ interface Direction {
   /** Waiting for `dest` to emit 'drain'. */
   waitingDrain: boolean;
   timer: NodeJS.Timeout | undefined;
+}
+
+/** A fault armed by {@link FaultProxy.cutAtCommit}. */
+interface CommitTrap {
+  readonly when: 'before' | 'after';
+  readonly statement: RegExp;
+  readonly struck: () => void;
 }
 
 interface Pair {
@@ -100,6 +116,7 @@ export async function startFaultProxy(target: { host: string; port: number }): P
   let latencyMs = 0;
   let closed = false;
   let closing: Promise<void> | undefined;
+  let trap: CommitTrap | undefined;
   const pairs = new Set<Pair>();
 
   const pump = (dir: Direction): void => {
@@ -146,7 +163,13 @@ export async function startFaultProxy(target: { host: string; port: number }): P
     }
   };
 
-  const makeDirection = (source: net.Socket, dest: net.Socket): Direction => {
+  /**
+   * Called with each chunk before it is queued; false drops it (the pair has been reset). The
+   * client's chunks are the ones with the statements a commit trap looks for.
+   */
+  type Inspect = (data: Buffer) => boolean;
+
+  const makeDirection = (source: net.Socket, dest: net.Socket, inspect: Inspect = () => true): Direction => {
     const dir: Direction = {
       source,
       dest,
@@ -158,6 +181,7 @@ export async function startFaultProxy(target: { host: string; port: number }): P
       timer: undefined,
     };
     source.on('data', (data: Buffer) => {
+      if (!inspect(data)) return;
       const delay = currentMode === 'latency' ? latencyMs : 0;
       dir.queue.push({ data, due: Date.now() + delay });
       dir.queuedBytes += data.length;
@@ -210,11 +234,35 @@ export async function startFaultProxy(target: { host: string; port: number }): P
     });
     client.setNoDelay(true);
     upstream.setNoDelay(true);
+    const statements = new FrontendReader();
+    let inTrappedTransaction = false;
+    let cutAtReply: CommitTrap | undefined;
+    const strike = (armed: CommitTrap): false => {
+      hardDestroy(client);
+      hardDestroy(upstream);
+      armed.struck();
+      return false;
+    };
+    const fromClient: Inspect = (data) => {
+      for (const sql of statements.push(data)) {
+        if (trap === undefined) continue;
+        if (/^\s*begin\b/i.test(sql)) inTrappedTransaction = false;
+        if (trap.statement.test(sql)) inTrappedTransaction = true;
+        if (inTrappedTransaction && /^\s*commit\s*;?\s*$/i.test(sql)) {
+          const armed = trap;
+          trap = undefined;
+          if (armed.when === 'before') return strike(armed);
+          cutAtReply = armed;
+        }
+      }
+      return true;
+    };
+    const fromServer: Inspect = () => (cutAtReply === undefined ? true : strike(cutAtReply));
     const pair: Pair = {
       client,
       upstream,
-      up: makeDirection(client, upstream),
-      down: makeDirection(upstream, client),
+      up: makeDirection(client, upstream, fromClient),
+      down: makeDirection(upstream, client, fromServer),
     };
     pairs.add(pair);
     client.on('close', (hadError) => onSocketClose(pair, pair.up, hadError));
@@ -287,6 +335,11 @@ export async function startFaultProxy(target: { host: string; port: number }): P
       currentMode = 'latency';
       latencyMs = ms;
       pumpAll();
+    },
+    cutAtCommit(when, statement) {
+      return new Promise<void>((struck) => {
+        trap = { when, statement, struck };
+      });
     },
     connections() {
       let live = 0;
