@@ -1,9 +1,11 @@
 // `robusto restart` against a real `robusto start`: backup and verify, graceful stop, start,
 // checks, and a report; twice in a row; refused (the server untouched) when it cannot be safe.
-import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readStatusFile, runningSupervisorPid } from '../../src/ops/supervisor-files.js';
+import { fixtureModule } from '../support/fixtures.js';
 import { loginAsInitialAdmin, spawnRobusto, type RobustoProcess } from '../support/spawn-robusto.js';
 import { createTestDatabase, ENGINES, type TestDatabase } from '../support/test-database.js';
 
@@ -26,6 +28,9 @@ describe.each(ENGINES)('robusto restart on %s', (engine) => {
   let env: Record<string, string>;
   let token: string;
   let studentId: string;
+  // Once this file names the running supervisor, the next one to start loses a row (see the fixture module).
+  const markers = mkdtempSync(path.join(os.tmpdir(), 'robusto-restart-'));
+  const loseARow = path.join(markers, 'lose-a-row');
 
   const restart = async (extraEnv: Record<string, string> = {}) => {
     const run = await spawnRobusto({ args: ['restart'], dataDir: server.dataDir, port: server.port, env: { ...env, ...extraEnv } });
@@ -36,7 +41,15 @@ describe.each(ENGINES)('robusto restart on %s', (engine) => {
 
   beforeAll(async () => {
     database = engine === 'postgres' ? await createTestDatabase() : undefined;
-    env = { WORKERS: '1', SHUTDOWN_TIMEOUT_MS: '3000', BACKUP_SCHEDULE: 'off', LOG_LEVEL: 'warn', ...(database ? { DATABASE_URL: database.url } : {}) };
+    env = {
+      WORKERS: '1',
+      SHUTDOWN_TIMEOUT_MS: '3000',
+      BACKUP_SCHEDULE: 'off',
+      LOG_LEVEL: 'warn',
+      ROBUSTO_MODULES: fixtureModule('loses_a_row'),
+      LOSE_A_ROW_AFTER: loseARow,
+      ...(database ? { DATABASE_URL: database.url } : {}),
+    };
     server = await spawnRobusto({ args: ['start'], env });
     await server.waitForReady(30_000);
     token = await loginAsInitialAdmin(server);
@@ -52,6 +65,7 @@ describe.each(ENGINES)('robusto restart on %s', (engine) => {
     await server?.destroy();
     if (server) await stopDetached(server.dataDir);
     await database?.drop();
+    rmSync(markers, { recursive: true, force: true });
   });
 
   it('refuses when the backup cannot be written, and leaves the running server as it was', async () => {
@@ -88,6 +102,20 @@ describe.each(ENGINES)('robusto restart on %s', (engine) => {
     const backups = readdirSync(path.join(server.dataDir, 'backups')).filter((name) => name.startsWith('robusto-backup-'));
     expect(backups).toHaveLength(2);
   }, 2 * RESTART_TIMEOUT_MS);
+
+  it('fails its check, naming the table, when the new server has lost a row nobody deleted', async () => {
+    writeFileSync(loseARow, String(runningSupervisorPid(server.dataDir)));
+    const { code, output } = await restart();
+    expect(code, output).toBe(1);
+    for (const phase of ['find', 'backup', 'journal', 'stop', 'start']) expect(output).toMatch(new RegExp(`✓ ${phase}: `));
+    expect(output).toMatch(/✗ check: tables hold fewer rows than at the stop and nobody has written since the start: students: 1 at the stop, 0 now\. Compare with the backup /);
+    const report = reportOf(output);
+    expect(report).toMatch(/^# robusto restart — FAILURE/);
+    expect(report).toMatch(/\| students \| 1 \| 1 \| 0 \|/);
+    // The row is really gone; the backup made before the stop holds it (the report's first count).
+    const student = await fetch(server.url(`/api/students/${studentId}`), { headers: { authorization: `Bearer ${token}` } });
+    expect(student.status).toBe(404);
+  }, RESTART_TIMEOUT_MS);
 
   it('says so, and changes nothing, when robusto is not running', async () => {
     await stopDetached(server.dataDir);
