@@ -39,11 +39,13 @@ describe('writes during a PostgreSQL outage', () => {
     }
     // The failures opened the circuit: reads answer 503 at once, receipts (from the journal) still answer.
     expect(t.app.circuit.status).not.toBe('closed');
+    // Answered by the circuit (its own detail), not by a query that failed; well within the
+    // connect timeout (1 s) a query would wait through a stalled network.
     const readStarted = performance.now();
     const read = await call(t, tenant, { method: 'GET', url: '/api/students?limit=1', as: 'staff' });
-    expect(performance.now() - readStarted).toBeLessThan(250);
+    expect(performance.now() - readStarted).toBeLessThan(1000);
     expect(read.statusCode).toBe(503);
-    expect(read.json()).toMatchObject({ code: 'ERR_DATABASE_UNAVAILABLE' });
+    expect(read.json()).toMatchObject({ code: 'ERR_DATABASE_UNAVAILABLE', detail: expect.stringMatching(/^The database is not answering; reads wait until it does/) });
     expect(read.headers['retry-after']).toBeDefined();
     const receipt = await call(t, tenant, { method: 'GET', url: `/api/receipts/${queued[0]?.json().receipt}`, as: 'viewer' });
     expect(receipt.json()).toMatchObject({ status: 'queued' });
@@ -52,11 +54,14 @@ describe('writes during a PostgreSQL outage', () => {
     await new Promise((resolve) => setTimeout(resolve, 10_000));
     // ... and writes go to the journal without waiting for the database to time out, though
     // the principal cache has expired meanwhile.
+    const triedTheDatabase = () => t.logs.filter((line) => line.msg === 'database unavailable; write journaled').length;
+    const triedBefore = triedTheDatabase();
     const lateStarted = performance.now();
     const late = await Promise.all(
       Array.from({ length: 10 }, (_, i) => call(t, tenant, { method: 'POST', url: '/api/students', as: 'staff', body: { name: `Outage Late ${i}`, birthDate: '2000-02-02', plan: 'Noite' } })),
     );
-    expect(performance.now() - lateStarted).toBeLessThan(500);
+    expect(triedTheDatabase(), 'no late write tried the database first').toBe(triedBefore);
+    expect(performance.now() - lateStarted).toBeLessThan(1000);
     expect(late.map((r) => r.statusCode)).toEqual(Array(10).fill(202));
     names.push(...Array.from({ length: 10 }, (_, i) => `Outage Late ${i}`));
     // the journal keeps taking writes for as long as it holds anything
