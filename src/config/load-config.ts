@@ -8,9 +8,15 @@ import { Value } from '@sinclair/typebox/value';
 import { Cron } from 'croner';
 import type { Config } from './config.js';
 import { ENV_VARIABLES, type EnvName, type EnvVariable } from './config.schema.js';
+import { defineErrors } from '../shared/error-registry.js';
 
 const MIN_SECRET_KEY_LENGTH = 32;
 const GENERATED_SECRET_BYTES = 48;
+
+/** Stable error code of the configuration. */
+export const ConfigErrorCode = defineErrors('config', {
+  INVALID: { code: 'ERR_CONFIG_INVALID', meaning: 'An environment variable (or `.env` line) is invalid; robusto does not start, and prints one line per variable with an example of a good value.' },
+});
 
 /**
  * Thrown when the environment is invalid. `problems` has one line per variable: its name, what
@@ -18,7 +24,7 @@ const GENERATED_SECRET_BYTES = 48;
  */
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
-  readonly code = 'ERR_CONFIG_INVALID';
+  readonly code = ConfigErrorCode.INVALID;
   readonly problems: string[];
 
   constructor(problems: string[]) {

@@ -1,5 +1,4 @@
-/** Error code of database work abandoned because the database stopped answering. */
-export const ERR_DATABASE_STALLED = 'ERR_DATABASE_STALLED';
+import { DatabaseError } from './database.errors.js';
 
 /**
  * Database work abandoned because the database answered nothing, on any connection, for longer
@@ -10,5 +9,5 @@ export const ERR_DATABASE_STALLED = 'ERR_DATABASE_STALLED';
  */
 export class DatabaseStalledError extends Error {
   override readonly name = 'DatabaseStalledError';
-  readonly code = ERR_DATABASE_STALLED;
+  readonly code = DatabaseError.STALLED;
 }

@@ -1,5 +1,6 @@
 import { Migrator, type Migration, type MigrationResult } from 'kysely/migration';
 import type { Database } from './database.js';
+import { DatabaseError } from './database.errors.js';
 
 /** A named, ordered set of migrations owned by one module (or the core). */
 export type MigrationSet = Record<string, Migration>;
@@ -27,7 +28,7 @@ function migratorFor(db: Pick<Database, 'kysely'>, owner: string, migrations: Mi
  */
 export class MigrationError extends Error {
   override readonly name = 'MigrationError';
-  readonly code = 'ERR_MIGRATION_FAILED';
+  readonly code = DatabaseError.MIGRATION_FAILED;
 
   constructor(
     readonly owner: string,

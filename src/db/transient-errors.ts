@@ -1,4 +1,4 @@
-import { ERR_DATABASE_STALLED } from './database-stalled.js';
+import { DatabaseError } from './database.errors.js';
 
 /**
  * Says whether a database error is transient: worth retrying the same work later because the
@@ -32,7 +32,7 @@ const TRANSIENT_SOCKET_CODES = new Set([
   'EHOSTUNREACH',
   'ENETUNREACH',
   'EAI_AGAIN',
-  ERR_DATABASE_STALLED,
+  DatabaseError.STALLED,
 ]);
 // node-postgres raises these as plain Errors without a code.
 const TRANSIENT_PG_MESSAGES = [

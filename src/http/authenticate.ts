@@ -2,8 +2,9 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Database } from '../db/database.js';
 import type { DatabaseCircuit } from '../resilience/circuit.js';
 import type { KnownPrincipals } from '../resilience/known-principals.js';
-import { AuthError, authServicesFor, installationRoleRequired, type TokenClaims } from '../modules/auth/index.js';
+import { authServicesFor, installationRoleRequired, type TokenClaims } from '../modules/auth/index.js';
 import { AppError } from '../shared/app-error.js';
+import { ErrorCode } from '../shared/error-codes.js';
 import { authRequired, can, operatesInstallation, type Principal } from '../shared/principal.js';
 
 /** The token of the request's `Authorization: Bearer …` header, or undefined without one. */
@@ -48,7 +49,7 @@ export function registerAuthentication(app: FastifyInstance, db: Database, secre
       const permission = config?.permission ?? 'read';
       if (!can(principal.role, permission)) {
         return done(
-          new AppError(AuthError.FORBIDDEN, 403, `Your role "${principal.role}" lacks the "${permission}" permission needed for ${request.method} ${route}; ask an admin or owner.`, {
+          new AppError(ErrorCode.AUTH_FORBIDDEN, 403, `Your role "${principal.role}" lacks the "${permission}" permission needed for ${request.method} ${route}; ask an admin or owner.`, {
             extensions: { permission },
           }),
         );

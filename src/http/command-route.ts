@@ -1,7 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Command } from '../resilience/command.js';
 import type { SubmitOptions, WritePath } from '../resilience/write-path.js';
-import { AuthError } from '../modules/auth/index.js';
 import { AppError } from '../shared/app-error.js';
 import { fingerprintOf } from '../shared/canonical-json.js';
 import { ErrorCode } from '../shared/error-codes.js';
@@ -31,7 +30,7 @@ export function createExecute(writes: WritePath) {
     const principal = principalOf(request);
     const permission = command.permission ?? 'write';
     if (!can(principal.role, permission)) {
-      throw new AppError(AuthError.FORBIDDEN, 403, `Your role "${principal.role}" lacks the "${permission}" permission that ${command.name} needs; ask an admin or owner.`, { extensions: { permission } });
+      throw new AppError(ErrorCode.AUTH_FORBIDDEN, 403, `Your role "${principal.role}" lacks the "${permission}" permission that ${command.name} needs; ask an admin or owner.`, { extensions: { permission } });
     }
     const idempotencyKey = idempotencyKeyOf(request);
     const submitted = await writes.submit(command, payload, {

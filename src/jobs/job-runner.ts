@@ -7,6 +7,7 @@ import type { Job, JobReport } from './job.js';
 import { CLOCK_LEEWAY_MS, MemoryJobStore, type Claim, type JobRecord, type JobStore, type RunResult } from './job-store.js';
 import { slotsOf, type Slots } from './schedule.js';
 import { errorText } from '../shared/error-text.js';
+import { defineErrors } from '../shared/error-registry.js';
 
 /** Consecutive failures of a job that fire a `job_failing` alert. */
 export const FAILURES_TO_ALERT = 5;
@@ -75,16 +76,22 @@ export interface JobCounters {
   lastSuccessAt: number | null;
 }
 
+/** Stable error codes of the job runner, given as the reason a run's signal aborted. */
+export const JobError = defineErrors('jobs', {
+  TIMEOUT: { code: 'ERR_JOB_TIMEOUT', meaning: "A job's run took longer than its timeout and was aborted; it is retried with backoff." },
+  CANCELLED: { code: 'ERR_JOB_CANCELLED', meaning: "A job's run was aborted because the process is stopping; its slot runs at the next start." },
+});
+
 /** Why a run's signal aborted: its timeout. */
 export class JobTimeoutError extends Error {
   override readonly name = 'JobTimeoutError';
-  readonly code = 'ERR_JOB_TIMEOUT';
+  readonly code = JobError.TIMEOUT;
 }
 
 /** Why a run's signal aborted: the process is stopping. */
 export class JobCancelledError extends Error {
   override readonly name = 'JobCancelledError';
-  readonly code = 'ERR_JOB_CANCELLED';
+  readonly code = JobError.CANCELLED;
 }
 
 interface Entry {

@@ -1,16 +1,22 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from '../log/create-logger.js';
 import { sleep } from '../shared/sleep.js';
+import { defineErrors } from '../shared/error-registry.js';
 
 /** First wait before trying a busy port again. */
 export const PORT_RETRY_INITIAL_DELAY_MS = 250;
 /** Longest wait between two tries of a busy port. */
 export const PORT_RETRY_MAX_DELAY_MS = 2_000;
 
+/** Stable error code of listening for connections. */
+export const ListenError = defineErrors('server', {
+  PORT_BUSY: { code: 'ERR_PORT_BUSY', meaning: 'The port stayed taken by another process for all of `PORT_WAIT_MS`; robusto exits 1 and says how to find that process.' },
+});
+
 /** Thrown when the port stayed busy for the whole wait; its message says how to find the holder. */
 export class PortBusyError extends Error {
   override readonly name = 'PortBusyError';
-  readonly code = 'ERR_PORT_BUSY';
+  readonly code = ListenError.PORT_BUSY;
 
   constructor(port: number, host: string, waitedMs: number) {
     super(

@@ -1,9 +1,7 @@
 import type { Transaction } from 'kysely';
 import { AppError } from '../shared/app-error.js';
 import type { Permission } from '../shared/principal.js';
-
-/** Error code of a journaled write whose command version this robusto cannot turn into its own. */
-export const ERR_REPLAY_VERSION_UNKNOWN = 'ERR_REPLAY_VERSION_UNKNOWN';
+import { WriteError } from './write-errors.js';
 
 /** Who runs a command and in which request; given to every handler. */
 export interface CommandContext {
@@ -86,9 +84,6 @@ export interface Command<P = unknown, R = unknown> {
   secretFields?: ReadonlyArray<keyof P & string>;
 }
 
-/** Error code of a journaled write whose author may no longer make it. */
-export const ERR_REPLAY_FORBIDDEN = 'ERR_REPLAY_FORBIDDEN';
-
 /**
  * Loads the rights of the moment of the authors of `entries` (one read of the database) and
  * returns the verdict for each entry: an AppError (`ERR_REPLAY_FORBIDDEN`, naming who, which
@@ -120,7 +115,7 @@ export function defineCommand<P, R>(command: Command<P, R>): Command<P, R> {
 export function upcastPayload(command: Command<unknown, unknown>, payload: unknown, version: number): unknown {
   if (version === command.version) return payload;
   const unknown = (why: string, cause?: unknown) =>
-    new AppError(ERR_REPLAY_VERSION_UNKNOWN, 422, `This write was accepted by version ${version} of ${command.name}; this robusto runs version ${command.version} of it and ${why}.`, cause === undefined ? {} : { cause });
+    new AppError(WriteError.REPLAY_VERSION_UNKNOWN, 422, `This write was accepted by version ${version} of ${command.name}; this robusto runs version ${command.version} of it and ${why}.`, cause === undefined ? {} : { cause });
   if (version > command.version) return fail(unknown('cannot read a newer version: run the robusto that accepted it (or a later one), then retry this dead letter'));
   let current = payload;
   for (let from = version; from < command.version; from++) {

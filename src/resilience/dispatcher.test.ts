@@ -10,7 +10,8 @@ import { migrateOwner } from '../db/migrate.js';
 import { coreMigrations } from '../db/migrations/core.migrations.js';
 import { defineCommand } from './command.js';
 import { loseTheCommitAnswer } from '../../test/support/lost-commit.js';
-import { Dispatcher, ERR_WRITE_OUTCOME_UNKNOWN } from './dispatcher.js';
+import { Dispatcher } from './dispatcher.js';
+import { WriteError } from './write-errors.js';
 
 const opened: Database[] = [];
 afterEach(async () => {
@@ -41,7 +42,7 @@ describe('Dispatcher', () => {
     const dispatcher = new Dispatcher(db, { idempotencyTtlHours: 1 });
     loseTheCommitAnswer(db);
     await expect(dispatcher.dispatch(count, { n: 1 }, { tenantId: 't', userId: null, requestId: 'r1', fingerprint: '' })).rejects.toMatchObject({
-      code: ERR_WRITE_OUTCOME_UNKNOWN,
+      code: WriteError.WRITE_OUTCOME_UNKNOWN,
       status: 503,
     });
     expect(runs).toBe(1);

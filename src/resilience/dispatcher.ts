@@ -10,9 +10,7 @@ import { isoInstant } from '../shared/iso-instant.js';
 import type { Command, CommandContext, CommandOutcome } from './command.js';
 import { createRetryPolicy } from './retry.js';
 import type { RetryPolicy } from 'cockatiel';
-
-/** Error code of an `Idempotency-Key` reused with a different request. */
-export const ERR_IDEMPOTENCY_KEY_REUSED = 'ERR_IDEMPOTENCY_KEY_REUSED';
+import { reusedKey, WriteError } from './write-errors.js';
 
 /**
  * Retries of a write on PostgreSQL: a short budget (about 1 s), because a longer outage is the
@@ -20,9 +18,6 @@ export const ERR_IDEMPOTENCY_KEY_REUSED = 'ERR_IDEMPOTENCY_KEY_REUSED';
  * there a transient error is another process's lock, and waiting it out is right.
  */
 export const POSTGRES_WRITE_RETRY = { maxRetries: 3, initialDelayMs: 50, maxDelayMs: 400 } as const;
-
-/** Error code of a write whose COMMIT was cut off: it may or may not have been saved. */
-export const ERR_WRITE_OUTCOME_UNKNOWN = 'ERR_WRITE_OUTCOME_UNKNOWN';
 
 /**
  * A write whose COMMIT was cut off: it may or may not have been saved. It carries what the
@@ -36,7 +31,7 @@ export class WriteOutcomeUnknownError extends AppError {
     readonly intended: { status: number; body: unknown },
   ) {
     super(
-      ERR_WRITE_OUTCOME_UNKNOWN,
+      WriteError.WRITE_OUTCOME_UNKNOWN,
       503,
       key
         ? 'The database connection was lost while saving; the write may or may not have been saved. Retrying with the same Idempotency-Key is safe: it returns the first outcome if there was one.'
@@ -120,14 +115,6 @@ class KeysTakenError extends Error {
 
 class Replay {
   constructor(readonly result: DispatchResult) {}
-}
-
-function reusedKey(key: string): AppError {
-  return new AppError(
-    ERR_IDEMPOTENCY_KEY_REUSED,
-    422,
-    `Idempotency-Key "${key}" was already used for a different request. Use a new key for a new request; resend the same body to get the first outcome.`,
-  );
 }
 
 type StoredKey = { fingerprint: string; status_code: number; response: string };

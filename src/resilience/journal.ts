@@ -6,6 +6,7 @@ import { keepPrivate } from '../db/private-file.js';
 import type { Logger } from '../log/create-logger.js';
 import { newId } from '../shared/ids.js';
 import { cannotOpenFault, isStorageError, journalFaultOf, type JournalFault, type JournalFaultReason } from './journal-fault.js';
+import { WriteError } from './write-errors.js';
 
 /** The life of a journal entry: waiting, done (applied, or found already applied), or parked. */
 export type JournalStatus = 'pending' | 'applied' | 'duplicate' | 'dead' | 'discarded';
@@ -52,7 +53,7 @@ export type JournalAppend = Pick<JournalEntry, 'tenantId' | 'userId' | 'idempote
 /** Thrown when the journal cannot take a write: full, unwritable, or its fsync failed; `reason` says which. */
 export class JournalUnavailableError extends Error {
   override readonly name = 'JournalUnavailableError';
-  readonly code = 'ERR_JOURNAL_UNAVAILABLE';
+  readonly code = WriteError.JOURNAL_UNAVAILABLE;
 
   constructor(
     message: string,
@@ -65,7 +66,7 @@ export class JournalUnavailableError extends Error {
 /** Thrown when one tenant's waiting writes hold their whole share of the journal; other tenants can still write. */
 export class JournalTenantFullError extends Error {
   override readonly name = 'JournalTenantFullError';
-  readonly code = 'ERR_JOURNAL_TENANT_FULL';
+  readonly code = WriteError.JOURNAL_TENANT_FULL;
 }
 
 /**

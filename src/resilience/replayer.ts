@@ -8,6 +8,7 @@ import type { DatabaseCircuit } from './circuit.js';
 import { upcastPayload, type AuthorCheck, type Command } from './command.js';
 import { BatchItemError, WriteOutcomeUnknownError, type BatchItem, type BatchOutcome, type DispatchResult, type Dispatcher } from './dispatcher.js';
 import type { AttemptOutcome, Journal, JournalEntry } from './journal.js';
+import { WriteError } from './write-errors.js';
 
 /** Entries read per round. */
 export const REPLAY_BATCH_SIZE = 1000;
@@ -373,7 +374,7 @@ export class Replayer {
   #parked(error: unknown, entry: JournalEntry): AttemptOutcome {
     const problem = isAppError(error)
       ? { status: error.status, code: error.code, detail: error.detail, ...(error.errors ? { errors: error.errors } : {}), ...(error.extensions ?? {}) }
-      : { status: 500, code: 'ERR_REPLAY_FAILED', detail: error instanceof Error ? error.message : String(error) };
+      : { status: 500, code: WriteError.REPLAY_FAILED, detail: error instanceof Error ? error.message : String(error) };
     this.log.error({ receipt: entry.receipt, command: entry.command, code: problem.code, tenantId: entry.tenantId }, 'journal entry parked as dead: it cannot be applied');
     return { status: 'dead', statusCode: problem.status, response: problem, error: problem.detail, errorCode: errorCodeOf(error) ?? problem.code };
   }

@@ -3,19 +3,12 @@ import { isTransientError } from '../db/transient-errors.js';
 import { AppError } from '../shared/app-error.js';
 import { newId } from '../shared/ids.js';
 import type { Command } from './command.js';
-import { ERR_IDEMPOTENCY_KEY_REUSED, WriteOutcomeUnknownError, type DispatchMeta, type DispatchResult, type Dispatcher } from './dispatcher.js';
+import { WriteOutcomeUnknownError, type DispatchMeta, type DispatchResult, type Dispatcher } from './dispatcher.js';
 import type { DatabaseCircuit } from './circuit.js';
 import { JournalTenantFullError, JournalUnavailableError, type Journal } from './journal.js';
 import { BrokenCircuitError } from 'cockatiel';
+import { reusedKey, WriteError } from './write-errors.js';
 
-/**
- * Error code of a write refused because it had to go to the journal (the database is down, or
- * earlier writes wait in the journal) and the journal could not take it; the problem's `reason`
- * says why (`JournalFaultReason`: a full disk, another file error, `JOURNAL_MAX_MB`).
- */
-export const ERR_JOURNAL_UNAVAILABLE = 'ERR_JOURNAL_UNAVAILABLE';
-/** Error code of a write refused because the database is down and the tenant's share of the journal is full. */
-export const ERR_JOURNAL_TENANT_FULL = 'ERR_JOURNAL_TENANT_FULL';
 /** How long a client refused by the journal is told to wait before retrying. */
 const JOURNAL_REFUSED_RETRY_AFTER_S = 30;
 
@@ -122,7 +115,7 @@ export class WritePath {
     const found = inFlight ?? (onDisk?.status === 'pending' ? onDisk : undefined);
     if (!found) return undefined;
     if (found.fingerprint !== fingerprint) {
-      throw new AppError(ERR_IDEMPOTENCY_KEY_REUSED, 422, `Idempotency-Key "${key}" was already used for a different request; use a new key for a new request.`);
+      throw reusedKey(key);
     }
     return inFlight ? this.#onDisk(inFlight.done, 'same-key') : onDisk?.receipt;
   }
@@ -141,13 +134,13 @@ export class WritePath {
       if (unknownOutcome) throw unknownOutcome;
       if (error instanceof JournalTenantFullError) {
         throw new AppError(
-          ERR_JOURNAL_TENANT_FULL,
+          WriteError.JOURNAL_TENANT_FULL,
           503,
           `${ROUTE_TEXT[route]}, and the writes of your organization already waiting in the local journal fill its share of it (${error.message}). Nothing was saved; retry once they are applied.`,
           { retryAfterSeconds: JOURNAL_REFUSED_RETRY_AFTER_S, cause: error },
         );
       }
-      throw new AppError(ERR_JOURNAL_UNAVAILABLE, 503, `${ROUTE_TEXT[route]}, and the local journal cannot take the write: ${error.message}. Nothing was saved; retry later.`, {
+      throw new AppError(WriteError.JOURNAL_UNAVAILABLE, 503, `${ROUTE_TEXT[route]}, and the local journal cannot take the write: ${error.message}. Nothing was saved; retry later.`, {
         retryAfterSeconds: JOURNAL_REFUSED_RETRY_AFTER_S,
         extensions: { reason: error.reason },
         cause: error,

@@ -31,7 +31,7 @@ export interface AppErrorOptions {
  * is only logged.
  *
  * @example
- * throw new AppError('ERR_CUSTOMER_NOT_FOUND', 404, `No customer with id ${id}.`);
+ * throw new AppError(CustomerError.NOT_FOUND, 404, `No customer with id ${id}.`);
  */
 export class AppError extends Error {
   override readonly name = 'AppError';

@@ -1,4 +1,5 @@
 import { AppError } from './app-error.js';
+import { ErrorCode } from './error-codes.js';
 
 /** The roles a user can have, from most to least powerful. */
 export const ROLES = ['owner', 'admin', 'staff', 'viewer'] as const;
@@ -61,5 +62,5 @@ export function principalOf(request: { principal?: Principal }): Principal {
 
 /** The 401 of a request that carries no token. */
 export function authRequired(): AppError {
-  return new AppError('ERR_AUTH_REQUIRED', 401, 'Sign in first: send Authorization: Bearer <token> from POST /api/auth/login.');
+  return new AppError(ErrorCode.AUTH_REQUIRED, 401, 'Sign in first: send Authorization: Bearer <token> from POST /api/auth/login.');
 }

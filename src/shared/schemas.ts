@@ -1,5 +1,6 @@
 import { Type, type TSchema } from '@sinclair/typebox';
 import { isValidCnpj, isValidCpf } from './documents.js';
+import { ErrorCode } from './error-codes.js';
 
 /** The RFC 9457 problem document every error response uses (extension members allowed). */
 export const ProblemSchema = Type.Object(
@@ -9,7 +10,7 @@ export const ProblemSchema = Type.Object(
     status: Type.Integer(),
     detail: Type.String(),
     instance: Type.String(),
-    code: Type.String({ examples: ['ERR_VALIDATION'] }),
+    code: Type.String({ examples: [ErrorCode.VALIDATION] }),
     requestId: Type.String(),
     errors: Type.Optional(
       Type.Array(Type.Object({ in: Type.Optional(Type.String()), field: Type.String(), message: Type.String() })),

@@ -1,7 +1,8 @@
+import { ErrorCode } from './error-codes.js';
 /** Thrown by {@link withTimeout} when the work takes longer than allowed. */
 export class TimeoutError extends Error {
   override readonly name = 'TimeoutError';
-  readonly code = 'ERR_TIMEOUT';
+  readonly code = ErrorCode.TIMEOUT;
 }
 
 /**

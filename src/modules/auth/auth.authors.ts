@@ -1,8 +1,9 @@
 import type { Database } from '../../db/database.js';
-import { ERR_REPLAY_FORBIDDEN, type AuthorCheck } from '../../resilience/command.js';
+import { type AuthorCheck } from '../../resilience/command.js';
 import { AppError } from '../../shared/app-error.js';
 import { can } from '../../shared/principal.js';
 import { authDb } from './auth.queries.js';
+import { WriteError } from '../../resilience/write-errors.js';
 
 /**
  * The check the replayer runs before applying journaled writes: their authors as the database
@@ -21,7 +22,7 @@ export function replayAuthorCheck(db: Database): AuthorCheck {
       const permission = command.permission ?? 'write';
       const user = users.get(entry.userId);
       const refuse = (reason: string, why: string) =>
-        new AppError(ERR_REPLAY_FORBIDDEN, 403, `Not applied: the user who sent it (${user?.email || entry.userId}) ${why}. It needs the "${permission}" permission.`, {
+        new AppError(WriteError.REPLAY_FORBIDDEN, 403, `Not applied: the user who sent it (${user?.email || entry.userId}) ${why}. It needs the "${permission}" permission.`, {
           extensions: { userId: entry.userId, permission, reason },
         });
       if (!user || user.tenant_id !== entry.tenantId) return refuse('user-gone', 'no longer exists in this tenant');

@@ -3,6 +3,7 @@ import { insertRow } from '../../db/insert-rows.js';
 import { isPostgres } from '../../db/sql-types.js';
 import { defineCommand, type CommandContext } from '../../resilience/command.js';
 import { AppError } from '../../shared/app-error.js';
+import { ErrorCode } from '../../shared/error-codes.js';
 import { newId } from '../../shared/ids.js';
 import { can, type Role } from '../../shared/principal.js';
 import { AuthError, installationRoleCliOnly, installationRoleNeedsAdmin, userNotFound } from './auth.errors.js';
@@ -155,7 +156,7 @@ export const signOut = defineCommand<Record<string, never>, { signedOut: true }>
   changesRights: true,
   version: 1,
   async handler(tx, _payload, ctx) {
-    if (!ctx.userId) throw new AppError(AuthError.REQUIRED, 401, 'Only a signed-in user can sign out.');
+    if (!ctx.userId) throw new AppError(ErrorCode.AUTH_REQUIRED, 401, 'Only a signed-in user can sign out.');
     const db = tx as unknown as Kysely<AuthTables>;
     const updated = await db
       .updateTable('users')

@@ -1,24 +1,22 @@
 import { AppError } from '../../shared/app-error.js';
+import { defineErrors } from '../../shared/error-registry.js';
 
-/** Stable error codes of the auth module. */
-export const AuthError = {
-  REQUIRED: 'ERR_AUTH_REQUIRED',
-  INVALID_CREDENTIALS: 'ERR_AUTH_INVALID_CREDENTIALS',
-  TOKEN_INVALID: 'ERR_AUTH_TOKEN_INVALID',
-  TOKEN_EXPIRED: 'ERR_AUTH_TOKEN_EXPIRED',
-  FORBIDDEN: 'ERR_AUTH_FORBIDDEN',
-  RATE_LIMITED: 'ERR_AUTH_RATE_LIMITED',
-  USER_NOT_FOUND: 'ERR_USER_NOT_FOUND',
-  USER_EMAIL_TAKEN: 'ERR_USER_EMAIL_TAKEN',
-  USER_SELF_LOCKOUT: 'ERR_USER_SELF_LOCKOUT',
-  USER_OWNER_ONLY: 'ERR_USER_OWNER_ONLY',
-  TENANT_LAST_OWNER: 'ERR_TENANT_LAST_OWNER',
-  TENANT_SLUG_TAKEN: 'ERR_TENANT_SLUG_TAKEN',
-  TENANT_NOT_FOUND: 'ERR_TENANT_NOT_FOUND',
-  INSTALLATION_ROLE_REQUIRED: 'ERR_INSTALLATION_ROLE_REQUIRED',
-  INSTALLATION_ROLE_CLI_ONLY: 'ERR_INSTALLATION_ROLE_CLI_ONLY',
-  INSTALLATION_ROLE_NEEDS_ADMIN: 'ERR_INSTALLATION_ROLE_NEEDS_ADMIN',
-} as const;
+/** Stable error codes of the auth module (signing in, users, tenants, the installation role). */
+export const AuthError = defineErrors('auth', {
+  INVALID_CREDENTIALS: { code: 'ERR_AUTH_INVALID_CREDENTIALS', status: 401, meaning: 'Tenant, email or password is wrong; the answer never says which.' },
+  TOKEN_INVALID: { code: 'ERR_AUTH_TOKEN_INVALID', status: 401, meaning: 'The token does not verify, was signed out, or its user was disabled: sign in again.' },
+  TOKEN_EXPIRED: { code: 'ERR_AUTH_TOKEN_EXPIRED', status: 401, meaning: 'The token expired (after 12 hours): sign in again.' },
+  RATE_LIMITED: { code: 'ERR_AUTH_RATE_LIMITED', status: 429, meaning: 'Too many sign-ins from this address, or too many failures for this account: wait `Retry-After` seconds.' },
+  USER_NOT_FOUND: { code: 'ERR_USER_NOT_FOUND', status: 404, meaning: "No user with this id in the caller's tenant." },
+  USER_EMAIL_TAKEN: { code: 'ERR_USER_EMAIL_TAKEN', status: 409, meaning: 'Another user of the tenant already has this email.' },
+  USER_SELF_LOCKOUT: { code: 'ERR_USER_SELF_LOCKOUT', status: 409, meaning: 'Nobody can disable themselves or change their own role; another admin or owner can.' },
+  USER_OWNER_ONLY: { code: 'ERR_USER_OWNER_ONLY', status: 403, meaning: 'Only an owner can make, change or disable an owner.' },
+  TENANT_LAST_OWNER: { code: 'ERR_TENANT_LAST_OWNER', status: 409, meaning: "The change would leave the tenant without an active owner: make another user owner first." },
+  TENANT_SLUG_TAKEN: { code: 'ERR_TENANT_SLUG_TAKEN', status: 409, meaning: 'Another tenant already has this slug.' },
+  INSTALLATION_ROLE_REQUIRED: { code: 'ERR_INSTALLATION_ROLE_REQUIRED', status: 403, meaning: 'The route shows or changes the whole installation: it needs the installation role, granted on the server with `robusto user installation-admin`.' },
+  INSTALLATION_ROLE_CLI_ONLY: { code: 'ERR_INSTALLATION_ROLE_CLI_ONLY', status: 403, meaning: 'The installation role is granted and revoked on the server only, with `robusto user installation-admin`.' },
+  INSTALLATION_ROLE_NEEDS_ADMIN: { code: 'ERR_INSTALLATION_ROLE_NEEDS_ADMIN', status: 409, meaning: 'Only an active admin or owner can hold the installation role.' },
+});
 
 /** How the installation role is granted, as the messages about it say. */
 export const GRANT_INSTALLATION_ROLE = 'robusto user installation-admin <email> --tenant <slug>';

@@ -1,12 +1,13 @@
 import { AppError } from '../../shared/app-error.js';
+import { defineErrors } from '../../shared/error-registry.js';
 import { ErrorCode } from '../../shared/error-codes.js';
 
 /** Stable error codes of the customers module. */
-export const CustomerError = {
-  NOT_FOUND: 'ERR_CUSTOMER_NOT_FOUND',
-  DOCUMENT_TAKEN: 'ERR_CUSTOMER_DOCUMENT_TAKEN',
-  VERSION_CONFLICT: 'ERR_CUSTOMER_VERSION_CONFLICT',
-} as const;
+export const CustomerError = defineErrors('customers', {
+  NOT_FOUND: { code: 'ERR_CUSTOMER_NOT_FOUND', status: 404, meaning: "No customer with this id in the caller's tenant." },
+  DOCUMENT_TAKEN: { code: 'ERR_CUSTOMER_DOCUMENT_TAKEN', status: 409, meaning: 'Another customer of the tenant already has this CPF/CNPJ.' },
+  VERSION_CONFLICT: { code: 'ERR_CUSTOMER_VERSION_CONFLICT', status: 409, meaning: 'The customer changed since the client read it (`currentVersion` says its version now): reload, reapply the change, send the new version.' },
+});
 
 /** No customer with this id in the caller's tenant (another tenant's id looks the same). */
 export function customerNotFound(id: string): AppError {

@@ -1,12 +1,13 @@
 import { AppError } from '../../shared/app-error.js';
+import { defineErrors } from '../../shared/error-registry.js';
 
 /** Stable error codes of the products module. */
-export const ProductError = {
-  NOT_FOUND: 'ERR_PRODUCT_NOT_FOUND',
-  SKU_TAKEN: 'ERR_PRODUCT_SKU_TAKEN',
-  VERSION_CONFLICT: 'ERR_PRODUCT_VERSION_CONFLICT',
-  HAS_STOCK: 'ERR_PRODUCT_HAS_STOCK',
-} as const;
+export const ProductError = defineErrors('products', {
+  NOT_FOUND: { code: 'ERR_PRODUCT_NOT_FOUND', status: 404, meaning: "No product with this id in the caller's tenant." },
+  SKU_TAKEN: { code: 'ERR_PRODUCT_SKU_TAKEN', status: 409, meaning: 'Another product of the tenant already has this SKU.' },
+  VERSION_CONFLICT: { code: 'ERR_PRODUCT_VERSION_CONFLICT', status: 409, meaning: 'The product changed since the client read it (`currentVersion` says its version now): reload, reapply the change, send the new version.' },
+  HAS_STOCK: { code: 'ERR_PRODUCT_HAS_STOCK', status: 409, meaning: 'The product still has stock in its lots: use it up, expire or adjust the lots to 0, or deactivate the product instead of deleting it.' },
+});
 
 /** No product with this id in the caller's tenant (another tenant's id looks the same). */
 export function productNotFound(id: string): AppError {

@@ -1,13 +1,14 @@
 import { AppError, type FieldError } from '../../shared/app-error.js';
+import { defineErrors } from '../../shared/error-registry.js';
 import { ErrorCode } from '../../shared/error-codes.js';
 
 /** Stable error codes of the stock module (an unknown product is products' `ERR_PRODUCT_NOT_FOUND`). */
-export const StockError = {
-  LOT_NOT_FOUND: 'ERR_STOCK_LOT_NOT_FOUND',
-  LOT_CODE_TAKEN: 'ERR_STOCK_LOT_CODE_TAKEN',
-  LOT_EXPIRED: 'ERR_STOCK_LOT_EXPIRED',
-  INSUFFICIENT: 'ERR_STOCK_INSUFFICIENT',
-} as const;
+export const StockError = defineErrors('stock', {
+  LOT_NOT_FOUND: { code: 'ERR_STOCK_LOT_NOT_FOUND', status: 404, meaning: "No lot with this id or code in the caller's tenant." },
+  LOT_CODE_TAKEN: { code: 'ERR_STOCK_LOT_CODE_TAKEN', status: 409, meaning: 'Another lot of the tenant already has this code.' },
+  LOT_EXPIRED: { code: 'ERR_STOCK_LOT_EXPIRED', status: 409, meaning: 'The lot was expired and written off: it takes no more movements.' },
+  INSUFFICIENT: { code: 'ERR_STOCK_INSUFFICIENT', status: 409, meaning: 'The lot holds less than the movement takes out (`available` says how much it holds).' },
+});
 
 /**
  * No lot with this id or code in the caller's tenant (another tenant's looks the same).

@@ -1,11 +1,12 @@
 import { AppError, type FieldError } from '../../shared/app-error.js';
+import { defineErrors } from '../../shared/error-registry.js';
 import { ErrorCode } from '../../shared/error-codes.js';
 
 /** Stable error codes of the students module. */
-export const StudentError = {
-  NOT_FOUND: 'ERR_STUDENT_NOT_FOUND',
-  CPF_TAKEN: 'ERR_STUDENT_CPF_TAKEN',
-} as const;
+export const StudentError = defineErrors('students', {
+  NOT_FOUND: { code: 'ERR_STUDENT_NOT_FOUND', status: 404, meaning: "No student with this id in the caller's tenant." },
+  CPF_TAKEN: { code: 'ERR_STUDENT_CPF_TAKEN', status: 409, meaning: 'Another student of the tenant already has this CPF.' },
+});
 
 /** No student with this id in the caller's tenant (another tenant's id looks the same). */
 export function studentNotFound(id: string): AppError {

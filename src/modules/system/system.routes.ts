@@ -4,12 +4,12 @@ import { packageInfo } from '../../config/package-info.js';
 import { listBackups } from '../../ops/backup/list.js';
 import { recentErrorsOf } from '../../log/recent-errors.js';
 import { listRestarts } from '../../ops/restart/restart-report.js';
-import { ERR_REPLAY_FORBIDDEN } from '../../resilience/command.js';
 import { AppError, isAppError } from '../../shared/app-error.js';
 import { operatesInstallation, principalOf } from '../../shared/principal.js';
 import { maskSecrets } from '../../shared/secrets.js';
 import { IdParams, problemResponses } from '../../shared/schemas.js';
 import type { ModuleContext, ModuleRouter } from '../module.js';
+import { deadLetterNotFound } from './system.errors.js';
 import { readSettings } from './system.queries.js';
 import {
   BackupInfoSchema,
@@ -25,10 +25,7 @@ import {
   UnreadableBackupSchema,
   type SystemInfo,
 } from './system.schemas.js';
-
-function deadLetterNotFound(receipt: string): AppError {
-  return new AppError('ERR_DEAD_LETTER_NOT_FOUND', 404, `No dead letter ${receipt} in your tenant (it may be queued, applied or discarded already).`);
-}
+import { WriteError } from '../../resilience/write-errors.js';
 
 const startedAt = new Date();
 
@@ -233,7 +230,7 @@ export async function journalRoutes(app: ModuleRouter, ctx: ModuleContext): Prom
       // A write whose author lost the right to it stays parked while they still lack it.
       const forbidden = entry?.status === 'dead' ? await ctx.checkAuthor(entry) : undefined;
       if (forbidden) {
-        throw new AppError(ERR_REPLAY_FORBIDDEN, 409, `Not queued again: ${isAppError(forbidden) ? forbidden.detail : forbidden.message} Discard it, or give the user that right back first.`, {
+        throw new AppError(WriteError.REPLAY_FORBIDDEN, 409, `Not queued again: ${isAppError(forbidden) ? forbidden.detail : forbidden.message} Discard it, or give the user that right back first.`, {
           extensions: isAppError(forbidden) ? (forbidden.extensions ?? {}) : {},
         });
       }

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { sql } from 'kysely';
 import type { Database, Engine } from '../../db/database.js';
+import { defineErrors } from '../../shared/error-registry.js';
 import { MAX_MANIFEST_BYTES, readSmallFile, UnreadableFileError } from '../bounded-read.js';
 import { migrationTables } from './catalog.js';
 import { BACKUP_CIPHER, BACKUP_IV_BYTES, BACKUP_SALT_BYTES, BACKUP_SCRYPT, BACKUP_TAG_BYTES, isBase64Of, type BackupEncryption } from './encryption.js';
@@ -50,25 +51,20 @@ export interface BackupManifest {
   hmac?: string;
 }
 
-/** Error codes of backups, stable for scripts and the log. */
-export const BackupErrorCode = {
-  /** The directory holds no readable robusto backup manifest. */
-  NOT_A_BACKUP: 'ERR_BACKUP_NOT_A_BACKUP',
-  /** The configured database holds no robusto tables (a wrong DATA_DIR or DATABASE_URL): nothing to back up. */
-  NO_DATABASE: 'ERR_BACKUP_NO_DATABASE',
-  /** A file is missing, altered or unreadable: `verify` lists which. */
-  DAMAGED: 'ERR_BACKUP_DAMAGED',
-  /** The target database already holds rows: restore only fills an empty one. */
-  TARGET_NOT_EMPTY: 'ERR_BACKUP_TARGET_NOT_EMPTY',
-  /** The backup's migrations differ from this robusto's. */
-  SCHEMA_MISMATCH: 'ERR_BACKUP_SCHEMA_MISMATCH',
-  /** The backup is encrypted and `BACKUP_ENCRYPTION_KEY` is unset, or is not the key it was made with. */
-  KEY: 'ERR_BACKUP_KEY',
-  /** `BACKUP_ENCRYPTION_KEY` is set and the backup is plain (unauthenticated): restore wants `--allow-unencrypted`. */
-  UNENCRYPTED: 'ERR_BACKUP_UNENCRYPTED',
-  /** The backup is encrypted but its manifest carries no HMAC: restore wants `--allow-unauthenticated`. */
-  UNAUTHENTICATED: 'ERR_BACKUP_UNAUTHENTICATED',
-} as const;
+/**
+ * Error codes of backups, stable for scripts and the log; the `backup`, `verify` and `restore`
+ * commands print them and exit 1.
+ */
+export const BackupErrorCode = defineErrors('backup', {
+  NOT_A_BACKUP: { code: 'ERR_BACKUP_NOT_A_BACKUP', meaning: 'The directory holds no readable robusto backup manifest.' },
+  NO_DATABASE: { code: 'ERR_BACKUP_NO_DATABASE', meaning: 'The configured database holds no robusto tables (a wrong DATA_DIR or DATABASE_URL): nothing to back up.' },
+  DAMAGED: { code: 'ERR_BACKUP_DAMAGED', meaning: 'A file is missing, altered or unreadable: `verify` lists which.' },
+  TARGET_NOT_EMPTY: { code: 'ERR_BACKUP_TARGET_NOT_EMPTY', meaning: 'The target database already holds rows: restore only fills an empty one.' },
+  SCHEMA_MISMATCH: { code: 'ERR_BACKUP_SCHEMA_MISMATCH', meaning: "The backup's migrations differ from this robusto's." },
+  KEY: { code: 'ERR_BACKUP_KEY', meaning: 'The backup is encrypted and `BACKUP_ENCRYPTION_KEY` is unset, or is not the key it was made with.' },
+  UNENCRYPTED: { code: 'ERR_BACKUP_UNENCRYPTED', meaning: '`BACKUP_ENCRYPTION_KEY` is set and the backup is plain (unauthenticated): restore wants `--allow-unencrypted`.' },
+  UNAUTHENTICATED: { code: 'ERR_BACKUP_UNAUTHENTICATED', meaning: 'The backup is encrypted but its manifest carries no HMAC: restore wants `--allow-unauthenticated`.' },
+});
 
 /** A backup that cannot be read, checked or restored; `detail` says what to do. */
 export class BackupError extends Error {

@@ -1,0 +1,61 @@
+/**
+ * The one registry of robusto's error codes. Every part that answers with a code (the kernel,
+ * each module's `*.errors.ts`, backups, jobs, the journal) defines its codes here, with the HTTP
+ * status they are answered with and what they mean; `docs/errors.md` is rendered from it and a
+ * test checks each code is unique, well formed and documented.
+ *
+ * Clients and scripts rely on the code strings: never rename one.
+ */
+
+/** One error code and what it means. */
+export interface ErrorEntry {
+  /** The stable code, `ERR_<AREA>_<WHAT>`. */
+  readonly code: string;
+  /** The HTTP status it is answered with; undefined for one that never reaches HTTP (a command's or the log's). */
+  readonly status: number | undefined;
+  /** Who defines it: `kernel`, a module's name, or an area of operations (`backup`, `jobs`…). */
+  readonly owner: string;
+  /** What happened, and what the caller can do about it. */
+  readonly meaning: string;
+}
+
+/** What {@link defineErrors} takes for each code. */
+export interface ErrorSpec {
+  readonly code: `ERR_${string}`;
+  readonly status?: number;
+  readonly meaning: string;
+}
+
+/**
+ * `ERR_`, then upper-case words joined by `_`: the area, then what went wrong. The kernel's
+ * general codes (`ERR_VALIDATION`, `ERR_INTERNAL`, `ERR_TIMEOUT`) are the area alone.
+ */
+export const ERROR_CODE_PATTERN = /^ERR_[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*$/;
+
+const registry = new Map<string, ErrorEntry>();
+
+/**
+ * Registers `owner`'s error codes and returns them by name (`CustomerError.NOT_FOUND` →
+ * `'ERR_CUSTOMER_NOT_FOUND'`), so call sites keep naming a constant, never a string.
+ *
+ * @throws {Error} for a malformed code, or one another owner (or another status) already defined.
+ */
+export function defineErrors<const T extends Record<string, ErrorSpec>>(owner: string, errors: T): { readonly [K in keyof T]: T[K]['code'] } {
+  const codes: Record<string, string> = {};
+  for (const [name, spec] of Object.entries(errors)) {
+    if (!ERROR_CODE_PATTERN.test(spec.code)) throw new Error(`error code ${spec.code} (${owner}) is malformed: use ERR_<AREA>_<WHAT> in upper case`);
+    const known = registry.get(spec.code);
+    // NB: a module imported twice (another copy of its file) registers the same codes again.
+    if (known && (known.owner !== owner || known.status !== spec.status)) {
+      throw new Error(`error code ${spec.code} is defined twice, by ${known.owner} and by ${owner}: give one of them another code`);
+    }
+    registry.set(spec.code, { code: spec.code, status: spec.status, owner, meaning: spec.meaning });
+    codes[name] = spec.code;
+  }
+  return codes as { readonly [K in keyof T]: T[K]['code'] };
+}
+
+/** Every code registered so far, sorted by owner then code. */
+export function registeredErrors(): ErrorEntry[] {
+  return [...registry.values()].sort((a, b) => a.owner.localeCompare(b.owner) || a.code.localeCompare(b.code));
+}
