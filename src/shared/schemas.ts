@@ -108,7 +108,21 @@ export const CUSTOM_FORMATS: Record<string, (value: string) => boolean> = {
 export const CpfSchema = Type.String({ format: 'cpf', maxLength: 14, description: 'CPF, 000.000.000-00 or 11 digits', examples: ['529.982.247-25'] });
 /** A calendar date that exists, `YYYY-MM-DD`. */
 export const DateSchema = Type.String({ format: 'real-date', maxLength: 10, description: 'YYYY-MM-DD', examples: ['2026-03-01'] });
-/** A trimmed, non-empty line of text of at most `max` characters. */
-export function Text(max: number, options: { minLength?: number } = {}) {
-  return Type.String({ minLength: options.minLength ?? 1, maxLength: max });
+/** A line of text of at most `max` characters, such as a name: not blank, no control characters. */
+export function Line(max: number) {
+  return Type.String({ minLength: 1, maxLength: max, pattern: '^(?!\\s*$)[^\\u0000-\\u001f\\u007f]+$' });
 }
+
+/**
+ * Free text of at most `max` characters, such as notes or an address: line breaks and tabs
+ * allowed; not blank, no other control characters.
+ */
+export function Text(max: number) {
+  return Type.String({ minLength: 1, maxLength: max, pattern: '^(?!\\s*$)[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f]+$' });
+}
+
+/** An email address. */
+export const Email = Type.String({ format: 'email', maxLength: 254, examples: ['ana@padaria.com.br'] });
+
+/** A phone number as people write it: digits, spaces, `+`, `(`, `)` and `-`. */
+export const Phone = Type.String({ minLength: 8, maxLength: 20, pattern: '^[0-9 +()-]+$', examples: ['(11) 98765-4321'] });

@@ -1,11 +1,10 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { ROLES } from '../../shared/principal.js';
-import { Text, Uuid } from '../../shared/schemas.js';
+import { Email, Line, Uuid } from '../../shared/schemas.js';
 
 /** A role name. */
 export const RoleSchema = Type.Union(ROLES.map((r) => Type.Literal(r)));
 
-const Email = Type.String({ format: 'email', maxLength: 254, examples: ['ana@padaria.com.br'] });
 const Password = Type.String({ minLength: 8, maxLength: 200, description: 'at least 8 characters' });
 
 /** A user as the API shows it (never with its password hash). */
@@ -28,7 +27,7 @@ export type Tenant = Static<typeof TenantSchema>;
 
 /** `POST /api/auth/login` body. */
 export const LoginBody = Type.Object(
-  { tenant: Text(50), email: Type.String({ minLength: 3, maxLength: 254 }), password: Type.String({ minLength: 1, maxLength: 200 }) },
+  { tenant: Line(50), email: Type.String({ minLength: 3, maxLength: 254 }), password: Type.String({ minLength: 1, maxLength: 200 }) },
   { additionalProperties: false },
 );
 /** Login credentials. */
@@ -52,7 +51,7 @@ export const MeResponse = Type.Intersect([
 
 /** `POST /api/auth/users` body. */
 export const CreateUserBody = Type.Object(
-  { email: Email, name: Text(200), role: RoleSchema, password: Password },
+  { email: Email, name: Line(200), role: RoleSchema, password: Password },
   { additionalProperties: false },
 );
 /** A new user. */
@@ -60,7 +59,7 @@ export type CreateUserBody = Static<typeof CreateUserBody>;
 
 /** `PATCH /api/auth/users/:id` body: any of role, active, name, password. */
 export const UpdateUserBody = Type.Object(
-  { role: Type.Optional(RoleSchema), active: Type.Optional(Type.Boolean()), name: Type.Optional(Text(200)), password: Type.Optional(Password) },
+  { role: Type.Optional(RoleSchema), active: Type.Optional(Type.Boolean()), name: Type.Optional(Line(200)), password: Type.Optional(Password) },
   { additionalProperties: false, minProperties: 1 },
 );
 /** Changes to a user. */

@@ -1,12 +1,10 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { PageQuery, SortQuery, Text, Uuid } from '../../shared/schemas.js';
+import { Email, Line, PageQuery, Phone, SortQuery, Text, Uuid } from '../../shared/schemas.js';
 
 /** Person (CPF) or company (CNPJ). */
 export const CustomerKind = Type.Union([Type.Literal('person'), Type.Literal('company')]);
 
 const Document = Type.String({ minLength: 11, maxLength: 18, pattern: '^[0-9./-]+$', description: 'CPF (person) or CNPJ (company), formatted or digits', examples: ['529.982.247-25'] });
-const Email = Type.String({ format: 'email', maxLength: 254 });
-const Phone = Type.String({ minLength: 8, maxLength: 20, pattern: '^[0-9 +()-]+$', examples: ['(11) 98765-4321'] });
 
 /** A customer as the API shows it. */
 export const CustomerSchema = Type.Object(
@@ -33,7 +31,7 @@ export type Customer = Static<typeof CustomerSchema>;
 export const CreateCustomerBody = Type.Object(
   {
     kind: CustomerKind,
-    name: Text(200),
+    name: Line(200),
     document: Type.Optional(Document),
     email: Type.Optional(Email),
     phone: Type.Optional(Phone),
@@ -50,7 +48,7 @@ export const UpdateCustomerBody = Type.Object(
   {
     version: Type.Integer({ minimum: 1 }),
     kind: Type.Optional(CustomerKind),
-    name: Type.Optional(Text(200)),
+    name: Type.Optional(Line(200)),
     document: Type.Optional(Type.Union([Document, Type.Null()])),
     email: Type.Optional(Type.Union([Email, Type.Null()])),
     phone: Type.Optional(Type.Union([Phone, Type.Null()])),

@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { PageQuery, SortQuery, Text, Uuid } from '../../shared/schemas.js';
+import { Line, PageQuery, SortQuery, Uuid } from '../../shared/schemas.js';
 import { MAX_QUANTITY } from './products.quantities.js';
 
 /** The units a product is counted in. */
@@ -41,8 +41,8 @@ export type Product = Static<typeof ProductSchema>;
 export const CreateProductBody = Type.Object(
   {
     sku: Sku,
-    name: Text(200),
-    category: Type.Optional(Text(100)),
+    name: Line(200),
+    category: Type.Optional(Line(100)),
     unit: ProductUnit,
     minStock: Type.Optional(MinStock),
   },
@@ -56,8 +56,8 @@ export const UpdateProductBody = Type.Object(
   {
     version: Type.Integer({ minimum: 1 }),
     sku: Type.Optional(Sku),
-    name: Type.Optional(Text(200)),
-    category: Type.Optional(Type.Union([Text(100), Type.Null()])),
+    name: Type.Optional(Line(200)),
+    category: Type.Optional(Type.Union([Line(100), Type.Null()])),
     unit: Type.Optional(ProductUnit),
     minStock: Type.Optional(MinStock),
     active: Type.Optional(Type.Boolean()),
@@ -75,7 +75,7 @@ export const ListProductsQuery = Type.Object(
   {
     ...PageQuery,
     q: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'part of the name (case and accents ignored) or of the SKU' })),
-    category: Type.Optional(Text(100)),
+    category: Type.Optional(Line(100)),
     active: Type.Optional(Type.Boolean()),
     sort: Type.Optional(ProductSort),
   },

@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { DateSchema, PageQuery, Text, Uuid } from '../../shared/schemas.js';
+import { DateSchema, Line, PageQuery, Text, Uuid } from '../../shared/schemas.js';
 import { MAX_QUANTITY, PRODUCT_UNITS } from '../products/index.js';
 
 /** What a movement does to its lot. */
@@ -118,7 +118,7 @@ export const BalanceQuery = Type.Object(
   {
     ...PageQuery,
     q: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
-    category: Type.Optional(Text(100)),
+    category: Type.Optional(Line(100)),
     active: Type.Optional(Type.Boolean()),
   },
   { additionalProperties: false },

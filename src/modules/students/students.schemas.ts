@@ -1,13 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { CpfSchema, DateSchema, PageQuery, SortQuery, Uuid } from '../../shared/schemas.js';
+import { CpfSchema, DateSchema, Email, Line, PageQuery, Phone, SortQuery, Uuid } from '../../shared/schemas.js';
 
-/** A line of text of at most `max` characters: not blank, no control characters. */
-function Line(max: number) {
-  return Type.String({ minLength: 1, maxLength: max, pattern: '^(?!\\s*$)[^\\u0000-\\u001f\\u007f]+$' });
-}
-
-const Email = Type.String({ format: 'email', maxLength: 254 });
-const Phone = Type.String({ minLength: 8, maxLength: 20, pattern: '^[0-9 +()-]+$', examples: ['(11) 98765-4321'] });
 
 /** Whether a student attends: `active` until deactivated. */
 export const StudentStatus = Type.Union([Type.Literal('active'), Type.Literal('inactive')]);
