@@ -1,8 +1,8 @@
 import { Option, type Command } from 'commander';
-import { serve } from '../ops/serve.js';
+import { serve } from '../runtime/serve.js';
 import { readStatusFile, runningSupervisorPid, statusFileOf } from '../ops/supervisor-files.js';
 import { supervise } from '../ops/supervisor.js';
-import { STANDBY_OPTION } from '../shared/worker-messages.js';
+import { STANDBY_OPTION } from '../shared/cluster-messages.js';
 import { loadEnvironment } from './load-environment.js';
 
 /**

@@ -6,7 +6,7 @@ import { sleep } from '../shared/sleep.js';
 import { claimDataDir } from './supervisor-lock.js';
 import { removeSupervisorFiles, runningSupervisorPid, writePidFile, writeStatusFile, type SupervisorStatus, type WorkerStatus } from './supervisor-files.js';
 import { AggregatorRegistry, Counter, Gauge, Registry } from 'prom-client';
-import { METRICS_COLLECT, METRICS_PART, METRICS_REQUEST, METRICS_RESPONSE, STANDBY_OPTION, WORKER_FATAL, WORKER_PROMOTE, WORKER_READY, WORKER_RETIRE, WORKER_STANDBY, type WorkerMessage } from '../shared/worker-messages.js';
+import { METRICS_COLLECT, METRICS_PART, METRICS_REQUEST, METRICS_RESPONSE, STANDBY_OPTION, WORKER_FATAL, WORKER_PROMOTE, WORKER_READY, WORKER_RETIRE, WORKER_STANDBY, type WorkerMessage } from '../shared/cluster-messages.js';
 
 /** First wait before replacing a worker that died; it doubles with each crash in a row. */
 export const RESTART_INITIAL_MS = 100;

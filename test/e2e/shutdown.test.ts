@@ -1,6 +1,6 @@
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FATAL_DRAIN_MS } from '../../src/ops/process-handlers.js';
+import { FATAL_DRAIN_MS } from '../../src/runtime/process-handlers.js';
 import { fixtureModule } from '../support/fixtures.js';
 import { spawnRobusto, type RobustoProcess } from '../support/spawn-robusto.js';
 

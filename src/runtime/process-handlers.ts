@@ -1,6 +1,7 @@
 import { currentRequest, requestsInFlight } from '../http/request-context.js';
 import type { Logger } from '../log/create-logger.js';
-import { tellSupervisor, WORKER_FATAL } from '../shared/worker-messages.js';
+import { WORKER_FATAL } from '../shared/cluster-messages.js';
+import { tellSupervisor } from './tell-supervisor.js';
 
 /**
  * How long requests in flight may still take after an uncaught exception: the process's state

@@ -1,3 +1,8 @@
+/**
+ * The messages between the supervisor and its workers, over the `cluster` IPC channel: the
+ * protocol only, which both sides import; sending is theirs.
+ */
+
 /** A worker tells the primary it listens and its start-up checks ran. */
 export const WORKER_READY = 'robusto:ready';
 /** A worker tells the primary why it is about to die (an uncaught exception). */
@@ -32,8 +37,3 @@ export type WorkerMessage =
   | { type: typeof WORKER_FATAL; reason: string }
   | { type: typeof WORKER_PROMOTE }
   | { type: typeof WORKER_RETIRE };
-
-/** Sends `message` to the supervisor, if this process is a worker of one. */
-export function tellSupervisor(message: WorkerMessage): void {
-  if (process.send && process.connected) process.send(message);
-}

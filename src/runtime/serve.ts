@@ -10,15 +10,16 @@ import { createDb } from '../db/create-db.js';
 import { flushLogger, type Logger } from '../log/create-logger.js';
 import type { ModuleSource } from '../modules/module.js';
 import { withTimeout } from '../shared/with-timeout.js';
-import { startAlertWatch } from './alert-watch.js';
-import { watchDatabase, type DatabaseWatch } from './database-watch.js';
-import { checkNodeVersion } from './doctor/check-packages.js';
-import { keepDataDirPrivate } from './private-files.js';
-import { checkDataDir, checkModules } from './doctor/checks.js';
-import type { DoctorCheck } from './doctor/doctor-check.js';
-import { listenWithRetry, PortBusyError } from './listen.js';
+import { startAlertWatch } from '../ops/alert-watch.js';
+import { watchDatabase, type DatabaseWatch } from '../ops/database-watch.js';
+import { checkNodeVersion } from '../ops/doctor/check-packages.js';
+import { keepDataDirPrivate } from '../ops/private-files.js';
+import { checkDataDir, checkModules } from '../ops/doctor/checks.js';
+import type { DoctorCheck } from '../ops/doctor/doctor-check.js';
+import { listenWithRetry, PortBusyError } from '../ops/listen.js';
 import { installProcessHandlers, type StopReason } from './process-handlers.js';
-import { tellSupervisor, WORKER_PROMOTE, WORKER_READY, WORKER_RETIRE, WORKER_STANDBY, type WorkerMessage } from '../shared/worker-messages.js';
+import { WORKER_PROMOTE, WORKER_READY, WORKER_RETIRE, WORKER_STANDBY, type WorkerMessage } from '../shared/cluster-messages.js';
+import { tellSupervisor } from './tell-supervisor.js';
 
 /** How long start-up waits for the database before listening anyway and retrying in the background. */
 export const STARTUP_DATABASE_WAIT_MS = 2_000;
