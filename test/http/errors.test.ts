@@ -1,6 +1,6 @@
 import type { InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { BUILTIN_MODULES } from '../../src/modules/builtin.js';
+import { BUILTIN_MODULES } from '../../src/builtin-modules.js';
 import { defineModule } from '../../src/modules/module.js';
 import { Type } from '@sinclair/typebox';
 import { buildTestApp, type TestApp } from '../support/build-app.js';

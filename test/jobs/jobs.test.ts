@@ -6,7 +6,7 @@ import { createDb } from '../../src/db/create-db.js';
 import { bindJob, defineJob } from '../../src/jobs/job.js';
 import { FAILURES_TO_ALERT, JobRunner } from '../../src/jobs/job-runner.js';
 import { DatabaseJobStore } from '../../src/jobs/job-store.js';
-import { BUILTIN_MODULES } from '../../src/modules/builtin.js';
+import { BUILTIN_MODULES } from '../../src/builtin-modules.js';
 import { defineModule, type ModuleSource } from '../../src/modules/module.js';
 import { sleep } from '../../src/shared/sleep.js';
 import { call } from '../support/api.js';

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { BUILTIN_MODULES } from '../../src/modules/builtin.js';
+import { BUILTIN_MODULES } from '../../src/builtin-modules.js';
 import { authServicesFor, AuthError } from '../../src/modules/auth/index.js';
 import { defineModule, type ModuleSource } from '../../src/modules/module.js';
 import { createBackup } from '../../src/ops/backup/backup.js';

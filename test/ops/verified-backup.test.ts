@@ -4,7 +4,7 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BUILTIN_MODULES } from '../../src/modules/builtin.js';
+import { BUILTIN_MODULES } from '../../src/builtin-modules.js';
 import { createVerifiedBackup } from '../../src/ops/backup/verified-backup.js';
 import { buildTestApp, type TestApp } from '../support/build-app.js';
 import { fixtureModule, fixtureSource } from '../support/fixtures.js';

@@ -3,7 +3,7 @@
 // becomes a dead letter naming both versions instead of being misread, and the writes behind it
 // still apply.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BUILTIN_MODULES } from '../../src/modules/builtin.js';
+import { BUILTIN_MODULES } from '../../src/builtin-modules.js';
 import { newId } from '../../src/shared/ids.js';
 import { createTenantWithUsers, type TestTenant } from '../support/auth.js';
 import { buildTestApp, type TestApp } from '../support/build-app.js';

@@ -8,7 +8,7 @@ import type { Config } from '../../src/config/config.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import { createDb } from '../../src/db/create-db.js';
 import { createLogger, type Logger } from '../../src/log/create-logger.js';
-import { BUILTIN_MODULES } from '../../src/modules/builtin.js';
+import { BUILTIN_MODULES } from '../../src/builtin-modules.js';
 import type { ModuleSource } from '../../src/modules/module.js';
 import { createTestDatabase, type TestEngine } from './test-database.js';
 

@@ -2,7 +2,7 @@ import { Kysely } from 'kysely';
 import { migrateOwner, type MigrationSet } from '../../db/migrate.js';
 import { coreMigrations } from '../../db/migrations/core.migrations.js';
 import { openSqlite } from '../../db/dialects/sqlite.js';
-import { BUILTIN_MODULES } from '../../modules/builtin.js';
+import { BUILTIN_MODULES } from '../../builtin-modules.js';
 import type { ModuleDefinition, ModuleSource } from '../../modules/module.js';
 import { fileModuleSource } from '../../modules/module-source.js';
 import { dataTables } from './catalog.js';

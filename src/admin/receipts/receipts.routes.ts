@@ -1,7 +1,7 @@
 import type { JournalEntry } from '../../resilience/journal.js';
 import { principalOf } from '../../shared/principal.js';
 import { IdParams, problemResponses } from '../../shared/schemas.js';
-import type { ModuleContext, ModuleRouter } from '../module.js';
+import type { ModuleContext, ModuleRouter } from '../../modules/module.js';
 import { receiptNotFound } from './receipts.errors.js';
 import { ReceiptSchema, type Receipt } from './receipts.schemas.js';
 

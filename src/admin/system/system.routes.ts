@@ -8,7 +8,7 @@ import { AppError, isAppError } from '../../shared/app-error.js';
 import { operatesInstallation, principalOf } from '../../shared/principal.js';
 import { maskSecrets } from '../../shared/secrets.js';
 import { IdParams, problemResponses } from '../../shared/schemas.js';
-import type { ModuleContext, ModuleRouter } from '../module.js';
+import type { ModuleContext, ModuleRouter } from '../../modules/module.js';
 import { deadLetterNotFound } from './system.errors.js';
 import { readSettings } from './system.queries.js';
 import {

@@ -1,4 +1,4 @@
-import { defineModule } from '../module.js';
+import { defineModule } from '../../modules/module.js';
 import { receiptsRoutes } from './receipts.routes.js';
 
 /**

@@ -1,4 +1,4 @@
-import { defineModule } from '../module.js';
+import { defineModule } from '../../modules/module.js';
 import { systemMigrations } from './system.migrations.js';
 import { jobRoutes, journalRoutes, operationsRoutes, systemRoutes } from './system.routes.js';
 

@@ -1,6 +1,6 @@
 import type { FastifyReply } from 'fastify';
 import { ADMIN_CSS, ADMIN_HTML, ADMIN_ICON, ADMIN_JS } from './admin-page.assets.js';
-import type { HttpServer } from './create-server.js';
+import type { HttpServer } from '../../http/create-server.js';
 
 // Only the page's own files run or style it; it talks to this server only, and no one frames it.
 const CONTENT_SECURITY_POLICY = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
