@@ -35,7 +35,7 @@ import { moduleUnavailable, registerModules } from './http/module-routes.js';
 import { registerRequestContext } from './http/request-context.js';
 import { registerRequestLogging } from './http/request-log.js';
 import type { Logger } from './log/create-logger.js';
-import { authServicesFor, replayAuthorCheck } from './modules/auth/index.js';
+import { createIdentity, replayAuthorCheck, type Identity } from './identity/index.js';
 import { BUILTIN_MODULES } from './builtin-modules.js';
 import type { ModuleContext, ModuleRouter, ModuleSource } from './modules/module.js';
 import { ModuleRegistry, type LoadedModule } from './modules/module-registry.js';
@@ -56,6 +56,8 @@ export interface RobustoApp {
   readonly state: AppState;
   readonly registry: ModuleRegistry;
   readonly db: Database;
+  /** Who is signed in: the token service and the principal loader of this app. */
+  readonly identity: Identity;
   /** Runs commands outside HTTP (CLI, first start) exactly as routes do. */
   readonly dispatcher: Dispatcher;
   /** The local journal of writes accepted while the database was down. */
@@ -107,6 +109,9 @@ export async function buildApp(options: BuildAppOptions): Promise<RobustoApp> {
     const command = commandModules.get(entry.command)?.command;
     return command ? (await authorCheck([entry]))(entry, command) : undefined;
   };
+  const knownPrincipals = new KnownPrincipals(config.paths.dataDir);
+  http.addHook('onClose', async () => knownPrincipals.close());
+  const identity = createIdentity(db, config.secretKey, knownPrincipals);
   const contexts = new Map<string, ModuleContext>();
   const contextOf = (module: LoadedModule): ModuleContext => {
     let ctx = contexts.get(module.name);
@@ -118,6 +123,7 @@ export async function buildApp(options: BuildAppOptions): Promise<RobustoApp> {
         dispatcher,
         journal,
         circuit,
+        identity,
         // Until its migrations ran, a module's writes go to the journal without trying the database.
         execute: (request, reply, command, payload) => execute(request, reply, command, payload, { journalOnly: module.status !== 'ready' }),
         checkAuthor,
@@ -134,9 +140,7 @@ export async function buildApp(options: BuildAppOptions): Promise<RobustoApp> {
   await registerLoadShedding(http, config.shedLoadAtDelayMs, state);
   await registerOpenApi(http);
   await registerRateLimits(http, config, log);
-  const knownPrincipals = new KnownPrincipals(config.paths.dataDir);
-  http.addHook('onClose', async () => knownPrincipals.close());
-  registerAuthentication(http, db, config.secretKey, circuit, knownPrincipals);
+  registerAuthentication(http, identity, circuit);
   registerCircuitGuard(http, circuit);
   registerBodyMemberLimit(http);
   registerNulGuard(http);
@@ -151,7 +155,7 @@ export async function buildApp(options: BuildAppOptions): Promise<RobustoApp> {
   );
   const jobs = new JobRunner([...coreJobs, ...moduleJobs], { cluster: new DatabaseJobStore(db), log: log.child({ component: 'jobs' }), alerts: alerter });
 
-  const details = createDetailsGate(config.healthDetails, authServicesFor(db, config.secretKey, knownPrincipals), circuit);
+  const details = createDetailsGate(config.healthDetails, identity, circuit);
   registerHealthRoutes(http, { db, journal, circuit, registry, state, contextOf, jobs, details });
   registerAdminPage(http);
   registerMetrics(http, { db, journal, circuit, jobs }, details);
@@ -159,5 +163,5 @@ export async function buildApp(options: BuildAppOptions): Promise<RobustoApp> {
 
   const replayer = new Replayer(journal, dispatcher, circuit, commandOf, authorCheck, log);
 
-  return { http, state, registry, db, dispatcher, journal, circuit, replayer, jobs, alerter, migrate: () => registry.migrate(db, coreMigrations, contextOf) };
+  return { http, state, registry, db, identity, dispatcher, journal, circuit, replayer, jobs, alerter, migrate: () => registry.migrate(db, coreMigrations, contextOf) };
 }

@@ -4,7 +4,8 @@ import { buildApp, type RobustoApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import { createDb } from '../../src/db/create-db.js';
 import { createLogger } from '../../src/log/create-logger.js';
-import { authServicesFor, createTenant, createUser, hashPassword } from '../../src/modules/auth/index.js';
+import { createTokenService } from '../../src/identity/index.js';
+import { createTenant, createUser, hashPassword } from '../../src/modules/auth/index.js';
 import { newId } from '../../src/shared/ids.js';
 
 /** A robusto listening on 127.0.0.1 for a benchmark, with a tenant and a signed-in staff user. */
@@ -56,7 +57,7 @@ export async function startBenchRobusto(options: BenchRobustoOptions): Promise<B
   await app.dispatcher.dispatch(createTenant, { id: tenantId, slug: 'bench', name: 'Bench' }, meta);
   const user = await app.dispatcher.dispatch(createUser, { email: 'staff@bench.test', name: 'Staff', role: 'staff', passwordHash: await hashPassword('bench-password'), actorRole: 'system' }, meta);
   const userId = (user.body as { id: string }).id;
-  const { token } = authServicesFor(db, config.secretKey).tokens.sign({ sub: userId, tid: tenantId, role: 'staff', ep: 0 });
+  const { token } = createTokenService(config.secretKey).sign({ sub: userId, tid: tenantId, role: 'staff', ep: 0 });
   return {
     app,
     url,

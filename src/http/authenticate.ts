@@ -1,8 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { Database } from '../db/database.js';
 import type { DatabaseCircuit } from '../resilience/circuit.js';
-import type { KnownPrincipals } from '../resilience/known-principals.js';
-import { authServicesFor, installationRoleRequired, type TokenClaims } from '../modules/auth/index.js';
+import { installationRoleRequired, type Identity, type TokenClaims } from '../identity/index.js';
 import { AppError } from '../shared/app-error.js';
 import { ErrorCode } from '../shared/error-codes.js';
 import { authRequired, can, operatesInstallation, type Principal } from '../shared/principal.js';
@@ -23,12 +21,12 @@ function bearerToken(request: FastifyRequest): string {
  * Authenticates every `/api` request: verifies the Bearer token, loads the principal (its tenant
  * and role come from the token's user, never from the request), and checks the route's
  * `config.permission` (default `read`) against the role table (while the database cannot be
- * asked, no more than this machine last knew of the user: `known`), and the installation role
+ * asked, no more than this machine last knew of the user), and the installation role
  * on routes with `config.installation`: 401 without a valid token, 403 naming the missing
  * permission or role. Routes with `config.public` and unknown URLs skip it.
  */
-export function registerAuthentication(app: FastifyInstance, db: Database, secretKey: string, circuit: DatabaseCircuit, known: KnownPrincipals): void {
-  const { tokens, principals } = authServicesFor(db, secretKey, known);
+export function registerAuthentication(app: FastifyInstance, identity: Identity, circuit: DatabaseCircuit): void {
+  const { tokens, principals } = identity;
   // NB: a callback hook, not an async one, and no promise at all while the user is cached (nearly
   // every request): this runs before every /api request.
   app.addHook('onRequest', (request, _reply, done) => {

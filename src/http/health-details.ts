@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import type { HealthDetails } from '../config/config.js';
-import type { AuthServices } from '../modules/auth/index.js';
+import type { Identity } from '../identity/index.js';
 import type { DatabaseCircuit } from '../resilience/circuit.js';
 import { operatesInstallation } from '../shared/principal.js';
 import { bearerTokenOf } from './authenticate.js';
@@ -21,7 +21,7 @@ export function isLoopback(ip: string): boolean {
  * or owner with the installation role, as the database says, or last said while it is down). A
  * missing, invalid or expired token is no error here: the answer just keeps its details.
  */
-async function fromInstallationRole(request: FastifyRequest, auth: AuthServices, circuit: DatabaseCircuit): Promise<boolean> {
+async function fromInstallationRole(request: FastifyRequest, auth: Identity, circuit: DatabaseCircuit): Promise<boolean> {
   const token = bearerTokenOf(request);
   if (!token) return false;
   try {
@@ -39,7 +39,7 @@ async function fromInstallationRole(request: FastifyRequest, auth: AuthServices,
  * role; `loopback` (the default), that token or a client on this machine. Without details a
  * caller still gets the status and the check names, which monitors and load balancers need.
  */
-export function createDetailsGate(mode: HealthDetails, auth: AuthServices, circuit: DatabaseCircuit): DetailsGate {
+export function createDetailsGate(mode: HealthDetails, auth: Identity, circuit: DatabaseCircuit): DetailsGate {
   switch (mode) {
     case 'always':
       return async () => true;

@@ -18,6 +18,7 @@ import type { Command } from '../resilience/command.js';
 import type { Dispatcher } from '../resilience/dispatcher.js';
 import type { DatabaseCircuit } from '../resilience/circuit.js';
 import type { Journal, JournalEntry } from '../resilience/journal.js';
+import type { Identity } from '../identity/index.js';
 
 /** The Fastify instance a module's routes are registered on: TypeBox schemas give typed handlers. */
 export type ModuleRouter = FastifyInstance<
@@ -41,6 +42,8 @@ export interface ModuleContext {
   readonly journal: Journal;
   /** The circuit breaker on the main database: its state for the admin and health. */
   readonly circuit: DatabaseCircuit;
+  /** Who is signed in: signs tokens, and forgets a user whose rights changed (the auth module). */
+  readonly identity: Identity;
   /**
    * Whether the author of a journaled write may still make it (present, active, the same token
    * epoch, the command's permission): an AppError saying who, which permission and why not, or

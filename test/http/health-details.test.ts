@@ -4,7 +4,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyRequest } from 'fastify';
 import { createDetailsGate, isLoopback } from '../../src/http/health-details.js';
-import { authServicesFor } from '../../src/modules/auth/index.js';
 import { call } from '../support/api.js';
 import { createTenantWithUsers, setInstallationRole, type TestTenant } from '../support/auth.js';
 import { buildTestApp, type TestApp } from '../support/build-app.js';
@@ -94,7 +93,7 @@ describe('HEALTH_DETAILS', () => {
   afterAll(() => t.close());
 
   it('HEALTH_DETAILS: loopback (the default), authorized, always, never', async () => {
-    const auth = authServicesFor(t.app.db, t.config.secretKey);
+    const auth = t.app.identity;
     await setInstallationRole(t, tenant, 'owner');
     const request = (ip: string, role?: 'owner' | 'admin') => ({ ip, headers: role ? tenant.as(role) : {} }) as unknown as FastifyRequest;
     const cases = [

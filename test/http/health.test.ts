@@ -1,6 +1,5 @@
 import { markReady } from '../../src/http/app-state.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { authServicesFor } from '../../src/modules/auth/index.js';
 import { setInstallationRole, type TestTenant } from '../support/auth.js';
 import { buildTestApp, type TestApp } from '../support/build-app.js';
 import { useAppBehindProxy } from '../support/behind-proxy.js';
@@ -73,7 +72,7 @@ describe('health tells the truth about PostgreSQL behind a fault proxy (seed tes
     // hold before the database went away (and then not cached: the request below looks them up).
     await setInstallationRole(t, tenant, 'admin');
     expect((await t.app.http.inject({ url: '/api/system/info', headers: tenant.as('admin') })).statusCode).toBe(200);
-    authServicesFor(t.app.db, t.config.secretKey).principals.forget(tenant.userIds.admin);
+    t.app.identity.principals.forget(tenant.userIds.admin);
     proxy.cut();
     const response = await t.app.http.inject({ url: '/api/system/info', headers: tenant.as('admin') });
     proxy.pass();

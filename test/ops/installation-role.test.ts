@@ -6,7 +6,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { BUILTIN_MODULES } from '../../src/builtin-modules.js';
-import { authServicesFor, AuthError } from '../../src/modules/auth/index.js';
+import { IdentityError } from '../../src/identity/index.js';
+import { AuthError } from '../../src/modules/auth/index.js';
 import { defineModule, type ModuleSource } from '../../src/modules/module.js';
 import { createBackup } from '../../src/ops/backup/backup.js';
 import { writeRestartReport } from '../../src/ops/restart/restart-report.js';
@@ -71,7 +72,7 @@ describe.each(ENGINES)('the installation role on %s', (engine) => {
         const refused = await call(t, guest, { method: 'GET', url, as });
         expect(refused.statusCode, refused.body).toBe(403);
         expect(refused.headers['content-type']).toMatch(/^application\/problem\+json/);
-        expect(refused.json()).toMatchObject({ code: AuthError.INSTALLATION_ROLE_REQUIRED, requires: 'installation_admin', detail: expect.stringContaining('robusto user installation-admin') });
+        expect(refused.json()).toMatchObject({ code: IdentityError.INSTALLATION_ROLE_REQUIRED, requires: 'installation_admin', detail: expect.stringContaining('robusto user installation-admin') });
         expect(refused.body).not.toMatch(/robusto-backup-|core\.prune-keys|installationId/);
       }
       const allowed = await call(t, host, { method: 'GET', url, as: 'owner' });
@@ -143,7 +144,7 @@ describe('the installation role on a first start and while the database is down'
   });
 
   it('while the database cannot be asked, no more than it last said: a user never seen here has no installation role', async () => {
-    const { tokens, principals } = authServicesFor(t.app.db, t.config.secretKey);
+    const { tokens, principals } = t.app.identity;
     const claims = (role: 'owner' | 'admin') => tokens.verify(tenant.tokens[role]);
     expect((await principals.load(claims('admin'), { databaseDown: true })).installationAdmin).toBe(false);
     await setInstallationRole(t, tenant, 'owner');

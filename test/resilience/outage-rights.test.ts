@@ -11,7 +11,6 @@ import path from 'node:path';
 import type { LightMyRequestResponse } from 'fastify';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createUser, hashPassword } from '../../src/modules/auth/index.js';
-import { authServicesFor } from '../../src/modules/auth/index.js';
 import { createTenantWithUsers, type TestTenant } from '../support/auth.js';
 import { buildTestApp, type TestApp } from '../support/build-app.js';
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
@@ -60,7 +59,7 @@ describe('rights during a PostgreSQL outage', () => {
     const setup = await installation();
     let t = await setup.start();
     const tenant: TestTenant = await createTenantWithUsers(t, 'rights');
-    const { tokens } = authServicesFor(t.app.db, t.config.secretKey);
+    const { tokens } = t.app.identity;
     // One user per change and per "seen again after it or not", each signed in before anything changes.
     const users: Array<{ change: Change; seen: boolean; id: string; token: string }> = [];
     for (const change of CHANGES) {

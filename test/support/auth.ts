@@ -1,4 +1,4 @@
-import { createTenant, createUser, hashPassword, authServicesFor, setInstallationAdmin } from '../../src/modules/auth/index.js';
+import { createTenant, createUser, hashPassword, setInstallationAdmin } from '../../src/modules/auth/index.js';
 import { newId } from '../../src/shared/ids.js';
 import { ROLES, type Role } from '../../src/shared/principal.js';
 import type { TestApp } from './build-app.js';
@@ -25,7 +25,7 @@ export async function createTenantWithUsers(t: TestApp, slug: string): Promise<T
   const meta = { tenantId: id, userId: null, requestId: `test-${slug}`, fingerprint: 'test' };
   await t.app.dispatcher.dispatch(createTenant, { id, slug, name: `Tenant ${slug}` }, meta);
   const passwordHash = await hashPassword(TEST_PASSWORD);
-  const { tokens: tokenService } = authServicesFor(t.app.db, t.config.secretKey);
+  const { tokens: tokenService } = t.app.identity;
   const userIds = {} as Record<Role, string>;
   const tokens = {} as Record<Role, string>;
   for (const role of ROLES) {
@@ -43,5 +43,5 @@ export async function createTenantWithUsers(t: TestApp, slug: string): Promise<T
 export async function setInstallationRole(t: TestApp, tenant: TestTenant, role: Role, granted = true): Promise<void> {
   const userId = tenant.userIds[role];
   await t.app.dispatcher.dispatch(setInstallationAdmin, { userId, granted }, { tenantId: tenant.id, userId: null, requestId: `test-${tenant.slug}-installation`, fingerprint: 'test' });
-  authServicesFor(t.app.db, t.config.secretKey).principals.forget(userId);
+  t.app.identity.principals.forget(userId);
 }

@@ -4,7 +4,6 @@ import { call } from '../../../test/support/api.js';
 import { createTenantWithUsers, type TestTenant } from '../../../test/support/auth.js';
 import { buildTestApp, type TestApp } from '../../../test/support/build-app.js';
 import { ENGINES } from '../../../test/support/test-database.js';
-import { authServicesFor } from './index.js';
 import type { AuthTables } from './auth.queries.js';
 
 describe.each(ENGINES)('a tenant keeps an active owner on %s', (engine) => {
@@ -34,7 +33,7 @@ describe.each(ENGINES)('a tenant keeps an active owner on %s', (engine) => {
     const as = async (userId: string) => {
       const db = first.app.db.kysely as Kysely<AuthTables>;
       const { token_epoch: ep } = await db.selectFrom('users').select('token_epoch').where('id', '=', userId).executeTakeFirstOrThrow();
-      const { token } = authServicesFor(first.app.db, first.config.secretKey).tokens.sign({ sub: userId, tid: a.id, role: 'owner', ep });
+      const { token } = first.app.identity.tokens.sign({ sub: userId, tid: a.id, role: 'owner', ep });
       return { authorization: `Bearer ${token}` };
     };
     expect((await call(first, a, { method: 'PATCH', url: `/api/auth/users/${two}`, as: 'owner', body: { role: 'owner' } })).statusCode).toBe(200);

@@ -70,11 +70,6 @@ export async function findUserByEmail(db: Database, tenantId: string, email: str
   return row ? { ...toUser(row), installationAdmin: Boolean(row.installation_admin) } : undefined;
 }
 
-/** What is needed to turn a token into a principal: is the user still there, active, with which role, installation role and token epoch. */
-export async function findPrincipalRow(db: Database, tenantId: string, userId: string) {
-  return authDb(db).selectFrom('users').select(['id', 'tenant_id', 'role', 'email', 'active', 'token_epoch', 'installation_admin']).where('tenant_id', '=', tenantId).where('id', '=', userId).executeTakeFirst();
-}
-
 /** A page of a tenant's users, oldest first. */
 export async function listUsers(db: Database, tenantId: string, limit: number, cursor: string | undefined): Promise<{ items: User[]; nextCursor: string | null }> {
   let query = authDb(db).selectFrom('users').select(USER_COLUMNS).where('tenant_id', '=', tenantId);

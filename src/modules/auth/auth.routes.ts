@@ -8,11 +8,11 @@ import type { ModuleContext, ModuleRouter } from '../module.js';
 import { createUser, signOut, updateUser } from './auth.commands.js';
 import { AuthError, invalidCredentials, userNotFound } from './auth.errors.js';
 import { hashPassword, verifyPassword } from './auth.passwords.js';
-import type { PrincipalLoader } from './auth.principals.js';
+import type { PrincipalLoader } from '../../identity/principals.js';
 import { accountKey, SignInGuard } from './auth.sign-in-guard.js';
 import { findLoginUser, findTenant, findTenantBySlug, findUser, listUsers, toUser } from './auth.queries.js';
 import { CreateUserBody, LoginBody, LoginResponse, MeResponse, UpdateUserBody, UserSchema } from './auth.schemas.js';
-import type { TokenService } from './auth.tokens.js';
+import type { TokenService } from '../../identity/tokens.js';
 
 /** Largest sign-in body accepted (4 KiB); larger ones get 413 unread. */
 export const LOGIN_BODY_LIMIT_BYTES = 4 * 1024;

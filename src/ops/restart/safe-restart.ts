@@ -8,7 +8,7 @@ import { packageInfo } from '../../config/package-info.js';
 import { createDb } from '../../db/create-db.js';
 import type { Database } from '../../db/database.js';
 import type { Logger } from '../../log/create-logger.js';
-import { authServicesFor } from '../../modules/auth/index.js';
+import { createTokenService } from '../../identity/index.js';
 import { Journal } from '../../resilience/journal.js';
 import { errorText } from '../../shared/error-text.js';
 import { dataTables } from '../backup/catalog.js';
@@ -273,7 +273,7 @@ async function apiCheck(db: Database, config: Readonly<Config>, base: string, ou
     .limit(1)
     .executeTakeFirst();
   if (!owner) throw new RestartStepError('no active owner to run the API check as');
-  const { token } = authServicesFor(db, config.secretKey).tokens.sign({ sub: owner.id as string, tid: owner.tenant_id as string, role: 'owner', ep: Number(owner.token_epoch) });
+  const { token } = createTokenService(config.secretKey).sign({ sub: owner.id as string, tid: owner.tenant_id as string, role: 'owner', ep: Number(owner.token_epoch) });
   const call = async (name: string, method: string, url: string, body?: unknown) => {
     const answer = await request(`${base}${url}`, {
       method,

@@ -1,9 +1,9 @@
-import type { Database } from '../../db/database.js';
-import { type AuthorCheck } from '../../resilience/command.js';
-import { AppError } from '../../shared/app-error.js';
-import { can } from '../../shared/principal.js';
-import { authDb } from './auth.queries.js';
-import { WriteError } from '../../resilience/write-errors.js';
+import type { Database } from '../db/database.js';
+import { type AuthorCheck } from '../resilience/command.js';
+import { AppError } from '../shared/app-error.js';
+import { can } from '../shared/principal.js';
+import { usersOf } from './principal-row.js';
+import { WriteError } from '../resilience/write-errors.js';
 
 /**
  * The check the replayer runs before applying journaled writes: their authors as the database
@@ -15,7 +15,7 @@ import { WriteError } from '../../resilience/write-errors.js';
 export function replayAuthorCheck(db: Database): AuthorCheck {
   return async (entries) => {
     const ids = [...new Set(entries.flatMap((e) => (e.userId ? [e.userId] : [])))];
-    const rows = ids.length === 0 ? [] : await authDb(db).selectFrom('users').select(['id', 'tenant_id', 'email', 'role', 'active', 'token_epoch']).where('id', 'in', ids).execute();
+    const rows = ids.length === 0 ? [] : await usersOf(db).selectFrom('users').select(['id', 'tenant_id', 'email', 'role', 'active', 'token_epoch']).where('id', 'in', ids).execute();
     const users = new Map(rows.map((row) => [row.id, row]));
     return (entry, command) => {
       if (!entry.userId) return undefined;

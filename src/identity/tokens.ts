@@ -1,6 +1,6 @@
 import { createSigner, createVerifier, TokenError } from 'fast-jwt';
-import type { Role } from '../../shared/principal.js';
-import { tokenExpired, tokenInvalid } from './auth.errors.js';
+import type { Role } from '../shared/principal.js';
+import { tokenExpired, tokenInvalid } from './identity.errors.js';
 
 /** How long a login token is valid. */
 export const TOKEN_LIFETIME_MS = 12 * 3_600_000;

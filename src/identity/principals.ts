@@ -1,10 +1,10 @@
-import type { Database } from '../../db/database.js';
-import { isTransientError } from '../../db/transient-errors.js';
-import { KnownPrincipals, type KnownPrincipal } from '../../resilience/known-principals.js';
-import type { Principal } from '../../shared/principal.js';
-import { tokenInvalid } from './auth.errors.js';
-import { findPrincipalRow } from './auth.queries.js';
-import type { TokenClaims } from './auth.tokens.js';
+import type { Database } from '../db/database.js';
+import { isTransientError } from '../db/transient-errors.js';
+import { KnownPrincipals, type KnownPrincipal } from '../resilience/known-principals.js';
+import type { Principal } from '../shared/principal.js';
+import { tokenInvalid } from './identity.errors.js';
+import { findPrincipalRow } from './principal-row.js';
+import type { TokenClaims } from './tokens.js';
 
 /** How long a resolved principal is reused before the user is looked up again. */
 export const PRINCIPAL_CACHE_TTL_MS = 5_000;
