@@ -40,6 +40,7 @@ import { BUILTIN_MODULES } from './builtin-modules.js';
 import type { ModuleContext, ModuleRouter, ModuleSource } from './modules/module.js';
 import { ModuleRegistry, type LoadedModule } from './modules/module-registry.js';
 import { fileModuleSource } from './modules/module-source.js';
+import { Hooks } from './shared/hooks.js';
 
 /** What {@link buildApp} needs: everything with a side effect is made by the caller. */
 export interface BuildAppOptions {
@@ -91,7 +92,8 @@ export async function buildApp(options: BuildAppOptions): Promise<RobustoApp> {
   const http = createHttpServer(log, { requestTimeoutMs: config.requestTimeoutMs, trustProxy: config.trustProxy });
   const state = createAppState();
   const registry = await ModuleRegistry.import(options.modules ?? defaultModuleSources(config), log);
-  const dispatcher = new Dispatcher(db, { idempotencyTtlHours: config.idempotencyTtlHours });
+  const hooks = new Hooks();
+  const dispatcher = new Dispatcher(db, { idempotencyTtlHours: config.idempotencyTtlHours, hooks });
   const journal = new Journal(config.paths.dataDir, config.journal, { log });
   const circuit = new DatabaseCircuit(db, log);
   const execute = createExecute(new WritePath(dispatcher, journal, circuit, log));
@@ -124,6 +126,7 @@ export async function buildApp(options: BuildAppOptions): Promise<RobustoApp> {
         journal,
         circuit,
         identity,
+        hooks,
         // Until its migrations ran, a module's writes go to the journal without trying the database.
         execute: (request, reply, command, payload) => execute(request, reply, command, payload, { journalOnly: module.status !== 'ready' }),
         checkAuthor,

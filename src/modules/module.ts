@@ -19,6 +19,7 @@ import type { Dispatcher } from '../resilience/dispatcher.js';
 import type { DatabaseCircuit } from '../resilience/circuit.js';
 import type { Journal, JournalEntry } from '../resilience/journal.js';
 import type { Identity } from '../identity/index.js';
+import type { Hooks } from '../shared/hooks.js';
 
 /** The Fastify instance a module's routes are registered on: TypeBox schemas give typed handlers. */
 export type ModuleRouter = FastifyInstance<
@@ -44,6 +45,8 @@ export interface ModuleContext {
   readonly circuit: DatabaseCircuit;
   /** Who is signed in: signs tokens, and forgets a user whose rights changed (the auth module). */
   readonly identity: Identity;
+  /** The app's hooks: where modules plug into each other (see `Hooks`). */
+  readonly hooks: Hooks;
   /**
    * Whether the author of a journaled write may still make it (present, active, the same token
    * epoch, the command's permission): an AppError saying who, which permission and why not, or

@@ -1,5 +1,6 @@
 import type { Transaction } from 'kysely';
 import { AppError } from '../shared/app-error.js';
+import type { Hooks } from '../shared/hooks.js';
 import type { Permission } from '../shared/principal.js';
 import { WriteError } from './write-errors.js';
 
@@ -11,6 +12,8 @@ export interface CommandContext {
   requestId: string;
   /** The command's time, ISO 8601: one clock reading for the whole write. */
   now: string;
+  /** The app's hooks, for a handler that lets other modules plug in (see `Hooks`). */
+  hooks: Hooks;
 }
 
 /** What a handler returns: the HTTP outcome and which entity it touched (for the audit row). */

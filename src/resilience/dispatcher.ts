@@ -11,6 +11,7 @@ import type { Command, CommandContext, CommandOutcome } from './command.js';
 import { createRetryPolicy } from './retry.js';
 import type { RetryPolicy } from 'cockatiel';
 import { reusedKey, WriteError } from './write-errors.js';
+import { Hooks } from '../shared/hooks.js';
 
 /**
  * Retries of a write on PostgreSQL: a short budget (about 1 s), because a longer outage is the
@@ -152,12 +153,15 @@ export class Dispatcher {
   readonly #database: Database;
   readonly #retry: RetryPolicy;
   readonly #ttlMs: number;
+  readonly #hooks: Hooks;
 
-  constructor(db: Database, options: { idempotencyTtlHours: number }) {
+  /** `hooks` are the app's, handed to every handler (a new, empty set when not given). */
+  constructor(db: Database, options: { idempotencyTtlHours: number; hooks?: Hooks }) {
     this.#db = db.kysely as Kysely<CoreTables>;
     this.#database = db;
     this.#retry = createRetryPolicy(db.engine === 'postgres' ? POSTGRES_WRITE_RETRY : {});
     this.#ttlMs = options.idempotencyTtlHours * 3_600_000;
+    this.#hooks = options.hooks ?? new Hooks();
   }
 
   /**
@@ -188,7 +192,7 @@ export class Dispatcher {
 
   async #attempt<P, R>(command: Command<P, R>, payload: P, meta: DispatchMeta, replay: boolean): Promise<DispatchResult> {
     const now = Date.now();
-    const ctx: CommandContext = { tenantId: meta.tenantId, userId: meta.userId, requestId: meta.requestId, now: isoInstant(now) };
+    const ctx: CommandContext = { tenantId: meta.tenantId, userId: meta.userId, requestId: meta.requestId, now: isoInstant(now), hooks: this.#hooks };
     let committing: DispatchResult | undefined;
     try {
       return await this.#transaction(command, payload, meta, ctx, now, replay, (result) => {
@@ -286,7 +290,7 @@ export class Dispatcher {
     const ctxNow = isoInstant(now);
     const expiresAt = isoInstant(now + this.#ttlMs);
     const idOf = (tenantId: string, key: string) => `${tenantId}\n${key}`;
-    const contextOf = (meta: DispatchMeta): CommandContext => ({ tenantId: meta.tenantId, userId: meta.userId, requestId: meta.requestId, now: ctxNow });
+    const contextOf = (meta: DispatchMeta): CommandContext => ({ tenantId: meta.tenantId, userId: meta.userId, requestId: meta.requestId, now: ctxNow, hooks: this.#hooks });
     return this.#database.transaction(async (tx: Transaction<CoreTables>) => {
       const stored = way.lookUpKeys
         ? await tx

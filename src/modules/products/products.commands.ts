@@ -4,7 +4,7 @@ import { updateIfVersion } from '../../db/versioned-update.js';
 import { defineCommand } from '../../resilience/command.js';
 import { newId } from '../../shared/ids.js';
 import { productNotFound, skuTaken, versionConflict } from './products.errors.js';
-import { runProductDeleteHooks } from './products.hooks.js';
+import { BEFORE_PRODUCT_DELETE } from './products.hooks.js';
 import { toMilli } from './products.quantities.js';
 import { searchable } from '../../shared/text.js';
 import { toProduct, type ProductRow, type ProductsTables } from './products.queries.js';
@@ -83,7 +83,7 @@ export const deleteProduct = defineCommand<{ id: string }, Product>({
     const db = tx as unknown as Kysely<ProductsTables>;
     const current = await db.selectFrom('products').selectAll().where('tenant_id', '=', ctx.tenantId).where('id', '=', payload.id).executeTakeFirst();
     if (!current) throw productNotFound(payload.id);
-    await runProductDeleteHooks(tx, ctx.tenantId, payload.id);
+    await ctx.hooks.run(BEFORE_PRODUCT_DELETE, tx, ctx.tenantId, payload.id);
     await db.deleteFrom('products').where('tenant_id', '=', ctx.tenantId).where('id', '=', payload.id).execute();
     return { status: 200, body: toProduct(current), entity: 'product', entityId: payload.id };
   },

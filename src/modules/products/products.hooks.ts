@@ -1,33 +1,15 @@
 import type { Transaction } from 'kysely';
+import { hookPoint } from '../../shared/hooks.js';
 
 /**
- * Runs inside the transaction that deletes a product, before the product row goes: throw an
- * `AppError` to refuse the delete, or remove the rows that refer to the product.
- */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type ProductDeleteHook = (tx: Transaction<any>, tenantId: string, productId: string) => Promise<void>;
-
-const deleteHooks = new Set<ProductDeleteHook>();
-
-/**
- * Registers a hook run before every product delete, so that a module referring to products
- * (stock) can guard them without products knowing about it. Registering the same function again
- * does nothing.
- *
- * NB: hooks are per process, not per app: a module registers its hook once its tables exist
- * (in its `onReady`), and the hook must not assume more than that.
+ * Runs inside the transaction that deletes a product, before the product row goes: a hook throws
+ * an `AppError` to refuse the delete, or removes the rows that refer to the product. A module
+ * referring to products (stock) adds its hook once its own tables exist (in its `onReady`).
  *
  * @example
- * beforeProductDelete(async (tx, tenantId, productId) => {
- *   if (await hasOpenOrders(tx, tenantId, productId)) throw new AppError('ERR_ORDER_OPEN', 409, '…');
- * });
+ * onReady: async (ctx) => ctx.hooks.on(BEFORE_PRODUCT_DELETE, async (tx, tenantId, productId) => {
+ *   if (await hasOpenOrders(tx, tenantId, productId)) throw orderOpen(productId);
+ * }),
  */
-export function beforeProductDelete(hook: ProductDeleteHook): void {
-  deleteHooks.add(hook);
-}
-
-/** Runs every registered {@link ProductDeleteHook}, in registration order. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export async function runProductDeleteHooks(tx: Transaction<any>, tenantId: string, productId: string): Promise<void> {
-  for (const hook of deleteHooks) await hook(tx, tenantId, productId);
-}
+export const BEFORE_PRODUCT_DELETE = hookPoint<[tx: Transaction<any>, tenantId: string, productId: string]>('products.before-delete');

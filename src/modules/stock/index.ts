@@ -1,5 +1,5 @@
 import { moveStock, receiveLot, useLot } from './stock.commands.js';
-import { beforeProductDelete } from '../products/index.js';
+import { BEFORE_PRODUCT_DELETE } from '../products/index.js';
 import { defineModule } from '../module.js';
 import { releaseProductLots } from './stock.commands.js';
 import { expireLotsJob } from './stock.jobs.js';
@@ -23,5 +23,5 @@ export default defineModule({
   routes: stockRoutes,
   jobs: [expireLotsJob],
   // Only once the stock tables exist may products' delete consult them.
-  onReady: async () => beforeProductDelete(releaseProductLots),
+  onReady: async (ctx) => ctx.hooks.on(BEFORE_PRODUCT_DELETE, releaseProductLots),
 });

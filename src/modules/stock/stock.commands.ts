@@ -3,7 +3,7 @@ import { insertRow } from '../../db/insert-rows.js';
 import { defineCommand, type CommandContext } from '../../resilience/command.js';
 import type { FieldError } from '../../shared/app-error.js';
 import { newId } from '../../shared/ids.js';
-import { findProduct, fromMilli, productHasStock, productNotFound, toMilli, type ProductDeleteHook, type ProductsTables } from '../products/index.js';
+import { findProduct, fromMilli, productHasStock, productNotFound, toMilli, type ProductsTables } from '../products/index.js';
 import { insufficientStock, invalidMovement, lotCodeTaken, lotExpired, lotNotFound } from './stock.errors.js';
 import { toLot, toMovement, type LotRow, type MovementRow, type StockTables } from './stock.queries.js';
 import type { CreateLotBody, Lot, MovementBody, MovementType, Moved, UseBody } from './stock.schemas.js';
@@ -192,12 +192,13 @@ export const useLot = defineCommand<UseBody, Moved>({
 });
 
 /**
- * Runs before a product is deleted (registered with products' `beforeProductDelete`): refuses
+ * Runs before a product is deleted (added to products' `BEFORE_PRODUCT_DELETE`): refuses
  * with 409 `ERR_PRODUCT_HAS_STOCK` while any of its lots holds stock; otherwise removes its
  * empty lots and their movements, which would point at nothing. The lots are locked first (an
  * UPDATE), so no movement can restock one between the check and the delete.
  */
-export const releaseProductLots: ProductDeleteHook = async (tx, tenantId, productId) => {
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export async function releaseProductLots(tx: Transaction<any>, tenantId: string, productId: string): Promise<void> {
   const db = stockTx(tx);
   const lots = await db
     .updateTable('stock_lots')
@@ -211,4 +212,4 @@ export const releaseProductLots: ProductDeleteHook = async (tx, tenantId, produc
   if (lots.length === 0) return;
   await db.deleteFrom('stock_movements').where('tenant_id', '=', tenantId).where('product_id', '=', productId).execute();
   await db.deleteFrom('stock_lots').where('tenant_id', '=', tenantId).where('product_id', '=', productId).execute();
-};
+}
