@@ -41,6 +41,7 @@ import type { ModuleContext, ModuleRouter, ModuleSource } from './modules/module
 import { ModuleRegistry, type LoadedModule } from './modules/module-registry.js';
 import { fileModuleSource } from './modules/module-source.js';
 import { Hooks } from './shared/hooks.js';
+import type { AdminContext } from './admin/admin-context.js';
 
 /** What {@link buildApp} needs: everything with a side effect is made by the caller. */
 export interface BuildAppOptions {
@@ -114,26 +115,24 @@ export async function buildApp(options: BuildAppOptions): Promise<RobustoApp> {
   const knownPrincipals = new KnownPrincipals(config.paths.dataDir);
   http.addHook('onClose', async () => knownPrincipals.close());
   const identity = createIdentity(db, config.secretKey, knownPrincipals);
+  const adminContextOf = (feature: ModuleContext): AdminContext => ({ ...feature, journal, circuit, checkAuthor, jobStates: () => jobs.states() });
   const contexts = new Map<string, ModuleContext>();
   const contextOf = (module: LoadedModule): ModuleContext => {
-    let ctx = contexts.get(module.name);
-    if (!ctx) {
-      ctx = {
-        config,
-        db,
-        log: log.child({ module: module.name }),
-        dispatcher,
-        journal,
-        circuit,
-        identity,
-        hooks,
-        // Until its migrations ran, a module's writes go to the journal without trying the database.
-        execute: (request, reply, command, payload) => execute(request, reply, command, payload, { journalOnly: module.status !== 'ready' }),
-        checkAuthor,
-        jobStates: () => jobs.states(),
-      };
-      contexts.set(module.name, ctx);
-    }
+    const known = contexts.get(module.name);
+    if (known) return known;
+    const feature: ModuleContext = {
+      config,
+      db,
+      log: log.child({ module: module.name }),
+      identity,
+      hooks,
+      // Until its migrations ran, a module's writes go to the journal without trying the database.
+      execute: (request, reply, command, payload) => execute(request, reply, command, payload, { journalOnly: module.status !== 'ready' }),
+      dispatch: (command, payload, meta) => dispatcher.dispatch(command, payload, meta),
+    };
+    // NB: only the console's modules see the kernel's own state; a feature's context has none of it.
+    const ctx = module.console ? adminContextOf(feature) : feature;
+    contexts.set(module.name, ctx);
     return ctx;
   };
 

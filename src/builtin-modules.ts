@@ -11,6 +11,6 @@ export const BUILTIN_MODULES: ModuleSource[] = [
   { name: 'stock', origin: BUILTIN_ORIGIN, load: () => import('./modules/stock/index.js') },
   { name: 'students', origin: BUILTIN_ORIGIN, load: () => import('./modules/students/index.js') },
   { name: 'audit', origin: BUILTIN_ORIGIN, load: () => import('./modules/audit/index.js') },
-  { name: 'receipts', origin: BUILTIN_ORIGIN, load: () => import('./admin/receipts/index.js') },
-  { name: 'system', origin: BUILTIN_ORIGIN, load: () => import('./admin/system/index.js') },
+  { name: 'receipts', origin: BUILTIN_ORIGIN, load: () => import('./admin/receipts/index.js'), console: true },
+  { name: 'system', origin: BUILTIN_ORIGIN, load: () => import('./admin/system/index.js'), console: true },
 ];

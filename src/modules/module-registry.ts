@@ -23,6 +23,8 @@ export interface LoadedModule {
   error?: string;
   /** Present once the module's code imported and its definition was valid. */
   readonly definition?: ModuleDefinition;
+  /** A part of the operations console (see `ModuleSource.console`). */
+  readonly console?: boolean;
 }
 
 const MODULE_NAME = /^[a-z][a-z0-9_]*$/;
@@ -100,7 +102,7 @@ export class ModuleRegistry {
       return;
     }
     const needsDatabase = Object.keys(definition.migrations ?? {}).length > 0 || definition.onReady !== undefined;
-    this.#add({ name: definition.name, prefix, origin: source.origin, status: needsDatabase ? 'pending' : 'ready', definition });
+    this.#add({ name: definition.name, prefix, origin: source.origin, status: needsDatabase ? 'pending' : 'ready', definition, console: source.console === true });
   }
 
   #add(module: LoadedModule): void {

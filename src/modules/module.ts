@@ -10,14 +10,11 @@ import type {
 } from 'fastify';
 import type { Config } from '../config/config.js';
 import type { JobDefinition } from '../jobs/job.js';
-import type { JobState } from '../jobs/job-runner.js';
 import type { Database } from '../db/database.js';
 import type { MigrationSet } from '../db/migrate.js';
 import type { Logger } from '../log/create-logger.js';
 import type { Command } from '../resilience/command.js';
-import type { Dispatcher } from '../resilience/dispatcher.js';
-import type { DatabaseCircuit } from '../resilience/circuit.js';
-import type { Journal, JournalEntry } from '../resilience/journal.js';
+import type { DispatchMeta, DispatchResult } from '../resilience/dispatcher.js';
 import type { Identity } from '../identity/index.js';
 import type { Hooks } from '../shared/hooks.js';
 
@@ -30,36 +27,30 @@ export type ModuleRouter = FastifyInstance<
   TypeBoxTypeProvider
 >;
 
-/** What a module receives from the kernel: config, database, logger, and the way to write. */
+/**
+ * What a feature module receives from the kernel: config, database, logger, identity, the app's
+ * hooks, and the two ways to write. The operations console gets more (`AdminContext`).
+ */
 export interface ModuleContext {
   readonly config: Readonly<Config>;
-  /** For reads. Writes go through {@link ModuleContext.execute} (or the dispatcher) only. */
+  /** For reads. Writes go through {@link ModuleContext.execute} or {@link ModuleContext.dispatch} only. */
   readonly db: Database;
   /** A child logger carrying `module: <name>`. */
   readonly log: Logger;
-  /** Runs commands outside HTTP (first start, CLI), with the same transaction and audit row. */
-  readonly dispatcher: Dispatcher;
-  /** The local journal of writes accepted while the database was down (receipts read it). */
-  readonly journal: Journal;
-  /** The circuit breaker on the main database: its state for the admin and health. */
-  readonly circuit: DatabaseCircuit;
   /** Who is signed in: signs tokens, and forgets a user whose rights changed (the auth module). */
   readonly identity: Identity;
   /** The app's hooks: where modules plug into each other (see `Hooks`). */
   readonly hooks: Hooks;
   /**
-   * Whether the author of a journaled write may still make it (present, active, the same token
-   * epoch, the command's permission): an AppError saying who, which permission and why not, or
-   * `undefined`. Reads the database.
-   */
-  checkAuthor(entry: JournalEntry): Promise<Error | undefined>;
-  /** Every periodic job's state (last run, last success, failures, next run), for the admin. */
-  jobStates(): Promise<JobState[]>;
-  /**
    * Runs a write command for an HTTP request and sends its outcome: the principal and request id
    * come from the request, the `Idempotency-Key` header is honoured, the audit row is written.
    */
   execute<P, R>(request: FastifyRequest, reply: FastifyReply, command: Command<P, R>, payload: P): Promise<FastifyReply>;
+  /**
+   * Runs a write command outside HTTP (a first start, a job), in one transaction with its audit
+   * row, for the tenant and user `meta` names (`userId: null` for the system).
+   */
+  dispatch<P, R>(command: Command<P, R>, payload: P, meta: DispatchMeta): Promise<DispatchResult>;
 }
 
 /** The result of a module's own health check, shown under its entry in `/health`. */
@@ -80,7 +71,7 @@ export interface ModuleHealth {
  *   jobs: [defineJob({ name: 'archive-old', schedule: { cron: '0 2 * * *' }, run: async (ctx, signal) => { … } })],
  * });
  */
-export interface ModuleDefinition {
+export interface ModuleDefinition<C extends ModuleContext = ModuleContext> {
   /** Lower-case identifier, `[a-z][a-z0-9_]*`; names the migration table and log lines. */
   name: string;
   /** URL prefix of its routes; defaults to `/api/<name>`. */
@@ -94,23 +85,23 @@ export interface ModuleDefinition {
   /** The module's migrations, applied in name order before its routes serve. */
   migrations?: MigrationSet;
   /** Registers the module's routes, relative to its prefix. */
-  routes?: (app: ModuleRouter, ctx: ModuleContext) => Promise<void>;
+  routes?: (app: ModuleRouter, ctx: C) => Promise<void>;
   /**
    * Runs once the module's migrations are applied, before it serves (e.g. seeding first data).
    * A transient database error retries it later; any other error marks the module failed.
    */
-  onReady?: (ctx: ModuleContext) => Promise<void>;
+  onReady?: (ctx: C) => Promise<void>;
   /**
    * The module's periodic jobs, run by the kernel's job runner as `<module>.<job>` once the
    * module is ready (see {@link JobDefinition}).
    */
-  jobs?: JobDefinition<ModuleContext>[];
+  jobs?: JobDefinition<C>[];
   /** Optional check of the module's own dependencies, run by `/health` with a timeout. */
-  health?: (ctx: ModuleContext) => Promise<ModuleHealth>;
+  health?: (ctx: C) => Promise<ModuleHealth>;
 }
 
 /** Declares a module; an identity function that gives the definition its type. */
-export function defineModule(definition: ModuleDefinition): ModuleDefinition {
+export function defineModule<C extends ModuleContext = ModuleContext>(definition: ModuleDefinition<C>): ModuleDefinition<C> {
   return definition;
 }
 
@@ -130,4 +121,6 @@ export interface ModuleSource {
   origin: string;
   /** Imports the module's code; may throw or reject. */
   load: () => Promise<unknown>;
+  /** A part of the operations console (built in only): it gets the console's context, not a feature's. */
+  console?: boolean;
 }

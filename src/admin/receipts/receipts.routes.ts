@@ -1,7 +1,8 @@
 import type { JournalEntry } from '../../resilience/journal.js';
 import { principalOf } from '../../shared/principal.js';
 import { IdParams, problemResponses } from '../../shared/schemas.js';
-import type { ModuleContext, ModuleRouter } from '../../modules/module.js';
+import type { ModuleRouter } from '../../modules/module.js';
+import type { AdminContext } from '../admin-context.js';
 import { receiptNotFound } from './receipts.errors.js';
 import { ReceiptSchema, type Receipt } from './receipts.schemas.js';
 
@@ -21,7 +22,7 @@ function toReceipt(entry: JournalEntry): Receipt {
 }
 
 /** `GET /api/receipts/:id`: what became of a write answered 202. */
-export async function receiptsRoutes(app: ModuleRouter, ctx: ModuleContext): Promise<void> {
+export async function receiptsRoutes(app: ModuleRouter, ctx: AdminContext): Promise<void> {
   app.get(
     '/:id',
     { schema: { summary: 'What became of a write answered 202', tags: ['receipts'], params: IdParams, response: { 200: ReceiptSchema, ...problemResponses(400, 401, 404) } }, config: { withoutDatabase: true } },

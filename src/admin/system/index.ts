@@ -1,6 +1,7 @@
 import { defineModule } from '../../modules/module.js';
 import { systemMigrations } from './system.migrations.js';
 import { jobRoutes, journalRoutes, operationsRoutes, systemRoutes } from './system.routes.js';
+import type { AdminContext } from '../admin-context.js';
 
 /**
  * The system module (admins and owners). With the installation role only: `GET /api/system/info`
@@ -10,7 +11,7 @@ import { jobRoutes, journalRoutes, operationsRoutes, systemRoutes } from './syst
  * (`GET /api/system/journal`) and the error lines (`GET /api/system/errors`). The caller's
  * tenant's: `GET /api/system/dead-letters`, `POST /api/system/dead-letters/:id/retry|discard`.
  */
-export default defineModule({
+export default defineModule<AdminContext>({
   name: 'system',
   migrations: systemMigrations,
   routes: async (app, ctx) => {

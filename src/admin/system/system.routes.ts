@@ -8,7 +8,8 @@ import { AppError, isAppError } from '../../shared/app-error.js';
 import { operatesInstallation, principalOf } from '../../shared/principal.js';
 import { maskSecrets } from '../../shared/secrets.js';
 import { IdParams, problemResponses } from '../../shared/schemas.js';
-import type { ModuleContext, ModuleRouter } from '../../modules/module.js';
+import type { ModuleRouter } from '../../modules/module.js';
+import type { AdminContext } from '../admin-context.js';
 import { deadLetterNotFound } from './system.errors.js';
 import { readSettings } from './system.queries.js';
 import {
@@ -33,7 +34,7 @@ const startedAt = new Date();
 const INSTALLATION = { permission: 'system' as const, installation: true };
 
 /** Routes of the system module: facts about this robusto process and installation (the installation role). */
-export async function systemRoutes(app: ModuleRouter, ctx: ModuleContext): Promise<void> {
+export async function systemRoutes(app: ModuleRouter, ctx: AdminContext): Promise<void> {
   app.get(
     '/info',
     {
@@ -63,7 +64,7 @@ export async function systemRoutes(app: ModuleRouter, ctx: ModuleContext): Promi
  * sees them all, a tenant's admin those about their tenant), newest first. They read files of
  * this machine and memory only, so they answer while the database is down.
  */
-export async function operationsRoutes(app: ModuleRouter, ctx: ModuleContext): Promise<void> {
+export async function operationsRoutes(app: ModuleRouter, ctx: AdminContext): Promise<void> {
   const config = { ...INSTALLATION, withoutDatabase: true };
   app.get(
     '/backups',
@@ -129,7 +130,7 @@ export async function operationsRoutes(app: ModuleRouter, ctx: ModuleContext): P
  * The jobs' admin route: every periodic job's last run, last success, failures and next run
  * (the installation role: a job works for every tenant at once).
  */
-export async function jobRoutes(app: ModuleRouter, ctx: ModuleContext): Promise<void> {
+export async function jobRoutes(app: ModuleRouter, ctx: AdminContext): Promise<void> {
   app.get(
     '/jobs',
     {
@@ -149,7 +150,7 @@ export async function jobRoutes(app: ModuleRouter, ctx: ModuleContext): Promise<
  * The journal's admin routes: its figures (the whole journal for the installation role, the
  * caller's tenant's share otherwise), and the caller's tenant's dead letters to retry or discard.
  */
-export async function journalRoutes(app: ModuleRouter, ctx: ModuleContext): Promise<void> {
+export async function journalRoutes(app: ModuleRouter, ctx: AdminContext): Promise<void> {
   const config = { permission: 'system' as const, withoutDatabase: true };
   const ageOf = (at: string | null) => (at ? Math.round((Date.now() - Date.parse(at)) / 1000) : null);
   app.get(

@@ -30,7 +30,7 @@ export async function createInitialOwner(ctx: ModuleContext): Promise<void> {
   if (!tenant) {
     const id = newId();
     try {
-      await ctx.dispatcher.dispatch(createTenant, { id, slug: DEFAULT_TENANT_SLUG, name: 'Default' }, systemMeta(id));
+      await ctx.dispatch(createTenant, { id, slug: DEFAULT_TENANT_SLUG, name: 'Default' }, systemMeta(id));
     } catch (error) {
       if (!isConflict(error)) throw error;
     }
@@ -39,7 +39,7 @@ export async function createInitialOwner(ctx: ModuleContext): Promise<void> {
   }
   const password = generatePassword();
   try {
-    await ctx.dispatcher.dispatch(
+    await ctx.dispatch(
       createUser,
       { email: INITIAL_ADMIN_EMAIL, name: 'Administrator', role: 'owner', passwordHash: await hashPassword(password), actorRole: 'system', installationAdmin: true },
       systemMeta(tenant.id),

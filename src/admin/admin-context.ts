@@ -1,0 +1,23 @@
+import type { JobState } from '../jobs/job-runner.js';
+import type { ModuleContext } from '../modules/module.js';
+import type { DatabaseCircuit } from '../resilience/circuit.js';
+import type { Journal, JournalEntry } from '../resilience/journal.js';
+
+/**
+ * What the operations console's modules (system, receipts) receive: a feature's context, plus
+ * the kernel's own state that only they show or act on. Feature modules never get these.
+ */
+export interface AdminContext extends ModuleContext {
+  /** The local journal of writes accepted while the database was down. */
+  readonly journal: Journal;
+  /** The circuit breaker on the main database: its state for the admin. */
+  readonly circuit: DatabaseCircuit;
+  /**
+   * Whether the author of a journaled write may still make it (present, active, the same token
+   * epoch, the command's permission): an AppError saying who, which permission and why not, or
+   * `undefined`. Reads the database.
+   */
+  checkAuthor(entry: JournalEntry): Promise<Error | undefined>;
+  /** Every periodic job's state (last run, last success, failures, next run). */
+  jobStates(): Promise<JobState[]>;
+}
