@@ -25,7 +25,7 @@ async function start(env: Record<string, string>): Promise<RobustoProcess> {
 }
 
 interface Status {
-  workers: Array<{ id: number; pid: number; state: string }>;
+  workers: Array<{ id: number; pid: number; state: string; startedAt: string }>;
   restarts: number;
   reloads: number;
   state: string;
@@ -133,6 +133,15 @@ describe('robusto start: the supervisor', () => {
   it('a worker that crashes at start: restarts with a growing delay, a crash loop after 5, and restarts go on', async () => {
     const receiver = await startAlertReceiver();
     const robusto = await start({ WORKERS: '1', ALERT_WEBHOOK_URL: receiver.url, ROBUSTO_MODULES: path.join(PROJECT_ROOT, 'test', 'fixtures', 'modules', 'crash_at_start.js') });
+    // When each worker was forked (the status file lists it from its fork, with its start time).
+    const forkedAt = new Map<number, number>();
+    const watch = setInterval(() => {
+      try {
+        for (const w of status(robusto).workers) if (w.pid && !forkedAt.has(w.pid)) forkedAt.set(w.pid, Date.parse(w.startedAt));
+      } catch {
+        // not written yet
+      }
+    }, 20);
     await robusto.waitForLine((l) => String(l.msg).startsWith('worker died') && l.delayMs === 3200, 60_000);
     const deaths = robusto.lines().filter((l) => String(l.msg).startsWith('worker died'));
     expect(deaths.slice(0, 6).map((l) => l.delayMs)).toEqual([100, 200, 400, 800, 1600, 3200]);
@@ -142,6 +151,16 @@ describe('robusto start: the supervisor', () => {
     expect(loops[0]).toMatchObject({ level: 60, crashes: 5 });
     // it keeps trying
     await robusto.waitForLine((l) => String(l.msg).startsWith('worker died') && l.delayMs === 6400, 30_000);
+    clearInterval(watch);
+    // and it really waits them: the next worker is forked no sooner than that delay after the death
+    const forks = [...forkedAt.values()].sort((a, b) => a - b);
+    for (const death of deaths.slice(0, 6)) {
+      const diedAt = Date.parse(death.time as string);
+      const next = forks.find((at) => at > diedAt);
+      expect(next, `a worker forked after the death at ${death.time as string}`).toBeDefined();
+      // (a few ms of slack: the log line's clock reading comes just after the timer's)
+      expect((next as number) - diedAt).toBeGreaterThanOrEqual((death.delayMs as number) - 10);
+    }
     expect(status(robusto)).toMatchObject({ crashLoop: true, lastCrash: { reason: expect.stringMatching(/crash at start/) } });
     // one alert for the loop, not one per crash
     expect(receiver.received.filter((a) => a.kind === 'crash_loop')).toEqual([expect.objectContaining({ status: 'firing', details: expect.objectContaining({ crashes: 5 }) })]);
