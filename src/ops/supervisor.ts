@@ -4,16 +4,12 @@ import { flushLogger, type Logger } from '../log/create-logger.js';
 import { Alerter } from './alerts.js';
 import { sleep } from '../shared/sleep.js';
 import { claimDataDir } from './supervisor-lock.js';
+import { crashesInARow, HEALTHY_UPTIME_MS, restartDelayMs } from './restart-backoff.js';
 import { removeSupervisorFiles, runningSupervisorPid, writePidFile, writeStatusFile, type SupervisorStatus, type WorkerStatus } from './supervisor-files.js';
 import { AggregatorRegistry, Counter, Gauge, Registry } from 'prom-client';
 import { METRICS_COLLECT, METRICS_PART, METRICS_REQUEST, METRICS_RESPONSE, STANDBY_OPTION, WORKER_FATAL, WORKER_PROMOTE, WORKER_READY, WORKER_RETIRE, WORKER_STANDBY, type WorkerMessage } from '../shared/cluster-messages.js';
 
-/** First wait before replacing a worker that died; it doubles with each crash in a row. */
-export const RESTART_INITIAL_MS = 100;
-/** Longest wait before replacing a worker: restarts never stop, they slow down to this. */
-export const RESTART_MAX_MS = 15_000;
-/** A worker that stayed up this long resets the backoff: its death is not part of a loop. */
-export const HEALTHY_UPTIME_MS = 30_000;
+export { HEALTHY_UPTIME_MS, RESTART_INITIAL_MS, RESTART_MAX_MS } from './restart-backoff.js';
 /** This many crashes within {@link CRASH_LOOP_WINDOW_MS} is a crash loop: logged as critical. */
 export const CRASH_LOOP_CRASHES = 5;
 export const CRASH_LOOP_WINDOW_MS = 60_000;
@@ -218,11 +214,10 @@ export async function supervise(options: SuperviseOptions): Promise<void> {
     const now = Date.now();
     const reason = slot.fatal ?? (signal ? `killed by ${signal}` : `exited with code ${code}`);
     lastCrash = { at: new Date(now).toISOString(), pid: pid ?? null, reason };
-    if (now - slot.startedAt >= HEALTHY_UPTIME_MS) consecutiveCrashes = 0;
-    consecutiveCrashes++;
+    consecutiveCrashes = crashesInARow(consecutiveCrashes, now - slot.startedAt);
     crashes.push(now);
     while (crashes.length > 0 && (crashes[0] as number) < now - CRASH_LOOP_WINDOW_MS) crashes.shift();
-    const delayMs = Math.min(RESTART_INITIAL_MS * 2 ** (consecutiveCrashes - 1), RESTART_MAX_MS);
+    const delayMs = restartDelayMs(consecutiveCrashes);
     if (crashes.length >= CRASH_LOOP_CRASHES && !crashLoop) {
       crashLoop = true;
       alerter.raise('crash_loop', 'crash loop: workers keep dying; restarts continue, at most every 15 s', { crashes: crashes.length, windowMs: CRASH_LOOP_WINDOW_MS, reason, delayMs });

@@ -25,6 +25,28 @@ async function canBind(port: number): Promise<boolean> {
   });
 }
 
+/**
+ * A connection with `GET /health/ready` begun on it (headers unfinished); `finish()` sends the
+ * rest and resolves with the answer's status and JSON body.
+ */
+async function readinessProbe(port: number): Promise<{ finish(): Promise<{ status: number; body: unknown }> }> {
+  const socket = net.connect(port, '127.0.0.1');
+  await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+  let text = '';
+  socket.on('data', (chunk: Buffer) => (text += chunk.toString()));
+  const ended = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+  socket.write('GET /health/ready HTTP/1.1\r\nHost: 127.0.0.1\r\n');
+  return {
+    async finish() {
+      socket.write('Connection: close\r\n\r\n');
+      await ended;
+      const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(text)?.[1]);
+      const body = text.slice(text.indexOf('\r\n\r\n') + 4);
+      return { status, body: JSON.parse(/^[0-9a-f]+\r\n/i.test(body) ? body.replace(/^[0-9a-f]+\r\n/i, '').replace(/\r\n0\r\n\r\n$/, '').replace(/\r\n$/, '') : body) as unknown };
+    },
+  };
+}
+
 describe('graceful shutdown', () => {
   it('SIGTERM during a slow request: the request completes, exit 0, the port is free at once', async () => {
     const robusto = await startedWithFaulty();
@@ -38,6 +60,36 @@ describe('graceful shutdown', () => {
     expect(await canBind(robusto.port)).toBe(true);
     expect(robusto.lines().map((l) => l.msg)).toEqual(expect.arrayContaining(['shutting down: finishing in-flight requests', 'stopped']));
   });
+
+  it('SIGTERM during a slow request: /health/ready answers 503 "draining" all through the drain, new connections are refused, the request is answered, exit 0', async () => {
+    const robusto = await startedWithFaulty();
+    // Connections a load balancer holds, each with a readiness request begun (its headers not
+    // finished): the server counts them as busy, so the drain keeps them; each is finished later.
+    const probes = await Promise.all(Array.from({ length: 6 }, () => readinessProbe(robusto.port)));
+    const baseline = await readinessProbe(robusto.port);
+    expect(await baseline.finish()).toMatchObject({ status: 200, body: { status: 'pass', output: 'ready' } });
+
+    let answered = false;
+    const slow = fetch(robusto.url('/api/faulty/slow?ms=5000')).then(async (r) => {
+      answered = true;
+      return { status: r.status, body: await r.json() };
+    });
+    await robusto.waitForLine((l) => l.msg === 'incoming request' && String(l.url).startsWith('/api/faulty/slow'));
+    robusto.child.kill('SIGTERM');
+    await robusto.waitForLine((l) => l.msg === 'shutting down: finishing in-flight requests');
+    const during: Array<{ status: number; body: unknown; whileInFlight: boolean }> = [];
+    for (const probe of probes) {
+      const result = await probe.finish();
+      during.push({ ...result, whileInFlight: !answered });
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    // a new connection is not taken any more
+    await expect(fetch(robusto.url('/health/ready'))).rejects.toThrow();
+    const inFlight = await slow;
+    expect(during).toEqual(Array.from({ length: 6 }, () => ({ status: 503, body: expect.objectContaining({ status: 'fail', output: 'draining' }), whileInFlight: true })));
+    expect(inFlight).toEqual({ status: 200, body: { waited: 5000 } });
+    expect(await robusto.exited).toBe(0);
+  }, 30_000);
 
   it('a second signal exits at once with 1', async () => {
     const robusto = await startedWithFaulty();

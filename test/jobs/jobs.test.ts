@@ -131,3 +131,83 @@ describe.each(ENGINES)('jobs on %s', (engine) => {
     expect(shared.runs()).toBeLessThanOrEqual(slots + 1);
   });
 });
+
+/** A module with one job, from its definition's parts (for the neighbours test). */
+const moduleWithJob = (name: string, job: Parameters<typeof defineJob>[0]): ModuleSource => ({
+  name,
+  origin: 'test',
+  load: async () => ({ default: defineModule({ name, jobs: [defineJob(job)] }) }),
+});
+
+describe.each(ENGINES)("a bad module's job beside good ones, on %s", (engine) => {
+  /** The failing job's runs, the hanging job's starts, the neighbour's runs. */
+  const seen = { failing: 0, hangs: 0, neighbour: 0 };
+  /** The neighbour's runs during each hung run, from its start to its abort at the timeout. */
+  const duringHangs: number[] = [];
+  let t: TestApp;
+  let tenant: TestTenant;
+  beforeAll(async () => {
+    const modules = [
+      ...BUILTIN_MODULES,
+      moduleWithJob('failing', {
+        name: 'sync',
+        schedule: { everyMs: 3_600_000 },
+        retry: { firstDelayMs: 20, maxDelayMs: 80 },
+        run: async () => {
+          seen.failing += 1;
+          throw new Error('the partner API answered 502');
+        },
+      }),
+      moduleWithJob('hanging', {
+        name: 'export',
+        schedule: { everyMs: 3_600_000 },
+        timeoutMs: 1_500,
+        retry: { firstDelayMs: 20, maxDelayMs: 80 },
+        // never ends, whatever its signal says
+        run: (_input: unknown, signal: AbortSignal) => {
+          seen.hangs += 1;
+          const neighbourAtStart = seen.neighbour;
+          signal.addEventListener('abort', () => duringHangs.push(seen.neighbour - neighbourAtStart), { once: true });
+          return new Promise<void>(() => undefined);
+        },
+      }),
+      moduleWithJob('neighbour', {
+        name: 'tick',
+        schedule: { everyMs: 100 },
+        run: async () => {
+          seen.neighbour += 1;
+        },
+      }),
+    ];
+    t = await buildTestApp({ engine, modules });
+    tenant = await createTenantWithUsers(t, 'neighbours');
+    await setInstallationRole(t, tenant, 'admin');
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('the other modules\' jobs keep running on schedule while one job keeps failing and another hangs past its timeout', async () => {
+    t.app.jobs.start();
+    // the bad jobs at work: failing again and again, hanging again and again (each hung run cut at its timeout and retried)
+    await vi.waitFor(() => expect(seen.failing).toBeGreaterThanOrEqual(FAILURES_TO_ALERT), { timeout: 15_000, interval: 20 });
+    await vi.waitFor(() => expect(duringHangs.length).toBeGreaterThanOrEqual(2), { timeout: 15_000, interval: 20 });
+    // while each run hung (1.5 s), the neighbour, due every 100 ms, kept running
+    for (const runs of duringHangs) expect(runs).toBeGreaterThanOrEqual(3);
+    // meanwhile the neighbour, due every 100 ms, runs again and again
+    const before = { neighbour: seen.neighbour, failing: seen.failing, hangs: seen.hangs };
+    await vi.waitFor(() => expect(seen.neighbour).toBeGreaterThanOrEqual(before.neighbour + 10), { timeout: 15_000, interval: 20 });
+    // …while the bad ones were still at it
+    await vi.waitFor(() => expect(seen.failing).toBeGreaterThan(before.failing), { timeout: 5_000, interval: 20 });
+    await vi.waitFor(() => expect(seen.hangs).toBeGreaterThan(before.hangs), { timeout: 5_000, interval: 20 });
+    const response = await call(t, tenant, { method: 'GET', url: '/api/system/jobs', as: 'admin' });
+    const jobs = new Map((response.json().items as Array<{ name: string; runs: number; consecutiveFailures: number; lastError: string | null }>).map((j) => [j.name, j]));
+    expect(jobs.get('neighbour.tick')).toMatchObject({ consecutiveFailures: 0, lastError: null, runs: expect.any(Number) });
+    expect(jobs.get('neighbour.tick')?.runs).toBeGreaterThanOrEqual(10);
+    expect(jobs.get('failing.sync')).toMatchObject({ lastError: 'the partner API answered 502' });
+    expect(jobs.get('hanging.export')?.lastError).toMatch(/timeout of 1500 ms/);
+    expect(jobs.get('hanging.export')?.consecutiveFailures).toBeGreaterThanOrEqual(1);
+    // a built-in module's job ran too
+    expect(jobs.get('stock.expire-lots')?.runs).toBeGreaterThanOrEqual(1);
+  }, 45_000);
+});

@@ -1,5 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { defineJob } from '../../src/jobs/job.js';
 import { BUILTIN_MODULES } from '../../src/builtin-modules.js';
+import { defineModule, type ModuleSource } from '../../src/modules/module.js';
 import { createTenantWithUsers, setInstallationRole, type TestTenant } from '../support/auth.js';
 import { buildTestApp, type TestApp } from '../support/build-app.js';
 import { fixtureSource } from '../support/fixtures.js';
@@ -8,6 +10,13 @@ import { ENGINES } from '../support/test-database.js';
 describe.each(ENGINES)('module isolation on %s (seed test 3)', (engine) => {
   let t: TestApp;
   let tenant: TestTenant;
+  /** A healthy module's job, due every 100 ms: how often it ran. */
+  let ticks = 0;
+  const ticking: ModuleSource = {
+    name: 'ticking',
+    origin: 'test',
+    load: async () => ({ default: defineModule({ name: 'ticking', jobs: [defineJob({ name: 'tick', schedule: { everyMs: 100 }, run: async () => void (ticks += 1) })] }) }),
+  };
   beforeAll(async () => {
     t = await buildTestApp({
       engine,
@@ -20,6 +29,7 @@ describe.each(ENGINES)('module isolation on %s (seed test 3)', (engine) => {
         fixtureSource('not_a_module'),
         fixtureSource('faulty'),
         fixtureSource('bad_job'),
+        ticking,
       ],
     });
     tenant = await createTenantWithUsers(t, 'iso');
@@ -71,6 +81,16 @@ describe.each(ENGINES)('module isolation on %s (seed test 3)', (engine) => {
     expect(modules.find((m) => m.componentId === 'whatsapp')).toMatchObject({ status: 'warn', output: expect.stringMatching(/failed at import/) });
     expect(body.output).toMatch(/whatsapp/);
     expect(body.output).toMatch(/bad_migration/);
+  });
+
+  it("the healthy modules' jobs run: a built-in one and one due every 100 ms, again and again; the failed module has none", async () => {
+    t.app.jobs.start();
+    await vi.waitFor(() => expect(ticks).toBeGreaterThanOrEqual(5), { timeout: 15_000, interval: 20 });
+    const states = new Map((await t.app.jobs.states()).map((j) => [j.name, j]));
+    await vi.waitFor(async () => expect((await t.app.jobs.states()).find((j) => j.name === 'stock.expire-lots')?.runs).toBeGreaterThanOrEqual(1), { timeout: 15_000, interval: 50 });
+    expect(states.get('ticking.tick')).toMatchObject({ consecutiveFailures: 0, lastError: null });
+    expect([...states.keys()].some((name) => name.startsWith('bad_job.'))).toBe(false);
+    await t.app.jobs.stop();
   });
 
   it('/health/ready stays 200: the working modules should get traffic', async () => {

@@ -157,8 +157,20 @@ describe.each(ENGINES)('customers on %s', (engine) => {
     const results = await Promise.all(
       Array.from({ length: 8 }, (_, i) => call(t, a, { method: 'PATCH', url: `/api/customers/${created.id}`, body: { version: 1, notes: `writer ${i}` } })),
     );
-    expect(results.filter((r) => r.statusCode === 200)).toHaveLength(1);
+    const winners = results.filter((r) => r.statusCode === 200);
+    expect(winners).toHaveLength(1);
     expect(results.filter((r) => r.statusCode === 409)).toHaveLength(7);
+    for (const r of results.filter((x) => x.statusCode === 409)) expect(r.json()).toMatchObject({ code: 'ERR_CUSTOMER_VERSION_CONFLICT', currentVersion: 2 });
+    // exactly the winner's change is stored, at version 2, with one audit row beside its creation's
+    const won = winners[0]?.json() as { notes: string; version: number };
+    expect(won).toMatchObject({ id: created.id, version: 2, notes: expect.stringMatching(/^writer \d$/) });
+    const row = await t.app.db.kysely.selectFrom('customers').select(['notes', 'version', 'name']).where('id', '=', created.id).executeTakeFirstOrThrow();
+    expect(row).toEqual({ notes: won.notes, version: 2, name: 'Race' });
+    const audit = await t.app.db.kysely.selectFrom('audit_log').select('action').where('entity_id', '=', created.id).orderBy('created_at').execute();
+    expect(audit.map((x) => x.action).sort()).toEqual(['customers.create', 'customers.update']);
+    // the next writer needs version 2, and makes it 3
+    const next = await call(t, a, { method: 'PATCH', url: `/api/customers/${created.id}`, body: { version: 2, notes: 'after the race' } });
+    expect(next.json()).toMatchObject({ version: 3, notes: 'after the race' });
   });
 
   it('Idempotency-Key: a retry returns the first outcome once; another body with the key is 422', async () => {

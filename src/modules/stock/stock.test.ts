@@ -267,9 +267,15 @@ describe.each(ENGINES)('stock on %s', (engine) => {
     expect(outs.every((m) => m.quantity === -1000)).toBe(true);
     // each success saw a distinct balance: 9, 8, … 0, never below
     expect(outs.map((m) => m.balance_after).sort((x, y) => x - y)).toEqual([0, 1000, 2000, 3000, 4000, 5000, 6000, 7000, 8000, 9000]);
-    const successes = results.filter((r) => r.statusCode === 201).map((r) => r.json().movement.id);
+    // the lot's movements are its receipt and exactly the 10 answered 201, which add up to what is stored
+    expect(movements.map((m) => m.type).sort()).toEqual(['in', ...Array.from({ length: 10 }, () => 'out')]);
+    expect(movements.reduce((sum, m) => sum + m.quantity, 0)).toBe((await lotRow(raceLot)).quantity);
+    const answered = results.filter((r) => r.statusCode === 201).map((r) => r.json().movement as { id: string; balanceAfter: number });
+    expect(answered.map((m) => m.id).sort()).toEqual(outs.map((m) => m.id).sort());
+    for (const m of answered) expect(outs.find((o) => o.id === m.id)?.balance_after).toBe(m.balanceAfter * 1000);
+    const successes = answered.map((m) => m.id);
     const audit = await db().selectFrom('audit_log').select('entity_id').where('action', '=', 'stock.move').where('entity_id', 'in', successes).execute();
-    expect(audit).toHaveLength(10);
+    expect(audit.map((x) => x.entity_id).sort()).toEqual([...successes].sort());
   });
 
   it('uses a lot by its QR code: an "out" movement, the remaining quantity exact to the milli-unit', async () => {
