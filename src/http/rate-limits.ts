@@ -8,7 +8,7 @@ import { ErrorCode } from '../shared/error-codes.js';
 
 /**
  * Requests per minute, per user (per IP before sign-in), for each route; `default` for every
- * other API route. The seed's table: creating customers, products and students 100/min, stock
+ * other API route: creating customers, products and students 100/min, stock
  * use 200/min, creating users 50/min (sign-in has its own 20/min per IP and email, in the auth
  * module). `RATE_LIMITS` changes any of them.
  */

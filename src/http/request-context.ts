@@ -68,7 +68,7 @@ export function requestsInFlight(): RequestContext[] {
  * NB: on Node 20, AsyncLocalStorage hooks every promise of the process once entered, 30 to 50 µs
  * of CPU per write under load (`bench/api.bench.ts`). So it is entered only for modules loaded
  * from ROBUSTO_MODULES, code robusto does not ship and test, where a callback throwing outside
- * any promise is the crash the seeds' backends died of. An uncaught exception in robusto's own
+ * any promise would otherwise crash the whole process. An uncaught exception in robusto's own
  * code still comes with the requests in flight ({@link requestsInFlight}).
  */
 export function enterRequestContext(request: FastifyRequest, done: () => void): void {

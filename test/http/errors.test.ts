@@ -32,7 +32,7 @@ describe('errors are problem+json', () => {
   });
   afterAll(() => t.close());
 
-  it('a route that throws answers 500 without internals, and the next request succeeds (seed test 5)', async () => {
+  it('a route that throws answers 500 without internals, and the next request succeeds', async () => {
     const failed = await t.app.http.inject({ method: 'GET', url: '/api/faulty/throw' });
     expect(failed.statusCode).toBe(500);
     expect(failed.headers['content-type']).toMatch(/^application\/problem\+json/);

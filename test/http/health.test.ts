@@ -35,7 +35,7 @@ describe.each(ENGINES)('health on %s', (engine) => {
   });
 });
 
-describe('health tells the truth about PostgreSQL behind a fault proxy (seed test 4)', () => {
+describe('health tells the truth about PostgreSQL behind a fault proxy', () => {
   let proxy: FaultProxy;
   let t: TestApp;
   let tenant: TestTenant;

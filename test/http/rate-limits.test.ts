@@ -1,4 +1,4 @@
-// Rate limits: the seed's per-route table, per user, 429 problem+json with Retry-After, health
+// Rate limits: the per-route table, per user, 429 problem+json with Retry-After, health
 // exempt; in memory, and in Redis (127.0.0.1:6379) where two app instances share the counters.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RATE_LIMITS_PER_MINUTE } from '../../src/http/rate-limits.js';

@@ -7,7 +7,7 @@ import { buildTestApp, type TestApp } from '../support/build-app.js';
 import { fixtureSource } from '../support/fixtures.js';
 import { ENGINES } from '../support/test-database.js';
 
-describe.each(ENGINES)('module isolation on %s (seed test 3)', (engine) => {
+describe.each(ENGINES)('module isolation on %s', (engine) => {
   let t: TestApp;
   let tenant: TestTenant;
   /** A healthy module's job, due every 100 ms: how often it ran. */

@@ -1,5 +1,6 @@
-// The five faults of seed 000 (startup validator, router isolation, real health, retry
-// launcher, global error handler), each injected for real against the spawned binary.
+// Faults at start and in the first requests, each injected for real against the spawned binary:
+// a missing package, a busy port, a broken module, a throwing route, and a database that is
+// unreachable at start.
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, symlinkSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -42,7 +43,7 @@ function installWithout(missing: string): string {
   return path.join(dir, 'dist', 'src', 'main.js');
 }
 
-describe('seed 1: a missing package', () => {
+describe('a missing package', () => {
   it.each(['commander', 'cockatiel'])('doctor names %s, gives the fix and exits 1', async (missing) => {
     const robusto = await started({ bin: installWithout(missing), args: ['doctor'] });
     expect(await robusto.exited).toBe(1);
@@ -66,7 +67,7 @@ describe('seed 1: a missing package', () => {
   });
 });
 
-describe('seed 2: the port is busy', () => {
+describe('the port is busy', () => {
   it('waits, logging, and starts once the port is freed', async () => {
     const blocker = net.createServer();
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
@@ -90,7 +91,7 @@ describe('seed 2: the port is busy', () => {
   });
 });
 
-describe('seed 3 and 5: a broken module, a throwing route', () => {
+describe('a broken module, a throwing route', () => {
   it('other routes answer, /health is warn naming it, its prefix answers 503; a throwing route is a 500 and the next request works', async () => {
     const robusto = await started({ env: { ROBUSTO_MODULES: `${fixtureModule('whatsapp')},${fixtureModule('faulty')}` } });
     await robusto.waitForReady();
@@ -113,7 +114,7 @@ describe('seed 3 and 5: a broken module, a throwing route', () => {
   });
 });
 
-describe('seed 4: health with the database unreachable, and a start without it', () => {
+describe('health with the database unreachable, and a start without it', () => {
   let database: TestDatabase;
   let proxy: FaultProxy;
 
