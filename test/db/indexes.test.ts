@@ -1,6 +1,7 @@
 // Every list, filter and lookup path must be served by an index led by tenant_id. The test
-// records the SQL the API really runs for each main read, then EXPLAINs each statement on PostgreSQL with sequential scans disabled: a statement no index can
-// serve still shows a Seq Scan.
+// records the SQL the API really runs for each main read, then EXPLAINs each statement on
+// PostgreSQL with sequential scans disabled: a statement no index can serve still shows a Seq
+// Scan.
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, type Call } from '../support/api.js';
