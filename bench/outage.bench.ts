@@ -34,11 +34,11 @@ function countResponses(app: RobustoApp, method: string, pathname: string): Map<
   const counts = new Map<number, number>();
   app.http.server.prependListener('request', (request: IncomingMessage, response: ServerResponse) => {
     if (request.method !== method || request.url?.split('?')[0] !== pathname) return;
-    const writeHead = response.writeHead as (...args: unknown[]) => ServerResponse;
+    const writeHead = response.writeHead.bind(response) as (...args: unknown[]) => ServerResponse;
     response.writeHead = ((statusCode: number, ...rest: unknown[]) => {
       counts.set(statusCode, (counts.get(statusCode) ?? 0) + 1);
-      return writeHead.call(response, statusCode, ...rest);
-    }) as typeof response.writeHead;
+      return writeHead(statusCode, ...rest);
+    });
   });
   return counts;
 }

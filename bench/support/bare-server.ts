@@ -50,7 +50,7 @@ export function bareServer(target: BareTarget, identity: BareIdentity): { app: F
     const pool = new pg.Pool({ connectionString: target.url, max: BENCH_POOL_MAX });
     // An idle connection dropped by the server must not crash the benchmark (an unhandled 'error').
     pool.on('error', () => undefined);
-    app.get('/api/students', async () => (await pool.query(LIST_SQL, [identity.tenantId, 21])).rows.slice(0, 20));
+    app.get('/api/students', async () => (await pool.query<Record<string, unknown>>(LIST_SQL, [identity.tenantId, 21])).rows.slice(0, 20));
     app.post('/api/students', async (request, reply) => {
       const row = studentRow(identity.tenantId, request.body as StudentInput);
       const client = await pool.connect();

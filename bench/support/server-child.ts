@@ -10,10 +10,10 @@ const send = (message: ChildMessage) => new Promise<void>((resolve) => process.s
 async function start(spec: ServerSpec): Promise<{ ready: ServerReady; close(): Promise<void> }> {
   if (spec.kind === 'robusto') {
     const robusto = await startBenchRobusto({ dataDir: spec.dataDir, ...(spec.databaseUrl ? { databaseUrl: spec.databaseUrl } : {}), ...(spec.env ? { env: spec.env } : {}) });
-    return { ready: { url: robusto.url, token: robusto.token, tenantId: robusto.tenantId, userId: robusto.userId }, close: robusto.close };
+    return { ready: { url: robusto.url, token: robusto.token, tenantId: robusto.tenantId, userId: robusto.userId }, close: () => robusto.close() };
   }
   const bare = bareServer(spec.target, spec.identity);
-  return { ready: { url: await bare.app.listen({ port: 0, host: '127.0.0.1' }) }, close: bare.close };
+  return { ready: { url: await bare.app.listen({ port: 0, host: '127.0.0.1' }) }, close: () => bare.close() };
 }
 
 try {

@@ -33,17 +33,17 @@ export function createDb(config: Readonly<Config>, log: Logger, options: CreateD
   const kyselyConfig = { dialect: handle.dialect, ...(kyselyLog ? { log: kyselyLog } : {}) };
   const kysely = new Kysely(kyselyConfig);
   const transaction: TransactionRunner = postgres
-    ? postgresTransactions(kysely, { dialect: postgres.dialect, config: kyselyConfig }, postgres.connect, options.onQuery, new StallWatch(postgres.monitor, config.pool.writeDeadlineMs))
+    ? postgresTransactions(kysely, { dialect: postgres.dialect, config: kyselyConfig }, () => postgres.connect(), options.onQuery, new StallWatch(postgres.monitor, config.pool.writeDeadlineMs))
     : // NB: SQLite runs one transaction at a time behind Kysely's mutex, which this keeps.
       (work) => kysely.transaction().execute(work);
   // PostgreSQL is pinged on the monitor's own connection, never a pooled one (see PostgresMonitor).
   const ping = postgres ? () => postgres.monitor.ping() : sharedPing(kysely);
   const close = postgres ? () => Promise.all([kysely.destroy(), postgres.monitor.close()]).then(() => undefined) : () => kysely.destroy();
-  return wrap(config.engine, kysely, transaction, ping, handle.stats, close);
+  return wrap(config.engine, kysely, transaction, ping, () => handle.stats(), close);
 }
 
 /** `SELECT 1` through Kysely, its latency in milliseconds; concurrent callers share the one in flight. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the database is shared by every owner of tables; each types its own
 function sharedPing(kysely: Kysely<any>): () => Promise<number> {
   let inFlight: Promise<number> | undefined;
   return () => {
@@ -62,7 +62,7 @@ function sharedPing(kysely: Kysely<any>): () => Promise<number> {
 
 function wrap(
   engine: Database['engine'],
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the database is shared by every owner of tables; each types its own
   kysely: Kysely<any>,
   transaction: TransactionRunner,
   ping: () => Promise<number>,

@@ -19,7 +19,7 @@ export interface PoolStats {
  * Runs `work` in one transaction on one connection: COMMIT when it resolves, ROLLBACK when it
  * throws (and the error is rethrown). The handle must not be used after `work` settles.
  */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the database is shared by every owner of tables; each types its own
 export type TransactionRunner = <T>(work: (tx: Transaction<any>) => Promise<T>) => Promise<T>;
 
 /**
@@ -30,7 +30,7 @@ export interface Database {
   readonly engine: Engine;
   // NB: `any` here because each module brings its own table types and narrows this with
   // `kysely.withTables<…>()` or a cast at its own boundary; the kernel owns no business table.
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the database is shared by every owner of tables; each types its own
   readonly kysely: Kysely<any>;
   /**
    * Runs a write transaction: what the dispatcher runs every command in. Same semantics as

@@ -14,11 +14,11 @@ import { isPostgres } from './sql-types.js';
  * process, the plain multi-row INSERT is already cheap and stays.
  */
 export function insertRows(
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the database is shared by every owner of tables; each types its own
   db: Kysely<any> | Transaction<any>,
   table: string,
   rows: ReadonlyArray<Record<string, unknown>>,
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- builds on any table
 ): InsertQueryBuilder<any, any, InsertResult> {
   const first = rows[0];
   if (!first) throw new Error(`insertRows(${table}): no rows`);
@@ -84,12 +84,12 @@ async function runRaw<DB>(db: Kysely<DB> | Transaction<DB>, text: string, values
 }
 
 async function buildAndRun<DB>(db: Kysely<DB> | Transaction<DB>, table: string, record: Record<string, unknown>): Promise<void> {
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the database is shared by every owner of tables; each types its own
   await (db as Kysely<any>).insertInto(table).values(record).execute();
 }
 
 async function compileAndRun<DB>(db: Kysely<DB> | Transaction<DB>, table: string, record: Record<string, unknown>, key: string, values: unknown[]): Promise<void> {
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the database is shared by every owner of tables; each types its own
   const compiled = (db as Kysely<any>).insertInto(table).values(record).compile();
   // NB: reused only if its parameters are exactly the values, in column order; anything
   // else (a dialect that inlines a value) keeps being built each time.

@@ -31,9 +31,9 @@ export interface Page<T> {
  *
  * @throws {AppError} 400 `ERR_VALIDATION` for a cursor this list did not give out.
  */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+ 
 export async function keysetPage<Row extends { id: string }, Item>(
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- builds on any table
   query: SelectQueryBuilder<any, any, Row>,
   options: { order: KeysetOrder; limit: number; cursor: string | undefined },
   toItem: (row: Row) => Item,

@@ -11,7 +11,7 @@ export interface SqlTypes {
 }
 
 /** Tells whether a Kysely instance talks to PostgreSQL. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the database is shared by every owner of tables; each types its own
 export function isPostgres(db: Kysely<any>): boolean {
   return db.getExecutor().adapter instanceof PostgresAdapter;
 }
@@ -20,7 +20,7 @@ export function isPostgres(db: Kysely<any>): boolean {
  * The engine-specific column types for a migration. Values cross the boundary the same way on
  * both engines: ids and instants as strings (ISO 8601), dates as `YYYY-MM-DD`.
  */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the database is shared by every owner of tables; each types its own
 export function sqlTypes(db: Kysely<any>): SqlTypes {
   return isPostgres(db) ? { id: 'uuid', timestamp: 'timestamptz', date: 'date' } : { id: 'text', timestamp: 'text', date: 'text' };
 }

@@ -13,7 +13,7 @@ export interface VersionedKey {
  * (the caller answers 409 with the current version).
  */
 export async function updateIfVersion(
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the database is shared by every owner of tables; each types its own
   tx: Kysely<any> | Transaction<any>,
   table: string,
   key: VersionedKey,

@@ -67,7 +67,7 @@ export interface HttpServerOptions {
 export function createHttpServer(log: Logger | FastifyBaseLogger, options: HttpServerOptions = {}): ModuleRouter {
   const { requestTimeoutMs = DEFAULT_REQUEST_TIMEOUT_MS, trustProxy = [] } = options;
   const app = Fastify({
-    loggerInstance: log as FastifyBaseLogger,
+    loggerInstance: log,
     requestTimeout: requestTimeoutMs,
     keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
     http: { headersTimeout: Math.min(HEADERS_TIMEOUT_MAX_MS, requestTimeoutMs), connectionsCheckingInterval: CONNECTIONS_CHECK_INTERVAL_MS },

@@ -13,7 +13,7 @@ interface AjvError {
 }
 
 function fieldErrorsOf(error: FastifyError): FieldError[] {
-  const where = error.validationContext as FieldError['in'];
+  const where = error.validationContext;
   return ((error.validation ?? []) as AjvError[]).map((e) => {
     const params = e.params ?? {};
     if (e.keyword === 'required') return { in: where, field: `${e.instancePath ?? ''}/${String(params.missingProperty)}`, message: 'is required' };

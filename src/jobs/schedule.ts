@@ -30,7 +30,7 @@ export function slotsOf(schedule: JobSchedule): Slots {
     // NB: without a function croner only parses and computes; it schedules nothing.
     cron = new Cron(schedule.cron);
   } catch (error) {
-    throw new Error(`schedule.cron "${schedule.cron}" is not a cron expression: ${(error as Error).message}`);
+    throw new Error(`schedule.cron "${schedule.cron}" is not a cron expression: ${(error as Error).message}`, { cause: error });
   }
   return {
     next: (after) => cron.nextRun(new Date(after))?.getTime() ?? Number.POSITIVE_INFINITY,

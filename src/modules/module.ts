@@ -80,7 +80,7 @@ export interface ModuleDefinition<C extends ModuleContext = ModuleContext> {
    * The module's writes. Every command its routes run must be listed: a write journaled while
    * the database was down is replayed later by looking its command up by name.
    */
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- commands of any payload and result, each typed where it is defined
   commands?: Command<any, any>[];
   /** The module's migrations, applied in name order before its routes serve. */
   migrations?: MigrationSet;

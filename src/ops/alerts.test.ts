@@ -9,7 +9,7 @@ describe('Alerter: one alert per kind and subject per 10 minutes', () => {
     vi.useFakeTimers({ toFake: ['Date'], now: new Date('2026-01-01T00:00:00Z') });
     sent = [];
     vi.spyOn(globalThis, 'fetch').mockImplementation(async (_url, init) => {
-      const { kind, subject, status } = JSON.parse(String(init?.body)) as AlertEvent;
+      const { kind, subject, status } = JSON.parse(init?.body as string) as AlertEvent;
       sent.push(subject === undefined ? { kind, status } : { kind, subject, status });
       return new Response(null, { status: 200 });
     });

@@ -15,5 +15,5 @@ export async function readEntries<T>(dir: string, accepts: (name: string) => boo
     return [];
   }
   const entries = await Promise.all(names.map((name) => read(path.join(dir, name)).catch(() => undefined)));
-  return entries.filter((entry): entry is Awaited<T> => entry !== undefined) as T[];
+  return entries.filter((entry): entry is Awaited<T> => entry !== undefined);
 }

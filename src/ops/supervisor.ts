@@ -137,8 +137,7 @@ export async function supervise(options: SuperviseOptions): Promise<void> {
     });
     gatherings.delete(id);
     try {
-      // eslint-disable-next-line @typescript-eslint/no-explicit-any
-      return `${await AggregatorRegistry.aggregate(parts as any).metrics()}\n${await metrics.metrics()}`;
+      return `${await AggregatorRegistry.aggregate(parts as Parameters<typeof AggregatorRegistry.aggregate>[0]).metrics()}\n${await metrics.metrics()}`;
     } catch (error) {
       log.warn({ err: error }, "cannot gather the workers' metrics");
       return undefined;

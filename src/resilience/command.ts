@@ -55,9 +55,9 @@ export interface Command<P = unknown, R = unknown> {
    * to {@link Command.version}; a write with a gap in that chain (or from a newer robusto)
    * becomes a dead letter naming both versions instead of being misread.
    */
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- an older version's payload, whose shape only its upcaster knows
   upcasters?: Record<number, (payload: any) => unknown>;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the transaction of the shared database: each module types its own tables
   handler(tx: Transaction<any>, payload: P, ctx: CommandContext): Promise<CommandOutcome<R>>;
   /**
    * Optional bulk form of `handler`, for journal replay: applies `items` in order within `tx`
@@ -66,7 +66,7 @@ export interface Command<P = unknown, R = unknown> {
    * cannot take (bad data, a conflict): the dispatcher then rolls back and applies the items one
    * at a time, which finds the one at fault.
    */
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the transaction of the shared database: each module types its own tables
   handleMany?(tx: Transaction<any>, items: Array<{ payload: P; ctx: CommandContext }>): Promise<Array<CommandOutcome<R>>>;
   /**
    * What its author must be allowed to do (`write` when not given): checked when it is taken,

@@ -69,7 +69,7 @@ export interface DispatchResult {
 
 /** One command of a batch replayed from the journal: journaled writes always have a key. */
 export interface BatchItem {
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- commands of any payload and result, each typed where it is defined
   command: Command<any, any>;
   payload: unknown;
   meta: DispatchMeta & { idempotencyKey: string };
@@ -114,8 +114,14 @@ class KeysTakenError extends Error {
   }
 }
 
-class Replay {
-  constructor(readonly result: DispatchResult) {}
+/**
+ * Ends a write's transaction without writing anything when its key is already stored: thrown, so
+ * Kysely rolls the transaction back, and caught right outside it to answer the stored outcome.
+ */
+class Replay extends Error {
+  constructor(readonly result: DispatchResult) {
+    super('the idempotency key is already stored: answered from it');
+  }
 }
 
 type StoredKey = { fingerprint: string; status_code: number; response: string };
@@ -228,7 +234,7 @@ export class Dispatcher {
           expires_at: isoInstant(now + this.#ttlMs),
         });
       }
-      const outcome = await command.handler(tx as unknown as Transaction<CoreTables>, payload, ctx);
+      const outcome = await command.handler(tx, payload, ctx);
       if (key) {
         await tx
           .updateTable('idempotency_keys')
@@ -303,7 +309,7 @@ export class Dispatcher {
       const known = new Map<string, StoredKey>(stored.map((row) => [idOf(row.tenant_id, row.key), row]));
       const keys: Array<Insertable<CoreTables['idempotency_keys']>> = [];
       const audits: Array<Insertable<CoreTables['audit_log']>> = [];
-      const outcomes: BatchOutcome[] = new Array(items.length);
+      const outcomes = new Array<BatchOutcome>(items.length);
       const ran = (index: number, outcome: CommandOutcome) => {
         const { command, meta } = items[index] as BatchItem;
         const key = { tenant_id: meta.tenantId, key: meta.idempotencyKey, fingerprint: meta.fingerprint, command: command.name, status_code: outcome.status, response: JSON.stringify(outcome.body), created_at: ctxNow, expires_at: expiresAt };
@@ -347,7 +353,7 @@ export class Dispatcher {
         }
         await flush();
         try {
-          ran(index, await command.handler(tx as unknown as Transaction<CoreTables>, payload, contextOf(meta)));
+          ran(index, await command.handler(tx, payload, contextOf(meta)));
         } catch (error) {
           throw new BatchItemError(index, error);
         }

@@ -453,7 +453,7 @@ export class Journal {
     try {
       json = JSON.stringify(entry.payload);
     } catch (error) {
-      return Promise.reject(error as Error);
+      return Promise.reject(error);
     }
     const bytes = Buffer.byteLength(json) + ENTRY_OVERHEAD_BYTES;
     const holding = this.#holding(entry.tenantId);

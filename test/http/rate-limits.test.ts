@@ -50,7 +50,7 @@ describe('rate limits in Redis, shared by two instances', () => {
   beforeAll(async () => {
     const env = { REDIS_URL, RATE_LIMITS: 'POST /api/students=6', SECRET_KEY: 'r'.repeat(48) };
     a = await buildTestApp({ engine: 'postgres', env });
-    b = await buildTestApp({ engine: 'postgres', databaseUrl: a.config.databaseUrl as string, env });
+    b = await buildTestApp({ engine: 'postgres', databaseUrl: a.config.databaseUrl, env });
     tenant = await createTenantWithUsers(a, 'redislimits');
   });
   afterAll(async () => {

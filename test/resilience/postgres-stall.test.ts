@@ -94,7 +94,7 @@ describe('PostgreSQL stalled under load', () => {
     }
 
     // Writes answered during the stall, and how long each waited on it (one in flight when it began counts from then).
-    const { from, to } = stalled as { from: number; to: number };
+    const { from, to } = stalled;
     const stalledWrites = writes.filter((w) => w.end > from && w.start < to).map((w) => ({ ...w, ms: Math.round(w.end - Math.max(w.start, from)) }));
     const firstQueued = Math.min(...stalledWrites.filter((w) => w.status === 202).map((w) => w.end)) - from;
     const figures = { firstQueuedMs: Math.round(firstQueued), stalledWriteMaxMs: Math.max(...stalledWrites.map((w) => w.ms)), healthMaxMs: Math.max(...stalledHealth.map((h) => h.ms)), poolWaitingMax };

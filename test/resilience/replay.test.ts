@@ -225,7 +225,7 @@ describe.each(ENGINES)('journal replay on %s', (engine) => {
   });
 
   it('takes over at once a lease whose holder on this machine is gone (killed with -9)', async () => {
-    const dead = spawnSync(process.execPath, ['-e', '0']).pid as number;
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid;
     await t.app.journal.append(journaled('Orphan Lease', 'auto:orphan-1'));
     expect(t.app.journal.acquireLease(REPLAY_LEASE, `${os.hostname()}|${dead}|x`, 60_000)).toBe(true);
     expect(await t.app.replayer.drain()).toBe('drained');

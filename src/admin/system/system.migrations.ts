@@ -5,7 +5,6 @@ import type { MigrationSet } from '../../db/migrate.js';
 /** The system module's migrations: a key/value table of facts about the installation. */
 export const systemMigrations: MigrationSet = {
   '0001_create_system_settings': {
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any
     async up(db: Kysely<any>) {
       await db.schema
         .createTable('system_settings')
@@ -20,7 +19,6 @@ export const systemMigrations: MigrationSet = {
         ])
         .execute();
     },
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any
     async down(db: Kysely<any>) {
       await db.schema.dropTable('system_settings').execute();
     },

@@ -57,7 +57,7 @@ export class TransactionConnection implements DatabaseConnection {
     return client.query(sql, parameters as unknown[]).then(() => this.#onQuery?.(sql, parameters));
   }
 
-  // eslint-disable-next-line require-yield
+  // eslint-disable-next-line require-yield -- Kysely requires the method; robusto never streams a query
   async *streamQuery<R>(): AsyncIterableIterator<QueryResult<R>> {
     throw new Error('streaming is not available inside a write transaction');
   }
@@ -132,7 +132,7 @@ const NO_DRIVER: Driver = {
  * @param watch abandons an attempt the server stops answering; none: attempts wait as long as the pool's timeouts allow.
  */
 export function postgresTransactions(
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the database is shared by every owner of tables; each types its own
   kysely: Kysely<any>,
   props: { dialect: Dialect; config: KyselyConfig },
   connect: () => Promise<pg.PoolClient>,
@@ -143,7 +143,7 @@ export function postgresTransactions(
   // Only a handle without plugins may take statements straight to its connection.
   const plainExecutor = executor.plugins.length === 0;
   const { config, dialect } = props;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the database is shared by every owner of tables; each types its own
   const run = async <T>(work: (tx: Transaction<any>) => Promise<T>, attempt: Attempt): Promise<T> => {
     const client = await connect();
     if (attempt.abandoned) {

@@ -10,7 +10,6 @@ import { sqlTypes } from '../sql-types.js';
  */
 export const coreMigrations: MigrationSet = {
   '0001_idempotency_keys_and_audit_log': {
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any
     async up(db: Kysely<any>) {
       const t = sqlTypes(db);
       await db.schema
@@ -42,14 +41,12 @@ export const coreMigrations: MigrationSet = {
       await db.schema.createIndex('audit_log_tenant_entity').on('audit_log').columns(['tenant_id', 'entity', 'created_at', 'id']).execute();
       await db.schema.createIndex('audit_log_tenant_user').on('audit_log').columns(['tenant_id', 'user_id', 'created_at', 'id']).execute();
     },
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any
     async down(db: Kysely<any>) {
       await db.schema.dropTable('audit_log').execute();
       await db.schema.dropTable('idempotency_keys').execute();
     },
   },
   '0002_jobs': {
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any
     async up(db: Kysely<any>) {
       await db.schema
         .createTable('jobs')
@@ -66,7 +63,6 @@ export const coreMigrations: MigrationSet = {
         .addColumn('failures', 'integer', (c) => c.notNull().defaultTo(0))
         .execute();
     },
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any
     async down(db: Kysely<any>) {
       await db.schema.dropTable('jobs').execute();
     },

@@ -5,7 +5,6 @@ import { sqlTypes } from '../../db/sql-types.js';
 /** Tables of the auth module: `tenants` and `users`. */
 export const authMigrations: MigrationSet = {
   '0001_create_tenants_and_users': {
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any
     async up(db: Kysely<any>) {
       const t = sqlTypes(db);
       await db.schema
@@ -30,7 +29,6 @@ export const authMigrations: MigrationSet = {
         .execute();
       await db.schema.createIndex('users_tenant_created').on('users').columns(['tenant_id', 'created_at', 'id']).execute();
     },
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any
     async down(db: Kysely<any>) {
       await db.schema.dropTable('users').execute();
       await db.schema.dropTable('tenants').execute();
@@ -39,11 +37,9 @@ export const authMigrations: MigrationSet = {
   // The user's token epoch: every token carries the epoch it was signed in; bumping it (sign-out,
   // a password change, a deactivation) revokes the tokens signed before.
   '0002_add_token_epoch': {
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any
     async up(db: Kysely<any>) {
       await db.schema.alterTable('users').addColumn('token_epoch', 'integer', (c) => c.notNull().defaultTo(0)).execute();
     },
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any
     async down(db: Kysely<any>) {
       await db.schema.alterTable('users').dropColumn('token_epoch').execute();
     },
@@ -52,13 +48,11 @@ export const authMigrations: MigrationSet = {
   // jobs, every tenant's figures and error lines), not only their tenant. The first owner of an
   // existing installation gets it, as the first owner of a new one does.
   '0003_add_installation_admin': {
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any
     async up(db: Kysely<any>) {
       await db.schema.alterTable('users').addColumn('installation_admin', 'integer', (c) => c.notNull().defaultTo(0)).execute();
       const first = await db.selectFrom('users').select('id').where('role', '=', 'owner').where('active', '=', 1).orderBy('created_at').orderBy('id').limit(1).executeTakeFirst();
       if (first) await db.updateTable('users').set({ installation_admin: 1 }).where('id', '=', first.id).execute();
     },
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any
     async down(db: Kysely<any>) {
       await db.schema.alterTable('users').dropColumn('installation_admin').execute();
     },

@@ -5,7 +5,6 @@ import { sqlTypes } from '../../db/sql-types.js';
 /** The `customers` table and an index for every list and lookup path, each led by `tenant_id`. */
 export const customersMigrations: MigrationSet = {
   '0001_create_customers': {
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any
     async up(db: Kysely<any>) {
       const t = sqlTypes(db);
       await db.schema
@@ -30,7 +29,6 @@ export const customersMigrations: MigrationSet = {
       await db.schema.createIndex('customers_tenant_created').on('customers').columns(['tenant_id', 'created_at', 'id']).execute();
       await db.schema.createIndex('customers_tenant_email').on('customers').columns(['tenant_id', 'email']).execute();
     },
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any
     async down(db: Kysely<any>) {
       await db.schema.dropTable('customers').execute();
     },

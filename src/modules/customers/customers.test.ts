@@ -86,7 +86,7 @@ describe.each(ENGINES)('customers on %s', (engine) => {
         : method === 'PATCH'
           ? { method, url: `/api/customers/${id}`, body: { version: 1, notes: 'changed' } }
           : { method, url: `/api/customers/${id}` };
-    const response = await call(t, a, { ...c, as: role } as Parameters<typeof call>[2]);
+    const response = await call(t, a, { ...c, as: role });
     expect(response.statusCode).toBe(status);
     if (status === 403) expect(response.json()).toMatchObject({ code: 'ERR_AUTH_FORBIDDEN', permission: method === 'DELETE' ? 'delete' : 'write' });
   });

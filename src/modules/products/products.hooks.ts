@@ -11,5 +11,5 @@ import { hookPoint } from '../../shared/hooks.js';
  *   if (await hasOpenOrders(tx, tenantId, productId)) throw orderOpen(productId);
  * }),
  */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the database is shared by every owner of tables; each types its own
 export const BEFORE_PRODUCT_DELETE = hookPoint<[tx: Transaction<any>, tenantId: string, productId: string]>('products.before-delete');

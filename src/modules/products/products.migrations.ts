@@ -5,7 +5,6 @@ import { sqlTypes } from '../../db/sql-types.js';
 /** The `products` table and an index for every list and lookup path, each led by `tenant_id`. */
 export const productsMigrations: MigrationSet = {
   '0001_create_products': {
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any
     async up(db: Kysely<any>) {
       const t = sqlTypes(db);
       await db.schema
@@ -31,7 +30,6 @@ export const productsMigrations: MigrationSet = {
       await db.schema.createIndex('products_tenant_created').on('products').columns(['tenant_id', 'created_at', 'id']).execute();
       await db.schema.createIndex('products_tenant_category_name').on('products').columns(['tenant_id', 'category', 'name_search', 'id']).execute();
     },
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any
     async down(db: Kysely<any>) {
       await db.schema.dropTable('products').execute();
     },

@@ -31,7 +31,7 @@ export interface ProductsTables {
 export type ProductRow = ProductsTables['products'];
 
 /** Where a product query runs: the app's database (routes) or a command's transaction. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the database is shared by every owner of tables; each types its own
 export type ProductsSource = Database | Kysely<any>;
 
 /** Kysely over the products table, from the app's database or a transaction. */

@@ -106,7 +106,7 @@ describe.each(ENGINES)('products on %s', (engine) => {
         : method === 'PATCH'
           ? { method, url: `/api/products/${id}`, body: { version: 1, category: 'changed' } }
           : { method, url: `/api/products/${id}` };
-    const response = await call(t, a, { ...c, as: role } as Parameters<typeof call>[2]);
+    const response = await call(t, a, { ...c, as: role });
     expect(response.statusCode).toBe(status);
     if (status === 403) expect(response.json()).toMatchObject({ code: 'ERR_AUTH_FORBIDDEN', permission: method === 'DELETE' ? 'delete' : 'write' });
     const stored = await t.app.db.kysely.selectFrom('products').select(['version']).where('id', '=', id).executeTakeFirst();

@@ -10,7 +10,7 @@ import type { CreateLotBody, Lot, MovementBody, MovementType, Moved, UseBody } f
 
 type StockTx = Kysely<StockTables & ProductsTables>;
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the database is shared by every owner of tables; each types its own
 function stockTx(tx: Transaction<any>): StockTx {
   return tx as unknown as StockTx;
 }
@@ -197,7 +197,7 @@ export const useLot = defineCommand<UseBody, Moved>({
  * empty lots and their movements, which would point at nothing. The lots are locked first (an
  * UPDATE), so no movement can restock one between the check and the delete.
  */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the database is shared by every owner of tables; each types its own
 export async function releaseProductLots(tx: Transaction<any>, tenantId: string, productId: string): Promise<void> {
   const db = stockTx(tx);
   const lots = await db

@@ -10,7 +10,6 @@ import { sqlTypes } from '../../db/sql-types.js';
  */
 export const stockMigrations: MigrationSet = {
   '0001_create_stock_lots_and_movements': {
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any
     async up(db: Kysely<any>) {
       const t = sqlTypes(db);
       await db.schema
@@ -55,7 +54,6 @@ export const stockMigrations: MigrationSet = {
       await db.schema.createIndex('stock_movements_tenant_product_created').on('stock_movements').columns(['tenant_id', 'product_id', 'created_at', 'id']).execute();
       await db.schema.createIndex('stock_movements_tenant_created').on('stock_movements').columns(['tenant_id', 'created_at', 'id']).execute();
     },
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any
     async down(db: Kysely<any>) {
       await db.schema.dropTable('stock_movements').execute();
       await db.schema.dropTable('stock_lots').execute();

@@ -5,7 +5,6 @@ import { sqlTypes } from '../../db/sql-types.js';
 /** The `students` table and an index for every list, filter and lookup path, each led by `tenant_id`. */
 export const studentsMigrations: MigrationSet = {
   '0001_create_students': {
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any
     async up(db: Kysely<any>) {
       const t = sqlTypes(db);
       await db.schema
@@ -33,7 +32,6 @@ export const studentsMigrations: MigrationSet = {
       await db.schema.createIndex('students_tenant_name').on('students').columns(['tenant_id', 'name_search', 'id']).execute();
       await db.schema.createIndex('students_tenant_status_created').on('students').columns(['tenant_id', 'status', 'created_at', 'id']).execute();
     },
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any
     async down(db: Kysely<any>) {
       await db.schema.dropTable('students').execute();
     },

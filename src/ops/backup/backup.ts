@@ -81,7 +81,7 @@ export async function createBackup(
   }
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the database is shared by every owner of tables; each types its own
 async function writeTable(tx: Kysely<any>, table: CatalogTable, dir: string, signal: AbortSignal | undefined, key: Buffer | undefined): Promise<BackupTableEntry> {
   const encryption = key ? fileCipher(key, table.name) : undefined;
   const file = `${table.name}.ndjson.gz${encryption ? '.enc' : ''}`;
@@ -109,7 +109,7 @@ async function writeTable(tx: Kysely<any>, table: CatalogTable, dir: string, sig
 }
 
 /** The table's rows in pages along its primary key (a table without one is read in one go). */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the database is shared by every owner of tables; each types its own
 async function* pagesOf(tx: Kysely<any>, table: CatalogTable): AsyncGenerator<Array<Record<string, unknown>>> {
   const from = sql.table(table.name);
   if (table.primaryKey.length === 0) {
