@@ -1,0 +1,21 @@
+import { Journal } from '../../../resilience/journal.js';
+import { RESTART_JOURNAL_WAIT_MS, until, type PhaseResult, type RestartRun } from '../restart-run.js';
+
+/**
+ * Waits (up to a minute) for the writes waiting in the journal to be applied by the running
+ * server; what is still there is on disk and is applied after the start.
+ */
+export async function journal(run: RestartRun): Promise<PhaseResult> {
+  const journal = new Journal(run.config.paths.dataDir, run.config.journal);
+  try {
+    const before = journal.stats().pending;
+    const emptied = await until(() => journal.stats().pending === 0, RESTART_JOURNAL_WAIT_MS);
+    const left = journal.stats().pending;
+    if (!emptied) run.outcome.warnings.push(`${left} write(s) still waited in the journal at the stop; they are on disk and the new server applies them`);
+    return {
+      detail: emptied ? (before === 0 ? 'no write waiting' : `${before} waiting write(s) applied by the running server before the stop`) : `${left} write(s) still wait after ${RESTART_JOURNAL_WAIT_MS / 1000} s`,
+    };
+  } finally {
+    journal.close();
+  }
+}
