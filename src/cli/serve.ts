@@ -1,7 +1,7 @@
 import { Option, type Command } from 'commander';
 import { serve } from '../runtime/serve.js';
 import { readStatusFile, runningSupervisorPid, statusFileOf } from '../ops/supervisor-files.js';
-import { supervise } from '../ops/supervisor.js';
+import { supervise } from '../ops/supervisor/supervisor.js';
 import { STANDBY_OPTION } from '../shared/cluster-messages.js';
 import { loadEnvironment } from './load-environment.js';
 
