@@ -41,7 +41,8 @@ export interface ConflictRule<P> {
  *   handler: async (tx, payload, ctx) => { …; return { status: 201, body: note, entity: 'note', entityId: note.id }; },
  * });
  */
-export interface Command<P = unknown, R = unknown> {
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- a command that does not name its tables sees the shared database untyped
+export interface Command<P = unknown, R = unknown, DB = any> {
   /** `<module>.<verb>`, stable: it is stored in the audit trail and (later) the journal. */
   name: string;
   /**
@@ -57,8 +58,8 @@ export interface Command<P = unknown, R = unknown> {
    */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- an older version's payload, whose shape only its upcaster knows
   upcasters?: Record<number, (payload: any) => unknown>;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the transaction of the shared database: each module types its own tables
-  handler(tx: Transaction<any>, payload: P, ctx: CommandContext): Promise<CommandOutcome<R>>;
+  /** Runs the write in `tx`, typed with the tables its module declares (`DB`). */
+  handler(tx: Transaction<DB>, payload: P, ctx: CommandContext): Promise<CommandOutcome<R>>;
   /**
    * Optional bulk form of `handler`, for journal replay: applies `items` in order within `tx`
    * with the same effects as `handler` on each in turn (one multi-row INSERT instead of one per
@@ -66,8 +67,7 @@ export interface Command<P = unknown, R = unknown> {
    * cannot take (bad data, a conflict): the dispatcher then rolls back and applies the items one
    * at a time, which finds the one at fault.
    */
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the transaction of the shared database: each module types its own tables
-  handleMany?(tx: Transaction<any>, items: Array<{ payload: P; ctx: CommandContext }>): Promise<Array<CommandOutcome<R>>>;
+  handleMany?(tx: Transaction<DB>, items: Array<{ payload: P; ctx: CommandContext }>): Promise<Array<CommandOutcome<R>>>;
   /**
    * What its author must be allowed to do (`write` when not given): checked when it is taken,
    * and again against the author's rights of the moment before a journaled write is replayed.
@@ -104,7 +104,8 @@ export interface AuthoredWrite {
 }
 
 /** Declares a command; an identity function that gives it its types. */
-export function defineCommand<P, R>(command: Command<P, R>): Command<P, R> {
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- see Command
+export function defineCommand<P, R, DB = any>(command: Command<P, R, DB>): Command<P, R, DB> {
   return command;
 }
 

@@ -36,7 +36,7 @@ export interface CreateTenant {
 }
 
 /** Creates a tenant (CLI, first start). */
-export const createTenant = defineCommand<CreateTenant, Tenant>({
+export const createTenant = defineCommand<CreateTenant, Tenant, AuthTables>({
   name: 'auth.create_tenant',
   permission: 'system',
   version: 1,
@@ -44,7 +44,7 @@ export const createTenant = defineCommand<CreateTenant, Tenant>({
     { table: 'tenants', columns: ['slug'], error: (p) => new AppError(AuthError.TENANT_SLUG_TAKEN, 409, `A tenant with slug "${p.slug}" already exists; choose another slug.`) },
   ],
   async handler(tx, payload, ctx) {
-    await insertRow(tx as unknown as Kysely<AuthTables>, 'tenants', { id: payload.id, slug: payload.slug, name: payload.name, created_at: ctx.now });
+    await insertRow(tx, 'tenants', { id: payload.id, slug: payload.slug, name: payload.name, created_at: ctx.now });
     return { status: 201, body: { id: payload.id, slug: payload.slug, name: payload.name }, entity: 'tenant', entityId: payload.id };
   },
 });
@@ -65,7 +65,7 @@ export interface CreateUser {
 }
 
 /** Creates a user in the caller's tenant. */
-export const createUser = defineCommand<CreateUser, User>({
+export const createUser = defineCommand<CreateUser, User, AuthTables>({
   name: 'auth.create_user',
   permission: 'manage_users',
   secretFields: ['passwordHash'],
@@ -74,7 +74,7 @@ export const createUser = defineCommand<CreateUser, User>({
     { table: 'users', columns: ['tenant_id', 'email'], error: (p) => new AppError(AuthError.USER_EMAIL_TAKEN, 409, `A user with email ${p.email} already exists in this tenant.`) },
   ],
   async handler(tx, payload, ctx) {
-    const actorRole = await actorRoleNow(tx as unknown as Kysely<AuthTables>, ctx, payload.actorRole);
+    const actorRole = await actorRoleNow(tx, ctx, payload.actorRole);
     if (payload.role === 'owner' && actorRole !== 'owner' && actorRole !== 'system') {
       throw new AppError(AuthError.USER_OWNER_ONLY, 403, 'Only an owner can create another owner; choose the admin role or ask an owner.');
     }
@@ -91,7 +91,7 @@ export const createUser = defineCommand<CreateUser, User>({
       created_at: ctx.now,
       updated_at: ctx.now,
     };
-    await insertRow(tx as unknown as Kysely<AuthTables>, 'users', row);
+    await insertRow(tx, 'users', row);
     return { status: 201, body: toUser(row), entity: 'user', entityId: row.id };
   },
 });
@@ -107,28 +107,27 @@ export interface UpdateUser {
 }
 
 /** Changes a user's role, name, password or active flag, guarding owners and self-lockout. */
-export const updateUser = defineCommand<UpdateUser, User>({
+export const updateUser = defineCommand<UpdateUser, User, AuthTables>({
   name: 'auth.update_user',
   permission: 'manage_users',
   changesRights: true,
   secretFields: ['passwordHash'],
   version: 1,
   async handler(tx, payload, ctx) {
-    const db = tx as unknown as Kysely<AuthTables>;
     // Changes to one tenant's users apply one after the other (on PostgreSQL the tenant's row is
     // locked first; SQLite has one writer at a time), so what is read below is what others committed.
-    await db.selectFrom('tenants').select('id').where('id', '=', ctx.tenantId).$if(isPostgres(tx), (q) => q.forUpdate()).execute();
-    const current = await db.selectFrom('users').selectAll().where('tenant_id', '=', ctx.tenantId).where('id', '=', payload.id).executeTakeFirst();
+    await tx.selectFrom('tenants').select('id').where('id', '=', ctx.tenantId).$if(isPostgres(tx), (q) => q.forUpdate()).execute();
+    const current = await tx.selectFrom('users').selectAll().where('tenant_id', '=', ctx.tenantId).where('id', '=', payload.id).executeTakeFirst();
     if (!current) throw userNotFound(payload.id);
     const touchesOwner = current.role === 'owner' || payload.role === 'owner';
-    if (touchesOwner && (await actorRoleNow(db, ctx, payload.actor.role)) !== 'owner') {
+    if (touchesOwner && (await actorRoleNow(tx, ctx, payload.actor.role)) !== 'owner') {
       throw new AppError(AuthError.USER_OWNER_ONLY, 403, 'Only an owner can change an owner or make someone owner.');
     }
     if (payload.id === payload.actor.userId && (payload.active === false || (payload.role !== undefined && payload.role !== current.role))) {
       throw new AppError(AuthError.USER_SELF_LOCKOUT, 409, 'You cannot disable yourself or change your own role; ask another admin or owner.');
     }
     const stopsBeingOwner = current.role === 'owner' && current.active === 1 && ((payload.role !== undefined && payload.role !== 'owner') || payload.active === false);
-    if (stopsBeingOwner && !(await hasAnotherActiveOwner(db, ctx.tenantId, payload.id))) {
+    if (stopsBeingOwner && !(await hasAnotherActiveOwner(tx, ctx.tenantId, payload.id))) {
       throw new AppError(AuthError.TENANT_LAST_OWNER, 409, 'This is the tenant\'s last active owner: make another user owner first, then change this one.');
     }
     // A new password or a deactivation revokes every token signed before.
@@ -141,7 +140,7 @@ export const updateUser = defineCommand<UpdateUser, User>({
       ...(payload.passwordHash !== undefined ? { password_hash: payload.passwordHash } : {}),
       updated_at: ctx.now,
     };
-    await db.updateTable('users').set(changes).where('tenant_id', '=', ctx.tenantId).where('id', '=', payload.id).execute();
+    await tx.updateTable('users').set(changes).where('tenant_id', '=', ctx.tenantId).where('id', '=', payload.id).execute();
     return { status: 200, body: toUser({ ...current, ...changes }), entity: 'user', entityId: payload.id };
   },
 });
@@ -150,15 +149,14 @@ export const updateUser = defineCommand<UpdateUser, User>({
  * Signs the calling user out of every session: bumps their token epoch, so every token signed
  * before is refused (within the principal cache's lifetime on other processes).
  */
-export const signOut = defineCommand<Record<string, never>, { signedOut: true }>({
+export const signOut = defineCommand<Record<string, never>, { signedOut: true }, AuthTables>({
   name: 'auth.sign_out',
   permission: 'read',
   changesRights: true,
   version: 1,
   async handler(tx, _payload, ctx) {
     if (!ctx.userId) throw new AppError(ErrorCode.AUTH_REQUIRED, 401, 'Only a signed-in user can sign out.');
-    const db = tx as unknown as Kysely<AuthTables>;
-    const updated = await db
+    const updated = await tx
       .updateTable('users')
       .set((eb) => ({ token_epoch: eb('token_epoch', '+', 1), updated_at: ctx.now }))
       .where('tenant_id', '=', ctx.tenantId)
@@ -181,19 +179,18 @@ export interface SetInstallationAdmin {
  * not even one who has it). The user keeps their sessions: every process reads the role again
  * within the principal cache's lifetime, as after a change of role.
  */
-export const setInstallationAdmin = defineCommand<SetInstallationAdmin, User & { installationAdmin: boolean }>({
+export const setInstallationAdmin = defineCommand<SetInstallationAdmin, User & { installationAdmin: boolean }, AuthTables>({
   name: 'auth.set_installation_admin',
   permission: 'system',
   changesRights: true,
   version: 1,
   async handler(tx, payload, ctx) {
     if (ctx.userId !== null) throw installationRoleCliOnly();
-    const db = tx as unknown as Kysely<AuthTables>;
-    const current = await db.selectFrom('users').selectAll().where('tenant_id', '=', ctx.tenantId).where('id', '=', payload.userId).executeTakeFirst();
+    const current = await tx.selectFrom('users').selectAll().where('tenant_id', '=', ctx.tenantId).where('id', '=', payload.userId).executeTakeFirst();
     if (!current) throw userNotFound(payload.userId);
     if (payload.granted && !can(current.role, 'system')) throw installationRoleNeedsAdmin(current.email, current.role);
     const changes = { installation_admin: payload.granted ? 1 : 0, updated_at: ctx.now };
-    await db.updateTable('users').set(changes).where('tenant_id', '=', ctx.tenantId).where('id', '=', payload.userId).execute();
+    await tx.updateTable('users').set(changes).where('tenant_id', '=', ctx.tenantId).where('id', '=', payload.userId).execute();
     return { status: 200, body: { ...toUser({ ...current, ...changes }), installationAdmin: payload.granted }, entity: 'user', entityId: payload.userId };
   },
 });

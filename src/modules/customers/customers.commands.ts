@@ -1,4 +1,3 @@
-import type { Kysely } from 'kysely';
 import { insertRow } from '../../db/insert-rows.js';
 import { updateIfVersion } from '../../db/versioned-update.js';
 import { defineCommand } from '../../resilience/command.js';
@@ -20,7 +19,7 @@ export function checkedDocument(kind: 'person' | 'company', document: string | n
 const conflicts = [{ table: 'customers', columns: ['tenant_id', 'document'], error: documentTaken }];
 
 /** Creates a customer. */
-export const createCustomer = defineCommand<CreateCustomerBody, Customer>({
+export const createCustomer = defineCommand<CreateCustomerBody, Customer, CustomersTables>({
   name: 'customers.create',
   version: 1,
   conflicts,
@@ -41,7 +40,7 @@ export const createCustomer = defineCommand<CreateCustomerBody, Customer>({
       created_at: ctx.now,
       updated_at: ctx.now,
     };
-    await insertRow(tx as unknown as Kysely<CustomersTables>, 'customers', row);
+    await insertRow(tx, 'customers', row);
     return { status: 201, body: toCustomer(row), entity: 'customer', entityId: row.id };
   },
 });
@@ -50,13 +49,12 @@ export const createCustomer = defineCommand<CreateCustomerBody, Customer>({
 export type UpdateCustomer = UpdateCustomerBody & { id: string };
 
 /** Updates a customer if the client read its current version (optimistic concurrency). */
-export const updateCustomer = defineCommand<UpdateCustomer, Customer>({
+export const updateCustomer = defineCommand<UpdateCustomer, Customer, CustomersTables>({
   name: 'customers.update',
   version: 1,
   conflicts,
   async handler(tx, payload, ctx) {
-    const db = tx as unknown as Kysely<CustomersTables>;
-    const current = await db.selectFrom('customers').selectAll().where('tenant_id', '=', ctx.tenantId).where('id', '=', payload.id).executeTakeFirst();
+    const current = await tx.selectFrom('customers').selectAll().where('tenant_id', '=', ctx.tenantId).where('id', '=', payload.id).executeTakeFirst();
     if (!current) throw customerNotFound(payload.id);
     if (current.version !== payload.version) throw versionConflict(payload.version, current.version);
     const kind = payload.kind ?? current.kind;
@@ -75,7 +73,7 @@ export const updateCustomer = defineCommand<UpdateCustomer, Customer>({
       updated_at: ctx.now,
     };
     // A concurrent update may have won between our read and our write.
-    if (!(await updateIfVersion(db, 'customers', { tenantId: ctx.tenantId, id: payload.id, version: payload.version }, changes))) {
+    if (!(await updateIfVersion(tx, 'customers', { tenantId: ctx.tenantId, id: payload.id, version: payload.version }, changes))) {
       throw versionConflict(payload.version, current.version + 1);
     }
     const next: CustomerRow = { ...current, ...changes };
@@ -84,15 +82,14 @@ export const updateCustomer = defineCommand<UpdateCustomer, Customer>({
 });
 
 /** Deletes a customer for good (admins; staff deactivate instead). */
-export const deleteCustomer = defineCommand<{ id: string }, Customer>({
+export const deleteCustomer = defineCommand<{ id: string }, Customer, CustomersTables>({
   permission: 'delete',
   name: 'customers.delete',
   version: 1,
   async handler(tx, payload, ctx) {
-    const db = tx as unknown as Kysely<CustomersTables>;
-    const current = await db.selectFrom('customers').selectAll().where('tenant_id', '=', ctx.tenantId).where('id', '=', payload.id).executeTakeFirst();
+    const current = await tx.selectFrom('customers').selectAll().where('tenant_id', '=', ctx.tenantId).where('id', '=', payload.id).executeTakeFirst();
     if (!current) throw customerNotFound(payload.id);
-    await db.deleteFrom('customers').where('tenant_id', '=', ctx.tenantId).where('id', '=', payload.id).execute();
+    await tx.deleteFrom('customers').where('tenant_id', '=', ctx.tenantId).where('id', '=', payload.id).execute();
     return { status: 200, body: toCustomer(current), entity: 'customer', entityId: payload.id };
   },
 });

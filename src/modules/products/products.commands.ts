@@ -1,4 +1,3 @@
-import type { Kysely } from 'kysely';
 import { insertRow } from '../../db/insert-rows.js';
 import { updateIfVersion } from '../../db/versioned-update.js';
 import { defineCommand } from '../../resilience/command.js';
@@ -13,7 +12,7 @@ import type { CreateProductBody, Product, UpdateProductBody } from './products.s
 const conflicts = [{ table: 'products', columns: ['tenant_id', 'sku'], error: skuTaken }];
 
 /** Creates a product. */
-export const createProduct = defineCommand<CreateProductBody, Product>({
+export const createProduct = defineCommand<CreateProductBody, Product, ProductsTables>({
   name: 'products.create',
   version: 1,
   conflicts,
@@ -32,7 +31,7 @@ export const createProduct = defineCommand<CreateProductBody, Product>({
       created_at: ctx.now,
       updated_at: ctx.now,
     };
-    await insertRow(tx as unknown as Kysely<ProductsTables>, 'products', row);
+    await insertRow(tx, 'products', row);
     return { status: 201, body: toProduct(row), entity: 'product', entityId: row.id };
   },
 });
@@ -41,13 +40,12 @@ export const createProduct = defineCommand<CreateProductBody, Product>({
 export type UpdateProduct = UpdateProductBody & { id: string };
 
 /** Updates a product if the client read its current version (optimistic concurrency). */
-export const updateProduct = defineCommand<UpdateProduct, Product>({
+export const updateProduct = defineCommand<UpdateProduct, Product, ProductsTables>({
   name: 'products.update',
   version: 1,
   conflicts,
   async handler(tx, payload, ctx) {
-    const db = tx as unknown as Kysely<ProductsTables>;
-    const current = await db.selectFrom('products').selectAll().where('tenant_id', '=', ctx.tenantId).where('id', '=', payload.id).executeTakeFirst();
+    const current = await tx.selectFrom('products').selectAll().where('tenant_id', '=', ctx.tenantId).where('id', '=', payload.id).executeTakeFirst();
     if (!current) throw productNotFound(payload.id);
     if (current.version !== payload.version) throw versionConflict(payload.version, current.version);
     const name = payload.name ?? current.name;
@@ -63,7 +61,7 @@ export const updateProduct = defineCommand<UpdateProduct, Product>({
       updated_at: ctx.now,
     };
     // A concurrent update may have won between our read and our write.
-    if (!(await updateIfVersion(db, 'products', { tenantId: ctx.tenantId, id: payload.id, version: payload.version }, changes))) {
+    if (!(await updateIfVersion(tx, 'products', { tenantId: ctx.tenantId, id: payload.id, version: payload.version }, changes))) {
       throw versionConflict(payload.version, current.version + 1);
     }
     const next: ProductRow = { ...current, ...changes };
@@ -75,16 +73,15 @@ export const updateProduct = defineCommand<UpdateProduct, Product>({
  * Deletes a product for good (admins; staff deactivate instead). The hooks other modules
  * registered run first in the same transaction: stock refuses while the product has stock.
  */
-export const deleteProduct = defineCommand<{ id: string }, Product>({
+export const deleteProduct = defineCommand<{ id: string }, Product, ProductsTables>({
   permission: 'delete',
   name: 'products.delete',
   version: 1,
   async handler(tx, payload, ctx) {
-    const db = tx as unknown as Kysely<ProductsTables>;
-    const current = await db.selectFrom('products').selectAll().where('tenant_id', '=', ctx.tenantId).where('id', '=', payload.id).executeTakeFirst();
+    const current = await tx.selectFrom('products').selectAll().where('tenant_id', '=', ctx.tenantId).where('id', '=', payload.id).executeTakeFirst();
     if (!current) throw productNotFound(payload.id);
     await ctx.hooks.run(BEFORE_PRODUCT_DELETE, tx, ctx.tenantId, payload.id);
-    await db.deleteFrom('products').where('tenant_id', '=', ctx.tenantId).where('id', '=', payload.id).execute();
+    await tx.deleteFrom('products').where('tenant_id', '=', ctx.tenantId).where('id', '=', payload.id).execute();
     return { status: 200, body: toProduct(current), entity: 'product', entityId: payload.id };
   },
 });

@@ -1,4 +1,4 @@
-import type { Kysely, Transaction } from 'kysely';
+import type { Transaction } from 'kysely';
 import { insertRow, insertRows } from '../../db/insert-rows.js';
 import { isPostgres } from '../../db/sql-types.js';
 import { defineCommand, type CommandContext } from '../../resilience/command.js';
@@ -81,13 +81,13 @@ function registrationRow(payload: RegisterStudentBody, ctx: CommandContext): Stu
  * Registers a student. Registrations journaled while the database was down are replayed in bulk
  * (`handleMany`: one INSERT per run of them), so the journal drains quickly.
  */
-export const registerStudent = defineCommand<RegisterStudentBody, Student>({
+export const registerStudent = defineCommand<RegisterStudentBody, Student, StudentsTables>({
   name: 'students.register',
   version: 1,
   conflicts,
   async handler(tx, payload, ctx) {
     const row = registrationRow(payload, ctx);
-    await insertRow(tx as unknown as Kysely<StudentsTables>, 'students', row);
+    await insertRow(tx, 'students', row);
     return { status: 201, body: toStudent(row), entity: 'student', entityId: row.id };
   },
   async handleMany(tx, items) {
@@ -118,13 +118,12 @@ async function currentStudent(tx: Transaction<StudentsTables>, tenantId: string,
 export type UpdateStudent = UpdateStudentBody & { id: string };
 
 /** Changes a student's fields (not the status); the guardian rule is checked on the result. */
-export const updateStudent = defineCommand<UpdateStudent, Student>({
+export const updateStudent = defineCommand<UpdateStudent, Student, StudentsTables>({
   name: 'students.update',
   version: 1,
   conflicts,
   async handler(tx, payload, ctx) {
-    const db = tx as unknown as Transaction<StudentsTables>;
-    const current = await currentStudent(db, ctx.tenantId, payload.id);
+    const current = await currentStudent(tx, ctx.tenantId, payload.id);
     const name = payload.name?.trim() ?? current.name;
     const changes = {
       name,
@@ -139,21 +138,20 @@ export const updateStudent = defineCommand<UpdateStudent, Student>({
     };
     // The rule speaks of the registration date, which is the record's, not today's.
     checkStudent({ birthDate: changes.birth_date, guardianName: changes.guardian_name }, dayOf(ctx.now), dayOf(current.created_at));
-    await db.updateTable('students').set(changes).where('tenant_id', '=', ctx.tenantId).where('id', '=', current.id).execute();
+    await tx.updateTable('students').set(changes).where('tenant_id', '=', ctx.tenantId).where('id', '=', current.id).execute();
     return { status: 200, body: toStudent({ ...current, ...changes }), entity: 'student', entityId: current.id };
   },
 });
 
 /** Marks a student `inactive`; deactivating an inactive student changes nothing and answers it. */
-export const deactivateStudent = defineCommand<{ id: string }, Student>({
+export const deactivateStudent = defineCommand<{ id: string }, Student, StudentsTables>({
   name: 'students.deactivate',
   version: 1,
   async handler(tx, payload, ctx) {
-    const db = tx as unknown as Transaction<StudentsTables>;
-    const current = await currentStudent(db, ctx.tenantId, payload.id);
+    const current = await currentStudent(tx, ctx.tenantId, payload.id);
     if (current.status === 'inactive') return { status: 200, body: toStudent(current), entity: 'student', entityId: current.id };
     const changes = { status: 'inactive' as const, updated_at: ctx.now };
-    await db.updateTable('students').set(changes).where('tenant_id', '=', ctx.tenantId).where('id', '=', current.id).execute();
+    await tx.updateTable('students').set(changes).where('tenant_id', '=', ctx.tenantId).where('id', '=', current.id).execute();
     return { status: 200, body: toStudent({ ...current, ...changes }), entity: 'student', entityId: current.id };
   },
 });
