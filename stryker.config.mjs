@@ -2,7 +2,8 @@
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {
   testRunner: 'vitest',
-  vitest: { configFile: 'vitest.mutation.config.ts' },
+  // Forks, as in npm test: some tests set the umask, which worker threads may not.
+  vitest: { configFile: 'vitest.mutation.config.ts', pool: 'forks' },
   plugins: ['@stryker-mutator/vitest-runner'],
   mutate: [
     'src/resilience/**/*.ts',
@@ -20,6 +21,8 @@ export default {
   // One test process: the machine running it is small (2 cores), and the tests time themselves.
   concurrency: 1,
   timeoutMS: 20_000,
+  // The first run of every test, with coverage, takes several minutes on 2 busy cores.
+  dryRunTimeoutMinutes: 40,
   reporters: ['clear-text', 'progress', 'html', 'json'],
   htmlReporter: { fileName: 'reports/mutation/mutation.html' },
   jsonReporter: { fileName: 'reports/mutation/mutation.json' },
