@@ -3,7 +3,7 @@ import { chmodSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { KNOWN_PRINCIPAL_REFRESH_MS, KnownPrincipals, type KnownPrincipal } from './known-principals.js';
+import { KNOWN_PRINCIPAL_REFRESH_MS, KnownPrincipals, REMEMBERED_MAX, type KnownPrincipal } from './known-principals.js';
 
 const ADA: KnownPrincipal = { userId: 'u-ada', tenantId: 't1', role: 'admin', email: 'ada@example.com', active: true, tokenEpoch: 2, installationAdmin: true };
 
@@ -71,6 +71,26 @@ describe('KnownPrincipals', () => {
     vi.advanceTimersByTime(1);
     known.remember(ADA);
     expect(seenAt('u-ada')).toBe('2026-01-01T01:00:00.000Z');
+  });
+
+  it('remembers what it wrote of at most REMEMBERED_MAX users, starting over when full', () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(new Date('2026-01-01T00:00:00.000Z'));
+    const known = knownIn(dir);
+    const user = (i: number): KnownPrincipal => ({ ...ADA, userId: `u-${i}` });
+    for (let i = 0; i < REMEMBERED_MAX; i++) known.remember(user(i));
+    vi.setSystemTime(new Date('2026-01-01T00:00:01.000Z'));
+    // Still remembered as written: not written again.
+    known.remember(user(0));
+    expect(seenAt('u-0')).toBe('2026-01-01T00:00:00.000Z');
+    // One more user: the memory starts over, so the next look-up of u-0 writes it again.
+    known.remember(user(REMEMBERED_MAX));
+    known.remember(user(0));
+    expect(seenAt('u-0')).toBe('2026-01-01T00:00:01.000Z');
+    // ...and the memory now holds them again.
+    vi.setSystemTime(new Date('2026-01-01T00:00:02.000Z'));
+    known.remember(user(0));
+    expect(seenAt('u-0')).toBe('2026-01-01T00:00:01.000Z');
   });
 
   it('writes again what another process changed in between, once its own state changes', () => {

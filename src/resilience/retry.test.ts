@@ -55,12 +55,18 @@ describe('retry defaults', () => {
     expect(calls()).toBe(RETRY_MAX_RETRIES + 1);
   });
 
-  it('withRetry waits between attempts, never more than RETRY_MAX_DELAY_MS', async () => {
+  it('withRetry retries transient errors with the default policy', async () => {
+    const { work, calls } = failing(['ECONNRESET']);
+    await expect(withRetry(work)).resolves.toBe('done');
+    expect(calls()).toBe(2);
+  });
+
+  it('waits between attempts, never more than RETRY_MAX_DELAY_MS', async () => {
     vi.useFakeTimers();
     const random = vi.spyOn(Math, 'random').mockReturnValue(0.5);
     try {
       const { work, calls } = failing(Array.from({ length: RETRY_MAX_RETRIES }, () => 'ECONNRESET'));
-      const done = withRetry(work);
+      const done = createRetryPolicy().execute(work);
       await vi.advanceTimersByTimeAsync(0);
       expect(calls()).toBe(1);
       // Each wait is at most RETRY_MAX_DELAY_MS: every retry has run after that much per retry.
@@ -73,13 +79,13 @@ describe('retry defaults', () => {
     }
   });
 
-  it('withRetry waits about RETRY_INITIAL_DELAY_MS before the first retry', async () => {
+  it('waits about RETRY_INITIAL_DELAY_MS before the first retry', async () => {
     vi.useFakeTimers();
     // The jitter's random draw fixed at its middle: the first wait is then 0.9 × the initial delay.
     const random = vi.spyOn(Math, 'random').mockReturnValue(0.5);
     try {
       const { work, calls } = failing(['ECONNRESET']);
-      const done = withRetry(work);
+      const done = createRetryPolicy().execute(work);
       await vi.advanceTimersByTimeAsync(RETRY_INITIAL_DELAY_MS * 0.8);
       expect(calls()).toBe(1);
       await vi.advanceTimersByTimeAsync(RETRY_INITIAL_DELAY_MS * 0.2);

@@ -61,19 +61,23 @@ describe('replayAuthorCheck', () => {
 
   it('refuses a deactivated author', async () => {
     const verdict = await replayAuthorCheck(db)([entry('u-off')]);
-    expect(verdict(entry('u-off'), WRITE)).toMatchObject({ code: 'ERR_REPLAY_FORBIDDEN', extensions: { reason: 'deactivated' } });
+    const refused = verdict(entry('u-off'), WRITE);
+    expect(refused).toMatchObject({ code: 'ERR_REPLAY_FORBIDDEN', extensions: { reason: 'deactivated' } });
+    expect(refused?.detail).toBe('Not applied: the user who sent it (off@example.com) was deactivated after sending it. It needs the "write" permission.');
   });
 
   it('refuses a write whose token was revoked since (an older token epoch)', async () => {
     const verdict = await replayAuthorCheck(db)([entry('u-staff', 2)]);
-    expect(verdict(entry('u-staff', 2), WRITE)).toMatchObject({ extensions: { userId: 'u-staff', reason: 'token-revoked' } });
+    const refused = verdict(entry('u-staff', 2), WRITE);
+    expect(refused).toMatchObject({ extensions: { userId: 'u-staff', reason: 'token-revoked' } });
+    expect(refused?.detail).toContain('(staff@example.com) signed out, or had the password changed, after the token that sent it was issued');
   });
 
   it('refuses an author gone, or of another tenant, naming them by id', async () => {
     const verdict = await replayAuthorCheck(db)([entry('u-gone'), entry('u-admin', 0, 't2')]);
     const gone = verdict(entry('u-gone'), WRITE);
     expect(gone).toMatchObject({ extensions: { userId: 'u-gone', reason: 'user-gone' } });
-    expect(gone?.detail).toContain('(u-gone)');
+    expect(gone?.detail).toBe('Not applied: the user who sent it (u-gone) no longer exists in this tenant. It needs the "write" permission.');
     expect(verdict(entry('u-admin', 0, 't2'), WRITE)).toMatchObject({ extensions: { reason: 'user-gone' } });
   });
 });

@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Database } from '../../db/database.js';
 import { KnownPrincipals } from '../../resilience/known-principals.js';
 import type { Role } from '../../shared/principal.js';
-import { createPrincipalLoader, PRINCIPAL_CACHE_TTL_MS, type PrincipalLoader } from './auth.principals.js';
+import { createPrincipalLoader, PRINCIPAL_CACHE_MAX, PRINCIPAL_CACHE_TTL_MS, type PrincipalLoader } from './auth.principals.js';
 import type { TokenClaims } from './auth.tokens.js';
 
 interface UserRow {
@@ -102,6 +102,24 @@ describe('createPrincipalLoader', () => {
     expect(loader.cached(claimsOf(ADA))).toBeUndefined();
     expect((await loader.load(claimsOf(ADA))).role).toBe('viewer');
     expect(lookups).toBe(2);
+  });
+
+  it('keeps at most PRINCIPAL_CACHE_MAX principals, starting over when full', async () => {
+    // The clock stands still: however slow the machine, no entry expires meanwhile.
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const ids = Array.from({ length: PRINCIPAL_CACHE_MAX + 1 }, (_, i) => `u-${i}`);
+    const insert = sqlite.prepare('insert into users values (?, ?, ?, ?, ?, ?, ?)');
+    sqlite.transaction(() => {
+      for (const id of ids) insert.run(id, 't1', 'staff', `${id}@example.com`, 1, 0, 0);
+    })();
+    const claims = (id: string): TokenClaims => ({ sub: id, tid: 't1', role: 'staff', ep: 0 });
+    for (const id of ids.slice(0, PRINCIPAL_CACHE_MAX)) await loader.load(claims(id));
+    expect(loader.cached(claims(ids[0]!))).toBeDefined();
+    expect(loader.cached(claims(ids[PRINCIPAL_CACHE_MAX - 1]!))).toBeDefined();
+    await loader.load(claims(ids[PRINCIPAL_CACHE_MAX]!));
+    expect(loader.cached(claims(ids[0]!))).toBeUndefined();
+    expect(loader.cached(claims(ids[PRINCIPAL_CACHE_MAX - 1]!))).toBeUndefined();
+    expect(loader.cached(claims(ids[PRINCIPAL_CACHE_MAX]!))).toBeDefined();
   });
 
   it('does not serve the cached principal to a token of another tenant or epoch', async () => {
