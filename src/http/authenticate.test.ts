@@ -55,7 +55,7 @@ describe('registerAuthentication', () => {
     known = new KnownPrincipals(undefined);
     circuit.closed = true;
     app = Fastify();
-    app.setErrorHandler((error: AppError, _request, reply) => reply.code(error.status ?? 500).send({ code: error.code, detail: error.detail }));
+    app.setErrorHandler((error: AppError, _request, reply) => reply.code(error.status ?? 500).send({ code: error.code, detail: error.detail, ...error.extensions }));
     registerAuthentication(app, { kysely } as unknown as Database, SECRET, circuit as unknown as DatabaseCircuit, known);
     const who = (request: FastifyRequest) => ({ role: request.principal?.role ?? null, installationAdmin: request.principal?.installationAdmin ?? null });
     app.get('/api/open', { config: { public: true } }, async (request) => who(request));
@@ -94,7 +94,7 @@ describe('registerAuthentication', () => {
     expect((await app.inject({ url: '/api/things', headers: bearer('u-viewer') })).json()).toEqual({ role: 'viewer', installationAdmin: false });
     const refused = await app.inject({ method: 'POST', url: '/api/things', headers: bearer('u-viewer', 'staff') });
     expect(refused.statusCode).toBe(403);
-    expect(refused.json()).toEqual({ code: 'ERR_AUTH_FORBIDDEN', detail: 'Your role "viewer" lacks the "write" permission needed for POST /api/things; ask an admin or owner.' });
+    expect(refused.json()).toEqual({ code: 'ERR_AUTH_FORBIDDEN', detail: 'Your role "viewer" lacks the "write" permission needed for POST /api/things; ask an admin or owner.', permission: 'write' });
     expect((await app.inject({ method: 'POST', url: '/api/things', headers: bearer('u-staff') })).json()).toEqual({ role: 'staff', installationAdmin: false });
   });
 
