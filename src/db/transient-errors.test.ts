@@ -93,6 +93,12 @@ describe('isTransientError, edge cases', () => {
     expect(isTransientError(chain(6))).toBe(false);
   });
 
+  it('counts the levels of nested AggregateErrors toward the same limit', () => {
+    const nested = (depth: number): unknown => (depth === 0 ? withCode('ECONNREFUSED') : new AggregateError([nested(depth - 1)]));
+    expect(isTransientError(nested(5))).toBe(true);
+    expect(isTransientError(nested(6))).toBe(false);
+  });
+
   it('needs every error of an AggregateError, and at least one, to be transient', () => {
     expect(isTransientError(new AggregateError([]))).toBe(false);
     expect(isTransientError(Object.assign(new Error('x'), { errors: 'ECONNRESET' }))).toBe(false);
