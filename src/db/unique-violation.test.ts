@@ -19,6 +19,14 @@ describe('uniqueViolationOf', () => {
     expect(uniqueViolationOf(primary)).toEqual({ table: 'idempotency_keys', columns: ['tenant_id', 'key'] });
   });
 
+  it('still recognises a SQLite unique failure whose message it cannot read, naming no table', () => {
+    for (const message of ['constraint failed', 42, undefined]) {
+      const violation = uniqueViolationOf({ code: 'SQLITE_CONSTRAINT_UNIQUE', message });
+      expect(violation).toBeDefined();
+      expect(violation?.table || undefined).toBeUndefined();
+    }
+  });
+
   it('is undefined for any other error', () => {
     expect(uniqueViolationOf(null)).toBeUndefined();
     expect(uniqueViolationOf('23505')).toBeUndefined();
