@@ -1,8 +1,10 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+    // StrykerJS's sandbox copies of the tests (npm run test:mutation).
+    exclude: [...configDefaults.exclude, '.stryker-tmp/**'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     // Two cores: more parallel forks only make the timing-sensitive fault tests flaky.

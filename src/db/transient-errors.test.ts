@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isTransientError } from './transient-errors.js';
+import { errorCodeOf, isTransientError } from './transient-errors.js';
 
 function withCode(code: string, message = 'x'): Error {
   return Object.assign(new Error(message), { code });
@@ -58,5 +58,61 @@ describe('isTransientError', () => {
     expect(isTransientError(undefined)).toBe(false);
     expect(isTransientError('ECONNRESET')).toBe(false);
     expect(isTransientError(new Error('boom'))).toBe(false);
+  });
+});
+
+describe('isTransientError, edge cases', () => {
+  it.each(['ECONNABORTED', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ERR_DATABASE_STALLED'])('%s is transient', (code) => {
+    expect(isTransientError(withCode(code))).toBe(true);
+  });
+
+  it('knows "Client was closed and is not queryable" only at the start of the message', () => {
+    expect(isTransientError(new Error('Client was closed and is not queryable'))).toBe(true);
+    expect(isTransientError(new Error('after all: Connection terminated'))).toBe(false);
+  });
+
+  it('reads a SQLSTATE only as five upper-case letters or digits', () => {
+    // "08" and "53" are classes of SQLSTATEs, not prefixes of any code.
+    expect(isTransientError(withCode('0800'))).toBe(false);
+    expect(isTransientError(withCode('080000'))).toBe(false);
+    expect(isTransientError(withCode('53abc'))).toBe(false);
+    expect(isTransientError(withCode('X08000'))).toBe(false);
+    // SQLite's busy and locked codes are transient only as prefixes of the code.
+    expect(isTransientError(withCode('X_SQLITE_BUSY'))).toBe(false);
+    expect(isTransientError(withCode('X_SQLITE_LOCKED'))).toBe(false);
+  });
+
+  it('ignores a code that is not a string', () => {
+    expect(isTransientError(Object.assign(new Error('x'), { code: 8006 }))).toBe(false);
+    expect(isTransientError(Object.assign(new Error('x'), { code: null, message: 42 }))).toBe(false);
+  });
+
+  it('follows a cause chain five levels deep, not more', () => {
+    const chain = (depth: number): unknown => (depth === 0 ? withCode('ECONNRESET') : new Error(`level ${depth}`, { cause: chain(depth - 1) }));
+    expect(isTransientError(chain(5))).toBe(true);
+    expect(isTransientError(chain(6))).toBe(false);
+  });
+
+  it('counts the levels of nested AggregateErrors toward the same limit', () => {
+    const nested = (depth: number): unknown => (depth === 0 ? withCode('ECONNREFUSED') : new AggregateError([nested(depth - 1)]));
+    expect(isTransientError(nested(5))).toBe(true);
+    expect(isTransientError(nested(6))).toBe(false);
+  });
+
+  it('needs every error of an AggregateError, and at least one, to be transient', () => {
+    expect(isTransientError(new AggregateError([]))).toBe(false);
+    expect(isTransientError(Object.assign(new Error('x'), { errors: 'ECONNRESET' }))).toBe(false);
+    expect(isTransientError(new AggregateError([withCode('23505'), withCode('ECONNREFUSED')]))).toBe(false);
+    // An AggregateError that is not itself transient still is through its cause.
+    expect(isTransientError(new AggregateError([withCode('23505')], 'x', { cause: withCode('ECONNRESET') }))).toBe(true);
+  });
+});
+
+describe('errorCodeOf', () => {
+  it('reads a string code, nothing else', () => {
+    expect(errorCodeOf(withCode('23505'))).toBe('23505');
+    expect(errorCodeOf(Object.assign(new Error('x'), { code: 1 }))).toBeUndefined();
+    expect(errorCodeOf(null)).toBeUndefined();
+    expect(errorCodeOf(undefined)).toBeUndefined();
   });
 });

@@ -8,7 +8,8 @@ import type { TokenClaims } from './tokens.js';
 
 /** How long a resolved principal is reused before the user is looked up again. */
 export const PRINCIPAL_CACHE_TTL_MS = 5_000;
-const PRINCIPAL_CACHE_MAX = 10_000;
+/** The most principals kept in the cache; it starts over empty when full. */
+export const PRINCIPAL_CACHE_MAX = 10_000;
 
 /** Turns verified token claims into a principal, checking the user still exists and is active. */
 export interface PrincipalLoader {

@@ -19,7 +19,8 @@ export interface KnownPrincipal {
 
 /** A user's state is written again, unchanged, at most this often (to keep `seen_at` roughly true). */
 export const KNOWN_PRINCIPAL_REFRESH_MS = 3_600_000;
-const REMEMBERED_MAX = 10_000;
+/** The most users whose last written state is kept in memory; it starts over empty when full. */
+export const REMEMBERED_MAX = 10_000;
 
 interface Row {
   user_id: string;
