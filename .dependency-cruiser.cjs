@@ -42,7 +42,8 @@ module.exports = {
     {
       name: 'features-use-the-kernel-only',
       severity: 'error',
-      comment: "a feature imports the kernel, its own folder and another feature's index.ts (its public face, as stock uses products): never another feature's insides, ops, admin, the process, the commands or the composition",
+      comment:
+        "a feature imports the kernel, its own folder and another feature's index.ts (its public face, as stock uses products): never another feature's insides, ops, admin, the process, the commands or the composition",
       from: { path: '^src/modules/([^/]+)/' },
       to: { path: '^src/', pathNot: [KERNEL, '^src/modules/$1/', '^src/modules/[^/]+/index\\.ts$'] },
     },

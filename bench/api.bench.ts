@@ -84,7 +84,12 @@ async function benchEngine(engine: 'postgres' | 'sqlite'): Promise<Row[]> {
   const servers: ServerProcess[] = [];
   const rows: Row[] = [];
   try {
-    const robusto = await forkServer({ kind: 'robusto', dataDir, ...(database ? { databaseUrl: database.url } : {}), env: { DB_POOL_MAX: String(BENCH_POOL_MAX) } });
+    const robusto = await forkServer({
+      kind: 'robusto',
+      dataDir,
+      ...(database ? { databaseUrl: database.url } : {}),
+      env: { DB_POOL_MAX: String(BENCH_POOL_MAX) },
+    });
     servers.push(robusto);
     const { token, tenantId, userId } = robusto.ready;
     if (!token || !tenantId || !userId) throw new Error('robusto started without its bench user');
@@ -102,7 +107,14 @@ async function benchEngine(engine: 'postgres' | 'sqlite'): Promise<Row[]> {
     for (const r of routes) {
       const load = (server: ServerProcess, headers: Record<string, string>, seconds: number) =>
         measure(server, () =>
-          runLoad({ url: server.ready.url + r.path, method: r.method, headers, connections: CONNECTIONS, durationSeconds: seconds, ...(r.body ? { body: r.body } : {}) }),
+          runLoad({
+            url: server.ready.url + r.path,
+            method: r.method,
+            headers,
+            connections: CONNECTIONS,
+            durationSeconds: seconds,
+            ...(r.body ? { body: r.body } : {}),
+          }),
         );
       // Warm both (JIT, pool, page cache) in turns, then alternate who goes first in each round,
       // so drift (a growing table, autovacuum, other load on the machine) falls on both alike.

@@ -35,10 +35,10 @@ function countResponses(app: RobustoApp, method: string, pathname: string): Map<
   app.http.server.prependListener('request', (request: IncomingMessage, response: ServerResponse) => {
     if (request.method !== method || request.url?.split('?')[0] !== pathname) return;
     const writeHead = response.writeHead.bind(response) as (...args: unknown[]) => ServerResponse;
-    response.writeHead = ((statusCode: number, ...rest: unknown[]) => {
+    response.writeHead = (statusCode: number, ...rest: unknown[]) => {
       counts.set(statusCode, (counts.get(statusCode) ?? 0) + 1);
       return writeHead(statusCode, ...rest);
-    });
+    };
   });
   return counts;
 }
@@ -89,14 +89,19 @@ const database = await createBenchDatabase();
 const target = new URL(database.url);
 const proxy = await startProxyThread({ host: target.hostname, port: Number(target.port || 5432) });
 // A short connect timeout, as in the fault tests, so the cut is noticed quickly.
-const robusto = await startBenchRobusto({ dataDir, databaseUrl: proxy.url(database.url), env: { LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn', DB_CONNECT_TIMEOUT_MS: '1000' } });
+const robusto = await startBenchRobusto({
+  dataDir,
+  databaseUrl: proxy.url(database.url),
+  env: { LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn', DB_CONNECT_TIMEOUT_MS: '1000' },
+});
 const { app } = robusto;
 app.replayer.start();
 const serverCounts = countResponses(app, 'POST', ROUTE);
 /** What the client (autocannon and the warm-up probes) received. */
 const clientCounts = new Map<number, number>();
 const auth = { authorization: `Bearer ${robusto.token}` };
-const load = (): Promise<LoadResult> => runLoad({ url: robusto.url + ROUTE, method: 'POST', headers: auth, body: studentBody, connections: CONNECTIONS, durationSeconds: DURATION });
+const load = (): Promise<LoadResult> =>
+  runLoad({ url: robusto.url + ROUTE, method: 'POST', headers: auth, body: studentBody, connections: CONNECTIONS, durationSeconds: DURATION });
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
 let failed = false;
@@ -104,7 +109,9 @@ try {
   // 1. Direct: the proxy passes, writes commit in PostgreSQL (201).
   const direct = await load();
   add(clientCounts, direct.statusCodes);
-  log(`direct: ${codesText(direct.statusCodes)} in ${direct.durationSeconds} s; ${direct.sent - direct.requests} cut off unanswered at the end; settled after ${(await settle(app, serverCounts)).toFixed(0)} ms`);
+  log(
+    `direct: ${codesText(direct.statusCodes)} in ${direct.durationSeconds} s; ${direct.sent - direct.requests} cut off unanswered at the end; settled after ${(await settle(app, serverCounts)).toFixed(0)} ms`,
+  );
 
   // 2. Outage: cut, then single writes until one is journaled (202): the warm-up.
   const cutAt = performance.now();
@@ -133,7 +140,9 @@ try {
   const outage = await load().finally(() => clearInterval(sampler));
   const after: JournalStats = app.journal.stats();
   add(clientCounts, outage.statusCodes);
-  log(`outage: ${codesText(outage.statusCodes)} in ${outage.durationSeconds} s; ${outage.sent - outage.requests} cut off unanswered at the end; settled after ${(await settle(app, serverCounts)).toFixed(0)} ms; pool during the outage: up to ${poolSeen.total} connections open, ${poolSeen.waiting} callers waiting`);
+  log(
+    `outage: ${codesText(outage.statusCodes)} in ${outage.durationSeconds} s; ${outage.sent - outage.requests} cut off unanswered at the end; settled after ${(await settle(app, serverCounts)).toFixed(0)} ms; pool during the outage: up to ${poolSeen.total} connections open, ${poolSeen.waiting} callers waiting`,
+  );
   const groupCommits = after.groupCommits - before.groupCommits;
   const appended = after.appendedTotal - before.appendedTotal;
 
@@ -155,7 +164,9 @@ try {
     if (pending === 0) emptyMs = t0 - passAt;
   }
   const drained = app.journal.stats();
-  log(`drain: ${pendingAtPass} entries, first replayed after ${firstReplayMs?.toFixed(0) ?? '-'} ms, empty after ${emptyMs?.toFixed(0) ?? `more than ${DRAIN_LIMIT_MS} `} ms; ${polls} stats() polls took ${(pollMs / Math.max(polls, 1)).toFixed(1)} ms each on average; dead letters: ${drained.dead}`);
+  log(
+    `drain: ${pendingAtPass} entries, first replayed after ${firstReplayMs?.toFixed(0) ?? '-'} ms, empty after ${emptyMs?.toFixed(0) ?? `more than ${DRAIN_LIMIT_MS} `} ms; ${polls} stats() polls took ${(pollMs / Math.max(polls, 1)).toFixed(1)} ms each on average; dead letters: ${drained.dead}`,
+  );
   if (emptyMs === undefined) {
     failed = true;
     log(`!!! the journal did not empty within ${DRAIN_LIMIT_MS / 1000} s of the proxy passing again: ${drained.pending} still pending`);
@@ -198,8 +209,20 @@ try {
           ['outage', 'warm-up: cut → first 202, ms', fmt(firstAcceptedMs), '', ''],
           ['outage', 'intake req/s (202 only)', fmt(intakeRate), '', ''],
           ['outage', 'p50 / p99 ms (acknowledgement)', `${outage.p50Ms} / ${outage.p99Ms}`, '', ''],
-          ['outage', 'non-2xx / errors', `${outage.non2xx} / ${outage.errors}${outageNon2xx.length ? ` (${codesText(Object.fromEntries(outageNon2xx))})` : ''}`, '0', met(outage.non2xx + outage.errors === 0)],
-          ['outage', 'mean batch (entries ÷ group commits)', `${groupCommits ? (appended / groupCommits).toFixed(1) : '-'} (${appended} ÷ ${groupCommits})`, '', ''],
+          [
+            'outage',
+            'non-2xx / errors',
+            `${outage.non2xx} / ${outage.errors}${outageNon2xx.length ? ` (${codesText(Object.fromEntries(outageNon2xx))})` : ''}`,
+            '0',
+            met(outage.non2xx + outage.errors === 0),
+          ],
+          [
+            'outage',
+            'mean batch (entries ÷ group commits)',
+            `${groupCommits ? (appended / groupCommits).toFixed(1) : '-'} (${appended} ÷ ${groupCommits})`,
+            '',
+            '',
+          ],
           ['outage', 'group commits (fsyncs)/s', fmt(groupCommits / outage.durationSeconds), '', ''],
           ['drain', 'entries to replay', pendingAtPass, '', ''],
           ['drain', 'time to empty, s (from proxy.pass())', emptyMs === undefined ? `> ${DRAIN_LIMIT_MS / 1000}` : (emptyMs / 1000).toFixed(2), '', ''],

@@ -46,7 +46,17 @@ async function main(): Promise<void> {
   const startedAt = performance.now();
   const child = spawn(process.execPath, [BIN, 'start'], {
     cwd: dataDir,
-    env: { PATH: process.env.PATH ?? '', DATA_DIR: dataDir, PORT: String(port), DATABASE_URL: database.url, WORKERS: String(WORKERS), LOG_LEVEL: 'warn', RATE_LIMITS: 'off', NODE_ENV: 'production', SECRET_KEY: 'c'.repeat(48) },
+    env: {
+      PATH: process.env.PATH ?? '',
+      DATA_DIR: dataDir,
+      PORT: String(port),
+      DATABASE_URL: database.url,
+      WORKERS: String(WORKERS),
+      LOG_LEVEL: 'warn',
+      RATE_LIMITS: 'off',
+      NODE_ENV: 'production',
+      SECRET_KEY: 'c'.repeat(48),
+    },
     stdio: 'ignore',
   });
   try {
@@ -56,7 +66,11 @@ async function main(): Promise<void> {
     const allReadyMs = performance.now() - startedAt;
 
     const password = /^password: (\S+)$/m.exec(readFileSync(path.join(dataDir, 'initial-admin.txt'), 'utf8'))?.[1];
-    const login = await fetch(`${base}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ tenant: 'default', email: 'admin@localhost', password }) });
+    const login = await fetch(`${base}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ tenant: 'default', email: 'admin@localhost', password }),
+    });
     const { token } = (await login.json()) as { token: string };
     const load = { url: `${base}/api/students?limit=5`, headers: { authorization: `Bearer ${token}` }, connections: CONNECTIONS };
 
@@ -69,7 +83,11 @@ async function main(): Promise<void> {
       await new Promise((resolve) => setTimeout(resolve, 1_000));
       const at = performance.now();
       child.kill('SIGHUP');
-      await until(() => (readStatusFile(dataDir)?.reloads ?? 0) >= reload && readStatusFile(dataDir)?.state === 'running' && readyWorkers(dataDir) === WORKERS, 120_000, `reload ${reload}`);
+      await until(
+        () => (readStatusFile(dataDir)?.reloads ?? 0) >= reload && readStatusFile(dataDir)?.state === 'running' && readyWorkers(dataDir) === WORKERS,
+        120_000,
+        `reload ${reload}`,
+      );
       reloadTimes.push(Math.round(performance.now() - at));
     }
     await new Promise((resolve) => setTimeout(resolve, 1_000));
@@ -85,7 +103,9 @@ async function main(): Promise<void> {
       r.p99Ms,
     ];
     const failed = during.non2xx + during.errors;
-    process.stdout.write(`\nReload benchmark (BENCH_DURATION=${DURATION} BENCH_CONNECTIONS=${CONNECTIONS} npm run bench:reload): robusto start, ${WORKERS} workers, PostgreSQL, GET /api/students?limit=5, node ${process.version}, ${os.availableParallelism()} cores\n\n`);
+    process.stdout.write(
+      `\nReload benchmark (BENCH_DURATION=${DURATION} BENCH_CONNECTIONS=${CONNECTIONS} npm run bench:reload): robusto start, ${WORKERS} workers, PostgreSQL, GET /api/students?limit=5, node ${process.version}, ${os.availableParallelism()} cores\n\n`,
+    );
     process.stdout.write(
       `${markdownTable(
         ['load', 'requests sent', 'answered', 'req/s', 'failed (non-2xx + errors)', 'p99 ms'],

@@ -102,7 +102,8 @@ export async function buildApp(options: BuildAppOptions): Promise<RobustoApp> {
   // Commands by name, for replay: only those of modules that are ready (migrated), so a write
   // waits in the journal while its module's tables are not there yet.
   const commandModules = new Map<string, { command: Command<unknown, unknown>; module: LoadedModule }>();
-  for (const module of registry.modules) for (const command of module.definition?.commands ?? []) commandModules.set(command.name, { command: command as Command<unknown, unknown>, module });
+  for (const module of registry.modules)
+    for (const command of module.definition?.commands ?? []) commandModules.set(command.name, { command: command as Command<unknown, unknown>, module });
   const commandOf = (name: string) => {
     const found = commandModules.get(name);
     return found?.module.status === 'ready' ? found.command : undefined;
@@ -150,10 +151,12 @@ export async function buildApp(options: BuildAppOptions): Promise<RobustoApp> {
     const module = registry.unavailableAt(request.url);
     return module ? moduleUnavailable(module) : undefined;
   });
-  const moduleJobs = registry.modules.flatMap((m) => (m.definition?.jobs ?? []).map((definition) => bindJob(m.name, definition, contextOf(m), () => m.status === 'ready')));
+  const moduleJobs = registry.modules.flatMap((m) =>
+    (m.definition?.jobs ?? []).map((definition) => bindJob(m.name, definition, contextOf(m), () => m.status === 'ready')),
+  );
   const backup = backupJob(config, db, log.child({ component: 'backup' }));
-  const coreJobs: Job[] = [...pruneJobs(journal, dispatcher, config.idempotencyTtlHours), poolWatchJob(db, alerter), ...(backup ? [backup] : [])].map((definition) =>
-    bindJob<void>('core', definition, undefined),
+  const coreJobs: Job[] = [...pruneJobs(journal, dispatcher, config.idempotencyTtlHours), poolWatchJob(db, alerter), ...(backup ? [backup] : [])].map(
+    (definition) => bindJob<void>('core', definition, undefined),
   );
   const jobs = new JobRunner([...coreJobs, ...moduleJobs], { cluster: new DatabaseJobStore(db), log: log.child({ component: 'jobs' }), alerts: alerter });
 
@@ -165,5 +168,18 @@ export async function buildApp(options: BuildAppOptions): Promise<RobustoApp> {
 
   const replayer = new Replayer(journal, dispatcher, circuit, commandOf, authorCheck, log);
 
-  return { http, state, registry, db, identity, dispatcher, journal, circuit, replayer, jobs, alerter, migrate: () => registry.migrate(db, coreMigrations, contextOf) };
+  return {
+    http,
+    state,
+    registry,
+    db,
+    identity,
+    dispatcher,
+    journal,
+    circuit,
+    replayer,
+    jobs,
+    alerter,
+    migrate: () => registry.migrate(db, coreMigrations, contextOf),
+  };
 }

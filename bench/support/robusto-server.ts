@@ -55,7 +55,11 @@ export async function startBenchRobusto(options: BenchRobustoOptions): Promise<B
   const tenantId = newId();
   const meta = { tenantId, userId: null, requestId: 'bench', fingerprint: 'bench' };
   await app.dispatcher.dispatch(createTenant, { id: tenantId, slug: 'bench', name: 'Bench' }, meta);
-  const user = await app.dispatcher.dispatch(createUser, { email: 'staff@bench.test', name: 'Staff', role: 'staff', passwordHash: await hashPassword('bench-password'), actorRole: 'system' }, meta);
+  const user = await app.dispatcher.dispatch(
+    createUser,
+    { email: 'staff@bench.test', name: 'Staff', role: 'staff', passwordHash: await hashPassword('bench-password'), actorRole: 'system' },
+    meta,
+  );
   const userId = (user.body as { id: string }).id;
   const { token } = createTokenService(config.secretKey).sign({ sub: userId, tid: tenantId, role: 'staff', ep: 0 });
   return {

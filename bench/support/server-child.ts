@@ -9,7 +9,11 @@ const send = (message: ChildMessage) => new Promise<void>((resolve) => process.s
 
 async function start(spec: ServerSpec): Promise<{ ready: ServerReady; close(): Promise<void> }> {
   if (spec.kind === 'robusto') {
-    const robusto = await startBenchRobusto({ dataDir: spec.dataDir, ...(spec.databaseUrl ? { databaseUrl: spec.databaseUrl } : {}), ...(spec.env ? { env: spec.env } : {}) });
+    const robusto = await startBenchRobusto({
+      dataDir: spec.dataDir,
+      ...(spec.databaseUrl ? { databaseUrl: spec.databaseUrl } : {}),
+      ...(spec.env ? { env: spec.env } : {}),
+    });
     return { ready: { url: robusto.url, token: robusto.token, tenantId: robusto.tenantId, userId: robusto.userId }, close: () => robusto.close() };
   }
   const bare = bareServer(spec.target, spec.identity);

@@ -5,8 +5,7 @@ import type { BareIdentity, BareTarget } from './bare-server.js';
 
 /** Which server a child process runs: robusto as `serve` builds it, or the bare baseline. */
 export type ServerSpec =
-  | { kind: 'robusto'; dataDir: string; databaseUrl?: string; env?: Record<string, string> }
-  | { kind: 'bare'; target: BareTarget; identity: BareIdentity };
+  { kind: 'robusto'; dataDir: string; databaseUrl?: string; env?: Record<string, string> } | { kind: 'bare'; target: BareTarget; identity: BareIdentity };
 
 /** What a started server tells the benchmark: where it listens, and robusto's bench identity. */
 export interface ServerReady {

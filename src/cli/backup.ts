@@ -29,7 +29,12 @@ async function withDatabase(work: (db: Database, env: Environment) => Promise<vo
   const env = await loadEnvironment({ quiet: true });
   const { config } = env;
   if (options.existing && config.engine === 'sqlite' && !existsSync(config.paths.sqliteFile)) {
-    fail(new BackupError(BackupErrorCode.NO_DATABASE, `there is no database at ${config.paths.sqliteFile}: run this where robusto runs, or set DATA_DIR (or DATABASE_URL) to the installation to back up`));
+    fail(
+      new BackupError(
+        BackupErrorCode.NO_DATABASE,
+        `there is no database at ${config.paths.sqliteFile}: run this where robusto runs, or set DATA_DIR (or DATABASE_URL) to the installation to back up`,
+      ),
+    );
     return;
   }
   let db: Database | undefined;
@@ -59,7 +64,11 @@ export function registerBackupCommands(program: Command): void {
     .action(async (options: { dir?: string }) =>
       withDatabase(
         async (db, { config }) => {
-          const { dir, manifest } = await createBackup(db, { root: path.resolve(options.dir ?? config.paths.backupsDir), robustoVersion: packageInfo().version, encryptionKey: config.backup.encryptionKey });
+          const { dir, manifest } = await createBackup(db, {
+            root: path.resolve(options.dir ?? config.paths.backupsDir),
+            robustoVersion: packageInfo().version,
+            encryptionKey: config.backup.encryptionKey,
+          });
           process.stdout.write(`✓ backup written: ${dir} (${manifest.tables.length} tables, ${rowsIn(manifest)} rows); check it with: robusto verify ${dir}\n`);
         },
         { existing: true },
@@ -67,7 +76,9 @@ export function registerBackupCommands(program: Command): void {
     );
   program
     .command('verify')
-    .description('check a backup against its manifest and this robusto\'s schema: authentic (with BACKUP_ENCRYPTION_KEY), every table there, every file intact (SHA-256) and complete')
+    .description(
+      "check a backup against its manifest and this robusto's schema: authentic (with BACKUP_ENCRYPTION_KEY), every table there, every file intact (SHA-256) and complete",
+    )
     .argument('<dir>', 'the backup directory')
     .action(async (dir: string) => {
       try {
@@ -77,7 +88,9 @@ export function registerBackupCommands(program: Command): void {
         const { manifest, problems, notes } = await verifyBackup(path.resolve(dir), { encryptionKey, extraModules });
         for (const note of notes) process.stderr.write(`! ${note}\n`);
         if (problems.length === 0) {
-          process.stdout.write(`✓ backup ${dir} is sound: ${manifest.tables.length} tables, made ${manifest.createdAt} from ${manifest.engine} by robusto ${manifest.robustoVersion}${manifest.hmac ? ', manifest authenticated' : ''}\n`);
+          process.stdout.write(
+            `✓ backup ${dir} is sound: ${manifest.tables.length} tables, made ${manifest.createdAt} from ${manifest.engine} by robusto ${manifest.robustoVersion}${manifest.hmac ? ', manifest authenticated' : ''}\n`,
+          );
           return;
         }
         for (const problem of problems) process.stderr.write(`✗ ${problem}\n`);

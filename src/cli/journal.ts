@@ -76,7 +76,9 @@ export function registerJournalCommands(program: Command): void {
         const dead = j.deadLetters(undefined, DEAD_LETTERS_SHOWN);
         if (dead.length === 0) process.stdout.write('no dead letters\n');
         for (const e of dead) {
-          process.stdout.write(`${e.receipt}  ${e.acceptedAt}  tenant ${e.tenantId}  ${e.command}  ${e.lastErrorCode ?? ''}  ${e.lastError ?? ''}\n    payload ${JSON.stringify(maskSecrets(e.payload, e.secretFields))}\n`);
+          process.stdout.write(
+            `${e.receipt}  ${e.acceptedAt}  tenant ${e.tenantId}  ${e.command}  ${e.lastErrorCode ?? ''}  ${e.lastError ?? ''}\n    payload ${JSON.stringify(maskSecrets(e.payload, e.secretFields))}\n`,
+          );
         }
       }),
     );

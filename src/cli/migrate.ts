@@ -18,7 +18,10 @@ export function registerMigrateCommand(program: Command): void {
         // The same app start-up builds, so migrate does exactly what a start would.
         const app = await buildApp({ config, log, db });
         if (options.status) {
-          const owners = [{ name: 'core', migrations: coreMigrations }, ...app.registry.modules.map((m) => ({ name: m.name, migrations: m.definition?.migrations ?? {} }))];
+          const owners = [
+            { name: 'core', migrations: coreMigrations },
+            ...app.registry.modules.map((m) => ({ name: m.name, migrations: m.definition?.migrations ?? {} })),
+          ];
           for (const owner of owners) {
             for (const state of await migrationStatus(db, owner.name, owner.migrations)) {
               process.stdout.write(`${state.appliedAt ? `applied ${state.appliedAt.toISOString()}` : 'pending'}  ${owner.name}/${state.name}\n`);

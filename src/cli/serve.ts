@@ -13,7 +13,7 @@ export function registerServeCommands(program: Command): void {
   program
     .command('serve')
     .description('run one HTTP server process (for systemd, containers; also what each worker of "start" runs)')
-    .addOption(new Option(STANDBY_OPTION, 'as the supervisor\'s standby: wait to be promoted before listening').hideHelp())
+    .addOption(new Option(STANDBY_OPTION, "as the supervisor's standby: wait to be promoted before listening").hideHelp())
     .action(async (options: { standby?: boolean }) => serve({ ...(await loadEnvironment()), standby: options.standby === true }));
   program
     .command('start')
@@ -47,7 +47,9 @@ export function registerServeCommands(program: Command): void {
       if (options.json) {
         process.stdout.write(`${JSON.stringify({ running: pid !== undefined, ...status }, null, 2)}\n`);
       } else if (!pid || !status) {
-        process.stdout.write(`robusto is not running (${status ? `last status ${status.updatedAt}: ${status.state}` : `no status in ${statusFileOf(config.paths.dataDir)}`})\n`);
+        process.stdout.write(
+          `robusto is not running (${status ? `last status ${status.updatedAt}: ${status.state}` : `no status in ${statusFileOf(config.paths.dataDir)}`})\n`,
+        );
       } else {
         const uptime = Math.round((Date.now() - Date.parse(status.startedAt)) / 1000);
         const lines = [

@@ -23,7 +23,11 @@ export function registerTenantCommands(program: Command): void {
       await withApp(async (app) => {
         const id = newId();
         try {
-          await app.dispatcher.dispatch(createTenant, { id, slug, name: name.trim() || slug }, { tenantId: id, userId: null, requestId: `cli-${id}`, fingerprint: 'cli' });
+          await app.dispatcher.dispatch(
+            createTenant,
+            { id, slug, name: name.trim() || slug },
+            { tenantId: id, userId: null, requestId: `cli-${id}`, fingerprint: 'cli' },
+          );
           process.stdout.write(`✓ tenant ${slug} created (id ${id})\n`);
         } catch (error) {
           if (!isAppError(error)) throw error;

@@ -46,7 +46,10 @@ export function registerUserCommands(program: Command): void {
       if (!/^[^@\s]+@[^@\s]+$/.test(options.email)) problems.push(`--email "${options.email}" is not an email address`);
       if (problems.length === 0) {
         const password = options.passwordStdin ? await readStdin() : process.stdin.isTTY ? await prompt('Password: ') : '';
-        if (password.length < MIN_PASSWORD_LENGTH) problems.push(`the password must have at least ${MIN_PASSWORD_LENGTH} characters${process.stdin.isTTY || options.passwordStdin ? '' : ' (no terminal: pass it with --password-stdin)'}`);
+        if (password.length < MIN_PASSWORD_LENGTH)
+          problems.push(
+            `the password must have at least ${MIN_PASSWORD_LENGTH} characters${process.stdin.isTTY || options.passwordStdin ? '' : ' (no terminal: pass it with --password-stdin)'}`,
+          );
         if (problems.length === 0) {
           await withApp(async (app) => {
             const tenant = await findTenantBySlug(app.db, options.tenant);
@@ -58,7 +61,13 @@ export function registerUserCommands(program: Command): void {
             try {
               const result = await app.dispatcher.dispatch(
                 createUser,
-                { email: options.email, name: options.name ?? options.email, role: options.role as Role, passwordHash: await hashPassword(password), actorRole: 'system' },
+                {
+                  email: options.email,
+                  name: options.name ?? options.email,
+                  role: options.role as Role,
+                  passwordHash: await hashPassword(password),
+                  actorRole: 'system',
+                },
                 { tenantId: tenant.id, userId: null, requestId: `cli-${Date.now()}`, fingerprint: 'cli' },
               );
               process.stdout.write(`✓ user ${options.email} (${options.role}) created in tenant ${tenant.slug} (id ${(result.body as { id: string }).id})\n`);
@@ -76,7 +85,9 @@ export function registerUserCommands(program: Command): void {
     });
   user
     .command('installation-admin')
-    .description('grant (or with --revoke take back) the installation role: backups, restarts, jobs and every tenant\'s figures and error lines in /api/system and the admin page')
+    .description(
+      "grant (or with --revoke take back) the installation role: backups, restarts, jobs and every tenant's figures and error lines in /api/system and the admin page",
+    )
     .argument('<email>', 'the sign-in email of an admin or owner')
     .requiredOption('--tenant <slug>', 'the tenant of the user, e.g. default')
     .option('--revoke', 'take the role back instead of granting it')
@@ -91,7 +102,11 @@ export function registerUserCommands(program: Command): void {
         }
         const granted = options.revoke !== true;
         try {
-          await app.dispatcher.dispatch(setInstallationAdmin, { userId: found.id, granted }, { tenantId: tenant.id, userId: null, requestId: `cli-${Date.now()}`, fingerprint: 'cli' });
+          await app.dispatcher.dispatch(
+            setInstallationAdmin,
+            { userId: found.id, granted },
+            { tenantId: tenant.id, userId: null, requestId: `cli-${Date.now()}`, fingerprint: 'cli' },
+          );
         } catch (error) {
           if (!isAppError(error)) throw error;
           process.stderr.write(`✗ ${error.detail}\n`);

@@ -114,7 +114,8 @@ export const ENV_VARIABLES = {
     default: '1000',
     example: '1000',
     expected: 'a whole number of milliseconds from 1 to 2147483647',
-    description: 'a PostgreSQL write whose server answers nothing this long (on any connection, not even a ping) is abandoned, its connection destroyed, and journaled (202); a slow statement on a server that answers is not cut',
+    description:
+      'a PostgreSQL write whose server answers nothing this long (on any connection, not even a ping) is abandoned, its connection destroyed, and journaled (202); a slow statement on a server that answers is not cut',
   },
   DB_CONNECT_TIMEOUT_MS: {
     schema: positiveMs,
@@ -169,7 +170,8 @@ export const ENV_VARIABLES = {
     schema: Type.Number({ exclusiveMinimum: 0, maximum: 1_000_000 }),
     example: '128',
     expected: 'a number of megabytes greater than 0, at most JOURNAL_MAX_MB (decimals allowed, e.g. 0.5)',
-    description: 'most one tenant\'s waiting writes may hold (decimals allowed); past it that tenant gets 503 `ERR_JOURNAL_TENANT_FULL` while the others still get 202',
+    description:
+      "most one tenant's waiting writes may hold (decimals allowed); past it that tenant gets 503 `ERR_JOURNAL_TENANT_FULL` while the others still get 202",
     documentedDefault: 'a quarter of `JOURNAL_MAX_MB`',
   },
   IDEMPOTENCY_TTL_HOURS: {
@@ -184,7 +186,8 @@ export const ENV_VARIABLES = {
     default: '30 2 * * *',
     example: '30 2 * * *',
     expected: '"off", or a cron expression of 5 fields (minute hour day month weekday), e.g. "30 2 * * *" for 02:30 every day',
-    description: 'when robusto backs itself up (cron, server local time; `off` to turn it off): a backup into `BACKUP_DIR`, verified, then those older than `BACKUP_KEEP_DAYS` deleted (see "Backups" in [operations.md](operations.md))',
+    description:
+      'when robusto backs itself up (cron, server local time; `off` to turn it off): a backup into `BACKUP_DIR`, verified, then those older than `BACKUP_KEEP_DAYS` deleted (see "Backups" in [operations.md](operations.md))',
   },
   BACKUP_DIR: {
     schema: Type.String({ minLength: 1 }),
@@ -205,34 +208,41 @@ export const ENV_VARIABLES = {
     example: 'Zk3u9Qx0bL7sV2mT8rY4wN6pH1cJ5dF0',
     expected: 'at least 16 characters (generate one with: openssl rand -base64 32)',
     secret: true,
-    description: '≥ 16 characters: every backup (scheduled, `robusto backup`, before a restart) is encrypted with it and its manifest authenticated (HMAC), and `verify`/`restore` need it; while it is set, `restore` refuses a plain backup unless `--allow-unencrypted`; keep a copy away from the backups, without it they cannot be restored',
+    description:
+      '≥ 16 characters: every backup (scheduled, `robusto backup`, before a restart) is encrypted with it and its manifest authenticated (HMAC), and `verify`/`restore` need it; while it is set, `restore` refuses a plain backup unless `--allow-unencrypted`; keep a copy away from the backups, without it they cannot be restored',
   },
   REQUEST_TIMEOUT_MS: {
     schema: Type.Integer({ minimum: 1000, maximum: 600_000 }),
     default: '30000',
     example: '30000',
     expected: 'a whole number of milliseconds from 1000 to 600000',
-    description: 'longest a client may take to send a whole request (headers within at most 10 s); a slower one gets 408 and is closed. Idle kept-alive connections close after 72 s; at most 4096 connections at once',
+    description:
+      'longest a client may take to send a whole request (headers within at most 10 s); a slower one gets 408 and is closed. Idle kept-alive connections close after 72 s; at most 4096 connections at once',
   },
   SHED_LOAD_AT_DELAY_MS: {
     schema: Type.Integer({ minimum: 0, maximum: 60_000 }),
     default: '1000',
     example: '500',
     expected: 'a whole number of milliseconds from 0 to 60000',
-    description: 'past this event-loop delay, requests get 503 `ERR_OVERLOADED` with `Retry-After` at once instead of queueing; `/health` and `/metrics` still answer; `0` never sheds',
+    description:
+      'past this event-loop delay, requests get 503 `ERR_OVERLOADED` with `Retry-After` at once instead of queueing; `/health` and `/metrics` still answer; `0` never sheds',
   },
   TRUST_PROXY: {
     schema: Type.String({ minLength: 1 }),
     default: 'off',
     example: '127.0.0.1,10.0.0.0/8',
     expected: '"off", or comma-separated addresses or CIDR ranges (IPv4 or IPv6) of your reverse proxies; "loopback" stands for 127.0.0.0/8 and ::1',
-    description: 'the reverse proxies (nginx, HAProxy) in front of robusto: comma-separated addresses or CIDR ranges, IPv4 or IPv6, `loopback` for 127.0.0.0/8 and ::1. A request from one of them is rate-limited and logged under the client address its `X-Forwarded-For` names (the last address no trusted proxy added); from anywhere else that header is ignored, so a client cannot pick its own address. Example for nginx on the same machine: `TRUST_PROXY=loopback`; for HAProxy on 10.0.0.2: `TRUST_PROXY=10.0.0.2` (with `option forwardfor` in its backend)',
+    description:
+      'the reverse proxies (nginx, HAProxy) in front of robusto: comma-separated addresses or CIDR ranges, IPv4 or IPv6, `loopback` for 127.0.0.0/8 and ::1. A request from one of them is rate-limited and logged under the client address its `X-Forwarded-For` names (the last address no trusted proxy added); from anywhere else that header is ignored, so a client cannot pick its own address. Example for nginx on the same machine: `TRUST_PROXY=loopback`; for HAProxy on 10.0.0.2: `TRUST_PROXY=10.0.0.2` (with `option forwardfor` in its backend)',
   },
   RATE_LIMITS: {
-    schema: Type.String({ pattern: '^(off|(default|(GET|POST|PUT|PATCH|DELETE) /[^\\s,=]*)=[0-9]+(, *(default|(GET|POST|PUT|PATCH|DELETE) /[^\\s,=]*)=[0-9]+)*)$' }),
+    schema: Type.String({
+      pattern: '^(off|(default|(GET|POST|PUT|PATCH|DELETE) /[^\\s,=]*)=[0-9]+(, *(default|(GET|POST|PUT|PATCH|DELETE) /[^\\s,=]*)=[0-9]+)*)$',
+    }),
     example: 'default=600,POST /api/students=300',
     expected: '"off", or comma-separated METHOD /route=requests-per-minute entries (and default=N)',
-    description: 'requests per minute per user (per IP before sign-in), per route: built in, `default=600`, `POST /api/customers`, `/api/products`, `/api/students` 100, `POST /api/stock/use` 200, `POST /api/auth/users` 50; public routes (the admin page) are counted per IP as the request arrives. Sign-in has its own limits, on even when this is `off` (see [api.md](api.md)). Change entries with e.g. `default=1200,POST /api/students=300`; `off` when a gateway in front limits. Past a limit: 429 `ERR_RATE_LIMITED` with `Retry-After`; `/health`, `/metrics` and `/docs` are never limited',
+    description:
+      'requests per minute per user (per IP before sign-in), per route: built in, `default=600`, `POST /api/customers`, `/api/products`, `/api/students` 100, `POST /api/stock/use` 200, `POST /api/auth/users` 50; public routes (the admin page) are counted per IP as the request arrives. Sign-in has its own limits, on even when this is `off` (see [api.md](api.md)). Change entries with e.g. `default=1200,POST /api/students=300`; `off` when a gateway in front limits. Past a limit: 429 `ERR_RATE_LIMITED` with `Retry-After`; `/health`, `/metrics` and `/docs` are never limited',
     documentedDefault: 'the built-in table',
   },
   HEALTH_DETAILS: {
@@ -240,7 +250,8 @@ export const ENV_VARIABLES = {
     default: 'loopback',
     example: 'authorized',
     expected: 'one of loopback, authorized, always, never',
-    description: 'who gets the details of `/health` and `/metrics` (error texts, figures, version, per-route series; everyone gets the status and the check names): `loopback` a token of a user with the installation role, or a client on this machine; `authorized` that token only; `always`; `never` (see "Health" in [operations.md](operations.md))',
+    description:
+      'who gets the details of `/health` and `/metrics` (error texts, figures, version, per-route series; everyone gets the status and the check names): `loopback` a token of a user with the installation role, or a client on this machine; `authorized` that token only; `always`; `never` (see "Health" in [operations.md](operations.md))',
   },
   REDIS_URL: {
     schema: Type.String({ pattern: '^rediss?://' }),
@@ -252,7 +263,8 @@ export const ENV_VARIABLES = {
     schema: Type.String({ pattern: '^https?://' }),
     example: 'https://hooks.example.com/robusto',
     expected: 'an http:// or https:// URL',
-    description: 'receives a JSON POST `{kind, status: "firing", summary, details, at}` when workers crash-loop, the database fails for 30 s, the pool stays over 80 % busy for a minute, the oldest journaled write is older than 5 minutes, or a dead letter appears; `status: "resolved"` when each clears; at most one per kind per 10 minutes; a failing receiver is logged, never felt by requests. Alerts are also fatal log lines',
+    description:
+      'receives a JSON POST `{kind, status: "firing", summary, details, at}` when workers crash-loop, the database fails for 30 s, the pool stays over 80 % busy for a minute, the oldest journaled write is older than 5 minutes, or a dead letter appears; `status: "resolved"` when each clears; at most one per kind per 10 minutes; a failing receiver is logged, never felt by requests. Alerts are also fatal log lines',
   },
   ROBUSTO_MODULES: {
     schema: Type.String(),

@@ -26,7 +26,14 @@ describe('loadConfig', () => {
     expect(config.host).toBe('127.0.0.1');
     expect(config.engine).toBe('sqlite');
     expect(config.paths.sqliteFile).toBe(path.join(cwd, 'data', 'robusto.db'));
-    expect(config.pool).toEqual({ max: 20, statementTimeoutMs: 30000, writeDeadlineMs: 1000, connectTimeoutMs: 10000, idleTimeoutMs: 30000, maxLifetimeSeconds: 3600 });
+    expect(config.pool).toEqual({
+      max: 20,
+      statementTimeoutMs: 30000,
+      writeDeadlineMs: 1000,
+      connectTimeoutMs: 10000,
+      idleTimeoutMs: 30000,
+      maxLifetimeSeconds: 3600,
+    });
     expect(Object.isFrozen(config)).toBe(true);
     expect(Object.isFrozen(config.pool)).toBe(true);
   });

@@ -15,7 +15,10 @@ const GENERATED_SECRET_BYTES = 48;
 
 /** Stable error code of the configuration. */
 export const ConfigErrorCode = defineErrors('config', {
-  INVALID: { code: 'ERR_CONFIG_INVALID', meaning: 'An environment variable (or `.env` line) is invalid; robusto does not start, and prints one line per variable with an example of a good value.' },
+  INVALID: {
+    code: 'ERR_CONFIG_INVALID',
+    meaning: 'An environment variable (or `.env` line) is invalid; robusto does not start, and prints one line per variable with an example of a good value.',
+  },
 });
 
 /**
@@ -137,7 +140,9 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadConfigOptions = 
   const journalMax = values.JOURNAL_MAX_MB as number | undefined;
   const tenantMax = values.JOURNAL_TENANT_MAX_MB as number | undefined;
   if (journalMax !== undefined && tenantMax !== undefined && tenantMax > journalMax) {
-    problems.push(`${problemLine('JOURNAL_TENANT_MAX_MB', ENV_VARIABLES.JOURNAL_TENANT_MAX_MB, String(tenantMax))} (it is larger than JOURNAL_MAX_MB=${journalMax})`);
+    problems.push(
+      `${problemLine('JOURNAL_TENANT_MAX_MB', ENV_VARIABLES.JOURNAL_TENANT_MAX_MB, String(tenantMax))} (it is larger than JOURNAL_MAX_MB=${journalMax})`,
+    );
   }
 
   const trustProxy = parseTrustProxy((values.TRUST_PROXY as string | undefined) ?? 'off');
@@ -247,7 +252,10 @@ export function modulePaths(setting: string | undefined, cwd: string): string[] 
 function parseTrustProxy(raw: string): string[] | string {
   if (raw === 'off') return [];
   const entries: string[] = [];
-  for (const entry of raw.split(',').map((e) => e.trim()).filter((e) => e !== '')) {
+  for (const entry of raw
+    .split(',')
+    .map((e) => e.trim())
+    .filter((e) => e !== '')) {
     if (entry === 'loopback') {
       entries.push('127.0.0.0/8', '::1');
       continue;

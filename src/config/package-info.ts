@@ -25,9 +25,20 @@ export function packageInfo(): PackageInfo {
   for (;;) {
     const file = path.join(dir, 'package.json');
     if (existsSync(file)) {
-      const json = JSON.parse(readFileSync(file, 'utf8')) as { name?: string; version?: string; dependencies?: Record<string, string>; engines?: { node?: string } };
+      const json = JSON.parse(readFileSync(file, 'utf8')) as {
+        name?: string;
+        version?: string;
+        dependencies?: Record<string, string>;
+        engines?: { node?: string };
+      };
       if (json.name === 'robusto') {
-        cached = { name: json.name, version: json.version ?? '0.0.0', dependencies: Object.keys(json.dependencies ?? {}), nodeRange: json.engines?.node ?? '>=0', root: dir };
+        cached = {
+          name: json.name,
+          version: json.version ?? '0.0.0',
+          dependencies: Object.keys(json.dependencies ?? {}),
+          nodeRange: json.engines?.node ?? '>=0',
+          root: dir,
+        };
         return cached;
       }
     }

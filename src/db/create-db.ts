@@ -33,7 +33,13 @@ export function createDb(config: Readonly<Config>, log: Logger, options: CreateD
   const kyselyConfig = { dialect: handle.dialect, ...(kyselyLog ? { log: kyselyLog } : {}) };
   const kysely = new Kysely(kyselyConfig);
   const transaction: TransactionRunner = postgres
-    ? postgresTransactions(kysely, { dialect: postgres.dialect, config: kyselyConfig }, () => postgres.connect(), options.onQuery, new StallWatch(postgres.monitor, config.pool.writeDeadlineMs))
+    ? postgresTransactions(
+        kysely,
+        { dialect: postgres.dialect, config: kyselyConfig },
+        () => postgres.connect(),
+        options.onQuery,
+        new StallWatch(postgres.monitor, config.pool.writeDeadlineMs),
+      )
     : // NB: SQLite runs one transaction at a time behind Kysely's mutex, which this keeps.
       (work) => kysely.transaction().execute(work);
   // PostgreSQL is pinged on the monitor's own connection, never a pooled one (see PostgresMonitor).

@@ -39,7 +39,10 @@ const compiledInserts = new Map<string, string | null>();
 
 function isPlainValue(value: unknown): boolean {
   // Kysely expressions (sql`…`, sub-queries) compile to SQL, not to a parameter.
-  return typeof value !== 'function' && (typeof value !== 'object' || value === null || typeof (value as { toOperationNode?: unknown }).toOperationNode !== 'function');
+  return (
+    typeof value !== 'function' &&
+    (typeof value !== 'object' || value === null || typeof (value as { toOperationNode?: unknown }).toOperationNode !== 'function')
+  );
 }
 
 /**
@@ -88,7 +91,13 @@ async function buildAndRun<DB>(db: Kysely<DB> | Transaction<DB>, table: string, 
   await (db as Kysely<any>).insertInto(table).values(record).execute();
 }
 
-async function compileAndRun<DB>(db: Kysely<DB> | Transaction<DB>, table: string, record: Record<string, unknown>, key: string, values: unknown[]): Promise<void> {
+async function compileAndRun<DB>(
+  db: Kysely<DB> | Transaction<DB>,
+  table: string,
+  record: Record<string, unknown>,
+  key: string,
+  values: unknown[],
+): Promise<void> {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the database is shared by every owner of tables; each types its own
   const compiled = (db as Kysely<any>).insertInto(table).values(record).compile();
   // NB: reused only if its parameters are exactly the values, in column order; anything

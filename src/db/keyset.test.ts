@@ -56,8 +56,14 @@ describe('keysetPage', () => {
   it('walks a list in order, ties broken by id, without skipping or repeating a row', async () => {
     expect(await allPages(orderOf('name'), 2)).toEqual([['1', '2'], ['3', '4'], ['5']]);
     expect(await allPages(orderOf('-name'), 2)).toEqual([['5', '4'], ['3', '2'], ['1']]);
-    expect(await allPages(orderOf('createdAt'), 3)).toEqual([['2', '3', '1'], ['5', '4']]);
-    expect(await allPages(orderOf('-createdAt'), 3)).toEqual([['4', '5', '1'], ['3', '2']]);
+    expect(await allPages(orderOf('createdAt'), 3)).toEqual([
+      ['2', '3', '1'],
+      ['5', '4'],
+    ]);
+    expect(await allPages(orderOf('-createdAt'), 3)).toEqual([
+      ['4', '5', '1'],
+      ['3', '2'],
+    ]);
   });
 
   it('has no next cursor on a last page that is exactly full', async () => {

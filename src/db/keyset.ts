@@ -31,7 +31,7 @@ export interface Page<T> {
  *
  * @throws {AppError} 400 `ERR_VALIDATION` for a cursor this list did not give out.
  */
- 
+
 export async function keysetPage<Row extends { id: string }, Item>(
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- builds on any table
   query: SelectQueryBuilder<any, any, Row>,
@@ -45,8 +45,15 @@ export async function keysetPage<Row extends { id: string }, Item>(
     const cursor = decodeCursor(options.cursor, order.kind);
     q = q.where((eb) => eb(eb.refTuple(order.column, 'id'), order.descending ? '<' : '>', eb.tuple(cursor.value, cursor.id.toLowerCase())));
   }
-  const rows = await q.orderBy(order.column, direction).orderBy('id', direction).limit(limit + 1).execute();
+  const rows = await q
+    .orderBy(order.column, direction)
+    .orderBy('id', direction)
+    .limit(limit + 1)
+    .execute();
   const page = rows.slice(0, limit);
   const last = rows.length > limit ? page[page.length - 1] : undefined;
-  return { items: page.map(toItem), nextCursor: last ? encodeCursor({ value: (last as Record<string, string | number>)[order.column] as string | number, id: last.id }) : null };
+  return {
+    items: page.map(toItem),
+    nextCursor: last ? encodeCursor({ value: (last as Record<string, string | number>)[order.column] as string | number, id: last.id }) : null,
+  };
 }

@@ -15,7 +15,8 @@ describe('migrateOwner', () => {
 
   afterEach(() => kysely.destroy());
 
-  const tables = async () => (await sql<{ name: string }>`select name from sqlite_master where type = 'table' order by name`.execute(kysely)).rows.map((r) => r.name);
+  const tables = async () =>
+    (await sql<{ name: string }>`select name from sqlite_master where type = 'table' order by name`.execute(kysely)).rows.map((r) => r.name);
 
   const migrations: MigrationSet = {
     '0001_a': { up: (k) => k.schema.createTable('a').addColumn('id', 'text').execute() },

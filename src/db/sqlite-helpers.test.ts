@@ -21,7 +21,13 @@ describe('on SQLite', () => {
 
   beforeEach(async () => {
     kysely = new Kysely<Tables>({ dialect: new SqliteDialect({ database: new SqliteDatabase(':memory:') }) });
-    await kysely.schema.createTable('notes').addColumn('tenant_id', 'text').addColumn('id', 'text').addColumn('title', 'text').addColumn('version', 'integer').execute();
+    await kysely.schema
+      .createTable('notes')
+      .addColumn('tenant_id', 'text')
+      .addColumn('id', 'text')
+      .addColumn('title', 'text')
+      .addColumn('version', 'integer')
+      .execute();
     await kysely
       .insertInto('notes')
       .values([
@@ -50,7 +56,8 @@ describe('on SQLite', () => {
   });
 
   it('likeEscaped matches % and _ literally once escaped, on a column name or an expression', async () => {
-    const titles = async (where: ReturnType<typeof likeEscaped>) => (await kysely.selectFrom('notes').select('title').where(where).orderBy('title').execute()).map((r) => r.title);
+    const titles = async (where: ReturnType<typeof likeEscaped>) =>
+      (await kysely.selectFrom('notes').select('title').where(where).orderBy('title').execute()).map((r) => r.title);
     expect(await titles(likeEscaped('title', '50\\%%'))).toEqual(['50% off']);
     expect(await titles(likeEscaped('title', 'a\\_b'))).toEqual(['a_b']);
     expect(await titles(likeEscaped('title', 'a_b'))).toEqual(['a_b', 'axb']);

@@ -8,27 +8,62 @@ function withCode(code: string, message = 'x'): Error {
 describe('isTransientError', () => {
   it.each([
     // class 08: connection exceptions
-    '08000', '08003', '08006', '08001', '08004', '08007', '08P01',
+    '08000',
+    '08003',
+    '08006',
+    '08001',
+    '08004',
+    '08007',
+    '08P01',
     // class 53: insufficient resources
-    '53000', '53100', '53200', '53300', '53400',
+    '53000',
+    '53100',
+    '53200',
+    '53300',
+    '53400',
     // operator intervention and concurrency
-    '57P01', '57P02', '57P03', '40001', '40P01',
+    '57P01',
+    '57P02',
+    '57P03',
+    '40001',
+    '40P01',
     // sockets
-    'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE',
+    'ECONNREFUSED',
+    'ECONNRESET',
+    'ETIMEDOUT',
+    'EPIPE',
     // SQLite
-    'SQLITE_BUSY', 'SQLITE_BUSY_SNAPSHOT', 'SQLITE_BUSY_RECOVERY', 'SQLITE_LOCKED', 'SQLITE_LOCKED_SHAREDCACHE',
+    'SQLITE_BUSY',
+    'SQLITE_BUSY_SNAPSHOT',
+    'SQLITE_BUSY_RECOVERY',
+    'SQLITE_LOCKED',
+    'SQLITE_LOCKED_SHAREDCACHE',
   ])('%s is transient', (code) => {
     expect(isTransientError(withCode(code))).toBe(true);
   });
 
   it.each([
-    '23505', '23503', '23502', '23514', // integrity constraints
-    '22001', '22P02', '22007', '22003', // bad data
-    '42P01', '42601', '42703', // missing table, syntax, missing column
+    '23505',
+    '23503',
+    '23502',
+    '23514', // integrity constraints
+    '22001',
+    '22P02',
+    '22007',
+    '22003', // bad data
+    '42P01',
+    '42601',
+    '42703', // missing table, syntax, missing column
     '57014', // query cancelled (statement timeout): the same query would time out again
-    '40002', '25P02',
-    'SQLITE_CONSTRAINT', 'SQLITE_CONSTRAINT_UNIQUE', 'SQLITE_ERROR', 'SQLITE_READONLY', 'SQLITE_CORRUPT',
-    'ENOENT', 'ERR_INVALID_ARG_TYPE',
+    '40002',
+    '25P02',
+    'SQLITE_CONSTRAINT',
+    'SQLITE_CONSTRAINT_UNIQUE',
+    'SQLITE_ERROR',
+    'SQLITE_READONLY',
+    'SQLITE_CORRUPT',
+    'ENOENT',
+    'ERR_INVALID_ARG_TYPE',
   ])('%s is permanent', (code) => {
     expect(isTransientError(withCode(code))).toBe(false);
   });

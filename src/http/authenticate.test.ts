@@ -50,12 +50,16 @@ describe('registerAuthentication', () => {
 
   beforeEach(async () => {
     sqlite = new SqliteDatabase(':memory:');
-    sqlite.exec('create table users (id text primary key, tenant_id text, role text, email text, active integer, token_epoch integer, installation_admin integer)');
+    sqlite.exec(
+      'create table users (id text primary key, tenant_id text, role text, email text, active integer, token_epoch integer, installation_admin integer)',
+    );
     kysely = new Kysely({ dialect: new SqliteDialect({ database: sqlite }) });
     known = new KnownPrincipals(undefined);
     circuit.closed = true;
     app = Fastify();
-    app.setErrorHandler((error: AppError, _request, reply) => reply.code(error.status ?? 500).send({ code: error.code, detail: error.detail, ...error.extensions }));
+    app.setErrorHandler((error: AppError, _request, reply) =>
+      reply.code(error.status ?? 500).send({ code: error.code, detail: error.detail, ...error.extensions }),
+    );
     registerAuthentication(app, createIdentity({ kysely } as unknown as Database, SECRET, known), circuit as unknown as DatabaseCircuit);
     const who = (request: FastifyRequest) => ({ role: request.principal?.role ?? null, installationAdmin: request.principal?.installationAdmin ?? null });
     app.get('/api/open', { config: { public: true } }, async (request) => who(request));
@@ -94,7 +98,11 @@ describe('registerAuthentication', () => {
     expect((await app.inject({ url: '/api/things', headers: bearer('u-viewer') })).json()).toEqual({ role: 'viewer', installationAdmin: false });
     const refused = await app.inject({ method: 'POST', url: '/api/things', headers: bearer('u-viewer', 'staff') });
     expect(refused.statusCode).toBe(403);
-    expect(refused.json()).toEqual({ code: 'ERR_AUTH_FORBIDDEN', detail: 'Your role "viewer" lacks the "write" permission needed for POST /api/things; ask an admin or owner.', permission: 'write' });
+    expect(refused.json()).toEqual({
+      code: 'ERR_AUTH_FORBIDDEN',
+      detail: 'Your role "viewer" lacks the "write" permission needed for POST /api/things; ask an admin or owner.',
+      permission: 'write',
+    });
     expect((await app.inject({ method: 'POST', url: '/api/things', headers: bearer('u-staff') })).json()).toEqual({ role: 'staff', installationAdmin: false });
   });
 

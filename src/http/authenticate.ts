@@ -47,9 +47,14 @@ export function registerAuthentication(app: FastifyInstance, identity: Identity,
       const permission = config?.permission ?? 'read';
       if (!can(principal.role, permission)) {
         return done(
-          new AppError(ErrorCode.AUTH_FORBIDDEN, 403, `Your role "${principal.role}" lacks the "${permission}" permission needed for ${request.method} ${route}; ask an admin or owner.`, {
-            extensions: { permission },
-          }),
+          new AppError(
+            ErrorCode.AUTH_FORBIDDEN,
+            403,
+            `Your role "${principal.role}" lacks the "${permission}" permission needed for ${request.method} ${route}; ask an admin or owner.`,
+            {
+              extensions: { permission },
+            },
+          ),
         );
       }
       if (config?.installation && !operatesInstallation(principal)) return done(installationRoleRequired(request.method, route));

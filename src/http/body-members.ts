@@ -35,9 +35,14 @@ export function registerBodyMemberLimit(app: FastifyInstance): void {
     const body = request.body;
     if (body === null || typeof body !== 'object' || !exceeds(body, { left: MAX_BODY_MEMBERS })) return done();
     done(
-      new AppError(ErrorCode.VALIDATION, 400, `The body holds more than ${MAX_BODY_MEMBERS} fields and items; robusto's requests need far fewer. Send only the documented fields.`, {
-        errors: [{ in: 'body', field: '/', message: `has more than ${MAX_BODY_MEMBERS} fields and items` }],
-      }),
+      new AppError(
+        ErrorCode.VALIDATION,
+        400,
+        `The body holds more than ${MAX_BODY_MEMBERS} fields and items; robusto's requests need far fewer. Send only the documented fields.`,
+        {
+          errors: [{ in: 'body', field: '/', message: `has more than ${MAX_BODY_MEMBERS} fields and items` }],
+        },
+      ),
     );
   });
 }

@@ -16,9 +16,14 @@ export function registerCircuitGuard(app: FastifyInstance, circuit: DatabaseCirc
     const { url, config } = request.routeOptions;
     if (!(url ?? '').startsWith('/api/') || config?.withoutDatabase) return done();
     done(
-      new AppError(ErrorCode.DATABASE_UNAVAILABLE, 503, 'The database is not answering; reads wait until it does (writes are still accepted and queued). Retry in a few seconds.', {
-        retryAfterSeconds: DATABASE_RETRY_AFTER_SECONDS,
-      }),
+      new AppError(
+        ErrorCode.DATABASE_UNAVAILABLE,
+        503,
+        'The database is not answering; reads wait until it does (writes are still accepted and queued). Retry in a few seconds.',
+        {
+          retryAfterSeconds: DATABASE_RETRY_AFTER_SECONDS,
+        },
+      ),
     );
   });
   app.addHook('onError', (_request, _reply, error, done) => {

@@ -26,23 +26,41 @@ export function idempotencyKeyOf(request: FastifyRequest): string | undefined {
  * so the same key with another body (or from another user) is recognised as a different request.
  */
 export function createExecute(writes: WritePath) {
-  return async function execute<P, R>(request: FastifyRequest, reply: FastifyReply, command: Command<P, R>, payload: P, options: SubmitOptions = {}): Promise<FastifyReply> {
+  return async function execute<P, R>(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    command: Command<P, R>,
+    payload: P,
+    options: SubmitOptions = {},
+  ): Promise<FastifyReply> {
     const principal = principalOf(request);
     const permission = command.permission ?? 'write';
     if (!can(principal.role, permission)) {
-      throw new AppError(ErrorCode.AUTH_FORBIDDEN, 403, `Your role "${principal.role}" lacks the "${permission}" permission that ${command.name} needs; ask an admin or owner.`, { extensions: { permission } });
+      throw new AppError(
+        ErrorCode.AUTH_FORBIDDEN,
+        403,
+        `Your role "${principal.role}" lacks the "${permission}" permission that ${command.name} needs; ask an admin or owner.`,
+        { extensions: { permission } },
+      );
     }
     const idempotencyKey = idempotencyKeyOf(request);
-    const submitted = await writes.submit(command, payload, {
-      tenantId: principal.tenantId,
-      userId: principal.userId,
-      requestId: request.id,
-      idempotencyKey,
-      tokenEpoch: principal.tokenEpoch,
-      // The request as sent (params and body), not the payload: a payload may hold derived values
-      // such as a salted password hash that differ on every retry. Only needed with a key.
-      fingerprint: idempotencyKey ? fingerprintOf(request.method, request.routeOptions.url, principal.tenantId, principal.userId, request.params, request.body) : '',
-    }, options);
+    const submitted = await writes.submit(
+      command,
+      payload,
+      {
+        tenantId: principal.tenantId,
+        userId: principal.userId,
+        requestId: request.id,
+        idempotencyKey,
+        tokenEpoch: principal.tokenEpoch,
+        // The request as sent (params and body), not the payload: a payload may hold derived values
+        // such as a salted password hash that differ on every retry. Only needed with a key.
+        fingerprint: idempotencyKey
+          ? fingerprintOf(request.method, request.routeOptions.url, principal.tenantId, principal.userId, request.params, request.body)
+          : '',
+      },
+      options,
+    );
     if (submitted.kind === 'queued') {
       // Accepted into the journal (on disk): it will be applied exactly once, in order.
       if (submitted.replayed) void reply.header('idempotent-replayed', 'true');

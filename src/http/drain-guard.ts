@@ -18,7 +18,15 @@ export const SHUTTING_DOWN_RETRY_AFTER_SECONDS = 5;
 export function registerDrainGuard(app: FastifyInstance, state: AppState): void {
   app.addHook('onRequest', (request, reply, done) => {
     if (state.phase !== 'draining' || request.url.startsWith('/health')) return done();
-    sendProblem(reply, new AppError(ErrorCode.SHUTTING_DOWN, 503, 'This server is shutting down; retry in a few seconds (another instance, or this one restarted, will answer).', { retryAfterSeconds: SHUTTING_DOWN_RETRY_AFTER_SECONDS }));
+    sendProblem(
+      reply,
+      new AppError(
+        ErrorCode.SHUTTING_DOWN,
+        503,
+        'This server is shutting down; retry in a few seconds (another instance, or this one restarted, will answer).',
+        { retryAfterSeconds: SHUTTING_DOWN_RETRY_AFTER_SECONDS },
+      ),
+    );
   });
   app.addHook('onSend', (_request, reply, payload, done) => {
     if (state.phase === 'draining' || state.phase === 'handing-over') void reply.header('connection', 'close');

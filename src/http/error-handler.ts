@@ -4,7 +4,6 @@ import { AppError, isAppError, type FieldError } from '../shared/app-error.js';
 import { DATABASE_RETRY_AFTER_SECONDS, ErrorCode } from '../shared/error-codes.js';
 import { sendProblem } from './problem.js';
 
-
 interface AjvError {
   instancePath?: string;
   message?: string;
@@ -17,7 +16,8 @@ function fieldErrorsOf(error: FastifyError): FieldError[] {
   return ((error.validation ?? []) as AjvError[]).map((e) => {
     const params = e.params ?? {};
     if (e.keyword === 'required') return { in: where, field: `${e.instancePath ?? ''}/${String(params.missingProperty)}`, message: 'is required' };
-    if (e.keyword === 'additionalProperties') return { in: where, field: `${e.instancePath ?? ''}/${String(params.additionalProperty)}`, message: 'is not an accepted field; remove it' };
+    if (e.keyword === 'additionalProperties')
+      return { in: where, field: `${e.instancePath ?? ''}/${String(params.additionalProperty)}`, message: 'is not an accepted field; remove it' };
     return { in: where, field: e.instancePath || '/', message: e.message ?? 'is invalid' };
   });
 }
@@ -37,15 +37,30 @@ export function toAppError(error: unknown, request: FastifyRequest): AppError {
   if (fe?.validation) {
     const errors = fieldErrorsOf(fe);
     if (errors.length > MAX_LISTED_ERRORS) {
-      return new AppError(ErrorCode.VALIDATION, 400, `The request has ${errors.length} invalid fields; errors[] lists the first ${MAX_LISTED_ERRORS}.`, { errors: errors.slice(0, MAX_LISTED_ERRORS) });
+      return new AppError(ErrorCode.VALIDATION, 400, `The request has ${errors.length} invalid fields; errors[] lists the first ${MAX_LISTED_ERRORS}.`, {
+        errors: errors.slice(0, MAX_LISTED_ERRORS),
+      });
     }
-    return new AppError(ErrorCode.VALIDATION, 400, `The request has ${errors.length} invalid field${errors.length === 1 ? '' : 's'}; see errors[] for each one.`, { errors });
+    return new AppError(
+      ErrorCode.VALIDATION,
+      400,
+      `The request has ${errors.length} invalid field${errors.length === 1 ? '' : 's'}; see errors[] for each one.`,
+      { errors },
+    );
   }
   switch (fe?.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return new AppError(ErrorCode.BODY_TOO_LARGE, 413, `The request body is over this route's limit (${request.routeOptions.bodyLimit ?? 1048576} bytes); send less data per request.`);
+      return new AppError(
+        ErrorCode.BODY_TOO_LARGE,
+        413,
+        `The request body is over this route's limit (${request.routeOptions.bodyLimit ?? 1048576} bytes); send less data per request.`,
+      );
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return new AppError(ErrorCode.UNSUPPORTED_MEDIA_TYPE, 415, `Content type "${request.headers['content-type'] ?? ''}" is not accepted; send JSON with Content-Type: application/json.`);
+      return new AppError(
+        ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+        415,
+        `Content type "${request.headers['content-type'] ?? ''}" is not accepted; send JSON with Content-Type: application/json.`,
+      );
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return new AppError(ErrorCode.MALFORMED_JSON, 400, 'The body is empty but Content-Type says JSON; send a JSON document or drop the header.');
     case 'FST_ERR_CTP_INVALID_JSON_BODY':

@@ -65,9 +65,19 @@ async function databaseCheck(db: Database, time: string): Promise<CheckResult> {
  */
 function journalCheck(journal: Journal, circuit: DatabaseCircuit, time: string): CheckResult {
   const stats = journal.stats();
-  const base = { componentType: 'component', observedValue: { depth: stats.pending, oldestPendingAt: stats.oldestPendingAt, dead: stats.dead, circuit: circuit.status }, time };
-  if (!journal.writable()) return { ...base, status: 'fail', output: `the journal cannot take writes (${journal.failure() ?? 'full: JOURNAL_MAX_MB'}): while the database is down or writes wait in the journal, writes get 503` };
-  if (!circuit.closed) return { ...base, status: 'warn', output: `database circuit ${circuit.status}: writes are journaled (accepted, applied when the database answers)` };
+  const base = {
+    componentType: 'component',
+    observedValue: { depth: stats.pending, oldestPendingAt: stats.oldestPendingAt, dead: stats.dead, circuit: circuit.status },
+    time,
+  };
+  if (!journal.writable())
+    return {
+      ...base,
+      status: 'fail',
+      output: `the journal cannot take writes (${journal.failure() ?? 'full: JOURNAL_MAX_MB'}): while the database is down or writes wait in the journal, writes get 503`,
+    };
+  if (!circuit.closed)
+    return { ...base, status: 'warn', output: `database circuit ${circuit.status}: writes are journaled (accepted, applied when the database answers)` };
   if (stats.pending > 0) return { ...base, status: 'warn', output: `${stats.pending} write(s) accepted while the database was down, waiting to be applied` };
   if (stats.dead > 0) return { ...base, status: 'warn', output: `${stats.dead} journaled write(s) could not be applied (dead letters)` };
   return { ...base, status: 'pass' };
@@ -106,11 +116,20 @@ async function moduleCheck(module: LoadedModule, ctx: () => ModuleContext, time:
  */
 async function jobChecks(jobs: HealthDeps['jobs'], time: string): Promise<CheckResult[]> {
   return (await jobs.states()).map((job) => {
-    const outputs = [...(job.consecutiveFailures > 0 ? [`failed ${job.consecutiveFailures} time(s) in a row: ${job.lastError ?? 'unknown error'}`] : []), ...(job.timing ? [job.timing] : [])];
+    const outputs = [
+      ...(job.consecutiveFailures > 0 ? [`failed ${job.consecutiveFailures} time(s) in a row: ${job.lastError ?? 'unknown error'}`] : []),
+      ...(job.timing ? [job.timing] : []),
+    ];
     return {
       componentId: job.name,
       componentType: 'component',
-      observedValue: { lastRunAt: job.lastRunAt, lastSuccessAt: job.lastSuccessAt, consecutiveFailures: job.consecutiveFailures, nextRunAt: job.nextRunAt, running: job.running },
+      observedValue: {
+        lastRunAt: job.lastRunAt,
+        lastSuccessAt: job.lastSuccessAt,
+        consecutiveFailures: job.consecutiveFailures,
+        nextRunAt: job.nextRunAt,
+        running: job.running,
+      },
       status: job.consecutiveFailures >= FAILURES_TO_ALERT || job.timing !== null ? 'warn' : 'pass',
       time,
       ...(outputs.length > 0 ? { output: outputs.join('; ') } : {}),
@@ -134,7 +153,12 @@ function checksWithoutDetails(checks: Record<string, CheckResult[]>): Record<str
   return Object.fromEntries(
     Object.entries(checks).map(([name, results]) => [
       name,
-      results.map(({ componentId, componentType, status, time }) => ({ ...(componentId ? { componentId } : {}), ...(componentType ? { componentType } : {}), status, time })),
+      results.map(({ componentId, componentType, status, time }) => ({
+        ...(componentId ? { componentId } : {}),
+        ...(componentType ? { componentType } : {}),
+        status,
+        time,
+      })),
     ]),
   );
 }

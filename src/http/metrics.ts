@@ -46,7 +46,8 @@ export function createMetricsRegistry(sources: MetricsSources): { registry: Regi
   });
   // NB: one read of the journal's figures per scrape sets its three gauges: the first one's
   // collect sets the other two, which the registry reads after it (they are registered after it).
-  const journalGauge = (name: string, help: string, collect?: () => void) => new Gauge({ name, help, aggregator: 'max', registers: [registry], ...(collect ? { collect } : {}) });
+  const journalGauge = (name: string, help: string, collect?: () => void) =>
+    new Gauge({ name, help, aggregator: 'max', registers: [registry], ...(collect ? { collect } : {}) });
   let oldestAge: Gauge | undefined;
   let dead: Gauge | undefined;
   const depth = journalGauge('robusto_journal_depth', 'Writes in the journal waiting to be applied', () => {
@@ -143,7 +144,9 @@ export function registerMetrics(app: HttpServer, sources: MetricsSources, detail
     // The supervisor gathers every worker's figures for whichever worker was asked.
     process.on('message', (message: WorkerMessage) => {
       if (message?.type !== METRICS_COLLECT) return;
-      void registry.getMetricsAsJSON().then((metrics) => process.connected && process.send?.({ type: METRICS_PART, id: message.id, metrics } satisfies WorkerMessage));
+      void registry
+        .getMetricsAsJSON()
+        .then((metrics) => process.connected && process.send?.({ type: METRICS_PART, id: message.id, metrics } satisfies WorkerMessage));
     });
   }
   app.addHook('onResponse', (request, reply, done) => {
@@ -154,6 +157,9 @@ export function registerMetrics(app: HttpServer, sources: MetricsSources, detail
   app.get('/metrics', { schema: { hide: true }, config: { public: true } }, async (request, reply) => {
     const aggregated = cluster.isWorker && process.connected ? await metricsFromSupervisor() : undefined;
     const text = aggregated ?? (await registry.metrics());
-    return reply.type(registry.contentType).header('cache-control', 'no-store').send((await details(request)) ? text : withoutDetailMetrics(text));
+    return reply
+      .type(registry.contentType)
+      .header('cache-control', 'no-store')
+      .send((await details(request)) ? text : withoutDetailMetrics(text));
   });
 }

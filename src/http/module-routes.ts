@@ -33,9 +33,14 @@ function takesWithoutDatabase(request: FastifyRequest): boolean {
 
 /** The 503 a read gets while its module waits for the database to apply its migrations. */
 function databaseNotYetAvailable(): AppError {
-  return new AppError(ErrorCode.DATABASE_UNAVAILABLE, 503, 'The database has not answered since robusto started; reads wait until it does (writes are accepted and queued). Retry in a few seconds.', {
-    retryAfterSeconds: MODULE_PENDING_RETRY_AFTER_SECONDS,
-  });
+  return new AppError(
+    ErrorCode.DATABASE_UNAVAILABLE,
+    503,
+    'The database has not answered since robusto started; reads wait until it does (writes are accepted and queued). Retry in a few seconds.',
+    {
+      retryAfterSeconds: MODULE_PENDING_RETRY_AFTER_SECONDS,
+    },
+  );
 }
 
 async function registersCleanly(module: LoadedModule, ctx: ModuleContext, log: FastifyBaseLogger): Promise<unknown> {
@@ -60,11 +65,7 @@ async function registersCleanly(module: LoadedModule, ctx: ModuleContext, log: F
  * `ERR_DATABASE_UNAVAILABLE` to reads while it waits for its migrations (writes go on, to the
  * journal). Each request's logger carries the module's name.
  */
-export async function registerModules(
-  app: ModuleRouter,
-  registry: ModuleRegistry,
-  contextOf: (module: LoadedModule) => ModuleContext,
-): Promise<void> {
+export async function registerModules(app: ModuleRouter, registry: ModuleRegistry, contextOf: (module: LoadedModule) => ModuleContext): Promise<void> {
   for (const module of registry.modules) {
     const routes = module.definition?.routes;
     if (module.status === 'failed' || !routes) continue;

@@ -76,8 +76,13 @@ export async function registerRateLimits(app: FastifyInstance, config: Readonly<
     skipOnError: true,
     ...(redis ? { redis, nameSpace: 'robusto-rate-limit:' } : {}),
     errorResponseBuilder: (request, context) =>
-      new AppError(ErrorCode.RATE_LIMITED, 429, `Too many requests to ${routeOf(request)} (${context.max} per minute); wait ${Math.ceil(context.ttl / 1000)} s and try again.`, {
-        retryAfterSeconds: Math.ceil(context.ttl / 1000),
-      }),
+      new AppError(
+        ErrorCode.RATE_LIMITED,
+        429,
+        `Too many requests to ${routeOf(request)} (${context.max} per minute); wait ${Math.ceil(context.ttl / 1000)} s and try again.`,
+        {
+          retryAfterSeconds: Math.ceil(context.ttl / 1000),
+        },
+      ),
   });
 }

@@ -36,7 +36,10 @@ function both(observations: Observation[]) {
 }
 
 const comparable = (json: Awaited<ReturnType<Registry['getMetricsAsJSON']>>) =>
-  json.map((metric) => ({ ...metric, values: metric.values.map((v) => ({ metricName: (v as { metricName?: string }).metricName, labels: v.labels, value: v.value })) }));
+  json.map((metric) => ({
+    ...metric,
+    values: metric.values.map((v) => ({ metricName: (v as { metricName?: string }).metricName, labels: v.labels, value: v.value })),
+  }));
 
 describe('RequestDurations', () => {
   it("writes the same Prometheus text as prom-client's Histogram", async () => {
@@ -60,6 +63,8 @@ describe('RequestDurations', () => {
     durations.observe('/x', 'GET', 200, Number.NaN);
     expect(await ours.metrics()).not.toContain('route="/x"');
     ours.resetMetrics();
-    expect(await ours.metrics()).toBe('# HELP http_request_duration_seconds HTTP request duration by route, method and status code\n# TYPE http_request_duration_seconds histogram\n');
+    expect(await ours.metrics()).toBe(
+      '# HELP http_request_duration_seconds HTTP request duration by route, method and status code\n# TYPE http_request_duration_seconds histogram\n',
+    );
   });
 });

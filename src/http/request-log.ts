@@ -22,7 +22,10 @@ export function registerRequestLogging(app: FastifyInstance): void {
   // NB: the level is fixed for the process's life; at `info` the arrival hook would only cost.
   if (app.log.level === 'debug' || app.log.level === 'trace') {
     app.addHook('onRequest', (request, _reply, done) => {
-      request.log.debug({ method: request.method, route: request.routeOptions.url, url: loggedUrl(request.url), remoteAddress: request.ip }, 'incoming request');
+      request.log.debug(
+        { method: request.method, route: request.routeOptions.url, url: loggedUrl(request.url), remoteAddress: request.ip },
+        'incoming request',
+      );
       done();
     });
   }

@@ -15,16 +15,24 @@ import { WriteError } from '../resilience/write-errors.js';
 export function replayAuthorCheck(db: Database): AuthorCheck {
   return async (entries) => {
     const ids = [...new Set(entries.flatMap((e) => (e.userId ? [e.userId] : [])))];
-    const rows = ids.length === 0 ? [] : await usersOf(db).selectFrom('users').select(['id', 'tenant_id', 'email', 'role', 'active', 'token_epoch']).where('id', 'in', ids).execute();
+    const rows =
+      ids.length === 0
+        ? []
+        : await usersOf(db).selectFrom('users').select(['id', 'tenant_id', 'email', 'role', 'active', 'token_epoch']).where('id', 'in', ids).execute();
     const users = new Map(rows.map((row) => [row.id, row]));
     return (entry, command) => {
       if (!entry.userId) return undefined;
       const permission = command.permission ?? 'write';
       const user = users.get(entry.userId);
       const refuse = (reason: string, why: string) =>
-        new AppError(WriteError.REPLAY_FORBIDDEN, 403, `Not applied: the user who sent it (${user?.email || entry.userId}) ${why}. It needs the "${permission}" permission.`, {
-          extensions: { userId: entry.userId, permission, reason },
-        });
+        new AppError(
+          WriteError.REPLAY_FORBIDDEN,
+          403,
+          `Not applied: the user who sent it (${user?.email || entry.userId}) ${why}. It needs the "${permission}" permission.`,
+          {
+            extensions: { userId: entry.userId, permission, reason },
+          },
+        );
       if (!user || user.tenant_id !== entry.tenantId) return refuse('user-gone', 'no longer exists in this tenant');
       if (!user.active) return refuse('deactivated', 'was deactivated after sending it');
       if (entry.tokenEpoch !== null && entry.tokenEpoch < Number(user.token_epoch)) {

@@ -3,9 +3,17 @@ import { defineErrors } from '../shared/error-registry.js';
 
 /** Stable error codes of identity: the tokens every request carries, and the installation role. */
 export const IdentityError = defineErrors('identity', {
-  TOKEN_INVALID: { code: 'ERR_AUTH_TOKEN_INVALID', status: 401, meaning: 'The token does not verify, was signed out, or its user was disabled: sign in again.' },
+  TOKEN_INVALID: {
+    code: 'ERR_AUTH_TOKEN_INVALID',
+    status: 401,
+    meaning: 'The token does not verify, was signed out, or its user was disabled: sign in again.',
+  },
   TOKEN_EXPIRED: { code: 'ERR_AUTH_TOKEN_EXPIRED', status: 401, meaning: 'The token expired (after 12 hours): sign in again.' },
-  INSTALLATION_ROLE_REQUIRED: { code: 'ERR_INSTALLATION_ROLE_REQUIRED', status: 403, meaning: 'The route shows or changes the whole installation: it needs the installation role, granted on the server with `robusto user installation-admin`.' },
+  INSTALLATION_ROLE_REQUIRED: {
+    code: 'ERR_INSTALLATION_ROLE_REQUIRED',
+    status: 403,
+    meaning: 'The route shows or changes the whole installation: it needs the installation role, granted on the server with `robusto user installation-admin`.',
+  },
 });
 
 /** How the installation role is granted, as the messages about it say. */

@@ -18,7 +18,13 @@ interface UserRow {
 }
 
 const ADA: UserRow = { id: 'u-ada', tenant_id: 't1', role: 'admin', email: 'ada@example.com', active: 1, token_epoch: 2, installation_admin: 1 };
-const claimsOf = (row: UserRow, overrides: Partial<TokenClaims> = {}): TokenClaims => ({ sub: row.id, tid: row.tenant_id, role: row.role, ep: row.token_epoch, ...overrides });
+const claimsOf = (row: UserRow, overrides: Partial<TokenClaims> = {}): TokenClaims => ({
+  sub: row.id,
+  tid: row.tenant_id,
+  role: row.role,
+  ep: row.token_epoch,
+  ...overrides,
+});
 
 describe('createPrincipalLoader', () => {
   let sqlite: SqliteDatabase.Database;
@@ -30,7 +36,9 @@ describe('createPrincipalLoader', () => {
 
   beforeEach(() => {
     sqlite = new SqliteDatabase(':memory:');
-    sqlite.exec('create table users (id text primary key, tenant_id text, role text, email text, active integer, token_epoch integer, installation_admin integer)');
+    sqlite.exec(
+      'create table users (id text primary key, tenant_id text, role text, email text, active integer, token_epoch integer, installation_admin integer)',
+    );
     kysely = new Kysely({ dialect: new SqliteDialect({ database: sqlite }) });
     lookups = 0;
     failNext = undefined;
@@ -145,7 +153,15 @@ describe('createPrincipalLoader', () => {
   it('remembers what the database said, refusals included, for when it cannot be asked', async () => {
     await put({ ...ADA, active: 0 });
     await expect(loader.load(claimsOf(ADA))).rejects.toThrow();
-    expect(known.get('u-ada')).toEqual({ userId: 'u-ada', tenantId: 't1', role: 'admin', email: 'ada@example.com', active: false, tokenEpoch: 2, installationAdmin: true });
+    expect(known.get('u-ada')).toEqual({
+      userId: 'u-ada',
+      tenantId: 't1',
+      role: 'admin',
+      email: 'ada@example.com',
+      active: false,
+      tokenEpoch: 2,
+      installationAdmin: true,
+    });
   });
 
   describe('while the database cannot be asked', () => {

@@ -32,7 +32,8 @@ export interface PrincipalLoader {
  */
 function standInFor(claims: TokenClaims, last: KnownPrincipal | undefined): Principal {
   // NB: the installation role is never taken from a token: a user never seen here has none.
-  if (!last || last.tenantId !== claims.tid) return { userId: claims.sub, tenantId: claims.tid, role: claims.role, email: '', tokenEpoch: claims.ep, installationAdmin: false };
+  if (!last || last.tenantId !== claims.tid)
+    return { userId: claims.sub, tenantId: claims.tid, role: claims.role, email: '', tokenEpoch: claims.ep, installationAdmin: false };
   if (!last.active || claims.ep < last.tokenEpoch) throw tokenInvalid();
   return { userId: last.userId, tenantId: last.tenantId, role: last.role, email: last.email, tokenEpoch: claims.ep, installationAdmin: last.installationAdmin };
 }
@@ -65,7 +66,16 @@ export function createPrincipalLoader(db: Database, known: KnownPrincipals = new
         return standInFor(claims, known.get(claims.sub));
       }
       const installationAdmin = Boolean(row?.installation_admin);
-      if (row) known.remember({ userId: row.id, tenantId: row.tenant_id, role: row.role, email: row.email, active: Boolean(row.active), tokenEpoch: Number(row.token_epoch), installationAdmin });
+      if (row)
+        known.remember({
+          userId: row.id,
+          tenantId: row.tenant_id,
+          role: row.role,
+          email: row.email,
+          active: Boolean(row.active),
+          tokenEpoch: Number(row.token_epoch),
+          installationAdmin,
+        });
       if (!row || !row.active || Number(row.token_epoch) !== claims.ep) {
         cache.delete(claims.sub);
         throw tokenInvalid();

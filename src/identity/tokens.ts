@@ -52,7 +52,8 @@ export function createTokenService(secretKey: string): TokenService {
       if (hit) verified.delete(token);
       try {
         const payload = verifier(token) as Partial<TokenClaims> & { exp?: number; iat?: number };
-        if (typeof payload.sub !== 'string' || typeof payload.tid !== 'string' || typeof payload.role !== 'string' || typeof payload.exp !== 'number') throw tokenInvalid();
+        if (typeof payload.sub !== 'string' || typeof payload.tid !== 'string' || typeof payload.role !== 'string' || typeof payload.exp !== 'number')
+          throw tokenInvalid();
         if (typeof payload.iat !== 'number' || payload.iat * 1000 > Date.now() + TOKEN_ISSUED_LEEWAY_MS) throw tokenInvalid();
         if (payload.ep !== undefined && (typeof payload.ep !== 'number' || !Number.isInteger(payload.ep))) throw tokenInvalid();
         const claims: TokenClaims = { sub: payload.sub, tid: payload.tid, role: payload.role, ep: payload.ep ?? 0 };

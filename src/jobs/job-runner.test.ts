@@ -75,14 +75,25 @@ describe('JobRunner', () => {
     expect(gaps[0]).toBeGreaterThanOrEqual(4);
     expect(gaps[2]).toBeGreaterThanOrEqual(19);
     const [state] = await runner.states();
-    expect(state).toMatchObject({ name: 'test.flaky', consecutiveFailures: 0, lastError: null, runs: FAILURES_TO_ALERT + 3, failures: FAILURES_TO_ALERT + 2, running: false });
+    expect(state).toMatchObject({
+      name: 'test.flaky',
+      consecutiveFailures: 0,
+      lastError: null,
+      runs: FAILURES_TO_ALERT + 3,
+      failures: FAILURES_TO_ALERT + 2,
+      running: false,
+    });
     expect(Date.parse(state?.nextRunAt ?? '')).toBeGreaterThan(Date.now());
-    expect(runner.counters()).toEqual([{ name: 'test.flaky', runs: FAILURES_TO_ALERT + 3, failures: FAILURES_TO_ALERT + 2, lastSuccessAt: expect.any(Number) }]);
+    expect(runner.counters()).toEqual([
+      { name: 'test.flaky', runs: FAILURES_TO_ALERT + 3, failures: FAILURES_TO_ALERT + 2, lastSuccessAt: expect.any(Number) },
+    ]);
   });
 
   it('aborts a run at its timeout through its signal and counts it as failed', async () => {
     let signal: AbortSignal | undefined;
-    const runner = runnerOf([{ name: 'slow', schedule: RARELY, timeoutMs: 50, retry: { firstDelayMs: 60_000 }, run: (_ctx, s) => ((signal = s), new Promise(() => undefined)) }]);
+    const runner = runnerOf([
+      { name: 'slow', schedule: RARELY, timeoutMs: 50, retry: { firstDelayMs: 60_000 }, run: (_ctx, s) => ((signal = s), new Promise(() => undefined)) },
+    ]);
     runner.start();
     await until(async () => (await runner.states())[0]?.consecutiveFailures === 1);
     expect(signal?.aborted).toBe(true);
@@ -148,13 +159,16 @@ describe('JobRunner', () => {
     let runs = 0;
     const lines: Array<Record<string, unknown>> = [];
     const log = pino({ level: 'warn' }, { write: (line: string) => lines.push(JSON.parse(line) as Record<string, unknown>) });
-    const runner = new JobRunner([bindJob<void>('test', { name: 'nightly', schedule: { cron: '30 2 * * *' }, scope: 'process', run: async () => void runs++ }, undefined)], {
-      cluster: new MemoryJobStore(),
-      log,
-      alerts: recordingAlerts(),
-      clock,
-      clockCheckMs: 20,
-    });
+    const runner = new JobRunner(
+      [bindJob<void>('test', { name: 'nightly', schedule: { cron: '30 2 * * *' }, scope: 'process', run: async () => void runs++ }, undefined)],
+      {
+        cluster: new MemoryJobStore(),
+        log,
+        alerts: recordingAlerts(),
+        clock,
+        clockCheckMs: 20,
+      },
+    );
     runners.push(runner);
     runner.start();
     await until(() => runs === 1);
@@ -168,12 +182,15 @@ describe('JobRunner', () => {
 
   it('a job that has not run for longer than its period plus the margin is reported late', async () => {
     let wall = Date.parse('2026-12-02T02:31:00Z');
-    const runner = new JobRunner([bindJob<void>('test', { name: 'nightly', schedule: { cron: '30 2 * * *' }, scope: 'process', run: async () => undefined }, undefined)], {
-      cluster: new MemoryJobStore(),
-      log: pino({ level: 'silent' }),
-      alerts: recordingAlerts(),
-      clock: { wall: () => wall, monotonic: () => performance.now() },
-    });
+    const runner = new JobRunner(
+      [bindJob<void>('test', { name: 'nightly', schedule: { cron: '30 2 * * *' }, scope: 'process', run: async () => undefined }, undefined)],
+      {
+        cluster: new MemoryJobStore(),
+        log: pino({ level: 'silent' }),
+        alerts: recordingAlerts(),
+        clock: { wall: () => wall, monotonic: () => performance.now() },
+      },
+    );
     runners.push(runner);
     runner.start();
     await until(async () => (await runner.states())[0]?.lastRunAt !== null);

@@ -146,7 +146,13 @@ export class JobRunner {
     private readonly options: { cluster: JobStore; log: Logger; alerts: JobAlerts; failuresToAlert?: number; clock?: JobClock; clockCheckMs?: number },
   ) {
     this.#clock = options.clock ?? SYSTEM_CLOCK;
-    this.#entries = jobs.map((job) => ({ job, slots: slotsOf(job.schedule), store: job.scope === 'cluster' ? options.cluster : this.#memory, registered: false, counters: { runs: 0, failures: 0, lastSuccessAt: null } }));
+    this.#entries = jobs.map((job) => ({
+      job,
+      slots: slotsOf(job.schedule),
+      store: job.scope === 'cluster' ? options.cluster : this.#memory,
+      registered: false,
+      counters: { runs: 0, failures: 0, lastSuccessAt: null },
+    }));
   }
 
   /** Starts trying every job: at once for a slot missed, then at each slot. */
@@ -258,10 +264,12 @@ export class JobRunner {
   #timingOf(entry: Entry, lastRunAt: number | null): string | null {
     if (lastRunAt === null) return null;
     const now = this.#clock.wall();
-    if (lastRunAt > now + CLOCK_LEEWAY_MS) return `its last run is recorded at ${iso(lastRunAt)}, in the future: the system clock went back since; check the clock (NTP)`;
+    if (lastRunAt > now + CLOCK_LEEWAY_MS)
+      return `its last run is recorded at ${iso(lastRunAt)}, in the future: the system clock went back since; check the clock (NTP)`;
     const next = entry.slots.next(now);
     const period = entry.slots.next(next) - next;
-    if (Number.isFinite(period) && now - lastRunAt > period + LATE_MARGIN_MS) return `it has not run since ${iso(lastRunAt)}, longer than its period (${Math.round(period / 60_000)} min) plus ${LATE_MARGIN_MS / 60_000} min`;
+    if (Number.isFinite(period) && now - lastRunAt > period + LATE_MARGIN_MS)
+      return `it has not run since ${iso(lastRunAt)}, longer than its period (${Math.round(period / 60_000)} min) plus ${LATE_MARGIN_MS / 60_000} min`;
     return null;
   }
 
@@ -299,7 +307,10 @@ export class JobRunner {
       return;
     }
     if (claim.clockWentBackMs > 0) {
-      this.options.log.warn({ job: job.name, slot: new Date(slot).toISOString(), clockWentBackMs: claim.clockWentBackMs, claimed: claim.claimed }, 'job store holds instants ahead of the clock: the clock went back; the slot due now is run');
+      this.options.log.warn(
+        { job: job.name, slot: new Date(slot).toISOString(), clockWentBackMs: claim.clockWentBackMs, claimed: claim.claimed },
+        'job store holds instants ahead of the clock: the clock went back; the slot due now is run',
+      );
     }
     if (!claim.claimed) {
       // Another process ran this slot, runs it now, or a failure's backoff holds it off.
@@ -354,7 +365,11 @@ export class JobRunner {
     else entry.counters.failures += 1;
     let finished: { previousFailures: number; record: JobRecord };
     try {
-      finished = await withTimeout(store.finish(job.name, this.#holder, result, now, (failures) => Math.min(job.retry.firstDelayMs * 2 ** (failures - 1), job.retry.maxDelayMs)), JOB_DATABASE_TIMEOUT_MS, 'the database');
+      finished = await withTimeout(
+        store.finish(job.name, this.#holder, result, now, (failures) => Math.min(job.retry.firstDelayMs * 2 ** (failures - 1), job.retry.maxDelayMs)),
+        JOB_DATABASE_TIMEOUT_MS,
+        'the database',
+      );
     } catch (error) {
       // The run happened but could not be recorded; its lease runs out and the next slot runs as usual.
       log.warn({ job: job.name, err: error }, 'job run could not be recorded; the database does not answer');
@@ -369,14 +384,27 @@ export class JobRunner {
       const level = report && Object.keys(report).length > 0 ? 'info' : 'debug';
       log[level]({ job: job.name, durationMs, ...(report ?? {}) }, 'job run succeeded');
       if (previousFailures >= this.#failuresToAlert) {
-        this.options.alerts.resolve('job_failing', 'a failing job succeeded again', { job: job.name, failedTimes: previousFailures }, { subject: job.name, firedElsewhere: true });
+        this.options.alerts.resolve(
+          'job_failing',
+          'a failing job succeeded again',
+          { job: job.name, failedTimes: previousFailures },
+          { subject: job.name, firedElsewhere: true },
+        );
       }
       this.#schedule(entry, entry.slots.next(now));
       return;
     }
-    log.warn({ job: job.name, durationMs, error: result.error, consecutiveFailures: record.consecutiveFailures, retryInMs: record.notBefore - now }, 'job run failed; will retry');
+    log.warn(
+      { job: job.name, durationMs, error: result.error, consecutiveFailures: record.consecutiveFailures, retryInMs: record.notBefore - now },
+      'job run failed; will retry',
+    );
     if (record.consecutiveFailures === this.#failuresToAlert) {
-      this.options.alerts.raise('job_failing', 'a job has failed several times in a row', { job: job.name, consecutiveFailures: record.consecutiveFailures, error: result.error }, { subject: job.name });
+      this.options.alerts.raise(
+        'job_failing',
+        'a job has failed several times in a row',
+        { job: job.name, consecutiveFailures: record.consecutiveFailures, error: result.error },
+        { subject: job.name },
+      );
     }
     this.#schedule(entry, record.notBefore);
   }

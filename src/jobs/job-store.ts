@@ -55,7 +55,13 @@ export interface JobStore {
    * Records a run's end and gives the lease up; a failure holds the next run off for
    * `retryDelay(consecutive failures)`. Returns the failures before this run and the record after it.
    */
-  finish(name: string, holder: string, result: RunResult, now: number, retryDelay: (failures: number) => number): Promise<{ previousFailures: number; record: JobRecord }>;
+  finish(
+    name: string,
+    holder: string,
+    result: RunResult,
+    now: number,
+    retryDelay: (failures: number) => number,
+  ): Promise<{ previousFailures: number; record: JobRecord }>;
   /**
    * Gives the lease up without recording a run (a run cancelled at shutdown), and hands its slot
    * back: the next process to start runs it as a missed run.
@@ -78,7 +84,18 @@ interface Row {
   failures: number;
 }
 
-const EMPTY: Omit<Row, 'name'> = { holder: null, lease_until: 0, slot: 0, not_before: 0, last_run_at: null, last_success_at: null, last_error: null, consecutive_failures: 0, runs: 0, failures: 0 };
+const EMPTY: Omit<Row, 'name'> = {
+  holder: null,
+  lease_until: 0,
+  slot: 0,
+  not_before: 0,
+  last_run_at: null,
+  last_success_at: null,
+  last_error: null,
+  consecutive_failures: 0,
+  runs: 0,
+  failures: 0,
+};
 
 /** The longest error text kept: enough to say what failed, not a whole stack. */
 const ERROR_MAX_LENGTH = 2_000;
@@ -106,14 +123,22 @@ function horizons(now: number, limits: ClaimLimits) {
 /** How far the clock went back, judging by what the row holds (0 if nothing lies impossibly ahead). */
 function clockWentBack(row: Pick<Row, 'slot' | 'lease_until' | 'not_before'>, now: number, limits: ClaimLimits): number {
   const far = horizons(now, limits);
-  const ahead = [row.slot > far.slot ? row.slot - now : 0, row.lease_until > far.lease ? row.lease_until - limits.leaseMs - now : 0, row.not_before > far.backoff ? row.not_before - now : 0];
+  const ahead = [
+    row.slot > far.slot ? row.slot - now : 0,
+    row.lease_until > far.lease ? row.lease_until - limits.leaseMs - now : 0,
+    row.not_before > far.backoff ? row.not_before - now : 0,
+  ];
   return Math.max(0, ...ahead);
 }
 
 /** Tells whether the row lets `slot` be claimed at `now`. */
 function claimable(row: Pick<Row, 'slot' | 'lease_until' | 'not_before'>, slot: number, now: number, limits: ClaimLimits): boolean {
   const far = horizons(now, limits);
-  return (row.slot < slot || row.slot > far.slot) && (row.lease_until <= now || row.lease_until > far.lease) && (row.not_before <= now || row.not_before > far.backoff);
+  return (
+    (row.slot < slot || row.slot > far.slot) &&
+    (row.lease_until <= now || row.lease_until > far.lease) &&
+    (row.not_before <= now || row.not_before > far.backoff)
+  );
 }
 
 /** The row changes a run's end makes, the same for both stores. */
@@ -146,7 +171,8 @@ export class DatabaseJobStore implements JobStore {
   }
 
   async claim(name: string, holder: string, slot: number, now: number, limits: ClaimLimits): Promise<Claim> {
-    const before = (await this.db.kysely.selectFrom('jobs').select(['slot', 'lease_until', 'not_before']).where('name', '=', name).executeTakeFirst()) as Row | undefined;
+    const before = (await this.db.kysely.selectFrom('jobs').select(['slot', 'lease_until', 'not_before']).where('name', '=', name).executeTakeFirst()) as
+      Row | undefined;
     const far = horizons(now, limits);
     // One conditional UPDATE: of the processes claiming the same slot, exactly one changes the row.
     const result = await this.db.kysely
@@ -160,7 +186,13 @@ export class DatabaseJobStore implements JobStore {
     return { claimed: Number(result.numUpdatedRows) === 1, clockWentBackMs: before ? clockWentBack(before, now, limits) : 0 };
   }
 
-  async finish(name: string, holder: string, result: RunResult, now: number, retryDelay: (failures: number) => number): Promise<{ previousFailures: number; record: JobRecord }> {
+  async finish(
+    name: string,
+    holder: string,
+    result: RunResult,
+    now: number,
+    retryDelay: (failures: number) => number,
+  ): Promise<{ previousFailures: number; record: JobRecord }> {
     // NB: only the lease holder writes the row, so reading it first cannot race another writer.
     const row = (await this.db.kysely.selectFrom('jobs').selectAll().where('name', '=', name).executeTakeFirstOrThrow()) as Row;
     const changes = finished(row, result, now, retryDelay);
@@ -212,7 +244,13 @@ export class MemoryJobStore implements JobStore {
     return { claimed: true, clockWentBackMs };
   }
 
-  async finish(name: string, holder: string, result: RunResult, now: number, retryDelay: (failures: number) => number): Promise<{ previousFailures: number; record: JobRecord }> {
+  async finish(
+    name: string,
+    holder: string,
+    result: RunResult,
+    now: number,
+    retryDelay: (failures: number) => number,
+  ): Promise<{ previousFailures: number; record: JobRecord }> {
     const row = this.#row(name);
     const previousFailures = row.consecutive_failures;
     const changes = finished(row, result, now, retryDelay);

@@ -19,7 +19,8 @@ export interface Slots {
 export function slotsOf(schedule: JobSchedule): Slots {
   if ('everyMs' in schedule) {
     const every = schedule.everyMs;
-    if (!Number.isInteger(every) || every < MIN_INTERVAL_MS) throw new Error(`schedule.everyMs must be an integer of at least ${MIN_INTERVAL_MS} ms, got ${every}`);
+    if (!Number.isInteger(every) || every < MIN_INTERVAL_MS)
+      throw new Error(`schedule.everyMs must be an integer of at least ${MIN_INTERVAL_MS} ms, got ${every}`);
     return {
       next: (after) => Math.floor(after / every) * every + every,
       previous: (at) => Math.floor(at / every) * every,

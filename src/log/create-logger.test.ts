@@ -43,7 +43,21 @@ describe('logger redaction', () => {
       'customer saved',
     );
     const out = lines.join('');
-    for (const leaked of ['529.982.247-25', '52998224725', '11.222.333/0001-81', '11222333000181', 'hunter2', 'p@ss', 'eyJhbGciOi', 'abc.def.ghi', 'tok-secret-1', 'hunter3', 'AKIA999', 'refresh-secret-xyz', secretKey]) {
+    for (const leaked of [
+      '529.982.247-25',
+      '52998224725',
+      '11.222.333/0001-81',
+      '11222333000181',
+      'hunter2',
+      'p@ss',
+      'eyJhbGciOi',
+      'abc.def.ghi',
+      'tok-secret-1',
+      'hunter3',
+      'AKIA999',
+      'refresh-secret-xyz',
+      secretKey,
+    ]) {
       expect(out).not.toContain(leaked);
     }
     expect(out).toContain('customer saved');

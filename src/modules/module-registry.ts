@@ -55,9 +55,11 @@ function definitionProblem(candidate: unknown): string | undefined {
   const def = candidate as Partial<ModuleDefinition>;
   if (typeof def.name !== 'string' || !MODULE_NAME.test(def.name)) return 'the definition needs a name of lower-case letters, digits and _ (e.g. "invoices")';
   // Everything under /api is authenticated: a module elsewhere would serve without a token.
-  if (def.prefix !== undefined && (typeof def.prefix !== 'string' || !/^\/api\/[a-z0-9_-]+$/.test(def.prefix))) return 'prefix must be /api/<name> (e.g. "/api/invoices")';
+  if (def.prefix !== undefined && (typeof def.prefix !== 'string' || !/^\/api\/[a-z0-9_-]+$/.test(def.prefix)))
+    return 'prefix must be /api/<name> (e.g. "/api/invoices")';
   if (def.routes !== undefined && typeof def.routes !== 'function') return 'routes must be a function (app, ctx) => Promise<void>';
-  if (def.migrations !== undefined && (def.migrations === null || typeof def.migrations !== 'object')) return 'migrations must be an object of { name: { up, down? } }';
+  if (def.migrations !== undefined && (def.migrations === null || typeof def.migrations !== 'object'))
+    return 'migrations must be an object of { name: { up, down? } }';
   if (def.jobs !== undefined) return jobsProblem(def.jobs);
   return undefined;
 }
@@ -98,16 +100,34 @@ export class ModuleRegistry {
     const prefix = definition.prefix ?? defaultPrefixOf(definition.name);
     const clash = this.modules.find((m) => m.name === definition.name || m.prefix === prefix);
     if (clash) {
-      this.#add({ name: definition.name, prefix, origin: source.origin, status: 'failed', stage: 'import', error: `name or prefix already used by module "${clash.name}" (${clash.origin})` });
+      this.#add({
+        name: definition.name,
+        prefix,
+        origin: source.origin,
+        status: 'failed',
+        stage: 'import',
+        error: `name or prefix already used by module "${clash.name}" (${clash.origin})`,
+      });
       return;
     }
     const needsDatabase = Object.keys(definition.migrations ?? {}).length > 0 || definition.onReady !== undefined;
-    this.#add({ name: definition.name, prefix, origin: source.origin, status: needsDatabase ? 'pending' : 'ready', definition, console: source.console === true });
+    this.#add({
+      name: definition.name,
+      prefix,
+      origin: source.origin,
+      status: needsDatabase ? 'pending' : 'ready',
+      definition,
+      console: source.console === true,
+    });
   }
 
   #add(module: LoadedModule): void {
     this.modules.push(module);
-    if (module.status === 'failed') this.#log.error({ module: module.name, origin: module.origin, stage: module.stage, error: module.error }, 'module failed to load; the other modules keep serving');
+    if (module.status === 'failed')
+      this.#log.error(
+        { module: module.name, origin: module.origin, stage: module.stage, error: module.error },
+        'module failed to load; the other modules keep serving',
+      );
   }
 
   /** Marks a module failed at `stage`, logging why. */
@@ -176,7 +196,8 @@ export class ModuleRegistry {
    */
   async migrateSchema(db: Database, core: MigrationSet): Promise<void> {
     await migrateOwner(db, 'core', core);
-    for (const module of this.modules) if (module.definition && module.status !== 'failed') await migrateOwner(db, module.name, module.definition.migrations ?? {});
+    for (const module of this.modules)
+      if (module.definition && module.status !== 'failed') await migrateOwner(db, module.name, module.definition.migrations ?? {});
   }
 
   /** The module owning `url` if it cannot serve it (failed, or waiting for migrations). */

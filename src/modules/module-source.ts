@@ -8,6 +8,10 @@ import type { ModuleSource } from './module.js';
  * default prefix `/api/invoices` can answer 503.
  */
 export function fileModuleSource(file: string): ModuleSource {
-  const name = path.basename(file).replace(/\.(c|m)?js$/, '').toLowerCase().replace(/[^a-z0-9_]/g, '_');
+  const name = path
+    .basename(file)
+    .replace(/\.(c|m)?js$/, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9_]/g, '_');
   return { name, origin: file, load: () => import(pathToFileURL(file).href) };
 }

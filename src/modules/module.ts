@@ -19,13 +19,7 @@ import type { Identity } from '../identity/index.js';
 import type { Hooks } from '../shared/hooks.js';
 
 /** The Fastify instance a module's routes are registered on: TypeBox schemas give typed handlers. */
-export type ModuleRouter = FastifyInstance<
-  RawServerDefault,
-  RawRequestDefaultExpression,
-  RawReplyDefaultExpression,
-  FastifyBaseLogger,
-  TypeBoxTypeProvider
->;
+export type ModuleRouter = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, FastifyBaseLogger, TypeBoxTypeProvider>;
 
 /**
  * What a feature module receives from the kernel: config, database, logger, identity, the app's

@@ -26,7 +26,10 @@ const ALERT_LEASE = 'alerts';
  * over. (The pool is watched by the `core.watch-pool` job, failing jobs by the job runner.) Among processes sharing `DATA_DIR`, only the holder of
  * a lease in the journal file watches. Returns a function that stops it.
  */
-export function startAlertWatch(deps: { db: Database; journal: Journal; alerter: Alerter; log: Logger }, thresholds: AlertThresholds = DEFAULT_ALERT_THRESHOLDS): () => void {
+export function startAlertWatch(
+  deps: { db: Database; journal: Journal; alerter: Alerter; log: Logger },
+  thresholds: AlertThresholds = DEFAULT_ALERT_THRESHOLDS,
+): () => void {
   const { db, journal, alerter } = deps;
   const holder = `${process.pid}|${randomUUID()}`;
   let failingSince: number | undefined;
@@ -47,10 +50,15 @@ export function startAlertWatch(deps: { db: Database; journal: Journal; alerter:
 
     const stats = journal.stats();
     const age = stats.oldestPendingAt ? now - Date.parse(stats.oldestPendingAt) : 0;
-    if (age >= thresholds.journalStaleMs) alerter.raise('journal_stale', 'writes have waited in the journal for a while: is the database reachable?', { pending: stats.pending, oldestPendingAt: stats.oldestPendingAt });
+    if (age >= thresholds.journalStaleMs)
+      alerter.raise('journal_stale', 'writes have waited in the journal for a while: is the database reachable?', {
+        pending: stats.pending,
+        oldestPendingAt: stats.oldestPendingAt,
+      });
     else alerter.resolve('journal_stale', 'the journal is draining again', { pending: stats.pending });
 
-    if (deadSeen !== undefined && stats.dead > deadSeen) alerter.raise('dead_letter', 'a journaled write could not be applied (dead letter): see /api/system/dead-letters', { dead: stats.dead });
+    if (deadSeen !== undefined && stats.dead > deadSeen)
+      alerter.raise('dead_letter', 'a journaled write could not be applied (dead letter): see /api/system/dead-letters', { dead: stats.dead });
     else if (stats.dead === 0) alerter.resolve('dead_letter', 'no dead letters left');
     deadSeen = stats.dead;
   };

@@ -67,7 +67,12 @@ export class Alerter {
     if (!this.#url) return;
     const body: AlertEvent = { ...event, at: new Date().toISOString(), source: 'robusto', pid: process.pid };
     try {
-      const response = await fetch(this.#url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal: AbortSignal.timeout(ALERT_TIMEOUT_MS) });
+      const response = await fetch(this.#url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+        signal: AbortSignal.timeout(ALERT_TIMEOUT_MS),
+      });
       if (!response.ok) this.#log.warn({ alert: event.kind, status: response.status }, 'alert webhook answered with an error');
     } catch (error) {
       this.#log.warn({ alert: event.kind, err: error }, 'alert webhook unreachable');

@@ -35,12 +35,18 @@ function kindOf(stats: Stats): string {
  *
  * @throws {UnreadableFileError} saying what the file is instead, or why it cannot be opened.
  */
-export async function openRegularFile(file: string, maxBytes = Number.POSITIVE_INFINITY, tooLarge = `more than the ${maxBytes} allowed`): Promise<{ handle: FileHandle; size: number }> {
+export async function openRegularFile(
+  file: string,
+  maxBytes = Number.POSITIVE_INFINITY,
+  tooLarge = `more than the ${maxBytes} allowed`,
+): Promise<{ handle: FileHandle; size: number }> {
   let before: Stats;
   try {
     before = await lstat(file);
   } catch (error) {
-    throw new UnreadableFileError((error as NodeJS.ErrnoException).code === 'ENOENT' ? 'the file is missing' : `it cannot be read (${(error as Error).message})`);
+    throw new UnreadableFileError(
+      (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'the file is missing' : `it cannot be read (${(error as Error).message})`,
+    );
   }
   if (!before.isFile()) throw new UnreadableFileError(`it cannot be read: it is ${kindOf(before)}, not a regular file (a backup holds regular files only)`);
   let handle: FileHandle;
@@ -51,7 +57,8 @@ export async function openRegularFile(file: string, maxBytes = Number.POSITIVE_I
   }
   try {
     const stats = await handle.stat();
-    if (!stats.isFile() || stats.ino !== before.ino || stats.dev !== before.dev) throw new UnreadableFileError('it cannot be read: it was replaced while being opened (a backup holds regular files only)');
+    if (!stats.isFile() || stats.ino !== before.ino || stats.dev !== before.dev)
+      throw new UnreadableFileError('it cannot be read: it was replaced while being opened (a backup holds regular files only)');
     if (stats.size > maxBytes) throw new UnreadableFileError(`it is ${stats.size} bytes, ${tooLarge}`);
     return { handle, size: stats.size };
   } catch (error) {

@@ -73,6 +73,9 @@ describe('DatabaseCircuit', () => {
     await new Promise((resolve) => setTimeout(resolve, 1_600));
     state.down = false;
     await vi.waitFor(() => expect(circuit.closed).toBe(true));
-    expect(lines.map((l) => l.msg)).toEqual(['database circuit opened: writes go to the journal, reads answer 503', 'database circuit closed: the database answers again']);
+    expect(lines.map((l) => l.msg)).toEqual([
+      'database circuit opened: writes go to the journal, reads answer 503',
+      'database circuit closed: the database answers again',
+    ]);
   });
 });

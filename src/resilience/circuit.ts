@@ -50,10 +50,13 @@ export class DatabaseCircuit {
     this.#db = db;
     // NB: a COMMIT whose answer was lost counts too: the connection failed (or the database
     // stalled) just as much as in any other statement.
-    this.#policy = circuitBreaker(handleWhen((error) => isTransientError(error) || error instanceof ProbeFailed || error instanceof WriteOutcomeUnknownError), {
-      halfOpenAfter: new ConstantBackoff(CIRCUIT_HALF_OPEN_MS),
-      breaker: new ConsecutiveBreaker(CIRCUIT_OPEN_AFTER_FAILURES),
-    });
+    this.#policy = circuitBreaker(
+      handleWhen((error) => isTransientError(error) || error instanceof ProbeFailed || error instanceof WriteOutcomeUnknownError),
+      {
+        halfOpenAfter: new ConstantBackoff(CIRCUIT_HALF_OPEN_MS),
+        breaker: new ConsecutiveBreaker(CIRCUIT_OPEN_AFTER_FAILURES),
+      },
+    );
     // NB: every failed probe opens the circuit again (half-open → open): only the first opening
     // is logged, then a reminder at most every CIRCUIT_REMINDER_MS, not 4 lines a second.
     let failedProbes = 0;

@@ -54,14 +54,30 @@ describe('upcastPayload', () => {
 
   it('refuses a payload an upcaster fails on, keeping its error as the cause', () => {
     const failure = new Error('title missing');
-    const failing = { ...notesV3, upcasters: { ...notesV3.upcasters, 2: () => { throw failure; } } };
+    const failing = {
+      ...notesV3,
+      upcasters: {
+        ...notesV3.upcasters,
+        2: () => {
+          throw failure;
+        },
+      },
+    };
     const error = thrown(() => upcastPayload(failing, { title: 'a' }, 1));
     expect(error).toMatchObject({ code: WriteError.REPLAY_VERSION_UNKNOWN, status: 422 });
     expect(error.detail).toContain('its upcaster from version 2 to 3 failed: title missing');
     expect(error.cause).toBe(failure);
     // An upcaster that throws a string, as careless code can: its text still reaches the detail.
-    // eslint-disable-next-line @typescript-eslint/only-throw-error -- the point of the test
-    const odd = { ...notesV3, upcasters: { ...notesV3.upcasters, 1: () => { throw 'nope'; } } };
+    const odd = {
+      ...notesV3,
+      upcasters: {
+        ...notesV3.upcasters,
+        1: () => {
+          // eslint-disable-next-line @typescript-eslint/only-throw-error -- the point of the test
+          throw 'nope';
+        },
+      },
+    };
     expect(thrown(() => upcastPayload(odd, {}, 1)).detail).toContain('failed: nope');
   });
 });

@@ -92,7 +92,9 @@ export interface Command<P = unknown, R = unknown, DB = any> {
  * returns the verdict for each entry: an AppError (`ERR_REPLAY_FORBIDDEN`, naming who, which
  * permission and why) when its author may no longer make it, `undefined` when they may.
  */
-export type AuthorCheck = (entries: ReadonlyArray<AuthoredWrite>) => Promise<(entry: AuthoredWrite, command: Command<unknown, unknown>) => AppError | undefined>;
+export type AuthorCheck = (
+  entries: ReadonlyArray<AuthoredWrite>,
+) => Promise<(entry: AuthoredWrite, command: Command<unknown, unknown>) => AppError | undefined>;
 
 /** What an author check needs of a journaled write. */
 export interface AuthoredWrite {
@@ -119,8 +121,14 @@ export function defineCommand<P, R, DB = any>(command: Command<P, R, DB>): Comma
 export function upcastPayload(command: Command<unknown, unknown>, payload: unknown, version: number): unknown {
   if (version === command.version) return payload;
   const unknown = (why: string, cause?: unknown) =>
-    new AppError(WriteError.REPLAY_VERSION_UNKNOWN, 422, `This write was accepted by version ${version} of ${command.name}; this robusto runs version ${command.version} of it and ${why}.`, cause === undefined ? {} : { cause });
-  if (version > command.version) return fail(unknown('cannot read a newer version: run the robusto that accepted it (or a later one), then retry this dead letter'));
+    new AppError(
+      WriteError.REPLAY_VERSION_UNKNOWN,
+      422,
+      `This write was accepted by version ${version} of ${command.name}; this robusto runs version ${command.version} of it and ${why}.`,
+      cause === undefined ? {} : { cause },
+    );
+  if (version > command.version)
+    return fail(unknown('cannot read a newer version: run the robusto that accepted it (or a later one), then retry this dead letter'));
   let current = payload;
   for (let from = version; from < command.version; from++) {
     const upcast = command.upcasters?.[from];

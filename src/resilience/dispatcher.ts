@@ -141,7 +141,16 @@ function replayOrReject(stored: StoredKey, fingerprint: string, key: string): Di
 
 /** The audit row of a command that ran (its id chosen by the caller, or a new one). */
 function auditRowOf(meta: DispatchMeta, action: string, outcome: CommandOutcome, at: string): Insertable<CoreTables['audit_log']> {
-  return { id: meta.auditId ?? newId(), tenant_id: meta.tenantId, user_id: meta.userId, action, entity: outcome.entity, entity_id: outcome.entityId, request_id: meta.requestId, created_at: at };
+  return {
+    id: meta.auditId ?? newId(),
+    tenant_id: meta.tenantId,
+    user_id: meta.userId,
+    action,
+    entity: outcome.entity,
+    entity_id: outcome.entityId,
+    request_id: meta.requestId,
+    created_at: at,
+  };
 }
 
 /**
@@ -207,12 +216,21 @@ export class Dispatcher {
     } catch (error) {
       // NB: a connection lost during COMMIT leaves the outcome unknown: the server may have
       // committed. Retrying would then apply the write twice, so it is not retried.
-      if (committing && isTransientError(error)) throw new WriteOutcomeUnknownError(meta.idempotencyKey, error, { status: committing.status, body: committing.body });
+      if (committing && isTransientError(error))
+        throw new WriteOutcomeUnknownError(meta.idempotencyKey, error, { status: committing.status, body: committing.body });
       throw error;
     }
   }
 
-  #transaction<P, R>(command: Command<P, R>, payload: P, meta: DispatchMeta, ctx: CommandContext, now: number, replay: boolean, onCommit: (result: DispatchResult) => void): Promise<DispatchResult> {
+  #transaction<P, R>(
+    command: Command<P, R>,
+    payload: P,
+    meta: DispatchMeta,
+    ctx: CommandContext,
+    now: number,
+    replay: boolean,
+    onCommit: (result: DispatchResult) => void,
+  ): Promise<DispatchResult> {
     return this.#database.transaction(async (tx: Transaction<CoreTables>) => {
       const key = meta.idempotencyKey;
       if (key) {
@@ -296,14 +314,24 @@ export class Dispatcher {
     const ctxNow = isoInstant(now);
     const expiresAt = isoInstant(now + this.#ttlMs);
     const idOf = (tenantId: string, key: string) => `${tenantId}\n${key}`;
-    const contextOf = (meta: DispatchMeta): CommandContext => ({ tenantId: meta.tenantId, userId: meta.userId, requestId: meta.requestId, now: ctxNow, hooks: this.#hooks });
+    const contextOf = (meta: DispatchMeta): CommandContext => ({
+      tenantId: meta.tenantId,
+      userId: meta.userId,
+      requestId: meta.requestId,
+      now: ctxNow,
+      hooks: this.#hooks,
+    });
     return this.#database.transaction(async (tx: Transaction<CoreTables>) => {
       const stored = way.lookUpKeys
         ? await tx
             .selectFrom('idempotency_keys')
             .select(['tenant_id', 'key', 'fingerprint', 'status_code', 'response'])
             .where('tenant_id', 'in', [...new Set(items.map((i) => i.meta.tenantId))])
-            .where('key', 'in', items.map((i) => i.meta.idempotencyKey))
+            .where(
+              'key',
+              'in',
+              items.map((i) => i.meta.idempotencyKey),
+            )
             .execute()
         : [];
       const known = new Map<string, StoredKey>(stored.map((row) => [idOf(row.tenant_id, row.key), row]));
@@ -312,7 +340,16 @@ export class Dispatcher {
       const outcomes = new Array<BatchOutcome>(items.length);
       const ran = (index: number, outcome: CommandOutcome) => {
         const { command, meta } = items[index] as BatchItem;
-        const key = { tenant_id: meta.tenantId, key: meta.idempotencyKey, fingerprint: meta.fingerprint, command: command.name, status_code: outcome.status, response: JSON.stringify(outcome.body), created_at: ctxNow, expires_at: expiresAt };
+        const key = {
+          tenant_id: meta.tenantId,
+          key: meta.idempotencyKey,
+          fingerprint: meta.fingerprint,
+          command: command.name,
+          status_code: outcome.status,
+          response: JSON.stringify(outcome.body),
+          created_at: ctxNow,
+          expires_at: expiresAt,
+        };
         keys.push(key);
         known.set(idOf(meta.tenantId, meta.idempotencyKey), key);
         audits.push(auditRowOf(meta, command.name, outcome, ctxNow));
@@ -329,7 +366,10 @@ export class Dispatcher {
         const command = (items[indexes[0] as number] as BatchItem).command;
         let results: CommandOutcome[];
         try {
-          results = await command.handleMany!(tx, indexes.map((i) => ({ payload: (items[i] as BatchItem).payload, ctx: contextOf((items[i] as BatchItem).meta) })));
+          results = await command.handleMany!(
+            tx,
+            indexes.map((i) => ({ payload: (items[i] as BatchItem).payload, ctx: contextOf((items[i] as BatchItem).meta) })),
+          );
         } catch (error) {
           if (isTransientError(error)) throw error;
           throw new BulkRefusedError(error);
@@ -361,7 +401,9 @@ export class Dispatcher {
       await flush();
       if (keys.length > 0) {
         // The count of rows inserted (a stored key is skipped) says enough: no RETURNING to send back.
-        const inserted = await insertRows(tx, 'idempotency_keys', keys).onConflict((oc) => oc.columns(['tenant_id', 'key']).doNothing()).executeTakeFirst();
+        const inserted = await insertRows(tx, 'idempotency_keys', keys)
+          .onConflict((oc) => oc.columns(['tenant_id', 'key']).doNothing())
+          .executeTakeFirst();
         if (Number(inserted.numInsertedOrUpdatedRows) !== keys.length) throw new KeysTakenError();
       }
       if (audits.length > 0) {

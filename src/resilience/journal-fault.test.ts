@@ -25,7 +25,11 @@ describe('journalFaultOf', () => {
       code: 'SQLITE_IOERR_WRITE',
       detail: 'the journal could not write its file /data/journal.db (SQLITE_IOERR_WRITE: disk I/O error)',
     });
-    expect(journalFaultOf(new Error('odd'), '/data/journal.db', '/data')).toMatchObject({ reason: 'write-failed', code: undefined, detail: 'the journal could not write its file /data/journal.db (odd)' });
+    expect(journalFaultOf(new Error('odd'), '/data/journal.db', '/data')).toMatchObject({
+      reason: 'write-failed',
+      code: undefined,
+      detail: 'the journal could not write its file /data/journal.db (odd)',
+    });
     expect(journalFaultOf('not an error', '/data/journal.db', '/data').detail).toBe('the journal could not write its file /data/journal.db (not an error)');
   });
 });
@@ -38,7 +42,11 @@ describe('cannotOpenFault', () => {
       detail: 'cannot open /data/journal.db: unable to open database file',
       since: expect.any(String),
     });
-    expect(cannotOpenFault('gone', '/data/journal.db', '/data')).toMatchObject({ reason: 'cannot-open', code: undefined, detail: 'cannot open /data/journal.db: gone' });
+    expect(cannotOpenFault('gone', '/data/journal.db', '/data')).toMatchObject({
+      reason: 'cannot-open',
+      code: undefined,
+      detail: 'cannot open /data/journal.db: gone',
+    });
   });
 
   it('still names a full disk as such', () => {
@@ -47,12 +55,25 @@ describe('cannotOpenFault', () => {
 });
 
 describe('isStorageError', () => {
-  it.each(['SQLITE_FULL', 'ENOSPC', 'EDQUOT', 'SQLITE_IOERR', 'SQLITE_IOERR_WRITE', 'SQLITE_READONLY', 'SQLITE_READONLY_DBMOVED', 'SQLITE_CANTOPEN', 'SQLITE_CORRUPT', 'SQLITE_NOTADB', 'SQLITE_PERM', 'EIO', 'EROFS', 'EACCES', 'EPERM'])(
-    '%s is an error of the file',
-    (code) => {
-      expect(isStorageError(coded(code))).toBe(true);
-    },
-  );
+  it.each([
+    'SQLITE_FULL',
+    'ENOSPC',
+    'EDQUOT',
+    'SQLITE_IOERR',
+    'SQLITE_IOERR_WRITE',
+    'SQLITE_READONLY',
+    'SQLITE_READONLY_DBMOVED',
+    'SQLITE_CANTOPEN',
+    'SQLITE_CORRUPT',
+    'SQLITE_NOTADB',
+    'SQLITE_PERM',
+    'EIO',
+    'EROFS',
+    'EACCES',
+    'EPERM',
+  ])('%s is an error of the file', (code) => {
+    expect(isStorageError(coded(code))).toBe(true);
+  });
 
   it.each(['SQLITE_BUSY', 'SQLITE_LOCKED', 'SQLITE_CONSTRAINT_UNIQUE', 'ENOENT', 'EIO2', 'X_SQLITE_IOERR'])('%s is not', (code) => {
     expect(isStorageError(coded(code))).toBe(false);

@@ -63,5 +63,8 @@ export function isStorageError(error: unknown): boolean {
   const code = errorCodeOf(error);
   if (!code) return false;
   if (DISK_FULL_CODES.has(code)) return true;
-  return ['SQLITE_IOERR', 'SQLITE_READONLY', 'SQLITE_CANTOPEN', 'SQLITE_CORRUPT', 'SQLITE_NOTADB', 'SQLITE_PERM'].some((prefix) => code.startsWith(prefix)) || ['EIO', 'EROFS', 'EACCES', 'EPERM'].includes(code);
+  return (
+    ['SQLITE_IOERR', 'SQLITE_READONLY', 'SQLITE_CANTOPEN', 'SQLITE_CORRUPT', 'SQLITE_NOTADB', 'SQLITE_PERM'].some((prefix) => code.startsWith(prefix)) ||
+    ['EIO', 'EROFS', 'EACCES', 'EPERM'].includes(code)
+  );
 }

@@ -60,7 +60,13 @@ describe('Journal', () => {
     journal.startAttempt(head!.seq);
     journal.finishAttempt(head!.seq, { status: 'applied', statusCode: 201, response: { id: 'x' } });
     expect(journal.hasPending()).toBe(false);
-    expect(journal.byReceipt('t1', head!.receipt)).toMatchObject({ status: 'applied', attemptsStarted: 1, attemptsFinished: 1, statusCode: 201, response: { id: 'x' } });
+    expect(journal.byReceipt('t1', head!.receipt)).toMatchObject({
+      status: 'applied',
+      attemptsStarted: 1,
+      attemptsFinished: 1,
+      statusCode: 201,
+      response: { id: 'x' },
+    });
   });
 
   it('a write that fails is never acknowledged, and the journal then refuses writes until a test write works', async () => {
@@ -70,7 +76,10 @@ describe('Journal', () => {
     const sameBatch = journal.append(entry(2));
     await expect(failed).rejects.toBeInstanceOf(JournalUnavailableError);
     await expect(sameBatch).rejects.toBeInstanceOf(JournalUnavailableError);
-    await expect(journal.append(entry(3))).rejects.toMatchObject({ reason: 'write-failed', message: expect.stringMatching(/could not write its file .*journal\.db \(SQLITE_CONSTRAINT_NOTNULL/) });
+    await expect(journal.append(entry(3))).rejects.toMatchObject({
+      reason: 'write-failed',
+      message: expect.stringMatching(/could not write its file .*journal\.db \(SQLITE_CONSTRAINT_NOTNULL/),
+    });
     expect(journal.writable()).toBe(false);
     expect(journal.stats().pending).toBe(0);
     // The file itself is fine: the next test write works and the journal takes writes again.
@@ -111,7 +120,9 @@ describe('Journal', () => {
     expect(journal.writable()).toBe(true);
     await expect(journal.append(entry(2))).resolves.toEqual(expect.any(String));
     expect(lines.filter((l) => l.msg.startsWith('journal cannot take writes'))).toHaveLength(1);
-    expect(lines.filter((l) => l.msg === 'journal takes writes again')).toEqual([expect.objectContaining({ level: 'info', fields: expect.objectContaining({ reason: 'write-failed', brokenSince: since }) })]);
+    expect(lines.filter((l) => l.msg === 'journal takes writes again')).toEqual([
+      expect.objectContaining({ level: 'info', fields: expect.objectContaining({ reason: 'write-failed', brokenSince: since }) }),
+    ]);
   }, 15_000);
 
   it('past JOURNAL_MAX_MB it refuses writes instead of growing', async () => {
@@ -126,7 +137,7 @@ describe('Journal', () => {
     await expect(journal.append(entry(100))).resolves.toEqual(expect.any(String));
   });
 
-  it('two processes sharing the file: each sees the other\'s pending writes, and one lease holder at a time', async () => {
+  it("two processes sharing the file: each sees the other's pending writes, and one lease holder at a time", async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'robusto-journal-'));
     const a = open(dir);
     const b = open(dir);
@@ -233,54 +244,63 @@ describe('Journal', () => {
       const dir = mkdtempSync(path.join(os.tmpdir(), 'robusto-journal-'));
       const journal = open(dir);
       await journal.append(entry(1));
-      for (const name of ['journal.db', 'journal.db-wal', 'journal.db-shm']) expect((statSync(path.join(dir, name)).mode & 0o777).toString(8), name).toBe('600');
+      for (const name of ['journal.db', 'journal.db-wal', 'journal.db-shm'])
+        expect((statSync(path.join(dir, name)).mode & 0o777).toString(8), name).toBe('600');
     } finally {
       process.umask(previous);
     }
   });
 
   // A real full disk: a small tmpfs (mounting needs root, as in CI).
-  it.skipIf(!CAN_MOUNT)('on a full disk: refused as disk-full (no false receipt), test writes say so, and freeing space mends it within seconds', async () => {
-    const mount = mountSmallDisk(2);
-    const files: Journal[] = [];
-    try {
-      const ballast = path.join(mount, 'ballast');
-      writeFileSync(ballast, Buffer.alloc(1280 * 1024));
-      const dir = path.join(mount, 'data');
-      const journal = new Journal(dir, { maxMegabytes: 64, tenantMaxMegabytes: 64 });
-      files.push(journal);
-      let mended = 0;
-      journal.onRecover(() => mended++);
-      const receipts: string[] = [];
-      let refused: unknown;
-      for (let n = 0; n < 1000 && !refused; n++) await journal.append(entry(n, { name: 'x'.repeat(200) })).then((r) => receipts.push(r), (error: unknown) => (refused = error));
-      expect(refused).toMatchObject({ reason: 'disk-full', message: expect.stringMatching(/^the disk holding DATA_DIR \(.*\) is full; free space on it/) });
-      expect(receipts.length).toBeGreaterThan(0);
-      expect(journal.writable()).toBe(false);
-      expect(journal.failure()).toMatch(/is full/);
-      // A small write may still fit where the failed one began: the disk's free space decides.
-      expect(journal.probe()).toMatchObject({ reason: 'disk-full', detail: expect.stringMatching(/MB free on it/) });
-      await new Promise((resolve) => setTimeout(resolve, 1.5 * JOURNAL_REPROBE_INTERVAL_MS));
-      expect(journal.writable()).toBe(false);
-      // What `robusto journal status` does: another process opens the file and tries a write.
-      const look = new Journal(dir, { maxMegabytes: 64, tenantMaxMegabytes: 64 });
-      files.push(look);
-      expect(look.probe()).toMatchObject({ reason: 'disk-full' });
+  it.skipIf(!CAN_MOUNT)(
+    'on a full disk: refused as disk-full (no false receipt), test writes say so, and freeing space mends it within seconds',
+    async () => {
+      const mount = mountSmallDisk(2);
+      const files: Journal[] = [];
+      try {
+        const ballast = path.join(mount, 'ballast');
+        writeFileSync(ballast, Buffer.alloc(1280 * 1024));
+        const dir = path.join(mount, 'data');
+        const journal = new Journal(dir, { maxMegabytes: 64, tenantMaxMegabytes: 64 });
+        files.push(journal);
+        let mended = 0;
+        journal.onRecover(() => mended++);
+        const receipts: string[] = [];
+        let refused: unknown;
+        for (let n = 0; n < 1000 && !refused; n++)
+          await journal.append(entry(n, { name: 'x'.repeat(200) })).then(
+            (r) => receipts.push(r),
+            (error: unknown) => (refused = error),
+          );
+        expect(refused).toMatchObject({ reason: 'disk-full', message: expect.stringMatching(/^the disk holding DATA_DIR \(.*\) is full; free space on it/) });
+        expect(receipts.length).toBeGreaterThan(0);
+        expect(journal.writable()).toBe(false);
+        expect(journal.failure()).toMatch(/is full/);
+        // A small write may still fit where the failed one began: the disk's free space decides.
+        expect(journal.probe()).toMatchObject({ reason: 'disk-full', detail: expect.stringMatching(/MB free on it/) });
+        await new Promise((resolve) => setTimeout(resolve, 1.5 * JOURNAL_REPROBE_INTERVAL_MS));
+        expect(journal.writable()).toBe(false);
+        // What `robusto journal status` does: another process opens the file and tries a write.
+        const look = new Journal(dir, { maxMegabytes: 64, tenantMaxMegabytes: 64 });
+        files.push(look);
+        expect(look.probe()).toMatchObject({ reason: 'disk-full' });
 
-      rmSync(ballast);
-      const freedAt = performance.now();
-      await vi.waitFor(() => expect(mended).toBe(1), { timeout: 3 * JOURNAL_REPROBE_INTERVAL_MS, interval: 50 });
-      expect(performance.now() - freedAt).toBeLessThan(2 * JOURNAL_REPROBE_INTERVAL_MS + 500);
-      expect(journal.writable()).toBe(true);
-      expect(journal.acquireLease('replay', 'me', 10_000)).toBe(true);
-      await expect(journal.append(entry(5000))).resolves.toEqual(expect.any(String));
-      // Every receipt given is there, once.
-      expect(journal.pending(5000).map((e) => e.receipt)).toEqual([...receipts, expect.any(String)]);
-    } finally {
-      for (const journal of files) journal.close();
-      unmountSmallDisk(mount);
-    }
-  }, 20_000);
+        rmSync(ballast);
+        const freedAt = performance.now();
+        await vi.waitFor(() => expect(mended).toBe(1), { timeout: 3 * JOURNAL_REPROBE_INTERVAL_MS, interval: 50 });
+        expect(performance.now() - freedAt).toBeLessThan(2 * JOURNAL_REPROBE_INTERVAL_MS + 500);
+        expect(journal.writable()).toBe(true);
+        expect(journal.acquireLease('replay', 'me', 10_000)).toBe(true);
+        await expect(journal.append(entry(5000))).resolves.toEqual(expect.any(String));
+        // Every receipt given is there, once.
+        expect(journal.pending(5000).map((e) => e.receipt)).toEqual([...receipts, expect.any(String)]);
+      } finally {
+        for (const journal of files) journal.close();
+        unmountSmallDisk(mount);
+      }
+    },
+    20_000,
+  );
 
   it('stores which payload fields are secret, for whoever shows the entry', async () => {
     const journal = open();

@@ -43,7 +43,10 @@ export interface JournalEntry {
 }
 
 /** What is appended: everything needed to run the command later, exactly once. */
-export type JournalAppend = Pick<JournalEntry, 'tenantId' | 'userId' | 'idempotencyKey' | 'fingerprint' | 'command' | 'commandVersion' | 'payload' | 'requestId'> & {
+export type JournalAppend = Pick<
+  JournalEntry,
+  'tenantId' | 'userId' | 'idempotencyKey' | 'fingerprint' | 'command' | 'commandVersion' | 'payload' | 'requestId'
+> & {
   secretFields?: readonly string[];
   tokenEpoch?: number;
   /** For a write whose COMMIT answer was lost: its audit row's id and what it answered. */
@@ -434,7 +437,9 @@ export class Journal {
 
   /** The entry a tenant's client key already has in the journal, if any (a retry of a queued write). */
   byKey(tenantId: string, idempotencyKey: string): JournalEntry | undefined {
-    const row = this.#db.prepare('select * from entries where tenant_id = ? and idempotency_key = ? order by seq desc limit 1').get(tenantId, idempotencyKey) as Row | undefined;
+    const row = this.#db
+      .prepare('select * from entries where tenant_id = ? and idempotency_key = ? order by seq desc limit 1')
+      .get(tenantId, idempotencyKey) as Row | undefined;
     // NB: a pending entry found here may be another process's, committed after this process's
     // last look: the caller answers 202 for it at once, so hasPending must look again.
     if (row?.status === 'pending') this.#nextPeekAt = 0;
@@ -461,7 +466,11 @@ export class Journal {
       return Promise.reject(new JournalUnavailableError(`${this.#full()}; it empties as the database comes back`, 'limit'));
     }
     if (holding.tenant + bytes > this.#tenantMaxBytes) {
-      return Promise.reject(new JournalTenantFullError(`this tenant's writes waiting in the journal hold their whole share (${megabytes(this.#tenantMaxBytes)} MB, JOURNAL_TENANT_MAX_MB); it empties as the database comes back`));
+      return Promise.reject(
+        new JournalTenantFullError(
+          `this tenant's writes waiting in the journal hold their whole share (${megabytes(this.#tenantMaxBytes)} MB, JOURNAL_TENANT_MAX_MB); it empties as the database comes back`,
+        ),
+      );
     }
     this.#countQueued(entry.tenantId, bytes);
     let resolve!: (receipt: string) => void;
@@ -525,7 +534,11 @@ export class Journal {
         .transaction(() => {
           const row = this.#db.prepare('select holder, expires_at from leases where name = ?').get(name) as { holder: string; expires_at: number } | undefined;
           if (row && row.holder !== holder && row.expires_at > now && !isGone(row.holder)) return false;
-          this.#db.prepare('insert into leases (name, holder, expires_at) values (?, ?, ?) on conflict (name) do update set holder = excluded.holder, expires_at = excluded.expires_at').run(name, holder, now + ttlMs);
+          this.#db
+            .prepare(
+              'insert into leases (name, holder, expires_at) values (?, ?, ?) on conflict (name) do update set holder = excluded.holder, expires_at = excluded.expires_at',
+            )
+            .run(name, holder, now + ttlMs);
           return true;
         })
         .immediate(),
@@ -551,7 +564,9 @@ export class Journal {
    * back to the disk. Returns the count.
    */
   pruneFinished(before: string): number {
-    const deleted = this.#writing(() => this.#db.prepare(`delete from entries where status in ('applied', 'duplicate', 'discarded') and finished_at < ?`).run(before).changes);
+    const deleted = this.#writing(
+      () => this.#db.prepare(`delete from entries where status in ('applied', 'duplicate', 'discarded') and finished_at < ?`).run(before).changes,
+    );
     if (deleted > 0) this.#compact();
     return deleted;
   }
@@ -585,7 +600,24 @@ export class Journal {
         this.#db.transaction(() => {
           for (const { append: a, json, bytes, receipt } of batch) {
             const u = a.uncertain;
-            insert.run(receipt, a.tenantId, a.userId, a.idempotencyKey, a.fingerprint, a.command, a.commandVersion, json, a.requestId, now, u?.auditId ?? null, u?.status ?? null, u ? JSON.stringify(u.body) : null, bytes, a.secretFields?.length ? JSON.stringify(a.secretFields) : null, a.tokenEpoch ?? null);
+            insert.run(
+              receipt,
+              a.tenantId,
+              a.userId,
+              a.idempotencyKey,
+              a.fingerprint,
+              a.command,
+              a.commandVersion,
+              json,
+              a.requestId,
+              now,
+              u?.auditId ?? null,
+              u?.status ?? null,
+              u ? JSON.stringify(u.body) : null,
+              bytes,
+              a.secretFields?.length ? JSON.stringify(a.secretFields) : null,
+              a.tokenEpoch ?? null,
+            );
           }
         })();
         this.#groupCommits++;
@@ -665,7 +697,16 @@ export class Journal {
     this.#writing(() =>
       this.#db.transaction(() => {
         for (const o of outcomes) {
-          update.run(o.status, o.statusCode ?? null, o.response === undefined ? null : JSON.stringify(o.response), o.error ?? null, o.errorCode ?? null, o.status, now, o.seq);
+          update.run(
+            o.status,
+            o.statusCode ?? null,
+            o.response === undefined ? null : JSON.stringify(o.response),
+            o.error ?? null,
+            o.errorCode ?? null,
+            o.status,
+            now,
+            o.seq,
+          );
         }
       })(),
     );
@@ -678,8 +719,15 @@ export class Journal {
     // NB: each figure through the (status, seq) index, never a scan of the whole file: applied
     // entries are kept for days, and /metrics, /health and the alert watch ask often.
     const count = (status: string) => (this.#db.prepare('select count(*) as n from entries where status = ?').get(status) as { n: number }).n;
-    const oldest = this.#db.prepare(`select accepted_at from entries where status = 'pending' order by seq limit 1`).get() as { accepted_at: string } | undefined;
-    return { pending: count('pending'), oldestPendingAt: oldest?.accepted_at ?? null, dead: count('dead'), groupCommits: this.#groupCommits, appendedTotal: this.#appendedTotal };
+    const oldest = this.#db.prepare(`select accepted_at from entries where status = 'pending' order by seq limit 1`).get() as
+      { accepted_at: string } | undefined;
+    return {
+      pending: count('pending'),
+      oldestPendingAt: oldest?.accepted_at ?? null,
+      dead: count('dead'),
+      groupCommits: this.#groupCommits,
+      appendedTotal: this.#appendedTotal,
+    };
   }
 
   /**
@@ -689,15 +737,24 @@ export class Journal {
   tenantStats(tenantId: string): Pick<JournalStats, 'pending' | 'oldestPendingAt' | 'dead'> {
     // NB: forced through the (status, seq) index: only the pending and dead entries are read, not
     // the tenant's applied ones kept for days (which the (tenant_id, …) index would walk).
-    const count = (status: string) => (this.#db.prepare('select count(*) as n from entries indexed by entries_status_seq where status = ? and tenant_id = ?').get(status, tenantId) as { n: number }).n;
-    const oldest = this.#db.prepare(`select accepted_at from entries indexed by entries_status_seq where status = 'pending' and tenant_id = ? order by seq limit 1`).get(tenantId) as { accepted_at: string } | undefined;
+    const count = (status: string) =>
+      (
+        this.#db.prepare('select count(*) as n from entries indexed by entries_status_seq where status = ? and tenant_id = ?').get(status, tenantId) as {
+          n: number;
+        }
+      ).n;
+    const oldest = this.#db
+      .prepare(`select accepted_at from entries indexed by entries_status_seq where status = 'pending' and tenant_id = ? order by seq limit 1`)
+      .get(tenantId) as { accepted_at: string } | undefined;
     return { pending: count('pending'), oldestPendingAt: oldest?.accepted_at ?? null, dead: count('dead') };
   }
 
   /** How many writes wait, by command and the command version they were accepted under. */
   pendingByCommand(): Array<{ command: string; version: number; pending: number }> {
     return this.#db
-      .prepare(`select command, command_version as version, count(*) as pending from entries where status = 'pending' group by command, command_version order by command, command_version`)
+      .prepare(
+        `select command, command_version as version, count(*) as pending from entries where status = 'pending' group by command, command_version order by command, command_version`,
+      )
       .all() as Array<{ command: string; version: number; pending: number }>;
   }
 
@@ -767,7 +824,10 @@ export class Journal {
     this.#broken = { ...fault, since: already?.since ?? fault.since };
     this.#probedAt = performance.now();
     if (!already) {
-      this.#log?.error({ file: this.file, reason: fault.reason, code: fault.code, err: error }, 'journal cannot take writes: writes get 503 while the database is down or writes wait in it');
+      this.#log?.error(
+        { file: this.file, reason: fault.reason, code: fault.code, err: error },
+        'journal cannot take writes: writes get 503 while the database is down or writes wait in it',
+      );
       this.#probeTimer = setInterval(() => this.#stillBroken(), JOURNAL_REPROBE_INTERVAL_MS);
       this.#probeTimer.unref();
     }
@@ -806,11 +866,15 @@ export class Journal {
     }
     const free = freeBytes(this.#dataDir);
     if (free !== undefined && free < JOURNAL_MIN_FREE_BYTES) {
-      const short = Object.assign(new Error(`${megabytes(free)} MB free on it, under the ${megabytes(JOURNAL_MIN_FREE_BYTES)} MB the journal waits for`), { code: 'ENOSPC' });
+      const short = Object.assign(new Error(`${megabytes(free)} MB free on it, under the ${megabytes(JOURNAL_MIN_FREE_BYTES)} MB the journal waits for`), {
+        code: 'ENOSPC',
+      });
       return this.#breaks(journalFaultOf(short, this.file, this.#dataDir), short);
     }
     try {
-      this.#db.prepare('insert into leases (name, holder, expires_at) values (?, ?, 0) on conflict (name) do update set holder = excluded.holder, expires_at = 0').run(JOURNAL_PROBE_ROW, new Date().toISOString());
+      this.#db
+        .prepare('insert into leases (name, holder, expires_at) values (?, ?, 0) on conflict (name) do update set holder = excluded.holder, expires_at = 0')
+        .run(JOURNAL_PROBE_ROW, new Date().toISOString());
     } catch (error) {
       if (isStorageError(error)) return this.#breaks(journalFaultOf(error, this.file, this.#dataDir), error);
       // Another process writing (busy) says nothing about the disk: the fault, if any, stands.
@@ -821,7 +885,10 @@ export class Journal {
     this.#broken = undefined;
     clearInterval(this.#probeTimer);
     this.#probeTimer = undefined;
-    this.#log?.info({ file: this.file, reason: mended.reason, brokenSince: mended.since, brokenSeconds: Math.round((Date.now() - Date.parse(mended.since)) / 1000) }, 'journal takes writes again');
+    this.#log?.info(
+      { file: this.file, reason: mended.reason, brokenSince: mended.since, brokenSeconds: Math.round((Date.now() - Date.parse(mended.since)) / 1000) },
+      'journal takes writes again',
+    );
     for (const listener of this.#recoveryListeners) listener();
     return undefined;
   }
@@ -844,7 +911,9 @@ export class Journal {
     const changed = this.#writing(
       () =>
         this.#db
-          .prepare(`update entries set status = 'pending', retried_by = ?, retried_at = ?, finished_at = null where tenant_id = ? and receipt = ? and status = 'dead'`)
+          .prepare(
+            `update entries set status = 'pending', retried_by = ?, retried_at = ?, finished_at = null where tenant_id = ? and receipt = ? and status = 'dead'`,
+          )
           .run(by, new Date().toISOString(), tenantId, receipt).changes,
     );
     if (changed === 0) return Promise.resolve(false);
@@ -858,7 +927,9 @@ export class Journal {
     return this.#writing(
       () =>
         this.#db
-          .prepare(`update entries set status = 'discarded', discarded_by = ?, discard_reason = ?, finished_at = ? where tenant_id = ? and receipt = ? and status = 'dead'`)
+          .prepare(
+            `update entries set status = 'discarded', discarded_by = ?, discard_reason = ?, finished_at = ? where tenant_id = ? and receipt = ? and status = 'dead'`,
+          )
           .run(by, reason, new Date().toISOString(), tenantId, receipt).changes > 0,
     );
   }

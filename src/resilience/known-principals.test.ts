@@ -53,7 +53,14 @@ describe('KnownPrincipals', () => {
   it('records every change at once', () => {
     const known = knownIn(dir);
     known.remember(ADA);
-    for (const change of [{ role: 'staff' as const }, { active: false }, { tokenEpoch: 3 }, { installationAdmin: false }, { email: 'ada@new.example' }, { tenantId: 't2' }]) {
+    for (const change of [
+      { role: 'staff' as const },
+      { active: false },
+      { tokenEpoch: 3 },
+      { installationAdmin: false },
+      { email: 'ada@new.example' },
+      { tenantId: 't2' },
+    ]) {
       known.remember({ ...ADA, ...change });
       expect(known.get('u-ada')).toEqual({ ...ADA, ...change });
     }

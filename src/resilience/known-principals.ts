@@ -70,7 +70,15 @@ export class KnownPrincipals {
   get(userId: string): KnownPrincipal | undefined {
     const row = this.#get.get(userId) as Row | undefined;
     return row
-      ? { userId: row.user_id, tenantId: row.tenant_id, role: row.role, email: row.email, active: row.active === 1, tokenEpoch: row.token_epoch, installationAdmin: row.installation_admin === 1 }
+      ? {
+          userId: row.user_id,
+          tenantId: row.tenant_id,
+          role: row.role,
+          email: row.email,
+          active: row.active === 1,
+          tokenEpoch: row.token_epoch,
+          installationAdmin: row.installation_admin === 1,
+        }
       : undefined;
   }
 
@@ -85,7 +93,16 @@ export class KnownPrincipals {
     if (last && last.state === state && now - last.at < KNOWN_PRINCIPAL_REFRESH_MS) return;
     if (!this.#db.open) return;
     try {
-      this.#put.run(principal.userId, principal.tenantId, principal.role, principal.email, principal.active ? 1 : 0, principal.tokenEpoch, principal.installationAdmin ? 1 : 0, new Date(now).toISOString());
+      this.#put.run(
+        principal.userId,
+        principal.tenantId,
+        principal.role,
+        principal.email,
+        principal.active ? 1 : 0,
+        principal.tokenEpoch,
+        principal.installationAdmin ? 1 : 0,
+        new Date(now).toISOString(),
+      );
     } catch {
       // Busy (another process writing) or a full disk: the next look-up tries again.
       return;

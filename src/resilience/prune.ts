@@ -28,7 +28,12 @@ export function pruneKeys(journal: Journal, dispatcher: Dispatcher, now = new Da
  */
 export function pruneJobs(journal: Journal, dispatcher: Dispatcher, retentionHours: number): JobDefinition<void>[] {
   return [
-    defineJob<void>({ name: 'prune-journal', schedule: PRUNE_SCHEDULE, scope: 'process', run: async () => ({ journalEntries: pruneJournal(journal, retentionHours) }) }),
+    defineJob<void>({
+      name: 'prune-journal',
+      schedule: PRUNE_SCHEDULE,
+      scope: 'process',
+      run: async () => ({ journalEntries: pruneJournal(journal, retentionHours) }),
+    }),
     defineJob<void>({ name: 'prune-keys', schedule: PRUNE_SCHEDULE, run: async () => ({ idempotencyKeys: await pruneKeys(journal, dispatcher) }) }),
   ];
 }

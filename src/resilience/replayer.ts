@@ -178,7 +178,7 @@ export class Replayer {
       // that can change rights was applied (a run ends after one), so none is applied on rights
       // that write took away.
       let verdict: Verdict | undefined;
-      for (let i = 0; i < batch.length; ) {
+      for (let i = 0; i < batch.length;) {
         if (this.#controller.signal.aborted) return finish('blocked');
         const lease = renewLease({ due: true });
         if (lease !== 'held') return finish(lease === 'busy' ? 'busy' : 'blocked');
@@ -186,7 +186,10 @@ export class Replayer {
         if (!verdict) return finish('blocked');
         const run = this.#batchable(batch, i, verdict);
         const last = i + run.length === batch.length;
-        const done = run.length >= 2 ? await this.#replayBatch(run, verdict, last ? readNext : () => this.#markQuietly()) : await this.#replayOne(batch[i] as JournalEntry, verdict);
+        const done =
+          run.length >= 2
+            ? await this.#replayBatch(run, verdict, last ? readNext : () => this.#markQuietly())
+            : await this.#replayOne(batch[i] as JournalEntry, verdict);
         if (done === 'blocked') return finish('blocked');
         if (batch.slice(i, i + done).some((entry) => this.commandOf(entry.command)?.changesRights)) verdict = undefined;
         applied += done;
@@ -293,8 +296,14 @@ export class Replayer {
   async #replay(entry: JournalEntry, verdict: Verdict): Promise<'done' | 'blocked'> {
     this.#markCommitted();
     if (entry.attemptsStarted - entry.attemptsFinished >= REPLAY_MAX_UNFINISHED_ATTEMPTS) {
-      this.journal.finishAttempt(entry.seq, { status: 'dead', error: `${entry.attemptsStarted - entry.attemptsFinished} attempts started and never finished (the process stopped during each)` });
-      this.log.error({ receipt: entry.receipt, command: entry.command, tenantId: entry.tenantId }, 'journal entry parked as dead: it keeps stopping the process');
+      this.journal.finishAttempt(entry.seq, {
+        status: 'dead',
+        error: `${entry.attemptsStarted - entry.attemptsFinished} attempts started and never finished (the process stopped during each)`,
+      });
+      this.log.error(
+        { receipt: entry.receipt, command: entry.command, tenantId: entry.tenantId },
+        'journal entry parked as dead: it keeps stopping the process',
+      );
       return 'done';
     }
     const command = this.commandOf(entry.command);
@@ -332,7 +341,9 @@ export class Replayer {
       // The first attempt's COMMIT went through while this one ran (its audit row, or a row of
       // its own, stopped this one): applied, not dead.
       if (entry.appliedIfAudit) {
-        const applied = await this.circuit.execute(() => this.dispatcher.committed(entry.tenantId, entry.appliedIfAudit as string)).catch((checkError: unknown) => checkError);
+        const applied = await this.circuit
+          .execute(() => this.dispatcher.committed(entry.tenantId, entry.appliedIfAudit as string))
+          .catch((checkError: unknown) => checkError);
         if (applied === true) {
           this.journal.finishAttempt(entry.seq, { status: 'duplicate' });
           return 'done';
@@ -375,7 +386,10 @@ export class Replayer {
     const problem = isAppError(error)
       ? { status: error.status, code: error.code, detail: error.detail, ...(error.errors ? { errors: error.errors } : {}), ...(error.extensions ?? {}) }
       : { status: 500, code: WriteError.REPLAY_FAILED, detail: error instanceof Error ? error.message : String(error) };
-    this.log.error({ receipt: entry.receipt, command: entry.command, code: problem.code, tenantId: entry.tenantId }, 'journal entry parked as dead: it cannot be applied');
+    this.log.error(
+      { receipt: entry.receipt, command: entry.command, code: problem.code, tenantId: entry.tenantId },
+      'journal entry parked as dead: it cannot be applied',
+    );
     return { status: 'dead', statusCode: problem.status, response: problem, error: problem.detail, errorCode: errorCodeOf(error) ?? problem.code };
   }
 }

@@ -32,13 +32,16 @@ export interface RetryOptions {
  * await policy.execute(() => db.kysely.insertInto('notes').values(row).execute());
  */
 export function createRetryPolicy(options: RetryOptions = {}): RetryPolicy {
-  return retry(handleWhen((error) => isTransientError(error) && !(error instanceof DatabaseStalledError)), {
-    maxAttempts: options.maxRetries ?? RETRY_MAX_RETRIES,
-    backoff: new ExponentialBackoff({
-      initialDelay: options.initialDelayMs ?? RETRY_INITIAL_DELAY_MS,
-      maxDelay: options.maxDelayMs ?? RETRY_MAX_DELAY_MS,
-    }),
-  });
+  return retry(
+    handleWhen((error) => isTransientError(error) && !(error instanceof DatabaseStalledError)),
+    {
+      maxAttempts: options.maxRetries ?? RETRY_MAX_RETRIES,
+      backoff: new ExponentialBackoff({
+        initialDelay: options.initialDelayMs ?? RETRY_INITIAL_DELAY_MS,
+        maxDelay: options.maxDelayMs ?? RETRY_MAX_DELAY_MS,
+      }),
+    },
+  );
 }
 
 const defaultPolicy = createRetryPolicy();

@@ -73,7 +73,14 @@ export class WritePath {
     else {
       try {
         // NB: a literal, not `{ ...meta, auditId }`: object spread is several times slower.
-        const withAudit: DispatchMeta = { tenantId: meta.tenantId, userId: meta.userId, requestId: meta.requestId, idempotencyKey: meta.idempotencyKey, fingerprint: meta.fingerprint, auditId };
+        const withAudit: DispatchMeta = {
+          tenantId: meta.tenantId,
+          userId: meta.userId,
+          requestId: meta.requestId,
+          idempotencyKey: meta.idempotencyKey,
+          fingerprint: meta.fingerprint,
+          auditId,
+        };
         return { kind: 'done', result: await this.circuit.execute(() => this.dispatcher.dispatch(command, payload, withAudit)) };
       } catch (error) {
         if (error instanceof WriteOutcomeUnknownError) unknownOutcome = error;
@@ -140,11 +147,16 @@ export class WritePath {
           { retryAfterSeconds: JOURNAL_REFUSED_RETRY_AFTER_S, cause: error },
         );
       }
-      throw new AppError(WriteError.JOURNAL_UNAVAILABLE, 503, `${ROUTE_TEXT[route]}, and the local journal cannot take the write: ${error.message}. Nothing was saved; retry later.`, {
-        retryAfterSeconds: JOURNAL_REFUSED_RETRY_AFTER_S,
-        extensions: { reason: error.reason },
-        cause: error,
-      });
+      throw new AppError(
+        WriteError.JOURNAL_UNAVAILABLE,
+        503,
+        `${ROUTE_TEXT[route]}, and the local journal cannot take the write: ${error.message}. Nothing was saved; retry later.`,
+        {
+          retryAfterSeconds: JOURNAL_REFUSED_RETRY_AFTER_S,
+          extensions: { reason: error.reason },
+          cause: error,
+        },
+      );
     }
   }
 }

@@ -37,7 +37,10 @@ export function installProcessHandlers(log: Logger, stop: (why: StopReason) => v
     stop({ reason: signal, exitCode: 0 });
   };
   const onFatal = (kind: string) => (error: unknown) => {
-    log.fatal({ err: error, request: currentRequest(), requestsInFlight: requestsInFlight() }, kind === 'uncaughtException' ? 'uncaught exception; shutting down' : 'unhandled promise rejection; shutting down');
+    log.fatal(
+      { err: error, request: currentRequest(), requestsInFlight: requestsInFlight() },
+      kind === 'uncaughtException' ? 'uncaught exception; shutting down' : 'unhandled promise rejection; shutting down',
+    );
     tellSupervisor({ type: WORKER_FATAL, reason: `${kind}: ${error instanceof Error ? error.message : String(error)}` });
     stop({ reason: kind, exitCode: 1, drainMs: FATAL_DRAIN_MS });
   };

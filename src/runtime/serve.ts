@@ -107,7 +107,10 @@ export async function serve(options: ServeOptions): Promise<void> {
     app = await buildApp({ config, log, db, ...(options.modules ? { modules: options.modules } : {}) });
   } catch (error) {
     // Nothing is listening yet: say what failed and how to look into it, then stop.
-    log.fatal({ err: error, dataDir: config.paths.dataDir, engine: config.engine }, 'cannot open the database or build the app; run "robusto doctor" for the checks and their fixes');
+    log.fatal(
+      { err: error, dataDir: config.paths.dataDir, engine: config.engine },
+      'cannot open the database or build the app; run "robusto doctor" for the checks and their fixes',
+    );
     await flushLogger(log);
     process.exit(1);
   }

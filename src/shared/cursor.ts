@@ -29,9 +29,14 @@ export function encodeCursor(cursor: Cursor): string {
 }
 
 function invalidCursor(): AppError {
-  return new AppError(ErrorCode.VALIDATION, 400, 'The cursor is not one this list gave out; use the nextCursor of the previous page, or omit it to start over.', {
-    errors: [{ in: 'querystring', field: '/cursor', message: 'is not a valid cursor for this list' }],
-  });
+  return new AppError(
+    ErrorCode.VALIDATION,
+    400,
+    'The cursor is not one this list gave out; use the nextCursor of the previous page, or omit it to start over.',
+    {
+      errors: [{ in: 'querystring', field: '/cursor', message: 'is not a valid cursor for this list' }],
+    },
+  );
 }
 
 /**

@@ -5,12 +5,9 @@ describe('CPF', () => {
   it.each(['529.982.247-25', '52998224725', '111.444.777-35', '390.533.447-05'])('%s is valid', (cpf) => {
     expect(isValidCpf(cpf)).toBe(true);
   });
-  it.each(['529.982.247-24', '52998224735', '111.111.111-11', '00000000000', '1234567890', '123456789012', '', 'abc.def.ghi-jk'])(
-    '%s is invalid',
-    (cpf) => {
-      expect(isValidCpf(cpf)).toBe(false);
-    },
-  );
+  it.each(['529.982.247-24', '52998224735', '111.111.111-11', '00000000000', '1234567890', '123456789012', '', 'abc.def.ghi-jk'])('%s is invalid', (cpf) => {
+    expect(isValidCpf(cpf)).toBe(false);
+  });
   it('formats digits', () => {
     expect(formatCpf('52998224725')).toBe('529.982.247-25');
   });
@@ -38,7 +35,10 @@ describe('maskDocuments', () => {
   ])('masks %s', (input, expected) => {
     expect(maskDocuments(input)).toBe(expected);
   });
-  it.each(['time 1763900000000', 'id 123456789012', 'port 8000', 'a 1234567890123456 b', 'took 8.12345678901234 ms', 'took 8.12345678901 ms'])('leaves %s alone', (input) => {
-    expect(maskDocuments(input)).toBe(input);
-  });
+  it.each(['time 1763900000000', 'id 123456789012', 'port 8000', 'a 1234567890123456 b', 'took 8.12345678901234 ms', 'took 8.12345678901 ms'])(
+    'leaves %s alone',
+    (input) => {
+      expect(maskDocuments(input)).toBe(input);
+    },
+  );
 });

@@ -59,17 +59,14 @@ export function formatCpf(value: string): string {
 /** Formats 14 CNPJ digits as `00.000.000/0000-00`; other input is returned unchanged. */
 export function formatCnpj(value: string): string {
   const d = onlyDigits(value);
-  return d.length === CNPJ_LENGTH
-    ? `${d.slice(0, 2)}.${d.slice(2, 5)}.${d.slice(5, 8)}/${d.slice(8, 12)}-${d.slice(12)}`
-    : value;
+  return d.length === CNPJ_LENGTH ? `${d.slice(0, 2)}.${d.slice(2, 5)}.${d.slice(5, 8)}/${d.slice(8, 12)}-${d.slice(12)}` : value;
 }
 
 // Formatted documents, then bare runs of exactly 11 or 14 digits not touching other digits nor
 // being the fraction of a decimal number (`8.12345678901234`).
 // NB: bare runs are masked whether or not their check digits hold: a mistyped CPF is still a
 // person's number, and a phone number masked by accident costs nothing.
-const DOCUMENT_PATTERN =
-  /\d{2}\.\d{3}\.\d{3}\/\d{4}-\d{2}|\d{3}\.\d{3}\.\d{3}-\d{2}|(?<!\d)(?<!\d\.)(?:\d{14}|\d{11})(?!\d)(?!\.\d)/g;
+const DOCUMENT_PATTERN = /\d{2}\.\d{3}\.\d{3}\/\d{4}-\d{2}|\d{3}\.\d{3}\.\d{3}-\d{2}|(?<!\d)(?<!\d\.)(?:\d{14}|\d{11})(?!\d)(?!\.\d)/g;
 
 /** The text a masked document is replaced with. */
 export const DOCUMENT_MASK = '[DOCUMENT]';

@@ -3,7 +3,13 @@ import { isoInstant } from './iso-instant.js';
 
 describe('isoInstant', () => {
   it('is Date#toISOString for instants across milliseconds, seconds, days, leap days and years', () => {
-    const starts = [0, Date.UTC(1999, 11, 31, 23, 59, 59), Date.UTC(2024, 1, 29, 23, 59, 59), Date.UTC(2026, 11, 1, 19, 20), Date.UTC(9999, 11, 31, 23, 59, 59)];
+    const starts = [
+      0,
+      Date.UTC(1999, 11, 31, 23, 59, 59),
+      Date.UTC(2024, 1, 29, 23, 59, 59),
+      Date.UTC(2026, 11, 1, 19, 20),
+      Date.UTC(9999, 11, 31, 23, 59, 59),
+    ];
     for (const start of starts) {
       for (const offset of [0, 1, 9, 10, 99, 100, 999, 1000, 1001, 59_999, 60_000, 86_399_999]) {
         const ms = start + offset;

@@ -12,9 +12,7 @@ export const ProblemSchema = Type.Object(
     instance: Type.String(),
     code: Type.String({ examples: [ErrorCode.VALIDATION] }),
     requestId: Type.String(),
-    errors: Type.Optional(
-      Type.Array(Type.Object({ in: Type.Optional(Type.String()), field: Type.String(), message: Type.String() })),
-    ),
+    errors: Type.Optional(Type.Array(Type.Object({ in: Type.Optional(Type.String()), field: Type.String(), message: Type.String() }))),
   },
   { additionalProperties: true, $id: 'Problem', description: 'application/problem+json (RFC 9457)' },
 );

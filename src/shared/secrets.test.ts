@@ -4,7 +4,12 @@ import { maskSecrets, REDACTED } from './secrets.js';
 describe('maskSecrets', () => {
   it('masks the declared fields and any member named like a secret, at any depth; leaves the rest and the original alone', () => {
     const payload = { email: 'a@b.c', pin: '1234', nested: { apiKey: 'k', list: [{ token: 't', ok: 1 }] }, passwordHash: null };
-    expect(maskSecrets(payload, ['pin'])).toEqual({ email: 'a@b.c', pin: REDACTED, nested: { apiKey: REDACTED, list: [{ token: REDACTED, ok: 1 }] }, passwordHash: null });
+    expect(maskSecrets(payload, ['pin'])).toEqual({
+      email: 'a@b.c',
+      pin: REDACTED,
+      nested: { apiKey: REDACTED, list: [{ token: REDACTED, ok: 1 }] },
+      passwordHash: null,
+    });
     expect(payload.pin).toBe('1234');
   });
 

@@ -3,7 +3,10 @@
  * accents. "José Ávila" → "jose avila", "Açúcar Cristal" → "acucar cristal".
  */
 export function searchable(text: string): string {
-  return text.normalize('NFD').replace(/\p{Diacritic}/gu, '').toLowerCase();
+  return text
+    .normalize('NFD')
+    .replace(/\p{Diacritic}/gu, '')
+    .toLowerCase();
 }
 
 /** Escapes LIKE wildcards so a search for "50%" looks for the text "50%" (escape character `\`). */

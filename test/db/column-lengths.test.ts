@@ -47,7 +47,9 @@ describe('column lengths', () => {
 
   it('each text field accepts exactly what its column holds', async () => {
     const { rows } = await sql<{ table_name: string; column_name: string; n: number | null }>`
-      select table_name, column_name, character_maximum_length as n from information_schema.columns where table_schema = current_schema()`.execute(t.app.db.kysely);
+      select table_name, column_name, character_maximum_length as n from information_schema.columns where table_schema = current_schema()`.execute(
+      t.app.db.kysely,
+    );
     const columns = new Map(rows.map((r) => [`${r.table_name}.${r.column_name}`, r.n]));
     const compared: string[] = [];
     const mismatches: string[] = [];

@@ -33,7 +33,11 @@ describe('main queries use an index on PostgreSQL', () => {
     ids.customer = customer.json().id;
     const product = await call(t, tenant, { method: 'POST', url: '/api/products', body: { sku: 'FAR-1', name: 'Farinha', unit: 'kg', minStock: 5 } });
     ids.product = product.json().id;
-    const lot = await call(t, tenant, { method: 'POST', url: '/api/stock/lots', body: { productId: ids.product, code: 'QR-1', quantity: 3, expiresOn: '2099-01-01' } });
+    const lot = await call(t, tenant, {
+      method: 'POST',
+      url: '/api/stock/lots',
+      body: { productId: ids.product, code: 'QR-1', quantity: 3, expiresOn: '2099-01-01' },
+    });
     ids.lot = lot.json().id;
     const student = await call(t, tenant, { method: 'POST', url: '/api/students', body: { name: 'Aluna', birthDate: '2000-01-01', plan: 'Manhã' } });
     ids.student = student.json().id;

@@ -94,6 +94,8 @@ describe.each(ENGINES)('insertRow on %s', (engine) => {
   });
 
   it('reports a constraint violation of a reused statement like any other', async () => {
-    await expect(insertRow(db, 'notes', { id: 'a', title: 'duplicate', body: null, priority: 1, created_at: '2026-01-08' })).rejects.toThrow(/unique|duplicate/i);
+    await expect(insertRow(db, 'notes', { id: 'a', title: 'duplicate', body: null, priority: 1, created_at: '2026-01-08' })).rejects.toThrow(
+      /unique|duplicate/i,
+    );
   });
 });

@@ -44,7 +44,14 @@ describe('PostgreSQL pool under connection faults', () => {
 
   it('a reset during a query rejects that query as transient, never crashes, and the pool replaces the connection', async () => {
     const db = t.app.db.kysely;
-    const inFlight = Promise.all([1, 2, 3].map(() => sql`select pg_sleep(2) as robusto_pool_test`.execute(db).then(() => 'done', (e: unknown) => e)));
+    const inFlight = Promise.all(
+      [1, 2, 3].map(() =>
+        sql`select pg_sleep(2) as robusto_pool_test`.execute(db).then(
+          () => 'done',
+          (e: unknown) => e,
+        ),
+      ),
+    );
     await new Promise((resolve) => setTimeout(resolve, 300));
     // the server processes serving those three queries, seen from a connection of our own
     const broken = await serverPids(`%robusto_pool_test%`);
@@ -71,7 +78,10 @@ describe('PostgreSQL pool under connection faults', () => {
       const stalledPid = before.rows[0]?.pid as number;
       expect(stalled.app.db.poolStats().total).toBe(1);
       proxy.stall();
-      const error = await sql`select 1`.execute(stalled.app.db.kysely).then(() => undefined, (e: unknown) => e);
+      const error = await sql`select 1`.execute(stalled.app.db.kysely).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       proxy.pass();
       expect(isTransientError(error)).toBe(true);
       // destroyed: the next query gets a new connection, the pool holds only that one, and the

@@ -54,7 +54,12 @@ describe('SQLite locked by another process for 2 s', () => {
   it('a real registration waits for the lock and succeeds (one row, one audit row), and the server keeps answering meanwhile', async () => {
     const holder = holdWriteLock(t.config.paths.sqliteFile);
     await holder.locked;
-    const write = call(t, tenant, { method: 'POST', url: '/api/students', as: 'staff', body: { name: 'Clara Lima', birthDate: '1991-05-20', plan: 'Pilates' } });
+    const write = call(t, tenant, {
+      method: 'POST',
+      url: '/api/students',
+      as: 'staff',
+      body: { name: 'Clara Lima', birthDate: '1991-05-20', plan: 'Pilates' },
+    });
     await new Promise((resolve) => setTimeout(resolve, 300));
     // The wait is asynchronous: a lock waited for synchronously would hold this answer (and the
     // timer before it) until the other process lets go.

@@ -27,7 +27,10 @@ describe.each(ENGINES)('Database.transaction on %s', (engine) => {
   beforeAll(async () => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'robusto-transaction-'));
     pgDatabase = engine === 'postgres' ? await createTestDatabase() : undefined;
-    const { config } = loadConfig({ DATA_DIR: dir, DB_POOL_MAX: '3', ...(pgDatabase ? { DATABASE_URL: pgDatabase.url } : {}) }, { cwd: dir, ignoreDotEnv: true });
+    const { config } = loadConfig(
+      { DATA_DIR: dir, DB_POOL_MAX: '3', ...(pgDatabase ? { DATABASE_URL: pgDatabase.url } : {}) },
+      { cwd: dir, ignoreDotEnv: true },
+    );
     db = createDb(config, pino({ level: 'silent' }), { onQuery: (text) => void statements.push(text) });
     kysely = db.kysely as Kysely<Tables>;
     await kysely.schema

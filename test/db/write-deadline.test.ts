@@ -22,7 +22,10 @@ describe('the write deadline on PostgreSQL', () => {
   beforeAll(async () => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'robusto-deadline-'));
     pgDatabase = await createTestDatabase();
-    const { config } = loadConfig({ DATA_DIR: dir, DB_POOL_MAX: '3', DATABASE_URL: pgDatabase.url, DB_WRITE_DEADLINE_MS: String(DEADLINE_MS) }, { cwd: dir, ignoreDotEnv: true });
+    const { config } = loadConfig(
+      { DATA_DIR: dir, DB_POOL_MAX: '3', DATABASE_URL: pgDatabase.url, DB_WRITE_DEADLINE_MS: String(DEADLINE_MS) },
+      { cwd: dir, ignoreDotEnv: true },
+    );
     db = createDb(config, pino({ level: 'silent' }));
   });
   afterAll(async () => {
@@ -48,7 +51,10 @@ describe('the write deadline on a stalled PostgreSQL', () => {
   beforeAll(async () => {
     server = await startPrivatePostgres();
     dir = mkdtempSync(path.join(os.tmpdir(), 'robusto-deadline-'));
-    const { config } = loadConfig({ DATA_DIR: dir, DB_POOL_MAX: '3', DATABASE_URL: server.url, DB_WRITE_DEADLINE_MS: String(DEADLINE_MS) }, { cwd: dir, ignoreDotEnv: true });
+    const { config } = loadConfig(
+      { DATA_DIR: dir, DB_POOL_MAX: '3', DATABASE_URL: server.url, DB_WRITE_DEADLINE_MS: String(DEADLINE_MS) },
+      { cwd: dir, ignoreDotEnv: true },
+    );
     db = createDb(config, pino({ level: 'silent' }));
   }, 60_000);
   afterAll(async () => {
@@ -89,7 +95,16 @@ describe('the write deadline on a stalled PostgreSQL', () => {
     );
     expect(ping).toBe('ERR_DATABASE_STALLED');
     await server.resume();
-    await expect.poll(() => db.ping().then(() => true, () => false), { timeout: 10_000 }).toBe(true);
+    await expect
+      .poll(
+        () =>
+          db.ping().then(
+            () => true,
+            () => false,
+          ),
+        { timeout: 10_000 },
+      )
+      .toBe(true);
     const rows = await sql<{ id: string }>`select id from marks`.execute(db.kysely);
     expect(rows.rows).toEqual([]);
   }, 30_000);

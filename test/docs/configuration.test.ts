@@ -14,10 +14,17 @@ function defaultOf(variable: EnvVariable): string {
 
 describe('docs/configuration.md', () => {
   it('lists every variable robusto reads, with the default and meaning the code gives it', () => {
-    const rendered = ['| variable | default | meaning |', '|---|---|---|', ...Object.entries(ENV_VARIABLES).map(([name, variable]) => `| \`${name}\` | ${defaultOf(variable)} | ${variable.description} |`)];
+    const rendered = [
+      '| variable | default | meaning |',
+      '|---|---|---|',
+      ...Object.entries(ENV_VARIABLES).map(([name, variable]) => `| \`${name}\` | ${defaultOf(variable)} | ${variable.description} |`),
+    ];
     const doc = readFileSync(path.join(PROJECT_ROOT, 'docs', 'configuration.md'), 'utf8').split('\n');
     const start = doc.indexOf('| variable | default | meaning |');
-    const table = doc.slice(start, doc.findIndex((line, i) => i > start && !line.startsWith('|')));
+    const table = doc.slice(
+      start,
+      doc.findIndex((line, i) => i > start && !line.startsWith('|')),
+    );
     expect(table.join('\n')).toBe(rendered.join('\n'));
   });
 });

@@ -10,7 +10,14 @@ import { RATE_LIMITS_PER_MINUTE } from '../../src/http/rate-limits.js';
 import { CLOCK_JUMP_MS, LATE_MARGIN_MS } from '../../src/jobs/job-runner.js';
 import { CLOCK_LEEWAY_MS } from '../../src/jobs/job-store.js';
 import { LOGIN_BODY_LIMIT_BYTES, SIGN_IN_LIMIT_PER_IP_PER_MINUTE } from '../../src/modules/auth/auth.routes.js';
-import { FAILURE_MEMORY_MS, FREE_FAILURES, HASHING_CONCURRENCY, HASHING_QUEUE, HASHING_RETRY_AFTER_SECONDS, MAX_FAILURE_DELAY_SECONDS } from '../../src/modules/auth/auth.sign-in-guard.js';
+import {
+  FAILURE_MEMORY_MS,
+  FREE_FAILURES,
+  HASHING_CONCURRENCY,
+  HASHING_QUEUE,
+  HASHING_RETRY_AFTER_SECONDS,
+  MAX_FAILURE_DELAY_SECONDS,
+} from '../../src/modules/auth/auth.sign-in-guard.js';
 import { TOKEN_ISSUED_LEEWAY_MS } from '../../src/identity/tokens.js';
 import { FATAL_DRAIN_MS } from '../../src/runtime/process-handlers.js';
 import { CIRCUIT_HALF_OPEN_MS, CIRCUIT_OPEN_AFTER_FAILURES } from '../../src/resilience/circuit.js';

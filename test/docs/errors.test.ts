@@ -11,7 +11,9 @@ import { PROJECT_ROOT } from '../support/spawn-robusto.js';
 const SRC = path.join(PROJECT_ROOT, 'src');
 
 function sourceFiles(): string[] {
-  return (readdirSync(SRC, { recursive: true }) as string[]).filter((file) => file.endsWith('.ts') && !file.endsWith('.test.ts') && !file.endsWith('.d.ts')).map((file) => path.join(SRC, file));
+  return (readdirSync(SRC, { recursive: true }) as string[])
+    .filter((file) => file.endsWith('.ts') && !file.endsWith('.test.ts') && !file.endsWith('.d.ts'))
+    .map((file) => path.join(SRC, file));
 }
 
 /** The code strings a file names outside comments and outside its `defineErrors` entries. */
@@ -58,13 +60,17 @@ describe('the error registry', () => {
   });
 
   it('refuses a code another owner already defined, and a malformed one', () => {
-    expect(() => defineErrors('someone-else', { CLASH: { code: 'ERR_VALIDATION', status: 400, meaning: 'clash' } })).toThrow(/ERR_VALIDATION is defined twice, by kernel and by someone-else/);
+    expect(() => defineErrors('someone-else', { CLASH: { code: 'ERR_VALIDATION', status: 400, meaning: 'clash' } })).toThrow(
+      /ERR_VALIDATION is defined twice, by kernel and by someone-else/,
+    );
     expect(() => defineErrors('someone-else', { BAD: { code: 'ERR_lower_case', meaning: 'bad' } })).toThrow(/malformed/);
   });
 
   it('no code is written as a loose string: each comes from the registry', () => {
     const registered = new Set(registeredErrors().map((entry) => entry.code));
-    const loose = files.flatMap((file) => looseCodes(readFileSync(file, 'utf8')).map((code) => `${path.relative(PROJECT_ROOT, file)}: ${code}${registered.has(code) ? '' : ' (not registered)'}`));
+    const loose = files.flatMap((file) =>
+      looseCodes(readFileSync(file, 'utf8')).map((code) => `${path.relative(PROJECT_ROOT, file)}: ${code}${registered.has(code) ? '' : ' (not registered)'}`),
+    );
     expect(loose).toEqual([]);
   });
 

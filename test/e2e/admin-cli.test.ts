@@ -34,7 +34,12 @@ describe.each(ENGINES)('tenant and user administration from the command line on 
     expect(badSlug.child.exitCode).toBe(1);
     expect(badSlug.output()).toMatch(/slug "Padaria Central" is not valid/);
 
-    const user = await run(['user', 'create', '--tenant', 'padaria-central', '--email', 'maria@padaria.com.br', '--role', 'admin', '--name', 'Maria', '--password-stdin'], env, dataDir, 's3gredo-da-padaria\n');
+    const user = await run(
+      ['user', 'create', '--tenant', 'padaria-central', '--email', 'maria@padaria.com.br', '--role', 'admin', '--name', 'Maria', '--password-stdin'],
+      env,
+      dataDir,
+      's3gredo-da-padaria\n',
+    );
     expect(user.output()).toMatch(/✓ user maria@padaria.com.br \(admin\) created in tenant padaria-central/);
     expect(user.child.exitCode).toBe(0);
     expect(user.output()).not.toContain('s3gredo');
@@ -48,7 +53,12 @@ describe.each(ENGINES)('tenant and user administration from the command line on 
       expect(refused.child.exitCode).toBe(1);
       expect(refused.output()).toMatch(message);
     }
-    const short = await run(['user', 'create', '--tenant', 'padaria-central', '--email', 'a@b.c', '--role', 'staff', '--password-stdin'], env, dataDir, 'short\n');
+    const short = await run(
+      ['user', 'create', '--tenant', 'padaria-central', '--email', 'a@b.c', '--role', 'staff', '--password-stdin'],
+      env,
+      dataDir,
+      'short\n',
+    );
     expect(short.output()).toMatch(/at least 8 characters/);
 
     const granted = await run(['user', 'installation-admin', 'maria@padaria.com.br', '--tenant', 'padaria-central'], env, dataDir);

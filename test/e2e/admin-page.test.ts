@@ -32,7 +32,20 @@ describe.skipIf(!CHROMIUM && !process.env.CI)('admin page in a browser', () => {
     tenant = await createTenantWithUsers(t, 'painel');
     await setInstallationRole(t, tenant, 'owner');
     backupName = path.basename((await createBackup(t.app.db, { root: backupDir, robustoVersion: 'test' })).dir);
-    writeRestartReport(t.config, { ok: true, stopped: true, steps: [], warnings: [], counts: [], latencyMs: { health: [], api: {} }, backupDir: path.join(backupDir, backupName), report: '' }, new Date());
+    writeRestartReport(
+      t.config,
+      {
+        ok: true,
+        stopped: true,
+        steps: [],
+        warnings: [],
+        counts: [],
+        latencyMs: { health: [], api: {} },
+        backupDir: path.join(backupDir, backupName),
+        report: '',
+      },
+      new Date(),
+    );
     // A write the database refused for good: what an admin retries or discards.
     await t.app.journal.append({
       tenantId: tenant.id,

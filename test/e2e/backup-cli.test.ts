@@ -22,7 +22,9 @@ async function postgresCounts(url: string): Promise<Record<string, number>> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
-    const { rows } = await client.query<{ table_name: string }>("select table_name from information_schema.tables where table_schema = 'public' order by table_name");
+    const { rows } = await client.query<{ table_name: string }>(
+      "select table_name from information_schema.tables where table_schema = 'public' order by table_name",
+    );
     const counts: Record<string, number> = {};
     for (const { table_name: name } of rows) counts[name] = Number((await client.query<{ n: string }>(`select count(*) as n from "${name}"`)).rows[0]?.n);
     return counts;
@@ -94,7 +96,9 @@ describe('backup, verify, restore and prune from the command line', () => {
     const backups = path.join(dataDir, 'backups');
     const sound = path.join(backups, readdirSync(backups)[0] as string);
     // the table file with the most rows (the tenant's audit rows, users…)
-    const manifest = JSON.parse(readFileSync(path.join(sound, 'manifest.json'), 'utf8')) as { tables: Array<{ name: string; file: string; rows: number; bytes: number }> };
+    const manifest = JSON.parse(readFileSync(path.join(sound, 'manifest.json'), 'utf8')) as {
+      tables: Array<{ name: string; file: string; rows: number; bytes: number }>;
+    };
     const victim = [...manifest.tables].sort((a, b) => b.rows - a.rows)[0] as { name: string; file: string; rows: number; bytes: number };
     expect(victim.rows).toBeGreaterThan(0);
 
@@ -115,7 +119,9 @@ describe('backup, verify, restore and prune from the command line', () => {
       const verify = await run(['verify', damaged], {}, dataDir);
       expect(verify.child.exitCode, verify.output()).toBe(1);
       expect(verify.output()).toContain(`✗ ${victim.name} (${victim.file}): `);
-      expect(verify.output()).toMatch(damaged === flipped ? /SHA-256 is [0-9a-f]{64}, the manifest says [0-9a-f]{64}: the file was altered or damaged/ : /altered or damaged/);
+      expect(verify.output()).toMatch(
+        damaged === flipped ? /SHA-256 is [0-9a-f]{64}, the manifest says [0-9a-f]{64}: the file was altered or damaged/ : /altered or damaged/,
+      );
       expect(verify.output()).not.toMatch(/✓/);
 
       // into a new PostgreSQL database: refused before anything is created in it

@@ -73,33 +73,39 @@ describe('a backups directory holding files robusto did not write', () => {
     return { dir, done };
   }
 
-  it('GET /api/system/backups answers promptly with a FIFO named manifest.json there, reporting it, and /health/live keeps answering; a FIFO named like a restart record does not hang GET /api/system/restarts', { timeout: 60_000 }, async () => {
-    const backups = path.join(root, 'served');
-    const trap = path.join(backups, backupDirName(new Date()));
-    mkdirSync(trap, { recursive: true });
-    execFileSync('mkfifo', [path.join(trap, MANIFEST_FILE)]);
-    cpSync(made.dir, path.join(backups, path.basename(made.dir)), { recursive: true });
-    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'robusto-hostile-data-'));
-    cleanups.push(async () => rmSync(dataDir, { recursive: true, force: true }));
-    mkdirSync(path.join(dataDir, 'reports'));
-    execFileSync('mkfifo', [path.join(dataDir, 'reports', 'restart-20261202T023000000Z.json')]);
-    const server = await spawnRobusto({ dataDir, env: { BACKUP_DIR: backups, BACKUP_SCHEDULE: 'off' } });
-    cleanups.push(() => server.destroy());
-    await server.waitForReady(30_000);
-    const token = await loginAsInitialAdmin(server);
-    for (let round = 0; round < 3; round++) {
-      const response = await fetch(server.url('/api/system/backups'), { headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(5_000) });
-      expect(response.status).toBe(200);
-      const body = (await response.json()) as { items: Array<{ name: string }>; problems: Array<{ name: string; problem: string }> };
-      expect(body.items.map((b) => b.name)).toEqual([path.basename(made.dir)]);
-      expect(body.problems).toEqual([{ name: path.basename(trap), problem: expect.stringMatching(/manifest\.json .*named pipe \(FIFO\), not a regular file/) }]);
-      const live = await fetch(server.url('/health/live'), { signal: AbortSignal.timeout(2_000) });
-      expect(live.status).toBe(200);
-      const restarts = await fetch(server.url('/api/system/restarts'), { headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(5_000) });
-      expect(restarts.status).toBe(200);
-      expect(await restarts.json()).toEqual({ items: [] });
-    }
-  });
+  it(
+    'GET /api/system/backups answers promptly with a FIFO named manifest.json there, reporting it, and /health/live keeps answering; a FIFO named like a restart record does not hang GET /api/system/restarts',
+    { timeout: 60_000 },
+    async () => {
+      const backups = path.join(root, 'served');
+      const trap = path.join(backups, backupDirName(new Date()));
+      mkdirSync(trap, { recursive: true });
+      execFileSync('mkfifo', [path.join(trap, MANIFEST_FILE)]);
+      cpSync(made.dir, path.join(backups, path.basename(made.dir)), { recursive: true });
+      const dataDir = mkdtempSync(path.join(os.tmpdir(), 'robusto-hostile-data-'));
+      cleanups.push(async () => rmSync(dataDir, { recursive: true, force: true }));
+      mkdirSync(path.join(dataDir, 'reports'));
+      execFileSync('mkfifo', [path.join(dataDir, 'reports', 'restart-20261202T023000000Z.json')]);
+      const server = await spawnRobusto({ dataDir, env: { BACKUP_DIR: backups, BACKUP_SCHEDULE: 'off' } });
+      cleanups.push(() => server.destroy());
+      await server.waitForReady(30_000);
+      const token = await loginAsInitialAdmin(server);
+      for (let round = 0; round < 3; round++) {
+        const response = await fetch(server.url('/api/system/backups'), { headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(5_000) });
+        expect(response.status).toBe(200);
+        const body = (await response.json()) as { items: Array<{ name: string }>; problems: Array<{ name: string; problem: string }> };
+        expect(body.items.map((b) => b.name)).toEqual([path.basename(made.dir)]);
+        expect(body.problems).toEqual([
+          { name: path.basename(trap), problem: expect.stringMatching(/manifest\.json .*named pipe \(FIFO\), not a regular file/) },
+        ]);
+        const live = await fetch(server.url('/health/live'), { signal: AbortSignal.timeout(2_000) });
+        expect(live.status).toBe(200);
+        const restarts = await fetch(server.url('/api/system/restarts'), { headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(5_000) });
+        expect(restarts.status).toBe(200);
+        expect(await restarts.json()).toEqual({ items: [] });
+      }
+    },
+  );
 
   it('verify reports a table file linked to /dev/zero as a problem, promptly', { timeout: 60_000 }, async () => {
     const { dir, done } = copyWith('zero', 'customers', (file) => symlinkSync('/dev/zero', file));
@@ -109,20 +115,24 @@ describe('a backups directory holding files robusto did not write', () => {
     expect(run.output()).toMatch(/✗ customers \(customers\.ndjson\.gz\): it cannot be read: it is a symbolic link, not a regular file/);
   });
 
-  it('verify reports a small gzip that unpacks to one huge line as a problem, without crashing or holding the line in memory', { timeout: 120_000 }, async () => {
-    const { dir, done } = copyWith('bomb', 'customers', async (file) => {
-      // 640 MiB of one line, about 650 KB gzipped.
-      const chunk = Buffer.alloc(1024 * 1024, 'a');
-      const line = async function* () {
-        for (let n = 0; n < 640; n++) yield chunk;
-      };
-      await pipeline(line(), createGzip({ level: 9 }), createWriteStream(file));
-    });
-    await done;
-    expect(statSync(path.join(dir, 'customers.ndjson.gz')).size).toBeLessThan(2_000_000);
-    const run = await verify(dir);
-    expect(run.output()).toMatch(/✗ customers \(customers\.ndjson\.gz\): it cannot be read back \(a line is longer than \d+ bytes unpacked/);
-    expect(run.output()).not.toMatch(/RangeError|heap out of memory/);
-    expect(run.child.exitCode).toBe(1);
-  });
+  it(
+    'verify reports a small gzip that unpacks to one huge line as a problem, without crashing or holding the line in memory',
+    { timeout: 120_000 },
+    async () => {
+      const { dir, done } = copyWith('bomb', 'customers', async (file) => {
+        // 640 MiB of one line, about 650 KB gzipped.
+        const chunk = Buffer.alloc(1024 * 1024, 'a');
+        const line = async function* () {
+          for (let n = 0; n < 640; n++) yield chunk;
+        };
+        await pipeline(line(), createGzip({ level: 9 }), createWriteStream(file));
+      });
+      await done;
+      expect(statSync(path.join(dir, 'customers.ndjson.gz')).size).toBeLessThan(2_000_000);
+      const run = await verify(dir);
+      expect(run.output()).toMatch(/✗ customers \(customers\.ndjson\.gz\): it cannot be read back \(a line is longer than \d+ bytes unpacked/);
+      expect(run.output()).not.toMatch(/RangeError|heap out of memory/);
+      expect(run.child.exitCode).toBe(1);
+    },
+  );
 });

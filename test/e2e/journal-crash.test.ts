@@ -46,7 +46,8 @@ async function acknowledgedThenKilled(count: number, prefix: string) {
   const client = new pg.Client({ connectionString: database.url });
   await client.connect();
   cleanups.push(() => client.end());
-  const rowsNamed = async () => (await client.query<{ name: string }>(`select name from students where name like $1`, [`${prefix} %`])).rows.map((r) => r.name).sort();
+  const rowsNamed = async () =>
+    (await client.query<{ name: string }>(`select name from students where name like $1`, [`${prefix} %`])).rows.map((r) => r.name).sort();
   return { env, proxy, dataDir: first.dataDir, names: names.sort(), rowsNamed };
 }
 
@@ -102,7 +103,11 @@ describe('kill -9 with a journal full of acknowledged writes', () => {
     const first = await started(env);
     const token = await loginAsInitialAdmin(first);
     const post = (url: string, body: unknown) =>
-      fetch(first.url(url), { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify(body) }).then((r) => r.status);
+      fetch(first.url(url), {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify(body),
+      }).then((r) => r.status);
     proxy.cut();
     expect(await post('/api/students', { name: 'Before Bomb', birthDate: '2001-01-01', plan: 'Tarde' })).toBe(202);
     expect(await post('/api/kills_replay', {})).toBe(202);
@@ -112,7 +117,10 @@ describe('kill -9 with a journal full of acknowledged writes', () => {
     let deaths = 0;
     let server: RobustoProcess = first;
     for (;;) {
-      const outcome = await Promise.race([server.exited.then(() => 'died' as const), new Promise<'alive'>((resolve) => setTimeout(() => resolve('alive'), 15_000))]);
+      const outcome = await Promise.race([
+        server.exited.then(() => 'died' as const),
+        new Promise<'alive'>((resolve) => setTimeout(() => resolve('alive'), 15_000)),
+      ]);
       if (outcome === 'alive') break;
       deaths++;
       expect(deaths).toBeLessThanOrEqual(REPLAY_MAX_UNFINISHED_ATTEMPTS);

@@ -53,7 +53,11 @@ async function burst(robusto: RobustoProcess, token: string, until: number, roun
     for (let i = 0; Date.now() < until; i++) {
       const response =
         i % 2 === 0
-          ? await fetch(robusto.url('/api/students'), { method: 'POST', headers, body: JSON.stringify({ name: `Aluno ${round}-${lane}-${i}`, birthDate: '2001-01-01', plan: 'Tarde' }) })
+          ? await fetch(robusto.url('/api/students'), {
+              method: 'POST',
+              headers,
+              body: JSON.stringify({ name: `Aluno ${round}-${lane}-${i}`, birthDate: '2001-01-01', plan: 'Tarde' }),
+            })
           : await fetch(robusto.url(`/api/students?limit=20&q=Aluno%20${round}`), { headers });
       await response.arrayBuffer();
       statuses.push(response.status);

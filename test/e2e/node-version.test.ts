@@ -25,7 +25,9 @@ describe('the Node.js version', () => {
   it('robusto serve on an unsupported Node.js exits 1 with the version found and the fix, without starting', async () => {
     const robusto = await spawnRobusto({ args: ['serve'], nodeArgs: OLD_NODE });
     expect(await robusto.exited).toBe(1);
-    expect(robusto.output()).toMatch(/^robusto: Node\.js 20\.20\.2 is not supported; robusto needs Node\.js 22 or newer \(24 LTS recommended\)\.\n {2}fix: install Node\.js 24 LTS/);
+    expect(robusto.output()).toMatch(
+      /^robusto: Node\.js 20\.20\.2 is not supported; robusto needs Node\.js 22 or newer \(24 LTS recommended\)\.\n {2}fix: install Node\.js 24 LTS/,
+    );
     expect(robusto.lines()).toEqual([]);
     await robusto.destroy();
   });

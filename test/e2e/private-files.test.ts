@@ -22,7 +22,12 @@ function mode(file: string): string {
 
 /** Every file and directory below `dir`, with `dir` itself. */
 function walk(dir: string): string[] {
-  return [dir, ...readdirSync(dir, { withFileTypes: true }).flatMap((entry) => (entry.isDirectory() ? walk(path.join(entry.parentPath, entry.name)) : [path.join(entry.parentPath, entry.name)]))];
+  return [
+    dir,
+    ...readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
+      entry.isDirectory() ? walk(path.join(entry.parentPath, entry.name)) : [path.join(entry.parentPath, entry.name)],
+    ),
+  ];
 }
 
 async function run(args: string[], dataDir: string, env: Record<string, string> = {}): Promise<RobustoProcess> {
@@ -53,7 +58,8 @@ describe('private files', () => {
 
     const entries = walk(dataDir);
     const names = entries.map((e) => path.relative(dataDir, e));
-    for (const expected of ['robusto.db', 'robusto.db-wal', 'journal.db', 'principals.db', 'secret.key', 'initial-admin.txt', 'logs', 'backups']) expect(names).toContain(expected);
+    for (const expected of ['robusto.db', 'robusto.db-wal', 'journal.db', 'principals.db', 'secret.key', 'initial-admin.txt', 'logs', 'backups'])
+      expect(names).toContain(expected);
     expect(names.some((n) => n.startsWith('logs/robusto.'))).toBe(true);
     expect(names.some((n) => n.startsWith('backups/robusto-backup-') && n.endsWith('manifest.json'))).toBe(true);
     const loose = entries.filter((e) => mode(e) !== (statSync(e).isDirectory() ? '700' : '600')).map((e) => `${path.relative(dataDir, e) || '.'} ${mode(e)}`);

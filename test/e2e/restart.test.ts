@@ -68,65 +68,83 @@ describe.each(ENGINES)('robusto restart on %s', (engine) => {
     rmSync(markers, { recursive: true, force: true });
   });
 
-  it('refuses when the backup cannot be written, and leaves the running server as it was', async () => {
-    const pid = runningSupervisorPid(server.dataDir);
-    const notADirectory = path.join(server.dataDir, 'not-a-directory');
-    writeFileSync(notADirectory, 'a file where the backups should go');
-    const { code, output } = await restart({ BACKUP_DIR: notADirectory });
-    expect(code).toBe(1);
-    expect(output).toMatch(/✓ find: supervisor pid \d+/);
-    expect(output).toMatch(/✗ backup: /);
-    expect(output).toContain('the running server was not touched');
-    expect(reportOf(output)).toMatch(/^# robusto restart — FAILURE/);
-    expect(runningSupervisorPid(server.dataDir)).toBe(pid);
-    expect((await fetch(server.url('/health/ready'))).status).toBe(200);
-  }, RESTART_TIMEOUT_MS);
+  it(
+    'refuses when the backup cannot be written, and leaves the running server as it was',
+    async () => {
+      const pid = runningSupervisorPid(server.dataDir);
+      const notADirectory = path.join(server.dataDir, 'not-a-directory');
+      writeFileSync(notADirectory, 'a file where the backups should go');
+      const { code, output } = await restart({ BACKUP_DIR: notADirectory });
+      expect(code).toBe(1);
+      expect(output).toMatch(/✓ find: supervisor pid \d+/);
+      expect(output).toMatch(/✗ backup: /);
+      expect(output).toContain('the running server was not touched');
+      expect(reportOf(output)).toMatch(/^# robusto restart — FAILURE/);
+      expect(runningSupervisorPid(server.dataDir)).toBe(pid);
+      expect((await fetch(server.url('/health/ready'))).status).toBe(200);
+    },
+    RESTART_TIMEOUT_MS,
+  );
 
-  it('backs up, stops, starts a new server with every row, checks it and writes a report; and again', async () => {
-    for (const round of [1, 2]) {
-      const before = runningSupervisorPid(server.dataDir);
+  it(
+    'backs up, stops, starts a new server with every row, checks it and writes a report; and again',
+    async () => {
+      for (const round of [1, 2]) {
+        const before = runningSupervisorPid(server.dataDir);
+        const { code, output } = await restart();
+        expect(code, output).toBe(0);
+        for (const phase of ['find', 'backup', 'journal', 'stop', 'start', 'check']) expect(output).toMatch(new RegExp(`✓ ${phase}: `));
+        const report = reportOf(output);
+        expect(report).toMatch(/^# robusto restart — SUCCESS/);
+        expect(report).toMatch(/\| students \| 1 \| 1 \| 1 \|/);
+        const after = runningSupervisorPid(server.dataDir);
+        expect(after).toBeDefined();
+        expect(after).not.toBe(before);
+        expect(readStatusFile(server.dataDir)?.workers.some((w) => w.state === 'ready')).toBe(true);
+        if (round === 1) expect(await server.exited).toBe(0);
+        const student = await fetch(server.url(`/api/students/${studentId}`), { headers: { authorization: `Bearer ${token}` } });
+        expect(student.status).toBe(200);
+      }
+      const backups = readdirSync(path.join(server.dataDir, 'backups')).filter((name) => name.startsWith('robusto-backup-'));
+      expect(backups).toHaveLength(2);
+    },
+    2 * RESTART_TIMEOUT_MS,
+  );
+
+  it(
+    'fails its check, naming the table, when the new server has lost a row nobody deleted',
+    async () => {
+      writeFileSync(loseARow, String(runningSupervisorPid(server.dataDir)));
       const { code, output } = await restart();
-      expect(code, output).toBe(0);
-      for (const phase of ['find', 'backup', 'journal', 'stop', 'start', 'check']) expect(output).toMatch(new RegExp(`✓ ${phase}: `));
+      expect(code, output).toBe(1);
+      for (const phase of ['find', 'backup', 'journal', 'stop', 'start']) expect(output).toMatch(new RegExp(`✓ ${phase}: `));
+      expect(output).toMatch(
+        /✗ check: tables hold fewer rows than at the stop and nobody has written since the start: students: 1 at the stop, 0 now\. Compare with the backup /,
+      );
       const report = reportOf(output);
-      expect(report).toMatch(/^# robusto restart — SUCCESS/);
-      expect(report).toMatch(/\| students \| 1 \| 1 \| 1 \|/);
-      const after = runningSupervisorPid(server.dataDir);
-      expect(after).toBeDefined();
-      expect(after).not.toBe(before);
-      expect(readStatusFile(server.dataDir)?.workers.some((w) => w.state === 'ready')).toBe(true);
-      if (round === 1) expect(await server.exited).toBe(0);
+      expect(report).toMatch(/^# robusto restart — FAILURE/);
+      expect(report).toMatch(/\| students \| 1 \| 1 \| 0 \|/);
+      // The row is really gone; the backup made before the stop holds it (the report's first count).
       const student = await fetch(server.url(`/api/students/${studentId}`), { headers: { authorization: `Bearer ${token}` } });
-      expect(student.status).toBe(200);
-    }
-    const backups = readdirSync(path.join(server.dataDir, 'backups')).filter((name) => name.startsWith('robusto-backup-'));
-    expect(backups).toHaveLength(2);
-  }, 2 * RESTART_TIMEOUT_MS);
+      expect(student.status).toBe(404);
+    },
+    RESTART_TIMEOUT_MS,
+  );
 
-  it('fails its check, naming the table, when the new server has lost a row nobody deleted', async () => {
-    writeFileSync(loseARow, String(runningSupervisorPid(server.dataDir)));
-    const { code, output } = await restart();
-    expect(code, output).toBe(1);
-    for (const phase of ['find', 'backup', 'journal', 'stop', 'start']) expect(output).toMatch(new RegExp(`✓ ${phase}: `));
-    expect(output).toMatch(/✗ check: tables hold fewer rows than at the stop and nobody has written since the start: students: 1 at the stop, 0 now\. Compare with the backup /);
-    const report = reportOf(output);
-    expect(report).toMatch(/^# robusto restart — FAILURE/);
-    expect(report).toMatch(/\| students \| 1 \| 1 \| 0 \|/);
-    // The row is really gone; the backup made before the stop holds it (the report's first count).
-    const student = await fetch(server.url(`/api/students/${studentId}`), { headers: { authorization: `Bearer ${token}` } });
-    expect(student.status).toBe(404);
-  }, RESTART_TIMEOUT_MS);
-
-  it('says so, and changes nothing, when robusto is not running', async () => {
-    await stopDetached(server.dataDir);
-    const deadline = Date.now() + 10_000;
-    while (runningSupervisorPid(server.dataDir) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
-    expect(runningSupervisorPid(server.dataDir), 'the killed supervisor is gone').toBeUndefined();
-    const { code, output } = await restart();
-    expect(code, output).toBe(1);
-    expect(output).toMatch(/✗ find: robusto is not running for .*: start it with "robusto start"/);
-    expect(reportOf(output)).toContain('the running server was not touched');
-  }, RESTART_TIMEOUT_MS);
+  it(
+    'says so, and changes nothing, when robusto is not running',
+    async () => {
+      await stopDetached(server.dataDir);
+      const deadline = Date.now() + 10_000;
+      while (runningSupervisorPid(server.dataDir) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(runningSupervisorPid(server.dataDir), 'the killed supervisor is gone').toBeUndefined();
+      const { code, output } = await restart();
+      expect(code, output).toBe(1);
+      expect(output).toMatch(/✗ find: robusto is not running for .*: start it with "robusto start"/);
+      expect(reportOf(output)).toContain('the running server was not touched');
+    },
+    RESTART_TIMEOUT_MS,
+  );
 });
 
 describe('robusto restart of a supervisor run by systemd', () => {
@@ -146,7 +164,9 @@ describe('robusto restart of a supervisor run by systemd', () => {
     const pid = runningSupervisorPid(server.dataDir);
     const run = await spawnRobusto({ args: ['restart'], dataDir: server.dataDir, port: server.port, env });
     expect(await run.exited).toBe(1);
-    expect(run.output()).toMatch(/✗ find: the supervisor \(pid \d+\) runs under systemd, which would start another one: restart it with "systemctl restart <its unit>"/);
+    expect(run.output()).toMatch(
+      /✗ find: the supervisor \(pid \d+\) runs under systemd, which would start another one: restart it with "systemctl restart <its unit>"/,
+    );
     expect(runningSupervisorPid(server.dataDir)).toBe(pid);
     expect((await fetch(server.url('/health/ready'))).status).toBe(200);
   }, 60_000);

@@ -42,7 +42,17 @@ async function readinessProbe(port: number): Promise<{ finish(): Promise<{ statu
       await ended;
       const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(text)?.[1]);
       const body = text.slice(text.indexOf('\r\n\r\n') + 4);
-      return { status, body: JSON.parse(/^[0-9a-f]+\r\n/i.test(body) ? body.replace(/^[0-9a-f]+\r\n/i, '').replace(/\r\n0\r\n\r\n$/, '').replace(/\r\n$/, '') : body) as unknown };
+      return {
+        status,
+        body: JSON.parse(
+          /^[0-9a-f]+\r\n/i.test(body)
+            ? body
+                .replace(/^[0-9a-f]+\r\n/i, '')
+                .replace(/\r\n0\r\n\r\n$/, '')
+                .replace(/\r\n$/, '')
+            : body,
+        ) as unknown,
+      };
     },
   };
 }
@@ -86,7 +96,9 @@ describe('graceful shutdown', () => {
     // a new connection is not taken any more
     await expect(fetch(robusto.url('/health/ready'))).rejects.toThrow();
     const inFlight = await slow;
-    expect(during).toEqual(Array.from({ length: 6 }, () => ({ status: 503, body: expect.objectContaining({ status: 'fail', output: 'draining' }), whileInFlight: true })));
+    expect(during).toEqual(
+      Array.from({ length: 6 }, () => ({ status: 503, body: expect.objectContaining({ status: 'fail', output: 'draining' }), whileInFlight: true })),
+    );
     expect(inFlight).toEqual({ status: 200, body: { waited: 5000 } });
     expect(await robusto.exited).toBe(0);
   }, 30_000);
@@ -106,7 +118,10 @@ describe('graceful shutdown', () => {
 
   it('in-flight requests past SHUTDOWN_TIMEOUT_MS are cut and the process still ends (exit 1)', async () => {
     const robusto = await startedWithFaulty({ SHUTDOWN_TIMEOUT_MS: '500' });
-    const slow = fetch(robusto.url('/api/faulty/slow?ms=10000')).then((r) => r.status, () => 'cut');
+    const slow = fetch(robusto.url('/api/faulty/slow?ms=10000')).then(
+      (r) => r.status,
+      () => 'cut',
+    );
     await robusto.waitForLine((l) => l.msg === 'incoming request' && String(l.url).startsWith('/api/faulty/slow'));
     const started = Date.now();
     robusto.child.kill('SIGTERM');

@@ -55,7 +55,9 @@ describe('a missing package', () => {
   it('serve refuses with one clear line instead of a stack trace', async () => {
     const robusto = await started({ bin: installWithout('commander'), args: ['serve'] });
     expect(await robusto.exited).toBe(1);
-    expect(robusto.output().trim()).toBe('robusto: package "commander" is not installed. Run "npm install" in the robusto folder, then "robusto doctor" to check.');
+    expect(robusto.output().trim()).toBe(
+      'robusto: package "commander" is not installed. Run "npm install" in the robusto folder, then "robusto doctor" to check.',
+    );
   });
 
   it('doctor passes on a complete install, and --json is machine-readable', async () => {

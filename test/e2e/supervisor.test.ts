@@ -67,7 +67,10 @@ describe('robusto start: the supervisor', () => {
     const load = Promise.all(
       Array.from({ length: 4 }, async () => {
         while (loading) {
-          const r = await fetch(robusto.url('/api/students?limit=1'), { headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(2_000) }).catch(() => undefined);
+          const r = await fetch(robusto.url('/api/students?limit=1'), {
+            headers: { authorization: `Bearer ${token}` },
+            signal: AbortSignal.timeout(2_000),
+          }).catch(() => undefined);
           if (r?.status === 200) served++;
         }
       }),
@@ -86,7 +89,9 @@ describe('robusto start: the supervisor', () => {
       await until(() => takeOvers().length === round, 5_000, 'the supervisor to see the death');
       await until(() => status(robusto).workers.filter((w) => w.state === 'ready' && w.pid !== victim.pid).length === 2, 10_000, 'a replacement');
       const replacedInMs = Date.now() - killedAt;
-      const serving = status(robusto).workers.filter((w) => w.state === 'ready').map((w) => w.pid);
+      const serving = status(robusto)
+        .workers.filter((w) => w.state === 'ready')
+        .map((w) => w.pid);
       // the standby is the one now serving in the victim's place
       expect(serving).toContain(standby.pid);
       expect(takeOvers()[round - 1]).toMatchObject({ workerPid: victim.pid, reason: 'killed by SIGKILL' });
@@ -100,7 +105,12 @@ describe('robusto start: the supervisor', () => {
     // a new standby follows: a process that was not there before, standing by
     await until(() => status(robusto).workers.some((w) => w.state === 'standby' && !known.has(w.pid)), 30_000, 'a new standby worker');
     const newStandby = status(robusto).workers.find((w) => w.state === 'standby') as { pid: number };
-    expect(robusto.lines().filter((l) => l.msg === 'standby worker ready').map((l) => l.workerPid)).toEqual([first.standby.pid, newStandby.pid]);
+    expect(
+      robusto
+        .lines()
+        .filter((l) => l.msg === 'standby worker ready')
+        .map((l) => l.workerPid),
+    ).toEqual([first.standby.pid, newStandby.pid]);
     // and it takes over a second kill -9 at once too
     const second = await killServing(2);
     expect(second.standby.pid).toBe(newStandby.pid);
@@ -135,7 +145,10 @@ describe('robusto start: the supervisor', () => {
     // bounded by the duration; stopped one second after the third.
     let instance: autocannon.Instance | undefined;
     const load = new Promise<autocannon.Result>((resolve, reject) => {
-      instance = autocannon({ url: robusto.url('/api/students?limit=5'), connections: 20, duration: 150, headers: { authorization: `Bearer ${token}` } }, (error, result) => (error ? reject(error) : resolve(result)));
+      instance = autocannon(
+        { url: robusto.url('/api/students?limit=5'), connections: 20, duration: 150, headers: { authorization: `Bearer ${token}` } },
+        (error, result) => (error ? reject(error) : resolve(result)),
+      );
     });
     const supervisorPid = robusto.child.pid as number;
     for (let reload = 1; reload <= 3; reload++) {
@@ -147,7 +160,12 @@ describe('robusto start: the supervisor', () => {
     instance?.stop();
     const result = await load;
     expect(result.requests.total).toBeGreaterThan(1000);
-    expect({ non2xx: result.non2xx, errors: result.errors, timeouts: result.timeouts, resets: result.resets }).toEqual({ non2xx: 0, errors: 0, timeouts: 0, resets: 0 });
+    expect({ non2xx: result.non2xx, errors: result.errors, timeouts: result.timeouts, resets: result.resets }).toEqual({
+      non2xx: 0,
+      errors: 0,
+      timeouts: 0,
+      resets: 0,
+    });
     const after = status(robusto);
     expect(after).toMatchObject({ reloads: 3, restarts: 0, state: 'running' });
     expect(after.workers.filter((w) => w.state === 'ready')).toHaveLength(2);
@@ -155,7 +173,11 @@ describe('robusto start: the supervisor', () => {
 
   it('a worker that crashes at start: restarts with a growing delay, a crash loop after 5, and restarts go on', async () => {
     const receiver = await startAlertReceiver();
-    const robusto = await start({ WORKERS: '1', ALERT_WEBHOOK_URL: receiver.url, ROBUSTO_MODULES: path.join(PROJECT_ROOT, 'test', 'fixtures', 'modules', 'crash_at_start.js') });
+    const robusto = await start({
+      WORKERS: '1',
+      ALERT_WEBHOOK_URL: receiver.url,
+      ROBUSTO_MODULES: path.join(PROJECT_ROOT, 'test', 'fixtures', 'modules', 'crash_at_start.js'),
+    });
     // When each worker was forked (the status file lists it from its fork, with its start time).
     const forkedAt = new Map<number, number>();
     const watch = setInterval(() => {
@@ -186,7 +208,9 @@ describe('robusto start: the supervisor', () => {
     }
     expect(status(robusto)).toMatchObject({ crashLoop: true, lastCrash: { reason: expect.stringMatching(/crash at start/) } });
     // one alert for the loop, not one per crash
-    expect(receiver.received.filter((a) => a.kind === 'crash_loop')).toEqual([expect.objectContaining({ status: 'firing', details: expect.objectContaining({ crashes: 5 }) })]);
+    expect(receiver.received.filter((a) => a.kind === 'crash_loop')).toEqual([
+      expect.objectContaining({ status: 'firing', details: expect.objectContaining({ crashes: 5 }) }),
+    ]);
     await receiver.close();
   }, 120_000);
 
@@ -215,8 +239,25 @@ describe('robusto start: the supervisor', () => {
     // A crash leaves a stale pid file behind: it must not block the next start.
     first.child.kill('SIGKILL');
     await first.exited;
-    await until(() => !status(first).workers.some((w) => { try { process.kill(w.pid, 0); return true; } catch { return false; } }), 15_000, 'the old workers to exit');
-    const third = await spawnRobusto({ args: ['start'], dataDir: first.dataDir, port: first.port, env: { SHUTDOWN_TIMEOUT_MS: '5000', RATE_LIMITS: 'off', WORKERS: '1' } });
+    await until(
+      () =>
+        !status(first).workers.some((w) => {
+          try {
+            process.kill(w.pid, 0);
+            return true;
+          } catch {
+            return false;
+          }
+        }),
+      15_000,
+      'the old workers to exit',
+    );
+    const third = await spawnRobusto({
+      args: ['start'],
+      dataDir: first.dataDir,
+      port: first.port,
+      env: { SHUTDOWN_TIMEOUT_MS: '5000', RATE_LIMITS: 'off', WORKERS: '1' },
+    });
     running.push(third);
     await third.waitForReady(30_000);
     expect(readFileSync(pidFile, 'utf8').trim()).toBe(String(third.child.pid));

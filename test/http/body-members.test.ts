@@ -24,7 +24,9 @@ describe('bounded work per request', () => {
     const body = hugeBody(90_000);
     expect(body.length).toBeGreaterThan(900_000);
     const started = performance.now();
-    const attacks = Array.from({ length: 4 }, () => t.app.http.inject({ method: 'POST', url: '/api/auth/login', headers: { 'content-type': 'application/json' }, payload: body }));
+    const attacks = Array.from({ length: 4 }, () =>
+      t.app.http.inject({ method: 'POST', url: '/api/auth/login', headers: { 'content-type': 'application/json' }, payload: body }),
+    );
     const legit = call(t, tenant, { method: 'GET', url: '/api/students?limit=5', as: 'staff' });
     const answers = await Promise.all(attacks);
     expect((await legit).statusCode).toBe(200);
@@ -36,14 +38,24 @@ describe('bounded work per request', () => {
   });
 
   it(`a signed-in user's body of more than ${MAX_BODY_MEMBERS} members gets 400 before validation, with a problem of a few hundred bytes`, async () => {
-    const response = await call(t, tenant, { method: 'POST', url: '/api/students', as: 'staff', raw: { payload: hugeBody(90_000), contentType: 'application/json' } });
+    const response = await call(t, tenant, {
+      method: 'POST',
+      url: '/api/students',
+      as: 'staff',
+      raw: { payload: hugeBody(90_000), contentType: 'application/json' },
+    });
     expect(response.statusCode).toBe(400);
     expect(response.body.length).toBeLessThan(1_000);
     expect(response.json()).toMatchObject({ code: 'ERR_VALIDATION', errors: [{ field: '/', message: expect.stringContaining(String(MAX_BODY_MEMBERS)) }] });
   });
 
   it('a body under the member cap with many unknown fields lists at most 50 of them', async () => {
-    const response = await call(t, tenant, { method: 'POST', url: '/api/students', as: 'staff', raw: { payload: hugeBody(1_500), contentType: 'application/json' } });
+    const response = await call(t, tenant, {
+      method: 'POST',
+      url: '/api/students',
+      as: 'staff',
+      raw: { payload: hugeBody(1_500), contentType: 'application/json' },
+    });
     expect(response.statusCode).toBe(400);
     expect(response.json().errors.length).toBeLessThanOrEqual(50);
     expect(response.json().detail).toMatch(/lists the first 50/);

@@ -14,10 +14,7 @@ const echo = defineModule({
       {
         config: { public: true },
         schema: {
-          body: Type.Object(
-            { name: Type.String({ minLength: 1, maxLength: 10 }), age: Type.Integer({ minimum: 0 }) },
-            { additionalProperties: false },
-          ),
+          body: Type.Object({ name: Type.String({ minLength: 1, maxLength: 10 }), age: Type.Integer({ minimum: 0 }) }, { additionalProperties: false }),
         },
       },
       async (request) => request.body,
@@ -28,7 +25,10 @@ const echo = defineModule({
 describe('errors are problem+json', () => {
   let t: TestApp;
   beforeAll(async () => {
-    t = await buildTestApp({ engine: 'sqlite', modules: [...BUILTIN_MODULES, fixtureSource('faulty'), { name: 'echo', origin: 'test', load: async () => ({ default: echo }) }] });
+    t = await buildTestApp({
+      engine: 'sqlite',
+      modules: [...BUILTIN_MODULES, fixtureSource('faulty'), { name: 'echo', origin: 'test', load: async () => ({ default: echo }) }],
+    });
   });
   afterAll(() => t.close());
 
@@ -55,8 +55,23 @@ describe('errors are problem+json', () => {
     ['too long', { method: 'POST', url: '/api/echo', payload: { name: 'x'.repeat(11), age: 1 } }, 400, 'ERR_VALIDATION'],
     ['malformed JSON', { method: 'POST', url: '/api/echo', payload: '{"name":', headers: { 'content-type': 'application/json' } }, 400, 'ERR_MALFORMED_JSON'],
     ['empty JSON body', { method: 'POST', url: '/api/echo', payload: '', headers: { 'content-type': 'application/json' } }, 400, 'ERR_MALFORMED_JSON'],
-    ['not JSON', { method: 'POST', url: '/api/echo', payload: 'name=x', headers: { 'content-type': 'application/x-www-form-urlencoded' } }, 415, 'ERR_UNSUPPORTED_MEDIA_TYPE'],
-    ['over 1 MiB', { method: 'POST', url: '/api/echo', payload: JSON.stringify({ name: 'x'.repeat(1024 * 1024 + 10), age: 1 }), headers: { 'content-type': 'application/json' } }, 413, 'ERR_BODY_TOO_LARGE'],
+    [
+      'not JSON',
+      { method: 'POST', url: '/api/echo', payload: 'name=x', headers: { 'content-type': 'application/x-www-form-urlencoded' } },
+      415,
+      'ERR_UNSUPPORTED_MEDIA_TYPE',
+    ],
+    [
+      'over 1 MiB',
+      {
+        method: 'POST',
+        url: '/api/echo',
+        payload: JSON.stringify({ name: 'x'.repeat(1024 * 1024 + 10), age: 1 }),
+        headers: { 'content-type': 'application/json' },
+      },
+      413,
+      'ERR_BODY_TOO_LARGE',
+    ],
   ] as const)('%s → %s %s', async (_label, request, status, code) => {
     const response = await t.app.http.inject(request as InjectOptions);
     expect(response.statusCode).toBe(status);
@@ -82,12 +97,18 @@ describe('errors are problem+json', () => {
       expect(unsafe.headers['x-request-id'], hostile).toMatch(/^[0-9a-f-]{36}$/);
     }
     // "request completed" is logged when the response finishes, which may be after inject resolves.
-    await vi.waitFor(() => expect(t.logs.filter((l) => l.requestId === 'abc-123')).toMatchObject([{ msg: 'request completed', method: 'GET', url: '/health/live', statusCode: 200 }]));
+    await vi.waitFor(() =>
+      expect(t.logs.filter((l) => l.requestId === 'abc-123')).toMatchObject([
+        { msg: 'request completed', method: 'GET', url: '/health/live', statusCode: 200 },
+      ]),
+    );
   });
 
   it("a module's request log lines carry the module's name and the request id", async () => {
     await t.app.http.inject({ method: 'POST', url: '/api/echo', headers: { 'x-request-id': 'mod-line-1' }, payload: { name: 'ok', age: 1 } });
-    await vi.waitFor(() => expect(t.logs.filter((l) => l.requestId === 'mod-line-1')).toMatchObject([{ msg: 'request completed', module: 'echo', url: '/api/echo' }]));
+    await vi.waitFor(() =>
+      expect(t.logs.filter((l) => l.requestId === 'mod-line-1')).toMatchObject([{ msg: 'request completed', module: 'echo', url: '/api/echo' }]),
+    );
   });
 });
 
@@ -101,7 +122,12 @@ describe('inputs no field accepts', () => {
   it.each([
     ['a NUL in a body string', { method: 'POST', url: '/api/echo', payload: { name: 'a\u0000b', age: 1 } }, 'body', '/name'],
     ['a NUL in the query string', { method: 'POST', url: '/api/echo?x=a%00', payload: { name: 'ab', age: 1 } }, 'querystring', '/x'],
-    ['a NUL deep in the body', { method: 'POST', url: '/api/echo', payload: { name: 'ab', age: 1, tags: [{ a: 'x' }, { b: ['y', 'z\u0000'] }] } }, 'body', '/tags/1/b/1'],
+    [
+      'a NUL deep in the body',
+      { method: 'POST', url: '/api/echo', payload: { name: 'ab', age: 1, tags: [{ a: 'x' }, { b: ['y', 'z\u0000'] }] } },
+      'body',
+      '/tags/1/b/1',
+    ],
     ['a NUL in a member name', { method: 'POST', url: '/api/echo', payload: { name: 'ab', age: 1, tags: { 'k\u0000': 1 } } }, 'body', '/tags/k\\u0000'],
   ] as const)('%s → 400 naming the field', async (_label, request, where, field) => {
     const response = await t.app.http.inject(request as InjectOptions);

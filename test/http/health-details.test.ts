@@ -32,7 +32,16 @@ describe.each(ENGINES)('health details on %s', (engine) => {
     await setInstallationRole(t, host, 'owner');
     // Something for the checks to say: a write of the guest waiting, one dead.
     const append = (key: string) =>
-      t.app.journal.append({ tenantId: guest.id, userId: null, idempotencyKey: key, fingerprint: '', command: 'students.register', commandVersion: 1, payload: { name: key, birthDate: '2000-01-01', plan: 'p' }, requestId: key });
+      t.app.journal.append({
+        tenantId: guest.id,
+        userId: null,
+        idempotencyKey: key,
+        fingerprint: '',
+        command: 'students.register',
+        commandVersion: 1,
+        payload: { name: key, birthDate: '2000-01-01', plan: 'p' },
+        requestId: key,
+      });
     await append('guest-dead');
     const [dead] = t.app.journal.pending(1);
     t.app.journal.finishAttempt(dead?.seq as number, { status: 'dead', error: 'refused for good', errorCode: 'ERR_TEST' });
@@ -75,12 +84,14 @@ describe.each(ENGINES)('health details on %s', (engine) => {
     expect(remote.body).toContain('robusto_job_runs_total{job="core.prune-keys"}');
     const tenantAdmin = await t.app.http.inject({ url: '/metrics', remoteAddress: REMOTE, headers: guest.as('owner') });
     expect(tenantAdmin.body).not.toMatch(/http_request_duration_seconds|nodejs_version_info/);
-    for (const detailed of [await t.app.http.inject({ url: '/metrics', remoteAddress: REMOTE, headers: host.as('owner') }), await t.app.http.inject({ url: '/metrics' })]) {
+    for (const detailed of [
+      await t.app.http.inject({ url: '/metrics', remoteAddress: REMOTE, headers: host.as('owner') }),
+      await t.app.http.inject({ url: '/metrics' }),
+    ]) {
       expect(detailed.body).toMatch(/^http_request_duration_seconds_count\{route="\/api\/students",method="GET",status_code="200"\} \d+$/m);
       expect(detailed.body).toMatch(/^nodejs_version_info\{version="v\d+/m);
     }
   });
-
 });
 
 describe('HEALTH_DETAILS', () => {

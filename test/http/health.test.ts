@@ -20,7 +20,12 @@ describe.each(ENGINES)('health on %s', (engine) => {
     expect(body).toMatchObject({ status: 'pass', version: expect.any(String) });
     expect(body.checks['database:responseTime'][0]).toMatchObject({ status: 'pass', observedUnit: 'ms', componentId: engine });
     expect(body.checks['database:responseTime'][0].observedValue).toBeGreaterThan(0);
-    expect(body.checks['pool:connections'][0].observedValue).toMatchObject({ total: expect.any(Number), idle: expect.any(Number), waiting: 0, max: engine === 'sqlite' ? 1 : 20 });
+    expect(body.checks['pool:connections'][0].observedValue).toMatchObject({
+      total: expect.any(Number),
+      idle: expect.any(Number),
+      waiting: 0,
+      max: engine === 'sqlite' ? 1 : 20,
+    });
     expect(body.checks.uptime[0]).toMatchObject({ status: 'pass', observedUnit: 's' });
   });
 

@@ -21,7 +21,9 @@ describe('metrics on PostgreSQL', () => {
 
   it('has request durations by route and status, pool, journal, circuit, jobs, event loop, memory and CPU', async () => {
     for (let n = 0; n < 3; n++) expect((await call(t, tenant, { method: 'GET', url: '/api/students?limit=1', as: 'viewer' })).statusCode).toBe(200);
-    expect((await call(t, tenant, { method: 'POST', url: '/api/students', as: 'viewer', body: { name: 'x', birthDate: '2000-01-01', plan: 'p' } })).statusCode).toBe(403);
+    expect(
+      (await call(t, tenant, { method: 'POST', url: '/api/students', as: 'viewer', body: { name: 'x', birthDate: '2000-01-01', plan: 'p' } })).statusCode,
+    ).toBe(403);
     const response = await t.app.http.inject('/metrics');
     expect(response.statusCode).toBe(200);
     expect(response.headers['content-type']).toMatch(/^text\/plain/);
@@ -45,7 +47,16 @@ describe('metrics on PostgreSQL', () => {
   });
 
   it('follows the journal: a queued write shows in the depth and the oldest age', async () => {
-    await t.app.journal.append({ tenantId: tenant.id, userId: null, idempotencyKey: 'auto:metrics', fingerprint: '', command: 'students.register', commandVersion: 1, payload: { name: 'Métrica', birthDate: '1990-01-01', plan: 'p' }, requestId: 'metrics' });
+    await t.app.journal.append({
+      tenantId: tenant.id,
+      userId: null,
+      idempotencyKey: 'auto:metrics',
+      fingerprint: '',
+      command: 'students.register',
+      commandVersion: 1,
+      payload: { name: 'Métrica', birthDate: '1990-01-01', plan: 'p' },
+      requestId: 'metrics',
+    });
     await new Promise((resolve) => setTimeout(resolve, 20));
     const text = (await t.app.http.inject('/metrics')).body;
     expect(sample(text, 'robusto_journal_depth')).toBe(1);

@@ -26,7 +26,8 @@ describe('OpenAPI document', () => {
   it('documents every module route, each with its problem responses, and hides health', () => {
     const operations = Object.entries(doc.paths).flatMap(([path, methods]) => Object.entries(methods).map(([method, op]) => ({ path, method, op })));
     const paths = Object.keys(doc.paths);
-    for (const expected of ['/api/auth/login', '/api/auth/me', '/api/auth/users', '/api/customers/', '/api/customers/{id}', '/api/system/info']) expect(paths).toContain(expected);
+    for (const expected of ['/api/auth/login', '/api/auth/me', '/api/auth/users', '/api/customers/', '/api/customers/{id}', '/api/system/info'])
+      expect(paths).toContain(expected);
     expect(paths.some((p) => p.startsWith('/health'))).toBe(false);
     for (const { path, method, op } of operations) {
       const errorStatuses = Object.keys(op.responses).filter((s) => Number(s) >= 400);

@@ -6,7 +6,16 @@ import { call } from '../support/api.js';
 import { createTenantWithUsers, type TestTenant } from '../support/auth.js';
 import { buildTestApp, type TestApp } from '../support/build-app.js';
 
-const ENCODINGS = ['529.982.247-25', '529%2E982%2E247-25', '529+982+247+25', '529-982-247-25', '529982247%2D25', '52998224725', '11.222.333%2F0001-81', '11+222+333+0001+81'];
+const ENCODINGS = [
+  '529.982.247-25',
+  '529%2E982%2E247-25',
+  '529+982+247+25',
+  '529-982-247-25',
+  '529982247%2D25',
+  '52998224725',
+  '11.222.333%2F0001-81',
+  '11+222+333+0001+81',
+];
 
 describe('the request log', () => {
   let t: TestApp;

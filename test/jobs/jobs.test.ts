@@ -84,9 +84,19 @@ describe.each(ENGINES)('jobs on %s', (engine) => {
     expect(byId.get(old)).toMatchObject({ quantity: 0, expired: 1 });
     expect(byId.get(today)).toMatchObject({ quantity: 4000, expired: 0 });
     expect(byId.get(later)).toMatchObject({ quantity: 4000, expired: 0 });
-    const movements = await t.app.db.kysely.selectFrom('stock_movements').select(['type', 'quantity', 'reason', 'user_id']).where('lot_id', '=', old).where('type', '=', 'expire').execute();
+    const movements = await t.app.db.kysely
+      .selectFrom('stock_movements')
+      .select(['type', 'quantity', 'reason', 'user_id'])
+      .where('lot_id', '=', old)
+      .where('type', '=', 'expire')
+      .execute();
     expect(movements).toEqual([{ type: 'expire', quantity: -4000, reason: `expired on ${day(-2)}`, user_id: null }]);
-    const audit = await t.app.db.kysely.selectFrom('audit_log').select(['action', 'request_id']).where('tenant_id', '=', tenant.id).where('action', '=', 'stock.move').execute();
+    const audit = await t.app.db.kysely
+      .selectFrom('audit_log')
+      .select(['action', 'request_id'])
+      .where('tenant_id', '=', tenant.id)
+      .where('action', '=', 'stock.move')
+      .execute();
     expect(audit).toEqual([{ action: 'stock.move', request_id: expect.stringMatching(/^job:stock\.expire-lots:/) }]);
   });
 
@@ -96,11 +106,22 @@ describe.each(ENGINES)('jobs on %s', (engine) => {
     await vi.waitFor(() => expect(alerts('firing')).toHaveLength(1), { timeout: 10_000, interval: 20 });
     await vi.waitFor(() => expect(flaky.runs).toBeGreaterThan(FAILURES_TO_ALERT + 2), { timeout: 10_000, interval: 20 });
     expect(alerts('firing')).toHaveLength(1);
-    expect(alerts('firing')[0]).toMatchObject({ subject: 'flaky.sync', details: { job: 'flaky.sync', consecutiveFailures: FAILURES_TO_ALERT, error: 'the partner API answered 502' } });
-    expect(await jobOf('flaky.sync')).toMatchObject({ scope: 'cluster', lastSuccessAt: null, lastError: 'the partner API answered 502', consecutiveFailures: expect.any(Number) });
+    expect(alerts('firing')[0]).toMatchObject({
+      subject: 'flaky.sync',
+      details: { job: 'flaky.sync', consecutiveFailures: FAILURES_TO_ALERT, error: 'the partner API answered 502' },
+    });
+    expect(await jobOf('flaky.sync')).toMatchObject({
+      scope: 'cluster',
+      lastSuccessAt: null,
+      lastError: 'the partner API answered 502',
+      consecutiveFailures: expect.any(Number),
+    });
     const health = (await t.app.http.inject('/health')).json();
     expect(health.status).toBe('warn');
-    expect(health.checks.jobs.find((c: { componentId: string }) => c.componentId === 'flaky.sync')).toMatchObject({ status: 'warn', output: expect.stringContaining('the partner API answered 502') });
+    expect(health.checks.jobs.find((c: { componentId: string }) => c.componentId === 'flaky.sync')).toMatchObject({
+      status: 'warn',
+      output: expect.stringContaining('the partner API answered 502'),
+    });
 
     flaky.failing = false;
     await vi.waitFor(() => expect(alerts('resolved')).toHaveLength(1), { timeout: 10_000, interval: 20 });
@@ -119,7 +140,9 @@ describe.each(ENGINES)('jobs on %s', (engine) => {
     // A second pool on the same database, as another worker or instance would have.
     const other = createDb(t.config, t.log);
     const shared = countingJob(100, 30);
-    const runners = [t.app.db, other, t.app.db, other].map((db) => new JobRunner([bindJob<void>('test', shared.job, undefined)], { cluster: new DatabaseJobStore(db), log: t.log, alerts: t.app.alerter }));
+    const runners = [t.app.db, other, t.app.db, other].map(
+      (db) => new JobRunner([bindJob<void>('test', shared.job, undefined)], { cluster: new DatabaseJobStore(db), log: t.log, alerts: t.app.alerter }),
+    );
     const started = Date.now();
     for (const r of runners) r.start();
     await sleep(1_000);
@@ -187,7 +210,7 @@ describe.each(ENGINES)("a bad module's job beside good ones, on %s", (engine) =>
     await t.close();
   });
 
-  it('the other modules\' jobs keep running on schedule while one job keeps failing and another hangs past its timeout', async () => {
+  it("the other modules' jobs keep running on schedule while one job keeps failing and another hangs past its timeout", async () => {
     t.app.jobs.start();
     // the bad jobs at work: failing again and again, hanging again and again (each hung run cut at its timeout and retried)
     await vi.waitFor(() => expect(seen.failing).toBeGreaterThanOrEqual(FAILURES_TO_ALERT), { timeout: 15_000, interval: 20 });
@@ -201,7 +224,9 @@ describe.each(ENGINES)("a bad module's job beside good ones, on %s", (engine) =>
     await vi.waitFor(() => expect(seen.failing).toBeGreaterThan(before.failing), { timeout: 5_000, interval: 20 });
     await vi.waitFor(() => expect(seen.hangs).toBeGreaterThan(before.hangs), { timeout: 5_000, interval: 20 });
     const response = await call(t, tenant, { method: 'GET', url: '/api/system/jobs', as: 'admin' });
-    const jobs = new Map((response.json().items as Array<{ name: string; runs: number; consecutiveFailures: number; lastError: string | null }>).map((j) => [j.name, j]));
+    const jobs = new Map(
+      (response.json().items as Array<{ name: string; runs: number; consecutiveFailures: number; lastError: string | null }>).map((j) => [j.name, j]),
+    );
     expect(jobs.get('neighbour.tick')).toMatchObject({ consecutiveFailures: 0, lastError: null, runs: expect.any(Number) });
     expect(jobs.get('neighbour.tick')?.runs).toBeGreaterThanOrEqual(10);
     expect(jobs.get('failing.sync')).toMatchObject({ lastError: 'the partner API answered 502' });

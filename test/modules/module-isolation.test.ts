@@ -15,7 +15,9 @@ describe.each(ENGINES)('module isolation on %s', (engine) => {
   const ticking: ModuleSource = {
     name: 'ticking',
     origin: 'test',
-    load: async () => ({ default: defineModule({ name: 'ticking', jobs: [defineJob({ name: 'tick', schedule: { everyMs: 100 }, run: async () => void (ticks += 1) })] }) }),
+    load: async () => ({
+      default: defineModule({ name: 'ticking', jobs: [defineJob({ name: 'tick', schedule: { everyMs: 100 }, run: async () => void (ticks += 1) })] }),
+    }),
   };
   beforeAll(async () => {
     t = await buildTestApp({
@@ -87,7 +89,10 @@ describe.each(ENGINES)('module isolation on %s', (engine) => {
     t.app.jobs.start();
     await vi.waitFor(() => expect(ticks).toBeGreaterThanOrEqual(5), { timeout: 15_000, interval: 20 });
     const states = new Map((await t.app.jobs.states()).map((j) => [j.name, j]));
-    await vi.waitFor(async () => expect((await t.app.jobs.states()).find((j) => j.name === 'stock.expire-lots')?.runs).toBeGreaterThanOrEqual(1), { timeout: 15_000, interval: 50 });
+    await vi.waitFor(async () => expect((await t.app.jobs.states()).find((j) => j.name === 'stock.expire-lots')?.runs).toBeGreaterThanOrEqual(1), {
+      timeout: 15_000,
+      interval: 50,
+    });
     expect(states.get('ticking.tick')).toMatchObject({ consecutiveFailures: 0, lastError: null });
     expect([...states.keys()].some((name) => name.startsWith('bad_job.'))).toBe(false);
     await t.app.jobs.stop();

@@ -32,7 +32,12 @@ describe('alert watch', () => {
 
   it('the database down for a while and writes waiting: one alert each, then one "resolved" each', async () => {
     env.proxy.cut();
-    const queued = await call(env.t, tenant, { method: 'POST', url: '/api/students', as: 'staff', body: { name: 'Alerta', birthDate: '1990-01-01', plan: 'Tarde' } });
+    const queued = await call(env.t, tenant, {
+      method: 'POST',
+      url: '/api/students',
+      as: 'staff',
+      body: { name: 'Alerta', birthDate: '1990-01-01', plan: 'Tarde' },
+    });
     expect(queued.statusCode).toBe(202);
     await vi.waitFor(() => expect(of('health_failing', 'firing')).toHaveLength(1), { timeout: 10_000, interval: 50 });
     await vi.waitFor(() => expect(of('journal_stale', 'firing')).toHaveLength(1), { timeout: 10_000, interval: 50 });
@@ -49,7 +54,16 @@ describe('alert watch', () => {
   }, 30_000);
 
   it('a new dead letter: one alert', async () => {
-    await env.t.app.journal.append({ tenantId: tenant.id, userId: null, idempotencyKey: 'auto:alert-dead', fingerprint: '', command: 'students.update', commandVersion: 1, payload: { id: '01900000-0000-7000-8000-000000000001', plan: 'x' }, requestId: 'alert-dead' });
+    await env.t.app.journal.append({
+      tenantId: tenant.id,
+      userId: null,
+      idempotencyKey: 'auto:alert-dead',
+      fingerprint: '',
+      command: 'students.update',
+      commandVersion: 1,
+      payload: { id: '01900000-0000-7000-8000-000000000001', plan: 'x' },
+      requestId: 'alert-dead',
+    });
     expect(await env.t.app.replayer.drain()).toBe('drained');
     await vi.waitFor(() => expect(of('dead_letter', 'firing')).toHaveLength(1), { timeout: 5_000, interval: 50 });
     expect(of('dead_letter', 'firing')[0]?.details).toMatchObject({ dead: 1 });

@@ -71,7 +71,10 @@ describe.each(ENGINES)('authentic and complete backups on %s', (engine) => {
     expect(withKey.problems).toEqual([expect.stringMatching(/is not encrypted although BACKUP_ENCRYPTION_KEY is set.*--allow-unencrypted/)]);
     const target = await emptyTarget(engine);
     try {
-      await expect(restoreBackup(target.app.db, forged, { encryptionKey: KEY })).rejects.toMatchObject({ code: BackupErrorCode.UNENCRYPTED, message: expect.stringMatching(/--allow-unencrypted/) });
+      await expect(restoreBackup(target.app.db, forged, { encryptionKey: KEY })).rejects.toMatchObject({
+        code: BackupErrorCode.UNENCRYPTED,
+        message: expect.stringMatching(/--allow-unencrypted/),
+      });
       expect((await sql`select * from users`.execute(target.app.db.kysely)).rows).toEqual([]);
       // Told explicitly, the operator gets what they asked for.
       await restoreBackup(target.app.db, forged, { encryptionKey: KEY, allowUnencrypted: true });
@@ -95,10 +98,16 @@ describe.each(ENGINES)('authentic and complete backups on %s', (engine) => {
     expect((await verifyBackup(plainCut)).problems).toEqual([expect.stringMatching(/lacks table\(s\) audit_log, users of its schema version/)]);
     const encryptedCut = copyWithManifest(encrypted.dir, root, 'encrypted-cut', cut);
     const { problems } = await verifyBackup(encryptedCut, { encryptionKey: KEY });
-    expect(problems).toEqual([expect.stringMatching(/does not match its HMAC/), expect.stringMatching(/lacks table\(s\) audit_log, users of its schema version/)]);
+    expect(problems).toEqual([
+      expect.stringMatching(/does not match its HMAC/),
+      expect.stringMatching(/lacks table\(s\) audit_log, users of its schema version/),
+    ]);
     const target = await emptyTarget(engine);
     try {
-      await expect(restoreBackup(target.app.db, plainCut)).rejects.toMatchObject({ code: BackupErrorCode.DAMAGED, message: expect.stringMatching(/lacks table\(s\) audit_log, users/) });
+      await expect(restoreBackup(target.app.db, plainCut)).rejects.toMatchObject({
+        code: BackupErrorCode.DAMAGED,
+        message: expect.stringMatching(/lacks table\(s\) audit_log, users/),
+      });
       await expect(restoreBackup(target.app.db, encryptedCut, { encryptionKey: KEY })).rejects.toMatchObject({ code: BackupErrorCode.DAMAGED });
     } finally {
       await target.close();
@@ -110,7 +119,9 @@ describe.each(ENGINES)('authentic and complete backups on %s', (engine) => {
     const forgedChecksum = copyWithManifest(encrypted.dir, root, 'forged-checksum', (manifest) => {
       (manifest.tables[0] as { sha256: string }).sha256 = 'f'.repeat(64);
     });
-    expect((await verifyBackup(forgedChecksum, { encryptionKey: KEY })).problems).toContainEqual(expect.stringMatching(/^the manifest of the backup in .* does not match its HMAC: manifest\.json was changed/));
+    expect((await verifyBackup(forgedChecksum, { encryptionKey: KEY })).problems).toContainEqual(
+      expect.stringMatching(/^the manifest of the backup in .* does not match its HMAC: manifest\.json was changed/),
+    );
     expect(encrypted.manifest.hmac).toEqual(expect.any(String));
     const redated = copyWithManifest(encrypted.dir, root, 'redated', (manifest) => {
       manifest.createdAt = '2020-01-01T00:00:00.000Z';
@@ -118,13 +129,15 @@ describe.each(ENGINES)('authentic and complete backups on %s', (engine) => {
     expect((await verifyBackup(redated, { encryptionKey: KEY })).problems).toEqual([expect.stringMatching(/does not match its HMAC/)]);
     const target = await emptyTarget(engine);
     try {
-      await expect(restoreBackup(target.app.db, redated, { encryptionKey: KEY, allowUnauthenticated: true, allowUnencrypted: true })).rejects.toMatchObject({ code: BackupErrorCode.DAMAGED });
+      await expect(restoreBackup(target.app.db, redated, { encryptionKey: KEY, allowUnauthenticated: true, allowUnencrypted: true })).rejects.toMatchObject({
+        code: BackupErrorCode.DAMAGED,
+      });
     } finally {
       await target.close();
     }
   });
 
-  it('an encrypted backup without an HMAC (an older robusto\'s, or stripped) is a problem, restored only with --allow-unauthenticated', async () => {
+  it("an encrypted backup without an HMAC (an older robusto's, or stripped) is a problem, restored only with --allow-unauthenticated", async () => {
     const stripped = copyWithManifest(encrypted.dir, root, 'stripped', (manifest) => {
       delete manifest.hmac;
     });

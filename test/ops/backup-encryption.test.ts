@@ -21,7 +21,8 @@ import { ENGINES } from '../support/test-database.js';
 const KEY = 'correct horse battery staple 42';
 const CPF = '52998224725';
 
-const countOf = async (t: TestApp, table: string) => Number(((await sql<{ n: number }>`select count(*) as n from ${sql.table(table)}`.execute(t.app.db.kysely)).rows[0] as { n: number }).n);
+const countOf = async (t: TestApp, table: string) =>
+  Number(((await sql<{ n: number }>`select count(*) as n from ${sql.table(table)}`.execute(t.app.db.kysely)).rows[0] as { n: number }).n);
 
 describe.each(ENGINES)('encrypted backup from %s', (engine) => {
   const other = engine === 'sqlite' ? 'postgres' : 'sqlite';
@@ -63,12 +64,25 @@ describe.each(ENGINES)('encrypted backup from %s', (engine) => {
     ]);
   });
 
-  it('a table file swapped with another table\'s (hashes swapped too) does not decrypt as that table\'s', async () => {
+  it("a table file swapped with another table's (hashes swapped too) does not decrypt as that table's", async () => {
     const swapped = path.join(root, 'swapped');
     cpSync(backup.dir, swapped, { recursive: true });
     const manifest = JSON.parse(readFileSync(path.join(swapped, 'manifest.json'), 'utf8')) as BackupManifest;
     const [a, b] = [manifest.tables.find((x) => x.name === 'tenants'), manifest.tables.find((x) => x.name === 'users')] as [BackupTableEntry, BackupTableEntry];
-    [a.file, b.file, a.sha256, b.sha256, a.iv, b.iv, a.tag, b.tag, a.rows, b.rows, a.bytes, b.bytes] = [b.file, a.file, b.sha256, a.sha256, b.iv, a.iv, b.tag, a.tag, b.rows, a.rows, b.bytes, a.bytes];
+    [a.file, b.file, a.sha256, b.sha256, a.iv, b.iv, a.tag, b.tag, a.rows, b.rows, a.bytes, b.bytes] = [
+      b.file,
+      a.file,
+      b.sha256,
+      a.sha256,
+      b.iv,
+      a.iv,
+      b.tag,
+      a.tag,
+      b.rows,
+      a.rows,
+      b.bytes,
+      a.bytes,
+    ];
     writeFileSync(path.join(swapped, 'manifest.json'), JSON.stringify(manifest));
     const { problems } = await verifyBackup(swapped, { encryptionKey: KEY });
     expect(problems).toEqual([
@@ -132,10 +146,13 @@ describe.each(ENGINES)('encrypted backup from %s', (engine) => {
     try {
       await target.app.registry.migrateSchema(target.app.db, coreMigrations);
       await expect(restoreBackup(target.app.db, backup.dir)).rejects.toMatchObject({ code: BackupErrorCode.KEY });
-      await expect(restoreBackup(target.app.db, backup.dir, { encryptionKey: 'another key of enough length' })).rejects.toMatchObject({ code: BackupErrorCode.KEY });
+      await expect(restoreBackup(target.app.db, backup.dir, { encryptionKey: 'another key of enough length' })).rejects.toMatchObject({
+        code: BackupErrorCode.KEY,
+      });
       expect(await countOf(target, 'customers')).toBe(0);
       await restoreBackup(target.app.db, backup.dir, { encryptionKey: KEY });
-      for (const table of ['tenants', 'users', 'customers', 'audit_log']) expect({ table, rows: await countOf(target, table) }).toEqual({ table, rows: await countOf(t, table) });
+      for (const table of ['tenants', 'users', 'customers', 'audit_log'])
+        expect({ table, rows: await countOf(target, table) }).toEqual({ table, rows: await countOf(t, table) });
       const restored = await target.app.db.kysely.selectFrom('customers').select(['name', 'document']).executeTakeFirst();
       expect(restored).toEqual({ name: 'Cliente Sigiloso', document: CPF });
     } finally {

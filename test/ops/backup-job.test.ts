@@ -53,7 +53,7 @@ describe.each(ENGINES)('scheduled backup on %s', (engine) => {
     rmSync(backupDir, { recursive: true, force: true });
   });
 
-  it('is one of the server\'s jobs, named core.backup, on the configured schedule', async () => {
+  it("is one of the server's jobs, named core.backup, on the configured schedule", async () => {
     expect((await t.app.jobs.states()).find((s) => s.name === 'core.backup')).toBeDefined();
     expect(job.schedule).toEqual({ cron: '30 2 * * *' });
   });
@@ -96,7 +96,11 @@ describe.each(ENGINES)('scheduled backup on %s', (engine) => {
     const during: Array<{ ms: number; id: string }> = [];
     for (let i = 0; running; i++) {
       const sent = performance.now();
-      const response = await call(t, tenant, { method: 'POST', url: '/api/students', body: { name: `Durante o Backup ${i}`, birthDate: '2000-01-01', plan: 'Manhã' } });
+      const response = await call(t, tenant, {
+        method: 'POST',
+        url: '/api/students',
+        body: { name: `Durante o Backup ${i}`, birthDate: '2000-01-01', plan: 'Manhã' },
+      });
       expect(response.statusCode).toBe(201);
       if (running) during.push({ ms: performance.now() - sent, id: response.json().id as string });
     }
@@ -105,7 +109,15 @@ describe.each(ENGINES)('scheduled backup on %s', (engine) => {
     // A write held back until the backup ends would be answered after it: none or one of these.
     expect(during.length, `${during.length} registrations answered during a ${Math.round(backupMs)} ms backup`).toBeGreaterThanOrEqual(3);
     expect(Math.max(...during.map((w) => w.ms))).toBeLessThan(backupMs / 2);
-    const saved = await t.app.db.kysely.selectFrom('students').select('id').where('id', 'in', during.map((w) => w.id)).execute();
+    const saved = await t.app.db.kysely
+      .selectFrom('students')
+      .select('id')
+      .where(
+        'id',
+        'in',
+        during.map((w) => w.id),
+      )
+      .execute();
     expect(saved).toHaveLength(during.length);
   });
 

@@ -14,7 +14,18 @@ import { createTenantWithUsers, type TestTenant } from '../support/auth.js';
 import { buildTestApp, type TestApp } from '../support/build-app.js';
 import { ENGINES } from '../support/test-database.js';
 
-const COMPARED_TABLES = ['tenants', 'users', 'customers', 'products', 'stock_lots', 'stock_movements', 'system_settings', 'students', 'audit_log', 'idempotency_keys'];
+const COMPARED_TABLES = [
+  'tenants',
+  'users',
+  'customers',
+  'products',
+  'stock_lots',
+  'stock_movements',
+  'system_settings',
+  'students',
+  'audit_log',
+  'idempotency_keys',
+];
 
 /** A table's rows, ordered and with booleans as SQLite stores them, so both engines compare equal. */
 async function rowsOf(db: Database, table: string): Promise<Array<Record<string, unknown>>> {
@@ -44,12 +55,22 @@ describe.each(ENGINES)('backup and restore from %s', (engine) => {
       expect(response.statusCode, response.body).toBe(201);
     }
     const productId = (await call(t, tenant, { method: 'GET', url: '/api/products' })).json().items[0].id as string;
-    const lot = await call(t, tenant, { method: 'POST', url: '/api/stock/lots', body: { productId, code: 'LOT-1', quantity: 10, expiresOn: '2099-01-01' }, as: 'staff' });
+    const lot = await call(t, tenant, {
+      method: 'POST',
+      url: '/api/stock/lots',
+      body: { productId, code: 'LOT-1', quantity: 10, expiresOn: '2099-01-01' },
+      as: 'staff',
+    });
     expect(lot.statusCode, lot.body).toBe(201);
     const use = await call(t, tenant, { method: 'POST', url: '/api/stock/use', body: { lotCode: 'LOT-1', quantity: 2.5 }, as: 'staff' });
     expect(use.statusCode, use.body).toBeLessThan(300);
     for (const name of ['Ana Backup', 'Bruno Backup']) {
-      const response = await call(t, tenant, { method: 'POST', url: '/api/students', body: { name, birthDate: '1990-02-03', plan: 'Manhã' }, headers: { 'idempotency-key': `backup-${name.replace(' ', '-')}` } });
+      const response = await call(t, tenant, {
+        method: 'POST',
+        url: '/api/students',
+        body: { name, birthDate: '1990-02-03', plan: 'Manhã' },
+        headers: { 'idempotency-key': `backup-${name.replace(' ', '-')}` },
+      });
       expect(response.statusCode, response.body).toBe(201);
     }
     backup = await createBackup(t.app.db, { root, robustoVersion: 'test' });
@@ -85,7 +106,9 @@ describe.each(ENGINES)('backup and restore from %s', (engine) => {
     // A file whose hash was "fixed" in the manifest still fails on its rows.
     const manifest = JSON.parse(readFileSync(path.join(damaged, MANIFEST_FILE), 'utf8')) as BackupManifest;
     const { createHash } = await import('node:crypto');
-    (manifest.tables.find((table) => table.name === 'students') as { sha256: string }).sha256 = createHash('sha256').update(readFileSync(students)).digest('hex');
+    (manifest.tables.find((table) => table.name === 'students') as { sha256: string }).sha256 = createHash('sha256')
+      .update(readFileSync(students))
+      .digest('hex');
     writeFileSync(path.join(damaged, MANIFEST_FILE), JSON.stringify(manifest));
     copyFileSync(path.join(backup.dir, 'customers.ndjson.gz'), path.join(damaged, 'customers.ndjson.gz'));
     expect((await verifyBackup(damaged)).problems).toEqual([expect.stringMatching(/^students.*cannot be read back|^students.*rows/)]);
@@ -100,7 +123,11 @@ describe.each(ENGINES)('backup and restore from %s', (engine) => {
       // The restored database starts (the first start's owner is not added: it has users) and its users sign in.
       expect(await target.app.migrate()).toBe(true);
       expect(await rowsOf(target.app.db, 'users')).toEqual(await rowsOf(t.app.db, 'users'));
-      const login = await target.app.http.inject({ method: 'POST', url: '/api/auth/login', payload: { tenant: 'backup', email: 'staff@backup.test', password: 'correct-horse-battery' } });
+      const login = await target.app.http.inject({
+        method: 'POST',
+        url: '/api/auth/login',
+        payload: { tenant: 'backup', email: 'staff@backup.test', password: 'correct-horse-battery' },
+      });
       expect(login.statusCode).toBe(200);
     } finally {
       await target.close();
@@ -135,7 +162,9 @@ describe.each(ENGINES)('backup and restore from %s', (engine) => {
 
   it('is one snapshot: registrations made during the backup are in it with their audit rows, or not at all', async () => {
     const during = Promise.all(
-      Array.from({ length: 20 }, (_, n) => call(t, tenant, { method: 'POST', url: '/api/students', body: { name: `Durante ${n}`, birthDate: '1990-02-03', plan: 'Noite' } })),
+      Array.from({ length: 20 }, (_, n) =>
+        call(t, tenant, { method: 'POST', url: '/api/students', body: { name: `Durante ${n}`, birthDate: '1990-02-03', plan: 'Noite' } }),
+      ),
     );
     const snapshot = await createBackup(t.app.db, { root, robustoVersion: 'test', now: new Date(Date.now() + 1_000) });
     expect((await during).every((r) => r.statusCode === 201)).toBe(true);

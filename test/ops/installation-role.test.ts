@@ -47,10 +47,23 @@ describe.each(ENGINES)('the installation role on %s', (engine) => {
     guest = await createTenantWithUsers(t, 'guest');
     await setInstallationRole(t, host, 'owner');
     await createBackup(t.app.db, { root: backupDir, robustoVersion: 'test' });
-    writeRestartReport(t.config, { ok: true, stopped: true, steps: [], warnings: [], counts: [], latencyMs: { health: [], api: {} }, backupDir: undefined, report: '' }, new Date());
+    writeRestartReport(
+      t.config,
+      { ok: true, stopped: true, steps: [], warnings: [], counts: [], latencyMs: { health: [], api: {} }, backupDir: undefined, report: '' },
+      new Date(),
+    );
     // The journal: two writes of the host waiting and one of theirs dead; one of the guest waiting.
     const append = (tenant: TestTenant, key: string) =>
-      t.app.journal.append({ tenantId: tenant.id, userId: null, idempotencyKey: key, fingerprint: '', command: 'students.register', commandVersion: 1, payload: { name: key, birthDate: '2000-01-01', plan: 'p' }, requestId: key });
+      t.app.journal.append({
+        tenantId: tenant.id,
+        userId: null,
+        idempotencyKey: key,
+        fingerprint: '',
+        command: 'students.register',
+        commandVersion: 1,
+        payload: { name: key, birthDate: '2000-01-01', plan: 'p' },
+        requestId: key,
+      });
     await append(host, 'host-dead');
     const [dead] = t.app.journal.pending(1);
     t.app.journal.finishAttempt(dead?.seq as number, { status: 'dead', error: 'refused for good', errorCode: 'ERR_TEST' });
@@ -72,7 +85,11 @@ describe.each(ENGINES)('the installation role on %s', (engine) => {
         const refused = await call(t, guest, { method: 'GET', url, as });
         expect(refused.statusCode, refused.body).toBe(403);
         expect(refused.headers['content-type']).toMatch(/^application\/problem\+json/);
-        expect(refused.json()).toMatchObject({ code: IdentityError.INSTALLATION_ROLE_REQUIRED, requires: 'installation_admin', detail: expect.stringContaining('robusto user installation-admin') });
+        expect(refused.json()).toMatchObject({
+          code: IdentityError.INSTALLATION_ROLE_REQUIRED,
+          requires: 'installation_admin',
+          detail: expect.stringContaining('robusto user installation-admin'),
+        });
         expect(refused.body).not.toMatch(/robusto-backup-|core\.prune-keys|installationId/);
       }
       const allowed = await call(t, host, { method: 'GET', url, as: 'owner' });
@@ -88,7 +105,15 @@ describe.each(ENGINES)('the installation role on %s', (engine) => {
 
   it("journal figures: a tenant's admin gets their tenant's share only; the installation role the whole journal", async () => {
     const guestView = (await call(t, guest, { method: 'GET', url: '/api/system/journal', as: 'admin' })).json();
-    expect(guestView).toMatchObject({ scope: 'tenant', depth: 1, deadLetters: 0, groupCommits: null, appendedSinceStart: null, writable: true, circuit: 'closed' });
+    expect(guestView).toMatchObject({
+      scope: 'tenant',
+      depth: 1,
+      deadLetters: 0,
+      groupCommits: null,
+      appendedSinceStart: null,
+      writable: true,
+      circuit: 'closed',
+    });
     const hostAdminView = (await call(t, host, { method: 'GET', url: '/api/system/journal', as: 'admin' })).json();
     expect(hostAdminView).toMatchObject({ scope: 'tenant', depth: 2, deadLetters: 1 });
     const installationView = (await call(t, host, { method: 'GET', url: '/api/system/journal', as: 'owner' })).json();
@@ -109,7 +134,11 @@ describe.each(ENGINES)('the installation role on %s', (engine) => {
     expect(await lines(guest, 'admin')).toEqual(['request failed: the failing route failed']);
     expect(await lines(host, 'admin')).toEqual(['request failed: the failing route failed']);
     const all = await lines(host, 'owner');
-    expect(all).toEqual(['the installation logged this: disk almost full', 'request failed: the failing route failed', 'request failed: the failing route failed']);
+    expect(all).toEqual([
+      'the installation logged this: disk almost full',
+      'request failed: the failing route failed',
+      'request failed: the failing route failed',
+    ]);
   });
 
   it('/api/auth/me says who holds the installation role', async () => {

@@ -38,19 +38,47 @@ describe.each(ENGINES)('operations routes on %s', (engine) => {
     expect(response.statusCode, response.body).toBe(200);
     const { items } = response.json() as { items: Array<Record<string, unknown>> };
     expect(items.map((b) => b.name)).toEqual([path.basename(newer.dir), path.basename(older.dir)]);
-    expect(items[0]).toMatchObject({ engine, robustoVersion: 'test', encrypted: true, tables: newer.manifest.tables.length, createdAt: newer.manifest.createdAt });
+    expect(items[0]).toMatchObject({
+      engine,
+      robustoVersion: 'test',
+      encrypted: true,
+      tables: newer.manifest.tables.length,
+      createdAt: newer.manifest.createdAt,
+    });
     expect(items[1]).toMatchObject({ encrypted: false, bytes: older.manifest.tables.reduce((sum, table) => sum + table.bytes, 0) });
   });
 
   it('lists the safe restarts from their records, newest first', async () => {
     const base = { stopped: false, counts: [], latencyMs: { health: [], api: {} }, report: '' };
-    writeRestartReport(t.config, { ...base, ok: false, steps: [{ phase: 'backup', ok: false, detail: 'disk full', ms: 3 }], warnings: [], backupDir: undefined }, new Date(Date.now() - DAY_MS));
-    writeRestartReport(t.config, { ...base, ok: true, stopped: true, steps: [{ phase: 'check', ok: true, detail: 'fine', ms: 9 }], warnings: ['1 write still waited'], backupDir: '/x/robusto-backup-1' }, new Date());
+    writeRestartReport(
+      t.config,
+      { ...base, ok: false, steps: [{ phase: 'backup', ok: false, detail: 'disk full', ms: 3 }], warnings: [], backupDir: undefined },
+      new Date(Date.now() - DAY_MS),
+    );
+    writeRestartReport(
+      t.config,
+      {
+        ...base,
+        ok: true,
+        stopped: true,
+        steps: [{ phase: 'check', ok: true, detail: 'fine', ms: 9 }],
+        warnings: ['1 write still waited'],
+        backupDir: '/x/robusto-backup-1',
+      },
+      new Date(),
+    );
     const response = await call(t, tenant, { method: 'GET', url: '/api/system/restarts', as: 'owner' });
     expect(response.statusCode, response.body).toBe(200);
     const { items } = response.json() as { items: Array<Record<string, unknown>> };
     expect(items).toHaveLength(2);
-    expect(items[0]).toMatchObject({ ok: true, failedAt: null, stopped: true, backup: 'robusto-backup-1', warnings: ['1 write still waited'], report: expect.stringMatching(/^restart-\d{8}T\d{9}Z\.md$/) });
+    expect(items[0]).toMatchObject({
+      ok: true,
+      failedAt: null,
+      stopped: true,
+      backup: 'robusto-backup-1',
+      warnings: ['1 write still waited'],
+      report: expect.stringMatching(/^restart-\d{8}T\d{9}Z\.md$/),
+    });
     expect(items[1]).toMatchObject({ ok: false, failedAt: 'backup', stopped: false, backup: null });
   });
 
@@ -63,7 +91,14 @@ describe.each(ENGINES)('operations routes on %s', (engine) => {
     const { items } = response.json() as { items: Array<Record<string, unknown>> };
     expect(items.slice(0, 2)).toEqual([
       { time: expect.any(String), level: 'fatal', msg: 'stock is on fire', error: null, requestId: null, module: 'stock' },
-      { time: expect.any(String), level: 'error', msg: 'registration failed', error: expect.stringMatching(/^CPF \S+ refused$/), requestId: 'req-1', module: null },
+      {
+        time: expect.any(String),
+        level: 'error',
+        msg: 'registration failed',
+        error: expect.stringMatching(/^CPF \S+ refused$/),
+        requestId: 'req-1',
+        module: null,
+      },
     ]);
     expect(JSON.stringify(items)).not.toContain('529.982.247-25');
     expect(JSON.stringify(items)).not.toContain('an ordinary line');

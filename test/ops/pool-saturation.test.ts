@@ -22,7 +22,10 @@ describe('pool saturation on a real PostgreSQL pool', () => {
   beforeAll(async () => {
     database = await createTestDatabase();
     dataDir = mkdtempSync(path.join(os.tmpdir(), 'robusto-pool-'));
-    const { config } = loadConfig({ DATA_DIR: dataDir, DATABASE_URL: database.url, DB_POOL_MAX: '3', DB_STATEMENT_TIMEOUT_MS: '30000' }, { cwd: dataDir, ignoreDotEnv: true });
+    const { config } = loadConfig(
+      { DATA_DIR: dataDir, DATABASE_URL: database.url, DB_POOL_MAX: '3', DB_STATEMENT_TIMEOUT_MS: '30000' },
+      { cwd: dataDir, ignoreDotEnv: true },
+    );
     db = createDb(config, pino({ level: 'silent' }));
     receiver = await startAlertReceiver();
   });

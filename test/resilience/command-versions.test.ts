@@ -21,7 +21,16 @@ describe.each(ENGINES)('command versions at replay on %s', (engine) => {
   afterAll(() => t.close());
 
   const journaled = (command: string, commandVersion: number, payload: unknown) =>
-    t.app.journal.append({ tenantId: tenant.id, userId: tenant.userIds.owner, idempotencyKey: `auto:${newId()}`, fingerprint: '', command, commandVersion, payload, requestId: `req-${newId()}` });
+    t.app.journal.append({
+      tenantId: tenant.id,
+      userId: tenant.userIds.owner,
+      idempotencyKey: `auto:${newId()}`,
+      fingerprint: '',
+      command,
+      commandVersion,
+      payload,
+      requestId: `req-${newId()}`,
+    });
 
   it('version 1 entries are upcast to version 2 and applied; without an upcaster, or from a newer version, they are dead letters naming both versions', async () => {
     const first = newId();
@@ -58,6 +67,10 @@ describe.each(ENGINES)('command versions at replay on %s', (engine) => {
       lastErrorCode: 'ERR_REPLAY_VERSION_UNKNOWN',
       lastError: 'This write was accepted by version 1 of versioned_notes.tag; this robusto runs version 2 of it and has no upcaster from version 1 to 2.',
     });
-    expect(t.app.journal.byReceipt(tenant.id, newer)).toMatchObject({ status: 'dead', lastErrorCode: 'ERR_REPLAY_VERSION_UNKNOWN', lastError: expect.stringMatching(/version 3 of versioned_notes\.create; this robusto runs version 2/) });
+    expect(t.app.journal.byReceipt(tenant.id, newer)).toMatchObject({
+      status: 'dead',
+      lastErrorCode: 'ERR_REPLAY_VERSION_UNKNOWN',
+      lastError: expect.stringMatching(/version 3 of versioned_notes\.create; this robusto runs version 2/),
+    });
   });
 });

@@ -24,7 +24,12 @@ describe('secrets of a dead letter', () => {
     const { t, proxy, database } = env;
     expect((await call(t, tenant, { method: 'GET', url: '/api/students?limit=1', as: 'owner' })).statusCode).toBe(200);
     proxy.cut();
-    const created = await call(t, tenant, { method: 'POST', url: '/api/auth/users', as: 'owner', body: { email: 'taken@secrets.test', name: 'Ana Souza', role: 'staff', password: 'a-long-enough-password' } });
+    const created = await call(t, tenant, {
+      method: 'POST',
+      url: '/api/auth/users',
+      as: 'owner',
+      body: { email: 'taken@secrets.test', name: 'Ana Souza', role: 'staff', password: 'a-long-enough-password' },
+    });
     expect(created.statusCode).toBe(202);
     const receipt = created.json().receipt as string;
 
@@ -32,7 +37,10 @@ describe('secrets of a dead letter', () => {
     const client = new pg.Client({ connectionString: database.url });
     await client.connect();
     const now = new Date().toISOString();
-    await client.query(`insert into users (id, tenant_id, email, name, role, active, password_hash, created_at, updated_at) values ($1, $2, 'taken@secrets.test', 'Other', 'staff', 1, 'x', $3, $3)`, [newId(), tenant.id, now]);
+    await client.query(
+      `insert into users (id, tenant_id, email, name, role, active, password_hash, created_at, updated_at) values ($1, $2, 'taken@secrets.test', 'Other', 'staff', 1, 'x', $3, $3)`,
+      [newId(), tenant.id, now],
+    );
     await client.end();
 
     proxy.pass();
@@ -44,7 +52,13 @@ describe('secrets of a dead letter', () => {
     const letters = await call(t, tenant, { method: 'GET', url: '/api/system/dead-letters', as: 'owner' });
     expect(letters.statusCode).toBe(200);
     expect(letters.body).not.toContain(hash);
-    expect(letters.json().items).toEqual([expect.objectContaining({ receipt, command: 'auth.create_user', payload: expect.objectContaining({ email: 'taken@secrets.test', passwordHash: '[REDACTED]' }) })]);
+    expect(letters.json().items).toEqual([
+      expect.objectContaining({
+        receipt,
+        command: 'auth.create_user',
+        payload: expect.objectContaining({ email: 'taken@secrets.test', passwordHash: '[REDACTED]' }),
+      }),
+    ]);
 
     const cli = await spawnRobusto({ args: ['journal', 'dead-letters'], dataDir: t.config.paths.dataDir });
     expect(await cli.exited).toBe(0);

@@ -25,13 +25,20 @@ describe.each(ENGINES)('Idempotency-Key under concurrency on %s', (engine) => {
       const key = randomUUID();
       // no unique column involved: a second effect would be a duplicate row, not a 409
       const body = { kind: 'person', name: `Round ${round}` };
-      const responses = await Promise.all(Array.from({ length: CONCURRENT }, () => call(t, tenant, { method: 'POST', url: '/api/customers', body, headers: { 'idempotency-key': key } })));
+      const responses = await Promise.all(
+        Array.from({ length: CONCURRENT }, () => call(t, tenant, { method: 'POST', url: '/api/customers', body, headers: { 'idempotency-key': key } })),
+      );
       expect(responses.map((r) => r.statusCode)).toEqual(Array(CONCURRENT).fill(201));
       expect(new Set(responses.map((r) => r.json().id)).size).toBe(1);
     }
     const rows = await t.app.db.kysely.selectFrom('customers').select(['name']).where('tenant_id', '=', tenant.id).execute();
     expect(rows).toHaveLength(ROUNDS);
-    const audit = await t.app.db.kysely.selectFrom('audit_log').select('id').where('tenant_id', '=', tenant.id).where('action', '=', 'customers.create').execute();
+    const audit = await t.app.db.kysely
+      .selectFrom('audit_log')
+      .select('id')
+      .where('tenant_id', '=', tenant.id)
+      .where('action', '=', 'customers.create')
+      .execute();
     expect(audit).toHaveLength(ROUNDS);
   });
 });

@@ -41,13 +41,26 @@ describe.skipIf(!CAN_MOUNT)('the journal on a disk that fills up', () => {
     if (mount) unmountSmallDisk(mount);
   });
 
-  const register = (name: string) => call(env!.t, tenant, { method: 'POST', url: '/api/students', as: 'staff', body: { name, birthDate: '1980-08-08', plan: 'Noite' } });
+  const register = (name: string) =>
+    call(env!.t, tenant, { method: 'POST', url: '/api/students', as: 'staff', body: { name, birthDate: '1980-08-08', plan: 'Noite' } });
   const ready = () => env!.t.app.http.inject('/health/ready');
   const rowsNamed = async (prefix: string) =>
-    (await env!.t.app.db.kysely.selectFrom('students').select(['name', 'id']).where('tenant_id', '=', tenant.id).where('name', 'like', `${prefix}%`).orderBy('id').execute()).map((r) => r.name);
+    (
+      await env!.t.app.db.kysely
+        .selectFrom('students')
+        .select(['name', 'id'])
+        .where('tenant_id', '=', tenant.id)
+        .where('name', 'like', `${prefix}%`)
+        .orderBy('id')
+        .execute()
+    ).map((r) => r.name);
   const refusedForTheDisk = (r: LightMyRequestResponse) => {
     expect(r.statusCode, r.body).toBe(503);
-    expect(r.json()).toMatchObject({ code: 'ERR_JOURNAL_UNAVAILABLE', reason: 'disk-full', detail: expect.stringMatching(/the disk holding DATA_DIR \(.*\) is full; free space on it/) });
+    expect(r.json()).toMatchObject({
+      code: 'ERR_JOURNAL_UNAVAILABLE',
+      reason: 'disk-full',
+      detail: expect.stringMatching(/the disk holding DATA_DIR \(.*\) is full; free space on it/),
+    });
     expect(r.headers['retry-after']).toBeDefined();
   };
 
@@ -103,7 +116,11 @@ describe.skipIf(!CAN_MOUNT)('the journal on a disk that fills up', () => {
     try {
       expect(await cli.exited, cli.output()).toBe(0);
       const output = cli.output();
-      expect(JSON.parse(output.slice(output.indexOf('{\n')))).toMatchObject({ pending: acknowledged.length, writable: false, notWritable: { reason: 'disk-full', detail: expect.stringMatching(/is full; free space on it/) } });
+      expect(JSON.parse(output.slice(output.indexOf('{\n')))).toMatchObject({
+        pending: acknowledged.length,
+        writable: false,
+        notWritable: { reason: 'disk-full', detail: expect.stringMatching(/is full; free space on it/) },
+      });
     } finally {
       await cli.destroy();
     }

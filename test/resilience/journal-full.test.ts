@@ -20,7 +20,8 @@ describe('a full journal', () => {
 
   it('202 until it is full, then 503 ERR_JOURNAL_UNAVAILABLE with Retry-After and never 202 again; after recovery the rows are exactly the 202s', async () => {
     const { t, proxy } = env;
-    const register = (name: string) => call(t, tenant, { method: 'POST', url: '/api/students', as: 'staff', body: { name, birthDate: '2000-02-02', plan: `Noite ${'x'.repeat(90)}` } });
+    const register = (name: string) =>
+      call(t, tenant, { method: 'POST', url: '/api/students', as: 'staff', body: { name, birthDate: '2000-02-02', plan: `Noite ${'x'.repeat(90)}` } });
     expect((await call(t, tenant, { method: 'GET', url: '/api/students?limit=1', as: 'staff' })).statusCode).toBe(200);
     proxy.cut();
 

@@ -35,7 +35,8 @@ describe("a tenant's share of the journal", () => {
 
   it('B filling its share gets 503 with Retry-After, A still gets 202; after the drain the file is under 1 MB and /health/ready is 200', async () => {
     const { t, proxy } = env;
-    const register = (tenant: TestTenant, name: string) => call(t, tenant, { method: 'POST', url: '/api/students', as: 'staff', body: { name, birthDate: '2000-02-02', plan: 'Noite' } });
+    const register = (tenant: TestTenant, name: string) =>
+      call(t, tenant, { method: 'POST', url: '/api/students', as: 'staff', body: { name, birthDate: '2000-02-02', plan: 'Noite' } });
     for (const tenant of [a, b]) expect((await call(t, tenant, { method: 'GET', url: '/api/students?limit=1', as: 'staff' })).statusCode).toBe(200);
     proxy.cut();
 

@@ -22,7 +22,8 @@ describe('a journal that cannot be written', () => {
   });
   afterAll(() => env.close());
 
-  const register = (name: string) => call(env.t, tenant, { method: 'POST', url: '/api/students', as: 'staff', body: { name, birthDate: '1970-07-07', plan: 'Noite' } });
+  const register = (name: string) =>
+    call(env.t, tenant, { method: 'POST', url: '/api/students', as: 'staff', body: { name, birthDate: '1970-07-07', plan: 'Noite' } });
 
   it('says so in health, writes straight to the database while it answers, and answers 503 (never 202) when it does not', async () => {
     const health = await env.t.app.http.inject('/health');

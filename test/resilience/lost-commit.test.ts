@@ -24,7 +24,11 @@ describe('a PostgreSQL connection reset at COMMIT', () => {
             .selectFrom('audit_log')
             .select('id')
             .where('tenant_id', '=', tenant.id)
-            .where('entity_id', 'in', students.map((s) => s.id))
+            .where(
+              'entity_id',
+              'in',
+              students.map((s) => s.id),
+            )
             .execute();
     return { students: students.length, audit: audit.length };
   }

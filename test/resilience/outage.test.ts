@@ -26,11 +26,20 @@ describe('writes during a PostgreSQL outage', () => {
     const names = Array.from({ length: 50 }, (_, i) => `Outage Student ${i}`);
     const responses = await Promise.all(
       names.map((name, i) =>
-        call(t, tenant, { method: 'POST', url: '/api/students', as: 'staff', body: { name, birthDate: '2000-02-02', plan: 'Noite' }, ...(i % 2 ? { headers: { 'idempotency-key': randomUUID() } } : {}) }),
+        call(t, tenant, {
+          method: 'POST',
+          url: '/api/students',
+          as: 'staff',
+          body: { name, birthDate: '2000-02-02', plan: 'Noite' },
+          ...(i % 2 ? { headers: { 'idempotency-key': randomUUID() } } : {}),
+        }),
       ),
     );
     const statuses = responses.map((r) => r.statusCode);
-    expect(statuses.every((s) => s === 201 || s === 202), statuses.join(',')).toBe(true);
+    expect(
+      statuses.every((s) => s === 201 || s === 202),
+      statuses.join(','),
+    ).toBe(true);
     const queued = responses.filter((r) => r.statusCode === 202);
     expect(queued.length).toBeGreaterThan(0);
     for (const r of queued) {
@@ -45,7 +54,10 @@ describe('writes during a PostgreSQL outage', () => {
     const read = await call(t, tenant, { method: 'GET', url: '/api/students?limit=1', as: 'staff' });
     expect(performance.now() - readStarted).toBeLessThan(1000);
     expect(read.statusCode).toBe(503);
-    expect(read.json()).toMatchObject({ code: 'ERR_DATABASE_UNAVAILABLE', detail: expect.stringMatching(/^The database is not answering; reads wait until it does/) });
+    expect(read.json()).toMatchObject({
+      code: 'ERR_DATABASE_UNAVAILABLE',
+      detail: expect.stringMatching(/^The database is not answering; reads wait until it does/),
+    });
     expect(read.headers['retry-after']).toBeDefined();
     const receipt = await call(t, tenant, { method: 'GET', url: `/api/receipts/${queued[0]?.json().receipt}`, as: 'viewer' });
     expect(receipt.json()).toMatchObject({ status: 'queued' });
@@ -58,7 +70,9 @@ describe('writes during a PostgreSQL outage', () => {
     const triedBefore = triedTheDatabase();
     const lateStarted = performance.now();
     const late = await Promise.all(
-      Array.from({ length: 10 }, (_, i) => call(t, tenant, { method: 'POST', url: '/api/students', as: 'staff', body: { name: `Outage Late ${i}`, birthDate: '2000-02-02', plan: 'Noite' } })),
+      Array.from({ length: 10 }, (_, i) =>
+        call(t, tenant, { method: 'POST', url: '/api/students', as: 'staff', body: { name: `Outage Late ${i}`, birthDate: '2000-02-02', plan: 'Noite' } }),
+      ),
     );
     expect(triedTheDatabase(), 'no late write tried the database first').toBe(triedBefore);
     expect(performance.now() - lateStarted).toBeLessThan(1000);
@@ -74,13 +88,23 @@ describe('writes during a PostgreSQL outage', () => {
     proxy.pass();
     await vi.waitFor(() => expect(t.app.circuit.status).toBe('closed'), { timeout: 15_000, interval: 100 });
     await drained();
-    const rows = await t.app.db.kysely.selectFrom('students').select('name').where('tenant_id', '=', tenant.id).where((eb) => eb.or([eb('name', 'like', 'Outage Student %'), eb('name', 'like', 'Outage Late %')])).execute();
+    const rows = await t.app.db.kysely
+      .selectFrom('students')
+      .select('name')
+      .where('tenant_id', '=', tenant.id)
+      .where((eb) => eb.or([eb('name', 'like', 'Outage Student %'), eb('name', 'like', 'Outage Late %')]))
+      .execute();
     expect(rows.map((r) => r.name).sort()).toEqual([...names].sort());
     for (const r of queued) {
       const receipt = await call(t, tenant, { method: 'GET', url: `/api/receipts/${r.json().receipt}`, as: 'viewer' });
       expect(receipt.json()).toMatchObject({ status: 'applied', result: { status: 201, body: { name: expect.stringMatching(/^Outage Student/) } } });
     }
-    const audits = await t.app.db.kysely.selectFrom('audit_log').select('id').where('tenant_id', '=', tenant.id).where('action', '=', 'students.register').execute();
+    const audits = await t.app.db.kysely
+      .selectFrom('audit_log')
+      .select('id')
+      .where('tenant_id', '=', tenant.id)
+      .where('action', '=', 'students.register')
+      .execute();
     expect(audits).toHaveLength(60);
   }, 60_000);
 
@@ -89,9 +113,24 @@ describe('writes during a PostgreSQL outage', () => {
     const id = created.json().id as string;
     proxy.cut();
     const key = randomUUID();
-    const first = await call(t, tenant, { method: 'PATCH', url: `/api/customers/${id}`, body: { version: 1, notes: 'first' }, headers: { 'idempotency-key': key } });
-    const retry = await call(t, tenant, { method: 'PATCH', url: `/api/customers/${id}`, body: { version: 1, notes: 'first' }, headers: { 'idempotency-key': key } });
-    const reused = await call(t, tenant, { method: 'PATCH', url: `/api/customers/${id}`, body: { version: 1, notes: 'other' }, headers: { 'idempotency-key': key } });
+    const first = await call(t, tenant, {
+      method: 'PATCH',
+      url: `/api/customers/${id}`,
+      body: { version: 1, notes: 'first' },
+      headers: { 'idempotency-key': key },
+    });
+    const retry = await call(t, tenant, {
+      method: 'PATCH',
+      url: `/api/customers/${id}`,
+      body: { version: 1, notes: 'first' },
+      headers: { 'idempotency-key': key },
+    });
+    const reused = await call(t, tenant, {
+      method: 'PATCH',
+      url: `/api/customers/${id}`,
+      body: { version: 1, notes: 'other' },
+      headers: { 'idempotency-key': key },
+    });
     const second = await call(t, tenant, { method: 'PATCH', url: `/api/customers/${id}`, body: { version: 2, notes: 'second' } });
     const cpf = '390.533.447-05';
     const okCpf = await call(t, tenant, { method: 'POST', url: '/api/students', body: { name: 'Cpf One', birthDate: '1999-09-09', plan: 'x', cpf } });
@@ -108,7 +147,16 @@ describe('writes during a PostgreSQL outage', () => {
     expect(customer.json()).toMatchObject({ version: 3, notes: 'second' });
     const dead = await call(t, tenant, { method: 'GET', url: `/api/receipts/${takenCpf.json().receipt}` });
     expect(dead.json()).toMatchObject({ status: 'dead', problem: { code: 'ERR_STUDENT_CPF_TAKEN', status: 409 } });
-    const names = (await t.app.db.kysely.selectFrom('students').select('name').where('tenant_id', '=', tenant.id).where('name', 'in', ['Cpf One', 'Cpf Two', 'Behind The Dead One']).execute()).map((r) => r.name).sort();
+    const names = (
+      await t.app.db.kysely
+        .selectFrom('students')
+        .select('name')
+        .where('tenant_id', '=', tenant.id)
+        .where('name', 'in', ['Cpf One', 'Cpf Two', 'Behind The Dead One'])
+        .execute()
+    )
+      .map((r) => r.name)
+      .sort();
     expect(names).toEqual(['Behind The Dead One', 'Cpf One']);
     expect(t.app.journal.stats().dead).toBe(1);
     // another tenant cannot read the receipt
@@ -117,27 +165,43 @@ describe('writes during a PostgreSQL outage', () => {
   }, 60_000);
 
   it('dead letters: admins list, discard (who and why kept) and retry them once the cause is fixed', async () => {
-    const blocker = (await call(t, tenant, { method: 'POST', url: '/api/customers', body: { kind: 'company', name: 'Holder', document: '45.723.174/0001-10' } })).json();
+    const blocker = (
+      await call(t, tenant, { method: 'POST', url: '/api/customers', body: { kind: 'company', name: 'Holder', document: '45.723.174/0001-10' } })
+    ).json();
     proxy.cut();
     const clash = await call(t, tenant, { method: 'POST', url: '/api/customers', body: { kind: 'company', name: 'Clash', document: '45723174000110' } });
     const fine = await call(t, tenant, { method: 'POST', url: '/api/customers', body: { kind: 'person', name: 'Fine' } });
-    const clashAgain = await call(t, tenant, { method: 'POST', url: '/api/customers', body: { kind: 'company', name: 'Clash Again', document: '45723174000110' } });
+    const clashAgain = await call(t, tenant, {
+      method: 'POST',
+      url: '/api/customers',
+      body: { kind: 'company', name: 'Clash Again', document: '45723174000110' },
+    });
     expect([clash, fine, clashAgain].map((r) => r.statusCode)).toEqual([202, 202, 202]);
     proxy.pass();
     await drained();
 
     const list = await call(t, tenant, { method: 'GET', url: '/api/system/dead-letters', as: 'admin' });
-    const receipts = (list.json().items as Array<{ receipt: string; problem: { code: string } }>).filter((d) => [clash.json().receipt, clashAgain.json().receipt].includes(d.receipt));
+    const receipts = (list.json().items as Array<{ receipt: string; problem: { code: string } }>).filter((d) =>
+      [clash.json().receipt, clashAgain.json().receipt].includes(d.receipt),
+    );
     expect(receipts.map((d) => d.problem.code)).toEqual(['ERR_CUSTOMER_DOCUMENT_TAKEN', 'ERR_CUSTOMER_DOCUMENT_TAKEN']);
     expect((await call(t, tenant, { method: 'GET', url: '/api/system/dead-letters', as: 'viewer' })).statusCode).toBe(403);
     const journal = await call(t, tenant, { method: 'GET', url: '/api/system/journal', as: 'admin' });
     expect(journal.json()).toMatchObject({ depth: 0, writable: true, lastReplay: { outcome: 'drained' } });
 
-    const discarded = await call(t, tenant, { method: 'POST', url: `/api/system/dead-letters/${clashAgain.json().receipt}/discard`, as: 'admin', body: { reason: 'duplicate entry typed twice' } });
+    const discarded = await call(t, tenant, {
+      method: 'POST',
+      url: `/api/system/dead-letters/${clashAgain.json().receipt}/discard`,
+      as: 'admin',
+      body: { reason: 'duplicate entry typed twice' },
+    });
     expect(discarded.json()).toEqual({ receipt: clashAgain.json().receipt, status: 'discarded' });
     expect(t.app.journal.byReceipt(tenant.id, clashAgain.json().receipt)).toMatchObject({ status: 'discarded' });
     expect((await call(t, tenant, { method: 'GET', url: `/api/receipts/${clashAgain.json().receipt}` })).json().status).toBe('discarded');
-    expect((await call(t, tenant, { method: 'POST', url: `/api/system/dead-letters/${clashAgain.json().receipt}/discard`, as: 'admin', body: { reason: 'again' } })).statusCode).toBe(404);
+    expect(
+      (await call(t, tenant, { method: 'POST', url: `/api/system/dead-letters/${clashAgain.json().receipt}/discard`, as: 'admin', body: { reason: 'again' } }))
+        .statusCode,
+    ).toBe(404);
 
     const other = await createTenantWithUsers(t, 'outage-dl');
     expect((await call(t, other, { method: 'POST', url: `/api/system/dead-letters/${clash.json().receipt}/retry`, as: 'admin' })).statusCode).toBe(404);
@@ -148,8 +212,16 @@ describe('writes during a PostgreSQL outage', () => {
     const retried = await call(t, tenant, { method: 'POST', url: `/api/system/dead-letters/${clash.json().receipt}/retry`, as: 'admin' });
     expect(retried.json()).toEqual({ receipt: clash.json().receipt, status: 'queued' });
     await drained();
-    expect((await call(t, tenant, { method: 'GET', url: `/api/receipts/${clash.json().receipt}` })).json()).toMatchObject({ status: 'applied', result: { status: 201, body: { name: 'Clash' } } });
-    const clashes = await t.app.db.kysely.selectFrom('customers').select('name').where('tenant_id', '=', tenant.id).where('document', '=', '45723174000110').execute();
+    expect((await call(t, tenant, { method: 'GET', url: `/api/receipts/${clash.json().receipt}` })).json()).toMatchObject({
+      status: 'applied',
+      result: { status: 201, body: { name: 'Clash' } },
+    });
+    const clashes = await t.app.db.kysely
+      .selectFrom('customers')
+      .select('name')
+      .where('tenant_id', '=', tenant.id)
+      .where('document', '=', '45723174000110')
+      .execute();
     expect(clashes.map((c) => c.name)).toEqual(['Clash']);
   }, 60_000);
 });

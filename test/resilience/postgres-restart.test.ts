@@ -49,7 +49,12 @@ describe('PostgreSQL restarted under load', () => {
 
     expect(failures).toEqual([]);
     await vi.waitFor(() => expect(t.app.circuit.closed && !t.app.journal.hasPending()).toBe(true), { timeout: 60_000, interval: 100 });
-    const rows = await t.app.db.kysely.selectFrom('students').select('name').where('tenant_id', '=', tenant.id).where('name', 'like', 'Restart Student %').execute();
+    const rows = await t.app.db.kysely
+      .selectFrom('students')
+      .select('name')
+      .where('tenant_id', '=', tenant.id)
+      .where('name', 'like', 'Restart Student %')
+      .execute();
     expect(rows.map((r) => r.name).sort()).toEqual([...acknowledged].sort());
     expect(t.app.journal.stats()).toMatchObject({ pending: 0, dead: 0 });
     expect(t.app.journal.stats().appendedTotal).toBeGreaterThan(0);

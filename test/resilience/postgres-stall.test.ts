@@ -97,7 +97,12 @@ describe('PostgreSQL stalled under load', () => {
     const { from, to } = stalled;
     const stalledWrites = writes.filter((w) => w.end > from && w.start < to).map((w) => ({ ...w, ms: Math.round(w.end - Math.max(w.start, from)) }));
     const firstQueued = Math.min(...stalledWrites.filter((w) => w.status === 202).map((w) => w.end)) - from;
-    const figures = { firstQueuedMs: Math.round(firstQueued), stalledWriteMaxMs: Math.max(...stalledWrites.map((w) => w.ms)), healthMaxMs: Math.max(...stalledHealth.map((h) => h.ms)), poolWaitingMax };
+    const figures = {
+      firstQueuedMs: Math.round(firstQueued),
+      stalledWriteMaxMs: Math.max(...stalledWrites.map((w) => w.ms)),
+      healthMaxMs: Math.max(...stalledHealth.map((h) => h.ms)),
+      poolWaitingMax,
+    };
     console.info('stall figures', figures);
     expect(failures).toEqual([]);
     expect(circuitOpened).toBe(true);
@@ -114,7 +119,12 @@ describe('PostgreSQL stalled under load', () => {
 
     // After the stall: the journal drains, every acknowledged write exists exactly once, reads work.
     await vi.waitFor(() => expect(t.app.circuit.closed && !t.app.journal.hasPending()).toBe(true), { timeout: 60_000, interval: 100 });
-    const rows = await t.app.db.kysely.selectFrom('students').select('name').where('tenant_id', '=', tenant.id).where('name', 'like', 'Stall Student %').execute();
+    const rows = await t.app.db.kysely
+      .selectFrom('students')
+      .select('name')
+      .where('tenant_id', '=', tenant.id)
+      .where('name', 'like', 'Stall Student %')
+      .execute();
     expect(rows.map((r) => r.name).sort()).toEqual([...acknowledged].sort());
     expect(t.app.journal.stats()).toMatchObject({ pending: 0, dead: 0 });
     const read = await call(t, tenant, { method: 'GET', url: '/api/students?limit=1', as: 'staff' });

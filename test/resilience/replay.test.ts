@@ -62,21 +62,25 @@ describe.each(ENGINES)('journal replay on %s', (engine) => {
     expect(answer.json()).toMatchObject({ status: 'applied', result: { status: 201, body: { name } } });
   });
 
-  it.runIf(engine === 'postgres')('a lost COMMIT still under way when replay runs (a stalled server resuming): saved exactly once', async () => {
-    const name = 'Commit Still Under Way';
-    const held = holdTheCommit(t.app.db);
-    const response = await call(t, tenant, { method: 'POST', url: '/api/students', as: 'staff', body: { name, birthDate: '1999-09-09', plan: 'Noite' } });
-    expect(response.statusCode).toBe(202);
-    const receipt = response.json().receipt as string;
-    // Replay starts while the first attempt has not committed yet: it waits on that attempt's rows...
-    const draining = t.app.replayer.drain();
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    // ...which then commits.
-    await held.commit();
-    expect(await draining).toBe('drained');
-    expect(await studentsNamed(name)).toBe(1);
-    expect(t.app.journal.byReceipt(tenant.id, receipt)).toMatchObject({ status: 'duplicate' });
-  }, 30_000);
+  it.runIf(engine === 'postgres')(
+    'a lost COMMIT still under way when replay runs (a stalled server resuming): saved exactly once',
+    async () => {
+      const name = 'Commit Still Under Way';
+      const held = holdTheCommit(t.app.db);
+      const response = await call(t, tenant, { method: 'POST', url: '/api/students', as: 'staff', body: { name, birthDate: '1999-09-09', plan: 'Noite' } });
+      expect(response.statusCode).toBe(202);
+      const receipt = response.json().receipt as string;
+      // Replay starts while the first attempt has not committed yet: it waits on that attempt's rows...
+      const draining = t.app.replayer.drain();
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      // ...which then commits.
+      await held.commit();
+      expect(await draining).toBe('drained');
+      expect(await studentsNamed(name)).toBe(1);
+      expect(t.app.journal.byReceipt(tenant.id, receipt)).toMatchObject({ status: 'duplicate' });
+    },
+    30_000,
+  );
 
   it('a batch with a failing entry in the middle: the ones before and after apply once each, in order; that one is dead', async () => {
     const receipts = [];
@@ -88,9 +92,20 @@ describe.each(ENGINES)('journal replay on %s', (engine) => {
     for (const name of ['Batch A', 'Batch B', 'Batch D']) expect(await studentsNamed(name)).toBe(1);
     for (const receipt of receipts) expect(t.app.journal.byReceipt(tenant.id, receipt)).toMatchObject({ status: 'applied', statusCode: 201 });
     expect(t.app.journal.byReceipt(tenant.id, bad)).toMatchObject({ status: 'dead', statusCode: 404 });
-    const created = await t.app.db.kysely.selectFrom('students').select(['name', 'created_at']).where('tenant_id', '=', tenant.id).where('name', 'like', 'Batch %').orderBy('id').execute();
+    const created = await t.app.db.kysely
+      .selectFrom('students')
+      .select(['name', 'created_at'])
+      .where('tenant_id', '=', tenant.id)
+      .where('name', 'like', 'Batch %')
+      .orderBy('id')
+      .execute();
     expect(created.map((r) => r.name)).toEqual(['Batch A', 'Batch B', 'Batch D']);
-    const audits = await t.app.db.kysely.selectFrom('audit_log').select('request_id').where('tenant_id', '=', tenant.id).where('request_id', 'like', 'req-auto:Batch%').execute();
+    const audits = await t.app.db.kysely
+      .selectFrom('audit_log')
+      .select('request_id')
+      .where('tenant_id', '=', tenant.id)
+      .where('request_id', 'like', 'req-auto:Batch%')
+      .execute();
     expect(audits).toHaveLength(3);
   });
 
@@ -100,7 +115,11 @@ describe.each(ENGINES)('journal replay on %s', (engine) => {
     const missing = '01900000-0000-7000-8000-000000000001';
     const receipts = await Promise.all(
       Array.from({ length: count }, (_, n) =>
-        t.app.journal.append(n === badAt ? { ...journaled('x', `auto:many-${n}`), command: updateStudent.name, payload: { id: missing, plan: 'Nenhum' } } : journaled(`Many ${String(n).padStart(5, '0')}`, `auto:many-${n}`)),
+        t.app.journal.append(
+          n === badAt
+            ? { ...journaled('x', `auto:many-${n}`), command: updateStudent.name, payload: { id: missing, plan: 'Nenhum' } }
+            : journaled(`Many ${String(n).padStart(5, '0')}`, `auto:many-${n}`),
+        ),
       ),
     );
     expect(await t.app.replayer.drain()).toBe('drained');
@@ -110,11 +129,17 @@ describe.each(ENGINES)('journal replay on %s', (engine) => {
     const unfinished = receipts.map((r) => t.app.journal.byReceipt(tenant.id, r)).filter((e) => e && e.attemptsStarted !== e.attemptsFinished);
     expect(unfinished).toEqual([]);
     expect(statuses[badAt]).toBe('dead');
-    const rows = await t.app.db.kysely.selectFrom('students').select('name').where('tenant_id', '=', tenant.id).where('name', 'like', 'Many %').orderBy('id').execute();
+    const rows = await t.app.db.kysely
+      .selectFrom('students')
+      .select('name')
+      .where('tenant_id', '=', tenant.id)
+      .where('name', 'like', 'Many %')
+      .orderBy('id')
+      .execute();
     expect(rows.map((r) => r.name)).toEqual(Array.from({ length: count }, (_, n) => `Many ${String(n).padStart(5, '0')}`).filter((_, n) => n !== badAt));
   });
 
-  it('a journal that fails to take a batch\'s marks once: the marks are written at the next try; each entry applied once, none counted unfinished', async () => {
+  it("a journal that fails to take a batch's marks once: the marks are written at the next try; each entry applied once, none counted unfinished", async () => {
     const count = REPLAY_BATCH_SIZE + 2;
     const receipts = await Promise.all(Array.from({ length: count }, (_, n) => t.app.journal.append(journaled(`Marks ${n}`, `auto:marks-${n}`))));
     const journal = t.app.journal;
@@ -140,9 +165,12 @@ describe.each(ENGINES)('journal replay on %s', (engine) => {
   });
 
   it('an audit INSERT the database refuses at once: the batch rolls back, the entries are parked one by one, the process stays up', async () => {
-    if (engine === 'sqlite') await sql`create trigger refuse_audit before insert on audit_log begin select raise(abort, 'audit refused'); end`.execute(t.app.db.kysely);
+    if (engine === 'sqlite')
+      await sql`create trigger refuse_audit before insert on audit_log begin select raise(abort, 'audit refused'); end`.execute(t.app.db.kysely);
     else {
-      await sql`create function refuse_audit() returns trigger language plpgsql as $$ begin raise exception 'audit refused' using errcode = '23514'; end $$`.execute(t.app.db.kysely);
+      await sql`create function refuse_audit() returns trigger language plpgsql as $$ begin raise exception 'audit refused' using errcode = '23514'; end $$`.execute(
+        t.app.db.kysely,
+      );
       await sql`create trigger refuse_audit before insert on audit_log for each statement execute function refuse_audit()`.execute(t.app.db.kysely);
     }
     try {
@@ -159,10 +187,17 @@ describe.each(ENGINES)('journal replay on %s', (engine) => {
 
   it('a run of registrations the bulk insert cannot take (one CPF taken meanwhile): the others apply once, in order; that one is dead', async () => {
     const taken = '529.982.247-25';
-    await t.app.dispatcher.dispatch(registerStudent, { name: 'Holder', cpf: taken, birthDate: '1980-01-01', plan: 'x' }, { tenantId: tenant.id, userId: null, requestId: 'cpf-holder', fingerprint: '' });
+    await t.app.dispatcher.dispatch(
+      registerStudent,
+      { name: 'Holder', cpf: taken, birthDate: '1980-01-01', plan: 'x' },
+      { tenantId: tenant.id, userId: null, requestId: 'cpf-holder', fingerprint: '' },
+    );
     const good = [];
     good.push(await t.app.journal.append(journaled('Bulk A', 'auto:bulk-a')));
-    const bad = await t.app.journal.append({ ...journaled('Bulk B', 'auto:bulk-b'), payload: { name: 'Bulk B', cpf: taken, birthDate: '1990-01-01', plan: 'Replay' } });
+    const bad = await t.app.journal.append({
+      ...journaled('Bulk B', 'auto:bulk-b'),
+      payload: { name: 'Bulk B', cpf: taken, birthDate: '1990-01-01', plan: 'Replay' },
+    });
     good.push(await t.app.journal.append(journaled('Bulk C', 'auto:bulk-c')));
     expect(await t.app.replayer.drain()).toBe('drained');
     for (const name of ['Bulk A', 'Bulk C']) expect(await studentsNamed(name)).toBe(1);
@@ -189,7 +224,9 @@ describe.each(ENGINES)('journal replay on %s', (engine) => {
     for (const entry of entries) await t.app.dispatcher.dispatch(registerStudent, entry.payload, { ...entry }, { replay: true });
     expect(await t.app.replayer.drain()).toBe('drained');
     for (const entry of entries) expect(await studentsNamed(entry.payload.name)).toBe(1);
-    expect(receipts.map((r) => t.app.journal.byReceipt(tenant.id, r))).toEqual([1, 2].map(() => expect.objectContaining({ status: 'duplicate', attemptsStarted: 1, attemptsFinished: 1 })));
+    expect(receipts.map((r) => t.app.journal.byReceipt(tenant.id, r))).toEqual(
+      [1, 2].map(() => expect.objectContaining({ status: 'duplicate', attemptsStarted: 1, attemptsFinished: 1 })),
+    );
   });
 
   it('a key expired while its entry waited still counts at replay, and pruning keeps it while an entry is pending', async () => {
@@ -197,8 +234,13 @@ describe.each(ENGINES)('journal replay on %s', (engine) => {
     const receipt = await t.app.journal.append(entry);
     await t.app.dispatcher.dispatch(registerStudent, entry.payload, { ...entry }, { replay: true });
     // The key was written (the mark was lost), then the server stayed down past the key's life.
-    await t.app.db.kysely.updateTable('idempotency_keys').set({ expires_at: '2000-01-01T00:00:00.000Z', created_at: '2000-01-01T00:00:00.000Z' }).where('key', '=', 'auto:expired-1').execute();
-    const keyOf = () => t.app.db.kysely.selectFrom('idempotency_keys').select('key').where('tenant_id', '=', tenant.id).where('key', '=', 'auto:expired-1').executeTakeFirst();
+    await t.app.db.kysely
+      .updateTable('idempotency_keys')
+      .set({ expires_at: '2000-01-01T00:00:00.000Z', created_at: '2000-01-01T00:00:00.000Z' })
+      .where('key', '=', 'auto:expired-1')
+      .execute();
+    const keyOf = () =>
+      t.app.db.kysely.selectFrom('idempotency_keys').select('key').where('tenant_id', '=', tenant.id).where('key', '=', 'auto:expired-1').executeTakeFirst();
     // pending entries accepted before the key was written keep it...
     await t.app.db.kysely.updateTable('idempotency_keys').set({ created_at: new Date().toISOString() }).where('key', '=', 'auto:expired-1').execute();
     expect(await pruneKeys(t.app.journal, t.app.dispatcher)).toBe(0);

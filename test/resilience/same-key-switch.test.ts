@@ -16,7 +16,14 @@ describe('20 concurrent requests with one key across the direct and journal path
   let tenant: TestTenant;
   useAppBehindProxy('samekey', (app) => ({ t, proxy, tenant } = app), { replaying: true });
 
-  const register = (name: string, key: string) => call(t, tenant, { method: 'POST', url: '/api/students', as: 'staff', body: { name, birthDate: '1995-05-05', plan: 'Tarde' }, headers: { 'idempotency-key': key } });
+  const register = (name: string, key: string) =>
+    call(t, tenant, {
+      method: 'POST',
+      url: '/api/students',
+      as: 'staff',
+      body: { name, birthDate: '1995-05-05', plan: 'Tarde' },
+      headers: { 'idempotency-key': key },
+    });
 
   async function rowsNamed(name: string): Promise<string[]> {
     return (await t.app.db.kysely.selectFrom('students').select('id').where('tenant_id', '=', tenant.id).where('name', '=', name).execute()).map((r) => r.id);
@@ -66,7 +73,10 @@ describe('20 concurrent requests with one key across the direct and journal path
     const second = Array.from({ length: CONCURRENT / 2 }, () => register('Same Key Switch', key));
     const responses = await Promise.all([...first, ...second]);
     const statuses = responses.map((r) => r.statusCode);
-    expect(statuses.every((s) => s === 201 || s === 202), statuses.join(',')).toBe(true);
+    expect(
+      statuses.every((s) => s === 201 || s === 202),
+      statuses.join(','),
+    ).toBe(true);
     // both paths were taken: the first answer came from the database, the last ones from the journal
     expect(statuses).toContain(201);
     expect(statuses.slice(CONCURRENT / 2)).toEqual(Array(CONCURRENT / 2).fill(202));
@@ -74,7 +84,12 @@ describe('20 concurrent requests with one key across the direct and journal path
     const rows = await rowsNamed('Same Key Switch');
     expect(rows).toHaveLength(1);
     expect(await idsNamedBy(responses)).toEqual(new Set(rows));
-    const audits = await t.app.db.kysely.selectFrom('audit_log').select('id').where('tenant_id', '=', tenant.id).where('entity_id', '=', rows[0] as string).execute();
+    const audits = await t.app.db.kysely
+      .selectFrom('audit_log')
+      .select('id')
+      .where('tenant_id', '=', tenant.id)
+      .where('entity_id', '=', rows[0] as string)
+      .execute();
     expect(audits).toHaveLength(1);
   }, 60_000);
 });

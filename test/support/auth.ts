@@ -29,7 +29,11 @@ export async function createTenantWithUsers(t: TestApp, slug: string): Promise<T
   const userIds = {} as Record<Role, string>;
   const tokens = {} as Record<Role, string>;
   for (const role of ROLES) {
-    const result = await t.app.dispatcher.dispatch(createUser, { email: `${role}@${slug}.test`, name: `${role} of ${slug}`, role, passwordHash, actorRole: 'system' }, meta);
+    const result = await t.app.dispatcher.dispatch(
+      createUser,
+      { email: `${role}@${slug}.test`, name: `${role} of ${slug}`, role, passwordHash, actorRole: 'system' },
+      meta,
+    );
     userIds[role] = (result.body as { id: string }).id;
     tokens[role] = tokenService.sign({ sub: userIds[role], tid: id, role, ep: 0 }).token;
   }
@@ -42,6 +46,10 @@ export async function createTenantWithUsers(t: TestApp, slug: string): Promise<T
  */
 export async function setInstallationRole(t: TestApp, tenant: TestTenant, role: Role, granted = true): Promise<void> {
   const userId = tenant.userIds[role];
-  await t.app.dispatcher.dispatch(setInstallationAdmin, { userId, granted }, { tenantId: tenant.id, userId: null, requestId: `test-${tenant.slug}-installation`, fingerprint: 'test' });
+  await t.app.dispatcher.dispatch(
+    setInstallationAdmin,
+    { userId, granted },
+    { tenantId: tenant.id, userId: null, requestId: `test-${tenant.slug}-installation`, fingerprint: 'test' },
+  );
   t.app.identity.principals.forget(userId);
 }

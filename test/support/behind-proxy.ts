@@ -20,7 +20,12 @@ export async function buildAppBehindProxy(options: Omit<BuildTestAppOptions, 'en
   const database = await createTestDatabase();
   const target = new URL(database.url);
   const proxy = await startFaultProxy({ host: target.hostname, port: Number(target.port || 5432) });
-  const t = await buildTestApp({ ...options, engine: 'postgres', databaseUrl: proxy.url(database.url), env: { DB_CONNECT_TIMEOUT_MS: '1000', ...options.env } });
+  const t = await buildTestApp({
+    ...options,
+    engine: 'postgres',
+    databaseUrl: proxy.url(database.url),
+    env: { DB_CONNECT_TIMEOUT_MS: '1000', ...options.env },
+  });
   return {
     t,
     proxy,

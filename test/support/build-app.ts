@@ -50,7 +50,14 @@ export async function buildTestApp(options: BuildTestAppOptions): Promise<TestAp
   const { config } = loadConfig(
     // Rate limits and load shedding off unless a test turns them on: most tests write far more
     // than 100 times a minute, and a busy CI machine must not make them flaky.
-    { DATA_DIR: dataDir, LOG_LEVEL: 'info', RATE_LIMITS: 'off', SHED_LOAD_AT_DELAY_MS: '0', ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}), ...options.env },
+    {
+      DATA_DIR: dataDir,
+      LOG_LEVEL: 'info',
+      RATE_LIMITS: 'off',
+      SHED_LOAD_AT_DELAY_MS: '0',
+      ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
+      ...options.env,
+    },
     { cwd: dataDir, ignoreDotEnv: true },
   );
   const logs: Array<Record<string, unknown>> = [];

@@ -213,9 +213,7 @@ describe('fault proxy (echo server)', () => {
 
   it('rewrites a database URL to point at the proxy', () => {
     expect(proxy.url('postgres://postgres@127.0.0.1:5432/test')).toBe(`postgres://postgres@127.0.0.1:${proxy.port}/test`);
-    expect(proxy.url('postgres://u:p@db.example.com/app?sslmode=disable')).toBe(
-      `postgres://u:p@127.0.0.1:${proxy.port}/app?sslmode=disable`,
-    );
+    expect(proxy.url('postgres://u:p@db.example.com/app?sslmode=disable')).toBe(`postgres://u:p@127.0.0.1:${proxy.port}/app?sslmode=disable`);
   });
 });
 

@@ -174,10 +174,9 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
   const failure = async (what: string, err: unknown): Promise<Error> => {
     const e = err as { message?: string; stdout?: string; stderr?: string };
     const output = [e.stdout, e.stderr].filter((s) => s !== undefined && s.trim() !== '').join('\n');
-    return new Error(
-      `private-postgres: ${what} failed: ${e.message ?? String(err)}\n${output}\n--- server log tail (${logFile}) ---\n${await logTail()}`,
-      { cause: err },
-    );
+    return new Error(`private-postgres: ${what} failed: ${e.message ?? String(err)}\n${output}\n--- server log tail (${logFile}) ---\n${await logTail()}`, {
+      cause: err,
+    });
   };
 
   const readPostmasterPid = async (): Promise<number | undefined> => {
@@ -198,11 +197,10 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
 
   const isReady = async (): Promise<boolean> => {
     try {
-      await execFileAsync(
-        path.join(PG_BIN, 'pg_isready'),
-        ['-h', '127.0.0.1', '-p', String(port), '-U', 'postgres', '-d', 'postgres', '-t', '2'],
-        { timeout: 5000, encoding: 'utf8' },
-      );
+      await execFileAsync(path.join(PG_BIN, 'pg_isready'), ['-h', '127.0.0.1', '-p', String(port), '-U', 'postgres', '-d', 'postgres', '-t', '2'], {
+        timeout: 5000,
+        encoding: 'utf8',
+      });
       return true;
     } catch {
       return false;
@@ -382,4 +380,3 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
   }
   return server;
 }
-

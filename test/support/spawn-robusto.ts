@@ -105,7 +105,13 @@ export async function spawnRobusto(options: SpawnOptions = {}): Promise<RobustoP
     output: () => out,
     lines,
     exited,
-    waitForLine: (match, timeoutMs = 15_000) => until(() => lines().find(match), timeoutMs, 'a log line', () => out),
+    waitForLine: (match, timeoutMs = 15_000) =>
+      until(
+        () => lines().find(match),
+        timeoutMs,
+        'a log line',
+        () => out,
+      ),
     waitForReady: async (timeoutMs = 15_000) => {
       await until(
         async () => {

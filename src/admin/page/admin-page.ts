@@ -3,7 +3,8 @@ import { ADMIN_CSS, ADMIN_HTML, ADMIN_ICON, ADMIN_JS } from './admin-page.assets
 import type { HttpServer } from '../../http/create-server.js';
 
 // Only the page's own files run or style it; it talks to this server only, and no one frames it.
-const CONTENT_SECURITY_POLICY = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+const CONTENT_SECURITY_POLICY =
+  "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
 
 function sendFile(reply: FastifyReply, type: string, body: string): FastifyReply {
   return reply

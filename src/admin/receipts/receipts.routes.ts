@@ -25,7 +25,15 @@ function toReceipt(entry: JournalEntry): Receipt {
 export async function receiptsRoutes(app: ModuleRouter, ctx: AdminContext): Promise<void> {
   app.get(
     '/:id',
-    { schema: { summary: 'What became of a write answered 202', tags: ['receipts'], params: IdParams, response: { 200: ReceiptSchema, ...problemResponses(400, 401, 404) } }, config: { withoutDatabase: true } },
+    {
+      schema: {
+        summary: 'What became of a write answered 202',
+        tags: ['receipts'],
+        params: IdParams,
+        response: { 200: ReceiptSchema, ...problemResponses(400, 401, 404) },
+      },
+      config: { withoutDatabase: true },
+    },
     async (request) => {
       const entry = ctx.journal.byReceipt(principalOf(request).tenantId, request.params.id);
       if (!entry) throw receiptNotFound(request.params.id);

@@ -3,7 +3,11 @@ import { defineErrors } from '../../shared/error-registry.js';
 
 /** Stable error codes of the system module (the operations API behind `/admin`). */
 export const SystemError = defineErrors('system', {
-  DEAD_LETTER_NOT_FOUND: { code: 'ERR_DEAD_LETTER_NOT_FOUND', status: 404, meaning: "No dead letter with this receipt in the caller's tenant: it may be queued, applied or discarded already." },
+  DEAD_LETTER_NOT_FOUND: {
+    code: 'ERR_DEAD_LETTER_NOT_FOUND',
+    status: 404,
+    meaning: "No dead letter with this receipt in the caller's tenant: it may be queued, applied or discarded already.",
+  },
 });
 
 /** No dead letter with this receipt in the caller's tenant. */

@@ -38,7 +38,11 @@ export async function systemRoutes(app: ModuleRouter, ctx: AdminContext): Promis
   app.get(
     '/info',
     {
-      schema: { summary: 'Version, engine and uptime of this robusto (installation role)', tags: ['system'], response: { 200: SystemInfoSchema, ...problemResponses(401, 403) } },
+      schema: {
+        summary: 'Version, engine and uptime of this robusto (installation role)',
+        tags: ['system'],
+        response: { 200: SystemInfoSchema, ...problemResponses(401, 403) },
+      },
       config: INSTALLATION,
     },
     async (): Promise<SystemInfo> => {
@@ -97,7 +101,8 @@ export async function operationsRoutes(app: ModuleRouter, ctx: AdminContext): Pr
     '/errors',
     {
       schema: {
-        summary: "This process's last error and fatal log lines (redacted), newest first: all of them for the installation role, those about the caller's tenant otherwise",
+        summary:
+          "This process's last error and fatal log lines (redacted), newest first: all of them for the installation role, those about the caller's tenant otherwise",
         tags: ['system'],
         response: { 200: Type.Object({ items: Type.Array(RecentErrorSchema) }), ...problemResponses(401, 403) },
       },
@@ -111,7 +116,14 @@ export async function operationsRoutes(app: ModuleRouter, ctx: AdminContext): Pr
   );
   app.get(
     '/restarts',
-    { schema: { summary: 'Past safe restarts (robusto restart), newest first (installation role)', tags: ['system'], response: { 200: Type.Object({ items: Type.Array(RestartInfoSchema) }), ...problemResponses(401, 403) } }, config },
+    {
+      schema: {
+        summary: 'Past safe restarts (robusto restart), newest first (installation role)',
+        tags: ['system'],
+        response: { 200: Type.Object({ items: Type.Array(RestartInfoSchema) }), ...problemResponses(401, 403) },
+      },
+      config,
+    },
     async () => ({
       items: (await listRestarts(ctx.config.paths.reportsDir)).map((r) => ({
         startedAt: r.startedAt,
@@ -199,7 +211,18 @@ export async function journalRoutes(app: ModuleRouter, ctx: AdminContext): Promi
 
   app.get(
     '/dead-letters',
-    { schema: { summary: "My tenant's writes that could not be applied", tags: ['system'], querystring: DeadLettersQuery, response: { 200: Type.Object({ items: Type.Array(DeadLetterSchema), next: Type.Union([Type.Integer(), Type.Null()]) }), ...problemResponses(400, 401, 403) } }, config },
+    {
+      schema: {
+        summary: "My tenant's writes that could not be applied",
+        tags: ['system'],
+        querystring: DeadLettersQuery,
+        response: {
+          200: Type.Object({ items: Type.Array(DeadLetterSchema), next: Type.Union([Type.Integer(), Type.Null()]) }),
+          ...problemResponses(400, 401, 403),
+        },
+      },
+      config,
+    },
     async (request) => {
       const limit = request.query.limit ?? 50;
       const entries = ctx.journal.deadLetters(principalOf(request).tenantId, limit + 1, request.query.after ?? 0);
@@ -224,16 +247,29 @@ export async function journalRoutes(app: ModuleRouter, ctx: AdminContext): Promi
 
   app.post(
     '/dead-letters/:id/retry',
-    { schema: { summary: 'Queue a dead letter again', tags: ['system'], params: IdParams, response: { 200: Type.Object({ receipt: Type.String(), status: Type.Literal('queued') }), ...problemResponses(401, 403, 404, 409) } }, config },
+    {
+      schema: {
+        summary: 'Queue a dead letter again',
+        tags: ['system'],
+        params: IdParams,
+        response: { 200: Type.Object({ receipt: Type.String(), status: Type.Literal('queued') }), ...problemResponses(401, 403, 404, 409) },
+      },
+      config,
+    },
     async (request) => {
       const principal = principalOf(request);
       const entry = ctx.journal.byReceipt(principal.tenantId, request.params.id);
       // A write whose author lost the right to it stays parked while they still lack it.
       const forbidden = entry?.status === 'dead' ? await ctx.checkAuthor(entry) : undefined;
       if (forbidden) {
-        throw new AppError(WriteError.REPLAY_FORBIDDEN, 409, `Not queued again: ${isAppError(forbidden) ? forbidden.detail : forbidden.message} Discard it, or give the user that right back first.`, {
-          extensions: isAppError(forbidden) ? (forbidden.extensions ?? {}) : {},
-        });
+        throw new AppError(
+          WriteError.REPLAY_FORBIDDEN,
+          409,
+          `Not queued again: ${isAppError(forbidden) ? forbidden.detail : forbidden.message} Discard it, or give the user that right back first.`,
+          {
+            extensions: isAppError(forbidden) ? (forbidden.extensions ?? {}) : {},
+          },
+        );
       }
       if (!(await ctx.journal.retryDead(principal.tenantId, request.params.id, principal.userId))) throw deadLetterNotFound(request.params.id);
       request.log.warn({ receipt: request.params.id, by: principal.userId }, 'dead letter queued again');
@@ -243,7 +279,16 @@ export async function journalRoutes(app: ModuleRouter, ctx: AdminContext): Promi
 
   app.post(
     '/dead-letters/:id/discard',
-    { schema: { summary: 'Give up on a dead letter (who and why are kept)', tags: ['system'], params: IdParams, body: DiscardBody, response: { 200: Type.Object({ receipt: Type.String(), status: Type.Literal('discarded') }), ...problemResponses(400, 401, 403, 404) } }, config },
+    {
+      schema: {
+        summary: 'Give up on a dead letter (who and why are kept)',
+        tags: ['system'],
+        params: IdParams,
+        body: DiscardBody,
+        response: { 200: Type.Object({ receipt: Type.String(), status: Type.Literal('discarded') }), ...problemResponses(400, 401, 403, 404) },
+      },
+      config,
+    },
     async (request) => {
       const principal = principalOf(request);
       if (!ctx.journal.discardDead(principal.tenantId, request.params.id, principal.userId, request.body.reason)) throw deadLetterNotFound(request.params.id);

@@ -23,18 +23,26 @@ export type SystemInfo = Static<typeof SystemInfoSchema>;
  * `null` (or no `applied`) where a figure is the installation's.
  */
 export const JournalStatusSchema = Type.Object({
-  scope: Type.Union([Type.Literal('installation'), Type.Literal('tenant')], { description: "installation: every tenant's writes (the installation role); tenant: the caller's tenant's only" }),
+  scope: Type.Union([Type.Literal('installation'), Type.Literal('tenant')], {
+    description: "installation: every tenant's writes (the installation role); tenant: the caller's tenant's only",
+  }),
   depth: Type.Integer({ description: 'writes waiting to be applied (of the scope)' }),
   oldestPendingAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
   oldestPendingAgeSeconds: Type.Union([Type.Number(), Type.Null()]),
   deadLetters: Type.Integer({ description: 'writes that could not be applied (of the scope)' }),
   writable: Type.Boolean(),
-  circuit: Type.Union([Type.Literal('closed'), Type.Literal('open'), Type.Literal('half-open')], { description: 'the circuit breaker on the database: open while it fails (writes journaled, reads 503)' }),
+  circuit: Type.Union([Type.Literal('closed'), Type.Literal('open'), Type.Literal('half-open')], {
+    description: 'the circuit breaker on the database: open while it fails (writes journaled, reads 503)',
+  }),
   circuitOpenedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
   groupCommits: Type.Union([Type.Integer(), Type.Null()], { description: 'journal transactions since start; null outside the installation scope' }),
   appendedSinceStart: Type.Union([Type.Integer(), Type.Null()], { description: 'null outside the installation scope' }),
   lastReplay: Type.Union([
-    Type.Object({ at: Type.String({ format: 'date-time' }), applied: Type.Optional(Type.Integer({ description: 'writes of every tenant; installation scope only' })), outcome: Type.String() }),
+    Type.Object({
+      at: Type.String({ format: 'date-time' }),
+      applied: Type.Optional(Type.Integer({ description: 'writes of every tenant; installation scope only' })),
+      outcome: Type.String(),
+    }),
     Type.Null(),
   ]),
 });
@@ -45,7 +53,9 @@ export type JournalStatus = Static<typeof JournalStatusSchema>;
 /** One periodic job as the runner knows it (cluster jobs: from the database, shared by every worker). */
 export const JobStateSchema = Type.Object({
   name: Type.String({ description: '<module>.<job>, e.g. stock.expire-lots' }),
-  scope: Type.Union([Type.Literal('cluster'), Type.Literal('process')], { description: 'cluster: one run per slot across workers and instances; process: each process its own' }),
+  scope: Type.Union([Type.Literal('cluster'), Type.Literal('process')], {
+    description: 'cluster: one run per slot across workers and instances; process: each process its own',
+  }),
   schedule: Type.String({ description: 'cron expression (server local time) or interval' }),
   running: Type.Boolean(),
   lastRunAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
@@ -73,7 +83,10 @@ export const DeadLetterSchema = Type.Object({
 
 /** `GET /api/system/dead-letters` query. */
 export const DeadLettersQuery = Type.Object(
-  { limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 50 })), after: Type.Optional(Type.Integer({ minimum: 0, description: 'the last seq of the previous page' })) },
+  {
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 50 })),
+    after: Type.Optional(Type.Integer({ minimum: 0, description: 'the last seq of the previous page' })),
+  },
   { additionalProperties: false },
 );
 

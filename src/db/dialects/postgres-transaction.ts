@@ -1,13 +1,4 @@
-import {
-  CompiledQuery,
-  Transaction,
-  type DatabaseConnection,
-  type Dialect,
-  type Driver,
-  type Kysely,
-  type KyselyConfig,
-  type QueryResult,
-} from 'kysely';
+import { CompiledQuery, Transaction, type DatabaseConnection, type Dialect, type Driver, type Kysely, type KyselyConfig, type QueryResult } from 'kysely';
 import type pg from 'pg';
 import type { TransactionRunner } from '../database.js';
 import type { StallWatch } from './postgres-deadline.js';
@@ -158,7 +149,12 @@ export function postgresTransactions(
       await connection.executeQuery(BEGIN);
       // NB: an object literal, not `{ ...props, … }`: the spread made this line cost about 2 µs
       // (10 times the literal) on every write.
-      const tx = new Transaction({ config, dialect, driver: NO_DRIVER, executor: executor.withConnectionProvider({ provideConnection: (use) => use(connection) }) });
+      const tx = new Transaction({
+        config,
+        dialect,
+        driver: NO_DRIVER,
+        executor: executor.withConnectionProvider({ provideConnection: (use) => use(connection) }),
+      });
       if (plainExecutor) connections.set(tx, connection);
       try {
         const result = await work(tx);

@@ -130,7 +130,7 @@ function wrapClient(client: pg.PoolClient, monitor: PostgresMonitor): Checkout {
     // The caller gets pg's own promise; this side branch only notes that the server answered
     // (for the write deadline), or that the connection broke. It is registered first, so it has
     // run by the time the caller's code (and its release) runs.
-    if (typeof (result as Promise<unknown> | undefined)?.then === 'function') (result).then(noteAnswer, noteBroken);
+    if (typeof (result as Promise<unknown> | undefined)?.then === 'function') result.then(noteAnswer, noteBroken);
     return result;
   }) as pg.PoolClient['query'];
   checkout.wrapped.release = (error?: Error | boolean) => {

@@ -39,7 +39,6 @@ function instantOf(value: string, field: 'from' | 'to'): string {
   return new Date(time).toISOString();
 }
 
-
 /**
  * A page of a tenant's audit trail, newest first, keyset-paginated on (created_at, id) so pages
  * never skip or repeat rows. Filters: `entity`, `action`, `userId`, and `from`/`to` (inclusive).
@@ -66,7 +65,11 @@ export async function listAudit(db: Database, tenantId: string, params: ListAudi
     // A row comparison, which both engines can answer from the (tenant_id, …, created_at, id) indexes.
     query = query.where((eb) => eb(eb.refTuple('created_at', 'id'), '<', eb.tuple(String(cursor.value), cursor.id.toLowerCase())));
   }
-  const rows = await query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit + 1).execute();
+  const rows = await query
+    .orderBy('created_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(limit + 1)
+    .execute();
   const page = rows.slice(0, limit);
   const last = rows.length > limit ? page[page.length - 1] : undefined;
   return { items: page.map(toAuditEntry), nextCursor: last ? encodeCursor({ value: last.created_at, id: last.id }) : null };

@@ -31,15 +31,32 @@ describe.each(ENGINES)('audit on %s', (engine) => {
 
   /** Every row of a tenant as the API should show it, newest first. */
   const rowsOf = async (tenant: TestTenant): Promise<Entry[]> => {
-    const rows = await t.app.db.kysely.selectFrom('audit_log').selectAll().where('tenant_id', '=', tenant.id).orderBy('created_at', 'desc').orderBy('id', 'desc').execute();
-    return rows.map((r) => ({ id: r.id, userId: r.user_id, action: r.action, entity: r.entity, entityId: r.entity_id, requestId: r.request_id, createdAt: r.created_at }));
+    const rows = await t.app.db.kysely
+      .selectFrom('audit_log')
+      .selectAll()
+      .where('tenant_id', '=', tenant.id)
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+      .execute();
+    return rows.map((r) => ({
+      id: r.id,
+      userId: r.user_id,
+      action: r.action,
+      entity: r.entity,
+      entityId: r.entity_id,
+      requestId: r.request_id,
+      createdAt: r.created_at,
+    }));
   };
   /** Every page of a query, following `nextCursor` (from `start`, if given). */
   const allPages = async (tenant: TestTenant, query: string, limit: number, start: string | null = null): Promise<Entry[]> => {
     const items: Entry[] = [];
     let cursor: string | null = start;
     do {
-      const response = await call(t, tenant, { method: 'GET', url: `/api/audit?limit=${limit}${query ? `&${query}` : ''}${cursor ? `&cursor=${cursor}` : ''}` });
+      const response = await call(t, tenant, {
+        method: 'GET',
+        url: `/api/audit?limit=${limit}${query ? `&${query}` : ''}${cursor ? `&cursor=${cursor}` : ''}`,
+      });
       expect(response.statusCode, response.body).toBe(200);
       const page = response.json() as Page;
       expect(page.items.length).toBeLessThanOrEqual(limit);
@@ -81,7 +98,12 @@ describe.each(ENGINES)('audit on %s', (engine) => {
   });
 
   const scenarios = (): Scenario[] => [
-    { name: 'every filter at once', method: 'GET', url: `/api/audit?entity=student&action=students.update&userId=${randomUUID()}&from=2020-01-01T00:00:00Z&to=2999-01-01T00:00:00Z&limit=5`, status: 200 },
+    {
+      name: 'every filter at once',
+      method: 'GET',
+      url: `/api/audit?entity=student&action=students.update&userId=${randomUUID()}&from=2020-01-01T00:00:00Z&to=2999-01-01T00:00:00Z&limit=5`,
+      status: 200,
+    },
     { name: 'from equals to', method: 'GET', url: '/api/audit?from=2026-03-01T00:00:00Z&to=2026-03-01T00:00:00Z', status: 200 },
     { name: 'from with an offset and fraction', method: 'GET', url: '/api/audit?from=2026-03-01T00:00:00.123456-03:00', status: 200 },
     { name: 'limit 100', method: 'GET', url: '/api/audit?limit=100', status: 200 },
@@ -89,9 +111,30 @@ describe.each(ENGINES)('audit on %s', (engine) => {
     { name: 'limit 101', method: 'GET', url: '/api/audit?limit=101', status: 400, code: 'ERR_VALIDATION', fields: ['/limit'] },
     { name: 'limit not a number', method: 'GET', url: '/api/audit?limit=all', status: 400, code: 'ERR_VALIDATION', fields: ['/limit'] },
     { name: 'malformed cursor', method: 'GET', url: '/api/audit?cursor=!!notacursor', status: 400, code: 'ERR_VALIDATION', fields: ['/cursor'] },
-    { name: 'forged cursor', method: 'GET', url: `/api/audit?cursor=${encodeCursor({ value: 'not a time', id: randomUUID() })}`, status: 400, code: 'ERR_VALIDATION', fields: ['/cursor'] },
-    { name: 'forged cursor with an impossible instant', method: 'GET', url: `/api/audit?cursor=${encodeCursor({ value: '2026-13-45T00:00:00.000Z', id: randomUUID() })}`, status: 400, code: 'ERR_VALIDATION', fields: ['/cursor'] },
-    { name: 'cursor without a uuid', method: 'GET', url: `/api/audit?cursor=${encodeCursor({ value: new Date().toISOString(), id: '1' })}`, status: 400, code: 'ERR_VALIDATION', fields: ['/cursor'] },
+    {
+      name: 'forged cursor',
+      method: 'GET',
+      url: `/api/audit?cursor=${encodeCursor({ value: 'not a time', id: randomUUID() })}`,
+      status: 400,
+      code: 'ERR_VALIDATION',
+      fields: ['/cursor'],
+    },
+    {
+      name: 'forged cursor with an impossible instant',
+      method: 'GET',
+      url: `/api/audit?cursor=${encodeCursor({ value: '2026-13-45T00:00:00.000Z', id: randomUUID() })}`,
+      status: 400,
+      code: 'ERR_VALIDATION',
+      fields: ['/cursor'],
+    },
+    {
+      name: 'cursor without a uuid',
+      method: 'GET',
+      url: `/api/audit?cursor=${encodeCursor({ value: new Date().toISOString(), id: '1' })}`,
+      status: 400,
+      code: 'ERR_VALIDATION',
+      fields: ['/cursor'],
+    },
     { name: 'userId not a uuid', method: 'GET', url: '/api/audit?userId=42', status: 400, code: 'ERR_VALIDATION', fields: ['/userId'] },
     { name: 'userId as a urn', method: 'GET', url: `/api/audit?userId=urn:uuid:${randomUUID()}`, status: 400, code: 'ERR_VALIDATION', fields: ['/userId'] },
     { name: 'from not a date-time', method: 'GET', url: '/api/audit?from=yesterday', status: 400, code: 'ERR_VALIDATION', fields: ['/from'] },
@@ -99,8 +142,22 @@ describe.each(ENGINES)('audit on %s', (engine) => {
     { name: 'to without a time zone', method: 'GET', url: '/api/audit?to=2026-03-01T10:00:00', status: 400, code: 'ERR_VALIDATION', fields: ['/to'] },
     { name: 'to on a day that does not exist', method: 'GET', url: '/api/audit?to=2026-02-30T10:00:00Z', status: 400, code: 'ERR_VALIDATION', fields: ['/to'] },
     { name: 'from a leap second', method: 'GET', url: '/api/audit?from=2016-12-31T23:59:60Z', status: 400, code: 'ERR_VALIDATION', fields: ['/from'] },
-    { name: 'from after to', method: 'GET', url: '/api/audit?from=2026-03-02T00:00:00Z&to=2026-03-01T00:00:00Z', status: 400, code: 'ERR_VALIDATION', fields: ['/from'] },
-    { name: 'from after to, by offsets', method: 'GET', url: '/api/audit?from=2026-03-01T00:00:00-03:00&to=2026-03-01T02:00:00Z', status: 400, code: 'ERR_VALIDATION', fields: ['/from'] },
+    {
+      name: 'from after to',
+      method: 'GET',
+      url: '/api/audit?from=2026-03-02T00:00:00Z&to=2026-03-01T00:00:00Z',
+      status: 400,
+      code: 'ERR_VALIDATION',
+      fields: ['/from'],
+    },
+    {
+      name: 'from after to, by offsets',
+      method: 'GET',
+      url: '/api/audit?from=2026-03-01T00:00:00-03:00&to=2026-03-01T02:00:00Z',
+      status: 400,
+      code: 'ERR_VALIDATION',
+      fields: ['/from'],
+    },
     { name: 'entity over 50', method: 'GET', url: `/api/audit?entity=${'e'.repeat(51)}`, status: 400, code: 'ERR_VALIDATION', fields: ['/entity'] },
     { name: 'action over 100', method: 'GET', url: `/api/audit?action=${'a'.repeat(101)}`, status: 400, code: 'ERR_VALIDATION', fields: ['/action'] },
     { name: 'NUL in the entity', method: 'GET', url: '/api/audit?entity=stu%00dent', status: 400, code: 'ERR_VALIDATION', fields: ['/entity'] },
@@ -144,7 +201,10 @@ describe.each(ENGINES)('audit on %s', (engine) => {
       for (const role of ['admin', 'owner'] as const) {
         const response = await call(t, b, { method: 'GET', url: `/api/audit?limit=100&${query}`, as: role });
         expect(response.statusCode, query).toBe(200);
-        expect((response.json() as Page).items.filter((e) => aIds.has(e.id)), query).toEqual([]);
+        expect(
+          (response.json() as Page).items.filter((e) => aIds.has(e.id)),
+          query,
+        ).toEqual([]);
       }
     }
     expect(await allPages(b, '', 3)).toEqual(await rowsOf(b));
@@ -171,7 +231,10 @@ describe.each(ENGINES)('audit on %s', (engine) => {
       [`from=${from.createdAt}&to=${to.createdAt}`, within],
       // the same window written in Brasília time and in UTC+5
       [`from=${encodeURIComponent(withOffset(from.createdAt, -3))}&to=${encodeURIComponent(withOffset(to.createdAt, 5))}`, within],
-      [`entity=student&userId=${a.userIds.owner}&from=${from.createdAt}&to=${to.createdAt}`, (e) => e.entity === 'student' && e.userId === a.userIds.owner && within(e)],
+      [
+        `entity=student&userId=${a.userIds.owner}&from=${from.createdAt}&to=${to.createdAt}`,
+        (e) => e.entity === 'student' && e.userId === a.userIds.owner && within(e),
+      ],
       [`action=students.register&userId=${a.userIds.admin}`, () => false],
     ];
     for (const [query, keep] of cases) {
@@ -205,11 +268,25 @@ describe.each(ENGINES)('audit on %s', (engine) => {
   it('shows a student write under its request id, user and entity id', async () => {
     const requestId = `audit-${randomUUID()}`;
     const before = new Date().toISOString();
-    const response = await call(t, a, { method: 'POST', url: '/api/students', body: { name: 'Rastreável', birthDate: '2001-01-01', plan: 'Judô' }, as: 'staff', headers: { 'x-request-id': requestId } });
+    const response = await call(t, a, {
+      method: 'POST',
+      url: '/api/students',
+      body: { name: 'Rastreável', birthDate: '2001-01-01', plan: 'Judô' },
+      as: 'staff',
+      headers: { 'x-request-id': requestId },
+    });
     expect(response.statusCode).toBe(201);
     const page = (await call(t, a, { method: 'GET', url: `/api/audit?entity=student&userId=${a.userIds.staff}&from=${before}` })).json() as Page;
     expect(page.items).toEqual([
-      { id: expect.any(String), userId: a.userIds.staff, action: 'students.register', entity: 'student', entityId: response.json().id, requestId, createdAt: response.json().createdAt },
+      {
+        id: expect.any(String),
+        userId: a.userIds.staff,
+        action: 'students.register',
+        entity: 'student',
+        entityId: response.json().id,
+        requestId,
+        createdAt: response.json().createdAt,
+      },
     ]);
     expect((await call(t, b, { method: 'GET', url: `/api/audit?from=${before}` })).json()).toEqual({ items: [], nextCursor: null });
   });

@@ -41,7 +41,14 @@ export async function createInitialOwner(ctx: ModuleContext): Promise<void> {
   try {
     await ctx.dispatch(
       createUser,
-      { email: INITIAL_ADMIN_EMAIL, name: 'Administrator', role: 'owner', passwordHash: await hashPassword(password), actorRole: 'system', installationAdmin: true },
+      {
+        email: INITIAL_ADMIN_EMAIL,
+        name: 'Administrator',
+        role: 'owner',
+        passwordHash: await hashPassword(password),
+        actorRole: 'system',
+        installationAdmin: true,
+      },
       systemMeta(tenant.id),
     );
   } catch (error) {

@@ -24,7 +24,15 @@ async function actorRoleNow(db: Kysely<AuthTables>, ctx: CommandContext, sent: R
 
 /** Tells whether the tenant has an active owner other than `userId`. */
 async function hasAnotherActiveOwner(db: Kysely<AuthTables>, tenantId: string, userId: string): Promise<boolean> {
-  const other = await db.selectFrom('users').select('id').where('tenant_id', '=', tenantId).where('role', '=', 'owner').where('active', '=', 1).where('id', '<>', userId).limit(1).executeTakeFirst();
+  const other = await db
+    .selectFrom('users')
+    .select('id')
+    .where('tenant_id', '=', tenantId)
+    .where('role', '=', 'owner')
+    .where('active', '=', 1)
+    .where('id', '<>', userId)
+    .limit(1)
+    .executeTakeFirst();
   return other !== undefined;
 }
 
@@ -41,7 +49,11 @@ export const createTenant = defineCommand<CreateTenant, Tenant, AuthTables>({
   permission: 'system',
   version: 1,
   conflicts: [
-    { table: 'tenants', columns: ['slug'], error: (p) => new AppError(AuthError.TENANT_SLUG_TAKEN, 409, `A tenant with slug "${p.slug}" already exists; choose another slug.`) },
+    {
+      table: 'tenants',
+      columns: ['slug'],
+      error: (p) => new AppError(AuthError.TENANT_SLUG_TAKEN, 409, `A tenant with slug "${p.slug}" already exists; choose another slug.`),
+    },
   ],
   async handler(tx, payload, ctx) {
     await insertRow(tx, 'tenants', { id: payload.id, slug: payload.slug, name: payload.name, created_at: ctx.now });
@@ -71,7 +83,11 @@ export const createUser = defineCommand<CreateUser, User, AuthTables>({
   secretFields: ['passwordHash'],
   version: 1,
   conflicts: [
-    { table: 'users', columns: ['tenant_id', 'email'], error: (p) => new AppError(AuthError.USER_EMAIL_TAKEN, 409, `A user with email ${p.email} already exists in this tenant.`) },
+    {
+      table: 'users',
+      columns: ['tenant_id', 'email'],
+      error: (p) => new AppError(AuthError.USER_EMAIL_TAKEN, 409, `A user with email ${p.email} already exists in this tenant.`),
+    },
   ],
   async handler(tx, payload, ctx) {
     const actorRole = await actorRoleNow(tx, ctx, payload.actorRole);
@@ -116,7 +132,12 @@ export const updateUser = defineCommand<UpdateUser, User, AuthTables>({
   async handler(tx, payload, ctx) {
     // Changes to one tenant's users apply one after the other (on PostgreSQL the tenant's row is
     // locked first; SQLite has one writer at a time), so what is read below is what others committed.
-    await tx.selectFrom('tenants').select('id').where('id', '=', ctx.tenantId).$if(isPostgres(tx), (q) => q.forUpdate()).execute();
+    await tx
+      .selectFrom('tenants')
+      .select('id')
+      .where('id', '=', ctx.tenantId)
+      .$if(isPostgres(tx), (q) => q.forUpdate())
+      .execute();
     const current = await tx.selectFrom('users').selectAll().where('tenant_id', '=', ctx.tenantId).where('id', '=', payload.id).executeTakeFirst();
     if (!current) throw userNotFound(payload.id);
     const touchesOwner = current.role === 'owner' || payload.role === 'owner';
@@ -126,9 +147,10 @@ export const updateUser = defineCommand<UpdateUser, User, AuthTables>({
     if (payload.id === payload.actor.userId && (payload.active === false || (payload.role !== undefined && payload.role !== current.role))) {
       throw new AppError(AuthError.USER_SELF_LOCKOUT, 409, 'You cannot disable yourself or change your own role; ask another admin or owner.');
     }
-    const stopsBeingOwner = current.role === 'owner' && current.active === 1 && ((payload.role !== undefined && payload.role !== 'owner') || payload.active === false);
+    const stopsBeingOwner =
+      current.role === 'owner' && current.active === 1 && ((payload.role !== undefined && payload.role !== 'owner') || payload.active === false);
     if (stopsBeingOwner && !(await hasAnotherActiveOwner(tx, ctx.tenantId, payload.id))) {
-      throw new AppError(AuthError.TENANT_LAST_OWNER, 409, 'This is the tenant\'s last active owner: make another user owner first, then change this one.');
+      throw new AppError(AuthError.TENANT_LAST_OWNER, 409, "This is the tenant's last active owner: make another user owner first, then change this one.");
     }
     // A new password or a deactivation revokes every token signed before.
     const revokes = payload.passwordHash !== undefined || payload.active === false;

@@ -38,7 +38,10 @@ export const authMigrations: MigrationSet = {
   // a password change, a deactivation) revokes the tokens signed before.
   '0002_add_token_epoch': {
     async up(db: Kysely<any>) {
-      await db.schema.alterTable('users').addColumn('token_epoch', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+      await db.schema
+        .alterTable('users')
+        .addColumn('token_epoch', 'integer', (c) => c.notNull().defaultTo(0))
+        .execute();
     },
     async down(db: Kysely<any>) {
       await db.schema.alterTable('users').dropColumn('token_epoch').execute();
@@ -49,8 +52,19 @@ export const authMigrations: MigrationSet = {
   // existing installation gets it, as the first owner of a new one does.
   '0003_add_installation_admin': {
     async up(db: Kysely<any>) {
-      await db.schema.alterTable('users').addColumn('installation_admin', 'integer', (c) => c.notNull().defaultTo(0)).execute();
-      const first = await db.selectFrom('users').select('id').where('role', '=', 'owner').where('active', '=', 1).orderBy('created_at').orderBy('id').limit(1).executeTakeFirst();
+      await db.schema
+        .alterTable('users')
+        .addColumn('installation_admin', 'integer', (c) => c.notNull().defaultTo(0))
+        .execute();
+      const first = await db
+        .selectFrom('users')
+        .select('id')
+        .where('role', '=', 'owner')
+        .where('active', '=', 1)
+        .orderBy('created_at')
+        .orderBy('id')
+        .limit(1)
+        .executeTakeFirst();
       if (first) await db.updateTable('users').set({ installation_admin: 1 }).where('id', '=', first.id).execute();
     },
     async down(db: Kysely<any>) {

@@ -13,7 +13,11 @@ describe.each(ENGINES)('a tenant keeps an active owner on %s', (engine) => {
   let a: TestTenant;
   beforeAll(async () => {
     first = await buildTestApp({ engine });
-    second = await buildTestApp({ engine, dataDir: first.config.paths.dataDir, ...(first.config.databaseUrl ? { databaseUrl: first.config.databaseUrl } : {}) });
+    second = await buildTestApp({
+      engine,
+      dataDir: first.config.paths.dataDir,
+      ...(first.config.databaseUrl ? { databaseUrl: first.config.databaseUrl } : {}),
+    });
     a = await createTenantWithUsers(first, 'owners');
   });
   afterAll(async () => {
@@ -54,7 +58,13 @@ describe.each(ENGINES)('a tenant keeps an active owner on %s', (engine) => {
       // the one left makes the other owner again, for the next round
       const [left] = owners as [string];
       const other = left === one ? two : one;
-      const restored = await call(first, a, { method: 'PATCH', url: `/api/auth/users/${other}`, as: 'anonymous', headers: await as(left), body: { role: 'owner', active: true } });
+      const restored = await call(first, a, {
+        method: 'PATCH',
+        url: `/api/auth/users/${other}`,
+        as: 'anonymous',
+        headers: await as(left),
+        body: { role: 'owner', active: true },
+      });
       expect(restored.statusCode).toBe(200);
     }
   });

@@ -66,18 +66,34 @@ export async function findUser(db: Database, tenantId: string, id: string): Prom
 
 /** A user of a tenant by sign-in email, with whether they hold the installation role (the command line's look-up). */
 export async function findUserByEmail(db: Database, tenantId: string, email: string): Promise<(User & { installationAdmin: boolean }) | undefined> {
-  const row = await authDb(db).selectFrom('users').select([...USER_COLUMNS, 'installation_admin']).where('tenant_id', '=', tenantId).where('email', '=', email.toLowerCase()).executeTakeFirst();
+  const row = await authDb(db)
+    .selectFrom('users')
+    .select([...USER_COLUMNS, 'installation_admin'])
+    .where('tenant_id', '=', tenantId)
+    .where('email', '=', email.toLowerCase())
+    .executeTakeFirst();
   return row ? { ...toUser(row), installationAdmin: Boolean(row.installation_admin) } : undefined;
 }
 
 /** A page of a tenant's users, oldest first. */
-export async function listUsers(db: Database, tenantId: string, limit: number, cursor: string | undefined): Promise<{ items: User[]; nextCursor: string | null }> {
+export async function listUsers(
+  db: Database,
+  tenantId: string,
+  limit: number,
+  cursor: string | undefined,
+): Promise<{ items: User[]; nextCursor: string | null }> {
   let query = authDb(db).selectFrom('users').select(USER_COLUMNS).where('tenant_id', '=', tenantId);
   if (cursor) {
     const after = decodeCursor(cursor, 'timestamp');
-    query = query.where((eb) => eb.or([eb('created_at', '>', String(after.value)), eb.and([eb('created_at', '=', String(after.value)), eb('id', '>', after.id)])]));
+    query = query.where((eb) =>
+      eb.or([eb('created_at', '>', String(after.value)), eb.and([eb('created_at', '=', String(after.value)), eb('id', '>', after.id)])]),
+    );
   }
-  const rows = await query.orderBy('created_at').orderBy('id').limit(limit + 1).execute();
+  const rows = await query
+    .orderBy('created_at')
+    .orderBy('id')
+    .limit(limit + 1)
+    .execute();
   const items = rows.slice(0, limit).map(toUser);
   const last = rows.length > limit ? rows[limit - 1] : undefined;
   return { items, nextCursor: last ? encodeCursor({ value: last.created_at, id: last.id }) : null };
@@ -85,6 +101,9 @@ export async function listUsers(db: Database, tenantId: string, limit: number, c
 
 /** How many users exist in the whole database (0 on a first start). */
 export async function countUsers(db: Database): Promise<number> {
-  const row = await authDb(db).selectFrom('users').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst();
+  const row = await authDb(db)
+    .selectFrom('users')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirst();
   return Number(row?.n ?? 0);
 }

@@ -29,7 +29,13 @@ export function authRoutes(tokens: TokenService, principals: PrincipalLoader) {
     app.post(
       '/login',
       {
-        schema: { summary: 'Sign in', tags: ['auth'], security: [], body: LoginBody, response: { 200: LoginResponse, ...problemResponses(400, 401, 429, 503) } },
+        schema: {
+          summary: 'Sign in',
+          tags: ['auth'],
+          security: [],
+          body: LoginBody,
+          response: { 200: LoginResponse, ...problemResponses(400, 401, 429, 503) },
+        },
         // A sign-in is a few hundred bytes: a stranger's megabyte is refused before it is parsed.
         bodyLimit: LOGIN_BODY_LIMIT_BYTES,
         config: {
@@ -57,10 +63,15 @@ export function authRoutes(tokens: TokenService, principals: PrincipalLoader) {
           user = await findLoginUser(ctx.db, tenant?.id, email);
         } catch (error) {
           if (!isTransientError(error)) throw error;
-          throw new AppError(ErrorCode.DATABASE_UNAVAILABLE, 503, 'Signing in needs the database, which is not answering right now; retry in a few seconds. Tokens issued before keep working until they expire.', {
-            retryAfterSeconds: DATABASE_RETRY_AFTER_SECONDS,
-            cause: error,
-          });
+          throw new AppError(
+            ErrorCode.DATABASE_UNAVAILABLE,
+            503,
+            'Signing in needs the database, which is not answering right now; retry in a few seconds. Tokens issued before keep working until they expire.',
+            {
+              retryAfterSeconds: DATABASE_RETRY_AFTER_SECONDS,
+              cause: error,
+            },
+          );
         }
         // Always one password check, so a wrong tenant or email takes as long as a wrong password.
         const valid = await guard.hash(() => verifyPassword(password, user?.password_hash));
@@ -84,7 +95,12 @@ export function authRoutes(tokens: TokenService, principals: PrincipalLoader) {
     app.get(
       '/users',
       {
-        schema: { summary: 'List users of my tenant', tags: ['auth'], querystring: Type.Object(PageQuery, { additionalProperties: false }), response: { 200: PageOf(UserSchema), ...problemResponses(400, 401, 403) } },
+        schema: {
+          summary: 'List users of my tenant',
+          tags: ['auth'],
+          querystring: Type.Object(PageQuery, { additionalProperties: false }),
+          response: { 200: PageOf(UserSchema), ...problemResponses(400, 401, 403) },
+        },
         config: { permission: 'manage_users' },
       },
       async (request) => listUsers(ctx.db, principalOf(request).tenantId, request.query.limit ?? 20, request.query.cursor),
@@ -92,7 +108,10 @@ export function authRoutes(tokens: TokenService, principals: PrincipalLoader) {
 
     app.get(
       '/users/:id',
-      { schema: { summary: 'One user', tags: ['auth'], params: IdParams, response: { 200: UserSchema, ...problemResponses(401, 403, 404) } }, config: { permission: 'manage_users' } },
+      {
+        schema: { summary: 'One user', tags: ['auth'], params: IdParams, response: { 200: UserSchema, ...problemResponses(401, 403, 404) } },
+        config: { permission: 'manage_users' },
+      },
       async (request) => {
         const user = await findUser(ctx.db, principalOf(request).tenantId, request.params.id);
         if (!user) throw userNotFound(request.params.id);
@@ -102,7 +121,10 @@ export function authRoutes(tokens: TokenService, principals: PrincipalLoader) {
 
     app.post(
       '/users',
-      { schema: { summary: 'Create a user', tags: ['auth'], body: CreateUserBody, response: { 201: UserSchema, ...problemResponses(400, 401, 403, 409, 422) } }, config: { permission: 'manage_users' } },
+      {
+        schema: { summary: 'Create a user', tags: ['auth'], body: CreateUserBody, response: { 201: UserSchema, ...problemResponses(400, 401, 403, 409, 422) } },
+        config: { permission: 'manage_users' },
+      },
       async (request, reply) => {
         const { password, ...rest } = request.body;
         return ctx.execute(request, reply, createUser, { ...rest, passwordHash: await hash(password), actorRole: principalOf(request).role });
@@ -112,7 +134,13 @@ export function authRoutes(tokens: TokenService, principals: PrincipalLoader) {
     app.patch(
       '/users/:id',
       {
-        schema: { summary: 'Change a user (role, name, password, active)', tags: ['auth'], params: IdParams, body: UpdateUserBody, response: { 200: UserSchema, ...problemResponses(400, 401, 403, 404, 409, 422) } },
+        schema: {
+          summary: 'Change a user (role, name, password, active)',
+          tags: ['auth'],
+          params: IdParams,
+          body: UpdateUserBody,
+          response: { 200: UserSchema, ...problemResponses(400, 401, 403, 404, 409, 422) },
+        },
         config: { permission: 'manage_users' },
       },
       async (request, reply) => {
@@ -133,7 +161,7 @@ export function authRoutes(tokens: TokenService, principals: PrincipalLoader) {
       '/logout',
       {
         schema: {
-          summary: "Sign out: revokes every token of mine (all my sessions), at once on this server and within seconds on the others",
+          summary: 'Sign out: revokes every token of mine (all my sessions), at once on this server and within seconds on the others',
           tags: ['auth'],
           response: { 200: Type.Object({ signedOut: Type.Literal(true) }), ...problemResponses(401) },
         },

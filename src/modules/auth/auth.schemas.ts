@@ -45,15 +45,14 @@ export const MeResponse = Type.Intersect([
   UserSchema,
   Type.Object({
     tenant: TenantSchema,
-    installationAdmin: Type.Boolean({ description: 'holds the installation role: operates backups, restarts, jobs and every tenant\'s figures (granted with robusto user installation-admin)' }),
+    installationAdmin: Type.Boolean({
+      description: "holds the installation role: operates backups, restarts, jobs and every tenant's figures (granted with robusto user installation-admin)",
+    }),
   }),
 ]);
 
 /** `POST /api/auth/users` body. */
-export const CreateUserBody = Type.Object(
-  { email: Email, name: Line(200), role: RoleSchema, password: Password },
-  { additionalProperties: false },
-);
+export const CreateUserBody = Type.Object({ email: Email, name: Line(200), role: RoleSchema, password: Password }, { additionalProperties: false });
 /** A new user. */
 export type CreateUserBody = Static<typeof CreateUserBody>;
 

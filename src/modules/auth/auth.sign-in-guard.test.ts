@@ -49,7 +49,12 @@ describe('SignInGuard', () => {
           resolve(1);
         });
       });
-    const settled = Array.from({ length: 8 }, () => guard.hash(work).then(() => 'done', (error: unknown) => error));
+    const settled = Array.from({ length: 8 }, () =>
+      guard.hash(work).then(
+        () => 'done',
+        (error: unknown) => error,
+      ),
+    );
     await new Promise((resolve) => setImmediate(resolve));
     for (let i = 0; i < 8 && releases.length > 0; i++) {
       releases.shift()?.();

@@ -60,7 +60,9 @@ export class SignInGuard {
   admit(account: string): void {
     const seconds = this.waitSeconds(account);
     if (seconds > 0) {
-      throw new AppError(AuthError.RATE_LIMITED, 429, `Too many failed sign-ins for this account; wait ${seconds} s and try again.`, { retryAfterSeconds: seconds });
+      throw new AppError(AuthError.RATE_LIMITED, 429, `Too many failed sign-ins for this account; wait ${seconds} s and try again.`, {
+        retryAfterSeconds: seconds,
+      });
     }
   }
 

@@ -84,7 +84,10 @@ describe('TRUST_PROXY: per-IP limits and logs see the client behind a trusted pr
   const spray = async (app: TestApp, forwardedFor: (i: number) => string) => {
     const statuses: number[] = [];
     for (let i = 0; i <= SIGN_IN_LIMIT_PER_IP_PER_MINUTE; i++) {
-      statuses.push((await login(app, { tenant: 'default', email: `spray-${i}@example.test`, password: 'x' }, '127.0.0.1', { 'x-forwarded-for': forwardedFor(i) })).statusCode);
+      statuses.push(
+        (await login(app, { tenant: 'default', email: `spray-${i}@example.test`, password: 'x' }, '127.0.0.1', { 'x-forwarded-for': forwardedFor(i) }))
+          .statusCode,
+      );
     }
     return statuses;
   };

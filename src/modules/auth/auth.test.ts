@@ -45,7 +45,11 @@ describe.each(ENGINES)('auth on %s', (engine) => {
     expect(JSON.stringify(t.logs)).not.toContain(password);
     const response = await login(t, { tenant: 'default', email: 'admin@localhost', password });
     expect(response.statusCode).toBe(200);
-    expect(response.json()).toMatchObject({ token: expect.any(String), expiresAt: expect.any(String), user: { email: 'admin@localhost', role: 'owner', tenant: { slug: 'default' } } });
+    expect(response.json()).toMatchObject({
+      token: expect.any(String),
+      expiresAt: expect.any(String),
+      user: { email: 'admin@localhost', role: 'owner', tenant: { slug: 'default' } },
+    });
     const hash = await t.app.db.kysely.selectFrom('users').select('password_hash').where('email', '=', 'admin@localhost').executeTakeFirstOrThrow();
     expect(hash.password_hash).toMatch(/^scrypt\$32768\$8\$1\$/);
   });
@@ -89,7 +93,8 @@ describe.each(ENGINES)('auth on %s', (engine) => {
 
   it(`limits sign-ins to ${SIGN_IN_LIMIT_PER_IP_PER_MINUTE} per minute per IP whatever the email: spraying 40 emails gets 429 problem+json with Retry-After`, async () => {
     const statuses: number[] = [];
-    for (let i = 0; i < 40; i++) statuses.push((await login(t, { tenant: 'acme', email: `guess-${i}@acme.test`, password: 'wrong-password' }, '10.9.9.9')).statusCode);
+    for (let i = 0; i < 40; i++)
+      statuses.push((await login(t, { tenant: 'acme', email: `guess-${i}@acme.test`, password: 'wrong-password' }, '10.9.9.9')).statusCode);
     expect(statuses.slice(0, SIGN_IN_LIMIT_PER_IP_PER_MINUTE).every((s) => s === 401)).toBe(true);
     expect(statuses.slice(SIGN_IN_LIMIT_PER_IP_PER_MINUTE).every((s) => s === 429)).toBe(true);
     const limited = await login(t, { tenant: 'acme', email: 'owner@acme.test', password: TEST_PASSWORD }, '10.9.9.9');
@@ -133,18 +138,108 @@ describe.each(ENGINES)('auth on %s', (engine) => {
   });
 
   const userScenarios = (): Scenario[] => [
-    { name: 'admin creates staff', method: 'POST', url: '/api/auth/users', as: 'admin', body: { email: 'new.staff@acme.test', name: 'New Staff', role: 'staff', password: 'long-enough-1' }, status: 201 },
-    { name: 'duplicate email', method: 'POST', url: '/api/auth/users', as: 'admin', body: { email: 'NEW.staff@acme.test', name: 'Again', role: 'staff', password: 'long-enough-1' }, status: 409, code: 'ERR_USER_EMAIL_TAKEN' },
-    { name: 'admin cannot create an owner', method: 'POST', url: '/api/auth/users', as: 'admin', body: { email: 'o2@acme.test', name: 'O2', role: 'owner', password: 'long-enough-1' }, status: 403, code: 'ERR_USER_OWNER_ONLY' },
-    { name: 'owner creates an owner', method: 'POST', url: '/api/auth/users', as: 'owner', body: { email: 'o2@acme.test', name: 'O2', role: 'owner', password: 'long-enough-1' }, status: 201 },
-    { name: 'staff cannot manage users', method: 'POST', url: '/api/auth/users', as: 'staff', body: { email: 'x@acme.test', name: 'X', role: 'viewer', password: 'long-enough-1' }, status: 403, code: 'ERR_AUTH_FORBIDDEN' },
+    {
+      name: 'admin creates staff',
+      method: 'POST',
+      url: '/api/auth/users',
+      as: 'admin',
+      body: { email: 'new.staff@acme.test', name: 'New Staff', role: 'staff', password: 'long-enough-1' },
+      status: 201,
+    },
+    {
+      name: 'duplicate email',
+      method: 'POST',
+      url: '/api/auth/users',
+      as: 'admin',
+      body: { email: 'NEW.staff@acme.test', name: 'Again', role: 'staff', password: 'long-enough-1' },
+      status: 409,
+      code: 'ERR_USER_EMAIL_TAKEN',
+    },
+    {
+      name: 'admin cannot create an owner',
+      method: 'POST',
+      url: '/api/auth/users',
+      as: 'admin',
+      body: { email: 'o2@acme.test', name: 'O2', role: 'owner', password: 'long-enough-1' },
+      status: 403,
+      code: 'ERR_USER_OWNER_ONLY',
+    },
+    {
+      name: 'owner creates an owner',
+      method: 'POST',
+      url: '/api/auth/users',
+      as: 'owner',
+      body: { email: 'o2@acme.test', name: 'O2', role: 'owner', password: 'long-enough-1' },
+      status: 201,
+    },
+    {
+      name: 'staff cannot manage users',
+      method: 'POST',
+      url: '/api/auth/users',
+      as: 'staff',
+      body: { email: 'x@acme.test', name: 'X', role: 'viewer', password: 'long-enough-1' },
+      status: 403,
+      code: 'ERR_AUTH_FORBIDDEN',
+    },
     { name: 'viewer cannot list users', method: 'GET', url: '/api/auth/users', as: 'viewer', status: 403, code: 'ERR_AUTH_FORBIDDEN' },
-    { name: 'short password', method: 'POST', url: '/api/auth/users', as: 'admin', body: { email: 'y@acme.test', name: 'Y', role: 'viewer', password: 'short' }, status: 400, code: 'ERR_VALIDATION', fields: ['/password'] },
-    { name: 'unknown role', method: 'POST', url: '/api/auth/users', as: 'admin', body: { email: 'y@acme.test', name: 'Y', role: 'god', password: 'long-enough-1' }, status: 400, code: 'ERR_VALIDATION' },
-    { name: 'bad email', method: 'POST', url: '/api/auth/users', as: 'admin', body: { email: 'nope', name: 'Y', role: 'viewer', password: 'long-enough-1' }, status: 400, code: 'ERR_VALIDATION', fields: ['/email'] },
-    { name: 'unknown field', method: 'POST', url: '/api/auth/users', as: 'admin', body: { email: 'z@acme.test', name: 'Z', role: 'viewer', password: 'long-enough-1', tenantId: 'x' }, status: 400, code: 'ERR_VALIDATION', fields: ['/tenantId'] },
-    { name: 'empty patch', method: 'PATCH', url: `/api/auth/users/${'00000000-0000-4000-8000-000000000000'}`, as: 'admin', body: {}, status: 400, code: 'ERR_VALIDATION' },
-    { name: 'login missing fields', method: 'POST', url: '/api/auth/login', as: 'anonymous', body: { email: 'x' }, status: 400, code: 'ERR_VALIDATION', fields: ['/tenant', '/password'] },
+    {
+      name: 'short password',
+      method: 'POST',
+      url: '/api/auth/users',
+      as: 'admin',
+      body: { email: 'y@acme.test', name: 'Y', role: 'viewer', password: 'short' },
+      status: 400,
+      code: 'ERR_VALIDATION',
+      fields: ['/password'],
+    },
+    {
+      name: 'unknown role',
+      method: 'POST',
+      url: '/api/auth/users',
+      as: 'admin',
+      body: { email: 'y@acme.test', name: 'Y', role: 'god', password: 'long-enough-1' },
+      status: 400,
+      code: 'ERR_VALIDATION',
+    },
+    {
+      name: 'bad email',
+      method: 'POST',
+      url: '/api/auth/users',
+      as: 'admin',
+      body: { email: 'nope', name: 'Y', role: 'viewer', password: 'long-enough-1' },
+      status: 400,
+      code: 'ERR_VALIDATION',
+      fields: ['/email'],
+    },
+    {
+      name: 'unknown field',
+      method: 'POST',
+      url: '/api/auth/users',
+      as: 'admin',
+      body: { email: 'z@acme.test', name: 'Z', role: 'viewer', password: 'long-enough-1', tenantId: 'x' },
+      status: 400,
+      code: 'ERR_VALIDATION',
+      fields: ['/tenantId'],
+    },
+    {
+      name: 'empty patch',
+      method: 'PATCH',
+      url: `/api/auth/users/${'00000000-0000-4000-8000-000000000000'}`,
+      as: 'admin',
+      body: {},
+      status: 400,
+      code: 'ERR_VALIDATION',
+    },
+    {
+      name: 'login missing fields',
+      method: 'POST',
+      url: '/api/auth/login',
+      as: 'anonymous',
+      body: { email: 'x' },
+      status: 400,
+      code: 'ERR_VALIDATION',
+      fields: ['/tenant', '/password'],
+    },
   ];
 
   it('manages users within the tenant', async () => {

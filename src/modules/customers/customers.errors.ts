@@ -6,7 +6,11 @@ import { ErrorCode } from '../../shared/error-codes.js';
 export const CustomerError = defineErrors('customers', {
   NOT_FOUND: { code: 'ERR_CUSTOMER_NOT_FOUND', status: 404, meaning: "No customer with this id in the caller's tenant." },
   DOCUMENT_TAKEN: { code: 'ERR_CUSTOMER_DOCUMENT_TAKEN', status: 409, meaning: 'Another customer of the tenant already has this CPF/CNPJ.' },
-  VERSION_CONFLICT: { code: 'ERR_CUSTOMER_VERSION_CONFLICT', status: 409, meaning: 'The customer changed since the client read it (`currentVersion` says its version now): reload, reapply the change, send the new version.' },
+  VERSION_CONFLICT: {
+    code: 'ERR_CUSTOMER_VERSION_CONFLICT',
+    status: 409,
+    meaning: 'The customer changed since the client read it (`currentVersion` says its version now): reload, reapply the change, send the new version.',
+  },
 });
 
 /** No customer with this id in the caller's tenant (another tenant's id looks the same). */
@@ -21,9 +25,14 @@ export function documentTaken(): AppError {
 
 /** The client edited an old version. */
 export function versionConflict(sent: number, current: number): AppError {
-  return new AppError(CustomerError.VERSION_CONFLICT, 409, `The customer changed since you read it (you sent version ${sent}, it is now ${current}); reload it, reapply your change and send the new version.`, {
-    extensions: { currentVersion: current },
-  });
+  return new AppError(
+    CustomerError.VERSION_CONFLICT,
+    409,
+    `The customer changed since you read it (you sent version ${sent}, it is now ${current}); reload it, reapply your change and send the new version.`,
+    {
+      extensions: { currentVersion: current },
+    },
+  );
 }
 
 /** The document does not match the kind (CPF for a person, CNPJ for a company) or its check digits. */

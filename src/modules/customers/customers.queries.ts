@@ -35,7 +35,6 @@ export function customersDb(db: Database): Kysely<CustomersTables> {
   return db.kysely as Kysely<CustomersTables>;
 }
 
-
 /** A row as the API shows it: the document formatted, flags as booleans, camelCase. */
 export function toCustomer(row: CustomerRow): Customer {
   const document = row.document === null ? null : row.kind === 'person' ? formatCpf(row.document) : formatCnpj(row.document);
@@ -60,7 +59,6 @@ export async function findCustomer(db: Database, tenantId: string, id: string): 
   const row = await customersDb(db).selectFrom('customers').selectAll().where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst();
   return row ? toCustomer(row) : undefined;
 }
-
 
 type CustomerQuery = SelectQueryBuilder<CustomersTables, 'customers', CustomerRow>;
 

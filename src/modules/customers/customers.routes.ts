@@ -12,7 +12,14 @@ const tags = ['customers'];
 export async function customersRoutes(app: ModuleRouter, ctx: ModuleContext): Promise<void> {
   app.get(
     '/',
-    { schema: { summary: 'List and search customers', tags, querystring: ListCustomersQuery, response: { 200: PageOf(CustomerSchema), ...problemResponses(400, 401, 503) } } },
+    {
+      schema: {
+        summary: 'List and search customers',
+        tags,
+        querystring: ListCustomersQuery,
+        response: { 200: PageOf(CustomerSchema), ...problemResponses(400, 401, 503) },
+      },
+    },
     async (request) => listCustomers(ctx.db, principalOf(request).tenantId, request.query),
   );
 
@@ -29,7 +36,12 @@ export async function customersRoutes(app: ModuleRouter, ctx: ModuleContext): Pr
   app.post(
     '/',
     {
-      schema: { summary: 'Create a customer', tags, body: CreateCustomerBody, response: { 201: CustomerSchema, ...problemResponses(400, 401, 403, 409, 413, 415, 422, 503) } },
+      schema: {
+        summary: 'Create a customer',
+        tags,
+        body: CreateCustomerBody,
+        response: { 201: CustomerSchema, ...problemResponses(400, 401, 403, 409, 413, 415, 422, 503) },
+      },
       config: { permission: 'write' },
     },
     async (request, reply) => ctx.execute(request, reply, createCustomer, request.body),
@@ -38,7 +50,13 @@ export async function customersRoutes(app: ModuleRouter, ctx: ModuleContext): Pr
   app.patch(
     '/:id',
     {
-      schema: { summary: 'Update a customer (send the version you read)', tags, params: IdParams, body: UpdateCustomerBody, response: { 200: CustomerSchema, ...problemResponses(400, 401, 403, 404, 409, 422, 503) } },
+      schema: {
+        summary: 'Update a customer (send the version you read)',
+        tags,
+        params: IdParams,
+        body: UpdateCustomerBody,
+        response: { 200: CustomerSchema, ...problemResponses(400, 401, 403, 404, 409, 422, 503) },
+      },
       config: { permission: 'write' },
     },
     async (request, reply) => ctx.execute(request, reply, updateCustomer, { ...request.body, id: request.params.id }),
@@ -46,7 +64,10 @@ export async function customersRoutes(app: ModuleRouter, ctx: ModuleContext): Pr
 
   app.delete(
     '/:id',
-    { schema: { summary: 'Delete a customer', tags, params: IdParams, response: { 200: CustomerSchema, ...problemResponses(401, 403, 404, 503) } }, config: { permission: 'delete' } },
+    {
+      schema: { summary: 'Delete a customer', tags, params: IdParams, response: { 200: CustomerSchema, ...problemResponses(401, 403, 404, 503) } },
+      config: { permission: 'delete' },
+    },
     async (request, reply) => ctx.execute(request, reply, deleteCustomer, { id: request.params.id }),
   );
 }

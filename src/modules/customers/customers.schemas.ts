@@ -4,7 +4,13 @@ import { Email, Line, PageQuery, Phone, SortQuery, Text, Uuid } from '../../shar
 /** Person (CPF) or company (CNPJ). */
 export const CustomerKind = Type.Union([Type.Literal('person'), Type.Literal('company')]);
 
-const Document = Type.String({ minLength: 11, maxLength: 18, pattern: '^[0-9./-]+$', description: 'CPF (person) or CNPJ (company), formatted or digits', examples: ['529.982.247-25'] });
+const Document = Type.String({
+  minLength: 11,
+  maxLength: 18,
+  pattern: '^[0-9./-]+$',
+  description: 'CPF (person) or CNPJ (company), formatted or digits',
+  examples: ['529.982.247-25'],
+});
 
 /** A customer as the API shows it. */
 export const CustomerSchema = Type.Object(

@@ -25,8 +25,29 @@ describe.each(ENGINES)('customers on %s', (engine) => {
   it('creates a customer: document stored as digits, shown formatted, email lower-cased, version 1, audited', async () => {
     const response = await call(t, a, { method: 'GET', url: `/api/customers/${anaId}`, as: 'viewer' });
     expect(response.statusCode).toBe(200);
-    expect(response.json()).toMatchObject({ id: anaId, kind: 'person', name: 'Ana Souza', document: '529.982.247-25', email: 'ana@example.com', active: true, version: 1 });
-    expect(Object.keys(response.json()).sort()).toEqual(['active', 'address', 'createdAt', 'document', 'email', 'id', 'kind', 'name', 'notes', 'phone', 'updatedAt', 'version']);
+    expect(response.json()).toMatchObject({
+      id: anaId,
+      kind: 'person',
+      name: 'Ana Souza',
+      document: '529.982.247-25',
+      email: 'ana@example.com',
+      active: true,
+      version: 1,
+    });
+    expect(Object.keys(response.json()).sort()).toEqual([
+      'active',
+      'address',
+      'createdAt',
+      'document',
+      'email',
+      'id',
+      'kind',
+      'name',
+      'notes',
+      'phone',
+      'updatedAt',
+      'version',
+    ]);
     const stored = await t.app.db.kysely.selectFrom('customers').select('document').where('id', '=', anaId).executeTakeFirstOrThrow();
     expect(stored.document).toBe('52998224725');
     const audit = await t.app.db.kysely.selectFrom('audit_log').selectAll().where('entity_id', '=', anaId).execute();
@@ -34,23 +55,136 @@ describe.each(ENGINES)('customers on %s', (engine) => {
   });
 
   const scenarios = (): Scenario[] => [
-    { name: 'company with CNPJ', method: 'POST', url: '/api/customers', body: { kind: 'company', name: 'Padaria Central', document: '11.222.333/0001-81' }, status: 201 },
+    {
+      name: 'company with CNPJ',
+      method: 'POST',
+      url: '/api/customers',
+      body: { kind: 'company', name: 'Padaria Central', document: '11.222.333/0001-81' },
+      status: 201,
+    },
     { name: 'no document', method: 'POST', url: '/api/customers', body: { kind: 'person', name: 'Walk-in' }, status: 201 },
-    { name: 'same document', method: 'POST', url: '/api/customers', body: { kind: 'person', name: 'Other', document: '52998224725' }, status: 409, code: 'ERR_CUSTOMER_DOCUMENT_TAKEN' },
-    { name: 'invalid CPF', method: 'POST', url: '/api/customers', body: { kind: 'person', name: 'X', document: '529.982.247-24' }, status: 400, code: 'ERR_VALIDATION', fields: ['/document'] },
-    { name: 'CNPJ for a person', method: 'POST', url: '/api/customers', body: { kind: 'person', name: 'X', document: '11.222.333/0001-81' }, status: 400, code: 'ERR_VALIDATION', fields: ['/document'] },
-    { name: 'invalid CNPJ', method: 'POST', url: '/api/customers', body: { kind: 'company', name: 'X', document: '11.222.333/0001-82' }, status: 400, code: 'ERR_VALIDATION' },
+    {
+      name: 'same document',
+      method: 'POST',
+      url: '/api/customers',
+      body: { kind: 'person', name: 'Other', document: '52998224725' },
+      status: 409,
+      code: 'ERR_CUSTOMER_DOCUMENT_TAKEN',
+    },
+    {
+      name: 'invalid CPF',
+      method: 'POST',
+      url: '/api/customers',
+      body: { kind: 'person', name: 'X', document: '529.982.247-24' },
+      status: 400,
+      code: 'ERR_VALIDATION',
+      fields: ['/document'],
+    },
+    {
+      name: 'CNPJ for a person',
+      method: 'POST',
+      url: '/api/customers',
+      body: { kind: 'person', name: 'X', document: '11.222.333/0001-81' },
+      status: 400,
+      code: 'ERR_VALIDATION',
+      fields: ['/document'],
+    },
+    {
+      name: 'invalid CNPJ',
+      method: 'POST',
+      url: '/api/customers',
+      body: { kind: 'company', name: 'X', document: '11.222.333/0001-82' },
+      status: 400,
+      code: 'ERR_VALIDATION',
+    },
     { name: 'missing name and kind', method: 'POST', url: '/api/customers', body: {}, status: 400, code: 'ERR_VALIDATION', fields: ['/name', '/kind'] },
-    { name: 'unknown field', method: 'POST', url: '/api/customers', body: { ...valid, document: undefined, tenantId: 'x' }, status: 400, code: 'ERR_VALIDATION', fields: ['/tenantId'] },
-    { name: 'wrong types', method: 'POST', url: '/api/customers', body: { kind: 'alien', name: 42 }, status: 400, code: 'ERR_VALIDATION', fields: ['/kind', '/name'] },
-    { name: 'name too long', method: 'POST', url: '/api/customers', body: { kind: 'person', name: 'x'.repeat(201) }, status: 400, code: 'ERR_VALIDATION', fields: ['/name'] },
-    { name: 'blank name', method: 'POST', url: '/api/customers', body: { kind: 'person', name: '   ' }, status: 400, code: 'ERR_VALIDATION', fields: ['/name'] },
-    { name: 'notes of spaces only', method: 'POST', url: '/api/customers', body: { kind: 'person', name: 'Ana', notes: ' \n ' }, status: 400, code: 'ERR_VALIDATION', fields: ['/notes'] },
-    { name: 'a control character in the name', method: 'POST', url: '/api/customers', body: { kind: 'person', name: 'Ana\u0007' }, status: 400, code: 'ERR_VALIDATION', fields: ['/name'] },
-    { name: 'bad email', method: 'POST', url: '/api/customers', body: { kind: 'person', name: 'X', email: 'not-an-email' }, status: 400, code: 'ERR_VALIDATION', fields: ['/email'] },
-    { name: 'malformed JSON', method: 'POST', url: '/api/customers', raw: { payload: '{"kind":', contentType: 'application/json' }, status: 400, code: 'ERR_MALFORMED_JSON' },
-    { name: 'not JSON', method: 'POST', url: '/api/customers', raw: { payload: 'kind=person', contentType: 'text/plain' }, status: 415, code: 'ERR_UNSUPPORTED_MEDIA_TYPE' },
-    { name: 'over 1 MiB', method: 'POST', url: '/api/customers', raw: { payload: JSON.stringify({ kind: 'person', name: 'x', notes: 'y'.repeat(1_100_000) }), contentType: 'application/json' }, status: 413, code: 'ERR_BODY_TOO_LARGE' },
+    {
+      name: 'unknown field',
+      method: 'POST',
+      url: '/api/customers',
+      body: { ...valid, document: undefined, tenantId: 'x' },
+      status: 400,
+      code: 'ERR_VALIDATION',
+      fields: ['/tenantId'],
+    },
+    {
+      name: 'wrong types',
+      method: 'POST',
+      url: '/api/customers',
+      body: { kind: 'alien', name: 42 },
+      status: 400,
+      code: 'ERR_VALIDATION',
+      fields: ['/kind', '/name'],
+    },
+    {
+      name: 'name too long',
+      method: 'POST',
+      url: '/api/customers',
+      body: { kind: 'person', name: 'x'.repeat(201) },
+      status: 400,
+      code: 'ERR_VALIDATION',
+      fields: ['/name'],
+    },
+    {
+      name: 'blank name',
+      method: 'POST',
+      url: '/api/customers',
+      body: { kind: 'person', name: '   ' },
+      status: 400,
+      code: 'ERR_VALIDATION',
+      fields: ['/name'],
+    },
+    {
+      name: 'notes of spaces only',
+      method: 'POST',
+      url: '/api/customers',
+      body: { kind: 'person', name: 'Ana', notes: ' \n ' },
+      status: 400,
+      code: 'ERR_VALIDATION',
+      fields: ['/notes'],
+    },
+    {
+      name: 'a control character in the name',
+      method: 'POST',
+      url: '/api/customers',
+      body: { kind: 'person', name: 'Ana\u0007' },
+      status: 400,
+      code: 'ERR_VALIDATION',
+      fields: ['/name'],
+    },
+    {
+      name: 'bad email',
+      method: 'POST',
+      url: '/api/customers',
+      body: { kind: 'person', name: 'X', email: 'not-an-email' },
+      status: 400,
+      code: 'ERR_VALIDATION',
+      fields: ['/email'],
+    },
+    {
+      name: 'malformed JSON',
+      method: 'POST',
+      url: '/api/customers',
+      raw: { payload: '{"kind":', contentType: 'application/json' },
+      status: 400,
+      code: 'ERR_MALFORMED_JSON',
+    },
+    {
+      name: 'not JSON',
+      method: 'POST',
+      url: '/api/customers',
+      raw: { payload: 'kind=person', contentType: 'text/plain' },
+      status: 415,
+      code: 'ERR_UNSUPPORTED_MEDIA_TYPE',
+    },
+    {
+      name: 'over 1 MiB',
+      method: 'POST',
+      url: '/api/customers',
+      raw: { payload: JSON.stringify({ kind: 'person', name: 'x', notes: 'y'.repeat(1_100_000) }), contentType: 'application/json' },
+      status: 413,
+      code: 'ERR_BODY_TOO_LARGE',
+    },
     { name: 'id not a uuid', method: 'GET', url: '/api/customers/123', status: 400, code: 'ERR_VALIDATION', fields: ['/id'] },
     { name: 'unknown id', method: 'GET', url: `/api/customers/${randomUUID()}`, status: 404, code: 'ERR_CUSTOMER_NOT_FOUND' },
     { name: 'limit 0', method: 'GET', url: '/api/customers?limit=0', status: 400, code: 'ERR_VALIDATION', fields: ['/limit'] },
@@ -59,7 +193,15 @@ describe.each(ENGINES)('customers on %s', (engine) => {
     { name: 'unknown sort', method: 'GET', url: '/api/customers?sort=price', status: 400, code: 'ERR_VALIDATION' },
     { name: 'unknown query param', method: 'GET', url: '/api/customers?tenant=b', status: 400, code: 'ERR_VALIDATION' },
     { name: 'no token', method: 'GET', url: '/api/customers', as: 'anonymous', status: 401, code: 'ERR_AUTH_REQUIRED' },
-    { name: 'bad token', method: 'GET', url: '/api/customers', as: 'anonymous', headers: { authorization: 'Bearer abc.def.ghi' }, status: 401, code: 'ERR_AUTH_TOKEN_INVALID' },
+    {
+      name: 'bad token',
+      method: 'GET',
+      url: '/api/customers',
+      as: 'anonymous',
+      headers: { authorization: 'Bearer abc.def.ghi' },
+      status: 401,
+      code: 'ERR_AUTH_TOKEN_INVALID',
+    },
   ];
 
   it('answers each scenario with its status and code', async () => {
@@ -176,7 +318,9 @@ describe.each(ENGINES)('customers on %s', (engine) => {
   it('Idempotency-Key: a retry returns the first outcome once; another body with the key is 422', async () => {
     const key = randomUUID();
     const body = { kind: 'person', name: 'Idempotent Irene' };
-    const responses = await Promise.all(Array.from({ length: 5 }, () => call(t, a, { method: 'POST', url: '/api/customers', body, headers: { 'idempotency-key': key } })));
+    const responses = await Promise.all(
+      Array.from({ length: 5 }, () => call(t, a, { method: 'POST', url: '/api/customers', body, headers: { 'idempotency-key': key } })),
+    );
     expect(responses.map((r) => r.statusCode)).toEqual([201, 201, 201, 201, 201]);
     expect(new Set(responses.map((r) => r.json().id)).size).toBe(1);
     expect(responses.filter((r) => r.headers['idempotent-replayed'] === 'true')).toHaveLength(4);

@@ -16,7 +16,12 @@ export const productsMigrations: MigrationSet = {
         .addColumn('name_search', 'text', (c) => c.notNull())
         .addColumn('category', 'varchar(100)')
         .addColumn('unit', 'varchar(3)', (c) => c.notNull())
-        .addColumn('min_stock', 'bigint', (c) => c.notNull().defaultTo(0).check(sql`min_stock >= 0`))
+        .addColumn('min_stock', 'bigint', (c) =>
+          c
+            .notNull()
+            .defaultTo(0)
+            .check(sql`min_stock >= 0`),
+        )
         .addColumn('active', 'integer', (c) => c.notNull().defaultTo(1))
         .addColumn('version', 'integer', (c) => c.notNull().defaultTo(1))
         .addColumn('created_at', t.timestamp, (c) => c.notNull())

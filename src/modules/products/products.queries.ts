@@ -39,7 +39,6 @@ export function productsDb(source: ProductsSource): Kysely<ProductsTables> {
   return (source instanceof Kysely ? source : source.kysely) as Kysely<ProductsTables>;
 }
 
-
 /** A row as the API shows it: the minimum stock in units, flags as booleans, camelCase. */
 export function toProduct(row: ProductRow): Product {
   return {
@@ -65,11 +64,6 @@ export async function findProduct(source: ProductsSource, tenantId: string, id: 
   const row = await productsDb(source).selectFrom('products').selectAll().where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst();
   return row ? toProduct(row) : undefined;
 }
-
-
-
-
-
 
 type ProductQuery = SelectQueryBuilder<ProductsTables, 'products', ProductRow>;
 

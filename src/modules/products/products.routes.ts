@@ -12,7 +12,14 @@ const tags = ['products'];
 export async function productsRoutes(app: ModuleRouter, ctx: ModuleContext): Promise<void> {
   app.get(
     '/',
-    { schema: { summary: 'List and search products', tags, querystring: ListProductsQuery, response: { 200: PageOf(ProductSchema), ...problemResponses(400, 401, 503) } } },
+    {
+      schema: {
+        summary: 'List and search products',
+        tags,
+        querystring: ListProductsQuery,
+        response: { 200: PageOf(ProductSchema), ...problemResponses(400, 401, 503) },
+      },
+    },
     async (request) => listProducts(ctx.db, principalOf(request).tenantId, request.query),
   );
 
@@ -29,7 +36,12 @@ export async function productsRoutes(app: ModuleRouter, ctx: ModuleContext): Pro
   app.post(
     '/',
     {
-      schema: { summary: 'Create a product', tags, body: CreateProductBody, response: { 201: ProductSchema, ...problemResponses(400, 401, 403, 409, 413, 415, 422, 503) } },
+      schema: {
+        summary: 'Create a product',
+        tags,
+        body: CreateProductBody,
+        response: { 201: ProductSchema, ...problemResponses(400, 401, 403, 409, 413, 415, 422, 503) },
+      },
       config: { permission: 'write' },
     },
     async (request, reply) => ctx.execute(request, reply, createProduct, request.body),
@@ -38,7 +50,13 @@ export async function productsRoutes(app: ModuleRouter, ctx: ModuleContext): Pro
   app.patch(
     '/:id',
     {
-      schema: { summary: 'Update a product (send the version you read)', tags, params: IdParams, body: UpdateProductBody, response: { 200: ProductSchema, ...problemResponses(400, 401, 403, 404, 409, 413, 415, 422, 503) } },
+      schema: {
+        summary: 'Update a product (send the version you read)',
+        tags,
+        params: IdParams,
+        body: UpdateProductBody,
+        response: { 200: ProductSchema, ...problemResponses(400, 401, 403, 404, 409, 413, 415, 422, 503) },
+      },
       config: { permission: 'write' },
     },
     async (request, reply) => ctx.execute(request, reply, updateProduct, { ...request.body, id: request.params.id }),
@@ -47,7 +65,12 @@ export async function productsRoutes(app: ModuleRouter, ctx: ModuleContext): Pro
   app.delete(
     '/:id',
     {
-      schema: { summary: 'Delete a product (refused while it has stock)', tags, params: IdParams, response: { 200: ProductSchema, ...problemResponses(400, 401, 403, 404, 409, 503) } },
+      schema: {
+        summary: 'Delete a product (refused while it has stock)',
+        tags,
+        params: IdParams,
+        response: { 200: ProductSchema, ...problemResponses(400, 401, 403, 404, 409, 503) },
+      },
       config: { permission: 'delete' },
     },
     async (request, reply) => ctx.execute(request, reply, deleteProduct, { id: request.params.id }),

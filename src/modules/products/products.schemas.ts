@@ -14,7 +14,13 @@ export const ProductUnit = Type.Union(
 export type ProductUnit = (typeof PRODUCT_UNITS)[number];
 
 /** A SKU: letters, digits and `. _ / -`, starting with a letter or digit; stored upper-cased. */
-const Sku = Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9][A-Za-z0-9._/-]*$', description: 'stored upper-cased; unique per tenant', examples: ['FAR-TRIGO-1KG'] });
+const Sku = Type.String({
+  minLength: 1,
+  maxLength: 64,
+  pattern: '^[A-Za-z0-9][A-Za-z0-9._/-]*$',
+  description: 'stored upper-cased; unique per tenant',
+  examples: ['FAR-TRIGO-1KG'],
+});
 /** A minimum stock in the product's unit: 0 or more, at most 3 decimals. */
 const MinStock = Type.Number({ minimum: 0, maximum: MAX_QUANTITY, description: 'in the product unit, at most 3 decimals', examples: [2.5] });
 

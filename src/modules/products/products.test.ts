@@ -27,9 +27,22 @@ describe.each(ENGINES)('products on %s', (engine) => {
   it('creates a product: SKU upper-cased, minimum stock kept in milli-units, version 1, audited', async () => {
     const response = await call(t, a, { method: 'GET', url: `/api/products/${flourId}`, as: 'viewer' });
     expect(response.statusCode).toBe(200);
-    expect(response.json()).toMatchObject({ id: flourId, sku: 'FAR-TRIGO-1KG', name: 'Farinha de Trigo', category: 'Secos', unit: 'kg', minStock: 2.5, active: true, version: 1 });
+    expect(response.json()).toMatchObject({
+      id: flourId,
+      sku: 'FAR-TRIGO-1KG',
+      name: 'Farinha de Trigo',
+      category: 'Secos',
+      unit: 'kg',
+      minStock: 2.5,
+      active: true,
+      version: 1,
+    });
     expect(Object.keys(response.json()).sort()).toEqual(['active', 'category', 'createdAt', 'id', 'minStock', 'name', 'sku', 'unit', 'updatedAt', 'version']);
-    const stored = await t.app.db.kysely.selectFrom('products').select(['sku', 'min_stock', 'name_search', 'tenant_id']).where('id', '=', flourId).executeTakeFirstOrThrow();
+    const stored = await t.app.db.kysely
+      .selectFrom('products')
+      .select(['sku', 'min_stock', 'name_search', 'tenant_id'])
+      .where('id', '=', flourId)
+      .executeTakeFirstOrThrow();
     expect(stored).toEqual({ sku: 'FAR-TRIGO-1KG', min_stock: 2500, name_search: 'farinha de trigo', tenant_id: a.id });
     const audit = await t.app.db.kysely.selectFrom('audit_log').selectAll().where('entity_id', '=', flourId).execute();
     expect(audit).toMatchObject([{ action: 'products.create', entity: 'product', tenant_id: a.id, user_id: a.userIds.staff }]);
@@ -37,40 +50,221 @@ describe.each(ENGINES)('products on %s', (engine) => {
 
   const scenarios = (): Scenario[] => [
     { name: 'no category, no minimum', method: 'POST', url: '/api/products', body: { sku: 'OVO-12', name: 'Ovos', unit: 'un' }, status: 201 },
-    { name: 'minimum with 3 decimals', method: 'POST', url: '/api/products', body: { sku: 'FERM-10G', name: 'Fermento', unit: 'g', minStock: 0.125 }, status: 201 },
-    { name: 'same SKU in another case', method: 'POST', url: '/api/products', body: { ...valid, sku: 'FAR-TRIGO-1kg' }, status: 409, code: 'ERR_PRODUCT_SKU_TAKEN' },
+    {
+      name: 'minimum with 3 decimals',
+      method: 'POST',
+      url: '/api/products',
+      body: { sku: 'FERM-10G', name: 'Fermento', unit: 'g', minStock: 0.125 },
+      status: 201,
+    },
+    {
+      name: 'same SKU in another case',
+      method: 'POST',
+      url: '/api/products',
+      body: { ...valid, sku: 'FAR-TRIGO-1kg' },
+      status: 409,
+      code: 'ERR_PRODUCT_SKU_TAKEN',
+    },
     { name: 'missing fields', method: 'POST', url: '/api/products', body: {}, status: 400, code: 'ERR_VALIDATION', fields: ['/sku', '/name', '/unit'] },
-    { name: 'unknown field', method: 'POST', url: '/api/products', body: { ...valid, sku: 'X-1', tenantId: 'x' }, status: 400, code: 'ERR_VALIDATION', fields: ['/tenantId'] },
-    { name: 'wrong types', method: 'POST', url: '/api/products', body: { sku: 12, name: 42, unit: 'ton', minStock: '2' }, status: 400, code: 'ERR_VALIDATION', fields: ['/sku', '/name', '/unit', '/minStock'] },
-    { name: 'name too long', method: 'POST', url: '/api/products', body: { ...valid, sku: 'X-2', name: 'x'.repeat(201) }, status: 400, code: 'ERR_VALIDATION', fields: ['/name'] },
-    { name: 'SKU too long', method: 'POST', url: '/api/products', body: { ...valid, sku: 'X'.repeat(65) }, status: 400, code: 'ERR_VALIDATION', fields: ['/sku'] },
-    { name: 'SKU with spaces', method: 'POST', url: '/api/products', body: { ...valid, sku: 'far trigo' }, status: 400, code: 'ERR_VALIDATION', fields: ['/sku'] },
-    { name: 'empty name', method: 'POST', url: '/api/products', body: { ...valid, sku: 'X-3', name: '' }, status: 400, code: 'ERR_VALIDATION', fields: ['/name'] },
-    { name: 'category too long', method: 'POST', url: '/api/products', body: { ...valid, sku: 'X-4', category: 'c'.repeat(101) }, status: 400, code: 'ERR_VALIDATION', fields: ['/category'] },
-    { name: 'negative minimum', method: 'POST', url: '/api/products', body: { ...valid, sku: 'X-5', minStock: -1 }, status: 400, code: 'ERR_VALIDATION', fields: ['/minStock'] },
-    { name: 'minimum with 4 decimals', method: 'POST', url: '/api/products', body: { ...valid, sku: 'X-6', minStock: 1.2345 }, status: 400, code: 'ERR_VALIDATION', fields: ['/minStock'] },
-    { name: 'minimum over 1e9', method: 'POST', url: '/api/products', body: { ...valid, sku: 'X-7', minStock: 1e9 + 1 }, status: 400, code: 'ERR_VALIDATION', fields: ['/minStock'] },
-    { name: 'null unit', method: 'POST', url: '/api/products', body: { ...valid, sku: 'X-8', unit: null }, status: 400, code: 'ERR_VALIDATION', fields: ['/unit'] },
-    { name: 'malformed JSON', method: 'POST', url: '/api/products', raw: { payload: '{"sku":', contentType: 'application/json' }, status: 400, code: 'ERR_MALFORMED_JSON' },
-    { name: 'not JSON', method: 'POST', url: '/api/products', raw: { payload: 'sku=X', contentType: 'text/plain' }, status: 415, code: 'ERR_UNSUPPORTED_MEDIA_TYPE' },
-    { name: 'over 1 MiB', method: 'POST', url: '/api/products', raw: { payload: JSON.stringify({ ...valid, name: 'y'.repeat(1_100_000) }), contentType: 'application/json' }, status: 413, code: 'ERR_BODY_TOO_LARGE' },
+    {
+      name: 'unknown field',
+      method: 'POST',
+      url: '/api/products',
+      body: { ...valid, sku: 'X-1', tenantId: 'x' },
+      status: 400,
+      code: 'ERR_VALIDATION',
+      fields: ['/tenantId'],
+    },
+    {
+      name: 'wrong types',
+      method: 'POST',
+      url: '/api/products',
+      body: { sku: 12, name: 42, unit: 'ton', minStock: '2' },
+      status: 400,
+      code: 'ERR_VALIDATION',
+      fields: ['/sku', '/name', '/unit', '/minStock'],
+    },
+    {
+      name: 'name too long',
+      method: 'POST',
+      url: '/api/products',
+      body: { ...valid, sku: 'X-2', name: 'x'.repeat(201) },
+      status: 400,
+      code: 'ERR_VALIDATION',
+      fields: ['/name'],
+    },
+    {
+      name: 'SKU too long',
+      method: 'POST',
+      url: '/api/products',
+      body: { ...valid, sku: 'X'.repeat(65) },
+      status: 400,
+      code: 'ERR_VALIDATION',
+      fields: ['/sku'],
+    },
+    {
+      name: 'SKU with spaces',
+      method: 'POST',
+      url: '/api/products',
+      body: { ...valid, sku: 'far trigo' },
+      status: 400,
+      code: 'ERR_VALIDATION',
+      fields: ['/sku'],
+    },
+    {
+      name: 'empty name',
+      method: 'POST',
+      url: '/api/products',
+      body: { ...valid, sku: 'X-3', name: '' },
+      status: 400,
+      code: 'ERR_VALIDATION',
+      fields: ['/name'],
+    },
+    {
+      name: 'category too long',
+      method: 'POST',
+      url: '/api/products',
+      body: { ...valid, sku: 'X-4', category: 'c'.repeat(101) },
+      status: 400,
+      code: 'ERR_VALIDATION',
+      fields: ['/category'],
+    },
+    {
+      name: 'negative minimum',
+      method: 'POST',
+      url: '/api/products',
+      body: { ...valid, sku: 'X-5', minStock: -1 },
+      status: 400,
+      code: 'ERR_VALIDATION',
+      fields: ['/minStock'],
+    },
+    {
+      name: 'minimum with 4 decimals',
+      method: 'POST',
+      url: '/api/products',
+      body: { ...valid, sku: 'X-6', minStock: 1.2345 },
+      status: 400,
+      code: 'ERR_VALIDATION',
+      fields: ['/minStock'],
+    },
+    {
+      name: 'minimum over 1e9',
+      method: 'POST',
+      url: '/api/products',
+      body: { ...valid, sku: 'X-7', minStock: 1e9 + 1 },
+      status: 400,
+      code: 'ERR_VALIDATION',
+      fields: ['/minStock'],
+    },
+    {
+      name: 'null unit',
+      method: 'POST',
+      url: '/api/products',
+      body: { ...valid, sku: 'X-8', unit: null },
+      status: 400,
+      code: 'ERR_VALIDATION',
+      fields: ['/unit'],
+    },
+    {
+      name: 'malformed JSON',
+      method: 'POST',
+      url: '/api/products',
+      raw: { payload: '{"sku":', contentType: 'application/json' },
+      status: 400,
+      code: 'ERR_MALFORMED_JSON',
+    },
+    {
+      name: 'not JSON',
+      method: 'POST',
+      url: '/api/products',
+      raw: { payload: 'sku=X', contentType: 'text/plain' },
+      status: 415,
+      code: 'ERR_UNSUPPORTED_MEDIA_TYPE',
+    },
+    {
+      name: 'over 1 MiB',
+      method: 'POST',
+      url: '/api/products',
+      raw: { payload: JSON.stringify({ ...valid, name: 'y'.repeat(1_100_000) }), contentType: 'application/json' },
+      status: 413,
+      code: 'ERR_BODY_TOO_LARGE',
+    },
     { name: 'id not a uuid', method: 'GET', url: '/api/products/123', status: 400, code: 'ERR_VALIDATION', fields: ['/id'] },
     { name: 'unknown id', method: 'GET', url: `/api/products/${randomUUID()}`, status: 404, code: 'ERR_PRODUCT_NOT_FOUND' },
     { name: 'limit 0', method: 'GET', url: '/api/products?limit=0', status: 400, code: 'ERR_VALIDATION', fields: ['/limit'] },
     { name: 'limit 101', method: 'GET', url: '/api/products?limit=101', status: 400, code: 'ERR_VALIDATION', fields: ['/limit'] },
     { name: 'limit not a number', method: 'GET', url: '/api/products?limit=ten', status: 400, code: 'ERR_VALIDATION', fields: ['/limit'] },
     { name: 'malformed cursor', method: 'GET', url: '/api/products?cursor=!!notacursor', status: 400, code: 'ERR_VALIDATION', fields: ['/cursor'] },
-    { name: 'forged cursor id', method: 'GET', url: `/api/products?cursor=${forged('a', 'not-a-uuid')}`, status: 400, code: 'ERR_VALIDATION', fields: ['/cursor'] },
-    { name: 'forged cursor instant', method: 'GET', url: `/api/products?sort=createdAt&cursor=${forged('yesterday', randomUUID())}`, status: 400, code: 'ERR_VALIDATION', fields: ['/cursor'] },
-    { name: 'forged cursor number', method: 'GET', url: `/api/products?sort=-createdAt&cursor=${forged(42, randomUUID())}`, status: 400, code: 'ERR_VALIDATION', fields: ['/cursor'] },
+    {
+      name: 'forged cursor id',
+      method: 'GET',
+      url: `/api/products?cursor=${forged('a', 'not-a-uuid')}`,
+      status: 400,
+      code: 'ERR_VALIDATION',
+      fields: ['/cursor'],
+    },
+    {
+      name: 'forged cursor instant',
+      method: 'GET',
+      url: `/api/products?sort=createdAt&cursor=${forged('yesterday', randomUUID())}`,
+      status: 400,
+      code: 'ERR_VALIDATION',
+      fields: ['/cursor'],
+    },
+    {
+      name: 'forged cursor number',
+      method: 'GET',
+      url: `/api/products?sort=-createdAt&cursor=${forged(42, randomUUID())}`,
+      status: 400,
+      code: 'ERR_VALIDATION',
+      fields: ['/cursor'],
+    },
     { name: 'unknown sort', method: 'GET', url: '/api/products?sort=price', status: 400, code: 'ERR_VALIDATION' },
     { name: 'active not a boolean', method: 'GET', url: '/api/products?active=maybe', status: 400, code: 'ERR_VALIDATION', fields: ['/active'] },
     { name: 'unknown query param', method: 'GET', url: '/api/products?tenant=b', status: 400, code: 'ERR_VALIDATION' },
-    { name: 'update without version', method: 'PATCH', url: `/api/products/${flourId}`, body: { name: 'X' }, status: 400, code: 'ERR_VALIDATION', fields: ['/version'] },
-    { name: 'update unknown field', method: 'PATCH', url: `/api/products/${flourId}`, body: { version: 1, price: 3 }, status: 400, code: 'ERR_VALIDATION', fields: ['/price'] },
-    { name: 'update minimum with 4 decimals', method: 'PATCH', url: `/api/products/${flourId}`, body: { version: 1, minStock: 0.0001 }, status: 400, code: 'ERR_VALIDATION', fields: ['/minStock'] },
-    { name: 'update unknown id', method: 'PATCH', url: `/api/products/${randomUUID()}`, body: { version: 1, name: 'X' }, status: 404, code: 'ERR_PRODUCT_NOT_FOUND' },
-    { name: 'update not JSON', method: 'PATCH', url: `/api/products/${flourId}`, raw: { payload: 'version=1', contentType: 'text/plain' }, status: 415, code: 'ERR_UNSUPPORTED_MEDIA_TYPE' },
+    {
+      name: 'update without version',
+      method: 'PATCH',
+      url: `/api/products/${flourId}`,
+      body: { name: 'X' },
+      status: 400,
+      code: 'ERR_VALIDATION',
+      fields: ['/version'],
+    },
+    {
+      name: 'update unknown field',
+      method: 'PATCH',
+      url: `/api/products/${flourId}`,
+      body: { version: 1, price: 3 },
+      status: 400,
+      code: 'ERR_VALIDATION',
+      fields: ['/price'],
+    },
+    {
+      name: 'update minimum with 4 decimals',
+      method: 'PATCH',
+      url: `/api/products/${flourId}`,
+      body: { version: 1, minStock: 0.0001 },
+      status: 400,
+      code: 'ERR_VALIDATION',
+      fields: ['/minStock'],
+    },
+    {
+      name: 'update unknown id',
+      method: 'PATCH',
+      url: `/api/products/${randomUUID()}`,
+      body: { version: 1, name: 'X' },
+      status: 404,
+      code: 'ERR_PRODUCT_NOT_FOUND',
+    },
+    {
+      name: 'update not JSON',
+      method: 'PATCH',
+      url: `/api/products/${flourId}`,
+      raw: { payload: 'version=1', contentType: 'text/plain' },
+      status: 415,
+      code: 'ERR_UNSUPPORTED_MEDIA_TYPE',
+    },
     { name: 'delete unknown id', method: 'DELETE', url: `/api/products/${randomUUID()}`, status: 404, code: 'ERR_PRODUCT_NOT_FOUND' },
     { name: 'delete id not a uuid', method: 'DELETE', url: '/api/products/abc', status: 400, code: 'ERR_VALIDATION', fields: ['/id'] },
     { name: 'no token', method: 'GET', url: '/api/products', as: 'anonymous', status: 401, code: 'ERR_AUTH_REQUIRED' },
@@ -81,7 +275,11 @@ describe.each(ENGINES)('products on %s', (engine) => {
     // the rejected writes left nothing behind
     const skus = await t.app.db.kysely.selectFrom('products').select('sku').where('tenant_id', '=', a.id).where('sku', 'like', 'X%').execute();
     expect(skus).toEqual([]);
-    expect((await call(t, a, { method: 'GET', url: `/api/products/${flourId}` })).json()).toMatchObject({ version: 1, name: 'Farinha de Trigo', minStock: 2.5 });
+    expect((await call(t, a, { method: 'GET', url: `/api/products/${flourId}` })).json()).toMatchObject({
+      version: 1,
+      name: 'Farinha de Trigo',
+      minStock: 2.5,
+    });
   });
 
   it.each([
@@ -98,7 +296,12 @@ describe.each(ENGINES)('products on %s', (engine) => {
     ['admin', 'DELETE', 200],
     ['owner', 'DELETE', 200],
   ] as const)('role %s %s → %i', async (role, method, status) => {
-    const created = await call(t, a, { method: 'POST', url: '/api/products', body: { sku: `ROLE-${role}-${method}`, name: `Role ${role} ${method}`, unit: 'un' }, as: 'owner' });
+    const created = await call(t, a, {
+      method: 'POST',
+      url: '/api/products',
+      body: { sku: `ROLE-${role}-${method}`, name: `Role ${role} ${method}`, unit: 'un' },
+      as: 'owner',
+    });
     const id = created.json().id as string;
     const c =
       method === 'POST'
@@ -143,7 +346,8 @@ describe.each(ENGINES)('products on %s', (engine) => {
       const response = await call(t, c, { method: 'POST', url: '/api/products', body: { ...body, sku: body.sku.replace('%', '') } });
       expect(response.statusCode).toBe(201);
     }
-    const names = async (query: string) => (await call(t, c, { method: 'GET', url: `/api/products?${query}` })).json().items.map((p: { name: string }) => p.name);
+    const names = async (query: string) =>
+      (await call(t, c, { method: 'GET', url: `/api/products?${query}` })).json().items.map((p: { name: string }) => p.name);
     expect(await names('q=ACUCAR')).toEqual(['Açúcar Cristal']);
     expect(await names('q=leite-i')).toEqual(['Leite Integral']);
     expect(await names('q=50%25')).toEqual(['Queijo 50% gordura']);
@@ -202,7 +406,9 @@ describe.each(ENGINES)('products on %s', (engine) => {
   });
 
   it('concurrent creates of one SKU: exactly one wins, the others get ERR_PRODUCT_SKU_TAKEN', async () => {
-    const results = await Promise.all(Array.from({ length: 6 }, (_, i) => call(t, a, { method: 'POST', url: '/api/products', body: { sku: 'DUP-1', name: `Dup ${i}`, unit: 'un' } })));
+    const results = await Promise.all(
+      Array.from({ length: 6 }, (_, i) => call(t, a, { method: 'POST', url: '/api/products', body: { sku: 'DUP-1', name: `Dup ${i}`, unit: 'un' } })),
+    );
     expect(results.filter((r) => r.statusCode === 201)).toHaveLength(1);
     expect(results.filter((r) => r.statusCode === 409 && r.json().code === 'ERR_PRODUCT_SKU_TAKEN')).toHaveLength(5);
   });

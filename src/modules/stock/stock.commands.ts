@@ -32,7 +32,8 @@ export function changeOf(body: MovementBody): Change {
   const field = (name: string, message: string) => errors.push({ in: 'body', field: `/${name}`, message });
   const takesQuantity = body.type === 'in' || body.type === 'out';
   if (takesQuantity && body.quantity === undefined) field('quantity', `is required for an "${body.type}" movement`);
-  if (!takesQuantity && body.quantity !== undefined) field('quantity', `is not accepted for an "${body.type}" movement${body.type === 'adjust' ? '; send countedQuantity' : ''}`);
+  if (!takesQuantity && body.quantity !== undefined)
+    field('quantity', `is not accepted for an "${body.type}" movement${body.type === 'adjust' ? '; send countedQuantity' : ''}`);
   if (body.type === 'adjust' && body.countedQuantity === undefined) field('countedQuantity', 'is required for an "adjust" movement: the quantity counted');
   if (body.type !== 'adjust' && body.countedQuantity !== undefined) field('countedQuantity', 'is only accepted for an "adjust" movement');
   if (body.type === 'adjust' && body.reason === undefined) field('reason', 'is required for an "adjust" movement: say why the count differs');

@@ -7,7 +7,11 @@ export const StockError = defineErrors('stock', {
   LOT_NOT_FOUND: { code: 'ERR_STOCK_LOT_NOT_FOUND', status: 404, meaning: "No lot with this id or code in the caller's tenant." },
   LOT_CODE_TAKEN: { code: 'ERR_STOCK_LOT_CODE_TAKEN', status: 409, meaning: 'Another lot of the tenant already has this code.' },
   LOT_EXPIRED: { code: 'ERR_STOCK_LOT_EXPIRED', status: 409, meaning: 'The lot was expired and written off: it takes no more movements.' },
-  INSUFFICIENT: { code: 'ERR_STOCK_INSUFFICIENT', status: 409, meaning: 'The lot holds less than the movement takes out (`available` says how much it holds).' },
+  INSUFFICIENT: {
+    code: 'ERR_STOCK_INSUFFICIENT',
+    status: 409,
+    meaning: 'The lot holds less than the movement takes out (`available` says how much it holds).',
+  },
 });
 
 /**
@@ -26,7 +30,11 @@ export function lotCodeTaken(): AppError {
 
 /** The lot was expired (written off); nothing can move in or out of it any more. */
 export function lotExpired(code: string): AppError {
-  return new AppError(StockError.LOT_EXPIRED, 409, `Lot ${code} was expired and written off; it takes no more movements. Discard the goods or receive them as a new lot.`);
+  return new AppError(
+    StockError.LOT_EXPIRED,
+    409,
+    `Lot ${code} was expired and written off; it takes no more movements. Discard the goods or receive them as a new lot.`,
+  );
 }
 
 /**
@@ -34,12 +42,22 @@ export function lotExpired(code: string): AppError {
  * extensions of the problem document, so a client can offer to take what is left.
  */
 export function insufficientStock(code: string, available: number, requested: number): AppError {
-  return new AppError(StockError.INSUFFICIENT, 409, `Lot ${code} holds ${available}, less than the ${requested} requested; take at most ${available}, or use another lot.`, {
-    extensions: { available, requested },
-  });
+  return new AppError(
+    StockError.INSUFFICIENT,
+    409,
+    `Lot ${code} holds ${available}, less than the ${requested} requested; take at most ${available}, or use another lot.`,
+    {
+      extensions: { available, requested },
+    },
+  );
 }
 
 /** A movement whose fields do not fit its type (e.g. `adjust` without `countedQuantity`). */
 export function invalidMovement(errors: FieldError[]): AppError {
-  return new AppError(ErrorCode.VALIDATION, 400, `The movement has ${errors.length} invalid field${errors.length === 1 ? '' : 's'}; see errors[] for each one.`, { errors });
+  return new AppError(
+    ErrorCode.VALIDATION,
+    400,
+    `The movement has ${errors.length} invalid field${errors.length === 1 ? '' : 's'}; see errors[] for each one.`,
+    { errors },
+  );
 }

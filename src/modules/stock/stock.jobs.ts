@@ -22,7 +22,11 @@ export async function expireLots(ctx: ModuleContext, signal: AbortSignal, today:
     for (const lot of lots) {
       signal.throwIfAborted();
       try {
-        await ctx.dispatch(moveStock, { lotCode: lot.code, type: 'expire', reason: `expired on ${lot.expires_on}` }, { tenantId: lot.tenant_id, userId: null, requestId, fingerprint: 'job' });
+        await ctx.dispatch(
+          moveStock,
+          { lotCode: lot.code, type: 'expire', reason: `expired on ${lot.expires_on}` },
+          { tenantId: lot.tenant_id, userId: null, requestId, fingerprint: 'job' },
+        );
         expired += 1;
       } catch (error) {
         // Written off by someone else meanwhile: nothing left to do for it.

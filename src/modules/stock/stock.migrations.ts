@@ -51,7 +51,11 @@ export const stockMigrations: MigrationSet = {
         .addForeignKeyConstraint('stock_movements_product_fk', ['tenant_id', 'product_id'], 'products', ['tenant_id', 'id'])
         .execute();
       await db.schema.createIndex('stock_movements_tenant_lot_created').on('stock_movements').columns(['tenant_id', 'lot_id', 'created_at', 'id']).execute();
-      await db.schema.createIndex('stock_movements_tenant_product_created').on('stock_movements').columns(['tenant_id', 'product_id', 'created_at', 'id']).execute();
+      await db.schema
+        .createIndex('stock_movements_tenant_product_created')
+        .on('stock_movements')
+        .columns(['tenant_id', 'product_id', 'created_at', 'id'])
+        .execute();
       await db.schema.createIndex('stock_movements_tenant_created').on('stock_movements').columns(['tenant_id', 'created_at', 'id']).execute();
     },
     async down(db: Kysely<any>) {

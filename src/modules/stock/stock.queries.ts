@@ -144,7 +144,10 @@ export async function listLots(db: Database, tenantId: string, params: ListLotsQ
   if (params.productId) query = query.where('product_id', '=', params.productId);
   if (params.code) query = query.where('code', '=', params.code);
   if (params.cursor) query = query.where('id', '>', decodeCursor(params.cursor, 'text').id);
-  const rows = await query.orderBy('id').limit(limit + 1).execute();
+  const rows = await query
+    .orderBy('id')
+    .limit(limit + 1)
+    .execute();
   const page = rows.slice(0, limit);
   const last = rows.length > limit ? page[page.length - 1] : undefined;
   return { items: page.map(toLot), nextCursor: last ? encodeCursor({ value: last.id, id: last.id }) : null };
@@ -165,7 +168,11 @@ export async function listMovements(db: Database, tenantId: string, params: List
     const value = String(cursor.value);
     query = query.where((eb) => eb(eb.refTuple('created_at', 'id'), '<', eb.tuple(value, cursor.id)));
   }
-  const rows = await query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit + 1).execute();
+  const rows = await query
+    .orderBy('created_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(limit + 1)
+    .execute();
   const page = rows.slice(0, limit);
   const last = rows.length > limit ? page[page.length - 1] : undefined;
   return { items: page.map(toMovement), nextCursor: last ? encodeCursor({ value: last.created_at, id: last.id }) : null };
@@ -190,7 +197,13 @@ export async function stockBalance(db: Database, tenantId: string, params: Balan
   const lots =
     ids.length === 0
       ? []
-      : await stockDb(db).selectFrom('stock_lots').selectAll().where('tenant_id', '=', tenantId).where('product_id', 'in', ids).where('quantity', '>', 0).execute();
+      : await stockDb(db)
+          .selectFrom('stock_lots')
+          .selectAll()
+          .where('tenant_id', '=', tenantId)
+          .where('product_id', 'in', ids)
+          .where('quantity', '>', 0)
+          .execute();
   lots.sort(byExpiry);
   const items = products.items.map((product) => {
     const own = lots.filter((l) => l.product_id === product.id);
@@ -258,7 +271,12 @@ export async function belowMinimum(db: Database, tenantId: string, params: Below
  *
  * @param today - `YYYY-MM-DD`; the server's UTC date unless a test fixes it.
  */
-export async function expiringLots(db: Database, tenantId: string, params: ExpiringQuery, today: string = todayUtc()): Promise<{ items: Expiring[]; nextCursor: string | null }> {
+export async function expiringLots(
+  db: Database,
+  tenantId: string,
+  params: ExpiringQuery,
+  today: string = todayUtc(),
+): Promise<{ items: Expiring[]; nextCursor: string | null }> {
   const limit = params.limit ?? 20;
   const until = addDays(today, params.days ?? 7);
   let query = stockDb(db)
@@ -274,7 +292,11 @@ export async function expiringLots(db: Database, tenantId: string, params: Expir
     const value = String(cursor.value);
     query = query.where((eb) => eb(eb.refTuple('l.expires_on', 'l.id'), '>', eb.tuple(value, cursor.id)));
   }
-  const rows = await query.orderBy('l.expires_on').orderBy('l.id').limit(limit + 1).execute();
+  const rows = await query
+    .orderBy('l.expires_on')
+    .orderBy('l.id')
+    .limit(limit + 1)
+    .execute();
   const page = rows.slice(0, limit);
   const last = rows.length > limit ? page[page.length - 1] : undefined;
   return {

@@ -27,7 +27,14 @@ const tags = ['stock'];
 export async function stockRoutes(app: ModuleRouter, ctx: ModuleContext): Promise<void> {
   app.get(
     '/lots',
-    { schema: { summary: 'List lots, oldest first', tags, querystring: ListLotsQuery, response: { 200: PageOf(LotSchema), ...problemResponses(400, 401, 503) } } },
+    {
+      schema: {
+        summary: 'List lots, oldest first',
+        tags,
+        querystring: ListLotsQuery,
+        response: { 200: PageOf(LotSchema), ...problemResponses(400, 401, 503) },
+      },
+    },
     async (request) => listLots(ctx.db, principalOf(request).tenantId, request.query),
   );
 
@@ -44,7 +51,12 @@ export async function stockRoutes(app: ModuleRouter, ctx: ModuleContext): Promis
   app.post(
     '/lots',
     {
-      schema: { summary: 'Receive goods as a new lot (writes an "in" movement)', tags, body: CreateLotBody, response: { 201: LotSchema, ...problemResponses(400, 401, 403, 404, 409, 413, 415, 422, 503) } },
+      schema: {
+        summary: 'Receive goods as a new lot (writes an "in" movement)',
+        tags,
+        body: CreateLotBody,
+        response: { 201: LotSchema, ...problemResponses(400, 401, 403, 404, 409, 413, 415, 422, 503) },
+      },
       config: { permission: 'write' },
     },
     async (request, reply) => ctx.execute(request, reply, receiveLot, request.body),
@@ -52,7 +64,14 @@ export async function stockRoutes(app: ModuleRouter, ctx: ModuleContext): Promis
 
   app.get(
     '/movements',
-    { schema: { summary: 'List movements, newest first', tags, querystring: ListMovementsQuery, response: { 200: PageOf(MovementSchema), ...problemResponses(400, 401, 503) } } },
+    {
+      schema: {
+        summary: 'List movements, newest first',
+        tags,
+        querystring: ListMovementsQuery,
+        response: { 200: PageOf(MovementSchema), ...problemResponses(400, 401, 503) },
+      },
+    },
     async (request) => listMovements(ctx.db, principalOf(request).tenantId, request.query),
   );
 
@@ -73,7 +92,12 @@ export async function stockRoutes(app: ModuleRouter, ctx: ModuleContext): Promis
   app.post(
     '/use',
     {
-      schema: { summary: 'Use some of a lot whose QR code was scanned (an "out" movement)', tags, body: UseBody, response: { 201: MovedSchema, ...problemResponses(400, 401, 403, 404, 409, 413, 415, 422, 503) } },
+      schema: {
+        summary: 'Use some of a lot whose QR code was scanned (an "out" movement)',
+        tags,
+        body: UseBody,
+        response: { 201: MovedSchema, ...problemResponses(400, 401, 403, 404, 409, 413, 415, 422, 503) },
+      },
       config: { permission: 'write' },
     },
     async (request, reply) => ctx.execute(request, reply, useLot, request.body),
@@ -81,19 +105,40 @@ export async function stockRoutes(app: ModuleRouter, ctx: ModuleContext): Promis
 
   app.get(
     '/balance',
-    { schema: { summary: 'Stock per product, with its lots', tags, querystring: BalanceQuery, response: { 200: PageOf(BalanceSchema), ...problemResponses(400, 401, 503) } } },
+    {
+      schema: {
+        summary: 'Stock per product, with its lots',
+        tags,
+        querystring: BalanceQuery,
+        response: { 200: PageOf(BalanceSchema), ...problemResponses(400, 401, 503) },
+      },
+    },
     async (request) => stockBalance(ctx.db, principalOf(request).tenantId, request.query),
   );
 
   app.get(
     '/below-minimum',
-    { schema: { summary: 'Active products whose stock is under their minimum', tags, querystring: BelowMinimumQuery, response: { 200: PageOf(BelowMinimumSchema), ...problemResponses(400, 401, 503) } } },
+    {
+      schema: {
+        summary: 'Active products whose stock is under their minimum',
+        tags,
+        querystring: BelowMinimumQuery,
+        response: { 200: PageOf(BelowMinimumSchema), ...problemResponses(400, 401, 503) },
+      },
+    },
     async (request) => belowMinimum(ctx.db, principalOf(request).tenantId, request.query),
   );
 
   app.get(
     '/expiring',
-    { schema: { summary: 'Lots with stock expiring within `days` days (UTC), soonest first', tags, querystring: ExpiringQuery, response: { 200: PageOf(ExpiringSchema), ...problemResponses(400, 401, 503) } } },
+    {
+      schema: {
+        summary: 'Lots with stock expiring within `days` days (UTC), soonest first',
+        tags,
+        querystring: ExpiringQuery,
+        response: { 200: PageOf(ExpiringSchema), ...problemResponses(400, 401, 503) },
+      },
+    },
     async (request) => expiringLots(ctx.db, principalOf(request).tenantId, request.query),
   );
 }

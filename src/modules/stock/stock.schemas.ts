@@ -14,11 +14,27 @@ const MovementTypeSchema = Type.Union(
 const Unit = Type.Union(PRODUCT_UNITS.map((u) => Type.Literal(u)));
 
 /** A lot's code, what its QR code holds: visible ASCII, no spaces; unique per tenant. */
-export const LotCode = Type.String({ minLength: 1, maxLength: 128, pattern: '^[!-~]+$', description: 'the QR code content; unique per tenant', examples: ['L-2026-0001'] });
+export const LotCode = Type.String({
+  minLength: 1,
+  maxLength: 128,
+  pattern: '^[!-~]+$',
+  description: 'the QR code content; unique per tenant',
+  examples: ['L-2026-0001'],
+});
 /** A quantity moved, in the product's unit: above 0, at most 3 decimals. */
-export const Quantity = Type.Number({ exclusiveMinimum: 0, maximum: MAX_QUANTITY, description: 'in the product unit, above 0, at most 3 decimals', examples: [2.5] });
+export const Quantity = Type.Number({
+  exclusiveMinimum: 0,
+  maximum: MAX_QUANTITY,
+  description: 'in the product unit, above 0, at most 3 decimals',
+  examples: [2.5],
+});
 /** A counted quantity: 0 or more, at most 3 decimals. */
-export const CountedQuantity = Type.Number({ minimum: 0, maximum: MAX_QUANTITY, description: 'what was counted, in the product unit, at most 3 decimals', examples: [1.25] });
+export const CountedQuantity = Type.Number({
+  minimum: 0,
+  maximum: MAX_QUANTITY,
+  description: 'what was counted, in the product unit, at most 3 decimals',
+  examples: [1.25],
+});
 const Reason = Text(500);
 
 /** A stock lot as the API shows it (quantities in the product's unit). */
@@ -98,10 +114,7 @@ export const UseBody = Type.Object({ lotCode: LotCode, quantity: Quantity }, { a
 export type UseBody = Static<typeof UseBody>;
 
 /** `GET /api/stock/lots` query. */
-export const ListLotsQuery = Type.Object(
-  { ...PageQuery, productId: Type.Optional(Uuid()), code: Type.Optional(LotCode) },
-  { additionalProperties: false },
-);
+export const ListLotsQuery = Type.Object({ ...PageQuery, productId: Type.Optional(Uuid()), code: Type.Optional(LotCode) }, { additionalProperties: false });
 /** Lot list parameters. */
 export type ListLotsQuery = Static<typeof ListLotsQuery>;
 
@@ -162,7 +175,10 @@ export const MAX_EXPIRING_DAYS = 365;
 
 /** `GET /api/stock/expiring` query. */
 export const ExpiringQuery = Type.Object(
-  { ...PageQuery, days: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_EXPIRING_DAYS, default: 7, description: 'how many days ahead of today (UTC) to look' })) },
+  {
+    ...PageQuery,
+    days: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_EXPIRING_DAYS, default: 7, description: 'how many days ahead of today (UTC) to look' })),
+  },
   { additionalProperties: false },
 );
 /** Expiring parameters. */

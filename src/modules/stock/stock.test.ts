@@ -20,7 +20,8 @@ describe.each(ENGINES)('stock on %s', (engine) => {
 
   const db = () => t.app.db.kysely;
   const lotRow = (id: string) => db().selectFrom('stock_lots').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
-  const movementsOf = (lotId: string) => db().selectFrom('stock_movements').selectAll().where('lot_id', '=', lotId).orderBy('created_at').orderBy('id').execute();
+  const movementsOf = (lotId: string) =>
+    db().selectFrom('stock_movements').selectAll().where('lot_id', '=', lotId).orderBy('created_at').orderBy('id').execute();
 
   async function product(tenant: TestTenant, body: Record<string, unknown>): Promise<string> {
     const response = await call(t, tenant, { method: 'POST', url: '/api/products', body });
@@ -32,13 +33,19 @@ describe.each(ENGINES)('stock on %s', (engine) => {
     expect(response.statusCode, response.body).toBe(201);
     return response.json().id;
   }
-  const move = (tenant: TestTenant, body: Record<string, unknown>, as: Call['as'] = 'staff') => call(t, tenant, { method: 'POST', url: '/api/stock/movements', body, as });
+  const move = (tenant: TestTenant, body: Record<string, unknown>, as: Call['as'] = 'staff') =>
+    call(t, tenant, { method: 'POST', url: '/api/stock/movements', body, as });
 
   beforeAll(async () => {
     t = await buildTestApp({ engine });
     [a, b] = await Promise.all([createTenantWithUsers(t, 'a'), createTenantWithUsers(t, 'b')]);
     flourId = await product(a, { sku: 'FAR-1KG', name: 'Farinha', unit: 'kg', minStock: 5 });
-    const created = await call(t, a, { method: 'POST', url: '/api/stock/lots', body: { productId: flourId, code: 'A-FLOUR-1', quantity: 10, expiresOn: day(3), reason: 'NF 123' }, as: 'staff' });
+    const created = await call(t, a, {
+      method: 'POST',
+      url: '/api/stock/lots',
+      body: { productId: flourId, code: 'A-FLOUR-1', quantity: 10, expiresOn: day(3), reason: 'NF 123' },
+      as: 'staff',
+    });
     expect(created.statusCode, created.body).toBe(201);
     flourLotId = created.json().id;
   });
@@ -56,8 +63,20 @@ describe.each(ENGINES)('stock on %s', (engine) => {
     const audit = await db().selectFrom('audit_log').selectAll().where('entity_id', '=', flourLotId).execute();
     expect(audit).toMatchObject([{ action: 'stock.receive', entity: 'stock_lot', tenant_id: a.id, user_id: a.userIds.staff }]);
     const movements = await call(t, a, { method: 'GET', url: `/api/stock/movements?lotId=${flourLotId}`, as: 'viewer' });
-    expect(movements.json().items).toMatchObject([{ lotId: flourLotId, productId: flourId, type: 'in', quantity: 10, balanceAfter: 10, reason: 'NF 123', userId: a.userIds.staff }]);
-    expect(Object.keys(movements.json().items[0]).sort()).toEqual(['balanceAfter', 'createdAt', 'id', 'lotId', 'productId', 'quantity', 'reason', 'type', 'userId']);
+    expect(movements.json().items).toMatchObject([
+      { lotId: flourLotId, productId: flourId, type: 'in', quantity: 10, balanceAfter: 10, reason: 'NF 123', userId: a.userIds.staff },
+    ]);
+    expect(Object.keys(movements.json().items[0]).sort()).toEqual([
+      'balanceAfter',
+      'createdAt',
+      'id',
+      'lotId',
+      'productId',
+      'quantity',
+      'reason',
+      'type',
+      'userId',
+    ]);
   });
 
   const lotBody = { productId: '', code: 'S-OK', quantity: 2.5 };
@@ -68,91 +87,561 @@ describe.each(ENGINES)('stock on %s', (engine) => {
       // POST /lots
       { name: 'lot without expiry', method: 'POST', url: '/api/stock/lots', body, status: 201 },
       { name: 'lot code taken', method: 'POST', url: '/api/stock/lots', body: { ...body, code: 'A-FLOUR-1' }, status: 409, code: 'ERR_STOCK_LOT_CODE_TAKEN' },
-      { name: 'lot of unknown product', method: 'POST', url: '/api/stock/lots', body: { ...body, code: 'S-1', productId: randomUUID() }, status: 404, code: 'ERR_PRODUCT_NOT_FOUND' },
-      { name: 'lot missing fields', method: 'POST', url: '/api/stock/lots', body: {}, status: 400, code: 'ERR_VALIDATION', fields: ['/productId', '/code', '/quantity'] },
-      { name: 'lot unknown field', method: 'POST', url: '/api/stock/lots', body: { ...body, code: 'S-2', tenantId: a.id }, status: 400, code: 'ERR_VALIDATION', fields: ['/tenantId'] },
-      { name: 'lot quantity as a string', method: 'POST', url: '/api/stock/lots', body: { ...body, code: 'S-3', quantity: '2' }, status: 400, code: 'ERR_VALIDATION', fields: ['/quantity'] },
-      { name: 'lot quantity 0', method: 'POST', url: '/api/stock/lots', body: { ...body, code: 'S-4', quantity: 0 }, status: 400, code: 'ERR_VALIDATION', fields: ['/quantity'] },
-      { name: 'lot quantity negative', method: 'POST', url: '/api/stock/lots', body: { ...body, code: 'S-5', quantity: -1 }, status: 400, code: 'ERR_VALIDATION', fields: ['/quantity'] },
-      { name: 'lot quantity with 4 decimals', method: 'POST', url: '/api/stock/lots', body: { ...body, code: 'S-6', quantity: 1.2345 }, status: 400, code: 'ERR_VALIDATION', fields: ['/quantity'] },
-      { name: 'lot quantity tiny', method: 'POST', url: '/api/stock/lots', body: { ...body, code: 'S-6b', quantity: 1e-7 }, status: 400, code: 'ERR_VALIDATION', fields: ['/quantity'] },
-      { name: 'lot quantity over 1e9', method: 'POST', url: '/api/stock/lots', body: { ...body, code: 'S-7', quantity: 1e9 + 1 }, status: 400, code: 'ERR_VALIDATION', fields: ['/quantity'] },
-      { name: 'lot quantity null', method: 'POST', url: '/api/stock/lots', body: { ...body, code: 'S-7b', quantity: null }, status: 400, code: 'ERR_VALIDATION', fields: ['/quantity'] },
-      { name: 'lot date that does not exist', method: 'POST', url: '/api/stock/lots', body: { ...body, code: 'S-8', expiresOn: '2026-02-30' }, status: 400, code: 'ERR_VALIDATION', fields: ['/expiresOn'] },
-      { name: 'lot date month 13', method: 'POST', url: '/api/stock/lots', body: { ...body, code: 'S-9', expiresOn: '2026-13-01' }, status: 400, code: 'ERR_VALIDATION', fields: ['/expiresOn'] },
-      { name: 'lot date in another format', method: 'POST', url: '/api/stock/lots', body: { ...body, code: 'S-10', expiresOn: '01/03/2026' }, status: 400, code: 'ERR_VALIDATION', fields: ['/expiresOn'] },
-      { name: 'lot code too long', method: 'POST', url: '/api/stock/lots', body: { ...body, code: 'C'.repeat(129) }, status: 400, code: 'ERR_VALIDATION', fields: ['/code'] },
-      { name: 'lot code with a space', method: 'POST', url: '/api/stock/lots', body: { ...body, code: 'S 11' }, status: 400, code: 'ERR_VALIDATION', fields: ['/code'] },
+      {
+        name: 'lot of unknown product',
+        method: 'POST',
+        url: '/api/stock/lots',
+        body: { ...body, code: 'S-1', productId: randomUUID() },
+        status: 404,
+        code: 'ERR_PRODUCT_NOT_FOUND',
+      },
+      {
+        name: 'lot missing fields',
+        method: 'POST',
+        url: '/api/stock/lots',
+        body: {},
+        status: 400,
+        code: 'ERR_VALIDATION',
+        fields: ['/productId', '/code', '/quantity'],
+      },
+      {
+        name: 'lot unknown field',
+        method: 'POST',
+        url: '/api/stock/lots',
+        body: { ...body, code: 'S-2', tenantId: a.id },
+        status: 400,
+        code: 'ERR_VALIDATION',
+        fields: ['/tenantId'],
+      },
+      {
+        name: 'lot quantity as a string',
+        method: 'POST',
+        url: '/api/stock/lots',
+        body: { ...body, code: 'S-3', quantity: '2' },
+        status: 400,
+        code: 'ERR_VALIDATION',
+        fields: ['/quantity'],
+      },
+      {
+        name: 'lot quantity 0',
+        method: 'POST',
+        url: '/api/stock/lots',
+        body: { ...body, code: 'S-4', quantity: 0 },
+        status: 400,
+        code: 'ERR_VALIDATION',
+        fields: ['/quantity'],
+      },
+      {
+        name: 'lot quantity negative',
+        method: 'POST',
+        url: '/api/stock/lots',
+        body: { ...body, code: 'S-5', quantity: -1 },
+        status: 400,
+        code: 'ERR_VALIDATION',
+        fields: ['/quantity'],
+      },
+      {
+        name: 'lot quantity with 4 decimals',
+        method: 'POST',
+        url: '/api/stock/lots',
+        body: { ...body, code: 'S-6', quantity: 1.2345 },
+        status: 400,
+        code: 'ERR_VALIDATION',
+        fields: ['/quantity'],
+      },
+      {
+        name: 'lot quantity tiny',
+        method: 'POST',
+        url: '/api/stock/lots',
+        body: { ...body, code: 'S-6b', quantity: 1e-7 },
+        status: 400,
+        code: 'ERR_VALIDATION',
+        fields: ['/quantity'],
+      },
+      {
+        name: 'lot quantity over 1e9',
+        method: 'POST',
+        url: '/api/stock/lots',
+        body: { ...body, code: 'S-7', quantity: 1e9 + 1 },
+        status: 400,
+        code: 'ERR_VALIDATION',
+        fields: ['/quantity'],
+      },
+      {
+        name: 'lot quantity null',
+        method: 'POST',
+        url: '/api/stock/lots',
+        body: { ...body, code: 'S-7b', quantity: null },
+        status: 400,
+        code: 'ERR_VALIDATION',
+        fields: ['/quantity'],
+      },
+      {
+        name: 'lot date that does not exist',
+        method: 'POST',
+        url: '/api/stock/lots',
+        body: { ...body, code: 'S-8', expiresOn: '2026-02-30' },
+        status: 400,
+        code: 'ERR_VALIDATION',
+        fields: ['/expiresOn'],
+      },
+      {
+        name: 'lot date month 13',
+        method: 'POST',
+        url: '/api/stock/lots',
+        body: { ...body, code: 'S-9', expiresOn: '2026-13-01' },
+        status: 400,
+        code: 'ERR_VALIDATION',
+        fields: ['/expiresOn'],
+      },
+      {
+        name: 'lot date in another format',
+        method: 'POST',
+        url: '/api/stock/lots',
+        body: { ...body, code: 'S-10', expiresOn: '01/03/2026' },
+        status: 400,
+        code: 'ERR_VALIDATION',
+        fields: ['/expiresOn'],
+      },
+      {
+        name: 'lot code too long',
+        method: 'POST',
+        url: '/api/stock/lots',
+        body: { ...body, code: 'C'.repeat(129) },
+        status: 400,
+        code: 'ERR_VALIDATION',
+        fields: ['/code'],
+      },
+      {
+        name: 'lot code with a space',
+        method: 'POST',
+        url: '/api/stock/lots',
+        body: { ...body, code: 'S 11' },
+        status: 400,
+        code: 'ERR_VALIDATION',
+        fields: ['/code'],
+      },
       { name: 'lot code empty', method: 'POST', url: '/api/stock/lots', body: { ...body, code: '' }, status: 400, code: 'ERR_VALIDATION', fields: ['/code'] },
-      { name: 'lot reason too long', method: 'POST', url: '/api/stock/lots', body: { ...body, code: 'S-12', reason: 'r'.repeat(501) }, status: 400, code: 'ERR_VALIDATION', fields: ['/reason'] },
-      { name: 'lot product id not a uuid', method: 'POST', url: '/api/stock/lots', body: { ...body, code: 'S-13', productId: '42' }, status: 400, code: 'ERR_VALIDATION', fields: ['/productId'] },
-      { name: 'lot malformed JSON', method: 'POST', url: '/api/stock/lots', raw: { payload: '{"code":', contentType: 'application/json' }, status: 400, code: 'ERR_MALFORMED_JSON' },
-      { name: 'lot not JSON', method: 'POST', url: '/api/stock/lots', raw: { payload: 'code=S-14', contentType: 'text/plain' }, status: 415, code: 'ERR_UNSUPPORTED_MEDIA_TYPE' },
-      { name: 'lot over 1 MiB', method: 'POST', url: '/api/stock/lots', raw: { payload: JSON.stringify({ ...body, code: 'S-15', reason: over1MiB }), contentType: 'application/json' }, status: 413, code: 'ERR_BODY_TOO_LARGE' },
+      {
+        name: 'lot reason too long',
+        method: 'POST',
+        url: '/api/stock/lots',
+        body: { ...body, code: 'S-12', reason: 'r'.repeat(501) },
+        status: 400,
+        code: 'ERR_VALIDATION',
+        fields: ['/reason'],
+      },
+      {
+        name: 'lot product id not a uuid',
+        method: 'POST',
+        url: '/api/stock/lots',
+        body: { ...body, code: 'S-13', productId: '42' },
+        status: 400,
+        code: 'ERR_VALIDATION',
+        fields: ['/productId'],
+      },
+      {
+        name: 'lot malformed JSON',
+        method: 'POST',
+        url: '/api/stock/lots',
+        raw: { payload: '{"code":', contentType: 'application/json' },
+        status: 400,
+        code: 'ERR_MALFORMED_JSON',
+      },
+      {
+        name: 'lot not JSON',
+        method: 'POST',
+        url: '/api/stock/lots',
+        raw: { payload: 'code=S-14', contentType: 'text/plain' },
+        status: 415,
+        code: 'ERR_UNSUPPORTED_MEDIA_TYPE',
+      },
+      {
+        name: 'lot over 1 MiB',
+        method: 'POST',
+        url: '/api/stock/lots',
+        raw: { payload: JSON.stringify({ ...body, code: 'S-15', reason: over1MiB }), contentType: 'application/json' },
+        status: 413,
+        code: 'ERR_BODY_TOO_LARGE',
+      },
       // POST /movements
-      { name: 'movement missing fields', method: 'POST', url: '/api/stock/movements', body: {}, status: 400, code: 'ERR_VALIDATION', fields: ['/lotCode', '/type'] },
-      { name: 'movement unknown type', method: 'POST', url: '/api/stock/movements', body: { lotCode: 'A-FLOUR-1', type: 'steal', quantity: 1 }, status: 400, code: 'ERR_VALIDATION', fields: ['/type'] },
-      { name: 'movement unknown field', method: 'POST', url: '/api/stock/movements', body: { lotCode: 'A-FLOUR-1', type: 'in', quantity: 1, lotId: flourLotId }, status: 400, code: 'ERR_VALIDATION', fields: ['/lotId'] },
-      { name: 'in without quantity', method: 'POST', url: '/api/stock/movements', body: { lotCode: 'A-FLOUR-1', type: 'in' }, status: 400, code: 'ERR_VALIDATION', fields: ['/quantity'] },
-      { name: 'out without quantity', method: 'POST', url: '/api/stock/movements', body: { lotCode: 'A-FLOUR-1', type: 'out' }, status: 400, code: 'ERR_VALIDATION', fields: ['/quantity'] },
-      { name: 'out with a counted quantity', method: 'POST', url: '/api/stock/movements', body: { lotCode: 'A-FLOUR-1', type: 'out', quantity: 1, countedQuantity: 3 }, status: 400, code: 'ERR_VALIDATION', fields: ['/countedQuantity'] },
-      { name: 'out quantity as a string', method: 'POST', url: '/api/stock/movements', body: { lotCode: 'A-FLOUR-1', type: 'out', quantity: '2' }, status: 400, code: 'ERR_VALIDATION', fields: ['/quantity'] },
-      { name: 'out quantity 0', method: 'POST', url: '/api/stock/movements', body: { lotCode: 'A-FLOUR-1', type: 'out', quantity: 0 }, status: 400, code: 'ERR_VALIDATION', fields: ['/quantity'] },
-      { name: 'out quantity negative', method: 'POST', url: '/api/stock/movements', body: { lotCode: 'A-FLOUR-1', type: 'out', quantity: -3 }, status: 400, code: 'ERR_VALIDATION', fields: ['/quantity'] },
-      { name: 'in quantity with 4 decimals', method: 'POST', url: '/api/stock/movements', body: { lotCode: 'A-FLOUR-1', type: 'in', quantity: 0.0005 }, status: 400, code: 'ERR_VALIDATION', fields: ['/quantity'] },
-      { name: 'in quantity over 1e9', method: 'POST', url: '/api/stock/movements', body: { lotCode: 'A-FLOUR-1', type: 'in', quantity: 2e9 }, status: 400, code: 'ERR_VALIDATION', fields: ['/quantity'] },
-      { name: 'adjust with quantity', method: 'POST', url: '/api/stock/movements', body: { lotCode: 'A-FLOUR-1', type: 'adjust', quantity: 1, countedQuantity: 3, reason: 'count' }, status: 400, code: 'ERR_VALIDATION', fields: ['/quantity'] },
-      { name: 'adjust without counted quantity or reason', method: 'POST', url: '/api/stock/movements', body: { lotCode: 'A-FLOUR-1', type: 'adjust' }, status: 400, code: 'ERR_VALIDATION', fields: ['/countedQuantity', '/reason'] },
-      { name: 'adjust without reason', method: 'POST', url: '/api/stock/movements', body: { lotCode: 'A-FLOUR-1', type: 'adjust', countedQuantity: 3 }, status: 400, code: 'ERR_VALIDATION', fields: ['/reason'] },
-      { name: 'adjust empty reason', method: 'POST', url: '/api/stock/movements', body: { lotCode: 'A-FLOUR-1', type: 'adjust', countedQuantity: 3, reason: '' }, status: 400, code: 'ERR_VALIDATION', fields: ['/reason'] },
-      { name: 'adjust counted negative', method: 'POST', url: '/api/stock/movements', body: { lotCode: 'A-FLOUR-1', type: 'adjust', countedQuantity: -1, reason: 'count' }, status: 400, code: 'ERR_VALIDATION', fields: ['/countedQuantity'] },
-      { name: 'adjust counted with 4 decimals', method: 'POST', url: '/api/stock/movements', body: { lotCode: 'A-FLOUR-1', type: 'adjust', countedQuantity: 1.0001, reason: 'count' }, status: 400, code: 'ERR_VALIDATION', fields: ['/countedQuantity'] },
-      { name: 'expire with quantity', method: 'POST', url: '/api/stock/movements', body: { lotCode: 'A-FLOUR-1', type: 'expire', quantity: 1 }, status: 400, code: 'ERR_VALIDATION', fields: ['/quantity'] },
-      { name: 'expire with counted quantity', method: 'POST', url: '/api/stock/movements', body: { lotCode: 'A-FLOUR-1', type: 'expire', countedQuantity: 0 }, status: 400, code: 'ERR_VALIDATION', fields: ['/countedQuantity'] },
-      { name: 'movement of unknown lot', method: 'POST', url: '/api/stock/movements', body: { lotCode: 'NOPE', type: 'in', quantity: 1 }, status: 404, code: 'ERR_STOCK_LOT_NOT_FOUND' },
-      { name: 'adjust of unknown lot', method: 'POST', url: '/api/stock/movements', body: { lotCode: 'NOPE', type: 'adjust', countedQuantity: 1, reason: 'count' }, status: 404, code: 'ERR_STOCK_LOT_NOT_FOUND' },
-      { name: 'out more than the lot holds', method: 'POST', url: '/api/stock/movements', body: { lotCode: 'A-FLOUR-1', type: 'out', quantity: 10.001 }, status: 409, code: 'ERR_STOCK_INSUFFICIENT' },
-      { name: 'movement not JSON', method: 'POST', url: '/api/stock/movements', raw: { payload: 'type=in', contentType: 'text/plain' }, status: 415, code: 'ERR_UNSUPPORTED_MEDIA_TYPE' },
-      { name: 'movement over 1 MiB', method: 'POST', url: '/api/stock/movements', raw: { payload: JSON.stringify({ lotCode: 'A-FLOUR-1', type: 'in', quantity: 1, reason: over1MiB }), contentType: 'application/json' }, status: 413, code: 'ERR_BODY_TOO_LARGE' },
+      {
+        name: 'movement missing fields',
+        method: 'POST',
+        url: '/api/stock/movements',
+        body: {},
+        status: 400,
+        code: 'ERR_VALIDATION',
+        fields: ['/lotCode', '/type'],
+      },
+      {
+        name: 'movement unknown type',
+        method: 'POST',
+        url: '/api/stock/movements',
+        body: { lotCode: 'A-FLOUR-1', type: 'steal', quantity: 1 },
+        status: 400,
+        code: 'ERR_VALIDATION',
+        fields: ['/type'],
+      },
+      {
+        name: 'movement unknown field',
+        method: 'POST',
+        url: '/api/stock/movements',
+        body: { lotCode: 'A-FLOUR-1', type: 'in', quantity: 1, lotId: flourLotId },
+        status: 400,
+        code: 'ERR_VALIDATION',
+        fields: ['/lotId'],
+      },
+      {
+        name: 'in without quantity',
+        method: 'POST',
+        url: '/api/stock/movements',
+        body: { lotCode: 'A-FLOUR-1', type: 'in' },
+        status: 400,
+        code: 'ERR_VALIDATION',
+        fields: ['/quantity'],
+      },
+      {
+        name: 'out without quantity',
+        method: 'POST',
+        url: '/api/stock/movements',
+        body: { lotCode: 'A-FLOUR-1', type: 'out' },
+        status: 400,
+        code: 'ERR_VALIDATION',
+        fields: ['/quantity'],
+      },
+      {
+        name: 'out with a counted quantity',
+        method: 'POST',
+        url: '/api/stock/movements',
+        body: { lotCode: 'A-FLOUR-1', type: 'out', quantity: 1, countedQuantity: 3 },
+        status: 400,
+        code: 'ERR_VALIDATION',
+        fields: ['/countedQuantity'],
+      },
+      {
+        name: 'out quantity as a string',
+        method: 'POST',
+        url: '/api/stock/movements',
+        body: { lotCode: 'A-FLOUR-1', type: 'out', quantity: '2' },
+        status: 400,
+        code: 'ERR_VALIDATION',
+        fields: ['/quantity'],
+      },
+      {
+        name: 'out quantity 0',
+        method: 'POST',
+        url: '/api/stock/movements',
+        body: { lotCode: 'A-FLOUR-1', type: 'out', quantity: 0 },
+        status: 400,
+        code: 'ERR_VALIDATION',
+        fields: ['/quantity'],
+      },
+      {
+        name: 'out quantity negative',
+        method: 'POST',
+        url: '/api/stock/movements',
+        body: { lotCode: 'A-FLOUR-1', type: 'out', quantity: -3 },
+        status: 400,
+        code: 'ERR_VALIDATION',
+        fields: ['/quantity'],
+      },
+      {
+        name: 'in quantity with 4 decimals',
+        method: 'POST',
+        url: '/api/stock/movements',
+        body: { lotCode: 'A-FLOUR-1', type: 'in', quantity: 0.0005 },
+        status: 400,
+        code: 'ERR_VALIDATION',
+        fields: ['/quantity'],
+      },
+      {
+        name: 'in quantity over 1e9',
+        method: 'POST',
+        url: '/api/stock/movements',
+        body: { lotCode: 'A-FLOUR-1', type: 'in', quantity: 2e9 },
+        status: 400,
+        code: 'ERR_VALIDATION',
+        fields: ['/quantity'],
+      },
+      {
+        name: 'adjust with quantity',
+        method: 'POST',
+        url: '/api/stock/movements',
+        body: { lotCode: 'A-FLOUR-1', type: 'adjust', quantity: 1, countedQuantity: 3, reason: 'count' },
+        status: 400,
+        code: 'ERR_VALIDATION',
+        fields: ['/quantity'],
+      },
+      {
+        name: 'adjust without counted quantity or reason',
+        method: 'POST',
+        url: '/api/stock/movements',
+        body: { lotCode: 'A-FLOUR-1', type: 'adjust' },
+        status: 400,
+        code: 'ERR_VALIDATION',
+        fields: ['/countedQuantity', '/reason'],
+      },
+      {
+        name: 'adjust without reason',
+        method: 'POST',
+        url: '/api/stock/movements',
+        body: { lotCode: 'A-FLOUR-1', type: 'adjust', countedQuantity: 3 },
+        status: 400,
+        code: 'ERR_VALIDATION',
+        fields: ['/reason'],
+      },
+      {
+        name: 'adjust empty reason',
+        method: 'POST',
+        url: '/api/stock/movements',
+        body: { lotCode: 'A-FLOUR-1', type: 'adjust', countedQuantity: 3, reason: '' },
+        status: 400,
+        code: 'ERR_VALIDATION',
+        fields: ['/reason'],
+      },
+      {
+        name: 'adjust counted negative',
+        method: 'POST',
+        url: '/api/stock/movements',
+        body: { lotCode: 'A-FLOUR-1', type: 'adjust', countedQuantity: -1, reason: 'count' },
+        status: 400,
+        code: 'ERR_VALIDATION',
+        fields: ['/countedQuantity'],
+      },
+      {
+        name: 'adjust counted with 4 decimals',
+        method: 'POST',
+        url: '/api/stock/movements',
+        body: { lotCode: 'A-FLOUR-1', type: 'adjust', countedQuantity: 1.0001, reason: 'count' },
+        status: 400,
+        code: 'ERR_VALIDATION',
+        fields: ['/countedQuantity'],
+      },
+      {
+        name: 'expire with quantity',
+        method: 'POST',
+        url: '/api/stock/movements',
+        body: { lotCode: 'A-FLOUR-1', type: 'expire', quantity: 1 },
+        status: 400,
+        code: 'ERR_VALIDATION',
+        fields: ['/quantity'],
+      },
+      {
+        name: 'expire with counted quantity',
+        method: 'POST',
+        url: '/api/stock/movements',
+        body: { lotCode: 'A-FLOUR-1', type: 'expire', countedQuantity: 0 },
+        status: 400,
+        code: 'ERR_VALIDATION',
+        fields: ['/countedQuantity'],
+      },
+      {
+        name: 'movement of unknown lot',
+        method: 'POST',
+        url: '/api/stock/movements',
+        body: { lotCode: 'NOPE', type: 'in', quantity: 1 },
+        status: 404,
+        code: 'ERR_STOCK_LOT_NOT_FOUND',
+      },
+      {
+        name: 'adjust of unknown lot',
+        method: 'POST',
+        url: '/api/stock/movements',
+        body: { lotCode: 'NOPE', type: 'adjust', countedQuantity: 1, reason: 'count' },
+        status: 404,
+        code: 'ERR_STOCK_LOT_NOT_FOUND',
+      },
+      {
+        name: 'out more than the lot holds',
+        method: 'POST',
+        url: '/api/stock/movements',
+        body: { lotCode: 'A-FLOUR-1', type: 'out', quantity: 10.001 },
+        status: 409,
+        code: 'ERR_STOCK_INSUFFICIENT',
+      },
+      {
+        name: 'movement not JSON',
+        method: 'POST',
+        url: '/api/stock/movements',
+        raw: { payload: 'type=in', contentType: 'text/plain' },
+        status: 415,
+        code: 'ERR_UNSUPPORTED_MEDIA_TYPE',
+      },
+      {
+        name: 'movement over 1 MiB',
+        method: 'POST',
+        url: '/api/stock/movements',
+        raw: { payload: JSON.stringify({ lotCode: 'A-FLOUR-1', type: 'in', quantity: 1, reason: over1MiB }), contentType: 'application/json' },
+        status: 413,
+        code: 'ERR_BODY_TOO_LARGE',
+      },
       // POST /use
-      { name: 'use missing quantity', method: 'POST', url: '/api/stock/use', body: { lotCode: 'A-FLOUR-1' }, status: 400, code: 'ERR_VALIDATION', fields: ['/quantity'] },
-      { name: 'use quantity as a string', method: 'POST', url: '/api/stock/use', body: { lotCode: 'A-FLOUR-1', quantity: '1' }, status: 400, code: 'ERR_VALIDATION', fields: ['/quantity'] },
-      { name: 'use quantity 0', method: 'POST', url: '/api/stock/use', body: { lotCode: 'A-FLOUR-1', quantity: 0 }, status: 400, code: 'ERR_VALIDATION', fields: ['/quantity'] },
-      { name: 'use quantity negative', method: 'POST', url: '/api/stock/use', body: { lotCode: 'A-FLOUR-1', quantity: -0.5 }, status: 400, code: 'ERR_VALIDATION', fields: ['/quantity'] },
-      { name: 'use quantity with 4 decimals', method: 'POST', url: '/api/stock/use', body: { lotCode: 'A-FLOUR-1', quantity: 0.1234 }, status: 400, code: 'ERR_VALIDATION', fields: ['/quantity'] },
-      { name: 'use with a reason', method: 'POST', url: '/api/stock/use', body: { lotCode: 'A-FLOUR-1', quantity: 1, reason: 'x' }, status: 400, code: 'ERR_VALIDATION', fields: ['/reason'] },
-      { name: 'use lot code too long', method: 'POST', url: '/api/stock/use', body: { lotCode: 'C'.repeat(129), quantity: 1 }, status: 400, code: 'ERR_VALIDATION', fields: ['/lotCode'] },
-      { name: 'use of unknown lot', method: 'POST', url: '/api/stock/use', body: { lotCode: 'NOPE', quantity: 1 }, status: 404, code: 'ERR_STOCK_LOT_NOT_FOUND' },
-      { name: 'use more than the lot holds', method: 'POST', url: '/api/stock/use', body: { lotCode: 'A-FLOUR-1', quantity: 11 }, status: 409, code: 'ERR_STOCK_INSUFFICIENT' },
-      { name: 'use not JSON', method: 'POST', url: '/api/stock/use', raw: { payload: 'A-FLOUR-1', contentType: 'text/plain' }, status: 415, code: 'ERR_UNSUPPORTED_MEDIA_TYPE' },
-      { name: 'use malformed JSON', method: 'POST', url: '/api/stock/use', raw: { payload: '{"lotCode":"A-FLOUR-1",', contentType: 'application/json' }, status: 400, code: 'ERR_MALFORMED_JSON' },
-      { name: 'use over 1 MiB', method: 'POST', url: '/api/stock/use', raw: { payload: JSON.stringify({ lotCode: over1MiB, quantity: 1 }), contentType: 'application/json' }, status: 413, code: 'ERR_BODY_TOO_LARGE' },
+      {
+        name: 'use missing quantity',
+        method: 'POST',
+        url: '/api/stock/use',
+        body: { lotCode: 'A-FLOUR-1' },
+        status: 400,
+        code: 'ERR_VALIDATION',
+        fields: ['/quantity'],
+      },
+      {
+        name: 'use quantity as a string',
+        method: 'POST',
+        url: '/api/stock/use',
+        body: { lotCode: 'A-FLOUR-1', quantity: '1' },
+        status: 400,
+        code: 'ERR_VALIDATION',
+        fields: ['/quantity'],
+      },
+      {
+        name: 'use quantity 0',
+        method: 'POST',
+        url: '/api/stock/use',
+        body: { lotCode: 'A-FLOUR-1', quantity: 0 },
+        status: 400,
+        code: 'ERR_VALIDATION',
+        fields: ['/quantity'],
+      },
+      {
+        name: 'use quantity negative',
+        method: 'POST',
+        url: '/api/stock/use',
+        body: { lotCode: 'A-FLOUR-1', quantity: -0.5 },
+        status: 400,
+        code: 'ERR_VALIDATION',
+        fields: ['/quantity'],
+      },
+      {
+        name: 'use quantity with 4 decimals',
+        method: 'POST',
+        url: '/api/stock/use',
+        body: { lotCode: 'A-FLOUR-1', quantity: 0.1234 },
+        status: 400,
+        code: 'ERR_VALIDATION',
+        fields: ['/quantity'],
+      },
+      {
+        name: 'use with a reason',
+        method: 'POST',
+        url: '/api/stock/use',
+        body: { lotCode: 'A-FLOUR-1', quantity: 1, reason: 'x' },
+        status: 400,
+        code: 'ERR_VALIDATION',
+        fields: ['/reason'],
+      },
+      {
+        name: 'use lot code too long',
+        method: 'POST',
+        url: '/api/stock/use',
+        body: { lotCode: 'C'.repeat(129), quantity: 1 },
+        status: 400,
+        code: 'ERR_VALIDATION',
+        fields: ['/lotCode'],
+      },
+      {
+        name: 'use of unknown lot',
+        method: 'POST',
+        url: '/api/stock/use',
+        body: { lotCode: 'NOPE', quantity: 1 },
+        status: 404,
+        code: 'ERR_STOCK_LOT_NOT_FOUND',
+      },
+      {
+        name: 'use more than the lot holds',
+        method: 'POST',
+        url: '/api/stock/use',
+        body: { lotCode: 'A-FLOUR-1', quantity: 11 },
+        status: 409,
+        code: 'ERR_STOCK_INSUFFICIENT',
+      },
+      {
+        name: 'use not JSON',
+        method: 'POST',
+        url: '/api/stock/use',
+        raw: { payload: 'A-FLOUR-1', contentType: 'text/plain' },
+        status: 415,
+        code: 'ERR_UNSUPPORTED_MEDIA_TYPE',
+      },
+      {
+        name: 'use malformed JSON',
+        method: 'POST',
+        url: '/api/stock/use',
+        raw: { payload: '{"lotCode":"A-FLOUR-1",', contentType: 'application/json' },
+        status: 400,
+        code: 'ERR_MALFORMED_JSON',
+      },
+      {
+        name: 'use over 1 MiB',
+        method: 'POST',
+        url: '/api/stock/use',
+        raw: { payload: JSON.stringify({ lotCode: over1MiB, quantity: 1 }), contentType: 'application/json' },
+        status: 413,
+        code: 'ERR_BODY_TOO_LARGE',
+      },
       // reads
       { name: 'lots limit 0', method: 'GET', url: '/api/stock/lots?limit=0', status: 400, code: 'ERR_VALIDATION', fields: ['/limit'] },
       { name: 'lots limit 101', method: 'GET', url: '/api/stock/lots?limit=101', status: 400, code: 'ERR_VALIDATION', fields: ['/limit'] },
       { name: 'lots malformed cursor', method: 'GET', url: '/api/stock/lots?cursor=!!notacursor', status: 400, code: 'ERR_VALIDATION', fields: ['/cursor'] },
-      { name: 'lots forged cursor', method: 'GET', url: `/api/stock/lots?cursor=${forged('x', 'not-a-uuid')}`, status: 400, code: 'ERR_VALIDATION', fields: ['/cursor'] },
+      {
+        name: 'lots forged cursor',
+        method: 'GET',
+        url: `/api/stock/lots?cursor=${forged('x', 'not-a-uuid')}`,
+        status: 400,
+        code: 'ERR_VALIDATION',
+        fields: ['/cursor'],
+      },
       { name: 'lots product id not a uuid', method: 'GET', url: '/api/stock/lots?productId=abc', status: 400, code: 'ERR_VALIDATION', fields: ['/productId'] },
       { name: 'lots unknown query param', method: 'GET', url: '/api/stock/lots?tenantId=x', status: 400, code: 'ERR_VALIDATION' },
       { name: 'lot id not a uuid', method: 'GET', url: '/api/stock/lots/123', status: 400, code: 'ERR_VALIDATION', fields: ['/id'] },
       { name: 'unknown lot id', method: 'GET', url: `/api/stock/lots/${randomUUID()}`, status: 404, code: 'ERR_STOCK_LOT_NOT_FOUND' },
       { name: 'movements limit 101', method: 'GET', url: '/api/stock/movements?limit=101', status: 400, code: 'ERR_VALIDATION', fields: ['/limit'] },
       { name: 'movements malformed cursor', method: 'GET', url: '/api/stock/movements?cursor=%%%', status: 400, code: 'ERR_VALIDATION' },
-      { name: 'movements forged cursor', method: 'GET', url: `/api/stock/movements?cursor=${forged('not-a-time', randomUUID())}`, status: 400, code: 'ERR_VALIDATION', fields: ['/cursor'] },
+      {
+        name: 'movements forged cursor',
+        method: 'GET',
+        url: `/api/stock/movements?cursor=${forged('not-a-time', randomUUID())}`,
+        status: 400,
+        code: 'ERR_VALIDATION',
+        fields: ['/cursor'],
+      },
       { name: 'movements lot id not a uuid', method: 'GET', url: '/api/stock/movements?lotId=1', status: 400, code: 'ERR_VALIDATION', fields: ['/lotId'] },
       { name: 'balance limit 0', method: 'GET', url: '/api/stock/balance?limit=0', status: 400, code: 'ERR_VALIDATION', fields: ['/limit'] },
       { name: 'balance limit 101', method: 'GET', url: '/api/stock/balance?limit=101', status: 400, code: 'ERR_VALIDATION', fields: ['/limit'] },
       { name: 'balance malformed cursor', method: 'GET', url: '/api/stock/balance?cursor=!!', status: 400, code: 'ERR_VALIDATION', fields: ['/cursor'] },
       { name: 'below-minimum limit 101', method: 'GET', url: '/api/stock/below-minimum?limit=101', status: 400, code: 'ERR_VALIDATION', fields: ['/limit'] },
-      { name: 'below-minimum forged cursor', method: 'GET', url: `/api/stock/below-minimum?cursor=${forged('a', 'b')}`, status: 400, code: 'ERR_VALIDATION', fields: ['/cursor'] },
+      {
+        name: 'below-minimum forged cursor',
+        method: 'GET',
+        url: `/api/stock/below-minimum?cursor=${forged('a', 'b')}`,
+        status: 400,
+        code: 'ERR_VALIDATION',
+        fields: ['/cursor'],
+      },
       { name: 'expiring 0 days', method: 'GET', url: '/api/stock/expiring?days=0', status: 400, code: 'ERR_VALIDATION', fields: ['/days'] },
       { name: 'expiring 366 days', method: 'GET', url: '/api/stock/expiring?days=366', status: 400, code: 'ERR_VALIDATION', fields: ['/days'] },
       { name: 'expiring days not a number', method: 'GET', url: '/api/stock/expiring?days=soon', status: 400, code: 'ERR_VALIDATION', fields: ['/days'] },
       { name: 'expiring days fractional', method: 'GET', url: '/api/stock/expiring?days=1.5', status: 400, code: 'ERR_VALIDATION', fields: ['/days'] },
       { name: 'expiring limit 0', method: 'GET', url: '/api/stock/expiring?limit=0', status: 400, code: 'ERR_VALIDATION', fields: ['/limit'] },
-      { name: 'expiring forged cursor date', method: 'GET', url: `/api/stock/expiring?cursor=${forged('2026-02-30', randomUUID())}`, status: 400, code: 'ERR_VALIDATION', fields: ['/cursor'] },
+      {
+        name: 'expiring forged cursor date',
+        method: 'GET',
+        url: `/api/stock/expiring?cursor=${forged('2026-02-30', randomUUID())}`,
+        status: 400,
+        code: 'ERR_VALIDATION',
+        fields: ['/cursor'],
+      },
       { name: 'no token', method: 'GET', url: '/api/stock/balance', as: 'anonymous', status: 401, code: 'ERR_AUTH_REQUIRED' },
-      { name: 'no token to use', method: 'POST', url: '/api/stock/use', body: { lotCode: 'A-FLOUR-1', quantity: 1 }, as: 'anonymous', status: 401, code: 'ERR_AUTH_REQUIRED' },
+      {
+        name: 'no token to use',
+        method: 'POST',
+        url: '/api/stock/use',
+        body: { lotCode: 'A-FLOUR-1', quantity: 1 },
+        as: 'anonymous',
+        status: 401,
+        code: 'ERR_AUTH_REQUIRED',
+      },
     ];
   };
 
@@ -212,7 +701,10 @@ describe.each(ENGINES)('stock on %s', (engine) => {
       [{ method: 'POST', url: '/api/stock/lots', body: { productId: flourId, code: 'B-1', quantity: 1 } }, 'ERR_PRODUCT_NOT_FOUND'],
       [{ method: 'POST', url: '/api/stock/movements', body: { lotCode: 'A-FLOUR-1', type: 'in', quantity: 1 } }, 'ERR_STOCK_LOT_NOT_FOUND'],
       [{ method: 'POST', url: '/api/stock/movements', body: { lotCode: 'A-FLOUR-1', type: 'out', quantity: 1 } }, 'ERR_STOCK_LOT_NOT_FOUND'],
-      [{ method: 'POST', url: '/api/stock/movements', body: { lotCode: 'A-FLOUR-1', type: 'adjust', countedQuantity: 0, reason: 'x' } }, 'ERR_STOCK_LOT_NOT_FOUND'],
+      [
+        { method: 'POST', url: '/api/stock/movements', body: { lotCode: 'A-FLOUR-1', type: 'adjust', countedQuantity: 0, reason: 'x' } },
+        'ERR_STOCK_LOT_NOT_FOUND',
+      ],
       [{ method: 'POST', url: '/api/stock/movements', body: { lotCode: 'A-FLOUR-1', type: 'expire' } }, 'ERR_STOCK_LOT_NOT_FOUND'],
       [{ method: 'POST', url: '/api/stock/use', body: { lotCode: 'A-FLOUR-1', quantity: 1 } }, 'ERR_STOCK_LOT_NOT_FOUND'],
       [{ method: 'DELETE', url: `/api/products/${flourId}` }, 'ERR_PRODUCT_NOT_FOUND'],
@@ -299,7 +791,16 @@ describe.each(ENGINES)('stock on %s', (engine) => {
       ['in', 2999, 3000],
     ]);
     expect(rows.reduce((sum, m) => sum + m.quantity, 0)).toBe((await lotRow(sugarLot)).quantity);
-    const audit = await db().selectFrom('audit_log').select(['action', 'entity']).where('entity_id', 'in', rows.map((m) => m.id)).orderBy('action').execute();
+    const audit = await db()
+      .selectFrom('audit_log')
+      .select(['action', 'entity'])
+      .where(
+        'entity_id',
+        'in',
+        rows.map((m) => m.id),
+      )
+      .orderBy('action')
+      .execute();
     expect(audit.map((x) => x.action)).toEqual(['stock.move', 'stock.use', 'stock.use', 'stock.use']);
   });
 
@@ -307,7 +808,11 @@ describe.each(ENGINES)('stock on %s', (engine) => {
     const oil = await product(a, { sku: 'OLEO', name: 'Óleo', unit: 'l' });
     const oilLot = await lot(a, { productId: oil, code: 'QR-OIL', quantity: 5 });
     const key = randomUUID();
-    const responses = await Promise.all(Array.from({ length: 4 }, () => call(t, a, { method: 'POST', url: '/api/stock/use', body: { lotCode: 'QR-OIL', quantity: 1.5 }, headers: { 'idempotency-key': key } })));
+    const responses = await Promise.all(
+      Array.from({ length: 4 }, () =>
+        call(t, a, { method: 'POST', url: '/api/stock/use', body: { lotCode: 'QR-OIL', quantity: 1.5 }, headers: { 'idempotency-key': key } }),
+      ),
+    );
     expect(responses.map((r) => r.statusCode)).toEqual([201, 201, 201, 201]);
     expect(new Set(responses.map((r) => r.json().movement.id)).size).toBe(1);
     expect((await lotRow(oilLot)).quantity).toBe(3500);
@@ -319,7 +824,10 @@ describe.each(ENGINES)('stock on %s', (engine) => {
     const milkLot = await lot(a, { productId: milk, code: 'QR-MILK', quantity: 10 });
     const down = await move(a, { lotCode: 'QR-MILK', type: 'adjust', countedQuantity: 7.25, reason: 'inventory count' });
     expect(down.statusCode).toBe(201);
-    expect(down.json()).toMatchObject({ lot: { quantity: 7.25 }, movement: { type: 'adjust', quantity: -2.75, balanceAfter: 7.25, reason: 'inventory count' } });
+    expect(down.json()).toMatchObject({
+      lot: { quantity: 7.25 },
+      movement: { type: 'adjust', quantity: -2.75, balanceAfter: 7.25, reason: 'inventory count' },
+    });
     const up = await move(a, { lotCode: 'QR-MILK', type: 'adjust', countedQuantity: 8, reason: 'found a box' });
     expect(up.json().movement).toMatchObject({ quantity: 0.75, balanceAfter: 8 });
     const same = await move(a, { lotCode: 'QR-MILK', type: 'adjust', countedQuantity: 8, reason: 'recount' });
@@ -343,7 +851,10 @@ describe.each(ENGINES)('stock on %s', (engine) => {
     const creamLot = await lot(a, { productId: cream, code: 'QR-CREAM', quantity: 4, expiresOn: day(-1) });
     const expired = await move(a, { lotCode: 'QR-CREAM', type: 'expire' });
     expect(expired.statusCode).toBe(201);
-    expect(expired.json()).toMatchObject({ lot: { id: creamLot, quantity: 0, expired: true }, movement: { type: 'expire', quantity: -4, balanceAfter: 0, reason: null } });
+    expect(expired.json()).toMatchObject({
+      lot: { id: creamLot, quantity: 0, expired: true },
+      movement: { type: 'expire', quantity: -4, balanceAfter: 0, reason: null },
+    });
     expect(await lotRow(creamLot)).toMatchObject({ quantity: 0, expired: 1 });
     expect((await movementsOf(creamLot)).map((m) => [m.type, m.quantity, m.balance_after])).toEqual([
       ['in', 4000, 4000],
@@ -418,7 +929,9 @@ describe.each(ENGINES)('stock on %s', (engine) => {
       cursor = page.nextCursor;
     } while (cursor);
     expect(paged).toEqual(balance.json().items.map((i: { productId: string }) => i.productId));
-    expect((await call(t, c, { method: 'GET', url: '/api/stock/balance?q=arroz&active=true' })).json().items.map((i: { sku: string }) => i.sku)).toEqual(['ARROZ']);
+    expect((await call(t, c, { method: 'GET', url: '/api/stock/balance?q=arroz&active=true' })).json().items.map((i: { sku: string }) => i.sku)).toEqual([
+      'ARROZ',
+    ]);
 
     const below = await call(t, c, { method: 'GET', url: '/api/stock/below-minimum', as: 'viewer' });
     expect(below.statusCode).toBe(200);
@@ -468,7 +981,8 @@ describe.each(ENGINES)('stock on %s', (engine) => {
       { id: inThree, productId: ham, sku: 'PRES', name: 'Presunto', unit: 'kg', code: 'H-3', quantity: 1.25, expiresOn: day(3), daysLeft: 3 },
       { id: inSeven, productId: yogurt, sku: 'IOG', name: 'Iogurte', unit: 'un', code: 'Y-7', quantity: 6, expiresOn: day(7), daysLeft: 7 },
     ]);
-    const ids = async (query: string) => (await call(t, c, { method: 'GET', url: `/api/stock/expiring?${query}` })).json().items.map((i: { id: string }) => i.id);
+    const ids = async (query: string) =>
+      (await call(t, c, { method: 'GET', url: `/api/stock/expiring?${query}` })).json().items.map((i: { id: string }) => i.id);
     expect(await ids('days=1')).toEqual([overdue, today]);
     expect(await ids('days=8')).toEqual([overdue, today, inThree, inSeven, inEight]);
     expect(await ids('days=365')).toEqual([overdue, today, inThree, inSeven, inEight, inYear]);
@@ -519,16 +1033,24 @@ describe.each(ENGINES)('stock on %s', (engine) => {
     const teaLots = [];
     for (let i = 0; i < 5; i++) teaLots.push(await lot(c, { productId: tea, code: `T-${i}`, quantity: 10 }));
     const coffeeLot = await lot(c, { productId: coffee, code: 'C-0', quantity: 10 });
-    for (let i = 1; i <= 4; i++) expect((await call(t, c, { method: 'POST', url: '/api/stock/use', body: { lotCode: 'T-0', quantity: i } })).statusCode).toBe(201);
-    expect((await call(t, c, { method: 'POST', url: '/api/stock/use', body: { lotCode: 'T-0', quantity: 5 } })).json()).toMatchObject({ code: 'ERR_STOCK_INSUFFICIENT', available: 0 });
+    for (let i = 1; i <= 4; i++)
+      expect((await call(t, c, { method: 'POST', url: '/api/stock/use', body: { lotCode: 'T-0', quantity: i } })).statusCode).toBe(201);
+    expect((await call(t, c, { method: 'POST', url: '/api/stock/use', body: { lotCode: 'T-0', quantity: 5 } })).json()).toMatchObject({
+      code: 'ERR_STOCK_INSUFFICIENT',
+      available: 0,
+    });
 
-    expect((await call(t, c, { method: 'GET', url: `/api/stock/lots?productId=${tea}&limit=100` })).json().items.map((l: { id: string }) => l.id)).toEqual(teaLots);
+    expect((await call(t, c, { method: 'GET', url: `/api/stock/lots?productId=${tea}&limit=100` })).json().items.map((l: { id: string }) => l.id)).toEqual(
+      teaLots,
+    );
     expect((await call(t, c, { method: 'GET', url: '/api/stock/lots?code=C-0' })).json().items.map((l: { id: string }) => l.id)).toEqual([coffeeLot]);
     const pages = async (url: string, limit: number): Promise<Array<{ id: string }>> => {
       const items: Array<{ id: string }> = [];
       let cursor: string | null = null;
       do {
-        const page: { items: Array<{ id: string }>; nextCursor: string | null } = (await call(t, c, { method: 'GET', url: `${url}${url.includes('?') ? '&' : '?'}limit=${limit}${cursor ? `&cursor=${cursor}` : ''}` })).json();
+        const page: { items: Array<{ id: string }>; nextCursor: string | null } = (
+          await call(t, c, { method: 'GET', url: `${url}${url.includes('?') ? '&' : '?'}limit=${limit}${cursor ? `&cursor=${cursor}` : ''}` })
+        ).json();
         expect(page.items.length).toBeLessThanOrEqual(limit);
         items.push(...page.items);
         cursor = page.nextCursor;
@@ -551,7 +1073,13 @@ describe.each(ENGINES)('stock on %s', (engine) => {
     expect((await pages(`/api/stock/movements?productId=${coffee}`, 1)).map((m) => m.id)).toEqual(
       everything.filter((m: { productId: string }) => m.productId === coffee).map((m: { id: string }) => m.id),
     );
-    const stored = await db().selectFrom('stock_movements').select('id').where('tenant_id', '=', c.id).orderBy('created_at', 'desc').orderBy('id', 'desc').execute();
+    const stored = await db()
+      .selectFrom('stock_movements')
+      .select('id')
+      .where('tenant_id', '=', c.id)
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+      .execute();
     expect(stored.map((m) => m.id)).toEqual(everything.map((m: { id: string }) => m.id));
   });
 });

@@ -20,6 +20,10 @@ export function cpfTaken(): AppError {
 
 /** The record breaks a rule the schema cannot express (birth date range, guardian of a minor). */
 export function invalidStudent(errors: FieldError[]): AppError {
-  return new AppError(ErrorCode.VALIDATION, 400, `The student has ${errors.length} invalid field${errors.length === 1 ? '' : 's'}; see errors[] for each one.`, { errors });
+  return new AppError(
+    ErrorCode.VALIDATION,
+    400,
+    `The student has ${errors.length} invalid field${errors.length === 1 ? '' : 's'}; see errors[] for each one.`,
+    { errors },
+  );
 }
-

@@ -42,7 +42,6 @@ export function studentsDb(db: Database): Kysely<StudentsTables> {
   return db.kysely as Kysely<StudentsTables>;
 }
 
-
 /** A row as the API shows it: the CPF formatted, camelCase. */
 export function toStudent(row: StudentFields): Student {
   return {
@@ -70,18 +69,16 @@ export async function findStudent(db: Database, tenantId: string, id: string): P
   return row ? toStudent(row) : undefined;
 }
 
-
-
-
-
-
 /**
  * A page of a tenant's students: optional search `q` over name, email and CPF digits, optional
  * `status` filter, keyset pagination on (sort column, id) so pages never skip or repeat rows.
  * Newest first unless `sort` says otherwise.
  */
 export async function listStudents(db: Database, tenantId: string, params: ListStudentsQuery): Promise<Page<Student>> {
-  let query = studentsDb(db).selectFrom('students').select([...STUDENT_COLUMNS, 'name_search']).where('tenant_id', '=', tenantId);
+  let query = studentsDb(db)
+    .selectFrom('students')
+    .select([...STUDENT_COLUMNS, 'name_search'])
+    .where('tenant_id', '=', tenantId);
   if (params.status) query = query.where('status', '=', params.status);
   if (params.q) {
     const term = `%${escapeLike(searchable(params.q))}%`;

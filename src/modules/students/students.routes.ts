@@ -65,7 +65,12 @@ export async function studentsRoutes(app: ModuleRouter, ctx: ModuleContext): Pro
   app.post(
     '/:id/deactivate',
     {
-      schema: { summary: 'Deactivate a student (idempotent)', tags, params: StudentIdParams, response: { 200: StudentSchema, ...problemResponses(400, 401, 403, 404, 422, 503) } },
+      schema: {
+        summary: 'Deactivate a student (idempotent)',
+        tags,
+        params: StudentIdParams,
+        response: { 200: StudentSchema, ...problemResponses(400, 401, 403, 404, 422, 503) },
+      },
       config: { permission: 'write' },
     },
     async (request, reply) => ctx.execute(request, reply, deactivateStudent, { id: request.params.id }),

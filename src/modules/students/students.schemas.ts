@@ -1,7 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { CpfSchema, DateSchema, Email, Line, PageQuery, Phone, SortQuery, Uuid } from '../../shared/schemas.js';
 
-
 /** Whether a student attends: `active` until deactivated. */
 export const StudentStatus = Type.Union([Type.Literal('active'), Type.Literal('inactive')]);
 /** One of {@link StudentStatus}. */
@@ -68,7 +67,9 @@ export const StudentSort = SortQuery('-createdAt');
 export const ListStudentsQuery = Type.Object(
   {
     ...PageQuery,
-    q: Type.Optional(Type.String({ minLength: 1, maxLength: 100, pattern: '^[^\\u0000-\\u001f\\u007f]+$', description: 'part of the name, CPF digits or email' })),
+    q: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 100, pattern: '^[^\\u0000-\\u001f\\u007f]+$', description: 'part of the name, CPF digits or email' }),
+    ),
     status: Type.Optional(StudentStatus),
     sort: Type.Optional(StudentSort),
   },

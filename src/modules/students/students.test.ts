@@ -77,7 +77,8 @@ describe.each(ENGINES)('students on %s', (engine) => {
     expect(response.statusCode, response.body).toBe(201);
     return response.json() as { id: string; name: string; status: string; createdAt: string };
   };
-  const auditRowsOf = (entityId: string) => t.app.db.kysely.selectFrom('audit_log').selectAll().where('entity_id', '=', entityId).orderBy('created_at').orderBy('id').execute();
+  const auditRowsOf = (entityId: string) =>
+    t.app.db.kysely.selectFrom('audit_log').selectAll().where('entity_id', '=', entityId).orderBy('created_at').orderBy('id').execute();
 
   beforeAll(async () => {
     t = await buildTestApp({ engine });
@@ -113,20 +114,93 @@ describe.each(ENGINES)('students on %s', (engine) => {
   const scenarios = (): Scenario[] => [
     // registration: the happy paths
     { name: 'adult, every field', method: 'POST', url: '/api/students', body: { ...valid, cpf: cpf(111444777), email: 'b@b.com' }, status: 201 },
-    { name: 'minor with a guardian', method: 'POST', url: '/api/students', body: { name: 'Pedro', birthDate: MINOR, guardianName: 'Maria', plan: 'Judô infantil' }, status: 201 },
-    { name: 'adult, only what is required', method: 'POST', url: '/api/students', body: { name: 'Só o básico', birthDate: ADULT, plan: 'Pilates' }, status: 201 },
-    { name: 'born today (with a guardian)', method: 'POST', url: '/api/students', body: { name: 'Bebê', birthDate: daysAgo(0), guardianName: 'Mãe', plan: 'Bebê' }, status: 201 },
+    {
+      name: 'minor with a guardian',
+      method: 'POST',
+      url: '/api/students',
+      body: { name: 'Pedro', birthDate: MINOR, guardianName: 'Maria', plan: 'Judô infantil' },
+      status: 201,
+    },
+    {
+      name: 'adult, only what is required',
+      method: 'POST',
+      url: '/api/students',
+      body: { name: 'Só o básico', birthDate: ADULT, plan: 'Pilates' },
+      status: 201,
+    },
+    {
+      name: 'born today (with a guardian)',
+      method: 'POST',
+      url: '/api/students',
+      body: { name: 'Bebê', birthDate: daysAgo(0), guardianName: 'Mãe', plan: 'Bebê' },
+      status: 201,
+    },
     { name: 'born 1900-01-01', method: 'POST', url: '/api/students', body: { name: 'Matusalém', birthDate: '1900-01-01', plan: 'Hidro' }, status: 201 },
     // registration: each bad input
     { name: 'same CPF', method: 'POST', url: '/api/students', body: { ...valid, name: 'Other' }, status: 409, code: 'ERR_STUDENT_CPF_TAKEN' },
-    { name: 'same CPF, other punctuation', method: 'POST', url: '/api/students', body: { ...valid, cpf: '52998224725' }, status: 409, code: 'ERR_STUDENT_CPF_TAKEN' },
-    { name: 'invalid CPF check digits', method: 'POST', url: '/api/students', body: { ...valid, cpf: '529.982.247-24' }, status: 400, code: 'ERR_VALIDATION', fields: ['/cpf'] },
-    { name: 'CPF of one repeated digit', method: 'POST', url: '/api/students', body: { ...valid, cpf: '111.111.111-11' }, status: 400, code: 'ERR_VALIDATION', fields: ['/cpf'] },
+    {
+      name: 'same CPF, other punctuation',
+      method: 'POST',
+      url: '/api/students',
+      body: { ...valid, cpf: '52998224725' },
+      status: 409,
+      code: 'ERR_STUDENT_CPF_TAKEN',
+    },
+    {
+      name: 'invalid CPF check digits',
+      method: 'POST',
+      url: '/api/students',
+      body: { ...valid, cpf: '529.982.247-24' },
+      status: 400,
+      code: 'ERR_VALIDATION',
+      fields: ['/cpf'],
+    },
+    {
+      name: 'CPF of one repeated digit',
+      method: 'POST',
+      url: '/api/students',
+      body: { ...valid, cpf: '111.111.111-11' },
+      status: 400,
+      code: 'ERR_VALIDATION',
+      fields: ['/cpf'],
+    },
     { name: 'CPF too short', method: 'POST', url: '/api/students', body: { ...valid, cpf: '5299822' }, status: 400, code: 'ERR_VALIDATION', fields: ['/cpf'] },
-    { name: 'CPF null on registration', method: 'POST', url: '/api/students', body: { ...valid, cpf: null }, status: 400, code: 'ERR_VALIDATION', fields: ['/cpf'] },
-    { name: 'missing name, birth date and plan', method: 'POST', url: '/api/students', body: {}, status: 400, code: 'ERR_VALIDATION', fields: ['/name', '/birthDate', '/plan'] },
-    { name: 'unknown field', method: 'POST', url: '/api/students', body: { ...valid, tenantId: b.id }, status: 400, code: 'ERR_VALIDATION', fields: ['/tenantId'] },
-    { name: 'status is not set by the client', method: 'POST', url: '/api/students', body: { ...valid, status: 'inactive' }, status: 400, code: 'ERR_VALIDATION', fields: ['/status'] },
+    {
+      name: 'CPF null on registration',
+      method: 'POST',
+      url: '/api/students',
+      body: { ...valid, cpf: null },
+      status: 400,
+      code: 'ERR_VALIDATION',
+      fields: ['/cpf'],
+    },
+    {
+      name: 'missing name, birth date and plan',
+      method: 'POST',
+      url: '/api/students',
+      body: {},
+      status: 400,
+      code: 'ERR_VALIDATION',
+      fields: ['/name', '/birthDate', '/plan'],
+    },
+    {
+      name: 'unknown field',
+      method: 'POST',
+      url: '/api/students',
+      body: { ...valid, tenantId: b.id },
+      status: 400,
+      code: 'ERR_VALIDATION',
+      fields: ['/tenantId'],
+    },
+    {
+      name: 'status is not set by the client',
+      method: 'POST',
+      url: '/api/students',
+      body: { ...valid, status: 'inactive' },
+      status: 400,
+      code: 'ERR_VALIDATION',
+      fields: ['/status'],
+    },
     {
       name: 'wrong types',
       method: 'POST',
@@ -137,34 +211,254 @@ describe.each(ENGINES)('students on %s', (engine) => {
       fields: ['/name', '/cpf', '/birthDate', '/plan', '/phone', '/guardianName'],
     },
     { name: 'body is an array', method: 'POST', url: '/api/students', body: [valid], status: 400, code: 'ERR_VALIDATION' },
-    { name: 'name over 200', method: 'POST', url: '/api/students', body: { ...valid, cpf: undefined, name: 'x'.repeat(201) }, status: 400, code: 'ERR_VALIDATION', fields: ['/name'] },
-    { name: 'plan over 100', method: 'POST', url: '/api/students', body: { ...valid, cpf: undefined, plan: 'x'.repeat(101) }, status: 400, code: 'ERR_VALIDATION', fields: ['/plan'] },
-    { name: 'guardian over 200', method: 'POST', url: '/api/students', body: { ...valid, cpf: undefined, guardianName: 'x'.repeat(201) }, status: 400, code: 'ERR_VALIDATION', fields: ['/guardianName'] },
-    { name: 'email over 254', method: 'POST', url: '/api/students', body: { ...valid, cpf: undefined, email: `${'x'.repeat(64)}@${'y'.repeat(63)}.${'z'.repeat(63)}.${'w'.repeat(63)}.com` }, status: 400, code: 'ERR_VALIDATION', fields: ['/email'] },
-    { name: 'phone over 20', method: 'POST', url: '/api/students', body: { ...valid, cpf: undefined, phone: '1'.repeat(21) }, status: 400, code: 'ERR_VALIDATION', fields: ['/phone'] },
-    { name: 'empty name', method: 'POST', url: '/api/students', body: { ...valid, cpf: undefined, name: '' }, status: 400, code: 'ERR_VALIDATION', fields: ['/name'] },
-    { name: 'blank name', method: 'POST', url: '/api/students', body: { ...valid, cpf: undefined, name: '   ' }, status: 400, code: 'ERR_VALIDATION', fields: ['/name'] },
-    { name: 'NUL in the name', method: 'POST', url: '/api/students', body: { ...valid, cpf: undefined, name: 'Ana\u0000' }, status: 400, code: 'ERR_VALIDATION', fields: ['/name'] },
-    { name: 'bad email', method: 'POST', url: '/api/students', body: { ...valid, cpf: undefined, email: 'not-an-email' }, status: 400, code: 'ERR_VALIDATION', fields: ['/email'] },
-    { name: 'letters in the phone', method: 'POST', url: '/api/students', body: { ...valid, cpf: undefined, phone: 'call me maybe' }, status: 400, code: 'ERR_VALIDATION', fields: ['/phone'] },
-    { name: 'date that does not exist', method: 'POST', url: '/api/students', body: { ...valid, cpf: undefined, birthDate: '2026-02-30' }, status: 400, code: 'ERR_VALIDATION', fields: ['/birthDate'] },
-    { name: '29 February of a common year', method: 'POST', url: '/api/students', body: { ...valid, cpf: undefined, birthDate: '2023-02-29' }, status: 400, code: 'ERR_VALIDATION', fields: ['/birthDate'] },
-    { name: 'month 13', method: 'POST', url: '/api/students', body: { ...valid, cpf: undefined, birthDate: '2010-13-01' }, status: 400, code: 'ERR_VALIDATION', fields: ['/birthDate'] },
-    { name: 'Brazilian date format', method: 'POST', url: '/api/students', body: { ...valid, cpf: undefined, birthDate: '12/04/1990' }, status: 400, code: 'ERR_VALIDATION', fields: ['/birthDate'] },
-    { name: 'date-time instead of a date', method: 'POST', url: '/api/students', body: { ...valid, cpf: undefined, birthDate: '1990-04-12T00:00:00Z' }, status: 400, code: 'ERR_VALIDATION', fields: ['/birthDate'] },
-    { name: 'born tomorrow', method: 'POST', url: '/api/students', body: { ...valid, cpf: undefined, birthDate: tomorrow, guardianName: 'Mãe' }, status: 400, code: 'ERR_VALIDATION', fields: ['/birthDate'] },
-    { name: 'born in 3000', method: 'POST', url: '/api/students', body: { ...valid, cpf: undefined, birthDate: '3000-01-01' }, status: 400, code: 'ERR_VALIDATION', fields: ['/birthDate'] },
-    { name: 'born before 1900', method: 'POST', url: '/api/students', body: { ...valid, cpf: undefined, birthDate: '1899-12-31' }, status: 400, code: 'ERR_VALIDATION', fields: ['/birthDate'] },
-    { name: 'minor without a guardian', method: 'POST', url: '/api/students', body: { name: 'Lia', birthDate: MINOR, plan: 'Balé' }, status: 400, code: 'ERR_VALIDATION', fields: ['/guardianName'] },
-    { name: 'minor with a null guardian', method: 'POST', url: '/api/students', body: { name: 'Lia', birthDate: MINOR, plan: 'Balé', guardianName: null }, status: 400, code: 'ERR_VALIDATION', fields: ['/guardianName'] },
-    { name: 'minor, 17 and 364 days old', method: 'POST', url: '/api/students', body: { name: 'Quase', birthDate: daysAgo(-1, 18), plan: 'Balé' }, status: 400, code: 'ERR_VALIDATION', fields: ['/guardianName'] },
-    { name: 'minor with a blank guardian', method: 'POST', url: '/api/students', body: { name: 'Lia', birthDate: MINOR, plan: 'Balé', guardianName: '  ' }, status: 400, code: 'ERR_VALIDATION', fields: ['/guardianName'] },
-    { name: 'malformed JSON', method: 'POST', url: '/api/students', raw: { payload: '{"name":', contentType: 'application/json' }, status: 400, code: 'ERR_MALFORMED_JSON' },
-    { name: 'empty JSON body', method: 'POST', url: '/api/students', raw: { payload: '', contentType: 'application/json' }, status: 400, code: 'ERR_MALFORMED_JSON' },
-    { name: 'not JSON', method: 'POST', url: '/api/students', raw: { payload: 'name=Ana', contentType: 'text/plain' }, status: 415, code: 'ERR_UNSUPPORTED_MEDIA_TYPE' },
-    { name: 'a form', method: 'POST', url: '/api/students', raw: { payload: 'name=Ana', contentType: 'application/x-www-form-urlencoded' }, status: 415, code: 'ERR_UNSUPPORTED_MEDIA_TYPE' },
-    { name: 'over 1 MiB', method: 'POST', url: '/api/students', raw: { payload: JSON.stringify({ ...valid, plan: 'y'.repeat(1_100_000) }), contentType: 'application/json' }, status: 413, code: 'ERR_BODY_TOO_LARGE' },
-    { name: 'bad Idempotency-Key', method: 'POST', url: '/api/students', body: { ...valid, cpf: undefined }, headers: { 'idempotency-key': 'with space' }, status: 400, code: 'ERR_VALIDATION', fields: ['/idempotency-key'] },
+    {
+      name: 'name over 200',
+      method: 'POST',
+      url: '/api/students',
+      body: { ...valid, cpf: undefined, name: 'x'.repeat(201) },
+      status: 400,
+      code: 'ERR_VALIDATION',
+      fields: ['/name'],
+    },
+    {
+      name: 'plan over 100',
+      method: 'POST',
+      url: '/api/students',
+      body: { ...valid, cpf: undefined, plan: 'x'.repeat(101) },
+      status: 400,
+      code: 'ERR_VALIDATION',
+      fields: ['/plan'],
+    },
+    {
+      name: 'guardian over 200',
+      method: 'POST',
+      url: '/api/students',
+      body: { ...valid, cpf: undefined, guardianName: 'x'.repeat(201) },
+      status: 400,
+      code: 'ERR_VALIDATION',
+      fields: ['/guardianName'],
+    },
+    {
+      name: 'email over 254',
+      method: 'POST',
+      url: '/api/students',
+      body: { ...valid, cpf: undefined, email: `${'x'.repeat(64)}@${'y'.repeat(63)}.${'z'.repeat(63)}.${'w'.repeat(63)}.com` },
+      status: 400,
+      code: 'ERR_VALIDATION',
+      fields: ['/email'],
+    },
+    {
+      name: 'phone over 20',
+      method: 'POST',
+      url: '/api/students',
+      body: { ...valid, cpf: undefined, phone: '1'.repeat(21) },
+      status: 400,
+      code: 'ERR_VALIDATION',
+      fields: ['/phone'],
+    },
+    {
+      name: 'empty name',
+      method: 'POST',
+      url: '/api/students',
+      body: { ...valid, cpf: undefined, name: '' },
+      status: 400,
+      code: 'ERR_VALIDATION',
+      fields: ['/name'],
+    },
+    {
+      name: 'blank name',
+      method: 'POST',
+      url: '/api/students',
+      body: { ...valid, cpf: undefined, name: '   ' },
+      status: 400,
+      code: 'ERR_VALIDATION',
+      fields: ['/name'],
+    },
+    {
+      name: 'NUL in the name',
+      method: 'POST',
+      url: '/api/students',
+      body: { ...valid, cpf: undefined, name: 'Ana\u0000' },
+      status: 400,
+      code: 'ERR_VALIDATION',
+      fields: ['/name'],
+    },
+    {
+      name: 'bad email',
+      method: 'POST',
+      url: '/api/students',
+      body: { ...valid, cpf: undefined, email: 'not-an-email' },
+      status: 400,
+      code: 'ERR_VALIDATION',
+      fields: ['/email'],
+    },
+    {
+      name: 'letters in the phone',
+      method: 'POST',
+      url: '/api/students',
+      body: { ...valid, cpf: undefined, phone: 'call me maybe' },
+      status: 400,
+      code: 'ERR_VALIDATION',
+      fields: ['/phone'],
+    },
+    {
+      name: 'date that does not exist',
+      method: 'POST',
+      url: '/api/students',
+      body: { ...valid, cpf: undefined, birthDate: '2026-02-30' },
+      status: 400,
+      code: 'ERR_VALIDATION',
+      fields: ['/birthDate'],
+    },
+    {
+      name: '29 February of a common year',
+      method: 'POST',
+      url: '/api/students',
+      body: { ...valid, cpf: undefined, birthDate: '2023-02-29' },
+      status: 400,
+      code: 'ERR_VALIDATION',
+      fields: ['/birthDate'],
+    },
+    {
+      name: 'month 13',
+      method: 'POST',
+      url: '/api/students',
+      body: { ...valid, cpf: undefined, birthDate: '2010-13-01' },
+      status: 400,
+      code: 'ERR_VALIDATION',
+      fields: ['/birthDate'],
+    },
+    {
+      name: 'Brazilian date format',
+      method: 'POST',
+      url: '/api/students',
+      body: { ...valid, cpf: undefined, birthDate: '12/04/1990' },
+      status: 400,
+      code: 'ERR_VALIDATION',
+      fields: ['/birthDate'],
+    },
+    {
+      name: 'date-time instead of a date',
+      method: 'POST',
+      url: '/api/students',
+      body: { ...valid, cpf: undefined, birthDate: '1990-04-12T00:00:00Z' },
+      status: 400,
+      code: 'ERR_VALIDATION',
+      fields: ['/birthDate'],
+    },
+    {
+      name: 'born tomorrow',
+      method: 'POST',
+      url: '/api/students',
+      body: { ...valid, cpf: undefined, birthDate: tomorrow, guardianName: 'Mãe' },
+      status: 400,
+      code: 'ERR_VALIDATION',
+      fields: ['/birthDate'],
+    },
+    {
+      name: 'born in 3000',
+      method: 'POST',
+      url: '/api/students',
+      body: { ...valid, cpf: undefined, birthDate: '3000-01-01' },
+      status: 400,
+      code: 'ERR_VALIDATION',
+      fields: ['/birthDate'],
+    },
+    {
+      name: 'born before 1900',
+      method: 'POST',
+      url: '/api/students',
+      body: { ...valid, cpf: undefined, birthDate: '1899-12-31' },
+      status: 400,
+      code: 'ERR_VALIDATION',
+      fields: ['/birthDate'],
+    },
+    {
+      name: 'minor without a guardian',
+      method: 'POST',
+      url: '/api/students',
+      body: { name: 'Lia', birthDate: MINOR, plan: 'Balé' },
+      status: 400,
+      code: 'ERR_VALIDATION',
+      fields: ['/guardianName'],
+    },
+    {
+      name: 'minor with a null guardian',
+      method: 'POST',
+      url: '/api/students',
+      body: { name: 'Lia', birthDate: MINOR, plan: 'Balé', guardianName: null },
+      status: 400,
+      code: 'ERR_VALIDATION',
+      fields: ['/guardianName'],
+    },
+    {
+      name: 'minor, 17 and 364 days old',
+      method: 'POST',
+      url: '/api/students',
+      body: { name: 'Quase', birthDate: daysAgo(-1, 18), plan: 'Balé' },
+      status: 400,
+      code: 'ERR_VALIDATION',
+      fields: ['/guardianName'],
+    },
+    {
+      name: 'minor with a blank guardian',
+      method: 'POST',
+      url: '/api/students',
+      body: { name: 'Lia', birthDate: MINOR, plan: 'Balé', guardianName: '  ' },
+      status: 400,
+      code: 'ERR_VALIDATION',
+      fields: ['/guardianName'],
+    },
+    {
+      name: 'malformed JSON',
+      method: 'POST',
+      url: '/api/students',
+      raw: { payload: '{"name":', contentType: 'application/json' },
+      status: 400,
+      code: 'ERR_MALFORMED_JSON',
+    },
+    {
+      name: 'empty JSON body',
+      method: 'POST',
+      url: '/api/students',
+      raw: { payload: '', contentType: 'application/json' },
+      status: 400,
+      code: 'ERR_MALFORMED_JSON',
+    },
+    {
+      name: 'not JSON',
+      method: 'POST',
+      url: '/api/students',
+      raw: { payload: 'name=Ana', contentType: 'text/plain' },
+      status: 415,
+      code: 'ERR_UNSUPPORTED_MEDIA_TYPE',
+    },
+    {
+      name: 'a form',
+      method: 'POST',
+      url: '/api/students',
+      raw: { payload: 'name=Ana', contentType: 'application/x-www-form-urlencoded' },
+      status: 415,
+      code: 'ERR_UNSUPPORTED_MEDIA_TYPE',
+    },
+    {
+      name: 'over 1 MiB',
+      method: 'POST',
+      url: '/api/students',
+      raw: { payload: JSON.stringify({ ...valid, plan: 'y'.repeat(1_100_000) }), contentType: 'application/json' },
+      status: 413,
+      code: 'ERR_BODY_TOO_LARGE',
+    },
+    {
+      name: 'bad Idempotency-Key',
+      method: 'POST',
+      url: '/api/students',
+      body: { ...valid, cpf: undefined },
+      headers: { 'idempotency-key': 'with space' },
+      status: 400,
+      code: 'ERR_VALIDATION',
+      fields: ['/idempotency-key'],
+    },
     // one student
     { name: 'id not a uuid', method: 'GET', url: '/api/students/123', status: 400, code: 'ERR_VALIDATION', fields: ['/id'] },
     { name: 'id as a urn', method: 'GET', url: `/api/students/urn:uuid:${randomUUID()}`, status: 400, code: 'ERR_VALIDATION', fields: ['/id'] },
@@ -177,8 +471,22 @@ describe.each(ENGINES)('students on %s', (engine) => {
     { name: 'limit not a number', method: 'GET', url: '/api/students?limit=ten', status: 400, code: 'ERR_VALIDATION', fields: ['/limit'] },
     { name: 'limit 100', method: 'GET', url: '/api/students?limit=100', status: 200 },
     { name: 'malformed cursor', method: 'GET', url: '/api/students?cursor=!!notacursor', status: 400, code: 'ERR_VALIDATION', fields: ['/cursor'] },
-    { name: 'forged cursor', method: 'GET', url: `/api/students?cursor=${encodeCursor({ value: 'yesterday', id: 'x' })}`, status: 400, code: 'ERR_VALIDATION', fields: ['/cursor'] },
-    { name: 'cursor of another sort', method: 'GET', url: `/api/students?sort=createdAt&cursor=${encodeCursor({ value: 'ana souza', id: randomUUID() })}`, status: 400, code: 'ERR_VALIDATION', fields: ['/cursor'] },
+    {
+      name: 'forged cursor',
+      method: 'GET',
+      url: `/api/students?cursor=${encodeCursor({ value: 'yesterday', id: 'x' })}`,
+      status: 400,
+      code: 'ERR_VALIDATION',
+      fields: ['/cursor'],
+    },
+    {
+      name: 'cursor of another sort',
+      method: 'GET',
+      url: `/api/students?sort=createdAt&cursor=${encodeCursor({ value: 'ana souza', id: randomUUID() })}`,
+      status: 400,
+      code: 'ERR_VALIDATION',
+      fields: ['/cursor'],
+    },
     { name: 'cursor too long', method: 'GET', url: `/api/students?cursor=${'a'.repeat(513)}`, status: 400, code: 'ERR_VALIDATION', fields: ['/cursor'] },
     { name: 'unknown sort', method: 'GET', url: '/api/students?sort=age', status: 400, code: 'ERR_VALIDATION' },
     { name: 'unknown status', method: 'GET', url: '/api/students?status=deleted', status: 400, code: 'ERR_VALIDATION' },
@@ -189,30 +497,109 @@ describe.each(ENGINES)('students on %s', (engine) => {
     { name: 'PATCH unknown id', method: 'PATCH', url: `/api/students/${randomUUID()}`, body: { plan: 'X' }, status: 404, code: 'ERR_STUDENT_NOT_FOUND' },
     { name: 'PATCH id not a uuid', method: 'PATCH', url: '/api/students/123', body: { plan: 'X' }, status: 400, code: 'ERR_VALIDATION', fields: ['/id'] },
     { name: 'PATCH nothing', method: 'PATCH', url: `/api/students/${anaId}`, body: {}, status: 400, code: 'ERR_VALIDATION' },
-    { name: 'PATCH the status', method: 'PATCH', url: `/api/students/${anaId}`, body: { status: 'inactive' }, status: 400, code: 'ERR_VALIDATION', fields: ['/status'] },
-    { name: 'PATCH wrong types', method: 'PATCH', url: `/api/students/${anaId}`, body: { name: null, plan: 7, birthDate: null }, status: 400, code: 'ERR_VALIDATION', fields: ['/name', '/plan', '/birthDate'] },
-    { name: 'PATCH invalid CPF', method: 'PATCH', url: `/api/students/${anaId}`, body: { cpf: '123.456.789-00' }, status: 400, code: 'ERR_VALIDATION', fields: ['/cpf'] },
-    { name: 'PATCH future birth date', method: 'PATCH', url: `/api/students/${anaId}`, body: { birthDate: tomorrow }, status: 400, code: 'ERR_VALIDATION', fields: ['/birthDate'] },
-    { name: 'PATCH to a minor without guardian', method: 'PATCH', url: `/api/students/${anaId}`, body: { birthDate: MINOR }, status: 400, code: 'ERR_VALIDATION', fields: ['/guardianName'] },
-    { name: 'PATCH name over 200', method: 'PATCH', url: `/api/students/${anaId}`, body: { name: 'x'.repeat(201) }, status: 400, code: 'ERR_VALIDATION', fields: ['/name'] },
-    { name: 'PATCH not JSON', method: 'PATCH', url: `/api/students/${anaId}`, raw: { payload: 'plan=X', contentType: 'text/plain' }, status: 415, code: 'ERR_UNSUPPORTED_MEDIA_TYPE' },
-    { name: 'PATCH over 1 MiB', method: 'PATCH', url: `/api/students/${anaId}`, raw: { payload: JSON.stringify({ plan: 'y'.repeat(1_100_000) }), contentType: 'application/json' }, status: 413, code: 'ERR_BODY_TOO_LARGE' },
+    {
+      name: 'PATCH the status',
+      method: 'PATCH',
+      url: `/api/students/${anaId}`,
+      body: { status: 'inactive' },
+      status: 400,
+      code: 'ERR_VALIDATION',
+      fields: ['/status'],
+    },
+    {
+      name: 'PATCH wrong types',
+      method: 'PATCH',
+      url: `/api/students/${anaId}`,
+      body: { name: null, plan: 7, birthDate: null },
+      status: 400,
+      code: 'ERR_VALIDATION',
+      fields: ['/name', '/plan', '/birthDate'],
+    },
+    {
+      name: 'PATCH invalid CPF',
+      method: 'PATCH',
+      url: `/api/students/${anaId}`,
+      body: { cpf: '123.456.789-00' },
+      status: 400,
+      code: 'ERR_VALIDATION',
+      fields: ['/cpf'],
+    },
+    {
+      name: 'PATCH future birth date',
+      method: 'PATCH',
+      url: `/api/students/${anaId}`,
+      body: { birthDate: tomorrow },
+      status: 400,
+      code: 'ERR_VALIDATION',
+      fields: ['/birthDate'],
+    },
+    {
+      name: 'PATCH to a minor without guardian',
+      method: 'PATCH',
+      url: `/api/students/${anaId}`,
+      body: { birthDate: MINOR },
+      status: 400,
+      code: 'ERR_VALIDATION',
+      fields: ['/guardianName'],
+    },
+    {
+      name: 'PATCH name over 200',
+      method: 'PATCH',
+      url: `/api/students/${anaId}`,
+      body: { name: 'x'.repeat(201) },
+      status: 400,
+      code: 'ERR_VALIDATION',
+      fields: ['/name'],
+    },
+    {
+      name: 'PATCH not JSON',
+      method: 'PATCH',
+      url: `/api/students/${anaId}`,
+      raw: { payload: 'plan=X', contentType: 'text/plain' },
+      status: 415,
+      code: 'ERR_UNSUPPORTED_MEDIA_TYPE',
+    },
+    {
+      name: 'PATCH over 1 MiB',
+      method: 'PATCH',
+      url: `/api/students/${anaId}`,
+      raw: { payload: JSON.stringify({ plan: 'y'.repeat(1_100_000) }), contentType: 'application/json' },
+      status: 413,
+      code: 'ERR_BODY_TOO_LARGE',
+    },
     { name: 'deactivate unknown id', method: 'POST', url: `/api/students/${randomUUID()}/deactivate`, status: 404, code: 'ERR_STUDENT_NOT_FOUND' },
     { name: 'deactivate id not a uuid', method: 'POST', url: '/api/students/abc/deactivate', status: 400, code: 'ERR_VALIDATION', fields: ['/id'] },
     { name: 'DELETE is not a route', method: 'DELETE', url: `/api/students/${anaId}`, status: 404, code: 'ERR_ROUTE_NOT_FOUND' },
     // who may ask
     { name: 'no token', method: 'GET', url: '/api/students', as: 'anonymous', status: 401, code: 'ERR_AUTH_REQUIRED' },
-    { name: 'bad token', method: 'POST', url: '/api/students', body: valid, as: 'anonymous', headers: { authorization: 'Bearer abc.def.ghi' }, status: 401, code: 'ERR_AUTH_TOKEN_INVALID' },
+    {
+      name: 'bad token',
+      method: 'POST',
+      url: '/api/students',
+      body: valid,
+      as: 'anonymous',
+      headers: { authorization: 'Bearer abc.def.ghi' },
+      status: 401,
+      code: 'ERR_AUTH_TOKEN_INVALID',
+    },
   ];
 
   it('answers each scenario with its status and code, and a rejected write changes nothing', async () => {
-    const before = await t.app.db.kysely.selectFrom('audit_log').select((eb) => eb.fn.countAll<number>().as('n')).where('tenant_id', '=', a.id).executeTakeFirstOrThrow();
+    const before = await t.app.db.kysely
+      .selectFrom('audit_log')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('tenant_id', '=', a.id)
+      .executeTakeFirstOrThrow();
     let accepted = 0;
     for (const scenario of scenarios()) {
       await expectScenario(t, a, scenario, expect);
       if (scenario.method !== 'GET' && scenario.status < 300) accepted++;
     }
-    const after = await t.app.db.kysely.selectFrom('audit_log').select((eb) => eb.fn.countAll<number>().as('n')).where('tenant_id', '=', a.id).executeTakeFirstOrThrow();
+    const after = await t.app.db.kysely
+      .selectFrom('audit_log')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('tenant_id', '=', a.id)
+      .executeTakeFirstOrThrow();
     expect(Number(after.n) - Number(before.n)).toBe(accepted);
     const ana = await call(t, a, { method: 'GET', url: `/api/students/${anaId}` });
     expect(ana.json()).toMatchObject({ name: 'Ana Souza', birthDate: '1990-04-12', status: 'active', plan: 'Natação manhã' });
@@ -274,7 +661,10 @@ describe.each(ENGINES)('students on %s', (engine) => {
           expect(response.json().code).toBe('ERR_STUDENT_NOT_FOUND');
         } else {
           expect(response.statusCode, `${c.method} ${c.url}`).toBe(200);
-          expect((response.json() as Page).items.filter((s) => aIds.has(s.id)), `${c.method} ${c.url}`).toEqual([]);
+          expect(
+            (response.json() as Page).items.filter((s) => aIds.has(s.id)),
+            `${c.method} ${c.url}`,
+          ).toEqual([]);
         }
       }
     }
@@ -295,7 +685,10 @@ describe.each(ENGINES)('students on %s', (engine) => {
       expect(response.headers['x-request-id']).toBe(requestId);
       return response.json() as { id: string };
     };
-    const { id } = await write({ method: 'POST', url: '/api/students', body: { name: 'Audited', birthDate: MINOR, guardianName: 'Guardião', plan: 'Judô' }, as: 'staff' }, 'req-register');
+    const { id } = await write(
+      { method: 'POST', url: '/api/students', body: { name: 'Audited', birthDate: MINOR, guardianName: 'Guardião', plan: 'Judô' }, as: 'staff' },
+      'req-register',
+    );
     await write({ method: 'PATCH', url: `/api/students/${id}`, body: { plan: 'Judô avançado' }, as: 'admin' }, 'req-update');
     await write({ method: 'POST', url: `/api/students/${id}/deactivate`, as: 'owner' }, 'req-deactivate-1');
     await write({ method: 'POST', url: `/api/students/${id}/deactivate`, as: 'staff' }, 'req-deactivate-2');
@@ -304,14 +697,18 @@ describe.each(ENGINES)('students on %s', (engine) => {
     expect((await call(t, a, { method: 'PATCH', url: `/api/students/${id}`, body: { cpf: valid.cpf } })).statusCode).toBe(409);
 
     const rows = await auditRowsOf(id);
-    expect(rows.map((r) => ({ tenant: r.tenant_id, user: r.user_id, action: r.action, entity: r.entity, entityId: r.entity_id, requestId: r.request_id }))).toEqual([
+    expect(
+      rows.map((r) => ({ tenant: r.tenant_id, user: r.user_id, action: r.action, entity: r.entity, entityId: r.entity_id, requestId: r.request_id })),
+    ).toEqual([
       { tenant: a.id, user: a.userIds.staff, action: 'students.register', entity: 'student', entityId: id, requestId: 'req-register' },
       { tenant: a.id, user: a.userIds.admin, action: 'students.update', entity: 'student', entityId: id, requestId: 'req-update' },
       { tenant: a.id, user: a.userIds.owner, action: 'students.deactivate', entity: 'student', entityId: id, requestId: 'req-deactivate-1' },
       { tenant: a.id, user: a.userIds.staff, action: 'students.deactivate', entity: 'student', entityId: id, requestId: 'req-deactivate-2' },
     ]);
     // the same rows through the API, newest first
-    const viaApi = (await call(t, a, { method: 'GET', url: '/api/audit?entity=student&limit=100', as: 'admin' })).json() as { items: Array<Record<string, unknown>> };
+    const viaApi = (await call(t, a, { method: 'GET', url: '/api/audit?entity=student&limit=100', as: 'admin' })).json() as {
+      items: Array<Record<string, unknown>>;
+    };
     expect(viaApi.items.filter((e) => e.entityId === id).map((e) => [e.action, e.userId, e.requestId])).toEqual([
       ['students.deactivate', a.userIds.staff, 'req-deactivate-2'],
       ['students.deactivate', a.userIds.owner, 'req-deactivate-1'],
@@ -337,12 +734,27 @@ describe.each(ENGINES)('students on %s', (engine) => {
   });
 
   it('updates any field but the status; null clears; the guardian rule is checked on the result', async () => {
-    const { id } = await register(a, { name: 'Bruno Lima', cpf: cpf(987654321), phone: '11 3333-4444', email: 'bruno@lima.com', guardianName: 'Pai', birthDate: MINOR });
+    const { id } = await register(a, {
+      name: 'Bruno Lima',
+      cpf: cpf(987654321),
+      phone: '11 3333-4444',
+      email: 'bruno@lima.com',
+      guardianName: 'Pai',
+      birthDate: MINOR,
+    });
     const cleared = await call(t, a, { method: 'PATCH', url: `/api/students/${id}`, body: { cpf: null, phone: null, email: null } });
     expect(cleared.statusCode, cleared.body).toBe(200);
     expect(cleared.json()).toMatchObject({ id, cpf: null, phone: null, email: null, guardianName: 'Pai', status: 'active' });
-    const renamed = await call(t, a, { method: 'PATCH', url: `/api/students/${id}`, body: { name: '  Bruno Lima Jr  ', cpf: cpf(987654322).replace(/^(\d{3})(\d{3})(\d{3})/, '$1.$2.$3-'), email: 'BRUNO@jr.com' } });
-    expect(renamed.json()).toMatchObject({ name: 'Bruno Lima Jr', cpf: cpf(987654322).replace(/^(\d{3})(\d{3})(\d{3})(\d{2})$/, '$1.$2.$3-$4'), email: 'bruno@jr.com' });
+    const renamed = await call(t, a, {
+      method: 'PATCH',
+      url: `/api/students/${id}`,
+      body: { name: '  Bruno Lima Jr  ', cpf: cpf(987654322).replace(/^(\d{3})(\d{3})(\d{3})/, '$1.$2.$3-'), email: 'BRUNO@jr.com' },
+    });
+    expect(renamed.json()).toMatchObject({
+      name: 'Bruno Lima Jr',
+      cpf: cpf(987654322).replace(/^(\d{3})(\d{3})(\d{3})(\d{2})$/, '$1.$2.$3-$4'),
+      email: 'bruno@jr.com',
+    });
     // a minor keeps the guardian
     const noGuardian = await call(t, a, { method: 'PATCH', url: `/api/students/${id}`, body: { guardianName: null } });
     expect(noGuardian.statusCode).toBe(400);
@@ -391,7 +803,13 @@ describe.each(ENGINES)('students on %s', (engine) => {
 
   it('lists newest first by default and pages with a keyset cursor without skipping or repeating, in each sort order', async () => {
     for (let i = 0; i < 7; i++) await register(b, { name: `Page ${i % 3} ${i}` });
-    const inDb = await t.app.db.kysely.selectFrom('students').select('id').where('tenant_id', '=', b.id).orderBy('created_at', 'desc').orderBy('id', 'desc').execute();
+    const inDb = await t.app.db.kysely
+      .selectFrom('students')
+      .select('id')
+      .where('tenant_id', '=', b.id)
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+      .execute();
     const defaultOrder = ((await call(t, b, { method: 'GET', url: '/api/students?limit=100' })).json() as Page).items.map((s) => s.id);
     expect(defaultOrder).toEqual(inDb.map((r) => r.id));
     expect(((await call(t, b, { method: 'GET', url: '/api/students' })).json() as Page).items.length).toBe(Math.min(20, inDb.length));
@@ -443,7 +861,9 @@ describe.each(ENGINES)('students on %s', (engine) => {
   it('Idempotency-Key: concurrent retries of a registration all get the first outcome and create one row', async () => {
     const key = randomUUID();
     const body = { name: 'Concurrent Caio', birthDate: ADULT, plan: 'Natação', cpf: cpf(444555666) };
-    const responses = await Promise.all(Array.from({ length: 5 }, () => call(t, a, { method: 'POST', url: '/api/students', body, headers: { 'idempotency-key': key } })));
+    const responses = await Promise.all(
+      Array.from({ length: 5 }, () => call(t, a, { method: 'POST', url: '/api/students', body, headers: { 'idempotency-key': key } })),
+    );
     expect(responses.map((r) => r.statusCode)).toEqual([201, 201, 201, 201, 201]);
     expect(new Set(responses.map((r) => r.body)).size).toBe(1);
     expect(responses.filter((r) => r.headers['idempotent-replayed'] === 'true')).toHaveLength(4);

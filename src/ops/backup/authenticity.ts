@@ -25,7 +25,10 @@ export interface Authenticity {
  */
 export function authenticityOf(manifest: BackupManifest, dir: string, key: Buffer | undefined, passphrase: string | undefined): Authenticity {
   if (!manifest.encryption) {
-    if (!passphrase) return { note: `the backup in ${dir} is not encrypted, so its manifest is not authenticated: anyone who could write to it could have changed it and its checksums together` };
+    if (!passphrase)
+      return {
+        note: `the backup in ${dir} is not encrypted, so its manifest is not authenticated: anyone who could write to it could have changed it and its checksums together`,
+      };
     return {
       problem: new BackupError(
         BackupErrorCode.UNENCRYPTED,

@@ -37,7 +37,13 @@ export function backupJob(config: Readonly<Config>, db: Database, log: Logger): 
       const source = config.engine === 'sqlite' ? createDb(config, log) : db;
       let made: Awaited<ReturnType<typeof createVerifiedBackup>>;
       try {
-        made = await createVerifiedBackup(source, { root, robustoVersion: packageInfo().version, signal, encryptionKey: config.backup.encryptionKey, extraModules: config.extraModules });
+        made = await createVerifiedBackup(source, {
+          root,
+          robustoVersion: packageInfo().version,
+          signal,
+          encryptionKey: config.backup.encryptionKey,
+          extraModules: config.extraModules,
+        });
       } finally {
         if (source !== db) await source.close();
       }

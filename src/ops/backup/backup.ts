@@ -9,7 +9,16 @@ import type { Database } from '../../db/database.js';
 import { dataTables, type CatalogTable } from './catalog.js';
 import { fileCipher, newBackupKey } from './encryption.js';
 import { manifestHmac } from './manifest-hmac.js';
-import { appliedMigrations, BACKUP_FORMAT, BACKUP_FORMAT_VERSION, BackupError, BackupErrorCode, MANIFEST_FILE, type BackupManifest, type BackupTableEntry } from './manifest.js';
+import {
+  appliedMigrations,
+  BACKUP_FORMAT,
+  BACKUP_FORMAT_VERSION,
+  BackupError,
+  BackupErrorCode,
+  MANIFEST_FILE,
+  type BackupManifest,
+  type BackupTableEntry,
+} from './manifest.js';
 
 /** Rows read per query: a table is read in pages along its primary key, so memory stays flat. */
 export const BACKUP_PAGE_ROWS = 2_000;
@@ -57,7 +66,10 @@ export async function createBackup(
       const txDb: Database = { ...db, kysely: tx };
       const migrations = await appliedMigrations(txDb);
       if (Object.keys(migrations).length === 0) {
-        throw new BackupError(BackupErrorCode.NO_DATABASE, 'this database has no robusto tables (no migration was ever applied): check DATA_DIR or DATABASE_URL point at the installation to back up');
+        throw new BackupError(
+          BackupErrorCode.NO_DATABASE,
+          'this database has no robusto tables (no migration was ever applied): check DATA_DIR or DATABASE_URL point at the installation to back up',
+        );
       }
       for (const table of await dataTables(txDb)) tables.push(await writeTable(tx, table, partial, options.signal, backupKey?.key));
       const result: BackupManifest = {
@@ -81,8 +93,14 @@ export async function createBackup(
   }
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the database is shared by every owner of tables; each types its own
-async function writeTable(tx: Kysely<any>, table: CatalogTable, dir: string, signal: AbortSignal | undefined, key: Buffer | undefined): Promise<BackupTableEntry> {
+async function writeTable(
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the database is shared by every owner of tables; each types its own
+  tx: Kysely<any>,
+  table: CatalogTable,
+  dir: string,
+  signal: AbortSignal | undefined,
+  key: Buffer | undefined,
+): Promise<BackupTableEntry> {
   const encryption = key ? fileCipher(key, table.name) : undefined;
   const file = `${table.name}.ndjson.gz${encryption ? '.enc' : ''}`;
   const target = path.join(dir, file);

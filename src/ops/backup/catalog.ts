@@ -21,14 +21,18 @@ function isMigrationTable(name: string): boolean {
 
 /** The tables recording each owner's applied migrations (the core, each module). */
 export async function migrationTables(db: CatalogSource): Promise<Array<{ table: string; owner: string }>> {
-  return (await tableNames(db)).filter((name) => name.startsWith(MIGRATION_TABLE_PREFIX)).map((table) => ({ table, owner: table.slice(MIGRATION_TABLE_PREFIX.length) }));
+  return (await tableNames(db))
+    .filter((name) => name.startsWith(MIGRATION_TABLE_PREFIX))
+    .map((table) => ({ table, owner: table.slice(MIGRATION_TABLE_PREFIX.length) }));
 }
 
 /** The names of the database's tables, sorted here rather than by the database (the engines' collations differ). */
 export async function tableNames(db: CatalogSource): Promise<string[]> {
   const rows =
     db.engine === 'postgres'
-      ? await sql<{ name: string }>`select table_name as name from information_schema.tables where table_schema = current_schema() and table_type = 'BASE TABLE'`.execute(db.kysely)
+      ? await sql<{
+          name: string;
+        }>`select table_name as name from information_schema.tables where table_schema = current_schema() and table_type = 'BASE TABLE'`.execute(db.kysely)
       : await sql<{ name: string }>`select name from sqlite_master where type = 'table' and name not like 'sqlite_%'`.execute(db.kysely);
   return rows.rows.map((r) => r.name).sort();
 }
@@ -67,7 +71,10 @@ async function sqliteTables(db: CatalogSource): Promise<CatalogTable[]> {
     const parents = await sql<{ parent: string }>`select distinct "table" as parent from pragma_foreign_key_list(${name})`.execute(db.kysely);
     tables.push({
       name,
-      primaryKey: columns.rows.filter((c) => c.pk > 0).sort((a, b) => a.pk - b.pk).map((c) => c.name),
+      primaryKey: columns.rows
+        .filter((c) => c.pk > 0)
+        .sort((a, b) => a.pk - b.pk)
+        .map((c) => c.name),
       references: parents.rows.map((p) => p.parent).filter((p) => p !== name),
     });
   }

@@ -16,7 +16,17 @@ function backupMade(daysAgo: number): string {
   const createdAt = new Date(now.getTime() - daysAgo * DAY);
   const dir = path.join(root, backupDirName(createdAt));
   mkdirSync(dir, { recursive: true });
-  writeFileSync(path.join(dir, MANIFEST_FILE), JSON.stringify({ format: BACKUP_FORMAT, formatVersion: BACKUP_FORMAT_VERSION, createdAt: createdAt.toISOString(), engine: 'sqlite', migrations: {}, tables: [] }));
+  writeFileSync(
+    path.join(dir, MANIFEST_FILE),
+    JSON.stringify({
+      format: BACKUP_FORMAT,
+      formatVersion: BACKUP_FORMAT_VERSION,
+      createdAt: createdAt.toISOString(),
+      engine: 'sqlite',
+      migrations: {},
+      tables: [],
+    }),
+  );
   return dir;
 }
 

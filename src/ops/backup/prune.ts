@@ -13,9 +13,7 @@ export const BACKUP_KEEP_DAYS = 30;
 export async function pruneBackups(root: string, options: { now?: Date; keepDays?: number } = {}): Promise<string[]> {
   const now = options.now ?? new Date();
   const keepMs = (options.keepDays ?? BACKUP_KEEP_DAYS) * 86_400_000;
-  const old = (await listBackups(root)).backups
-    .slice(1)
-    .filter((b) => now.getTime() - Date.parse(b.manifest.createdAt) > keepMs);
+  const old = (await listBackups(root)).backups.slice(1).filter((b) => now.getTime() - Date.parse(b.manifest.createdAt) > keepMs);
   for (const { dir } of old) await rm(dir, { recursive: true, force: true });
   return old.map((b) => b.dir);
 }

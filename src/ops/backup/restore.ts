@@ -28,7 +28,11 @@ export const RESTORE_BATCH_ROWS = 500;
  *
  * @throws {BackupError} a damaged, incomplete or unauthenticated backup, a missing or wrong key, another schema version, or a database that is not empty.
  */
-export async function restoreBackup(db: Database, dir: string, options: RestoreOptions & { encryptionKey?: string | undefined; checked?: RestorableBackup } = {}): Promise<BackupManifest> {
+export async function restoreBackup(
+  db: Database,
+  dir: string,
+  options: RestoreOptions & { encryptionKey?: string | undefined; checked?: RestorableBackup } = {},
+): Promise<BackupManifest> {
   const { manifest, key } = options.checked ?? (await checkRestorable(dir, options.encryptionKey, options));
   const theirs = JSON.stringify(manifest.migrations);
   const ours = JSON.stringify(await appliedMigrations(db));
@@ -40,11 +44,19 @@ export async function restoreBackup(db: Database, dir: string, options: RestoreO
   }
   const tables = new Set((await dataTables(db)).map((t) => t.name));
   const missing = manifest.tables.filter((t) => !tables.has(t.name)).map((t) => t.name);
-  if (missing.length > 0) throw new BackupError(BackupErrorCode.SCHEMA_MISMATCH, `this database has no table ${missing.join(', ')}; is every module of the backup loaded (ROBUSTO_MODULES)?`);
+  if (missing.length > 0)
+    throw new BackupError(
+      BackupErrorCode.SCHEMA_MISMATCH,
+      `this database has no table ${missing.join(', ')}; is every module of the backup loaded (ROBUSTO_MODULES)?`,
+    );
   // The same schema version has the same tables: one the backup lacks was left out of it.
   const listed = new Set(manifest.tables.map((t) => t.name));
   const lacking = [...tables].filter((name) => !listed.has(name));
-  if (lacking.length > 0) throw new BackupError(BackupErrorCode.DAMAGED, `the backup in ${dir} lacks table(s) ${lacking.join(', ')} of its schema version, nothing was restored: it is incomplete, or its manifest was cut; use another backup`);
+  if (lacking.length > 0)
+    throw new BackupError(
+      BackupErrorCode.DAMAGED,
+      `the backup in ${dir} lacks table(s) ${lacking.join(', ')} of its schema version, nothing was restored: it is incomplete, or its manifest was cut; use another backup`,
+    );
   await assertNewDatabase(db);
   const toSqlite = db.engine === 'sqlite';
   await db.kysely.transaction().execute(async (tx) => {
@@ -107,9 +119,15 @@ export async function checkRestorable(dir: string, encryptionKey: string | undef
   const warnings: string[] = [];
   const { problem } = authenticityOf(manifest, dir, key, encryptionKey);
   if (problem) {
-    const allowed = (problem.code === BackupErrorCode.UNENCRYPTED && options.allowUnencrypted) || (problem.code === BackupErrorCode.UNAUTHENTICATED && options.allowUnauthenticated);
+    const allowed =
+      (problem.code === BackupErrorCode.UNENCRYPTED && options.allowUnencrypted) ||
+      (problem.code === BackupErrorCode.UNAUTHENTICATED && options.allowUnauthenticated);
     if (!allowed) throw problem;
-    warnings.push(problem.code === BackupErrorCode.UNENCRYPTED ? `the backup in ${dir} is not encrypted nor authenticated: restored as told (--allow-unencrypted)` : `the manifest of the backup in ${dir} is not authenticated: restored as told (--allow-unauthenticated)`);
+    warnings.push(
+      problem.code === BackupErrorCode.UNENCRYPTED
+        ? `the backup in ${dir} is not encrypted nor authenticated: restored as told (--allow-unencrypted)`
+        : `the manifest of the backup in ${dir} is not authenticated: restored as told (--allow-unauthenticated)`,
+    );
   }
   const problems = [...(await completenessProblems(manifest, options.extraModules)), ...(await checkTables(dir, manifest, key))];
   if (problems.length > 0) throw new BackupError(BackupErrorCode.DAMAGED, `the backup in ${dir} is damaged, nothing was restored: ${problems.join('; ')}`);
@@ -128,7 +146,10 @@ export async function assertNewDatabase(db: Database): Promise<void> {
   const { rows } = await sql<{ n: number | string }>`select count(*) as n from ${sql.table(AUDIT_TABLE)}`.execute(db.kysely);
   const count = Number(rows[0]?.n ?? 0);
   if (count > 0) {
-    throw new BackupError(BackupErrorCode.TARGET_NOT_EMPTY, `this database is in use (its ${AUDIT_TABLE} has ${count} rows): restore only fills a new one; point DATABASE_URL or DATA_DIR at an empty database`);
+    throw new BackupError(
+      BackupErrorCode.TARGET_NOT_EMPTY,
+      `this database is in use (its ${AUDIT_TABLE} has ${count} rows): restore only fills a new one; point DATABASE_URL or DATA_DIR at an empty database`,
+    );
   }
 }
 

@@ -36,9 +36,14 @@ async function migrationSets(sources: readonly ModuleSource[]): Promise<Map<stri
  * @returns the table names, sorted; or `unknown`, the migrations this code does not have (a
  *   newer robusto's, or a module not installed here), whose tables cannot be known.
  */
-export async function schemaTables(migrations: Record<string, string[]>, sources: readonly ModuleSource[]): Promise<{ tables: string[] } | { unknown: string[] }> {
+export async function schemaTables(
+  migrations: Record<string, string[]>,
+  sources: readonly ModuleSource[],
+): Promise<{ tables: string[] } | { unknown: string[] }> {
   const sets = await migrationSets(sources);
-  const unknown = Object.entries(migrations).flatMap(([owner, names]) => (Array.isArray(names) ? names : []).filter((name) => !Object.hasOwn(sets.get(owner) ?? {}, name)).map((name) => `${owner}/${name}`));
+  const unknown = Object.entries(migrations).flatMap(([owner, names]) =>
+    (Array.isArray(names) ? names : []).filter((name) => !Object.hasOwn(sets.get(owner) ?? {}, name)).map((name) => `${owner}/${name}`),
+  );
   if (unknown.length > 0) return { unknown };
   const handle = openSqlite(':memory:');
   const kysely = new Kysely<unknown>({ dialect: handle.dialect });

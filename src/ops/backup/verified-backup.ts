@@ -21,7 +21,10 @@ export async function createVerifiedBackup(
   const { problems } = await verifyBackup(made.dir, { encryptionKey: options.encryptionKey, extraModules: options.extraModules });
   if (problems.length > 0) {
     await rm(made.dir, { recursive: true, force: true });
-    throw new BackupError(BackupErrorCode.DAMAGED, `the backup written to ${made.dir} did not read back (${problems.join('; ')}); it was removed. Check the disk under ${options.root}.`);
+    throw new BackupError(
+      BackupErrorCode.DAMAGED,
+      `the backup written to ${made.dir} did not read back (${problems.join('; ')}); it was removed. Check the disk under ${options.root}.`,
+    );
   }
   return made;
 }

@@ -63,15 +63,19 @@ export async function verifyBackup(dir: string, options: VerifyOptions = {}): Pr
 export async function completenessProblems(manifest: BackupManifest, extraModules: readonly string[] = []): Promise<string[]> {
   const schema = await schemaTables(manifest.migrations, schemaModules(extraModules));
   if ('unknown' in schema) {
-    return [`the backup's schema version names migrations this robusto does not have (${schema.unknown.join(', ')}): which tables it must hold cannot be checked; verify it with the robusto version and ROBUSTO_MODULES that made it`];
+    return [
+      `the backup's schema version names migrations this robusto does not have (${schema.unknown.join(', ')}): which tables it must hold cannot be checked; verify it with the robusto version and ROBUSTO_MODULES that made it`,
+    ];
   }
   const listed = new Set(manifest.tables.map((table) => table.name));
   const required = new Set(schema.tables);
   const missing = schema.tables.filter((name) => !listed.has(name));
   const foreign = [...listed].filter((name) => !required.has(name));
   const problems: string[] = [];
-  if (missing.length > 0) problems.push(`the backup lacks table(s) ${missing.join(', ')} of its schema version: it is incomplete, or its manifest was cut; use another backup`);
-  if (foreign.length > 0) problems.push(`the backup lists table(s) ${foreign.join(', ')}, which its schema version does not have: its manifest was altered; use another backup`);
+  if (missing.length > 0)
+    problems.push(`the backup lacks table(s) ${missing.join(', ')} of its schema version: it is incomplete, or its manifest was cut; use another backup`);
+  if (foreign.length > 0)
+    problems.push(`the backup lists table(s) ${foreign.join(', ')}, which its schema version does not have: its manifest was altered; use another backup`);
   return problems;
 }
 
@@ -98,7 +102,8 @@ export async function checkTables(dir: string, manifest: BackupManifest, key: Bu
  */
 export function keyOf(manifest: BackupManifest, dir: string, passphrase: string | undefined): Buffer | undefined {
   if (!manifest.encryption) return undefined;
-  if (!passphrase) throw new BackupError(BackupErrorCode.KEY, `the backup in ${dir} is encrypted: set BACKUP_ENCRYPTION_KEY to the key it was made with to read its rows`);
+  if (!passphrase)
+    throw new BackupError(BackupErrorCode.KEY, `the backup in ${dir} is encrypted: set BACKUP_ENCRYPTION_KEY to the key it was made with to read its rows`);
   const key = backupKeyOf(passphrase, manifest.encryption);
   if (!key) throw new BackupError(BackupErrorCode.KEY, `BACKUP_ENCRYPTION_KEY is not the key the backup in ${dir} was made with`);
   return key;
@@ -110,7 +115,7 @@ async function sha256Of(file: string, maxBytes: number): Promise<string> {
   try {
     const hash = createHash('sha256');
     const buffer = Buffer.alloc(64 * 1024);
-    for (let at = 0; at < size; ) {
+    for (let at = 0; at < size;) {
       const { bytesRead } = await handle.read(buffer, 0, Math.min(buffer.length, size - at), at);
       if (bytesRead === 0) break;
       hash.update(buffer.subarray(0, bytesRead));
@@ -145,7 +150,9 @@ async function checkTable(dir: string, table: BackupTableEntry, key: Buffer | nu
     if (error instanceof UnreadableFileError) return `it cannot be read back (${error.message})`;
     // With the key known right, an encrypted file that does not authenticate was altered
     // together with its hash, or moved from another table.
-    return key ? `it does not decrypt as this table's file: altered, or another table's (${(error as Error).message})` : `it cannot be read back (${(error as Error).message})`;
+    return key
+      ? `it does not decrypt as this table's file: altered, or another table's (${(error as Error).message})`
+      : `it cannot be read back (${(error as Error).message})`;
   }
   return rows === table.rows ? undefined : `${rows} rows, the manifest says ${table.rows}`;
 }

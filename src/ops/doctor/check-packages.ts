@@ -27,7 +27,9 @@ export function checkNodeVersion(version: string = process.versions.node): Docto
   return {
     name: 'node',
     ok,
-    detail: ok ? `Node.js ${version} (needs ${nodeRange})` : `Node.js ${version} is not supported; robusto needs Node.js ${minimum} or newer (${RECOMMENDED_NODE} recommended)`,
+    detail: ok
+      ? `Node.js ${version} (needs ${nodeRange})`
+      : `Node.js ${version} is not supported; robusto needs Node.js ${minimum} or newer (${RECOMMENDED_NODE} recommended)`,
     fix: `install Node.js ${RECOMMENDED_NODE} (https://nodejs.org, or your system's packages), make it the "node" on your PATH, then run "npm install" again in ${root} so the installed packages match it`,
   };
 }
@@ -60,8 +62,13 @@ export async function checkPackages(): Promise<DoctorCheck[]> {
       checks.push({
         name: `package ${name}`,
         ok: false,
-        detail: missing ? `not installed (cannot find "${missing}")` : `fails to load: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`,
-        fix: name === 'better-sqlite3' && !missing ? `${fix}; on a platform it has no prebuilt binary for, compile it with "npx node-gyp rebuild --directory node_modules/better-sqlite3" (needs python3, make and g++)` : fix,
+        detail: missing
+          ? `not installed (cannot find "${missing}")`
+          : `fails to load: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`,
+        fix:
+          name === 'better-sqlite3' && !missing
+            ? `${fix}; on a platform it has no prebuilt binary for, compile it with "npx node-gyp rebuild --directory node_modules/better-sqlite3" (needs python3, make and g++)`
+            : fix,
       });
     }
   }

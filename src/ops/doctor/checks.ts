@@ -57,7 +57,12 @@ function redactUrl(url: string | undefined): string {
 export function checkModules(registry: ModuleRegistry): DoctorCheck[] {
   return registry.modules.map((m) =>
     m.status === 'failed'
-      ? { name: `module ${m.name}`, ok: false, detail: `fails at ${m.stage}: ${m.error}`, fix: `fix or remove ${m.origin === BUILTIN_ORIGIN ? `src/modules/${m.name}` : m.origin} (ROBUSTO_MODULES)` }
+      ? {
+          name: `module ${m.name}`,
+          ok: false,
+          detail: `fails at ${m.stage}: ${m.error}`,
+          fix: `fix or remove ${m.origin === BUILTIN_ORIGIN ? `src/modules/${m.name}` : m.origin} (ROBUSTO_MODULES)`,
+        }
       : { name: `module ${m.name}`, ok: true, detail: `loads (${m.origin})` },
   );
 }
@@ -67,7 +72,10 @@ export async function checkMigrations(db: Database, registry: ModuleRegistry): P
   try {
     const pending: string[] = [];
     let applied = 0;
-    const owners = [{ name: 'core', migrations: coreMigrations }, ...registry.modules.map((m) => ({ name: m.name, migrations: m.definition?.migrations ?? {} }))];
+    const owners = [
+      { name: 'core', migrations: coreMigrations },
+      ...registry.modules.map((m) => ({ name: m.name, migrations: m.definition?.migrations ?? {} })),
+    ];
     for (const m of owners) {
       for (const state of await migrationStatus(db, m.name, m.migrations)) {
         if (state.appliedAt) applied++;
@@ -76,8 +84,17 @@ export async function checkMigrations(db: Database, registry: ModuleRegistry): P
     }
     return pending.length === 0
       ? { name: 'migrations', ok: true, detail: `${applied} applied, none pending` }
-      : { name: 'migrations', ok: true, detail: `${applied} applied, ${pending.length} pending (robusto serve applies them at start; or run "robusto migrate"): ${pending.join(', ')}` };
+      : {
+          name: 'migrations',
+          ok: true,
+          detail: `${applied} applied, ${pending.length} pending (robusto serve applies them at start; or run "robusto migrate"): ${pending.join(', ')}`,
+        };
   } catch (error) {
-    return { name: 'migrations', ok: false, detail: `cannot read migration state: ${error instanceof Error ? error.message : String(error)}`, fix: 'make the database reachable first' };
+    return {
+      name: 'migrations',
+      ok: false,
+      detail: `cannot read migration state: ${error instanceof Error ? error.message : String(error)}`,
+      fix: 'make the database reachable first',
+    };
   }
 }

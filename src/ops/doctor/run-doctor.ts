@@ -9,16 +9,23 @@ export interface DoctorOptions {
 }
 
 async function checksNeedingPackages(): Promise<DoctorCheck[]> {
-  const [{ ConfigError, loadConfig }, { createDb }, { defaultModuleSources }, { ModuleRegistry }, { checkDataDir, checkDatabase, checkMigrations, checkModules }, { pino }, { checkFileModes }] =
-    await Promise.all([
-      import('../../config/load-config.js'),
-      import('../../db/create-db.js'),
-      import('../../app.js'),
-      import('../../modules/module-registry.js'),
-      import('./checks.js'),
-      import('pino'),
-      import('../private-files.js'),
-    ]);
+  const [
+    { ConfigError, loadConfig },
+    { createDb },
+    { defaultModuleSources },
+    { ModuleRegistry },
+    { checkDataDir, checkDatabase, checkMigrations, checkModules },
+    { pino },
+    { checkFileModes },
+  ] = await Promise.all([
+    import('../../config/load-config.js'),
+    import('../../db/create-db.js'),
+    import('../../app.js'),
+    import('../../modules/module-registry.js'),
+    import('./checks.js'),
+    import('pino'),
+    import('../private-files.js'),
+  ]);
   let loaded;
   try {
     loaded = loadConfig(process.env);
@@ -36,7 +43,12 @@ async function checksNeedingPackages(): Promise<DoctorCheck[]> {
   try {
     db = createDb(config, silent);
   } catch (error) {
-    checks.push({ name: 'database', ok: false, detail: `cannot open: ${error instanceof Error ? error.message : String(error)}`, fix: 'check DATA_DIR and DATABASE_URL' });
+    checks.push({
+      name: 'database',
+      ok: false,
+      detail: `cannot open: ${error instanceof Error ? error.message : String(error)}`,
+      fix: 'check DATA_DIR and DATABASE_URL',
+    });
     return [...checks, ...checkModules(registry)];
   }
   try {
@@ -59,9 +71,23 @@ export async function runDoctor(options: DoctorOptions): Promise<number> {
   // NB: on an unsupported Node.js, loading the SQLite driver's native part can abort the process.
   const checks: DoctorCheck[] = node.ok ? [node, ...(await checkPackages())] : [node];
   if (checks.every((c) => c.ok)) checks.push(...(await checksNeedingPackages()));
-  else if (!node.ok) checks.push({ name: 'remaining checks', ok: false, detail: 'skipped until robusto runs on a supported Node.js', fix: 'install a supported Node.js (see above), then run robusto doctor again' });
-  else checks.push({ name: 'remaining checks', ok: false, detail: 'skipped until the packages above are installed', fix: 'install the packages, then run robusto doctor again' });
+  else if (!node.ok)
+    checks.push({
+      name: 'remaining checks',
+      ok: false,
+      detail: 'skipped until robusto runs on a supported Node.js',
+      fix: 'install a supported Node.js (see above), then run robusto doctor again',
+    });
+  else
+    checks.push({
+      name: 'remaining checks',
+      ok: false,
+      detail: 'skipped until the packages above are installed',
+      fix: 'install the packages, then run robusto doctor again',
+    });
   const ok = checks.every((c) => c.ok);
-  process.stdout.write(options.json ? `${JSON.stringify({ ok, checks }, null, 2)}\n` : `${renderChecks(checks)}\n${ok ? '✓ all checks passed' : '✗ some checks failed'}\n`);
+  process.stdout.write(
+    options.json ? `${JSON.stringify({ ok, checks }, null, 2)}\n` : `${renderChecks(checks)}\n${ok ? '✓ all checks passed' : '✗ some checks failed'}\n`,
+  );
   return ok ? 0 : 1;
 }

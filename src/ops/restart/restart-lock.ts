@@ -21,9 +21,11 @@ export function acquireRestartLock(dataDir: string): () => void {
       writeFileSync(lock, `${process.pid}\n`, { flag: 'wx' });
       return () => rmSync(lock, { force: true });
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw new Error(`cannot write the restart lock ${lock}: ${(error as Error).message}`, { cause: error });
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST')
+        throw new Error(`cannot write the restart lock ${lock}: ${(error as Error).message}`, { cause: error });
       const holder = Number(readFileSync(lock, 'utf8').trim());
-      if (Number.isInteger(holder) && holder > 0 && isProcessAlive(holder)) throw new Error(`another restart of ${dataDir} is running (pid ${holder}, ${lock})`, { cause: error });
+      if (Number.isInteger(holder) && holder > 0 && isProcessAlive(holder))
+        throw new Error(`another restart of ${dataDir} is running (pid ${holder}, ${lock})`, { cause: error });
       // Its restart died without cleaning up: the lock is stale.
       rmSync(lock, { force: true });
     }

@@ -51,7 +51,11 @@ const MAX_RECORD_BYTES = 256 * 1024;
  * not a regular file of a sane size) are skipped.
  */
 export async function listRestarts(reportsDir: string): Promise<RestartRecord[]> {
-  const records = await readEntries(reportsDir, (name) => REPORT_NAME.test(name), async (file) => JSON.parse((await readSmallFile(file, MAX_RECORD_BYTES)).toString('utf8')) as RestartRecord);
+  const records = await readEntries(
+    reportsDir,
+    (name) => REPORT_NAME.test(name),
+    async (file) => JSON.parse((await readSmallFile(file, MAX_RECORD_BYTES)).toString('utf8')) as RestartRecord,
+  );
   return records.sort((a, b) => b.startedAt.localeCompare(a.startedAt));
 }
 

@@ -53,7 +53,16 @@ const PHASES: ReadonlyArray<{ phase: RestartStep['phase']; run: RestartPhase; ho
  */
 export async function safeRestart(config: Readonly<Config>, log: Logger, options: SafeRestartOptions): Promise<RestartOutcome> {
   const started = options.now ?? new Date();
-  const outcome: RestartOutcome = { ok: false, stopped: false, steps: [], warnings: [], counts: [], latencyMs: { health: [], api: {} }, backupDir: undefined, report: '' };
+  const outcome: RestartOutcome = {
+    ok: false,
+    stopped: false,
+    steps: [],
+    warnings: [],
+    counts: [],
+    latencyMs: { health: [], api: {} },
+    backupDir: undefined,
+    report: '',
+  };
   const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
   const run: RestartRun = { config, db: createDb(config, log), bin: options.bin, host, base: `http://${host}:${config.port}`, outcome };
   // Once the old server is stopped, an interrupt must not leave the installation without one.
@@ -75,7 +84,12 @@ export async function safeRestart(config: Readonly<Config>, log: Logger, options
         const { detail } = await runPhase(run);
         outcome.steps.push({ phase, ok: true, detail, ms: Math.round(performance.now() - at) });
       } catch (error) {
-        outcome.steps.push({ phase, ok: false, detail: error instanceof RestartStepError ? error.message : errorText(error), ms: Math.round(performance.now() - at) });
+        outcome.steps.push({
+          phase,
+          ok: false,
+          detail: error instanceof RestartStepError ? error.message : errorText(error),
+          ms: Math.round(performance.now() - at),
+        });
         return outcome;
       }
     }
@@ -94,4 +108,3 @@ export async function safeRestart(config: Readonly<Config>, log: Logger, options
     }
   }
 }
-

@@ -23,7 +23,9 @@ describe('the backoff between worker restarts', () => {
     expect(delaysFor([10, 10, 10, HEALTHY_UPTIME_MS, 10, 10])).toEqual([100, 200, 400, 100, 200, 400]);
     expect(delaysFor([10, 10, 10, HEALTHY_UPTIME_MS - 1])).toEqual([100, 200, 400, 800]);
     // at the cap too
-    expect(delaysFor([...Array.from({ length: 10 }, () => 10), 60_000, 10])).toEqual([100, 200, 400, 800, 1_600, 3_200, 6_400, 12_800, 15_000, 15_000, 100, 200]);
+    expect(delaysFor([...Array.from({ length: 10 }, () => 10), 60_000, 10])).toEqual([
+      100, 200, 400, 800, 1_600, 3_200, 6_400, 12_800, 15_000, 15_000, 100, 200,
+    ]);
   });
 });
 

@@ -108,7 +108,12 @@ export async function supervise(options: SuperviseOptions): Promise<void> {
     const { delayMs, inARow: consecutiveCrashes, recent, loop } = crashes.crashed(now, now - slot.startedAt);
     if (loop && !crashLoop) {
       crashLoop = true;
-      alerter.raise('crash_loop', 'crash loop: workers keep dying; restarts continue, at most every 15 s', { crashes: recent, windowMs: CRASH_LOOP_WINDOW_MS, reason, delayMs });
+      alerter.raise('crash_loop', 'crash loop: workers keep dying; restarts continue, at most every 15 s', {
+        crashes: recent,
+        windowMs: CRASH_LOOP_WINDOW_MS,
+        reason,
+        delayMs,
+      });
     }
     const standby = pool.spare;
     if (!slot.standby && standby?.standing && !standby.retiring) {
@@ -119,7 +124,10 @@ export async function supervise(options: SuperviseOptions): Promise<void> {
       restarts++;
       metrics.restarted();
       standby.worker.send({ type: WORKER_PROMOTE } satisfies WorkerMessage);
-      log.error({ worker: slot.worker.id, workerPid: pid, reason, standby: standby.worker.id, delayMs, consecutiveCrashes }, 'worker died; the standby worker takes over');
+      log.error(
+        { worker: slot.worker.id, workerPid: pid, reason, standby: standby.worker.id, delayMs, consecutiveCrashes },
+        'worker died; the standby worker takes over',
+      );
       saveStatus();
       setTimeout(() => pool.startSpare(), delayMs);
       return;

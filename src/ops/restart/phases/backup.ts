@@ -5,7 +5,12 @@ import type { PhaseResult, RestartRun } from '../restart-run.js';
 /** Backs the database up into `BACKUP_DIR` and verifies it: until here nothing was changed. */
 export async function backup(run: RestartRun): Promise<PhaseResult> {
   const { config } = run;
-  const made = await createVerifiedBackup(run.db, { root: config.paths.backupsDir, robustoVersion: packageInfo().version, encryptionKey: config.backup.encryptionKey, extraModules: config.extraModules });
+  const made = await createVerifiedBackup(run.db, {
+    root: config.paths.backupsDir,
+    robustoVersion: packageInfo().version,
+    encryptionKey: config.backup.encryptionKey,
+    extraModules: config.extraModules,
+  });
   run.outcome.backupDir = made.dir;
   run.backup = made.manifest;
   return { detail: `${made.dir}, verified (${made.manifest.tables.reduce((n, t) => n + t.rows, 0)} rows in ${made.manifest.tables.length} tables)` };

@@ -24,13 +24,18 @@ export async function check(run: RestartRun): Promise<PhaseResult> {
   for (const table of [...new Set([...atStop.keys(), ...after.keys()])].sort()) {
     const counts = { table, backup: byName.get(table), atStop: atStop.get(table) ?? 0, afterStart: after.get(table) };
     outcome.counts.push(counts);
-    if (!PRUNED_TABLES.has(table) && (counts.afterStart ?? 0) < counts.atStop) fewer.push(`${table}: ${counts.atStop} at the stop, ${counts.afterStart ?? 0} now`);
+    if (!PRUNED_TABLES.has(table) && (counts.afterStart ?? 0) < counts.atStop)
+      fewer.push(`${table}: ${counts.atStop} at the stop, ${counts.afterStart ?? 0} now`);
   }
   if (fewer.length > 0) {
     // Users may already have deleted something through the new server: every write leaves an audit row.
-    const { rows } = await sql<{ n: number | string }>`select count(*) as n from audit_log where created_at >= ${required(run.startedAt, 'the start')}`.execute(db.kysely);
+    const { rows } = await sql<{ n: number | string }>`select count(*) as n from audit_log where created_at >= ${required(run.startedAt, 'the start')}`.execute(
+      db.kysely,
+    );
     if (Number(rows[0]?.n ?? 0) === 0) {
-      throw new RestartStepError(`tables hold fewer rows than at the stop and nobody has written since the start: ${fewer.join('; ')}. Compare with the backup ${outcome.backupDir} before doing anything else`);
+      throw new RestartStepError(
+        `tables hold fewer rows than at the stop and nobody has written since the start: ${fewer.join('; ')}. Compare with the backup ${outcome.backupDir} before doing anything else`,
+      );
     }
     outcome.warnings.push(`fewer rows than at the stop (${fewer.join('; ')}), with writes since the start that may explain it: see the audit log`);
   }
@@ -41,7 +46,9 @@ export async function check(run: RestartRun): Promise<PhaseResult> {
     outcome.latencyMs.health.push(health.ms);
   }
   const sorted = [...outcome.latencyMs.health].sort((a, b) => a - b);
-  return { detail: `${fewer.length === 0 ? 'no table lost a row' : 'row counts: see the warning'}; ${api}; /health median ${sorted[Math.floor(sorted.length / 2)]} ms` };
+  return {
+    detail: `${fewer.length === 0 ? 'no table lost a row' : 'row counts: see the warning'}; ${api}; /health median ${sorted[Math.floor(sorted.length / 2)]} ms`,
+  };
 }
 
 /**
@@ -60,7 +67,12 @@ async function apiCheck(run: RestartRun): Promise<string> {
     .limit(1)
     .executeTakeFirst();
   if (!owner) throw new RestartStepError('no active owner to run the API check as');
-  const { token } = createTokenService(config.secretKey).sign({ sub: owner.id as string, tid: owner.tenant_id as string, role: 'owner', ep: Number(owner.token_epoch) });
+  const { token } = createTokenService(config.secretKey).sign({
+    sub: owner.id as string,
+    tid: owner.tenant_id as string,
+    role: 'owner',
+    ep: Number(owner.token_epoch),
+  });
   const call = async (name: string, method: string, url: string, body?: unknown) => {
     const answer = await request(`${base}${url}`, {
       method,
@@ -78,9 +90,15 @@ async function apiCheck(run: RestartRun): Promise<string> {
     if (list?.status !== 200) throw new RestartStepError(`listing customers answered ${list?.status ?? 'nothing'}`);
     return `customers listed through the API (no create/delete check: ${waiting} write(s) still wait in the journal)`;
   }
-  const created = await call('create a customer', 'POST', '/api/customers', { kind: 'company', name: 'robusto restart check', notes: 'created and deleted by robusto restart' });
+  const created = await call('create a customer', 'POST', '/api/customers', {
+    kind: 'company',
+    name: 'robusto restart check',
+    notes: 'created and deleted by robusto restart',
+  });
   if (created?.status === 202) {
-    throw new RestartStepError('the check\'s customer was queued in the journal (202), not saved: the database is not taking writes; the customer "robusto restart check" appears once it is, and can be deleted then');
+    throw new RestartStepError(
+      'the check\'s customer was queued in the journal (202), not saved: the database is not taking writes; the customer "robusto restart check" appears once it is, and can be deleted then',
+    );
   }
   if (created?.status !== 201) throw new RestartStepError(`creating a customer answered ${created?.status ?? 'nothing'}: ${created?.body ?? ''}`);
   const { id } = JSON.parse(created.body) as { id: string };

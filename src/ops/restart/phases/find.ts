@@ -14,11 +14,14 @@ export async function find(run: RestartRun): Promise<PhaseResult> {
     throw new RestartStepError((error as Error).message);
   }
   const found = runningSupervisorPid(run.config.paths.dataDir);
-  if (!found) throw new RestartStepError(`robusto is not running for ${run.config.paths.dataDir} (no live supervisor in its pid file): start it with "robusto start"`);
+  if (!found)
+    throw new RestartStepError(`robusto is not running for ${run.config.paths.dataDir} (no live supervisor in its pid file): start it with "robusto start"`);
   const launch = supervisorLaunch(found);
   const manager = serviceManagerOf(launch.env);
   if (manager) {
-    throw new RestartStepError(`the supervisor (pid ${found}) runs under ${manager}, which would start another one: restart it with "systemctl restart <its unit>" (it stops gracefully too), after "robusto backup"`);
+    throw new RestartStepError(
+      `the supervisor (pid ${found}) runs under ${manager}, which would start another one: restart it with "systemctl restart <its unit>" (it stops gracefully too), after "robusto backup"`,
+    );
   }
   run.pid = found;
   run.launch = launch;

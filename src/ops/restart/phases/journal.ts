@@ -13,7 +13,11 @@ export async function journal(run: RestartRun): Promise<PhaseResult> {
     const left = journal.stats().pending;
     if (!emptied) run.outcome.warnings.push(`${left} write(s) still waited in the journal at the stop; they are on disk and the new server applies them`);
     return {
-      detail: emptied ? (before === 0 ? 'no write waiting' : `${before} waiting write(s) applied by the running server before the stop`) : `${left} write(s) still wait after ${RESTART_JOURNAL_WAIT_MS / 1000} s`,
+      detail: emptied
+        ? before === 0
+          ? 'no write waiting'
+          : `${before} waiting write(s) applied by the running server before the stop`
+        : `${left} write(s) still wait after ${RESTART_JOURNAL_WAIT_MS / 1000} s`,
     };
   } finally {
     journal.close();

@@ -18,7 +18,12 @@ export async function start(run: RestartRun): Promise<PhaseResult> {
   const output = openSync(consoleFile, 'a');
   let failure: string | undefined;
   try {
-    const child = spawn(process.execPath, [...process.execArgv, run.bin, 'start'], { cwd: launch.cwd, env: launch.env, detached: true, stdio: ['ignore', output, output] });
+    const child = spawn(process.execPath, [...process.execArgv, run.bin, 'start'], {
+      cwd: launch.cwd,
+      env: launch.env,
+      detached: true,
+      stdio: ['ignore', output, output],
+    });
     child.once('error', (error) => (failure = `cannot start "robusto start": ${error.message}`));
     child.once('exit', (code, signal) => (failure = `"robusto start" exited at once (${signal ?? `code ${code}`}); see ${consoleFile}`));
     child.unref();

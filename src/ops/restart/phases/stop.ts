@@ -15,9 +15,12 @@ export async function stop(run: RestartRun): Promise<PhaseResult> {
   run.outcome.stopped = true;
   const deadline = config.shutdownTimeoutMs + RESTART_STOP_MARGIN_MS;
   if (!(await until(() => !isProcessAlive(pid), deadline))) {
-    throw new RestartStepError(`supervisor pid ${pid} did not exit within ${deadline} ms of SIGTERM; see its log. Stop it (kill ${pid}), then run "robusto start"`);
+    throw new RestartStepError(
+      `supervisor pid ${pid} did not exit within ${deadline} ms of SIGTERM; see its log. Stop it (kill ${pid}), then run "robusto start"`,
+    );
   }
-  if (!(await until(() => portFree(run.host, config.port), 10_000))) throw new RestartStepError(`port ${config.port} is still taken after the stop: another process listens there`);
+  if (!(await until(() => portFree(run.host, config.port), 10_000)))
+    throw new RestartStepError(`port ${config.port} is still taken after the stop: another process listens there`);
   run.atStop = await rowCounts(run.db);
   return { detail: `pid ${pid} exited after draining its requests; port ${config.port} free` };
 }
