@@ -116,7 +116,14 @@ export async function buildApp(options: BuildAppOptions): Promise<RobustoApp> {
   const knownPrincipals = new KnownPrincipals(config.paths.dataDir);
   http.addHook('onClose', async () => knownPrincipals.close());
   const identity = createIdentity(db, config.secretKey, knownPrincipals);
-  const adminContextOf = (feature: ModuleContext): AdminContext => ({ ...feature, journal, circuit, checkAuthor, jobStates: () => jobs.states() });
+  const adminContextOf = (feature: ModuleContext): AdminContext => ({
+    ...feature,
+    journal,
+    circuit,
+    checkAuthor,
+    jobStates: () => jobs.states(),
+    lastReplay: () => replayer.lastRound(),
+  });
   const contexts = new Map<string, ModuleContext>();
   const contextOf = (module: LoadedModule): ModuleContext => {
     const known = contexts.get(module.name);

@@ -2,6 +2,7 @@ import type { JobState } from '../jobs/job-runner.js';
 import type { ModuleContext } from '../modules/module.js';
 import type { DatabaseCircuit } from '../resilience/circuit.js';
 import type { Journal, JournalEntry } from '../resilience/journal.js';
+import type { ReplayRound } from '../resilience/replayer.js';
 
 /**
  * What the operations console's modules (system, receipts) receive: a feature's context, plus
@@ -20,4 +21,6 @@ export interface AdminContext extends ModuleContext {
   checkAuthor(entry: JournalEntry): Promise<Error | undefined>;
   /** Every periodic job's state (last run, last success, failures, next run). */
   jobStates(): Promise<JobState[]>;
+  /** This process's last replay round of the journal, if any. */
+  lastReplay(): ReplayRound | undefined;
 }

@@ -294,7 +294,6 @@ export class Journal {
   /** Entries with status pending, kept in memory: checked on every write. */
   #pendingCount = 0;
   #listeners: Array<() => void> = [];
-  #lastReplay: { at: string; applied: number; outcome: string } | undefined;
   #dataVersion!: SqliteDatabase.Statement;
   #seenDataVersion = 0;
   /** When (performance.now()) hasPending next reads `data_version`. */
@@ -937,16 +936,6 @@ export class Journal {
   /** Re-reads the pending count from the file (self-healing if another process touched it). */
   resyncPending(): void {
     this.#pendingCount = this.#countPending();
-  }
-
-  /** Records the replayer's last round, for the admin. */
-  noteReplay(round: { at: string; applied: number; outcome: string }): void {
-    this.#lastReplay = round;
-  }
-
-  /** The replayer's last round, if any. */
-  lastReplay(): { at: string; applied: number; outcome: string } | undefined {
-    return this.#lastReplay;
   }
 
   /** Closes the file (after the last append was flushed), and stops the test writes of a broken journal. */

@@ -33,6 +33,14 @@ type Runnable = { entry: JournalEntry; command: Command<unknown, unknown>; paylo
 /** How a round ended: all applied, stopped on an entry that cannot be applied now, or another process replays. */
 export type ReplayOutcome = 'drained' | 'blocked' | 'busy';
 
+/** A replay round, as the admin shows the last one. */
+export interface ReplayRound {
+  /** When it ended (ISO 8601). */
+  at: string;
+  applied: number;
+  outcome: ReplayOutcome;
+}
+
 /**
  * Applies the journal to the database, oldest first, in batches, exactly once: each entry runs
  * through the dispatcher under the idempotency key it was journaled with, so an entry already
@@ -58,6 +66,7 @@ export class Replayer {
    * with them, make the next replay find them as duplicates: never applied twice.
    */
   #unmarked: Array<AttemptOutcome & { seq: number }> = [];
+  #lastRound: ReplayRound | undefined;
 
   constructor(
     private readonly journal: Journal,
@@ -126,12 +135,17 @@ export class Replayer {
    * ('blocked': the database is unreachable, or its module is not loaded), or another process
    * holds the replay lease ('busy').
    */
+  /** This process's last replay round, if any: when it ended, how many writes it applied, and how it ended. */
+  lastRound(): ReplayRound | undefined {
+    return this.#lastRound;
+  }
+
   async drain(): Promise<ReplayOutcome> {
     let applied = 0;
     const finish = (outcome: ReplayOutcome): ReplayOutcome => {
       this.#markQuietly();
       this.journal.releaseLease(REPLAY_LEASE, this.#holder);
-      this.journal.noteReplay({ at: new Date().toISOString(), applied, outcome });
+      this.#lastRound = { at: new Date().toISOString(), applied, outcome };
       if (applied > 0) this.log.info({ applied, outcome, pending: this.journal.stats().pending }, 'journal replayed');
       return outcome;
     };

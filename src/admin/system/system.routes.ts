@@ -178,7 +178,7 @@ export async function journalRoutes(app: ModuleRouter, ctx: AdminContext): Promi
     async (request): Promise<JournalStatus> => {
       const principal = principalOf(request);
       const shared = { writable: ctx.journal.writable(), circuit: ctx.circuit.status, circuitOpenedAt: ctx.circuit.openedAt ?? null };
-      const lastReplay = ctx.journal.lastReplay();
+      const lastReplay = ctx.lastReplay();
       if (!operatesInstallation(principal)) {
         const share = ctx.journal.tenantStats(principal.tenantId);
         return {
