@@ -97,18 +97,34 @@ function loadOrCreateSecretKey(secretKeyFile: string): { key: string; created: b
 export function loadConfig(env: NodeJS.ProcessEnv, options: LoadConfigOptions = {}): LoadedConfig {
   const cwd = options.cwd ?? process.cwd();
   const merged: Record<string, string | undefined> = { ...(options.ignoreDotEnv ? {} : readDotEnv(cwd)), ...env };
-  const problems: string[] = [];
-  const values: Partial<Record<EnvName, unknown>> = {};
+  const { values, problems } = readVariables(merged);
+  const nodeEnv = (values.NODE_ENV ?? 'development') as Config['nodeEnv'];
+  const paths = pathsOf(values, cwd);
+  problems.push(...crossProblems(values));
+  const warnings: string[] = [];
+  const secretKey = secretKeyOf(values.SECRET_KEY as string | undefined, nodeEnv, paths.secretKeyFile, problems, warnings);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return { config: deepFreeze(configOf(values, { nodeEnv, paths, secretKey: secretKey as string, cwd })), warnings };
+}
 
+type Values = Partial<Record<EnvName, unknown>>;
+
+/** Every variable of {@link ENV_VARIABLES} read and converted, and one line per invalid one. */
+function readVariables(merged: Record<string, string | undefined>): { values: Values; problems: string[] } {
+  const problems: string[] = [];
+  const values: Values = {};
   for (const name of Object.keys(ENV_VARIABLES) as EnvName[]) {
     const read = readVariable(name, merged);
     if (read && 'problem' in read) problems.push(read.problem);
     else if (read) values[name] = read.value;
   }
+  return { values, problems };
+}
 
-  const nodeEnv = (values.NODE_ENV ?? 'development') as Config['nodeEnv'];
+/** Where robusto keeps its files: everything under `DATA_DIR` but the backups, which `BACKUP_DIR` may move. */
+function pathsOf(values: Values, cwd: string): Config['paths'] {
   const dataDir = path.resolve(cwd, (values.DATA_DIR as string | undefined) ?? './data');
-  const paths = {
+  return {
     dataDir,
     sqliteFile: path.join(dataDir, 'robusto.db'),
     logsDir: path.join(dataDir, 'logs'),
@@ -116,27 +132,16 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadConfigOptions = 
     reportsDir: path.join(dataDir, 'reports'),
     secretKeyFile: path.join(dataDir, 'secret.key'),
   };
+}
 
-  const warnings: string[] = [];
-  let secretKey = values.SECRET_KEY as string | undefined;
-  if (secretKey === undefined && !problems.some((p) => p.startsWith('SECRET_KEY'))) {
-    if (nodeEnv === 'production') {
-      problems.push(
-        `SECRET_KEY: is missing; in production it must be set to ${ENV_VARIABLES.SECRET_KEY.expected}. Example: SECRET_KEY=${ENV_VARIABLES.SECRET_KEY.example}`,
-      );
-    } else if (problems.length === 0) {
-      const { key, created } = loadOrCreateSecretKey(paths.secretKeyFile);
-      secretKey = key;
-      if (created) warnings.push(`SECRET_KEY is not set: generated one into ${paths.secretKeyFile}; set SECRET_KEY in production`);
-    }
-  }
-
+/** What is wrong in how valid variables go together, or in a value only its parser can judge. */
+function crossProblems(values: Values): string[] {
+  const problems: string[] = [];
   const backupSchedule = values.BACKUP_SCHEDULE as string | undefined;
   if (backupSchedule !== undefined && backupSchedule !== 'off') {
     const why = cronProblem(backupSchedule);
     if (why) problems.push(`${problemLine('BACKUP_SCHEDULE', ENV_VARIABLES.BACKUP_SCHEDULE, backupSchedule)} (${why})`);
   }
-
   const journalMax = values.JOURNAL_MAX_MB as number | undefined;
   const tenantMax = values.JOURNAL_TENANT_MAX_MB as number | undefined;
   if (journalMax !== undefined && tenantMax !== undefined && tenantMax > journalMax) {
@@ -144,18 +149,40 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadConfigOptions = 
       `${problemLine('JOURNAL_TENANT_MAX_MB', ENV_VARIABLES.JOURNAL_TENANT_MAX_MB, String(tenantMax))} (it is larger than JOURNAL_MAX_MB=${journalMax})`,
     );
   }
-
   const trustProxy = parseTrustProxy((values.TRUST_PROXY as string | undefined) ?? 'off');
   if (typeof trustProxy === 'string') problems.push(`${problemLine('TRUST_PROXY', ENV_VARIABLES.TRUST_PROXY, values.TRUST_PROXY as string)} (${trustProxy})`);
+  return problems;
+}
 
-  if (problems.length > 0) throw new ConfigError(problems);
+/**
+ * The secret key: `SECRET_KEY`, or (outside production, once nothing else is wrong) the one
+ * generated into `DATA_DIR/secret.key`, saying so in `warnings`. Missing in production is a problem.
+ */
+function secretKeyOf(given: string | undefined, nodeEnv: Config['nodeEnv'], file: string, problems: string[], warnings: string[]): string | undefined {
+  if (given !== undefined || problems.some((p) => p.startsWith('SECRET_KEY'))) return given;
+  if (nodeEnv === 'production') {
+    problems.push(
+      `SECRET_KEY: is missing; in production it must be set to ${ENV_VARIABLES.SECRET_KEY.expected}. Example: SECRET_KEY=${ENV_VARIABLES.SECRET_KEY.example}`,
+    );
+    return undefined;
+  }
+  if (problems.length > 0) return undefined;
+  const { key, created } = loadOrCreateSecretKey(file);
+  if (created) warnings.push(`SECRET_KEY is not set: generated one into ${file}; set SECRET_KEY in production`);
+  return key;
+}
 
+/** The {@link Config} of valid `values`. */
+function configOf(values: Values, known: { nodeEnv: Config['nodeEnv']; paths: Config['paths']; secretKey: string; cwd: string }): Config {
   const databaseUrl = values.DATABASE_URL as string | undefined;
-  const config: Config = {
-    nodeEnv,
+  const journalMax = values.JOURNAL_MAX_MB as number;
+  const tenantMax = values.JOURNAL_TENANT_MAX_MB as number | undefined;
+  const backupSchedule = values.BACKUP_SCHEDULE as string | undefined;
+  return {
+    nodeEnv: known.nodeEnv,
     port: values.PORT as number,
     host: values.HOST as string,
-    paths,
+    paths: known.paths,
     engine: databaseUrl ? 'postgres' : 'sqlite',
     databaseUrl,
     pool: {
@@ -171,28 +198,27 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadConfigOptions = 
       format: values.LOG_FORMAT as 'json' | 'pretty',
       file: values.LOG_FILE as boolean,
     },
-    secretKey: secretKey as string,
+    secretKey: known.secretKey,
     // SQLite has one writer at a time: more processes would only queue on its lock.
     workers: (values.WORKERS as number | undefined) ?? (databaseUrl ? os.availableParallelism() : 1),
     shutdownTimeoutMs: values.SHUTDOWN_TIMEOUT_MS as number,
     portWaitMs: values.PORT_WAIT_MS as number,
     idempotencyTtlHours: values.IDEMPOTENCY_TTL_HOURS as number,
-    journal: { maxMegabytes: journalMax as number, tenantMaxMegabytes: tenantMax ?? (journalMax as number) / 4 },
+    journal: { maxMegabytes: journalMax, tenantMaxMegabytes: tenantMax ?? journalMax / 4 },
     requestTimeoutMs: values.REQUEST_TIMEOUT_MS as number,
     shedLoadAtDelayMs: values.SHED_LOAD_AT_DELAY_MS as number,
     rateLimits: parseRateLimits((values.RATE_LIMITS as string | undefined) ?? ''),
-    trustProxy: trustProxy as string[],
+    trustProxy: parseTrustProxy((values.TRUST_PROXY as string | undefined) ?? 'off') as string[],
     healthDetails: values.HEALTH_DETAILS as Config['healthDetails'],
     redisUrl: values.REDIS_URL as string | undefined,
     alertWebhookUrl: values.ALERT_WEBHOOK_URL as string | undefined,
-    extraModules: modulePaths(values.ROBUSTO_MODULES as string | undefined, cwd),
+    extraModules: modulePaths(values.ROBUSTO_MODULES as string | undefined, known.cwd),
     backup: {
       schedule: backupSchedule === undefined || backupSchedule === 'off' ? null : backupSchedule,
       keepDays: values.BACKUP_KEEP_DAYS as number,
       encryptionKey: values.BACKUP_ENCRYPTION_KEY as string | undefined,
     },
   };
-  return { config: deepFreeze(config), warnings };
 }
 
 /**
