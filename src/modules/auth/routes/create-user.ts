@@ -1,0 +1,21 @@
+import { principalOf } from '../../../shared/principal.js';
+import { problemResponses } from '../../../shared/schemas.js';
+import { createUser } from '../auth.commands.js';
+import { CreateUserBody, UserSchema } from '../auth.schemas.js';
+import type { ModuleRouter } from '../../module.js';
+import type { AuthRouteDeps } from './deps.js';
+
+/** `POST /users`: creates a user of the caller's tenant (its password hashed in the hashing queue). */
+export function createUserRoute(app: ModuleRouter, { ctx, hash }: AuthRouteDeps): void {
+  app.post(
+    '/users',
+    {
+      schema: { summary: 'Create a user', tags: ['auth'], body: CreateUserBody, response: { 201: UserSchema, ...problemResponses(400, 401, 403, 409, 422) } },
+      config: { permission: 'manage_users' },
+    },
+    async (request, reply) => {
+      const { password, ...rest } = request.body;
+      return ctx.execute(request, reply, createUser, { ...rest, passwordHash: await hash(password), actorRole: principalOf(request).role });
+    },
+  );
+}

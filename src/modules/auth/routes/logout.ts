@@ -1,0 +1,26 @@
+import { Type } from '@sinclair/typebox';
+import { principalOf } from '../../../shared/principal.js';
+import { problemResponses } from '../../../shared/schemas.js';
+import { signOut } from '../auth.commands.js';
+import type { ModuleRouter } from '../../module.js';
+import type { AuthRouteDeps } from './deps.js';
+
+/** `POST /logout`: revokes every token of the caller, and forgets their cached rights. */
+export function logoutRoute(app: ModuleRouter, { ctx, principals }: AuthRouteDeps): void {
+  app.post(
+    '/logout',
+    {
+      schema: {
+        summary: 'Sign out: revokes every token of mine (all my sessions), at once on this server and within seconds on the others',
+        tags: ['auth'],
+        response: { 200: Type.Object({ signedOut: Type.Literal(true) }), ...problemResponses(401) },
+      },
+    },
+    async (request, reply) => {
+      const principal = principalOf(request);
+      const sent = await ctx.execute(request, reply, signOut, {});
+      principals.forget(principal.userId);
+      return sent;
+    },
+  );
+}
