@@ -28,8 +28,6 @@ import {
 } from './system.schemas.js';
 import { WriteError } from '../../resilience/write-errors.js';
 
-const startedAt = new Date();
-
 /** What the routes about the whole installation need: an admin or owner who also holds the installation role. */
 const INSTALLATION = { permission: 'system' as const, installation: true };
 
@@ -53,7 +51,8 @@ export async function systemRoutes(app: ModuleRouter, ctx: AdminContext): Promis
         engine: ctx.db.engine,
         node: process.version,
         pid: process.pid,
-        startedAt: startedAt.toISOString(),
+        // This process's start: the moment its clock began, not when this module was imported.
+        startedAt: new Date(performance.timeOrigin).toISOString(),
         uptimeSeconds: Math.round(process.uptime()),
         installationId: settings.installation_id ?? '',
         installedAt: settings.installed_at ?? '',
