@@ -1,6 +1,6 @@
 import { defineModule } from '../../modules/module.js';
 import { systemMigrations } from './system.migrations.js';
-import { jobRoutes, journalRoutes, operationsRoutes, systemRoutes } from './system.routes.js';
+import { systemRoutes } from './system.routes.js';
 import type { AdminContext } from '../admin-context.js';
 
 /**
@@ -14,10 +14,5 @@ import type { AdminContext } from '../admin-context.js';
 export default defineModule<AdminContext>({
   name: 'system',
   migrations: systemMigrations,
-  routes: async (app, ctx) => {
-    await systemRoutes(app, ctx);
-    await journalRoutes(app, ctx);
-    await jobRoutes(app, ctx);
-    await operationsRoutes(app, ctx);
-  },
+  routes: systemRoutes,
 });

@@ -1,0 +1,31 @@
+import { Type } from '@sinclair/typebox';
+import { principalOf } from '../../../shared/principal.js';
+import { IdParams, problemResponses } from '../../../shared/schemas.js';
+import { deadLetterNotFound } from '../system.errors.js';
+import { DiscardBody } from '../system.schemas.js';
+import { JOURNAL } from './route-config.js';
+import type { ModuleRouter } from '../../../modules/module.js';
+import type { AdminContext } from '../../admin-context.js';
+
+/** `POST /dead-letters/:id/discard`: discards a dead letter for good, recording who and why. */
+export function discardDeadLetterRoute(app: ModuleRouter, ctx: AdminContext): void {
+  app.post(
+    '/dead-letters/:id/discard',
+    {
+      schema: {
+        summary: 'Give up on a dead letter (who and why are kept)',
+        tags: ['system'],
+        params: IdParams,
+        body: DiscardBody,
+        response: { 200: Type.Object({ receipt: Type.String(), status: Type.Literal('discarded') }), ...problemResponses(400, 401, 403, 404) },
+      },
+      config: JOURNAL,
+    },
+    async (request) => {
+      const principal = principalOf(request);
+      if (!ctx.journal.discardDead(principal.tenantId, request.params.id, principal.userId, request.body.reason)) throw deadLetterNotFound(request.params.id);
+      request.log.warn({ receipt: request.params.id, by: principal.userId, reason: request.body.reason }, 'dead letter discarded');
+      return { receipt: request.params.id, status: 'discarded' as const };
+    },
+  );
+}

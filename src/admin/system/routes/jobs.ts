@@ -1,0 +1,23 @@
+import { Type } from '@sinclair/typebox';
+import { problemResponses } from '../../../shared/schemas.js';
+import { JobStateSchema } from '../system.schemas.js';
+import { INSTALLATION } from './route-config.js';
+import type { ModuleRouter } from '../../../modules/module.js';
+import type { AdminContext } from '../../admin-context.js';
+
+/** `GET /jobs`: every periodic job's state (installation role). */
+export function jobsRoute(app: ModuleRouter, ctx: AdminContext): void {
+  app.get(
+    '/jobs',
+    {
+      schema: {
+        summary: 'Periodic jobs: last run, last success, failures in a row, next run (installation role)',
+        tags: ['system'],
+        response: { 200: Type.Object({ items: Type.Array(JobStateSchema) }), ...problemResponses(401, 403) },
+      },
+      // Without the database, cluster jobs show this process's last view of them.
+      config: { ...INSTALLATION, withoutDatabase: true },
+    },
+    async () => ({ items: await ctx.jobStates() }),
+  );
+}

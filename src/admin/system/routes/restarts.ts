@@ -1,0 +1,34 @@
+import path from 'node:path';
+import { Type } from '@sinclair/typebox';
+import { listRestarts } from '../../../ops/restart/restart-report.js';
+import { problemResponses } from '../../../shared/schemas.js';
+import { RestartInfoSchema } from '../system.schemas.js';
+import { OPERATIONS } from './route-config.js';
+import type { ModuleRouter } from '../../../modules/module.js';
+import type { AdminContext } from '../../admin-context.js';
+
+/** `GET /restarts`: the reports of past `robusto restart`s (installation role). */
+export function restartsRoute(app: ModuleRouter, ctx: AdminContext): void {
+  app.get(
+    '/restarts',
+    {
+      schema: {
+        summary: 'Past safe restarts (robusto restart), newest first (installation role)',
+        tags: ['system'],
+        response: { 200: Type.Object({ items: Type.Array(RestartInfoSchema) }), ...problemResponses(401, 403) },
+      },
+      config: OPERATIONS,
+    },
+    async () => ({
+      items: (await listRestarts(ctx.config.paths.reportsDir)).map((r) => ({
+        startedAt: r.startedAt,
+        ok: r.ok,
+        failedAt: r.failedAt,
+        stopped: r.stopped,
+        backup: r.backupDir ? path.basename(r.backupDir) : null,
+        warnings: r.warnings,
+        report: path.basename(r.report),
+      })),
+    }),
+  );
+}

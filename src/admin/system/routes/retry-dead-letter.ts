@@ -1,0 +1,44 @@
+import { Type } from '@sinclair/typebox';
+import { AppError, isAppError } from '../../../shared/app-error.js';
+import { principalOf } from '../../../shared/principal.js';
+import { IdParams, problemResponses } from '../../../shared/schemas.js';
+import { deadLetterNotFound } from '../system.errors.js';
+import { WriteError } from '../../../resilience/write-errors.js';
+import { JOURNAL } from './route-config.js';
+import type { ModuleRouter } from '../../../modules/module.js';
+import type { AdminContext } from '../../admin-context.js';
+
+/** `POST /dead-letters/:id/retry`: queues a dead letter again, unless its author still lacks the right to it. */
+export function retryDeadLetterRoute(app: ModuleRouter, ctx: AdminContext): void {
+  app.post(
+    '/dead-letters/:id/retry',
+    {
+      schema: {
+        summary: 'Queue a dead letter again',
+        tags: ['system'],
+        params: IdParams,
+        response: { 200: Type.Object({ receipt: Type.String(), status: Type.Literal('queued') }), ...problemResponses(401, 403, 404, 409) },
+      },
+      config: JOURNAL,
+    },
+    async (request) => {
+      const principal = principalOf(request);
+      const entry = ctx.journal.byReceipt(principal.tenantId, request.params.id);
+      // A write whose author lost the right to it stays parked while they still lack it.
+      const forbidden = entry?.status === 'dead' ? await ctx.checkAuthor(entry) : undefined;
+      if (forbidden) {
+        throw new AppError(
+          WriteError.REPLAY_FORBIDDEN,
+          409,
+          `Not queued again: ${isAppError(forbidden) ? forbidden.detail : forbidden.message} Discard it, or give the user that right back first.`,
+          {
+            extensions: isAppError(forbidden) ? (forbidden.extensions ?? {}) : {},
+          },
+        );
+      }
+      if (!(await ctx.journal.retryDead(principal.tenantId, request.params.id, principal.userId))) throw deadLetterNotFound(request.params.id);
+      request.log.warn({ receipt: request.params.id, by: principal.userId }, 'dead letter queued again');
+      return { receipt: request.params.id, status: 'queued' as const };
+    },
+  );
+}
