@@ -101,10 +101,12 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadConfigOptions = 
   const nodeEnv = (values.NODE_ENV ?? 'development') as Config['nodeEnv'];
   const paths = pathsOf(values, cwd);
   problems.push(...crossProblems(values));
+  const trustProxy = parseTrustProxy((values.TRUST_PROXY as string | undefined) ?? 'off');
+  if (typeof trustProxy === 'string') problems.push(`${problemLine('TRUST_PROXY', ENV_VARIABLES.TRUST_PROXY, values.TRUST_PROXY as string)} (${trustProxy})`);
   const warnings: string[] = [];
   const secretKey = secretKeyOf(values.SECRET_KEY as string | undefined, nodeEnv, paths.secretKeyFile, problems, warnings);
   if (problems.length > 0) throw new ConfigError(problems);
-  return { config: deepFreeze(configOf(values, { nodeEnv, paths, secretKey: secretKey as string, cwd })), warnings };
+  return { config: deepFreeze(configOf(values, { nodeEnv, paths, secretKey: secretKey as string, trustProxy: trustProxy as string[], cwd })), warnings };
 }
 
 type Values = Partial<Record<EnvName, unknown>>;
@@ -134,7 +136,7 @@ function pathsOf(values: Values, cwd: string): Config['paths'] {
   };
 }
 
-/** What is wrong in how valid variables go together, or in a value only its parser can judge. */
+/** What is wrong in how valid variables go together, or in a schedule only its parser can judge. */
 function crossProblems(values: Values): string[] {
   const problems: string[] = [];
   const backupSchedule = values.BACKUP_SCHEDULE as string | undefined;
@@ -149,8 +151,6 @@ function crossProblems(values: Values): string[] {
       `${problemLine('JOURNAL_TENANT_MAX_MB', ENV_VARIABLES.JOURNAL_TENANT_MAX_MB, String(tenantMax))} (it is larger than JOURNAL_MAX_MB=${journalMax})`,
     );
   }
-  const trustProxy = parseTrustProxy((values.TRUST_PROXY as string | undefined) ?? 'off');
-  if (typeof trustProxy === 'string') problems.push(`${problemLine('TRUST_PROXY', ENV_VARIABLES.TRUST_PROXY, values.TRUST_PROXY as string)} (${trustProxy})`);
   return problems;
 }
 
@@ -173,7 +173,7 @@ function secretKeyOf(given: string | undefined, nodeEnv: Config['nodeEnv'], file
 }
 
 /** The {@link Config} of valid `values`. */
-function configOf(values: Values, known: { nodeEnv: Config['nodeEnv']; paths: Config['paths']; secretKey: string; cwd: string }): Config {
+function configOf(values: Values, known: { nodeEnv: Config['nodeEnv']; paths: Config['paths']; secretKey: string; trustProxy: string[]; cwd: string }): Config {
   const databaseUrl = values.DATABASE_URL as string | undefined;
   const journalMax = values.JOURNAL_MAX_MB as number;
   const tenantMax = values.JOURNAL_TENANT_MAX_MB as number | undefined;
@@ -208,7 +208,7 @@ function configOf(values: Values, known: { nodeEnv: Config['nodeEnv']; paths: Co
     requestTimeoutMs: values.REQUEST_TIMEOUT_MS as number,
     shedLoadAtDelayMs: values.SHED_LOAD_AT_DELAY_MS as number,
     rateLimits: parseRateLimits((values.RATE_LIMITS as string | undefined) ?? ''),
-    trustProxy: parseTrustProxy((values.TRUST_PROXY as string | undefined) ?? 'off') as string[],
+    trustProxy: known.trustProxy,
     healthDetails: values.HEALTH_DETAILS as Config['healthDetails'],
     redisUrl: values.REDIS_URL as string | undefined,
     alertWebhookUrl: values.ALERT_WEBHOOK_URL as string | undefined,
