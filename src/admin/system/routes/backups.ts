@@ -3,8 +3,8 @@ import { Type } from '@sinclair/typebox';
 import { listBackups } from '../../../ops/backup/list.js';
 import { problemResponses } from '../../../shared/schemas.js';
 import { BackupInfoSchema, UnreadableBackupSchema } from '../system.schemas.js';
-import { OPERATIONS } from './route-config.js';
 import type { ModuleRouter } from '../../../modules/module.js';
+import { INSTALLATION_WITHOUT_DATABASE } from './route-config.js';
 import type { AdminContext } from '../../admin-context.js';
 
 /** `GET /backups`: the backups in `BACKUP_DIR`, newest first, and the entries there that cannot be read (installation role). */
@@ -17,7 +17,7 @@ export function backupsRoute(app: ModuleRouter, ctx: AdminContext): void {
         tags: ['system'],
         response: { 200: Type.Object({ items: Type.Array(BackupInfoSchema), problems: Type.Array(UnreadableBackupSchema) }), ...problemResponses(401, 403) },
       },
-      config: OPERATIONS,
+      config: INSTALLATION_WITHOUT_DATABASE,
     },
     async () => {
       const { backups, problems } = await listBackups(ctx.config.paths.backupsDir);

@@ -3,8 +3,8 @@ import { principalOf } from '../../../shared/principal.js';
 import { maskSecrets } from '../../../shared/secrets.js';
 import { problemResponses } from '../../../shared/schemas.js';
 import { DeadLetterSchema, DeadLettersQuery } from '../system.schemas.js';
-import { JOURNAL } from './route-config.js';
 import type { ModuleRouter } from '../../../modules/module.js';
+import { TENANT_SHARE_WITHOUT_DATABASE } from './route-config.js';
 import type { AdminContext } from '../../admin-context.js';
 
 /** `GET /dead-letters`: the caller's tenant's dead letters, oldest first, their secrets masked. */
@@ -21,7 +21,7 @@ export function deadLettersRoute(app: ModuleRouter, ctx: AdminContext): void {
           ...problemResponses(400, 401, 403),
         },
       },
-      config: JOURNAL,
+      config: TENANT_SHARE_WITHOUT_DATABASE,
     },
     async (request) => {
       const limit = request.query.limit ?? 50;

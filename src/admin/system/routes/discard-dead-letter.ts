@@ -3,8 +3,8 @@ import { principalOf } from '../../../shared/principal.js';
 import { IdParams, problemResponses } from '../../../shared/schemas.js';
 import { deadLetterNotFound } from '../system.errors.js';
 import { DiscardBody } from '../system.schemas.js';
-import { JOURNAL } from './route-config.js';
 import type { ModuleRouter } from '../../../modules/module.js';
+import { TENANT_SHARE_WITHOUT_DATABASE } from './route-config.js';
 import type { AdminContext } from '../../admin-context.js';
 
 /** `POST /dead-letters/:id/discard`: discards a dead letter for good, recording who and why. */
@@ -19,7 +19,7 @@ export function discardDeadLetterRoute(app: ModuleRouter, ctx: AdminContext): vo
         body: DiscardBody,
         response: { 200: Type.Object({ receipt: Type.String(), status: Type.Literal('discarded') }), ...problemResponses(400, 401, 403, 404) },
       },
-      config: JOURNAL,
+      config: TENANT_SHARE_WITHOUT_DATABASE,
     },
     async (request) => {
       const principal = principalOf(request);

@@ -4,6 +4,7 @@ import { operatesInstallation, principalOf } from '../../../shared/principal.js'
 import { problemResponses } from '../../../shared/schemas.js';
 import { RecentErrorSchema } from '../system.schemas.js';
 import type { ModuleRouter } from '../../../modules/module.js';
+import { TENANT_SHARE_WITHOUT_DATABASE } from './route-config.js';
 import type { AdminContext } from '../../admin-context.js';
 
 /** `GET /errors`: the answering process's last error log lines: all of them for the installation role, those about their tenant for a tenant's admin. */
@@ -17,7 +18,7 @@ export function recentErrorsRoute(app: ModuleRouter, ctx: AdminContext): void {
         tags: ['system'],
         response: { 200: Type.Object({ items: Type.Array(RecentErrorSchema) }), ...problemResponses(401, 403) },
       },
-      config: { permission: 'system', withoutDatabase: true },
+      config: TENANT_SHARE_WITHOUT_DATABASE,
     },
     async (request) => {
       const principal = principalOf(request);

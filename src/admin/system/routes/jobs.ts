@@ -1,8 +1,8 @@
 import { Type } from '@sinclair/typebox';
 import { problemResponses } from '../../../shared/schemas.js';
 import { JobStateSchema } from '../system.schemas.js';
-import { INSTALLATION } from './route-config.js';
 import type { ModuleRouter } from '../../../modules/module.js';
+import { INSTALLATION_WITHOUT_DATABASE } from './route-config.js';
 import type { AdminContext } from '../../admin-context.js';
 
 /** `GET /jobs`: every periodic job's state (installation role). */
@@ -16,7 +16,7 @@ export function jobsRoute(app: ModuleRouter, ctx: AdminContext): void {
         response: { 200: Type.Object({ items: Type.Array(JobStateSchema) }), ...problemResponses(401, 403) },
       },
       // Without the database, cluster jobs show this process's last view of them.
-      config: { ...INSTALLATION, withoutDatabase: true },
+      config: INSTALLATION_WITHOUT_DATABASE,
     },
     async () => ({ items: await ctx.jobStates() }),
   );

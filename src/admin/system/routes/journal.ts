@@ -1,8 +1,8 @@
 import { operatesInstallation, principalOf } from '../../../shared/principal.js';
 import { problemResponses } from '../../../shared/schemas.js';
 import { JournalStatusSchema, type JournalStatus } from '../system.schemas.js';
-import { JOURNAL, ageOf } from './route-config.js';
 import type { ModuleRouter } from '../../../modules/module.js';
+import { TENANT_SHARE_WITHOUT_DATABASE, ageOf } from './route-config.js';
 import type { AdminContext } from '../../admin-context.js';
 
 /** `GET /journal`: the journal's figures: the installation's for the installation role, the caller's tenant's share otherwise. */
@@ -15,7 +15,7 @@ export function journalRoute(app: ModuleRouter, ctx: AdminContext): void {
         tags: ['system'],
         response: { 200: JournalStatusSchema, ...problemResponses(401, 403) },
       },
-      config: JOURNAL,
+      config: TENANT_SHARE_WITHOUT_DATABASE,
     },
     async (request): Promise<JournalStatus> => {
       const principal = principalOf(request);

@@ -3,8 +3,8 @@ import { Type } from '@sinclair/typebox';
 import { listRestarts } from '../../../ops/restart/restart-report.js';
 import { problemResponses } from '../../../shared/schemas.js';
 import { RestartInfoSchema } from '../system.schemas.js';
-import { OPERATIONS } from './route-config.js';
 import type { ModuleRouter } from '../../../modules/module.js';
+import { INSTALLATION_WITHOUT_DATABASE } from './route-config.js';
 import type { AdminContext } from '../../admin-context.js';
 
 /** `GET /restarts`: the reports of past `robusto restart`s (installation role). */
@@ -17,7 +17,7 @@ export function restartsRoute(app: ModuleRouter, ctx: AdminContext): void {
         tags: ['system'],
         response: { 200: Type.Object({ items: Type.Array(RestartInfoSchema) }), ...problemResponses(401, 403) },
       },
-      config: OPERATIONS,
+      config: INSTALLATION_WITHOUT_DATABASE,
     },
     async () => ({
       items: (await listRestarts(ctx.config.paths.reportsDir)).map((r) => ({

@@ -4,8 +4,8 @@ import { principalOf } from '../../../shared/principal.js';
 import { IdParams, problemResponses } from '../../../shared/schemas.js';
 import { deadLetterNotFound } from '../system.errors.js';
 import { WriteError } from '../../../resilience/write-errors.js';
-import { JOURNAL } from './route-config.js';
 import type { ModuleRouter } from '../../../modules/module.js';
+import { TENANT_SHARE_WITHOUT_DATABASE } from './route-config.js';
 import type { AdminContext } from '../../admin-context.js';
 
 /** `POST /dead-letters/:id/retry`: queues a dead letter again, unless its author still lacks the right to it. */
@@ -19,7 +19,7 @@ export function retryDeadLetterRoute(app: ModuleRouter, ctx: AdminContext): void
         params: IdParams,
         response: { 200: Type.Object({ receipt: Type.String(), status: Type.Literal('queued') }), ...problemResponses(401, 403, 404, 409) },
       },
-      config: JOURNAL,
+      config: TENANT_SHARE_WITHOUT_DATABASE,
     },
     async (request) => {
       const principal = principalOf(request);

@@ -1,11 +1,17 @@
 /** What the routes about the whole installation need: an admin or owner who also holds the installation role. */
 export const INSTALLATION = { permission: 'system' as const, installation: true };
 
-/** The operations' routes: the installation role, and they read this machine's files and memory only, so they answer while the database is down. */
-export const OPERATIONS = { ...INSTALLATION, withoutDatabase: true };
+/**
+ * Routes of the installation role answered from this machine's files and memory alone (backups,
+ * restarts, jobs), so they answer while the database is down.
+ */
+export const INSTALLATION_WITHOUT_DATABASE = { ...INSTALLATION, withoutDatabase: true };
 
-/** The journal's routes: admins and owners (each sees their tenant's share), answered from the journal alone. */
-export const JOURNAL = { permission: 'system' as const, withoutDatabase: true };
+/**
+ * Routes of admins and owners (each sees their tenant's share, the installation role all of it)
+ * answered from the journal or memory alone (the journal, dead letters, recent errors).
+ */
+export const TENANT_SHARE_WITHOUT_DATABASE = { permission: 'system' as const, withoutDatabase: true };
 
 /** Seconds since `at` (ISO 8601), or null. */
 export function ageOf(at: string | null): number | null {
