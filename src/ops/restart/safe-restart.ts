@@ -12,7 +12,6 @@ import { writeRestartReport, type RestartOutcome, type RestartStep } from './res
 import { RestartStepError, type RestartPhase, type RestartRun } from './restart-run.js';
 
 export type { RestartOutcome, RestartStep } from './restart-report.js';
-export { RESTART_JOURNAL_WAIT_MS, RESTART_LATENCY_SAMPLES, RESTART_READY_WAIT_MS, RESTART_STOP_MARGIN_MS } from './restart-run.js';
 
 /** Options of {@link safeRestart}: the script `robusto start` runs from, and the clock for the report's name. */
 export interface SafeRestartOptions {

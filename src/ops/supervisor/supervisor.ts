@@ -9,10 +9,6 @@ import { gatherClusterMetrics } from './metrics-gather.js';
 import { rollingReload } from './rolling-reload.js';
 import { WorkerPool, type Slot } from './worker-pool.js';
 
-export { CRASH_LOOP_CRASHES, CRASH_LOOP_WINDOW_MS, HEALTHY_UPTIME_MS, RESTART_INITIAL_MS, RESTART_MAX_MS } from './crash-policy.js';
-export { METRICS_GATHER_TIMEOUT_MS } from './metrics-gather.js';
-export { WORKER_READY_TIMEOUT_MS } from './worker-pool.js';
-
 /** What {@link supervise} needs. */
 export interface SuperviseOptions {
   config: Readonly<Config>;
