@@ -4,7 +4,7 @@ import { createPrincipalLoader, type PrincipalLoader } from './principals.js';
 import { createTokenService, type TokenService } from './tokens.js';
 
 export { replayAuthorCheck } from './authors.js';
-export { GRANT_INSTALLATION_ROLE, IdentityError, installationRoleRequired, tokenInvalid } from './identity.errors.js';
+export { GRANT_INSTALLATION_ROLE, IdentityError, installationRoleRequired } from './identity.errors.js';
 export type { PrincipalLoader } from './principals.js';
 export { createTokenService, type TokenClaims, type TokenService } from './tokens.js';
 

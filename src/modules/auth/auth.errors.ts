@@ -1,6 +1,6 @@
 import { AppError } from '../../shared/app-error.js';
 import { defineErrors } from '../../shared/error-registry.js';
-import { GRANT_INSTALLATION_ROLE } from '../../identity/identity.errors.js';
+import { GRANT_INSTALLATION_ROLE } from '../../identity/index.js';
 
 /** Stable error codes of the auth module (signing in, users, tenants, the installation role). */
 export const AuthError = defineErrors('auth', {
