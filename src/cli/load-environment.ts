@@ -10,13 +10,15 @@ export interface Environment {
 
 /**
  * Loads the configuration and creates the logger for a command (`quiet`: warnings and errors
- * only, for commands whose output is their result). An invalid configuration is
+ * only, for commands whose output is their result; `readOnly`: nothing is written, see
+ * `LoadConfigOptions.readOnly`). An invalid configuration is
  * printed, one line per problem, and the process exits 1: nothing half-starts.
  */
-export async function loadEnvironment(options: { quiet?: boolean } = {}): Promise<Environment> {
+export async function loadEnvironment(options: { quiet?: boolean; readOnly?: boolean } = {}): Promise<Environment> {
   try {
-    const { config, warnings } = loadConfig(process.env);
-    const log = await createLogger(config);
+    const { config, warnings } = loadConfig(process.env, { readOnly: options.readOnly === true });
+    // A command that only looks writes no log file either: its folder may not be robusto's.
+    const log = await createLogger(options.readOnly ? { ...config, log: { ...config.log, file: false } } : config);
     // Administrative commands print their result; routine log lines would bury it.
     if (options.quiet && ['info', 'debug', 'trace'].includes(config.log.level)) log.level = 'warn';
     for (const warning of warnings) log.warn(warning);

@@ -11,7 +11,7 @@ export function registerRestartCommand(program: Command): void {
     .command('restart')
     .description('restart a running "robusto start" safely: backup + verify, journal applied, graceful stop, start, checks; a report in DATA_DIR/reports')
     .action(async () => {
-      const { config, log } = await loadEnvironment({ quiet: true });
+      const { config, log } = await loadEnvironment({ quiet: true, readOnly: true });
       const outcome = await safeRestart(config, log, { bin: process.argv[1] as string });
       for (const step of outcome.steps) process.stdout.write(`${step.ok ? '✓' : '✗'} ${step.phase}: ${step.detail}\n`);
       for (const warning of outcome.warnings) process.stdout.write(`! ${warning}\n`);

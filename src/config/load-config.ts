@@ -48,6 +48,12 @@ export interface LoadConfigOptions {
   cwd?: string;
   /** Skip reading `<cwd>/.env` (tests pass the whole environment). */
   ignoreDotEnv?: boolean;
+  /**
+   * Write nothing: a missing `DATA_DIR/secret.key` is not generated (a key for this process only
+   * stands in). For commands that only look (`status`, `doctor`): run from the wrong folder,
+   * they must not leave a `data/` behind.
+   */
+  readOnly?: boolean;
 }
 
 function describeValue(variable: EnvVariable, raw: string): string {
@@ -72,13 +78,14 @@ function readDotEnv(cwd: string): Record<string, string> {
 
 /**
  * Reads the secret key from `DATA_DIR/secret.key`, or generates one there (mode 0600) the first
- * time. Only used outside production.
+ * time (`readOnly`: a key for this process only, written nowhere). Only used outside production.
  */
-function loadOrCreateSecretKey(secretKeyFile: string): { key: string; created: boolean } {
+function loadOrCreateSecretKey(secretKeyFile: string, readOnly: boolean): { key: string; created: boolean } {
   if (existsSync(secretKeyFile)) {
     const key = readFileSync(secretKeyFile, 'utf8').trim();
     if (key.length >= MIN_SECRET_KEY_LENGTH) return { key, created: false };
   }
+  if (readOnly) return { key: randomBytes(GENERATED_SECRET_BYTES).toString('base64url'), created: false };
   mkdirSync(path.dirname(secretKeyFile), { recursive: true });
   const key = randomBytes(GENERATED_SECRET_BYTES).toString('base64url');
   writeFileSync(secretKeyFile, `${key}\n`, { mode: 0o600 });
@@ -104,7 +111,13 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadConfigOptions = 
   const trustProxy = parseTrustProxy((values.TRUST_PROXY as string | undefined) ?? 'off');
   if (typeof trustProxy === 'string') problems.push(`${problemLine('TRUST_PROXY', ENV_VARIABLES.TRUST_PROXY, values.TRUST_PROXY as string)} (${trustProxy})`);
   const warnings: string[] = [];
-  const secretKey = secretKeyOf(values.SECRET_KEY as string | undefined, nodeEnv, paths.secretKeyFile, problems, warnings);
+  const secretKey = secretKeyOf(
+    values.SECRET_KEY as string | undefined,
+    nodeEnv,
+    { file: paths.secretKeyFile, readOnly: options.readOnly === true },
+    problems,
+    warnings,
+  );
   if (problems.length > 0) throw new ConfigError(problems);
   return { config: deepFreeze(configOf(values, { nodeEnv, paths, secretKey: secretKey as string, trustProxy: trustProxy as string[], cwd })), warnings };
 }
@@ -158,7 +171,13 @@ function crossProblems(values: Values): string[] {
  * The secret key: `SECRET_KEY`, or (outside production, once nothing else is wrong) the one
  * generated into `DATA_DIR/secret.key`, saying so in `warnings`. Missing in production is a problem.
  */
-function secretKeyOf(given: string | undefined, nodeEnv: Config['nodeEnv'], file: string, problems: string[], warnings: string[]): string | undefined {
+function secretKeyOf(
+  given: string | undefined,
+  nodeEnv: Config['nodeEnv'],
+  keyFile: { file: string; readOnly: boolean },
+  problems: string[],
+  warnings: string[],
+): string | undefined {
   if (given !== undefined || problems.some((p) => p.startsWith('SECRET_KEY'))) return given;
   if (nodeEnv === 'production') {
     problems.push(
@@ -167,8 +186,8 @@ function secretKeyOf(given: string | undefined, nodeEnv: Config['nodeEnv'], file
     return undefined;
   }
   if (problems.length > 0) return undefined;
-  const { key, created } = loadOrCreateSecretKey(file);
-  if (created) warnings.push(`SECRET_KEY is not set: generated one into ${file}; set SECRET_KEY in production`);
+  const { key, created } = loadOrCreateSecretKey(keyFile.file, keyFile.readOnly);
+  if (created) warnings.push(`SECRET_KEY is not set: generated one into ${keyFile.file}; set SECRET_KEY in production`);
   return key;
 }
 

@@ -1,5 +1,6 @@
 import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { ENV_VARIABLES } from '../config/config.schema.js';
 import type { Logger } from '../log/create-logger.js';
 
 /** One worker as the status file shows it. */
@@ -15,7 +16,10 @@ export interface SupervisorStatus {
   pid: number;
   startedAt: string;
   updatedAt: string;
-  state: 'running' | 'reloading' | 'stopping' | 'stopped';
+  state: 'running' | 'reloading' | 'stopping';
+  /** Where its workers listen (`http://HOST:PORT`). */
+  address: string;
+  engine: 'sqlite' | 'postgres';
   workersWanted: number;
   workers: WorkerStatus[];
   /** Workers started to replace one that died. */
@@ -33,6 +37,52 @@ export function pidFileOf(dataDir: string): string {
 /** The supervisor's status file in `dataDir`. */
 export function statusFileOf(dataDir: string): string {
   return path.join(dataDir, 'robusto.status.json');
+}
+
+/** The supervisor's launch file in `dataDir`: how it was started (see {@link SupervisorLaunchRecord}). */
+export function launchFileOf(dataDir: string): string {
+  return path.join(dataDir, 'robusto.launch.json');
+}
+
+/**
+ * How a supervisor was started, as it records it for the commands that act on it (`restart`,
+ * `status`, `reload`, `doctor`): its folder and robusto's own variables from its environment
+ * (`.env` is read again from `cwd`). With these a command reads the server's settings as the
+ * server does, whatever the environment of the shell it runs in. Kept private (mode 0600): it
+ * holds `DATABASE_URL` and `SECRET_KEY` when they were set.
+ */
+export interface SupervisorLaunchRecord {
+  pid: number;
+  cwd: string;
+  env: Record<string, string>;
+}
+
+/** robusto's own variables (those of `ENV_VARIABLES`) present in `env`. */
+export function robustoVariablesOf(env: NodeJS.ProcessEnv): Record<string, string> {
+  const own: Record<string, string> = {};
+  for (const name of Object.keys(ENV_VARIABLES)) {
+    const value = env[name];
+    if (value !== undefined) own[name] = value;
+  }
+  return own;
+}
+
+/** Records how this process was started (write, then rename, mode 0600). */
+export function writeLaunchFile(dataDir: string): void {
+  const file = launchFileOf(dataDir);
+  const record: SupervisorLaunchRecord = { pid: process.pid, cwd: process.cwd(), env: robustoVariablesOf(process.env) };
+  writeFileSync(`${file}.${process.pid}.tmp`, `${JSON.stringify(record, null, 2)}\n`, { mode: 0o600 });
+  renameSync(`${file}.${process.pid}.tmp`, file);
+}
+
+/** What the supervisor `pid` recorded of its start, if its launch file names it. */
+export function readLaunchFile(dataDir: string, pid: number): SupervisorLaunchRecord | undefined {
+  try {
+    const record = JSON.parse(readFileSync(launchFileOf(dataDir), 'utf8')) as SupervisorLaunchRecord;
+    return record.pid === pid && typeof record.cwd === 'string' && typeof record.env === 'object' ? record : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Writes this process's pid to the pid file (write, then rename: a reader never sees half of it). */
@@ -57,18 +107,20 @@ export function writeStatusFile(dataDir: string, status: SupervisorStatus, log: 
 }
 
 /**
- * Removes the pid file on a clean stop when it names this process (never another supervisor's);
- * the status file stays, saying `stopped`.
+ * Removes the pid, launch and status files when they name this process (never another
+ * supervisor's): called on every way out of the supervisor, so no file says it still runs.
  */
 export function removeSupervisorFiles(dataDir: string): void {
-  const file = pidFileOf(dataDir);
-  let named: string;
-  try {
-    named = readFileSync(file, 'utf8').trim();
-  } catch {
-    return;
-  }
-  if (named === String(process.pid)) rmSync(file, { force: true });
+  const ours = (file: string, pidOf: (text: string) => unknown): void => {
+    try {
+      if (pidOf(readFileSync(file, 'utf8')) === process.pid) rmSync(file, { force: true });
+    } catch {
+      // gone already, or unreadable: not ours to remove
+    }
+  };
+  ours(pidFileOf(dataDir), (text) => Number(text.trim()));
+  ours(launchFileOf(dataDir), (text) => (JSON.parse(text) as SupervisorLaunchRecord).pid);
+  ours(statusFileOf(dataDir), (text) => (JSON.parse(text) as SupervisorStatus).pid);
 }
 
 /** True while a process with this pid exists (one of another user's counts too). */

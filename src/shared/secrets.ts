@@ -25,3 +25,8 @@ function maskMembers(value: unknown, declared: ReadonlySet<string>, depth: numbe
 export function maskSecrets(payload: unknown, secretFields: readonly string[] = []): unknown {
   return maskMembers(payload, new Set(secretFields), 0);
 }
+
+/** A connection URL fit to show: its password, if any, replaced by `***`. */
+export function redactUrlPassword(url: string | undefined): string {
+  return (url ?? '').replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
+}

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readStatusFile, runningSupervisorPid } from '../../src/ops/supervisor-files.js';
 import { fixtureModule } from '../support/fixtures.js';
-import { loginAsInitialAdmin, spawnRobusto, type RobustoProcess } from '../support/spawn-robusto.js';
+import { freePort, loginAsInitialAdmin, spawnRobusto, type RobustoProcess } from '../support/spawn-robusto.js';
 import { createTestDatabase, ENGINES, type TestDatabase } from '../support/test-database.js';
 
 const RESTART_TIMEOUT_MS = 90_000;
@@ -32,8 +32,8 @@ describe.each(ENGINES)('robusto restart on %s', (engine) => {
   const markers = mkdtempSync(path.join(os.tmpdir(), 'robusto-restart-'));
   const loseARow = path.join(markers, 'lose-a-row');
 
-  const restart = async (extraEnv: Record<string, string> = {}) => {
-    const run = await spawnRobusto({ args: ['restart'], dataDir: server.dataDir, port: server.port, env: { ...env, ...extraEnv } });
+  const restart = async (shell: { env?: Record<string, string>; port?: number } = {}) => {
+    const run = await spawnRobusto({ args: ['restart'], dataDir: server.dataDir, port: shell.port ?? server.port, env: shell.env ?? env });
     const code = await Promise.race([run.exited, new Promise((resolve) => setTimeout(() => resolve('timeout'), RESTART_TIMEOUT_MS))]);
     return { code, output: run.output() };
   };
@@ -72,9 +72,11 @@ describe.each(ENGINES)('robusto restart on %s', (engine) => {
     'refuses when the backup cannot be written, and leaves the running server as it was',
     async () => {
       const pid = runningSupervisorPid(server.dataDir);
-      const notADirectory = path.join(server.dataDir, 'not-a-directory');
-      writeFileSync(notADirectory, 'a file where the backups should go');
-      const { code, output } = await restart({ BACKUP_DIR: notADirectory });
+      const backups = path.join(server.dataDir, 'backups');
+      rmSync(backups, { recursive: true, force: true });
+      writeFileSync(backups, 'a file where the backups should go');
+      const { code, output } = await restart();
+      rmSync(backups);
       expect(code).toBe(1);
       expect(output).toMatch(/✓ find: supervisor pid \d+/);
       expect(output).toMatch(/✗ backup: /);
@@ -87,12 +89,21 @@ describe.each(ENGINES)('robusto restart on %s', (engine) => {
   );
 
   it(
-    'backs up, stops, starts a new server with every row, checks it and writes a report; and again',
+    "backs up, stops, starts a new server with every row, checks it and writes a report; and again from a shell whose PORT and DATABASE_URL differ: the server's own are used, the differences named",
     async () => {
       for (const round of [1, 2]) {
         const before = runningSupervisorPid(server.dataDir);
-        const { code, output } = await restart();
+        // The second run's shell has another PORT and no DATABASE_URL: the restart must still back
+        // up, stop, start and check the running server, on its own port and database.
+        const shell = round === 1 ? {} : { port: await freePort(), env: Object.fromEntries(Object.entries(env).filter(([name]) => name !== 'DATABASE_URL')) };
+        const { code, output } = await restart(shell);
         expect(code, output).toBe(0);
+        if (round === 2) {
+          expect(output).toContain(`! PORT: the running server uses ${server.port}, this shell's environment says ${shell.port}; the server's is used`);
+          if (engine === 'postgres')
+            expect(output).toMatch(/! DATABASE_URL: the running server uses postgres:\/\/.*, this shell's environment says \(unset: SQLite in /);
+          expect(output).toContain(`ready at http://127.0.0.1:${server.port}`);
+        }
         for (const phase of ['find', 'backup', 'journal', 'stop', 'start', 'check']) expect(output).toMatch(new RegExp(`✓ ${phase}: `));
         const report = reportOf(output);
         expect(report).toMatch(/^# robusto restart — SUCCESS/);

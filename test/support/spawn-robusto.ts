@@ -54,6 +54,8 @@ export interface SpawnOptions {
   stdin?: string;
   /** Use this data directory instead of a new temp one. */
   dataDir?: string;
+  /** Lead a process group of its own (with its workers), as a terminal's foreground job does: signal it with `process.kill(-pid)`. */
+  detached?: boolean;
 }
 
 async function until<T>(probe: () => T | undefined | Promise<T | undefined>, timeoutMs: number, what: string, output: () => string): Promise<T> {
@@ -77,6 +79,7 @@ export async function spawnRobusto(options: SpawnOptions = {}): Promise<RobustoP
     cwd: options.cwd ?? dataDir,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', DATA_DIR: dataDir, PORT: String(port), ...options.env },
     stdio: [options.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+    detached: options.detached === true,
   });
   if (options.stdin !== undefined) child.stdin?.end(options.stdin);
   let out = '';

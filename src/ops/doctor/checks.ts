@@ -1,4 +1,4 @@
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../../config/config.js';
 import type { Database } from '../../db/database.js';
@@ -6,13 +6,54 @@ import { migrationStatus } from '../../db/migrate.js';
 import { coreMigrations } from '../../db/migrations/core.migrations.js';
 import { BUILTIN_ORIGIN } from '../../modules/module.js';
 import type { ModuleRegistry } from '../../modules/module-registry.js';
+import { redactUrlPassword } from '../../shared/secrets.js';
 import { withTimeout } from '../../shared/with-timeout.js';
 import type { DoctorCheck } from './doctor-check.js';
 
 /** How long `doctor` waits for the database before calling it unreachable. */
 export const DOCTOR_DATABASE_TIMEOUT_MS = 5_000;
 
-/** Checks `DATA_DIR` and its `logs/`, `backups/`, `reports/` exist (creating them) and are writable. */
+/** The nearest folder of `dir` (itself or a parent) that exists. */
+function nearestExisting(dir: string): string {
+  let at = dir;
+  while (!existsSync(at) && path.dirname(at) !== at) at = path.dirname(at);
+  return at;
+}
+
+/**
+ * Checks, writing nothing, that robusto could use `DATA_DIR`: it and the folders in it that exist
+ * are writable, and one that does not exist yet could be created (its nearest existing parent is
+ * writable). For `robusto doctor`, which must leave no `data/` behind in a folder it was run from
+ * by mistake.
+ */
+export function inspectDataDir(config: Readonly<Config>): DoctorCheck {
+  const { dataDir, logsDir, backupsDir, reportsDir } = config.paths;
+  const dirs = [dataDir, logsDir, backupsDir, reportsDir];
+  for (const dir of dirs) {
+    const existing = nearestExisting(dir);
+    try {
+      accessSync(existing, constants.W_OK);
+    } catch (error) {
+      return {
+        name: 'data directory',
+        ok: false,
+        detail: `${existing} is not writable: ${error instanceof Error ? error.message : String(error)}`,
+        fix: `give the user running robusto write access to ${existing}, or set DATA_DIR to a writable directory`,
+      };
+    }
+  }
+  const missing = dirs.filter((dir) => !existsSync(dir));
+  return {
+    name: 'data directory',
+    ok: true,
+    detail:
+      missing.length === 0
+        ? `${dataDir} is writable (logs/, backups/, reports/ present)`
+        : `${dataDir} is usable; robusto start creates ${missing.map((dir) => path.relative(path.dirname(dataDir), dir)).join(', ')}`,
+  };
+}
+
+/** Checks `DATA_DIR` and its `logs/`, `backups/`, `reports/` exist (creating them) and are writable: the server's start-up check. */
 export function checkDataDir(config: Readonly<Config>): DoctorCheck {
   const { dataDir, logsDir, backupsDir, reportsDir } = config.paths;
   try {
@@ -43,14 +84,10 @@ export async function checkDatabase(db: Database, config: Readonly<Config>): Pro
       detail: `${db.engine} unreachable: ${error instanceof Error ? error.message : String(error)}`,
       fix:
         db.engine === 'postgres'
-          ? `start PostgreSQL or correct DATABASE_URL (now ${redactUrl(config.databaseUrl)}); robusto serve still starts and connects when it answers`
+          ? `start PostgreSQL or correct DATABASE_URL (now ${redactUrlPassword(config.databaseUrl)}); robusto serve still starts and connects when it answers`
           : `check that ${config.paths.sqliteFile} is a robusto database and its directory is writable`,
     };
   }
-}
-
-function redactUrl(url: string | undefined): string {
-  return (url ?? '').replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
 }
 
 /** One check per module: imported, or why not. */

@@ -1,6 +1,10 @@
 // NB: builtins and check-packages only at the top: the rest loads after the packages check, so
 // doctor can report missing packages instead of failing to start.
 import { checkNodeVersion, checkPackages } from './check-packages.js';
+import { existsSync } from 'node:fs';
+import type { Config } from '../../config/config.js';
+import type { Logger } from '../../log/create-logger.js';
+import type { ModuleRegistry } from '../../modules/module-registry.js';
 import { renderChecks, type DoctorCheck } from './doctor-check.js';
 
 /** Options of {@link runDoctor}. */
@@ -11,34 +15,57 @@ export interface DoctorOptions {
 async function checksNeedingPackages(): Promise<DoctorCheck[]> {
   const [
     { ConfigError, loadConfig },
-    { createDb },
     { defaultModuleSources },
     { ModuleRegistry },
-    { checkDataDir, checkDatabase, checkMigrations, checkModules },
+    { checkModules },
     { pino },
     { checkFileModes },
+    { findRunningServer, ServerSettingsError },
   ] = await Promise.all([
     import('../../config/load-config.js'),
-    import('../../db/create-db.js'),
     import('../../app.js'),
     import('../../modules/module-registry.js'),
     import('./checks.js'),
     import('pino'),
     import('../private-files.js'),
+    import('../running-server.js'),
   ]);
-  let loaded;
+  let own;
   try {
-    loaded = loadConfig(process.env);
+    ({ config: own } = loadConfig(process.env, { readOnly: true }));
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     return error.problems.map((p) => ({ name: 'config', ok: false, detail: p, fix: 'set the variable in the environment or in .env' }));
   }
-  const { config } = loaded;
+  // A running server's own settings are the ones to check, not this shell's.
+  let config = own;
+  const checks: DoctorCheck[] = [];
+  try {
+    const server = findRunningServer(own);
+    if (server) {
+      config = server.config;
+      checks.push({ name: 'running server', ok: true, detail: `supervisor pid ${server.pid}; its settings are the ones checked below` });
+      for (const difference of server.differences) checks.push({ name: 'running server', ok: true, detail: difference });
+    }
+  } catch (error) {
+    if (!(error instanceof ServerSettingsError)) throw error;
+    checks.push({ name: 'running server', ok: false, detail: error.message, fix: 'correct its .env or environment; it keeps running until restarted' });
+  }
   const silent = pino({ level: 'silent' });
-  const checks: DoctorCheck[] = [{ name: 'config', ok: true, detail: `valid (engine ${config.engine}, port ${config.port}, data in ${config.paths.dataDir})` }];
-  checks.push(checkFileModes(config.paths.dataDir));
-  checks.push(checkDataDir(config));
+  checks.push({ name: 'config', ok: true, detail: `valid (engine ${config.engine}, port ${config.port}, data in ${config.paths.dataDir})` });
+  if (existsSync(config.paths.dataDir)) checks.push(checkFileModes(config.paths.dataDir));
   const registry = await ModuleRegistry.import(defaultModuleSources(config), silent);
+  return [...checks, ...(await databaseChecks(config, registry, silent)), ...checkModules(registry)];
+}
+
+/** The data directory, the database and its migrations, opening nothing that does not exist yet. */
+async function databaseChecks(config: Readonly<Config>, registry: ModuleRegistry, silent: Logger): Promise<DoctorCheck[]> {
+  const [{ createDb }, { checkDatabase, checkMigrations, inspectDataDir }] = await Promise.all([import('../../db/create-db.js'), import('./checks.js')]);
+  const checks = [inspectDataDir(config)];
+  if (config.engine === 'sqlite' && !existsSync(config.paths.sqliteFile)) {
+    checks.push({ name: 'database', ok: true, detail: `no database yet at ${config.paths.sqliteFile}: robusto start creates it` });
+    return checks;
+  }
   let db;
   try {
     db = createDb(config, silent);
@@ -49,7 +76,7 @@ async function checksNeedingPackages(): Promise<DoctorCheck[]> {
       detail: `cannot open: ${error instanceof Error ? error.message : String(error)}`,
       fix: 'check DATA_DIR and DATABASE_URL',
     });
-    return [...checks, ...checkModules(registry)];
+    return checks;
   }
   try {
     const database = await checkDatabase(db, config);
@@ -58,7 +85,7 @@ async function checksNeedingPackages(): Promise<DoctorCheck[]> {
   } finally {
     await db.close().catch(() => undefined);
   }
-  return [...checks, ...checkModules(registry)];
+  return checks;
 }
 
 /**

@@ -5,7 +5,7 @@ import type { Database } from '../../db/database.js';
 import type { BackupManifest } from '../backup/manifest.js';
 import { dataTables } from '../backup/catalog.js';
 import type { RestartOutcome } from './restart-report.js';
-import type { SupervisorLaunch } from './supervisor-launch.js';
+import type { SupervisorLaunch } from '../running-server.js';
 
 /** How long the journal may take to empty before the stop (it is on disk either way). */
 export const RESTART_JOURNAL_WAIT_MS = 60_000;

@@ -2,6 +2,7 @@ import type { Config } from '../../config/config.js';
 import { createDb } from '../../db/create-db.js';
 import type { Logger } from '../../log/create-logger.js';
 import { errorText } from '../../shared/error-text.js';
+import { findRunningServer, ServerSettingsError } from '../running-server.js';
 import { backup } from './phases/backup.js';
 import { check } from './phases/check.js';
 import { find } from './phases/find.js';
@@ -33,8 +34,10 @@ const PHASES: ReadonlyArray<{ phase: RestartStep['phase']; run: RestartPhase; ho
  * Restarts a running `robusto start` safely (docs/operations.md, "Safe restart"), phase by phase, and
  * stops at the first phase that fails:
  *
- * 1. **find** the supervisor of this `DATA_DIR` (its pid file); one restart at a time (a lock);
- *    one run by systemd is left to systemd;
+ * 1. **find** the supervisor of this `DATA_DIR` (its pid file) and read its settings from what it
+ *    recorded there: every later phase uses them, and each one this shell's environment says
+ *    otherwise is named as a warning; one restart at a time (a lock); one run by systemd is
+ *    left to systemd;
  * 2. **backup** the database into `BACKUP_DIR` and verify it: until here nothing was changed;
  * 3. **journal**: wait (up to a minute) for the writes waiting in the journal to be applied;
  *    what is still there is on disk and is applied after the start;
@@ -50,7 +53,7 @@ const PHASES: ReadonlyArray<{ phase: RestartStep['phase']; run: RestartPhase; ho
  * Writes a Markdown report into `DATA_DIR/reports/` whatever the outcome. Safe to run twice:
  * the second run restarts the server the first one started.
  */
-export async function safeRestart(config: Readonly<Config>, log: Logger, options: SafeRestartOptions): Promise<RestartOutcome> {
+export async function safeRestart(own: Readonly<Config>, log: Logger, options: SafeRestartOptions): Promise<RestartOutcome> {
   const started = options.now ?? new Date();
   const outcome: RestartOutcome = {
     ok: false,
@@ -62,6 +65,21 @@ export async function safeRestart(config: Readonly<Config>, log: Logger, options
     backupDir: undefined,
     report: '',
   };
+  // The running server's settings, not this shell's: restarting a server on PORT=19600 from a
+  // shell without PORT must back up, stop, start and check that one.
+  let config = own;
+  try {
+    const server = findRunningServer(own);
+    if (server) {
+      config = server.config;
+      outcome.warnings.push(...server.differences);
+    }
+  } catch (error) {
+    if (!(error instanceof ServerSettingsError)) throw error;
+    outcome.steps.push({ phase: 'find', ok: false, detail: error.message, ms: 0 });
+    outcome.report = writeRestartReport(own, outcome, started);
+    return outcome;
+  }
   const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
   const run: RestartRun = { config, db: createDb(config, log), bin: options.bin, host, base: `http://${host}:${config.port}`, outcome };
   // Once the old server is stopped, an interrupt must not leave the installation without one.

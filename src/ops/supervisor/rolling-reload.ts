@@ -13,8 +13,9 @@ export async function rollingReload(pool: WorkerPool, log: Logger): Promise<void
   for (const old of [...pool.slots]) {
     if (pool.stopping) return;
     if (old.retiring || old.standby) continue;
-    const { ready } = pool.fork();
-    if (!(await ready)) {
+    const fresh = pool.fork();
+    if (!fresh) return;
+    if (!(await fresh.ready)) {
       log.error('rolling reload stopped: a new worker did not become ready; the old ones keep serving');
       return;
     }

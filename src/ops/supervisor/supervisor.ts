@@ -2,7 +2,7 @@ import type { Config } from '../../config/config.js';
 import { flushLogger, type Logger } from '../../log/create-logger.js';
 import { WORKER_PROMOTE, type WorkerMessage } from '../../shared/cluster-messages.js';
 import { Alerter } from '../alerts.js';
-import { removeSupervisorFiles, runningSupervisorPid, writePidFile, writeStatusFile, type SupervisorStatus } from '../supervisor-files.js';
+import { removeSupervisorFiles, runningSupervisorPid, writeLaunchFile, writePidFile, writeStatusFile, type SupervisorStatus } from '../supervisor-files.js';
 import { claimDataDir } from '../supervisor-lock.js';
 import { CRASH_LOOP_WINDOW_MS, CrashPolicy, HEALTHY_UPTIME_MS } from './crash-policy.js';
 import { gatherClusterMetrics } from './metrics-gather.js';
@@ -31,8 +31,10 @@ export interface SuperviseOptions {
  *   only once it is ready is the old one stopped gracefully; it finishes its requests first.
  * - SIGTERM/SIGINT: every worker stops gracefully, then the primary exits 0.
  *
- * Its pid and a status file (workers, restarts, last crash) are kept in `DATA_DIR` for
- * `robusto status` and `robusto reload`. Only one supervisor serves a `DATA_DIR`: a second one
+ * Its pid, how it was started (its folder and robusto's variables: the operations commands read
+ * its settings from there, not from their own shell) and a status file (address, workers,
+ * restarts, last crash) are kept in `DATA_DIR` for `robusto status`, `reload`, `restart` and
+ * `doctor`, and removed on every way out. Only one supervisor serves a `DATA_DIR`: a second one
  * says which pid serves it and exits 1, touching nothing.
  */
 export async function supervise(options: SuperviseOptions): Promise<void> {
@@ -50,12 +52,18 @@ export async function supervise(options: SuperviseOptions): Promise<void> {
     process.exitCode = 1;
     return;
   }
+  // On every way out (a signal's stop, a second signal, a crash of the supervisor itself), no
+  // file is left saying it runs. Only SIGKILL skips this: the next start sees a dead pid.
+  process.on('exit', () => removeSupervisorFiles(config.paths.dataDir));
+  process.on('uncaughtException', (error) => {
+    log.fatal({ err: error }, 'supervisor crashed; its workers stop once it is gone');
+    void flushLogger(log).finally(() => process.exit(1));
+  });
   const crashes = new CrashPolicy();
   let restarts = 0;
   let reloads = 0;
   let lastCrash: SupervisorStatus['lastCrash'] = null;
   let crashLoop = false;
-  let stopped = false;
   let reloadQueue = Promise.resolve();
   let reloadsQueued = 0;
   const startedAt = new Date().toISOString();
@@ -65,7 +73,9 @@ export async function supervise(options: SuperviseOptions): Promise<void> {
     pid: process.pid,
     startedAt,
     updatedAt: new Date().toISOString(),
-    state: stopped ? 'stopped' : pool.stopping ? 'stopping' : reloadsQueued > 0 ? 'reloading' : 'running',
+    state: pool.stopping ? 'stopping' : reloadsQueued > 0 ? 'reloading' : 'running',
+    address: `http://${config.host}:${config.port}`,
+    engine: config.engine,
     workersWanted: config.workers,
     workers: pool.statuses(),
     restarts,
@@ -135,10 +145,11 @@ export async function supervise(options: SuperviseOptions): Promise<void> {
       return;
     }
     setTimeout(() => {
-      if (pool.stopping) return;
+      const fresh = pool.fork();
+      if (!fresh) return;
       restarts++;
       metrics.restarted();
-      void pool.fork().ready.then((ok) => ok && pool.startSpare());
+      void fresh.ready.then((ok) => ok && pool.startSpare());
     }, delayMs);
   };
 
@@ -164,8 +175,6 @@ export async function supervise(options: SuperviseOptions): Promise<void> {
     log.info({ signal, workers: pool.slots.size }, 'stopping: every worker finishes its requests');
     saveStatus();
     await Promise.all([...pool.slots].map((slot) => pool.retire(slot)));
-    stopped = true;
-    saveStatus();
     removeSupervisorFiles(config.paths.dataDir);
     claim.release();
     log.info('stopped');
@@ -192,11 +201,13 @@ export async function supervise(options: SuperviseOptions): Promise<void> {
   });
 
   writePidFile(config.paths.dataDir);
+  writeLaunchFile(config.paths.dataDir);
   log.info({ workers: config.workers, engine: config.engine }, 'robusto supervisor starting workers');
   // The first worker alone first: on a first start it migrates and creates the owner account,
   // which the others must not race for.
-  await pool.fork().ready;
-  await Promise.all(Array.from({ length: config.workers - 1 }, () => pool.fork().ready));
+  // A signal may come at any moment of this: a stopping pool forks nothing more.
+  await pool.fork()?.ready;
+  await Promise.all(Array.from({ length: config.workers - 1 }, () => pool.fork()?.ready ?? Promise.resolve(false)));
   // A standby only once a worker came up: while they crash at start, it would crash too.
   if ([...pool.slots].some((s) => s.ready)) pool.startSpare();
   saveStatus();

@@ -49,13 +49,17 @@ export class WorkerPool {
 
   constructor(private readonly options: WorkerPoolOptions) {}
 
-  /** Starts one worker (or the standby); `ready` resolves true once it is ready (or standing by), false if it died or timed out first. */
-  fork(standby = false): { slot: Slot; ready: Promise<boolean> } {
+  /** Starts one worker (or the standby), unless the pool is stopping; `ready` resolves true once it is ready (or standing by), false if it died or timed out first. */
+  fork(standby = false): { slot: Slot; ready: Promise<boolean> } | undefined {
+    if (this.stopping) return undefined;
     const { log } = this.options;
     // Settings apply to the next fork: the standby gets its option.
     cluster.setupPrimary({ exec: process.argv[1] as string, args: standby ? [...this.options.workerArgs, STANDBY_OPTION] : this.options.workerArgs });
     const worker = cluster.fork();
     const slot: Slot = { worker, startedAt: Date.now(), ready: false, standby, standing: false, retiring: false };
+    // NB: a message to a worker that is exiting fails (EPIPE) as an 'error' event; unheard, it
+    // would end the supervisor. Its exit is what matters, and is handled below.
+    worker.on('error', (error) => log.warn({ err: error, worker: worker.id, workerPid: worker.process.pid }, 'cannot reach a worker'));
     this.slots.add(slot);
     const ready = new Promise<boolean>((resolve) => {
       const timer = setTimeout(() => {
@@ -98,21 +102,31 @@ export class WorkerPool {
   /** Starts a standby worker unless there is one (or the supervisor is stopping). */
   startSpare(): void {
     if (this.stopping || this.spare) return;
-    this.spare = this.fork(true).slot;
+    this.spare = this.fork(true)?.slot;
   }
 
-  /** Stops `slot`'s worker gracefully (it finishes its requests) and resolves once it exited. */
+  /**
+   * Stops `slot`'s worker gracefully (it finishes its requests) and resolves once it exited. A
+   * worker still starting (neither ready nor standing by) gets SIGTERM: it may not listen for
+   * messages yet, and has no request to finish.
+   */
   async retire(slot: Slot): Promise<void> {
     slot.retiring = true;
     this.options.changed();
-    const exited = new Promise<void>((resolve) => slot.worker.once('exit', () => resolve()));
-    if (slot.worker.isConnected()) slot.worker.send({ type: WORKER_RETIRE } satisfies WorkerMessage);
-    else slot.worker.process.kill('SIGTERM');
+    const { worker } = slot;
+    const exited = new Promise<void>((resolve) => {
+      if (worker.isDead()) resolve();
+      else worker.once('exit', () => resolve());
+    });
+    const terminate = () => worker.process.kill('SIGTERM');
+    if ((slot.ready || slot.standing) && worker.isConnected())
+      worker.send({ type: WORKER_RETIRE } satisfies WorkerMessage, undefined, (error) => error && terminate());
+    else terminate();
     const deadline = this.options.shutdownTimeoutMs + 5_000;
     const timedOut = await Promise.race([exited.then(() => false), sleep(deadline).then(() => true)]);
     if (timedOut) {
-      this.options.log.error({ worker: slot.worker.id, workerPid: slot.worker.process.pid, deadlineMs: deadline }, 'worker did not stop in time; killing it');
-      slot.worker.process.kill('SIGKILL');
+      this.options.log.error({ worker: worker.id, workerPid: worker.process.pid, deadlineMs: deadline }, 'worker did not stop in time; killing it');
+      worker.process.kill('SIGKILL');
       await exited;
     }
   }

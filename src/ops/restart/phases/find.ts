@@ -1,7 +1,7 @@
 import { runningSupervisorPid } from '../../supervisor-files.js';
 import { acquireRestartLock } from '../restart-lock.js';
 import { RestartStepError, type RestartRun, type PhaseResult } from '../restart-run.js';
-import { serviceManagerOf, supervisorLaunch } from '../supervisor-launch.js';
+import { serviceManagerOf, supervisorLaunch } from '../../running-server.js';
 
 /**
  * Finds the supervisor of this `DATA_DIR` (its pid file) and takes the restart lock (one restart
@@ -16,7 +16,7 @@ export async function find(run: RestartRun): Promise<PhaseResult> {
   const found = runningSupervisorPid(run.config.paths.dataDir);
   if (!found)
     throw new RestartStepError(`robusto is not running for ${run.config.paths.dataDir} (no live supervisor in its pid file): start it with "robusto start"`);
-  const launch = supervisorLaunch(found);
+  const launch = supervisorLaunch(found, run.config.paths.dataDir);
   const manager = serviceManagerOf(launch.env);
   if (manager) {
     throw new RestartStepError(
