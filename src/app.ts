@@ -26,6 +26,7 @@ import { DatabaseCircuit } from './resilience/circuit.js';
 import { Dispatcher } from './resilience/dispatcher.js';
 import { KnownPrincipals } from './resilience/known-principals.js';
 import { Journal, type JournalEntry } from './resilience/journal.js';
+import { refreshStatisticsAfterReplay } from './resilience/statistics-after-replay.js';
 import { Replayer } from './resilience/replayer.js';
 import { WritePath } from './resilience/write-path.js';
 import { registerAdminPage } from './admin/page/admin-page.js';
@@ -174,6 +175,7 @@ export async function buildApp(options: BuildAppOptions): Promise<RobustoApp> {
   await registerModules(http, registry, contextOf);
 
   const replayer = new Replayer(journal, dispatcher, circuit, commandOf, authorCheck, log);
+  refreshStatisticsAfterReplay(replayer, db, log);
 
   return {
     http,

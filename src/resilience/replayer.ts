@@ -67,6 +67,7 @@ export class Replayer {
    */
   #unmarked: Array<AttemptOutcome & { seq: number }> = [];
   #lastRound: ReplayRound | undefined;
+  #roundListeners: Array<(round: ReplayRound) => void> = [];
 
   constructor(
     private readonly journal: Journal,
@@ -79,6 +80,11 @@ export class Replayer {
     journal.onAppend(() => this.#wake?.());
     journal.onRecover(() => this.#wake?.());
     circuit.onClose(() => this.#wake?.());
+  }
+
+  /** Calls `listener` after each replay round that took the lease (`busy` ones are not rounds). */
+  onRound(listener: (round: ReplayRound) => void): void {
+    this.#roundListeners.push(listener);
   }
 
   /** Starts the loop in the background. */
@@ -147,6 +153,7 @@ export class Replayer {
       this.journal.releaseLease(REPLAY_LEASE, this.#holder);
       this.#lastRound = { at: new Date().toISOString(), applied, outcome };
       if (applied > 0) this.log.info({ applied, outcome, pending: this.journal.stats().pending }, 'journal replayed');
+      for (const listener of this.#roundListeners) listener(this.#lastRound);
       return outcome;
     };
     const first = this.#lease();

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { sql } from 'kysely';
+import { analyzeTables } from '../../db/analyze.js';
 import type { Database } from '../../db/database.js';
 import { insertRows } from '../../db/insert-rows.js';
 import { dataTables, tableNames } from './catalog.js';
@@ -19,7 +20,8 @@ export const RESTORE_BATCH_ROWS = 500;
  * in use). The backup is
  * verified first; all tables load in one transaction, parents before the tables that reference
  * them, so a failure leaves the database as empty as it was. Either engine's backup loads into
- * either engine (SQLite → PostgreSQL is a restore). Returns the manifest.
+ * either engine (SQLite → PostgreSQL is a restore). Every table loaded is then analyzed, so the
+ * planner has statistics from the first request on. Returns the manifest.
  *
  * An encrypted backup needs `encryptionKey` (`BACKUP_ENCRYPTION_KEY`, the key it was made with).
  * `checked`: the caller has already checked it with {@link checkRestorable} (the CLI does,
@@ -80,6 +82,11 @@ export async function restoreBackup(
       await flush();
     }
   });
+  // Statistics for what was just loaded: without them the first lists sort whole tables.
+  await analyzeTables(
+    db,
+    manifest.tables.map((t) => t.name),
+  );
   return manifest;
 }
 
