@@ -11,7 +11,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import type { RobustoApp } from '../src/app.js';
-import type { JournalStats } from '../src/resilience/journal.js';
+import type { JournalStats } from '../src/resilience/journal/journal-stats.js';
 import { createBenchDatabase } from './support/bench-database.js';
 import { markdownTable, runLoad, type LoadResult } from './support/load.js';
 import { startProxyThread } from './support/proxy-thread.js';

@@ -1,7 +1,8 @@
 import type { JobState } from '../jobs/job-runner.js';
 import type { ModuleContext } from '../modules/module.js';
 import type { DatabaseCircuit } from '../resilience/circuit.js';
-import type { Journal, JournalEntry } from '../resilience/journal.js';
+import type { JournalEntry } from '../resilience/journal/entry.js';
+import type { Journal } from '../resilience/journal/journal.js';
 import type { ReplayRound } from '../resilience/replayer.js';
 
 /**

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { Journal } from '../resilience/journal.js';
+import { Journal } from '../resilience/journal/journal.js';
 import { maskSecrets } from '../shared/secrets.js';
 import { loadEnvironment } from './load-environment.js';
 import { withApp } from './with-app.js';

@@ -2,7 +2,7 @@ import type { FastifyReply } from 'fastify';
 import { packageInfo } from '../config/package-info.js';
 import type { Database } from '../db/database.js';
 import type { DatabaseCircuit } from '../resilience/circuit.js';
-import type { Journal } from '../resilience/journal.js';
+import type { Journal } from '../resilience/journal/journal.js';
 import { FAILURES_TO_ALERT, type JobRunner } from '../jobs/job-runner.js';
 import type { ModuleContext } from '../modules/module.js';
 import type { LoadedModule, ModuleRegistry } from '../modules/module-registry.js';

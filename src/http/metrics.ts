@@ -3,7 +3,7 @@ import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import type { Database } from '../db/database.js';
 import { METRICS_COLLECT, METRICS_PART, METRICS_REQUEST, METRICS_RESPONSE, type WorkerMessage } from '../shared/cluster-messages.js';
 import type { DatabaseCircuit } from '../resilience/circuit.js';
-import type { Journal } from '../resilience/journal.js';
+import type { Journal } from '../resilience/journal/journal.js';
 import type { JobRunner } from '../jobs/job-runner.js';
 import type { HttpServer } from './create-server.js';
 import type { DetailsGate } from './health-details.js';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Database } from '../db/database.js';
 import type { Logger } from '../log/create-logger.js';
-import type { Journal } from '../resilience/journal.js';
+import type { Journal } from '../resilience/journal/journal.js';
 import { withTimeout } from '../shared/with-timeout.js';
 import type { Alerter } from './alerts.js';
 

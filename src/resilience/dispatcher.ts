@@ -100,27 +100,41 @@ export class BatchItemError extends Error {
   }
 }
 
-/** A bulk handler refused its items; {@link Dispatcher.dispatchBatch} applies them one at a time instead. */
-class BulkRefusedError extends Error {
-  constructor(cause: unknown) {
-    super('a bulk handler refused its items', { cause });
-  }
-}
+/**
+ * What a transaction's work decided: commit, resolving `value`, or roll back, saying why. Work
+ * that throws still rolls back, and its error goes on: errors stay errors, decisions are values.
+ */
+type Decision<C, R> = { kind: 'commit'; value: C } | { kind: 'rollback'; reason: R };
 
-/** A batch applied without looking its keys up met a stored one; {@link Dispatcher.dispatchBatch} looks them up and applies it again. */
-class KeysTakenError extends Error {
+/** Thrown by {@link decide}, and only there, to make the transaction roll back; caught right outside it. */
+class RollbackSignal extends Error {
   constructor() {
-    super('an idempotency key of the batch is already stored');
+    super('the transaction was rolled back by its work');
   }
 }
 
 /**
- * Ends a write's transaction without writing anything when its key is already stored: thrown, so
- * Kysely rolls the transaction back, and caught right outside it to answer the stored outcome.
+ * Runs `work` in a transaction of `database` and ends it as `work` decided: COMMIT, or ROLLBACK.
+ *
+ * NB: `Database.transaction` rolls back only when its callback throws, on both engines (Kysely's
+ * `transaction().execute()` on SQLite; `postgresTransactions` on PostgreSQL, which keeps those
+ * semantics): neither hands out a ROLLBACK to call. So a decision to roll back is thrown here,
+ * as the one private {@link RollbackSignal}, and caught right outside the transaction; everything
+ * above works on the returned decision.
  */
-class Replay extends Error {
-  constructor(readonly result: DispatchResult) {
-    super('the idempotency key is already stored: answered from it');
+async function decide<C, R>(database: Database, work: (tx: Transaction<CoreTables>) => Promise<Decision<C, R>>): Promise<Decision<C, R>> {
+  let rollback: { kind: 'rollback'; reason: R } | undefined;
+  try {
+    return await database.transaction(async (tx: Transaction<CoreTables>) => {
+      const decision = await work(tx);
+      if (decision.kind === 'commit') return decision;
+      rollback = decision;
+      throw new RollbackSignal();
+    });
+  } catch (error) {
+    // NB: a ROLLBACK that failed throws its own error instead, which goes on like any other.
+    if (rollback && error instanceof RollbackSignal) return rollback;
+    throw error;
   }
 }
 
@@ -151,6 +165,221 @@ function auditRowOf(meta: DispatchMeta, action: string, outcome: CommandOutcome,
     request_id: meta.requestId,
     created_at: at,
   };
+}
+
+/**
+ * How an attempt of {@link Dispatcher.dispatchBatch} applies its items. `bulk`: consecutive
+ * items of a command with `handleMany` go to it together. `lookUpKeys`: the keys already stored
+ * are read first, and the items they cover answer from them; without it, a key found stored by
+ * the keys' INSERT rolls the batch back.
+ */
+interface BatchWay {
+  bulk: boolean;
+  lookUpKeys: boolean;
+}
+
+/** Why an attempt of a batch was rolled back: a key was stored already, a bulk handler refused its items, or an item's handler failed. */
+type BatchRollback = { kind: 'keys-taken' } | { kind: 'bulk-refused'; cause: unknown } | { kind: 'item-failed'; index: number; error: unknown };
+
+/** The way to apply a batch again after `rollback`, or undefined when none is left and the rollback is the batch's failure. */
+function nextWay(way: BatchWay, rollback: BatchRollback): BatchWay | undefined {
+  // A key was there after all: look them up first, so the items it covers answer from it.
+  if (rollback.kind === 'keys-taken' && !way.lookUpKeys) return { ...way, lookUpKeys: true };
+  // A bulk handler could not take its items (one breaks a rule): one at a time finds which.
+  if (rollback.kind === 'bulk-refused' && way.bulk) return { bulk: false, lookUpKeys: true };
+  return undefined;
+}
+
+/** The error {@link Dispatcher.dispatchBatch} fails with after `rollback`, when no other way is left. */
+function batchFailure(rollback: BatchRollback): Error {
+  switch (rollback.kind) {
+    case 'item-failed':
+      return new BatchItemError(rollback.index, rollback.error);
+    case 'keys-taken':
+      return new Error('an idempotency key of the batch is already stored');
+    case 'bulk-refused':
+      return new Error('a bulk handler refused its items', { cause: rollback.cause });
+  }
+}
+
+/** The key of a stored or new idempotency key in {@link BatchRun}'s map. */
+function idOf(tenantId: string, key: string): string {
+  return `${tenantId}\n${key}`;
+}
+
+/**
+ * The work of one attempt of {@link Dispatcher.dispatchBatch} in its transaction: runs the
+ * items' handlers in order (consecutive items of a command with `handleMany` in one call, when
+ * `way.bulk`), then one insert stores every new key with its outcome and one more every audit
+ * row. Decides to commit, with each item's outcome, or to roll back, saying why; a transient
+ * error of a bulk handler, or one of the inserts, is thrown on.
+ */
+class BatchRun {
+  readonly #tx: Transaction<CoreTables>;
+  readonly #items: BatchItem[];
+  readonly #way: BatchWay;
+  readonly #clock: { now: string; expiresAt: string };
+  readonly #hooks: Hooks;
+  /** The keys stored (read first, or written by an item before), by {@link idOf}. */
+  readonly #known = new Map<string, StoredKey>();
+  readonly #keys: Array<Insertable<CoreTables['idempotency_keys']>> = [];
+  readonly #audits: Array<Insertable<CoreTables['audit_log']>> = [];
+  readonly #outcomes: BatchOutcome[];
+  /** Consecutive items waiting for one handleMany call, and their keys (a repeat among them flushes first). */
+  #run: number[] = [];
+  readonly #inRun = new Set<string>();
+
+  /** `clock`: the handlers' `now` and the new keys' expiry. */
+  constructor(tx: Transaction<CoreTables>, items: BatchItem[], way: BatchWay, clock: { now: string; expiresAt: string }, hooks: Hooks) {
+    this.#tx = tx;
+    this.#items = items;
+    this.#way = way;
+    this.#clock = clock;
+    this.#hooks = hooks;
+    this.#outcomes = new Array<BatchOutcome>(items.length);
+  }
+
+  /** Applies the batch; see the class comment and {@link BatchOptions.meanwhile}. */
+  async apply(meanwhile: (() => void) | undefined): Promise<Decision<BatchOutcome[], BatchRollback>> {
+    if (this.#way.lookUpKeys) await this.#lookUpKeys();
+    const failed = await this.#runItems();
+    if (failed) return { kind: 'rollback', reason: failed };
+    if (this.#keys.length > 0 && !(await this.#insertKeys())) return { kind: 'rollback', reason: { kind: 'keys-taken' } };
+    if (this.#audits.length > 0) await this.#insertAudits(meanwhile);
+    return { kind: 'commit', value: this.#outcomes };
+  }
+
+  /** Reads the keys of the batch already stored. */
+  async #lookUpKeys(): Promise<void> {
+    const items = this.#items;
+    const stored = await this.#tx
+      .selectFrom('idempotency_keys')
+      .select(['tenant_id', 'key', 'fingerprint', 'status_code', 'response'])
+      .where('tenant_id', 'in', [...new Set(items.map((i) => i.meta.tenantId))])
+      .where(
+        'key',
+        'in',
+        items.map((i) => i.meta.idempotencyKey),
+      )
+      .execute();
+    for (const row of stored) this.#known.set(idOf(row.tenant_id, row.key), row);
+  }
+
+  /** Runs every item (or answers it from its stored key): undefined when all ran, else why the batch rolls back. */
+  async #runItems(): Promise<BatchRollback | undefined> {
+    for (const [index, item] of this.#items.entries()) {
+      const id = idOf(item.meta.tenantId, item.meta.idempotencyKey);
+      if (this.#flushesBefore(item, id)) {
+        const refused = await this.#flush();
+        if (refused) return refused;
+      }
+      const failed = await this.#take(index, item, id);
+      if (failed) return failed;
+    }
+    return this.#flush();
+  }
+
+  /** True when the items waiting for handleMany must run before `item` (its key among theirs, or another handler). */
+  #flushesBefore(item: BatchItem, id: string): boolean {
+    if (this.#run.length === 0) return false;
+    if (this.#inRun.has(id)) return true;
+    if (this.#known.has(id)) return false;
+    if (this.#way.bulk && item.command.handleMany) return (this.#items[this.#run[0] as number] as BatchItem).command !== item.command;
+    return true;
+  }
+
+  /** Answers `item` from its stored key, queues it for handleMany, or runs its handler: undefined, or the handler's failure. */
+  async #take(index: number, { command, payload, meta }: BatchItem, id: string): Promise<BatchRollback | undefined> {
+    const prior = this.#known.get(id);
+    if (prior) {
+      this.#outcomes[index] = storedResult(prior, meta.fingerprint, meta.idempotencyKey);
+      return undefined;
+    }
+    if (this.#way.bulk && command.handleMany) {
+      this.#run.push(index);
+      this.#inRun.add(id);
+      return undefined;
+    }
+    try {
+      this.#ran(index, await command.handler(this.#tx, payload, this.#contextOf(meta)));
+      return undefined;
+    } catch (error) {
+      return { kind: 'item-failed', index, error };
+    }
+  }
+
+  /** Runs the items waiting for handleMany: undefined, or the handler's refusal (a transient error is thrown on). */
+  async #flush(): Promise<BatchRollback | undefined> {
+    if (this.#run.length === 0) return undefined;
+    const indexes = this.#run;
+    this.#run = [];
+    this.#inRun.clear();
+    const command = (this.#items[indexes[0] as number] as BatchItem).command;
+    let results: CommandOutcome[];
+    try {
+      results = await command.handleMany!(
+        this.#tx,
+        indexes.map((i) => ({ payload: (this.#items[i] as BatchItem).payload, ctx: this.#contextOf((this.#items[i] as BatchItem).meta) })),
+      );
+    } catch (error) {
+      if (isTransientError(error)) throw error;
+      return { kind: 'bulk-refused', cause: error };
+    }
+    if (results.length !== indexes.length) throw new Error(`${command.name}.handleMany returned ${results.length} outcomes for ${indexes.length} items`);
+    indexes.forEach((index, n) => this.#ran(index, results[n] as CommandOutcome));
+    return undefined;
+  }
+
+  /** Keeps what the item at `index` ran to: its key and audit row to insert, its outcome. */
+  #ran(index: number, outcome: CommandOutcome): void {
+    const { command, meta } = this.#items[index] as BatchItem;
+    const key = {
+      tenant_id: meta.tenantId,
+      key: meta.idempotencyKey,
+      fingerprint: meta.fingerprint,
+      command: command.name,
+      status_code: outcome.status,
+      response: JSON.stringify(outcome.body),
+      created_at: this.#clock.now,
+      expires_at: this.#clock.expiresAt,
+    };
+    this.#keys.push(key);
+    this.#known.set(idOf(meta.tenantId, meta.idempotencyKey), key);
+    this.#audits.push(auditRowOf(meta, command.name, outcome, this.#clock.now));
+    this.#outcomes[index] = { result: { status: outcome.status, body: outcome.body, replayed: false } };
+  }
+
+  #contextOf(meta: DispatchMeta): CommandContext {
+    return { tenantId: meta.tenantId, userId: meta.userId, requestId: meta.requestId, now: this.#clock.now, hooks: this.#hooks };
+  }
+
+  /** Inserts the new keys: true if all were, false if one was stored already. */
+  async #insertKeys(): Promise<boolean> {
+    // The count of rows inserted (a stored key is skipped) says enough: no RETURNING to send back.
+    const inserted = await insertRows(this.#tx, 'idempotency_keys', this.#keys)
+      .onConflict((oc) => oc.columns(['tenant_id', 'key']).doNothing())
+      .executeTakeFirst();
+    return Number(inserted.numInsertedOrUpdatedRows) === this.#keys.length;
+  }
+
+  /** Inserts the audit rows, running `meanwhile` while the database works on them. */
+  async #insertAudits(meanwhile: (() => void) | undefined): Promise<void> {
+    const inserting = insertRows(this.#tx, 'audit_log', this.#audits).execute();
+    // NB: handled at once, and awaited below: on SQLite the INSERT fails within this very
+    // turn, and a rejection unhandled until after setImmediate would stop the process.
+    inserting.catch(() => undefined);
+    try {
+      if (meanwhile) {
+        // NB: after a turn of the event loop, so that the INSERT (and, when the database is
+        // reached through a local proxy, its forwarding) is on the wire before the caller's
+        // synchronous work holds the thread.
+        await new Promise((resolve) => setImmediate(resolve));
+        meanwhile();
+      }
+    } finally {
+      await inserting;
+    }
+  }
 }
 
 /**
@@ -186,10 +415,10 @@ export class Dispatcher {
    */
   async dispatch<P, R>(command: Command<P, R>, payload: P, meta: DispatchMeta, options: { replay?: boolean } = {}): Promise<DispatchResult> {
     const replay = options.replay ?? false;
+    let decision: Decision<DispatchResult, BatchOutcome>;
     try {
-      return await (replay ? this.#attempt(command, payload, meta, true) : this.#retry.execute(() => this.#attempt(command, payload, meta, false)));
+      decision = await (replay ? this.#attempt(command, payload, meta, true) : this.#retry.execute(() => this.#attempt(command, payload, meta, false)));
     } catch (error) {
-      if (error instanceof Replay) return error.result;
       const key = meta.idempotencyKey;
       const violation = uniqueViolationOf(error);
       if (key && violation?.table === 'idempotency_keys') {
@@ -203,16 +432,23 @@ export class Dispatcher {
       }
       throw error;
     }
+    if (decision.kind === 'commit') return decision.value;
+    // The key was stored already: nothing was written, and its first outcome (or 422) answers.
+    if ('error' in decision.reason) throw decision.reason.error;
+    return decision.reason.result;
   }
 
-  async #attempt<P, R>(command: Command<P, R>, payload: P, meta: DispatchMeta, replay: boolean): Promise<DispatchResult> {
+  /** One attempt of {@link dispatch}: its transaction's decision (rolled back: the key's stored outcome answers). */
+  async #attempt<P, R>(command: Command<P, R>, payload: P, meta: DispatchMeta, replay: boolean): Promise<Decision<DispatchResult, BatchOutcome>> {
     const now = Date.now();
     const ctx: CommandContext = { tenantId: meta.tenantId, userId: meta.userId, requestId: meta.requestId, now: isoInstant(now), hooks: this.#hooks };
     let committing: DispatchResult | undefined;
     try {
-      return await this.#transaction(command, payload, meta, ctx, now, replay, (result) => {
-        committing = result;
-      });
+      return await decide(this.#database, (tx) =>
+        this.#transaction(tx, { command, payload, meta, ctx, now, replay }, (result) => {
+          committing = result;
+        }),
+      );
     } catch (error) {
       // NB: a connection lost during COMMIT leaves the outcome unknown: the server may have
       // committed. Retrying would then apply the write twice, so it is not retried.
@@ -222,49 +458,59 @@ export class Dispatcher {
     }
   }
 
-  #transaction<P, R>(
-    command: Command<P, R>,
-    payload: P,
-    meta: DispatchMeta,
-    ctx: CommandContext,
-    now: number,
-    replay: boolean,
+  /**
+   * The work of {@link dispatch}'s transaction: claims the key, runs the handler, stores its
+   * outcome under the key and writes the audit row; `onCommit` hears the result just before it
+   * is committed. Rolled back, having written nothing, when the key is stored already: the
+   * reason is what answers (the first outcome, or 422 for another request).
+   */
+  async #transaction<P, R>(
+    tx: Transaction<CoreTables>,
+    run: { command: Command<P, R>; payload: P; meta: DispatchMeta; ctx: CommandContext; now: number; replay: boolean },
     onCommit: (result: DispatchResult) => void,
-  ): Promise<DispatchResult> {
-    return this.#database.transaction(async (tx: Transaction<CoreTables>) => {
-      const key = meta.idempotencyKey;
-      if (key) {
-        const stored = await this.#storedOutcome(tx, meta.tenantId, key, replay ? undefined : ctx.now);
-        // Thrown, not returned, so the transaction ends without writing anything.
-        if (stored) throw new Replay(replayOrReject(stored, meta.fingerprint, key));
-        // NB: only an expired key may be removed. Without the expiry condition this DELETE would
-        // also see, and remove, the key of a concurrent request that committed a moment ago
-        // (READ COMMITTED), and the write would run twice.
-        await tx.deleteFrom('idempotency_keys').where('tenant_id', '=', meta.tenantId).where('key', '=', key).where('expires_at', '<=', ctx.now).execute();
-        await insertRow(tx, 'idempotency_keys', {
-          tenant_id: meta.tenantId,
-          key,
-          fingerprint: meta.fingerprint,
-          command: command.name,
-          status_code: 0,
-          response: '',
-          created_at: ctx.now,
-          expires_at: isoInstant(now + this.#ttlMs),
-        });
-      }
-      const outcome = await command.handler(tx, payload, ctx);
-      if (key) {
-        await tx
-          .updateTable('idempotency_keys')
-          .set({ status_code: outcome.status, response: JSON.stringify(outcome.body) })
-          .where('tenant_id', '=', meta.tenantId)
-          .where('key', '=', key)
-          .execute();
-      }
-      await insertRow(tx, 'audit_log', auditRowOf(meta, command.name, outcome, ctx.now));
-      const result = { status: outcome.status, body: outcome.body, replayed: false };
-      onCommit(result);
-      return result;
+  ): Promise<Decision<DispatchResult, BatchOutcome>> {
+    const { command, meta, ctx } = run;
+    const key = meta.idempotencyKey;
+    if (key) {
+      const stored = await this.#storedOutcome(tx, meta.tenantId, key, run.replay ? undefined : ctx.now);
+      if (stored) return { kind: 'rollback', reason: storedResult(stored, meta.fingerprint, key) };
+      await this.#claimKey(tx, run, key);
+    }
+    const outcome = await command.handler(tx, run.payload, ctx);
+    if (key) {
+      await tx
+        .updateTable('idempotency_keys')
+        .set({ status_code: outcome.status, response: JSON.stringify(outcome.body) })
+        .where('tenant_id', '=', meta.tenantId)
+        .where('key', '=', key)
+        .execute();
+    }
+    await insertRow(tx, 'audit_log', auditRowOf(meta, command.name, outcome, ctx.now));
+    const result = { status: outcome.status, body: outcome.body, replayed: false };
+    onCommit(result);
+    return { kind: 'commit', value: result };
+  }
+
+  /** Stores `key` for the command about to run, its outcome still empty (an expired one it replaces). */
+  async #claimKey(
+    tx: Transaction<CoreTables>,
+    run: { command: { name: string }; meta: DispatchMeta; ctx: CommandContext; now: number },
+    key: string,
+  ): Promise<void> {
+    const { meta, ctx } = run;
+    // NB: only an expired key may be removed. Without the expiry condition this DELETE would
+    // also see, and remove, the key of a concurrent request that committed a moment ago
+    // (READ COMMITTED), and the write would run twice.
+    await tx.deleteFrom('idempotency_keys').where('tenant_id', '=', meta.tenantId).where('key', '=', key).where('expires_at', '<=', ctx.now).execute();
+    await insertRow(tx, 'idempotency_keys', {
+      tenant_id: meta.tenantId,
+      key,
+      fingerprint: meta.fingerprint,
+      command: run.command.name,
+      status_code: 0,
+      response: '',
+      created_at: ctx.now,
+      expires_at: isoInstant(run.now + this.#ttlMs),
     });
   }
 
@@ -290,141 +536,21 @@ export class Dispatcher {
     // First the quick way: bulk handlers, and no look-up of the keys (a key already in the
     // database is rare: a crash between a commit and the journal's mark). Its INSERT finds it,
     // and the batch is applied again the careful way.
-    let way = { bulk: true, lookUpKeys: false };
+    let way: BatchWay = { bulk: true, lookUpKeys: false };
     for (;;) {
-      try {
-        return await this.#batch(items, way, options.meanwhile);
-      } catch (error) {
-        // A key was there after all: look them up first, so the items it covers answer from it.
-        if (error instanceof KeysTakenError && !way.lookUpKeys) way = { ...way, lookUpKeys: true };
-        // A bulk handler could not take its items (one breaks a rule): one at a time finds which.
-        else if (error instanceof BulkRefusedError && way.bulk) way = { bulk: false, lookUpKeys: true };
-        else throw error;
-      }
+      const decision = await this.#batch(items, way, options.meanwhile);
+      if (decision.kind === 'commit') return decision.value;
+      const next = nextWay(way, decision.reason);
+      if (!next) throw batchFailure(decision.reason);
+      way = next;
     }
   }
 
-  /**
-   * {@link dispatchBatch}'s transaction. `bulk`: consecutive items of a command with `handleMany`
-   * go to it together. `lookUpKeys`: the keys already stored are read first; without it, a key
-   * found stored by the keys' INSERT aborts the batch with {@link KeysTakenError}.
-   */
-  #batch(items: BatchItem[], way: { bulk: boolean; lookUpKeys: boolean }, meanwhile: (() => void) | undefined): Promise<BatchOutcome[]> {
+  /** One attempt of {@link dispatchBatch}, the way `way` says, in its own transaction (see {@link BatchRun}). */
+  #batch(items: BatchItem[], way: BatchWay, meanwhile: (() => void) | undefined): Promise<Decision<BatchOutcome[], BatchRollback>> {
     const now = Date.now();
-    const ctxNow = isoInstant(now);
-    const expiresAt = isoInstant(now + this.#ttlMs);
-    const idOf = (tenantId: string, key: string) => `${tenantId}\n${key}`;
-    const contextOf = (meta: DispatchMeta): CommandContext => ({
-      tenantId: meta.tenantId,
-      userId: meta.userId,
-      requestId: meta.requestId,
-      now: ctxNow,
-      hooks: this.#hooks,
-    });
-    return this.#database.transaction(async (tx: Transaction<CoreTables>) => {
-      const stored = way.lookUpKeys
-        ? await tx
-            .selectFrom('idempotency_keys')
-            .select(['tenant_id', 'key', 'fingerprint', 'status_code', 'response'])
-            .where('tenant_id', 'in', [...new Set(items.map((i) => i.meta.tenantId))])
-            .where(
-              'key',
-              'in',
-              items.map((i) => i.meta.idempotencyKey),
-            )
-            .execute()
-        : [];
-      const known = new Map<string, StoredKey>(stored.map((row) => [idOf(row.tenant_id, row.key), row]));
-      const keys: Array<Insertable<CoreTables['idempotency_keys']>> = [];
-      const audits: Array<Insertable<CoreTables['audit_log']>> = [];
-      const outcomes = new Array<BatchOutcome>(items.length);
-      const ran = (index: number, outcome: CommandOutcome) => {
-        const { command, meta } = items[index] as BatchItem;
-        const key = {
-          tenant_id: meta.tenantId,
-          key: meta.idempotencyKey,
-          fingerprint: meta.fingerprint,
-          command: command.name,
-          status_code: outcome.status,
-          response: JSON.stringify(outcome.body),
-          created_at: ctxNow,
-          expires_at: expiresAt,
-        };
-        keys.push(key);
-        known.set(idOf(meta.tenantId, meta.idempotencyKey), key);
-        audits.push(auditRowOf(meta, command.name, outcome, ctxNow));
-        outcomes[index] = { result: { status: outcome.status, body: outcome.body, replayed: false } };
-      };
-      // Consecutive items waiting for one handleMany call, and their keys (a repeat among them flushes first).
-      let run: number[] = [];
-      const inRun = new Set<string>();
-      const flush = async () => {
-        if (run.length === 0) return;
-        const indexes = run;
-        run = [];
-        inRun.clear();
-        const command = (items[indexes[0] as number] as BatchItem).command;
-        let results: CommandOutcome[];
-        try {
-          results = await command.handleMany!(
-            tx,
-            indexes.map((i) => ({ payload: (items[i] as BatchItem).payload, ctx: contextOf((items[i] as BatchItem).meta) })),
-          );
-        } catch (error) {
-          if (isTransientError(error)) throw error;
-          throw new BulkRefusedError(error);
-        }
-        if (results.length !== indexes.length) throw new Error(`${command.name}.handleMany returned ${results.length} outcomes for ${indexes.length} items`);
-        indexes.forEach((index, n) => ran(index, results[n] as CommandOutcome));
-      };
-      for (const [index, { command, payload, meta }] of items.entries()) {
-        const id = idOf(meta.tenantId, meta.idempotencyKey);
-        if (inRun.has(id)) await flush();
-        const prior = known.get(id);
-        if (prior) {
-          outcomes[index] = storedResult(prior, meta.fingerprint, meta.idempotencyKey);
-          continue;
-        }
-        if (way.bulk && command.handleMany) {
-          if (run.length > 0 && (items[run[0] as number] as BatchItem).command !== command) await flush();
-          run.push(index);
-          inRun.add(id);
-          continue;
-        }
-        await flush();
-        try {
-          ran(index, await command.handler(tx, payload, contextOf(meta)));
-        } catch (error) {
-          throw new BatchItemError(index, error);
-        }
-      }
-      await flush();
-      if (keys.length > 0) {
-        // The count of rows inserted (a stored key is skipped) says enough: no RETURNING to send back.
-        const inserted = await insertRows(tx, 'idempotency_keys', keys)
-          .onConflict((oc) => oc.columns(['tenant_id', 'key']).doNothing())
-          .executeTakeFirst();
-        if (Number(inserted.numInsertedOrUpdatedRows) !== keys.length) throw new KeysTakenError();
-      }
-      if (audits.length > 0) {
-        const inserting = insertRows(tx, 'audit_log', audits).execute();
-        // NB: handled at once, and awaited below: on SQLite the INSERT fails within this very
-        // turn, and a rejection unhandled until after setImmediate would stop the process.
-        inserting.catch(() => undefined);
-        try {
-          if (meanwhile) {
-            // NB: after a turn of the event loop, so that the INSERT (and, when the database is
-            // reached through a local proxy, its forwarding) is on the wire before the caller's
-            // synchronous work holds the thread.
-            await new Promise((resolve) => setImmediate(resolve));
-            meanwhile();
-          }
-        } finally {
-          await inserting;
-        }
-      }
-      return outcomes;
-    });
+    const clock = { now: isoInstant(now), expiresAt: isoInstant(now + this.#ttlMs) };
+    return decide(this.#database, (tx) => new BatchRun(tx, items, way, clock, this.#hooks).apply(meanwhile));
   }
 
   /** True when the audit row `auditId` exists: the write that made it was committed. */

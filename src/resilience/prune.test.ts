@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Dispatcher } from './dispatcher.js';
-import type { Journal } from './journal.js';
+import type { Journal } from './journal/journal.js';
 import { PRUNE_SCHEDULE, pruneJobs, pruneJournal, pruneKeys } from './prune.js';
 
 function fakes(oldestPendingAt: string | null = '2026-01-01T00:00:00.000Z') {

@@ -1,6 +1,6 @@
 import { defineJob, type JobDefinition } from '../jobs/job.js';
 import type { Dispatcher } from './dispatcher.js';
-import type { Journal } from './journal.js';
+import type { Journal } from './journal/journal.js';
 
 /** Pruning runs hourly, at 17 minutes past (off the hour, when other jobs tend to run). */
 export const PRUNE_SCHEDULE = { cron: '17 * * * *' };

@@ -7,7 +7,8 @@ import { newId } from '../shared/ids.js';
 import type { DatabaseCircuit } from './circuit.js';
 import { upcastPayload, type AuthorCheck, type Command } from './command.js';
 import { BatchItemError, WriteOutcomeUnknownError, type BatchItem, type BatchOutcome, type DispatchResult, type Dispatcher } from './dispatcher.js';
-import type { AttemptOutcome, Journal, JournalEntry } from './journal.js';
+import type { AttemptOutcome, JournalEntry } from './journal/entry.js';
+import type { Journal } from './journal/journal.js';
 import { WriteError } from './write-errors.js';
 
 /** Entries read per round. */

@@ -5,7 +5,8 @@ import { newId } from '../shared/ids.js';
 import type { Command } from './command.js';
 import { WriteOutcomeUnknownError, type DispatchMeta, type DispatchResult, type Dispatcher } from './dispatcher.js';
 import type { DatabaseCircuit } from './circuit.js';
-import { JournalTenantFullError, JournalUnavailableError, type Journal } from './journal.js';
+import { JournalTenantFullError, JournalUnavailableError } from './journal/journal-errors.js';
+import type { Journal } from './journal/journal.js';
 import { BrokenCircuitError } from 'cockatiel';
 import { reusedKey, WriteError } from './write-errors.js';
 

@@ -7,7 +7,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { Journal } from '../../src/resilience/journal.js';
+import { Journal } from '../../src/resilience/journal/journal.js';
 import { call } from '../support/api.js';
 import { createTenantWithUsers, type TestTenant } from '../support/auth.js';
 import { buildAppBehindProxy, type AppBehindProxy } from '../support/behind-proxy.js';

@@ -1,4 +1,4 @@
-import type { JournalEntry } from '../../resilience/journal.js';
+import type { JournalEntry } from '../../resilience/journal/entry.js';
 import { principalOf } from '../../shared/principal.js';
 import { IdParams, problemResponses } from '../../shared/schemas.js';
 import type { ModuleRouter } from '../../modules/module.js';

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { createTokenService } from '../../../identity/index.js';
-import { Journal } from '../../../resilience/journal.js';
+import { Journal } from '../../../resilience/journal/journal.js';
 import { required, request, RESTART_LATENCY_SAMPLES, RestartStepError, rowCounts, type PhaseResult, type RestartRun } from '../restart-run.js';
 
 /**

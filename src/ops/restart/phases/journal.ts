@@ -1,4 +1,4 @@
-import { Journal } from '../../../resilience/journal.js';
+import { Journal } from '../../../resilience/journal/journal.js';
 import { RESTART_JOURNAL_WAIT_MS, until, type PhaseResult, type RestartRun } from '../restart-run.js';
 
 /**

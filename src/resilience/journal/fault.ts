@@ -1,4 +1,4 @@
-import { errorCodeOf } from '../db/transient-errors.js';
+import { errorCodeOf } from '../../db/transient-errors.js';
 
 /**
  * Why the journal refuses a write, as clients see it in the `reason` member of a 503

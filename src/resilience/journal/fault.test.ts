@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { cannotOpenFault, isStorageError, journalFaultOf } from './journal-fault.js';
+import { cannotOpenFault, isStorageError, journalFaultOf } from './fault.js';
 
 const coded = (code: string, message = 'boom') => Object.assign(new Error(message), { code });
 

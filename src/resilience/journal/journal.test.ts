@@ -3,9 +3,12 @@ import os from 'node:os';
 import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { CAN_MOUNT, mountSmallDisk, unmountSmallDisk } from '../../test/support/small-disk.js';
-import type { Logger } from '../log/create-logger.js';
-import { Journal, JOURNAL_REPROBE_INTERVAL_MS, JournalTenantFullError, JournalUnavailableError, type JournalAppend } from './journal.js';
+import { CAN_MOUNT, mountSmallDisk, unmountSmallDisk } from '../../../test/support/small-disk.js';
+import type { Logger } from '../../log/create-logger.js';
+import type { JournalAppend } from './entry.js';
+import { JournalTenantFullError, JournalUnavailableError } from './journal-errors.js';
+import { JOURNAL_REPROBE_INTERVAL_MS } from './journal-faults.js';
+import { Journal } from './journal.js';
 
 const opened: Journal[] = [];
 afterEach(() => {
