@@ -22,12 +22,15 @@ import { TOKEN_ISSUED_LEEWAY_MS } from '../../src/identity/tokens.js';
 import { FATAL_DRAIN_MS } from '../../src/runtime/process-handlers.js';
 import { CIRCUIT_HALF_OPEN_MS, CIRCUIT_OPEN_AFTER_FAILURES } from '../../src/resilience/circuit.js';
 import { REPLAY_BATCH_SIZE, REPLAY_MAX_UNFINISHED_ATTEMPTS } from '../../src/resilience/replayer.js';
+import { ANALYZE_AFTER_REPLAYED_WRITES } from '../../src/resilience/statistics-after-replay.js';
 import { PROJECT_ROOT } from '../support/spawn-robusto.js';
 
 const doc = (file: string) => readFileSync(path.join(PROJECT_ROOT, file), 'utf8').replace(/\s+/g, ' ');
 const thousands = (n: number) => n.toLocaleString('en').replace(/,/g, ' ');
 
 const DOCUMENTED: Array<[file: string, phrase: string]> = [
+  ['docs/production.md', `when the journal drains more than ${ANALYZE_AFTER_REPLAYED_WRITES.toLocaleString('en')} writes`],
+  ['docs/pt-BR/production.md', `quando o diário aplica mais de ${ANALYZE_AFTER_REPLAYED_WRITES.toLocaleString('pt-BR')} gravações`],
   ['docs/api.md', `${SIGN_IN_LIMIT_PER_IP_PER_MINUTE} tries per minute from one IP address`],
   ['docs/api.md', `before its body of at most ${LOGIN_BODY_LIMIT_BYTES / 1024} KiB is read`],
   ['docs/api.md', `that failed ${FREE_FAILURES} times waits before each next try, 1 s, then 2, 4… up to ${MAX_FAILURE_DELAY_SECONDS} s`],
