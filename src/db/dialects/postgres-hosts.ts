@@ -6,7 +6,7 @@ import { isTransientError } from '../transient-errors.js';
 /**
  * No host of `DATABASE_URL` gave a connection of the kind its `target_session_attrs` asks for
  * (each was down, or of the wrong role): transient, as during a failover before a standby is
- * promoted. `failures` says what each host did.
+ * promoted. The message says what each host did.
  */
 export class NoDatabaseHostError extends Error {
   override readonly name = 'NoDatabaseHostError';
@@ -105,11 +105,6 @@ export class HostChooser {
     this.#target = target;
     this.#probeOptions = probeOptions;
     this.#onChosen = onChosen;
-  }
-
-  /** The host new connections go to, while one is known. */
-  get current(): DatabaseHost | undefined {
-    return this.#current?.host;
   }
 
   /**
