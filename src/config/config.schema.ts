@@ -1,4 +1,5 @@
 import { Type, type TSchema } from '@sinclair/typebox';
+import { withoutPassword } from './database-url.js';
 
 /**
  * One environment variable robusto reads: its schema, default, a good example, and the phrase
@@ -19,6 +20,8 @@ export interface EnvVariable {
   documentedDefault?: string;
   /** A secret: an invalid value is described by its length, never shown. */
   secret?: true;
+  /** How an invalid value is shown when part of it is secret (a URL without its password). */
+  shown?: (raw: string) => string;
 }
 
 const port = Type.Integer({ minimum: 1, maximum: 65535 });
@@ -62,8 +65,11 @@ export const ENV_VARIABLES = {
   DATABASE_URL: {
     schema: Type.String({ pattern: '^postgres(ql)?://' }),
     example: 'postgres://robusto:secret@127.0.0.1:5432/robusto',
-    expected: 'a postgres:// or postgresql:// URL (leave it unset for the embedded SQLite database)',
-    description: '`postgres://user:pass@host:5432/db`; unset means SQLite at `$DATA_DIR/robusto.db`',
+    expected:
+      'a postgres:// or postgresql:// URL, with one host or several (db1:5432,db2:5432) and optionally target_session_attrs=read-write (leave it unset for the embedded SQLite database)',
+    shown: withoutPassword,
+    description:
+      '`postgres://user:pass@host:5432/db`; unset means SQLite at `$DATA_DIR/robusto.db`. Several hosts, tried in order, follow a failover: `postgres://user:pass@db1:5432,db2:5432/db?target_session_attrs=read-write` connects only to the one that accepts writes (also `any`, the default, `read-only`, `primary`, `standby`, `prefer-standby`, as in libpq; the `host` and `port` parameters may list them too). While none does, writes are journaled (202) (see "PostgreSQL failover" in [production.md](production.md))',
   },
   LOG_LEVEL: {
     schema: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l))),

@@ -77,6 +77,27 @@ describe('loadConfig', () => {
     }
   });
 
+  it('DATABASE_URL: several hosts and target_session_attrs accepted; a bad host list named in one line, without the password', () => {
+    const load = (url: string) => loadConfig({ DATABASE_URL: url }, { cwd: tempDir(), ignoreDotEnv: true }).config;
+    const url = 'postgres://robusto:s3cret@db1:5432,db2:5433/erp?target_session_attrs=read-write';
+    expect(load(url)).toMatchObject({ engine: 'postgres', databaseUrl: url });
+    for (const [value, why] of [
+      ['postgres://robusto:s3cret@db1,,db2/erp', '(its host list has an empty entry (two commas in a row, or one at an end))'],
+      ['postgres://robusto:s3cret@db1:5432,db2:x/erp', '(port "x" is not a whole number from 1 to 65535)'],
+      ['postgres://robusto:s3cret@db1,db2/erp?target_session_attrs=master', '(target_session_attrs=master is not one of any, read-write'],
+    ] as const) {
+      const problems = problemsOf({ DATABASE_URL: value });
+      expect(problems).toHaveLength(1);
+      expect(problems[0]).toMatch(
+        /^DATABASE_URL: "postgres:\/\/robusto:\*\*\*@db1.*" is not valid; it must be a postgres:\/\/ .*several \(db1:5432,db2:5432\).* Example: DATABASE_URL=postgres:\/\//,
+      );
+      expect(problems[0]).toContain(why);
+      expect(problems[0]).not.toContain('s3cret');
+    }
+    // a URL that is not PostgreSQL's at all does not show its password either
+    expect(problemsOf({ DATABASE_URL: 'mysql://root:s3cret@db1/erp' })[0]).toMatch(/^DATABASE_URL: "mysql:\/\/root:\*\*\*@db1\/erp" is not valid/);
+  });
+
   it('lists every invalid variable, one line each', () => {
     expect(problemsOf({ PORT: 'x', DB_POOL_MAX: '0', LOG_FORMAT: 'xml' })).toHaveLength(3);
   });

@@ -8,6 +8,7 @@ import { Value } from '@sinclair/typebox/value';
 import { Cron } from 'croner';
 import type { Config } from './config.js';
 import { ENV_VARIABLES, type EnvName, type EnvVariable } from './config.schema.js';
+import { parseDatabaseUrl } from './database-url.js';
 import { defineErrors } from '../shared/error-registry.js';
 
 const MIN_SECRET_KEY_LENGTH = 32;
@@ -58,7 +59,8 @@ export interface LoadConfigOptions {
 
 function describeValue(variable: EnvVariable, raw: string): string {
   if (raw === '') return 'an empty value';
-  return variable.secret ? `a value of ${raw.length} character(s)` : JSON.stringify(raw);
+  if (variable.secret) return `a value of ${raw.length} character(s)`;
+  return JSON.stringify(variable.shown ? variable.shown(raw) : raw);
 }
 
 function problemLine(name: string, variable: EnvVariable, raw: string): string {
@@ -110,6 +112,9 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadConfigOptions = 
   problems.push(...crossProblems(values));
   const trustProxy = parseTrustProxy((values.TRUST_PROXY as string | undefined) ?? 'off');
   if (typeof trustProxy === 'string') problems.push(`${problemLine('TRUST_PROXY', ENV_VARIABLES.TRUST_PROXY, values.TRUST_PROXY as string)} (${trustProxy})`);
+  const databaseUrl = values.DATABASE_URL as string | undefined;
+  const database = databaseUrl === undefined ? undefined : parseDatabaseUrl(databaseUrl);
+  if (typeof database === 'string') problems.push(`${problemLine('DATABASE_URL', ENV_VARIABLES.DATABASE_URL, databaseUrl as string)} (${database})`);
   const warnings: string[] = [];
   const secretKey = secretKeyOf(
     values.SECRET_KEY as string | undefined,

@@ -3,6 +3,7 @@ import type { Config } from '../config/config.js';
 import type { Logger } from '../log/create-logger.js';
 import type { Database, PoolStats, TransactionRunner } from './database.js';
 import { openPostgres } from './dialects/postgres.js';
+import { describeHost } from './dialects/postgres-hosts.js';
 import { StallWatch } from './dialects/postgres-deadline.js';
 import { postgresTransactions } from './dialects/postgres-transaction.js';
 import { openSqlite } from './dialects/sqlite.js';
@@ -25,9 +26,18 @@ export function createDb(config: Readonly<Config>, log: Logger, options: CreateD
   const kyselyLog = options.onQuery ? (event: LogEvent) => options.onQuery?.(event.query.sql, event.query.parameters) : undefined;
   const postgres =
     config.engine === 'postgres'
-      ? openPostgres(config.databaseUrl as string, config.pool, (error) => {
-          log.warn({ err: error }, 'idle database connection failed; the pool will replace it');
-        })
+      ? openPostgres(
+          config.databaseUrl as string,
+          config.pool,
+          (error) => {
+            log.warn({ err: error }, 'idle database connection failed; the pool will replace it');
+          },
+          (host, previous, target) => {
+            const fields = { host: describeHost(host), previous: previous && describeHost(previous), targetSessionAttrs: target };
+            if (previous) log.warn(fields, 'database connections go to another host');
+            else log.info(fields, 'database connections go to the first host that fits');
+          },
+        )
       : undefined;
   const handle = postgres ?? openSqlite(config.paths.sqliteFile);
   const kyselyConfig = { dialect: handle.dialect, ...(kyselyLog ? { log: kyselyLog } : {}) };

@@ -21,12 +21,15 @@ describe('isTransientError', () => {
     '53200',
     '53300',
     '53400',
-    // operator intervention and concurrency
+    // operator intervention (a server shutting down, starting up, in recovery) and concurrency
     '57P01',
     '57P02',
     '57P03',
+    '57P05',
     '40001',
     '40P01',
+    // a write that reached a standby (read-only SQL transaction), as during a failover
+    '25006',
     // sockets
     'ECONNREFUSED',
     'ECONNRESET',
@@ -78,6 +81,20 @@ describe('isTransientError', () => {
     expect(isTransientError(new Error(message))).toBe(true);
   });
 
+  it.each([
+    ['25006', 'cannot execute INSERT in a read-only transaction'],
+    ['57P01', 'terminating connection due to administrator command'],
+    ['57P03', 'the database system is shutting down'],
+    ['57P03', 'the database system is starting up'],
+    ['57P03', 'the database system is not yet accepting connections'],
+  ])('a failover\'s %s "%s" is transient', (code, message) => {
+    expect(isTransientError(Object.assign(new Error(message), { code, severity: 'ERROR' }))).toBe(true);
+  });
+
+  it('keeps the neighbours of the read-only and shutdown codes permanent', () => {
+    for (const code of ['25001', '25P01', '25P03', '57P04', '57000']) expect(isTransientError(withCode(code)), code).toBe(false);
+  });
+
   it('looks through cause chains and AggregateErrors', () => {
     expect(isTransientError(new Error('wrapped', { cause: withCode('ECONNRESET') }))).toBe(true);
     expect(isTransientError(new AggregateError([withCode('ECONNREFUSED'), withCode('ECONNREFUSED')]))).toBe(true);
@@ -97,7 +114,7 @@ describe('isTransientError', () => {
 });
 
 describe('isTransientError, edge cases', () => {
-  it.each(['ECONNABORTED', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ERR_DATABASE_STALLED'])('%s is transient', (code) => {
+  it.each(['ECONNABORTED', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ERR_DATABASE_STALLED', 'ERR_DATABASE_NO_HOST'])('%s is transient', (code) => {
     expect(isTransientError(withCode(code))).toBe(true);
   });
 

@@ -6,13 +6,16 @@ import { DatabaseError } from './database.errors.js';
  *
  * Transient:
  * - PostgreSQL SQLSTATE class 08 (connection exception) and 53 (insufficient resources);
- *   57P01 admin shutdown, 57P02 crash shutdown, 57P03 cannot connect now;
- *   40001 serialization failure, 40P01 deadlock detected.
+ *   57P01 admin shutdown, 57P02 crash shutdown, 57P03 cannot connect now (starting up, shutting
+ *   down, in recovery), 57P05 idle session timeout; 40001 serialization failure, 40P01 deadlock
+ *   detected; 25006 read-only SQL transaction: a write that reached a standby, as during a
+ *   failover before the new primary is found, succeeds once it reaches the primary.
  * - Socket errors: ECONNREFUSED, ECONNRESET, ETIMEDOUT, EPIPE (and their kin below).
  * - SQLite: SQLITE_BUSY, SQLITE_LOCKED and their extended codes.
  * - node-postgres's own connection failures, which carry no code, only a message.
  * - `ERR_DATABASE_STALLED`: work abandoned because the database stopped answering (see
- *   `DatabaseStalledError`).
+ *   `DatabaseStalledError`); `ERR_DATABASE_NO_HOST`: no host of `DATABASE_URL` fits its
+ *   `target_session_attrs` (no primary yet, during a failover).
  *
  * Everything else (constraint violations, bad data, syntax) is permanent: retrying it would fail
  * the same way.
@@ -21,7 +24,7 @@ export function isTransientError(error: unknown): boolean {
   return classify(error, 0);
 }
 
-const TRANSIENT_SQLSTATES = new Set(['57P01', '57P02', '57P03', '40001', '40P01']);
+const TRANSIENT_SQLSTATES = new Set(['57P01', '57P02', '57P03', '57P05', '40001', '40P01', '25006']);
 const TRANSIENT_SQLSTATE_CLASSES = new Set(['08', '53']);
 const TRANSIENT_SOCKET_CODES = new Set([
   'ECONNREFUSED',
@@ -33,6 +36,7 @@ const TRANSIENT_SOCKET_CODES = new Set([
   'ENETUNREACH',
   'EAI_AGAIN',
   DatabaseError.STALLED,
+  DatabaseError.NO_HOST,
 ]);
 // node-postgres raises these as plain Errors without a code.
 const TRANSIENT_PG_MESSAGES = [

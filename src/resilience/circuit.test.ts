@@ -35,6 +35,20 @@ describe('DatabaseCircuit', () => {
     expect(circuit.openedAt).toEqual(expect.any(String));
   });
 
+  it('opens on writes refused by a read-only standby (25006) and on a missing primary, as on an outage', async () => {
+    const readOnly = () => Object.assign(new Error('cannot execute INSERT in a read-only transaction'), { code: '25006' });
+    const noHost = () => Object.assign(new Error('no host of DATABASE_URL is read-write'), { code: 'ERR_DATABASE_NO_HOST' });
+    const circuit = circuitOn({ down: true });
+    await expect(circuit.execute(() => Promise.reject(readOnly()))).rejects.toThrow('read-only');
+    await expect(circuit.execute(() => Promise.reject(noHost()))).rejects.toThrow('no host');
+    expect(circuit.status).toBe('closed');
+    await expect(circuit.execute(() => Promise.reject(readOnly()))).rejects.toThrow('read-only');
+    expect(circuit.status).toBe('open');
+    const standby = circuitOn({ down: true });
+    for (let i = 0; i < CIRCUIT_OPEN_AFTER_FAILURES; i++) standby.recordFailure(readOnly());
+    await vi.waitFor(() => expect(standby.status).toBe('open'));
+  });
+
   it('counts failures reported from outside (a read that failed), transient ones only', () => {
     const circuit = circuitOn({ down: true });
     for (let i = 0; i < 5; i++) circuit.recordFailure(new Error('a bug, not an outage'));

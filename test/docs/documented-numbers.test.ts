@@ -21,6 +21,7 @@ import {
 import { TOKEN_ISSUED_LEEWAY_MS } from '../../src/identity/tokens.js';
 import { FATAL_DRAIN_MS } from '../../src/runtime/process-handlers.js';
 import { CIRCUIT_HALF_OPEN_MS, CIRCUIT_OPEN_AFTER_FAILURES } from '../../src/resilience/circuit.js';
+import { ENV_VARIABLES } from '../../src/config/config.schema.js';
 import { REPLAY_BATCH_SIZE, REPLAY_MAX_UNFINISHED_ATTEMPTS } from '../../src/resilience/replayer.js';
 import { ANALYZE_AFTER_REPLAYED_WRITES } from '../../src/resilience/statistics-after-replay.js';
 import { PROJECT_ROOT } from '../support/spawn-robusto.js';
@@ -45,6 +46,15 @@ const DOCUMENTED: Array<[file: string, phrase: string]> = [
   ['docs/resilience.md', `a problem lists at most ${MAX_LISTED_ERRORS} fields`],
   ['docs/resilience.md', `those in flight get ${FATAL_DRAIN_MS / 1000} s to finish`],
   ['docs/resilience.md', `opens after ${CIRCUIT_OPEN_AFTER_FAILURES} consecutive failed writes`],
+  ['docs/production.md', `After ${CIRCUIT_OPEN_AFTER_FAILURES} consecutive failed writes the circuit breaker opens`],
+  ['docs/production.md', `a probe tries the database every ${CIRCUIT_HALF_OPEN_MS} ms`],
+  ['docs/production.md', `each walk waits \`DB_CONNECT_TIMEOUT_MS\` for it (${Number(ENV_VARIABLES.DB_CONNECT_TIMEOUT_MS.default) / 1000} s by default)`],
+  ['docs/pt-BR/production.md', `Depois de ${CIRCUIT_OPEN_AFTER_FAILURES} escritas seguidas que falharam, o disjuntor abre`],
+  ['docs/pt-BR/production.md', `uma sonda tenta o banco a cada ${CIRCUIT_HALF_OPEN_MS} ms`],
+  [
+    'docs/pt-BR/production.md',
+    `cada volta espera \`DB_CONNECT_TIMEOUT_MS\` por ele (${Number(ENV_VARIABLES.DB_CONNECT_TIMEOUT_MS.default) / 1000} s por padrão)`,
+  ],
   ['docs/resilience.md', `tries the database every ${CIRCUIT_HALF_OPEN_MS} ms`],
   ['docs/resilience.md', `in batches of up to ${thousands(REPLAY_BATCH_SIZE)} entries`],
   ['docs/resilience.md', `parked as dead after ${REPLAY_MAX_UNFINISHED_ATTEMPTS} unfinished attempts`],

@@ -44,8 +44,20 @@ export interface PrivatePostgres {
   pause(): Promise<void>;
   /** Undoes {@link pause}: SIGCONT to the postmaster and its processes. Harmless when not paused. */
   resume(): Promise<void>;
+  /** Promotes a standby to primary (pg_ctl promote); resolves when it accepts writes. */
+  promote(): Promise<void>;
   /** Stops the server if it is running (immediate mode, or SIGKILL) and removes the temporary directory. */
   destroy(): Promise<void>;
+}
+
+/** Options of {@link startPrivatePostgres}. */
+export interface PrivatePostgresOptions {
+  /**
+   * Makes the new server a streaming standby (hot standby, read-only) of this running one: its
+   * data directory is a `pg_basebackup -R` of it instead of a new cluster. A cluster made here
+   * accepts replication connections from 127.0.0.1 (initdb's trust lines, `wal_level=replica`).
+   */
+  standbyOf?: PrivatePostgres;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -144,10 +156,11 @@ async function waitUntil(predicate: () => Promise<boolean> | boolean, timeoutMs:
 }
 
 /**
- * Creates a fresh cluster in a temporary directory (initdb), starts it on a free port and
- * resolves when it accepts connections. Call destroy() when done.
+ * Creates a fresh cluster in a temporary directory (initdb), or a standby of another private
+ * server (see {@link PrivatePostgresOptions}), starts it on a free port and resolves when it
+ * accepts connections. Call destroy() when done.
  */
-export async function startPrivatePostgres(): Promise<PrivatePostgres> {
+export async function startPrivatePostgres(options: PrivatePostgresOptions = {}): Promise<PrivatePostgres> {
   const asRoot = process.getuid?.() === 0;
   const dir = await mkdtemp(path.join(os.tmpdir(), 'robusto-pg-'));
   const dataDir = path.join(dir, 'data');
@@ -214,11 +227,21 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
       const gid = Number((await execFileAsync('id', ['-g', 'postgres'], { encoding: 'utf8' })).stdout.trim());
       chownSync(dir, uid, gid);
     }
-    try {
-      // --locale=C keeps the cluster independent of the host's installed locales.
-      await run('initdb', ['-D', dataDir, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8', '--locale=C'], 120_000);
-    } catch (err) {
-      throw await failure('initdb', err);
+    if (options.standbyOf) {
+      try {
+        // -R writes standby.signal and primary_conninfo; a fast checkpoint starts the copy at once.
+        const source = ['-h', '127.0.0.1', '-p', String(options.standbyOf.port), '-U', 'postgres'];
+        await run('pg_basebackup', [...source, '-D', dataDir, '-R', '-X', 'stream', '--checkpoint=fast', '--no-sync'], 120_000);
+      } catch (err) {
+        throw await failure(`pg_basebackup of the server on port ${options.standbyOf.port}`, err);
+      }
+    } else {
+      try {
+        // --locale=C keeps the cluster independent of the host's installed locales.
+        await run('initdb', ['-D', dataDir, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8', '--locale=C'], 120_000);
+      } catch (err) {
+        throw await failure('initdb', err);
+      }
     }
     port = await freePort();
   } catch (err) {
@@ -259,9 +282,9 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
 
   const start = async (): Promise<void> => {
     await removeStaleLocks();
-    const options = `-p ${port} -k '${dir}' -c listen_addresses=127.0.0.1 -c fsync=off`;
+    const serverOptions = `-p ${port} -k '${dir}' -c listen_addresses=127.0.0.1 -c fsync=off -c wal_level=replica`;
     try {
-      await run('pg_ctl', ['-D', dataDir, '-l', logFile, '-w', '-t', String(START_TIMEOUT_MS / 1000), '-o', options, 'start'], START_TIMEOUT_MS + 10_000);
+      await run('pg_ctl', ['-D', dataDir, '-l', logFile, '-w', '-t', String(START_TIMEOUT_MS / 1000), '-o', serverOptions, 'start'], START_TIMEOUT_MS + 10_000);
     } catch (err) {
       throw await failure(`pg_ctl start (port ${port})`, err);
     }
@@ -337,6 +360,14 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
     await execFileAsync('ipcrm', ['-M', key], { timeout: 5000 }).catch(() => {});
   };
 
+  const promote = async (): Promise<void> => {
+    try {
+      await run('pg_ctl', ['-D', dataDir, '-w', '-t', String(START_TIMEOUT_MS / 1000), 'promote'], START_TIMEOUT_MS + 10_000);
+    } catch (err) {
+      throw await failure(`pg_ctl promote (port ${port})`, err);
+    }
+  };
+
   let destroyed = false;
   const destroy = async (): Promise<void> => {
     if (destroyed) return;
@@ -369,6 +400,7 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
     kill9,
     pause,
     resume,
+    promote,
     destroy,
   };
 

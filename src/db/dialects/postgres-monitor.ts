@@ -21,13 +21,16 @@ const MONITOR_DRIVER_TIMEOUT_MS = MONITOR_PING_TIMEOUT_MS + 500;
  */
 export class PostgresMonitor {
   readonly #connectionString: string;
+  readonly #Client: typeof pg.Client;
   #client: Promise<pg.Client> | undefined;
   #inFlight: Promise<number> | undefined;
   #lastAnswerAt = -Infinity;
   #closed = false;
 
-  constructor(connectionString: string) {
+  /** @param Client the client class to connect with: one that chooses among several hosts (see `clientThrough`), or node-postgres's own. */
+  constructor(connectionString: string, Client: typeof pg.Client = pg.Client) {
     this.#connectionString = connectionString;
+    this.#Client = Client;
   }
 
   /** `performance.now()` of the last answer from the server, on any connection. */
@@ -85,7 +88,7 @@ export class PostgresMonitor {
   #connect(): Promise<pg.Client> {
     // NB: node-postgres's own timeouts destroy the socket of a connect or a query that gets no
     // answer; the timer in #ping decides first, names the failure, and ends the connection.
-    const client = new pg.Client({
+    const client = new this.#Client({
       connectionString: this.#connectionString,
       connectionTimeoutMillis: MONITOR_DRIVER_TIMEOUT_MS,
       query_timeout: MONITOR_DRIVER_TIMEOUT_MS,

@@ -1,8 +1,10 @@
 import { PostgresDialect, type Dialect } from 'kysely';
 import pg from 'pg';
 import type { PoolConfig } from '../../config/config.js';
+import { parseDatabaseUrl } from '../../config/database-url.js';
 import type { PoolStats } from '../database.js';
 import { isTransientError } from '../transient-errors.js';
+import { clientThrough, HostChooser, type HostChosenListener } from './postgres-hosts.js';
 import { PostgresMonitor } from './postgres-monitor.js';
 
 /**
@@ -59,15 +61,37 @@ export type IdleErrorListener = (error: Error) => void;
  *
  * Every answer a pooled client gets is reported to the handle's {@link PostgresMonitor}, which
  * the write deadline reads to tell a slow statement from a stalled server.
+ *
+ * A `databaseUrl` with several hosts or a `target_session_attrs` (`postgres://db1,db2/erp?
+ * target_session_attrs=read-write`), which node-postgres does not know, gets a {@link HostChooser}:
+ * the pool's and the monitor's connections go to the first host that fits, and follow a failover
+ * to the promoted standby by themselves; `onHostChosen` hears of each switch.
  */
-export function openPostgres(connectionString: string, settings: PoolConfig, onIdleError: IdleErrorListener): PostgresHandle {
+export function openPostgres(databaseUrl: string, settings: PoolConfig, onIdleError: IdleErrorListener, onHostChosen?: HostChosenListener): PostgresHandle {
   // Values read back the same on both engines: COUNT(*) and BIGINT as numbers (robusto's counts
   // fit easily), dates as 'YYYY-MM-DD', instants as ISO 8601 strings.
   pg.types.setTypeParser(PG_INT8_OID, (value) => Number.parseInt(value, 10));
   pg.types.setTypeParser(PG_DATE_OID, (value) => value);
   pg.types.setTypeParser(PG_TIMESTAMPTZ_OID, isoInstantOf);
+  const target = parseDatabaseUrl(databaseUrl);
+  if (typeof target === 'string') throw new Error(`DATABASE_URL is not usable: ${target}`);
+  const { connectionString } = target;
+  const chooser = target.needsHostChoice
+    ? new HostChooser(
+        target,
+        {
+          connectionString,
+          connectionTimeoutMillis: settings.connectTimeoutMs,
+          query_timeout: settings.connectTimeoutMs,
+          statement_timeout: settings.connectTimeoutMs,
+        },
+        onHostChosen,
+      )
+    : undefined;
+  const Client = chooser ? clientThrough(chooser) : pg.Client;
   const pool = new pg.Pool({
     connectionString,
+    ...(chooser ? { Client } : {}),
     max: settings.max,
     connectionTimeoutMillis: settings.connectTimeoutMs,
     idleTimeoutMillis: settings.idleTimeoutMs,
@@ -81,8 +105,17 @@ export function openPostgres(connectionString: string, settings: PoolConfig, onI
   // Without a listener, an idle client's error (server restart) would crash the process.
   pool.on('error', onIdleError);
 
-  const monitor = new PostgresMonitor(connectionString);
-  const connect = async () => releaseBrokenClients(await pool.connect(), monitor);
+  const monitor = new PostgresMonitor(connectionString, Client);
+  const checkout = async (): Promise<pg.PoolClient> => {
+    try {
+      return await pool.connect();
+    } catch (error) {
+      // The remembered host failed and was forgotten: the next connection walks the host list.
+      if (chooser?.worthRetrying(error)) return pool.connect();
+      throw error;
+    }
+  };
+  const connect = async () => releaseBrokenClients(await checkout(), monitor);
   const dialect = new PostgresDialect({ pool: { connect, end: () => pool.end(), options: pool.options } });
   return {
     dialect,
