@@ -24,14 +24,27 @@ import { CIRCUIT_HALF_OPEN_MS, CIRCUIT_OPEN_AFTER_FAILURES } from '../../src/res
 import { ENV_VARIABLES } from '../../src/config/config.schema.js';
 import { REPLAY_BATCH_SIZE, REPLAY_MAX_UNFINISHED_ATTEMPTS } from '../../src/resilience/replayer.js';
 import { ANALYZE_AFTER_REPLAYED_WRITES } from '../../src/resilience/statistics-after-replay.js';
+import { ENV_VARIABLES } from '../../src/config/config.schema.js';
+import { TOKEN_LIFETIME_MS } from '../../src/identity/tokens.js';
+import { RESTART_JOURNAL_WAIT_MS } from '../../src/ops/restart/restart-run.js';
 import { PROJECT_ROOT } from '../support/spawn-robusto.js';
 
 const doc = (file: string) => readFileSync(path.join(PROJECT_ROOT, file), 'utf8').replace(/\s+/g, ' ');
 const thousands = (n: number) => n.toLocaleString('en').replace(/,/g, ' ');
+/** "02:30" for the cron expression "30 2 * * *". */
+const timeOfDay = (cron: string) => {
+  const [minute = '', hour = ''] = cron.split(' ');
+  return `${hour.padStart(2, '0')}:${minute.padStart(2, '0')}`;
+};
 
 const DOCUMENTED: Array<[file: string, phrase: string]> = [
   ['docs/production.md', `when the journal drains more than ${ANALYZE_AFTER_REPLAYED_WRITES.toLocaleString('en')} writes`],
   ['docs/pt-BR/production.md', `quando o diário aplica mais de ${ANALYZE_AFTER_REPLAYED_WRITES.toLocaleString('pt-BR')} gravações`],
+  ['docs/pt-BR/painel.md', `por até ${TOKEN_LIFETIME_MS / 3_600_000} horas`],
+  ['docs/pt-BR/banco-caiu.md', `\`DB_WRITE_DEADLINE_MS\` (${Number(ENV_VARIABLES.DB_WRITE_DEADLINE_MS.default) / 1000} segundo por padrão)`],
+  ['docs/pt-BR/banco-caiu.md', `\`JOURNAL_MAX_MB\` (${ENV_VARIABLES.JOURNAL_MAX_MB.default} MB por padrão)`],
+  ['docs/pt-BR/backup.md', `todo dia às ${timeOfDay(ENV_VARIABLES.BACKUP_SCHEDULE.default)}`],
+  ['docs/pt-BR/backup.md', `\`BACKUP_KEEP_DAYS\` dias (${ENV_VARIABLES.BACKUP_KEEP_DAYS.default} por padrão)`],
   ['docs/api.md', `${SIGN_IN_LIMIT_PER_IP_PER_MINUTE} tries per minute from one IP address`],
   ['docs/api.md', `before its body of at most ${LOGIN_BODY_LIMIT_BYTES / 1024} KiB is read`],
   ['docs/api.md', `that failed ${FREE_FAILURES} times waits before each next try, 1 s, then 2, 4… up to ${MAX_FAILURE_DELAY_SECONDS} s`],
@@ -76,6 +89,8 @@ describe('the documented numbers are the code’s', () => {
     // "more than a minute", "a token issued in the future (beyond a minute)"
     expect(CLOCK_JUMP_MS).toBe(60_000);
     expect(TOKEN_ISSUED_LEEWAY_MS).toBe(60_000);
+    // "espera até um minuto que as gravações do diário sejam aplicadas" (docs/pt-BR/reinicio-seguro.md)
+    expect(RESTART_JOURNAL_WAIT_MS).toBe(60_000);
     // customers, products and students share one figure in the table
     expect(RATE_LIMITS_PER_MINUTE['POST /api/customers']).toBe(RATE_LIMITS_PER_MINUTE['POST /api/students']);
     expect(RATE_LIMITS_PER_MINUTE['POST /api/products']).toBe(RATE_LIMITS_PER_MINUTE['POST /api/students']);
