@@ -7,6 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { ENV_VARIABLES } from '../../src/config/config.schema.js';
 import { buildTestApp, type TestApp } from '../support/build-app.js';
 import { PROJECT_ROOT, ROBUSTO_BIN } from '../support/spawn-robusto.js';
@@ -125,6 +126,53 @@ describe('the service files name only what robusto has', () => {
       expect(url?.[1]).toBe(env.PORT);
       expect(url?.[2]).toBe('/health/ready');
       expect(await served(url?.[2] as string)).toBe(200);
+    });
+  });
+  describe('deploy/compose.yaml with deploy/haproxy/haproxy.cfg', () => {
+    interface Service {
+      build?: unknown;
+      image?: string;
+      environment?: Record<string, string>;
+      volumes?: string[];
+      stop_grace_period?: string;
+      networks?: Record<string, { ipv4_address?: string }>;
+    }
+    const compose = parse(read('deploy/compose.yaml'), { merge: true }) as { services: Record<string, Service> };
+    const haproxy = read('deploy/haproxy/haproxy.cfg');
+    const dockerEnv = Object.fromEntries(
+      finalStage(read('Dockerfile'))
+        .filter((s) => s.instruction === 'ENV')
+        .flatMap((s) => [...s.args.matchAll(/(\w+)=(\S+)/g)].map((m) => [m[1], m[2]])),
+    );
+    const robustos = Object.entries(compose.services).filter(([, service]) => service.build !== undefined);
+    const addressOf = (service: Service | undefined) => Object.values(service?.networks ?? {})[0]?.ipv4_address;
+
+    it('runs two robusto instances built from the Dockerfile, each with its own DATA_DIR volume, setting only robusto settings', () => {
+      expect(robustos.map(([name]) => name)).toEqual(['robusto1', 'robusto2']);
+      const volumes = robustos.map(([, service]) => service.volumes?.[0]);
+      expect(volumes.map((v) => v?.split(':')[1])).toEqual([dockerEnv.DATA_DIR, dockerEnv.DATA_DIR]);
+      expect(new Set(volumes.map((v) => v?.split(':')[0])).size).toBe(2);
+      for (const [, service] of robustos) {
+        const env = service.environment ?? {};
+        expect(Object.keys(env).filter((name) => !isSetting(name))).toEqual([]);
+        expect(Object.keys(env)).toEqual(expect.arrayContaining(['DATABASE_URL', 'REDIS_URL', 'SECRET_KEY', 'TRUST_PROXY', 'SHUTDOWN_DELAY_MS']));
+        expect(env.TRUST_PROXY, 'HAProxy is the trusted proxy').toBe(addressOf(compose.services.haproxy));
+        // SIGKILL comes after the grace period: the readiness delay and the drain must fit in it.
+        const graceMs = Number(/^(\d+)s$/.exec(service.stop_grace_period ?? '')?.[1]) * 1000;
+        expect(graceMs).toBeGreaterThan(Number(env.SHUTDOWN_DELAY_MS) + Number(ENV_VARIABLES.SHUTDOWN_TIMEOUT_MS.default));
+      }
+    });
+
+    it("sends HAProxy's traffic to those instances on robusto's port, checks /health/ready, and marks a stopping instance down within SHUTDOWN_DELAY_MS", async () => {
+      const servers = [...haproxy.matchAll(/^\s*server \S+ ([\d.]+):(\d+) check/gm)].map((m) => `${m[1]}:${m[2]}`);
+      expect(servers).toEqual(robustos.map(([, service]) => `${addressOf(service)}:${dockerEnv.PORT}`));
+      const check = /^\s*http-check send meth GET uri (\S+)/m.exec(haproxy)?.[1];
+      expect(check).toBe('/health/ready');
+      expect(await served(check as string)).toBe(200);
+      const inter = Number(/inter (\d+)s/.exec(haproxy)?.[1]) * 1000;
+      const fall = Number(/fall (\d+)/.exec(haproxy)?.[1]);
+      for (const [, service] of robustos) expect(Number(service.environment?.SHUTDOWN_DELAY_MS)).toBeGreaterThan(inter * fall);
+      expect(compose.services.haproxy?.volumes).toContain('./haproxy/haproxy.cfg:/usr/local/etc/haproxy/haproxy.cfg:ro');
     });
   });
 });
