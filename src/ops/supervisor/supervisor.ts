@@ -29,7 +29,8 @@ export interface SuperviseOptions {
  *   restarts go on at the longest wait: it never gives up silently.
  * - SIGHUP (`robusto reload`): a rolling reload, one worker at a time: a new one is started, and
  *   only once it is ready is the old one stopped gracefully; it finishes its requests first.
- * - SIGTERM/SIGINT: every worker stops gracefully, then the primary exits 0.
+ * - SIGTERM/SIGINT: every worker stops gracefully (readiness off for `SHUTDOWN_DELAY_MS` first,
+ *   still serving), then the primary exits 0.
  *
  * Its pid and a status file (workers, restarts, last crash) are kept in `DATA_DIR` for
  * `robusto status` and `robusto reload`. Only one supervisor serves a `DATA_DIR`: a second one
@@ -145,6 +146,7 @@ export async function supervise(options: SuperviseOptions): Promise<void> {
   const pool: WorkerPool = new WorkerPool({
     workerArgs: options.workerArgs,
     shutdownTimeoutMs: config.shutdownTimeoutMs,
+    shutdownDelayMs: config.shutdownDelayMs,
     log,
     changed: saveStatus,
     ready: () => {
@@ -163,7 +165,7 @@ export async function supervise(options: SuperviseOptions): Promise<void> {
     pool.stopping = true;
     log.info({ signal, workers: pool.slots.size }, 'stopping: every worker finishes its requests');
     saveStatus();
-    await Promise.all([...pool.slots].map((slot) => pool.retire(slot)));
+    await Promise.all([...pool.slots].map((slot) => pool.retire(slot, { leaving: true })));
     stopped = true;
     saveStatus();
     removeSupervisorFiles(config.paths.dataDir);

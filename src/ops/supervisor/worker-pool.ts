@@ -27,6 +27,8 @@ export interface WorkerPoolOptions {
   workerArgs: string[];
   /** How long a worker may take to finish its requests when stopped (`SHUTDOWN_TIMEOUT_MS`). */
   shutdownTimeoutMs: number;
+  /** How long a worker of a stopping instance keeps serving with readiness off first (`SHUTDOWN_DELAY_MS`). */
+  shutdownDelayMs: number;
   log: Logger;
   /** Told whenever a worker starts, becomes ready, stands by or stops: the status file is saved. */
   changed(): void;
@@ -101,14 +103,18 @@ export class WorkerPool {
     this.spare = this.fork(true).slot;
   }
 
-  /** Stops `slot`'s worker gracefully (it finishes its requests) and resolves once it exited. */
-  async retire(slot: Slot): Promise<void> {
+  /**
+   * Stops `slot`'s worker gracefully (it finishes its requests) and resolves once it exited.
+   * `leaving`: the whole instance stops, so the worker first keeps serving with readiness off
+   * for `SHUTDOWN_DELAY_MS` (a reload needs no such wait: the other workers share the port).
+   */
+  async retire(slot: Slot, options: { leaving?: boolean } = {}): Promise<void> {
     slot.retiring = true;
     this.options.changed();
     const exited = new Promise<void>((resolve) => slot.worker.once('exit', () => resolve()));
-    if (slot.worker.isConnected()) slot.worker.send({ type: WORKER_RETIRE } satisfies WorkerMessage);
+    if (slot.worker.isConnected()) slot.worker.send({ type: WORKER_RETIRE, ...(options.leaving ? { leaving: true } : {}) } satisfies WorkerMessage);
     else slot.worker.process.kill('SIGTERM');
-    const deadline = this.options.shutdownTimeoutMs + 5_000;
+    const deadline = (options.leaving ? this.options.shutdownDelayMs : 0) + this.options.shutdownTimeoutMs + 5_000;
     const timedOut = await Promise.race([exited.then(() => false), sleep(deadline).then(() => true)]);
     if (timedOut) {
       this.options.log.error({ worker: slot.worker.id, workerPid: slot.worker.process.pid, deadlineMs: deadline }, 'worker did not stop in time; killing it');
