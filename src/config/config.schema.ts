@@ -158,6 +158,14 @@ export const ENV_VARIABLES = {
     expected: 'a whole number of milliseconds from 1 to 2147483647',
     description: 'on SIGTERM, how long in-flight requests may take',
   },
+  SHUTDOWN_DELAY_MS: {
+    schema: Type.Integer({ minimum: 0, maximum: 600_000 }),
+    default: '0',
+    example: '3000',
+    expected: 'a whole number of milliseconds from 0 to 600000',
+    description:
+      "on SIGTERM, how long `/health/ready` answers 503 while requests are still served as usual (each response saying `Connection: close`), before the server stops taking connections and drains: set it above the load balancer's health-check interval × fall (see [production.md](production.md)) so it stops sending first; `0` stops taking connections at once",
+  },
   PORT_WAIT_MS: {
     schema: Type.Integer({ minimum: 0, maximum: MAX_TIMER_MS }),
     default: '30000',

@@ -47,6 +47,8 @@ export interface Config {
   /** Server processes the supervisor runs (`WORKERS`). */
   workers: number;
   shutdownTimeoutMs: number;
+  /** `SHUTDOWN_DELAY_MS`: on SIGTERM, how long readiness answers 503 before the server stops taking connections. */
+  shutdownDelayMs: number;
   portWaitMs: number;
   idempotencyTtlHours: number;
   /** The journal's limits: what all waiting writes may hold, and what one tenant's may. */

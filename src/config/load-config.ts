@@ -226,6 +226,7 @@ function configOf(values: Values, known: { nodeEnv: Config['nodeEnv']; paths: Co
     // SQLite has one writer at a time: more processes would only queue on its lock.
     workers: (values.WORKERS as number | undefined) ?? (databaseUrl ? os.availableParallelism() : 1),
     shutdownTimeoutMs: values.SHUTDOWN_TIMEOUT_MS as number,
+    shutdownDelayMs: values.SHUTDOWN_DELAY_MS as number,
     portWaitMs: values.PORT_WAIT_MS as number,
     idempotencyTtlHours: values.IDEMPOTENCY_TTL_HOURS as number,
     journal: { maxMegabytes: journalMax, tenantMaxMegabytes: tenantMax ?? journalMax / 4 },

@@ -8,8 +8,10 @@ import { sendProblem } from './problem.js';
 export const SHUTTING_DOWN_RETRY_AFTER_SECONDS = 5;
 
 /**
- * While a worker hands over (rolling reload), requests are served and every response says
- * `Connection: close`, so clients reconnect to another worker without a failed request.
+ * While an instance leaves (the `SHUTDOWN_DELAY_MS` before it stops taking connections) or a
+ * worker hands over (rolling reload), requests are served and every response says
+ * `Connection: close`, so clients (a load balancer's pooled connections too) reconnect elsewhere
+ * without a failed request.
  * While the server drains: a new request on a kept-alive connection gets 503
  * `ERR_SHUTTING_DOWN` (problem+json, `Retry-After`), health routes keep answering in their own
  * format, and every response says `Connection: close`. NB: without that header a keep-alive
@@ -29,7 +31,7 @@ export function registerDrainGuard(app: FastifyInstance, state: AppState): void 
     );
   });
   app.addHook('onSend', (_request, reply, payload, done) => {
-    if (state.phase === 'draining' || state.phase === 'handing-over') void reply.header('connection', 'close');
+    if (state.phase === 'leaving' || state.phase === 'handing-over' || state.phase === 'draining') void reply.header('connection', 'close');
     done(null, payload);
   });
 }

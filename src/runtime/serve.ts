@@ -1,7 +1,7 @@
 import cluster from 'node:cluster';
 import net from 'node:net';
 import { buildApp, type RobustoApp } from '../app.js';
-import { markReady } from '../http/app-state.js';
+import { markReady, type AppState } from '../http/app-state.js';
 import type { Database } from '../db/database.js';
 import { sleep } from '../shared/sleep.js';
 import type { Config } from '../config/config.js';
@@ -55,6 +55,21 @@ function logChecks(log: Logger, checks: DoctorCheck[]): void {
 
 /** The stop reason of a worker retired by a rolling reload. */
 const RELOAD_REASON = 'reload';
+/** The stop reason of a worker retired because its supervisor stops (SIGTERM). */
+const SUPERVISOR_STOP_REASON = 'supervisor stopping';
+
+/**
+ * A stopping instance's first step, before it stops taking connections: `/health/ready` answers
+ * 503 for `delayMs` while every request is still served (with `Connection: close`), so a load
+ * balancer checking readiness marks it down and stops sending before any connection is refused.
+ * Only a serving process waits: one still starting has no traffic to lose.
+ */
+export async function leaveService(state: AppState, delayMs: number, log: Logger): Promise<void> {
+  if (delayMs === 0 || state.phase !== 'ready') return;
+  state.phase = 'leaving';
+  log.info({ delayMs }, 'leaving: readiness off, still serving until the load balancer stops sending');
+  await sleep(delayMs);
+}
 
 /**
  * A retiring worker's first step: stop taking new connections (the supervisor's other workers
@@ -89,7 +104,8 @@ async function migrateIfReachable(app: RobustoApp): Promise<boolean> {
  * Runs one robusto HTTP server until it is told to stop. The start is defensive: pre-flight
  * checks are logged, not fatal; a busy port is waited for; an unreachable database does not
  * stop the server from listening (it answers 503 on `/health` and migrates once the database
- * answers). The stop is graceful: readiness goes 503, in-flight requests finish (up to
+ * answers). The stop is graceful: readiness goes 503 (while requests are still served for
+ * `SHUTDOWN_DELAY_MS`, for a load balancer to stop sending), in-flight requests finish (up to
  * `SHUTDOWN_TIMEOUT_MS`), the pool closes, logs are flushed, then the process exits.
  */
 export async function serve(options: ServeOptions): Promise<void> {
@@ -124,9 +140,12 @@ export async function serve(options: ServeOptions): Promise<void> {
     // A later, worse reason (an uncaught exception during the drain) raises the exit code.
     finalExitCode = Math.max(finalExitCode, exitCode);
     stopping ??= (async () => {
-      // NB: a worker retired by a reload never answers 503: the other workers take new
-      // connections, and a request still reaching this one is served (with Connection: close).
-      if (reason === RELOAD_REASON) await handOver(app);
+      // Leaving the service (a signal, the supervisor stopping or gone), not a reload's handover
+      // nor a fatal error's short drain: the load balancer learns first.
+      if (reason !== RELOAD_REASON && drainMs === undefined) await leaveService(app.state, config.shutdownDelayMs, log);
+      // NB: a worker retired by its supervisor never answers 503: in a reload the other workers
+      // take new connections, and a request still reaching this one is served (with Connection: close).
+      if (reason === RELOAD_REASON || reason === SUPERVISOR_STOP_REASON) await handOver(app);
       else app.state.phase = 'draining';
       const timeoutMs = Math.min(config.shutdownTimeoutMs, drainMs ?? Number.POSITIVE_INFINITY);
       log.info({ reason, timeoutMs }, 'shutting down: finishing in-flight requests');
@@ -174,7 +193,7 @@ export async function serve(options: ServeOptions): Promise<void> {
   installProcessHandlers(log, stop);
   if (cluster.isWorker) {
     process.on('message', (message: WorkerMessage) => {
-      if (message?.type === WORKER_RETIRE) stop({ reason: RELOAD_REASON, exitCode: 0 });
+      if (message?.type === WORKER_RETIRE) stop({ reason: message.leaving ? SUPERVISOR_STOP_REASON : RELOAD_REASON, exitCode: 0 });
     });
     // The supervisor is gone (killed): a worker without it stops rather than run unsupervised,
     // after finishing the requests it has.

@@ -13,7 +13,11 @@ export const WORKER_STANDBY = 'robusto:standby';
 export const WORKER_PROMOTE = 'robusto:promote';
 /** The `serve` option that starts a worker as the standby. */
 export const STANDBY_OPTION = '--standby';
-/** The primary tells a worker to stop gracefully and hand its clients over (a rolling reload). */
+/**
+ * The primary tells a worker to stop gracefully and hand its clients over: in a rolling reload,
+ * or, with `leaving`, because the whole instance stops (the worker first waits
+ * `SHUTDOWN_DELAY_MS` with readiness off, for a load balancer to stop sending).
+ */
 export const WORKER_RETIRE = 'robusto:retire';
 
 /** A worker asks the supervisor for every worker's metrics, aggregated (for `GET /metrics`). */
@@ -36,4 +40,4 @@ export type WorkerMessage =
   | { type: typeof WORKER_STANDBY }
   | { type: typeof WORKER_FATAL; reason: string }
   | { type: typeof WORKER_PROMOTE }
-  | { type: typeof WORKER_RETIRE };
+  | { type: typeof WORKER_RETIRE; leaving?: true };

@@ -18,14 +18,12 @@ import {
   HASHING_RETRY_AFTER_SECONDS,
   MAX_FAILURE_DELAY_SECONDS,
 } from '../../src/modules/auth/auth.sign-in-guard.js';
-import { TOKEN_ISSUED_LEEWAY_MS } from '../../src/identity/tokens.js';
 import { FATAL_DRAIN_MS } from '../../src/runtime/process-handlers.js';
 import { CIRCUIT_HALF_OPEN_MS, CIRCUIT_OPEN_AFTER_FAILURES } from '../../src/resilience/circuit.js';
 import { ENV_VARIABLES } from '../../src/config/config.schema.js';
 import { REPLAY_BATCH_SIZE, REPLAY_MAX_UNFINISHED_ATTEMPTS } from '../../src/resilience/replayer.js';
 import { ANALYZE_AFTER_REPLAYED_WRITES } from '../../src/resilience/statistics-after-replay.js';
-import { ENV_VARIABLES } from '../../src/config/config.schema.js';
-import { TOKEN_LIFETIME_MS } from '../../src/identity/tokens.js';
+import { TOKEN_ISSUED_LEEWAY_MS, TOKEN_LIFETIME_MS } from '../../src/identity/tokens.js';
 import { RESTART_JOURNAL_WAIT_MS } from '../../src/ops/restart/restart-run.js';
 import { PROJECT_ROOT } from '../support/spawn-robusto.js';
 

@@ -1,5 +1,8 @@
 // kill -9 of robusto with writes acknowledged (202) in its journal: the restarted process
 // replays them, each exactly once.
+import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { REPLAY_MAX_UNFINISHED_ATTEMPTS } from '../../src/resilience/replayer.js';
@@ -77,6 +80,28 @@ describe('kill -9 with a journal full of acknowledged writes', () => {
     }
     expect(rows).toEqual(names);
     expect(second.lines().some((l) => l.msg === 'journal replayed')).toBe(true);
+  }, 90_000);
+
+  it('its journal files copied into another DATA_DIR (another machine): robusto started there applies every 202 exactly once', async () => {
+    const { env, proxy, dataDir, names, rowsNamed } = await acknowledgedThenKilled(10, 'Moved Journal');
+    // Only the journal's files, as an operator copies them from a dead machine's disk: the
+    // SQLite file and, after a crash, its write-ahead log, which holds the latest entries.
+    const elsewhere = mkdtempSync(path.join(os.tmpdir(), 'robusto-moved-journal-'));
+    cleanups.push(async () => rmSync(elsewhere, { recursive: true, force: true }));
+    const copied = ['journal.db', 'journal.db-wal', 'journal.db-shm'].filter((file) => existsSync(path.join(dataDir, file)));
+    for (const file of copied) copyFileSync(path.join(dataDir, file), path.join(elsewhere, file));
+    expect(copied).toContain('journal.db');
+    const before = await cli(['journal', 'status', '--json'], env, elsewhere);
+    expect(JSON.parse(before.output.slice(before.output.indexOf('{\n')))).toMatchObject({ pending: 10, deadLetters: 0 });
+
+    proxy.pass();
+    const there = await started(env, elsewhere);
+    const deadline = Date.now() + 30_000;
+    while ((await rowsNamed()).length < names.length && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(await rowsNamed()).toEqual(names);
+    await there.waitForLine((l) => l.msg === 'journal replayed');
+    const after = await cli(['journal', 'status', '--json'], env, elsewhere);
+    expect(JSON.parse(after.output.slice(after.output.indexOf('{\n')))).toMatchObject({ pending: 0, deadLetters: 0 });
   }, 90_000);
 
   it('"robusto journal replay" applies them without a server, and says so', async () => {

@@ -103,6 +103,46 @@ describe('graceful shutdown', () => {
     expect(await robusto.exited).toBe(0);
   }, 30_000);
 
+  it('SHUTDOWN_DELAY_MS: after SIGTERM, /health/ready answers 503 "leaving" while new connections are still served (Connection: close) for the delay; then they are refused, exit 0', async () => {
+    const robusto = await startedWithFaulty({ SHUTDOWN_DELAY_MS: '1500' });
+    const signalled = Date.now();
+    robusto.child.kill('SIGTERM');
+    await robusto.waitForLine((l) => l.msg === 'leaving: readiness off, still serving until the load balancer stops sending');
+    const ready = await fetch(robusto.url('/health/ready'));
+    const served = await fetch(robusto.url('/api/faulty/slow?ms=10'));
+    const servedAt = Date.now() - signalled;
+    expect(ready.status).toBe(503);
+    expect(await ready.json()).toMatchObject({ status: 'fail', output: 'leaving' });
+    expect(served.status).toBe(200);
+    expect(served.headers.get('connection')).toBe('close');
+    expect(await served.json()).toEqual({ waited: 10 });
+    expect(servedAt).toBeLessThan(1500);
+    await robusto.waitForLine((l) => l.msg === 'shutting down: finishing in-flight requests');
+    expect(Date.now() - signalled).toBeGreaterThanOrEqual(1500);
+    expect(await robusto.exited).toBe(0);
+    await expect(fetch(robusto.url('/health/ready'))).rejects.toThrow();
+  });
+
+  it('SHUTDOWN_DELAY_MS under "robusto start": SIGTERM to the supervisor, its worker keeps serving with /health/ready 503 "leaving" for the delay, then stops; exit 0', async () => {
+    const robusto = await spawnRobusto({ args: ['start'], env: { ROBUSTO_MODULES: fixtureModule('faulty'), WORKERS: '1', SHUTDOWN_DELAY_MS: '1500' } });
+    running.push(robusto);
+    await robusto.waitForReady(30_000);
+    const signalled = Date.now();
+    robusto.child.kill('SIGTERM');
+    const leaving = await robusto.waitForLine((l) => l.msg === 'leaving: readiness off, still serving until the load balancer stops sending');
+    const ready = await fetch(robusto.url('/health/ready'));
+    const served = await fetch(robusto.url('/api/faulty/slow?ms=10'));
+    expect(Date.now() - signalled).toBeLessThan(1500);
+    expect(ready.status).toBe(503);
+    expect(await ready.json()).toMatchObject({ status: 'fail', output: 'leaving' });
+    expect(served.status).toBe(200);
+    expect(served.headers.get('connection')).toBe('close');
+    expect(await robusto.exited).toBe(0);
+    expect(Date.now() - signalled).toBeGreaterThanOrEqual(1500);
+    expect(leaving).toMatchObject({ delayMs: 1500 });
+    expect(robusto.lines().find((l) => l.msg === 'shutting down: finishing in-flight requests')).toMatchObject({ reason: 'supervisor stopping' });
+  }, 45_000);
+
   it('a second signal exits at once with 1', async () => {
     const robusto = await startedWithFaulty();
     const slow = fetch(robusto.url('/api/faulty/slow?ms=8000')).catch(() => undefined);

@@ -1,6 +1,8 @@
 import { markReady } from '../../src/http/app-state.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { setInstallationRole, type TestTenant } from '../support/auth.js';
+import { leaveService } from '../../src/runtime/serve.js';
+import { call } from '../support/api.js';
+import { createTenantWithUsers, setInstallationRole, type TestTenant } from '../support/auth.js';
 import { buildTestApp, type TestApp } from '../support/build-app.js';
 import { useAppBehindProxy } from '../support/behind-proxy.js';
 import type { FaultProxy } from '../support/fault-proxy.js';
@@ -108,5 +110,44 @@ describe('while draining', () => {
     expect(response.json().code).toBe('ERR_SHUTTING_DOWN');
     expect(ready.statusCode).toBe(503);
     expect(ready.headers['content-type']).toMatch(/^application\/health\+json/);
+  });
+});
+
+describe('while leaving (SHUTDOWN_DELAY_MS)', () => {
+  let t: TestApp;
+  let tenant: TestTenant;
+  beforeAll(async () => {
+    t = await buildTestApp({ engine: 'sqlite' });
+    tenant = await createTenantWithUsers(t, 'leaving');
+  });
+  afterAll(() => t.close());
+
+  it('readiness answers 503 "leaving" for the delay while requests are served as usual, each saying Connection: close; then the stop goes on', async () => {
+    const started = performance.now();
+    const left = leaveService(t.app.state, 400, t.log);
+    expect(t.app.state.phase).toBe('leaving');
+    const ready = await t.app.http.inject('/health/ready');
+    const list = await call(t, tenant, { method: 'GET', url: '/api/customers' });
+    const created = await call(t, tenant, { method: 'POST', url: '/api/customers', body: { kind: 'person', name: 'Leaving' } });
+    await left;
+    const waited = performance.now() - started;
+    markReady(t.app.state);
+    expect(ready.statusCode).toBe(503);
+    expect(ready.json()).toMatchObject({ status: 'fail', output: 'leaving' });
+    expect([list.statusCode, created.statusCode]).toEqual([200, 201]);
+    expect([list.headers.connection, created.headers.connection]).toEqual(['close', 'close']);
+    expect(waited).toBeGreaterThanOrEqual(390);
+    expect(t.logs.find((l) => l.msg === 'leaving: readiness off, still serving until the load balancer stops sending')).toMatchObject({ delayMs: 400 });
+  });
+
+  it('no delay, or a process not serving yet: the stop goes on at once, readiness untouched', async () => {
+    await leaveService(t.app.state, 0, t.log);
+    expect(t.app.state.phase).toBe('ready');
+    t.app.state.phase = 'starting';
+    const started = performance.now();
+    await leaveService(t.app.state, 5_000, t.log);
+    expect(performance.now() - started).toBeLessThan(100);
+    expect(t.app.state.phase).toBe('starting');
+    markReady(t.app.state);
   });
 });

@@ -29,7 +29,8 @@ export interface SuperviseOptions {
  *   restarts go on at the longest wait: it never gives up silently.
  * - SIGHUP (`robusto reload`): a rolling reload, one worker at a time: a new one is started, and
  *   only once it is ready is the old one stopped gracefully; it finishes its requests first.
- * - SIGTERM/SIGINT: every worker stops gracefully, then the primary exits 0.
+ * - SIGTERM/SIGINT: every worker stops gracefully (readiness off for `SHUTDOWN_DELAY_MS` first,
+ *   still serving), then the primary exits 0.
  *
  * Its pid, how it was started (its folder and robusto's variables: the operations commands read
  * its settings from there, not from their own shell) and a status file (address, workers,
@@ -156,6 +157,7 @@ export async function supervise(options: SuperviseOptions): Promise<void> {
   const pool: WorkerPool = new WorkerPool({
     workerArgs: options.workerArgs,
     shutdownTimeoutMs: config.shutdownTimeoutMs,
+    shutdownDelayMs: config.shutdownDelayMs,
     log,
     changed: saveStatus,
     ready: () => {
@@ -174,7 +176,7 @@ export async function supervise(options: SuperviseOptions): Promise<void> {
     pool.stopping = true;
     log.info({ signal, workers: pool.slots.size }, 'stopping: every worker finishes its requests');
     saveStatus();
-    await Promise.all([...pool.slots].map((slot) => pool.retire(slot)));
+    await Promise.all([...pool.slots].map((slot) => pool.retire(slot, { leaving: true })));
     removeSupervisorFiles(config.paths.dataDir);
     claim.release();
     log.info('stopped');

@@ -27,6 +27,8 @@ export interface WorkerPoolOptions {
   workerArgs: string[];
   /** How long a worker may take to finish its requests when stopped (`SHUTDOWN_TIMEOUT_MS`). */
   shutdownTimeoutMs: number;
+  /** How long a worker of a stopping instance keeps serving with readiness off first (`SHUTDOWN_DELAY_MS`). */
+  shutdownDelayMs: number;
   log: Logger;
   /** Told whenever a worker starts, becomes ready, stands by or stops: the status file is saved. */
   changed(): void;
@@ -106,11 +108,13 @@ export class WorkerPool {
   }
 
   /**
-   * Stops `slot`'s worker gracefully (it finishes its requests) and resolves once it exited. A
+   * Stops `slot`'s worker gracefully (it finishes its requests) and resolves once it exited.
+   * `leaving`: the whole instance stops, so the worker first keeps serving with readiness off
+   * for `SHUTDOWN_DELAY_MS` (a reload needs no such wait: the other workers share the port). A
    * worker still starting (neither ready nor standing by) gets SIGTERM: it may not listen for
    * messages yet, and has no request to finish.
    */
-  async retire(slot: Slot): Promise<void> {
+  async retire(slot: Slot, options: { leaving?: boolean } = {}): Promise<void> {
     slot.retiring = true;
     this.options.changed();
     const { worker } = slot;
@@ -119,10 +123,10 @@ export class WorkerPool {
       else worker.once('exit', () => resolve());
     });
     const terminate = () => worker.process.kill('SIGTERM');
-    if ((slot.ready || slot.standing) && worker.isConnected())
-      worker.send({ type: WORKER_RETIRE } satisfies WorkerMessage, undefined, (error) => error && terminate());
+    const message = { type: WORKER_RETIRE, ...(options.leaving ? { leaving: true } : {}) } satisfies WorkerMessage;
+    if ((slot.ready || slot.standing) && worker.isConnected()) worker.send(message, undefined, (error) => error && terminate());
     else terminate();
-    const deadline = this.options.shutdownTimeoutMs + 5_000;
+    const deadline = (options.leaving ? this.options.shutdownDelayMs : 0) + this.options.shutdownTimeoutMs + 5_000;
     const timedOut = await Promise.race([exited.then(() => false), sleep(deadline).then(() => true)]);
     if (timedOut) {
       this.options.log.error({ worker: worker.id, workerPid: worker.process.pid, deadlineMs: deadline }, 'worker did not stop in time; killing it');

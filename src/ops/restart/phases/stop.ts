@@ -13,7 +13,7 @@ export async function stop(run: RestartRun): Promise<PhaseResult> {
   if (now !== pid) throw new RestartStepError(`the supervisor changed while the backup ran (pid ${pid}, now ${now ?? 'none'}); run "robusto restart" again`);
   process.kill(pid, 'SIGTERM');
   run.outcome.stopped = true;
-  const deadline = config.shutdownTimeoutMs + RESTART_STOP_MARGIN_MS;
+  const deadline = config.shutdownDelayMs + config.shutdownTimeoutMs + RESTART_STOP_MARGIN_MS;
   if (!(await until(() => !isProcessAlive(pid), deadline))) {
     throw new RestartStepError(
       `supervisor pid ${pid} did not exit within ${deadline} ms of SIGTERM; see its log. Stop it (kill ${pid}), then run "robusto start"`,
