@@ -267,7 +267,9 @@ export function describeOperation(
     ...(description ? { description } : {}),
     ...(config.public && own.security === undefined ? { security: [] } : {}),
     ...(headers ? { headers } : {}),
-    ...(body ? { body: { ...(markComponents(body) as Schema), ...(bodyExample !== undefined ? { examples: [bodyExample] } : {}) } } : {}),
+    ...(body
+      ? { body: { ...(markComponents(body) as Schema), ...(bodyExample !== undefined && !Array.isArray(body.examples) ? { examples: [bodyExample] } : {}) } }
+      : {}),
     response: responses,
   };
   return { schema: described, url: path };
