@@ -4,7 +4,7 @@ import addFormats from 'ajv-formats';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifySchema } from 'fastify';
 import type { Logger } from '../log/create-logger.js';
 import type { ModuleRouter } from '../modules/module.js';
-import { CUSTOM_FORMATS, ProblemSchema } from '../shared/schemas.js';
+import { CUSTOM_FORMATS, ProblemSchema, QueuedReceiptSchema } from '../shared/schemas.js';
 import { requestIdOf } from './request-context.js';
 
 /** How long the headers of a request may take to arrive, at most (a slow-headers attack is cut sooner than a slow body). */
@@ -85,8 +85,10 @@ export function createHttpServer(log: Logger | FastifyBaseLogger, options: HttpS
   app.removeContentTypeParser('text/plain');
   const validators = createValidators();
   app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? validators.body : validators.text).compile(schema as FastifySchema & object));
-  // Shared by every route's problem responses (`Type.Ref(ProblemSchema)`).
+  // Shared by every route's problem responses (`Type.Ref(ProblemSchema)`), and by the 202 the
+  // OpenAPI document gives every write through the write path.
   app.addSchema(ProblemSchema);
+  app.addSchema(QueuedReceiptSchema);
   return app.withTypeProvider<TypeBoxTypeProvider>();
 }
 

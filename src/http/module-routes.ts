@@ -1,4 +1,4 @@
-import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyBaseLogger, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import { BUILTIN_ORIGIN, type ModuleContext, type ModuleRouter } from '../modules/module.js';
 import type { LoadedModule, ModuleRegistry } from '../modules/module-registry.js';
 import { AppError } from '../shared/app-error.js';
@@ -43,6 +43,27 @@ function databaseNotYetAvailable(): AppError {
   );
 }
 
+/**
+ * Tells each route of `module` which module it belongs to, and whether its write goes through
+ * the write path: every write of a module with commands does (`ctx.execute`), but for public
+ * routes (sign-in) and those that answer without the database (the console's own writes to the
+ * journal). A route that sets `writePath` itself keeps its own answer. The OpenAPI document reads
+ * both (tags, operation ids, 202 and `Idempotency-Key`).
+ */
+function markRoutesOf(scope: ModuleRouter, module: LoadedModule): void {
+  const hasCommands = (module.definition?.commands?.length ?? 0) > 0;
+  const owner = { name: module.name, prefix: module.prefix, description: module.definition?.description };
+  scope.addHook('onRoute', (route: RouteOptions) => {
+    const config = (route.config ??= {});
+    config.module = owner;
+    if (config.writePath === undefined) {
+      const methods = Array.isArray(route.method) ? route.method : [route.method];
+      const writes = methods.some((method) => method !== 'GET' && method !== 'HEAD');
+      config.writePath = hasCommands && writes && !config.public && !config.withoutDatabase;
+    }
+  });
+}
+
 async function registersCleanly(module: LoadedModule, ctx: ModuleContext, log: FastifyBaseLogger): Promise<unknown> {
   // A scratch instance catches every way registration can fail, including route schemas that
   // only fail to compile when the app becomes ready, which would otherwise abort the real app.
@@ -80,6 +101,7 @@ export async function registerModules(app: ModuleRouter, registry: ModuleRegistr
         // Each request's logger is a child of the module's logger, so it carries the module's name.
         // NB: without options when there are none (Fastify passes `{}`): pino then makes the child
         // without rebuilding its formatters, several microseconds on every request.
+        markRoutesOf(scope, module);
         scope.setChildLoggerFactory((_logger, bindings, options) => ctx.log.child(bindings, options && Object.keys(options).length > 0 ? options : undefined));
         // A module robusto does not ship gets the request context that names the request behind
         // an uncaught exception (see enterRequestContext for why only those).

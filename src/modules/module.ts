@@ -68,6 +68,8 @@ export interface ModuleHealth {
 export interface ModuleDefinition<C extends ModuleContext = ModuleContext> {
   /** Lower-case identifier, `[a-z][a-z0-9_]*`; names the migration table and log lines. */
   name: string;
+  /** One sentence saying what the module is for: the description of its tag in the OpenAPI document. */
+  description?: string;
   /** URL prefix of its routes; defaults to `/api/<name>`. */
   prefix?: string;
   /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatCnpj, formatCpf, isValidCnpj, isValidCpf, maskDocuments } from './documents.js';
+import { cnpjFromBase, cpfFromBase, formatCnpj, formatCpf, isValidCnpj, isValidCpf, maskDocuments } from './documents.js';
 
 describe('CPF', () => {
   it.each(['529.982.247-25', '52998224725', '111.444.777-35', '390.533.447-05'])('%s is valid', (cpf) => {
@@ -10,6 +10,13 @@ describe('CPF', () => {
   });
   it('formats digits', () => {
     expect(formatCpf('52998224725')).toBe('529.982.247-25');
+  });
+  it.each([
+    ['529982247', '529.982.247-25'],
+    ['111444777', '111.444.777-35'],
+    ['390533447', '390.533.447-05'],
+  ])('completes %s with its check digits', (base, cpf) => {
+    expect(cpfFromBase(base)).toBe(cpf);
   });
 });
 
@@ -22,6 +29,16 @@ describe('CNPJ', () => {
   });
   it('formats digits', () => {
     expect(formatCnpj('11222333000181')).toBe('11.222.333/0001-81');
+  });
+});
+
+describe('CNPJ check digits', () => {
+  it.each([
+    ['112223330001', '11.222.333/0001-81'],
+    ['457231740001', '45.723.174/0001-10'],
+    ['042520110001', '04.252.011/0001-10'],
+  ])('completes %s with its check digits', (base, cnpj) => {
+    expect(cnpjFromBase(base)).toBe(cnpj);
   });
 });
 

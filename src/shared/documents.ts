@@ -50,6 +50,29 @@ export function isValidCnpj(value: string): boolean {
   return first === Number(digits[12]) && second === Number(digits[13]);
 }
 
+/**
+ * The CPF whose first 9 digits are `base`, with its two check digits computed, formatted: for
+ * examples and test data that must pass {@link isValidCpf}.
+ *
+ * @example cpfFromBase('529982247') // '529.982.247-25'
+ */
+export function cpfFromBase(base: string): string {
+  const first = checkDigit(base, [10, 9, 8, 7, 6, 5, 4, 3, 2]);
+  const second = checkDigit(`${base}${first}`, [11, 10, 9, 8, 7, 6, 5, 4, 3, 2]);
+  return formatCpf(`${base}${first}${second}`);
+}
+
+/**
+ * The CNPJ whose first 12 digits are `base`, with its two check digits computed, formatted.
+ *
+ * @example cnpjFromBase('112223330001') // '11.222.333/0001-81'
+ */
+export function cnpjFromBase(base: string): string {
+  const first = checkDigit(base, [5, 4, 3, 2, 9, 8, 7, 6, 5, 4, 3, 2]);
+  const second = checkDigit(`${base}${first}`, [6, 5, 4, 3, 2, 9, 8, 7, 6, 5, 4, 3, 2]);
+  return formatCnpj(`${base}${first}${second}`);
+}
+
 /** Formats 11 CPF digits as `000.000.000-00`; other input is returned unchanged. */
 export function formatCpf(value: string): string {
   const d = onlyDigits(value);

@@ -1,6 +1,5 @@
 import { Type, type TSchema } from '@sinclair/typebox';
 import { isValidCnpj, isValidCpf } from './documents.js';
-import { ErrorCode } from './error-codes.js';
 
 /** The RFC 9457 problem document every error response uses (extension members allowed). */
 export const ProblemSchema = Type.Object(
@@ -10,11 +9,24 @@ export const ProblemSchema = Type.Object(
     status: Type.Integer(),
     detail: Type.String(),
     instance: Type.String(),
-    code: Type.String({ examples: [ErrorCode.VALIDATION] }),
+    code: Type.String({ description: 'stable code, `ERR_<AREA>_<WHAT>`: clients branch on it', pattern: '^ERR_[A-Z0-9_]+$' }),
     requestId: Type.String(),
     errors: Type.Optional(Type.Array(Type.Object({ in: Type.Optional(Type.String()), field: Type.String(), message: Type.String() }))),
   },
   { additionalProperties: true, $id: 'Problem', description: 'application/problem+json (RFC 9457)' },
+);
+
+/**
+ * What a write answers with 202: it is safe in the local journal (the database is down, or
+ * earlier writes wait there) and will be applied exactly once, in order; `Location` names the
+ * receipt to poll (`GET /api/receipts/{receipt}`).
+ */
+export const QueuedReceiptSchema = Type.Object(
+  {
+    receipt: Type.String({ format: 'uuid', maxLength: 36, description: 'the id to poll at /api/receipts/{receipt}' }),
+    status: Type.Literal('queued'),
+  },
+  { $id: 'Receipt', description: 'A write accepted into the journal, to be applied exactly once' },
 );
 
 const PROBLEM_DESCRIPTIONS: Record<number, string> = {

@@ -18,5 +18,14 @@ declare module 'fastify' {
     installation?: boolean;
     /** The route answers without the main database (from the journal), so it keeps answering while the database circuit is open. */
     withoutDatabase?: boolean;
+    /**
+     * The route's write goes through the write path (`ctx.execute`): it honours `Idempotency-Key`
+     * and answers 202 with a receipt when the write is journaled. Set by the kernel for every
+     * write of a module with commands that is neither public nor `withoutDatabase`; a route sets
+     * it itself only to say otherwise.
+     */
+    writePath?: boolean;
+    /** The module that registered the route, set by the kernel: names its tag and operation ids in the OpenAPI document. */
+    module?: { name: string; prefix: string; description: string | undefined };
   }
 }

@@ -9,5 +9,6 @@ import type { AdminContext } from '../admin-context.js';
  */
 export default defineModule<AdminContext>({
   name: 'receipts',
+  description: 'What became of a write answered 202: queued, applied (with its result) or dead (with the problem).',
   routes: receiptsRoutes,
 });

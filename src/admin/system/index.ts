@@ -13,6 +13,7 @@ import type { AdminContext } from '../admin-context.js';
  */
 export default defineModule<AdminContext>({
   name: 'system',
+  description: 'The installation and its journal: version, jobs, backups, restarts, error lines, dead letters (admins and owners).',
   migrations: systemMigrations,
   routes: systemRoutes,
 });

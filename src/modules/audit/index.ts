@@ -10,5 +10,6 @@ export type { AuditEntry } from './audit.schemas.js';
  */
 export default defineModule({
   name: 'audit',
+  description: "Who did what, when, in which request: your tenant's audit trail (admins and owners).",
   routes: auditRoutes,
 });

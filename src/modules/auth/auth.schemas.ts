@@ -28,7 +28,7 @@ export type Tenant = Static<typeof TenantSchema>;
 /** `POST /api/auth/login` body. */
 export const LoginBody = Type.Object(
   { tenant: Line(50), email: Type.String({ minLength: 3, maxLength: 254 }), password: Type.String({ minLength: 1, maxLength: 200 }) },
-  { additionalProperties: false },
+  { additionalProperties: false, examples: [{ tenant: 'padaria-central', email: 'ana.lima@example.com.br', password: 'correct-horse-battery' }] },
 );
 /** Login credentials. */
 export type LoginBody = Static<typeof LoginBody>;
@@ -52,14 +52,17 @@ export const MeResponse = Type.Intersect([
 ]);
 
 /** `POST /api/auth/users` body. */
-export const CreateUserBody = Type.Object({ email: Email, name: Line(200), role: RoleSchema, password: Password }, { additionalProperties: false });
+export const CreateUserBody = Type.Object(
+  { email: Email, name: Line(200), role: RoleSchema, password: Password },
+  { additionalProperties: false, examples: [{ email: 'carla.souza@example.com.br', name: 'Carla Souza', role: 'staff', password: 'pao-de-queijo-quentinho' }] },
+);
 /** A new user. */
 export type CreateUserBody = Static<typeof CreateUserBody>;
 
 /** `PATCH /api/auth/users/:id` body: any of role, active, name, password. */
 export const UpdateUserBody = Type.Object(
   { role: Type.Optional(RoleSchema), active: Type.Optional(Type.Boolean()), name: Type.Optional(Line(200)), password: Type.Optional(Password) },
-  { additionalProperties: false, minProperties: 1 },
+  { additionalProperties: false, minProperties: 1, examples: [{ role: 'admin' }] },
 );
 /** Changes to a user. */
 export type UpdateUserBody = Static<typeof UpdateUserBody>;

@@ -16,6 +16,7 @@ export { AuthError } from './auth.errors.js';
  */
 export default defineModule({
   name: 'auth',
+  description: 'Sign-in and sign-out, who am I, and the users of your tenant (admins and owners).',
   commands: [createTenant, createUser, setInstallationAdmin, signOut, updateUser],
   migrations: authMigrations,
   routes: async (app, ctx) => {

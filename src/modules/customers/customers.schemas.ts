@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { cnpjFromBase, cpfFromBase } from '../../shared/documents.js';
 import { Email, Line, PageQuery, Phone, SortQuery, Text, Uuid } from '../../shared/schemas.js';
 
 /** Person (CPF) or company (CNPJ). */
@@ -44,7 +45,20 @@ export const CreateCustomerBody = Type.Object(
     address: Type.Optional(Text(300)),
     notes: Type.Optional(Text(2000)),
   },
-  { additionalProperties: false },
+  {
+    additionalProperties: false,
+    examples: [
+      {
+        kind: 'person',
+        name: 'João Pedro Santos',
+        document: cpfFromBase('148562379'),
+        email: 'joao.santos@example.com.br',
+        phone: '(21) 99876-5432',
+        address: 'Rua Voluntários da Pátria, 45 - Botafogo, Rio de Janeiro - RJ',
+      },
+      { kind: 'company', name: 'Padaria Pão Quente Ltda', document: cnpjFromBase('112223330001'), email: 'compras@paoquente.com.br', phone: '(11) 3456-7890' },
+    ],
+  },
 );
 /** A new customer. */
 export type CreateCustomerBody = Static<typeof CreateCustomerBody>;
@@ -62,7 +76,7 @@ export const UpdateCustomerBody = Type.Object(
     notes: Type.Optional(Type.Union([Text(2000), Type.Null()])),
     active: Type.Optional(Type.Boolean()),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, examples: [{ version: 1, phone: '(21) 98888-7777', notes: 'Prefere contato por WhatsApp.' }] },
 );
 /** Changes to a customer. */
 export type UpdateCustomerBody = Static<typeof UpdateCustomerBody>;

@@ -12,6 +12,7 @@ export type { Customer } from './customers.schemas.js';
  */
 export default defineModule({
   name: 'customers',
+  description: 'People (CPF) and companies (CNPJ) you sell to, unique per tenant by document.',
   commands: [createCustomer, deleteCustomer, updateCustomer],
   migrations: customersMigrations,
   routes: customersRoutes,

@@ -16,6 +16,7 @@ export { PRODUCT_UNITS, type Product, type ProductUnit } from './products.schema
  */
 export default defineModule({
   name: 'products',
+  description: 'What the business stocks: SKU unique per tenant, unit of measure, minimum stock.',
   commands: [createProduct, deleteProduct, updateProduct],
   migrations: productsMigrations,
   routes: productsRoutes,

@@ -52,7 +52,10 @@ export const CreateProductBody = Type.Object(
     unit: ProductUnit,
     minStock: Type.Optional(MinStock),
   },
-  { additionalProperties: false },
+  {
+    additionalProperties: false,
+    examples: [{ sku: 'FAR-TRIGO-1KG', name: 'Farinha de trigo tipo 1 (1 kg)', category: 'Mercearia', unit: 'un', minStock: 20 }],
+  },
 );
 /** A new product. */
 export type CreateProductBody = Static<typeof CreateProductBody>;
@@ -68,7 +71,7 @@ export const UpdateProductBody = Type.Object(
     minStock: Type.Optional(MinStock),
     active: Type.Optional(Type.Boolean()),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, examples: [{ version: 1, minStock: 30 }] },
 );
 /** Changes to a product. */
 export type UpdateProductBody = Static<typeof UpdateProductBody>;

@@ -18,6 +18,7 @@ export type { Lot, Movement, MovementType } from './stock.schemas.js';
  */
 export default defineModule({
   name: 'stock',
+  description: 'Lots with expiry dates and their movements; a balance never goes below zero.',
   commands: [moveStock, receiveLot, useLot],
   migrations: stockMigrations,
   routes: stockRoutes,

@@ -86,7 +86,10 @@ export const CreateLotBody = Type.Object(
     expiresOn: Type.Optional(DateSchema),
     reason: Type.Optional(Reason),
   },
-  { additionalProperties: false },
+  {
+    additionalProperties: false,
+    examples: [{ productId: '0190f5e2-7c4a-7b8e-9d3f-2a1b4c5d6e7f', code: 'L-2026-0001', quantity: 50, expiresOn: '2026-12-31', reason: 'Nota fiscal 4521' }],
+  },
 );
 /** A lot to receive. */
 export type CreateLotBody = Static<typeof CreateLotBody>;
@@ -103,13 +106,22 @@ export const MovementBody = Type.Object(
     countedQuantity: Type.Optional(CountedQuantity),
     reason: Type.Optional(Reason),
   },
-  { additionalProperties: false },
+  {
+    additionalProperties: false,
+    examples: [
+      { lotCode: 'L-2026-0001', type: 'out', quantity: 5, reason: 'Venda no balcão' },
+      { lotCode: 'L-2026-0001', type: 'adjust', countedQuantity: 44, reason: 'Contagem de inventário' },
+    ],
+  },
 );
 /** A movement to apply. */
 export type MovementBody = Static<typeof MovementBody>;
 
 /** `POST /api/stock/use` body: what scanning a lot's QR code and taking some sends. */
-export const UseBody = Type.Object({ lotCode: LotCode, quantity: Quantity }, { additionalProperties: false });
+export const UseBody = Type.Object(
+  { lotCode: LotCode, quantity: Quantity },
+  { additionalProperties: false, examples: [{ lotCode: 'L-2026-0001', quantity: 1 }] },
+);
 /** A use of a lot. */
 export type UseBody = Static<typeof UseBody>;
 

@@ -14,6 +14,7 @@ export type { Student } from './students.schemas.js';
  */
 export default defineModule({
   name: 'students',
+  description: 'Registrations of students; a minor needs a guardian.',
   commands: [deactivateStudent, registerStudent, updateStudent],
   migrations: studentsMigrations,
   routes: studentsRoutes,

@@ -37,6 +37,7 @@ export async function studentsRoutes(app: ModuleRouter, ctx: ModuleContext): Pro
     '/',
     {
       schema: {
+        operationId: registerStudent.name,
         summary: 'Register a student (a guardian is required under 18)',
         tags,
         body: RegisterStudentBody,

@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { cpfFromBase } from '../../shared/documents.js';
 import { CpfSchema, DateSchema, Email, Line, PageQuery, Phone, SortQuery, Uuid } from '../../shared/schemas.js';
 
 /** Whether a student attends: `active` until deactivated. */
@@ -39,7 +40,19 @@ export const RegisterStudentBody = Type.Object(
     guardianName: Type.Optional(Type.Union([Line(200), Type.Null()], { description: 'required when the student is under 18 on the registration date' })),
     plan: Line(100),
   },
-  { additionalProperties: false },
+  {
+    additionalProperties: false,
+    examples: [
+      {
+        name: 'Maria Eduarda Oliveira',
+        cpf: cpfFromBase('390533447'),
+        birthDate: '1994-08-17',
+        phone: '(11) 98765-4321',
+        email: 'maria.oliveira@example.com.br',
+        plan: 'Musculação 3x por semana',
+      },
+    ],
+  },
 );
 /** A new student. */
 export type RegisterStudentBody = Static<typeof RegisterStudentBody>;
@@ -55,7 +68,7 @@ export const UpdateStudentBody = Type.Object(
     guardianName: Type.Optional(Type.Union([Line(200), Type.Null()])),
     plan: Type.Optional(Line(100)),
   },
-  { additionalProperties: false, minProperties: 1 },
+  { additionalProperties: false, minProperties: 1, examples: [{ plan: 'Pilates 2x por semana', phone: '(11) 97654-3210' }] },
 );
 /** Changes to a student. */
 export type UpdateStudentBody = Static<typeof UpdateStudentBody>;

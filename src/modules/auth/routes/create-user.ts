@@ -10,7 +10,13 @@ export function createUserRoute(app: ModuleRouter, { ctx, hash }: AuthRouteDeps)
   app.post(
     '/users',
     {
-      schema: { summary: 'Create a user', tags: ['auth'], body: CreateUserBody, response: { 201: UserSchema, ...problemResponses(400, 401, 403, 409, 422) } },
+      schema: {
+        operationId: createUser.name,
+        summary: 'Create a user',
+        tags: ['auth'],
+        body: CreateUserBody,
+        response: { 201: UserSchema, ...problemResponses(400, 401, 403, 409, 422) },
+      },
       config: { permission: 'manage_users' },
     },
     async (request, reply) => {

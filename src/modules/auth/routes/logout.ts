@@ -11,6 +11,7 @@ export function logoutRoute(app: ModuleRouter, { ctx, principals }: AuthRouteDep
     '/logout',
     {
       schema: {
+        operationId: signOut.name,
         summary: 'Sign out: revokes every token of mine (all my sessions), at once on this server and within seconds on the others',
         tags: ['auth'],
         response: { 200: Type.Object({ signedOut: Type.Literal(true) }), ...problemResponses(401) },

@@ -11,6 +11,7 @@ export function updateUserRoute(app: ModuleRouter, { ctx, principals, hash }: Au
     '/users/:id',
     {
       schema: {
+        operationId: updateUser.name,
         summary: 'Change a user (role, name, password, active)',
         tags: ['auth'],
         params: IdParams,

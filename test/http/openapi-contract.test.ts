@@ -1,0 +1,237 @@
+// The OpenAPI document as a contract: every operation says what it really answers (its success,
+// a 202 receipt for writes that can be journaled, the problems with real codes), with the headers
+// robusto sends, stable operation ids, named components and examples that validate; a module
+// loaded from ROBUSTO_MODULES gets the same without any work of its author; `redocly lint` with
+// the recommended rules finds nothing.
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { Ajv } from 'ajv';
+import addFormats from 'ajv-formats';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BUILTIN_MODULES } from '../../src/builtin-modules.js';
+import { isValidCnpj, isValidCpf } from '../../src/shared/documents.js';
+import { registeredErrors } from '../../src/shared/error-registry.js';
+import { CUSTOM_FORMATS } from '../../src/shared/schemas.js';
+import { createTenantWithUsers } from '../support/auth.js';
+import { buildTestApp, type TestApp } from '../support/build-app.js';
+import { fixtureSource } from '../support/fixtures.js';
+
+type Json = Record<string, unknown>;
+interface Media {
+  schema?: Json;
+  example?: unknown;
+  examples?: Record<string, { value: unknown }>;
+}
+interface Response {
+  description: string;
+  headers?: Record<string, unknown>;
+  content?: Record<string, Media>;
+}
+interface Operation {
+  operationId?: string;
+  summary?: string;
+  tags?: string[];
+  parameters?: Array<{ in: string; name: string }>;
+  requestBody?: { content: Record<string, Media> };
+  responses: Record<string, Response>;
+}
+interface Document {
+  openapi: string;
+  info: { license?: { name: string } };
+  servers?: Array<{ url: string }>;
+  tags?: Array<{ name: string; description?: string }>;
+  paths: Record<string, Record<string, Operation>>;
+  components: { schemas: Record<string, Json> };
+}
+
+const run = promisify(execFile);
+/** Problem statuses the kernel itself answers, each with a code of its own in the registry. */
+const KERNEL_STATUSES = ['400', '401', '403', '413', '415', '422', '429', '503'];
+const WRITES = new Set(['post', 'put', 'patch', 'delete']);
+/** The writes that do not go through the write path: sign-in, and the console's own writes to the journal. */
+const NOT_JOURNALED = ['post /api/auth/login', 'post /api/system/dead-letters/{id}/retry', 'post /api/system/dead-letters/{id}/discard'];
+
+function operationsOf(doc: Document) {
+  return Object.entries(doc.paths).flatMap(([url, methods]) => Object.entries(methods).map(([method, op]) => ({ url, method, op, name: `${method} ${url}` })));
+}
+
+/** A validator for the document's schemas, with robusto's own formats (cpf, cnpj, real-date). */
+function validatorOf(doc: Document) {
+  const ajv = new Ajv({ strict: false, allErrors: true });
+  addFormats.default(ajv);
+  for (const [name, validate] of Object.entries(CUSTOM_FORMATS)) ajv.addFormat(name, { type: 'string', validate });
+  const compiled = new Map<Json, ReturnType<typeof ajv.compile>>();
+  // `#/components/schemas/…` resolves against the root of the schema being compiled.
+  return (schema: Json, value: unknown) => {
+    const validate = compiled.get(schema) ?? ajv.compile({ ...schema, components: doc.components });
+    compiled.set(schema, validate);
+    return validate(value) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath} ${e.message ?? ''}`);
+  };
+}
+
+describe('the OpenAPI contract', () => {
+  let t: TestApp;
+  let doc: Document;
+  beforeAll(async () => {
+    t = await buildTestApp({ engine: 'sqlite', modules: [...BUILTIN_MODULES, fixtureSource('notes'), fixtureSource('faulty')] });
+    const response = await t.app.http.inject('/docs/json');
+    expect(response.statusCode).toBe(200);
+    doc = response.json();
+  }, 60_000);
+  afterAll(() => t?.close());
+
+  it('names its server, license, tags and components, and has no trailing slash in a path', () => {
+    expect(doc.servers).toEqual([expect.objectContaining({ url: '/' })]);
+    expect(doc.info.license?.name).toBe('MIT');
+    for (const tag of doc.tags ?? []) expect(tag.description, tag.name).toBeTruthy();
+    expect(doc.tags?.map((tag) => tag.name)).toEqual(expect.arrayContaining(['auth', 'customers', 'students', 'stock', 'system', 'receipts', 'notes']));
+    expect(Object.keys(doc.components.schemas)).toEqual(expect.arrayContaining(['Problem', 'Receipt', 'Student', 'Customer', 'Product', 'StockLot']));
+    expect(Object.keys(doc.components.schemas).filter((name) => /^def-\d+$/.test(name))).toEqual([]);
+    expect(Object.keys(doc.paths).filter((url) => url.length > 1 && url.endsWith('/'))).toEqual([]);
+  });
+
+  it('serves every documented collection with and without a trailing slash', async () => {
+    const tenant = await createTenantWithUsers(t, 'contract');
+    for (const url of ['/api/students', '/api/students/', '/api/customers', '/api/customers/']) {
+      const response = await t.app.http.inject({ url, headers: tenant.as('viewer') });
+      expect(response.statusCode, url).toBe(200);
+    }
+  });
+
+  it('gives each operation a unique operation id, a summary, a tag and described successes', () => {
+    const operations = operationsOf(doc);
+    const ids = operations.map(({ op }) => op.operationId);
+    expect(ids.every(Boolean)).toBe(true);
+    expect(new Set(ids).size).toBe(ids.length);
+    const byName = Object.fromEntries(operations.map(({ name, op }) => [name, op.operationId]));
+    expect(byName).toMatchObject({
+      'post /api/students': 'students.register',
+      'patch /api/students/{id}': 'students.update',
+      'post /api/students/{id}/deactivate': 'students.deactivate',
+      'get /api/students': 'students.list',
+      'post /api/customers': 'customers.create',
+      'delete /api/customers/{id}': 'customers.delete',
+      'post /api/auth/users': 'auth.create_user',
+      'post /api/stock/use': 'stock.use',
+      'post /api/notes': 'notes.create',
+      'get /api/notes/{id}': 'notes.get',
+    });
+    for (const { name, op } of operations) {
+      expect(op.summary, name).toBeTruthy();
+      expect(op.tags?.length, name).toBeGreaterThan(0);
+      for (const [status, response] of Object.entries(op.responses)) {
+        expect(response.description, `${name} ${status}`).not.toBe('Default Response');
+        expect(response.headers, `${name} ${status}`).toHaveProperty('X-Request-Id');
+        if (Number(status) < 300) expect(response.headers, `${name} ${status}`).toHaveProperty('X-RateLimit-Remaining');
+      }
+    }
+  });
+
+  it('declares the 202 receipt, Location and Idempotency-Key on every write through the write path, and only there', () => {
+    const writes = operationsOf(doc).filter(({ method }) => WRITES.has(method));
+    expect(writes.length).toBeGreaterThan(15);
+    for (const { name, op } of writes) {
+      const journaled = !NOT_JOURNALED.includes(name);
+      const accepted = op.responses['202'];
+      const key = op.parameters?.find((p) => p.in === 'header' && p.name === 'Idempotency-Key');
+      if (!journaled) {
+        expect(accepted, name).toBeUndefined();
+        expect(key, name).toBeUndefined();
+        continue;
+      }
+      expect(accepted?.content?.['application/json']?.schema, name).toEqual({ $ref: '#/components/schemas/Receipt' });
+      expect(Object.keys(accepted?.headers ?? {}), name).toEqual(expect.arrayContaining(['Location', 'Idempotent-Replayed']));
+      expect(key, name).toBeDefined();
+      expect(Object.keys(op.responses), name).toContain('422');
+      const success = Object.entries(op.responses).find(([status]) => status.startsWith('20') && status !== '202');
+      expect(success?.[1].headers, name).toHaveProperty('Idempotent-Replayed');
+    }
+    expect(doc.components.schemas.Receipt).toMatchObject({ required: expect.arrayContaining(['receipt', 'status']) });
+  });
+
+  it('declares every problem as application/problem+json with examples whose codes the registry gives that status', () => {
+    const statusOf = new Map(registeredErrors().map((e) => [e.code, e.status]));
+    for (const { name, url, op } of operationsOf(doc)) {
+      const problems = Object.entries(op.responses).filter(([status]) => Number(status) >= 400);
+      const statuses = problems.map(([status]) => status);
+      expect(statuses, name).toEqual(expect.arrayContaining(['429', '503']));
+      if (name !== 'post /api/auth/login' && !url.startsWith('/api/faulty')) expect(statuses, name).toContain('401');
+      if (op.requestBody) expect(statuses, name).toEqual(expect.arrayContaining(['400', '413', '415']));
+      for (const [status, response] of problems) {
+        expect(Object.keys(response.content ?? {}), `${name} ${status}`).toEqual(['application/problem+json']);
+        const media = response.content?.['application/problem+json'];
+        expect(media?.schema, `${name} ${status}`).toEqual({ $ref: '#/components/schemas/Problem' });
+        const examples = Object.values(media?.examples ?? {});
+        // NB: a code answered with another status than its own (a retry's 409 ERR_REPLAY_FORBIDDEN) has no example.
+        if (KERNEL_STATUSES.includes(status)) expect(examples.length, `${name} ${status}`).toBeGreaterThan(0);
+        for (const { value } of examples) {
+          const problem = value as { code: string; status: number };
+          expect(problem.status, `${name} ${status}`).toBe(Number(status));
+          expect(statusOf.get(problem.code), `${name} ${status} ${problem.code}`).toBe(Number(status));
+        }
+        if (status === '429' || status === '503') expect(response.headers, `${name} ${status}`).toHaveProperty('Retry-After');
+      }
+    }
+    const examplesOf = (op: Operation | undefined, status: string) => Object.keys(op?.responses[status]?.content?.['application/problem+json']?.examples ?? {});
+    expect(examplesOf(doc.paths['/api/students']?.post, '401')).toContain('ERR_AUTH_REQUIRED');
+    expect(examplesOf(doc.paths['/api/students']?.post, '403')).toContain('ERR_AUTH_FORBIDDEN');
+    expect(examplesOf(doc.paths['/api/students/{id}']?.get, '404')[0]).toBe('ERR_STUDENT_NOT_FOUND');
+    expect(examplesOf(doc.paths['/api/students']?.post, '409')).toEqual(['ERR_STUDENT_CPF_TAKEN']);
+    expect(examplesOf(doc.paths['/api/auth/login']?.post, '401')).toEqual(['ERR_AUTH_INVALID_CREDENTIALS']);
+  });
+
+  it('has a request body example a person can send for every write, valid against its own schema', () => {
+    const validate = validatorOf(doc);
+    const bodies = operationsOf(doc).filter(({ op }) => op.requestBody);
+    expect(bodies.length).toBeGreaterThan(12);
+    for (const { name, op } of bodies) {
+      const media = op.requestBody?.content['application/json'];
+      const examples = media?.example !== undefined ? [media.example] : Object.values(media?.examples ?? {}).map((e) => e.value);
+      expect(examples.length, name).toBeGreaterThan(0);
+      for (const example of examples) expect(validate(media?.schema ?? {}, example), `${name}: ${JSON.stringify(example)}`).toEqual([]);
+    }
+    const student = doc.paths['/api/students']?.post?.requestBody?.content['application/json']?.example as { cpf: string; birthDate: string; name: string };
+    expect(isValidCpf(student.cpf)).toBe(true);
+    expect(Number(student.birthDate.slice(0, 4))).toBeLessThan(2008);
+    expect(student.name).toMatch(/^[A-ZÀ-Ú][a-zà-ú]+( [A-ZÀ-Ú][a-zà-ú]+)+$/);
+    const company = doc.paths['/api/customers']?.post?.requestBody?.content['application/json']?.examples?.example2?.value as { document: string };
+    expect(isValidCnpj(company.document)).toBe(true);
+    // A module of a user's, whose author wrote no example: one is made from its schema.
+    const note = doc.paths['/api/notes']?.post?.requestBody?.content['application/json']?.example as { authorCpf: string };
+    expect(isValidCpf(note.authorCpf)).toBe(true);
+  });
+
+  it('every example of a success or problem validates against its schema', () => {
+    const validate = validatorOf(doc);
+    for (const { name, op } of operationsOf(doc)) {
+      for (const [status, response] of Object.entries(op.responses)) {
+        for (const media of Object.values(response.content ?? {})) {
+          for (const { value } of Object.values(media.examples ?? {})) expect(validate(media.schema ?? {}, value), `${name} ${status}`).toEqual([]);
+        }
+      }
+    }
+  });
+
+  it('passes redocly lint with the recommended rules', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'robusto-openapi-'));
+    try {
+      const file = path.join(dir, 'openapi.json');
+      writeFileSync(file, JSON.stringify(doc));
+      const redocly = path.resolve('node_modules/.bin/redocly');
+      const { stdout } = await run(redocly, ['lint', file, '--config', path.resolve('redocly.yaml'), '--format', 'json'], {
+        timeout: 60_000,
+        env: { ...process.env, REDOCLY_TELEMETRY: 'off', REDOCLY_SUPPRESS_UPDATE_NOTICE: 'true', NO_COLOR: '1' },
+      }).catch((error: { stdout?: string; stderr?: string }) => {
+        throw new Error(`redocly lint failed: ${error.stdout ?? ''} ${error.stderr ?? ''}`);
+      });
+      const report = JSON.parse(stdout) as { totals: { errors: number; warnings: number }; problems: Array<{ ruleId: string; message: string }> };
+      expect(report.problems.map((p) => `${p.ruleId}: ${p.message}`)).toEqual([]);
+      expect(report.totals).toMatchObject({ errors: 0, warnings: 0 });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 90_000);
+});
