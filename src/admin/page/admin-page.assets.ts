@@ -266,7 +266,7 @@ async function signIn(event) {
 function worst(statuses) { return statuses.reduce((a, b) => (RANK[b] > RANK[a] ? b : a), 'pass'); }
 
 // A check of /health in words: its light, what it means and, when not green, what to do.
-function describe(name, results) {
+function describe(name, results, databaseDown) {
   const status = worst(results.map((r) => r.status));
   const first = results[0] ?? {};
   const value = first.observedValue;
@@ -282,7 +282,7 @@ function describe(name, results) {
   if (name === 'journal:depth') {
     if (status === 'pass') return { status, meaning: t('light.journal.pass') };
     if (status === 'fail') return { status, meaning: t('light.journal.fail'), todo: t('light.journal.fail.todo') };
-    if (value && value.circuit && value.circuit !== 'closed') return { status, meaning: t('light.journal.circuit'), todo: t('light.journal.circuit.todo') };
+    if (databaseDown || (value && value.circuit && value.circuit !== 'closed')) return { status, meaning: t('light.journal.circuit'), todo: t('light.journal.circuit.todo') };
     if (value && value.depth > 0) return { status, meaning: t('light.journal.pending', { n: num(value.depth) }), todo: t('light.journal.pending.todo') };
     if (value && value.dead > 0) return { status, meaning: t('light.journal.dead', { n: num(value.dead) }), todo: t('light.journal.dead.todo') };
     return { status, meaning: t('light.journal.warn'), todo: t('light.journal.warn.todo') };
@@ -319,9 +319,10 @@ function lights(health) {
   $('#overall').textContent = t('overall.' + health.status);
   $('#overall').dataset.status = health.status;
   const items = [];
+  const databaseDown = (health.checks?.['database:responseTime'] ?? []).some((r) => r.status === 'fail');
   for (const [name, results] of Object.entries(health.checks ?? {})) {
     if (name === 'uptime' || results.length === 0) continue;
-    const light = describe(name, results);
+    const light = describe(name, results, databaseDown);
     const li = element('li');
     li.dataset.status = light.status;
     li.dataset.check = name;
