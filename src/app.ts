@@ -19,6 +19,7 @@ import { JobRunner } from './jobs/job-runner.js';
 import { DatabaseJobStore } from './jobs/job-store.js';
 import { Alerter } from './ops/alerts.js';
 import { backupJob } from './ops/backup/backup-job.js';
+import { backUpNow } from './ops/backup/backup-now.js';
 import { poolWatchJob } from './ops/pool-watch.js';
 import { pruneJobs } from './resilience/prune.js';
 import type { Command } from './resilience/command.js';
@@ -125,6 +126,8 @@ export async function buildApp(options: BuildAppOptions): Promise<RobustoApp> {
     checkAuthor,
     jobStates: () => jobs.states(),
     lastReplay: () => replayer.lastRound(),
+    replayNow: () => replayer.round(),
+    backUpNow: () => backUpNow(config, db, log.child({ component: 'backup' })),
   });
   const contexts = new Map<string, ModuleContext>();
   const contextOf = (module: LoadedModule): ModuleContext => {

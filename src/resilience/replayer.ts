@@ -68,6 +68,7 @@ export class Replayer {
    */
   #unmarked: Array<AttemptOutcome & { seq: number }> = [];
   #lastRound: ReplayRound | undefined;
+  #inFlight: Promise<ReplayRound | { outcome: 'busy'; applied: 0 }> | undefined;
   #roundListeners: Array<(round: ReplayRound) => void> = [];
 
   constructor(
@@ -137,32 +138,48 @@ export class Replayer {
     });
   }
 
-  /**
-   * Replays pending entries until none is left ('drained'), one cannot be applied now
-   * ('blocked': the database is unreachable, or its module is not loaded), or another process
-   * holds the replay lease ('busy').
-   */
   /** This process's last replay round, if any: when it ended, how many writes it applied, and how it ended. */
   lastRound(): ReplayRound | undefined {
     return this.#lastRound;
   }
 
+  /**
+   * Replays pending entries until none is left ('drained'), one cannot be applied now
+   * ('blocked': the database is unreachable, or its module is not loaded), or another process
+   * holds the replay lease ('busy').
+   */
   async drain(): Promise<ReplayOutcome> {
+    return (await this.round()).outcome;
+  }
+
+  /**
+   * {@link drain}, answering how many writes the round applied too. One round at a time in this
+   * process: a call while one runs (the loop's, or an admin's "process now") waits for that one
+   * and answers its outcome, since the lease, held by the process, would not keep two apart.
+   */
+  round(): Promise<ReplayRound | { outcome: 'busy'; applied: 0 }> {
+    this.#inFlight ??= this.#round().finally(() => {
+      this.#inFlight = undefined;
+    });
+    return this.#inFlight;
+  }
+
+  async #round(): Promise<ReplayRound | { outcome: 'busy'; applied: 0 }> {
     let applied = 0;
-    const finish = (outcome: ReplayOutcome): ReplayOutcome => {
+    const finish = (outcome: ReplayOutcome): ReplayRound => {
       this.#markQuietly();
       this.journal.releaseLease(REPLAY_LEASE, this.#holder);
       this.#lastRound = { at: new Date().toISOString(), applied, outcome };
       if (applied > 0) this.log.info({ applied, outcome, pending: this.journal.stats().pending }, 'journal replayed');
       for (const listener of this.#roundListeners) listener(this.#lastRound);
-      return outcome;
+      return this.#lastRound;
     };
     const first = this.#lease();
     if (first === 'unwritable') return finish('blocked');
     if (first === 'busy') {
       // Marks this process still holds are true whoever replays now: written, so the other does not redo them.
       this.#markQuietly();
-      return 'busy';
+      return { outcome: 'busy', applied: 0 };
     }
     // Renewed before each batch, and within one when it goes an entry at a time (after a crash).
     let leaseRenewedAt = Date.now();

@@ -71,7 +71,8 @@ describe.skipIf(!CHROMIUM && !process.env.CI)('admin page in a browser', () => {
   });
 
   async function signIn(role: 'owner' | 'admin' | 'staff', options: { dashboard?: boolean } = {}): Promise<{ page: Page; errors: string[] }> {
-    const page = await browser.newPage();
+    // The page follows the browser's language: these assertions read its English texts.
+    const page = await browser.newPage({ locale: 'en-US' });
     const errors: string[] = [];
     page.on('pageerror', (error) => errors.push(error.message));
     page.on('console', (message) => message.type() === 'error' && errors.push(message.text()));

@@ -1,5 +1,6 @@
 import type { ModuleRouter } from '../../modules/module.js';
 import type { AdminContext } from '../admin-context.js';
+import { backupNowRoute } from './routes/backup-now.js';
 import { backupsRoute } from './routes/backups.js';
 import { deadLettersRoute } from './routes/dead-letters.js';
 import { discardDeadLetterRoute } from './routes/discard-dead-letter.js';
@@ -7,6 +8,8 @@ import { recentErrorsRoute } from './routes/errors.js';
 import { infoRoute } from './routes/info.js';
 import { jobsRoute } from './routes/jobs.js';
 import { journalRoute } from './routes/journal.js';
+import { pendingWritesRoute } from './routes/pending-writes.js';
+import { replayNowRoute } from './routes/replay-now.js';
 import { restartsRoute } from './routes/restarts.js';
 import { retryDeadLetterRoute } from './routes/retry-dead-letter.js';
 
@@ -14,11 +17,14 @@ import { retryDeadLetterRoute } from './routes/retry-dead-letter.js';
 const ROUTES: ReadonlyArray<(app: ModuleRouter, ctx: AdminContext) => void> = [
   infoRoute,
   journalRoute,
+  pendingWritesRoute,
+  replayNowRoute,
   deadLettersRoute,
   retryDeadLetterRoute,
   discardDeadLetterRoute,
   jobsRoute,
   backupsRoute,
+  backupNowRoute,
   recentErrorsRoute,
   restartsRoute,
 ];

@@ -130,3 +130,55 @@ export const RecentErrorSchema = Type.Object({
   requestId: Type.Union([Type.String(), Type.Null()]),
   module: Type.Union([Type.String(), Type.Null()]),
 });
+
+/** One write waiting in the journal, as `GET /api/system/journal/pending` lists it (its secrets masked). */
+export const PendingWriteSchema = Type.Object({
+  receipt: Uuid(),
+  tenantId: Type.String(),
+  command: Type.String(),
+  acceptedAt: Type.String({ format: 'date-time' }),
+  ageSeconds: Type.Number({ description: 'seconds since it was accepted' }),
+  requestId: Type.String(),
+  userId: Type.Union([Type.String(), Type.Null()]),
+  attempts: Type.Integer({ description: 'replay attempts started so far' }),
+  lastError: Type.Union([Type.String(), Type.Null()], { description: 'why the last attempt did not apply it (a transient error), if one was made' }),
+  payload: Type.Unknown({ description: 'what was sent, its secret fields replaced by [REDACTED]' }),
+});
+
+/** `GET /api/system/journal/pending` query. */
+export const PendingWritesQuery = Type.Object(
+  {
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 50 })),
+    after: Type.Optional(Type.Integer({ minimum: 0, description: 'the last seq of the previous page' })),
+  },
+  { additionalProperties: false },
+);
+
+/** What `POST /api/system/journal/replay` answers: how the round ended and what is left. */
+export const ReplayNowSchema = Type.Object({
+  outcome: Type.Union([Type.Literal('drained'), Type.Literal('blocked'), Type.Literal('busy')], {
+    description:
+      'drained: nothing is left to apply; blocked: stopped on a write that cannot be applied now (the database does not answer, or its module is not loaded); busy: another robusto process is replaying this journal',
+  }),
+  applied: Type.Integer({ description: 'writes the round applied (every tenant)' }),
+  pending: Type.Integer({ description: 'writes still waiting' }),
+  deadLetters: Type.Integer({ description: 'writes that could not be applied, for an admin to retry or discard' }),
+});
+
+/** What `POST /api/system/backups` answers: the verified backup it made. */
+export const BackupMadeSchema = Type.Object({
+  name: Type.String({ description: 'the directory name under BACKUP_DIR' }),
+  createdAt: Type.String({ format: 'date-time' }),
+  tables: Type.Integer(),
+  rows: Type.Integer(),
+  bytes: Type.Integer({ description: 'the table files together, as stored (compressed)' }),
+  encrypted: Type.Boolean(),
+  verified: Type.Literal(true, { description: 'it was read back and checked against its manifest' }),
+  seconds: Type.Number({ description: 'how long making and checking it took' }),
+});
+
+/** The body of `POST /api/system/journal/replay`. */
+export type ReplayNow = Static<typeof ReplayNowSchema>;
+
+/** The body of `POST /api/system/backups`. */
+export type BackupMade = Static<typeof BackupMadeSchema>;

@@ -7,6 +7,14 @@ export function pendingEntries(db: SqliteDatabase.Database, limit: number, after
   return (db.prepare(`select * from entries where status = 'pending' and seq > ? order by seq limit ?`).all(afterSeq, limit) as EntryRow[]).map(toEntry);
 }
 
+/** A tenant's pending entries (every tenant's when `tenantId` is undefined), oldest first, after `afterSeq`: what the admin lists. */
+export function pendingOf(db: SqliteDatabase.Database, tenantId: string | undefined, limit: number, afterSeq: number): JournalEntry[] {
+  const rows = tenantId
+    ? db.prepare(`select * from entries where status = 'pending' and tenant_id = ? and seq > ? order by seq limit ?`).all(tenantId, afterSeq, limit)
+    : db.prepare(`select * from entries where status = 'pending' and seq > ? order by seq limit ?`).all(afterSeq, limit);
+  return (rows as EntryRow[]).map(toEntry);
+}
+
 /** One entry by receipt, only within its tenant. */
 export function entryByReceipt(db: SqliteDatabase.Database, tenantId: string, receipt: string): JournalEntry | undefined {
   const row = db.prepare('select * from entries where receipt = ? and tenant_id = ?').get(receipt, tenantId) as EntryRow | undefined;

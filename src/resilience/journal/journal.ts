@@ -2,7 +2,7 @@ import type { JournalLimits } from '../../config/config.js';
 import type { Logger } from '../../log/create-logger.js';
 import { recordAttemptsFinished, recordAttemptsStarted } from './attempts.js';
 import { deadLetters, discardDead, requeueDead } from './dead-letters.js';
-import { deleteFinished, entryByReceipt, pendingEntries, rowByKey } from './entries.js';
+import { deleteFinished, entryByReceipt, pendingEntries, pendingOf, rowByKey } from './entries.js';
 import { ENTRY_OVERHEAD_BYTES, toEntry, type AttemptOutcome, type JournalAppend, type JournalEntry } from './entry.js';
 import type { JournalFault, JournalFaultReason } from './fault.js';
 import { GroupCommit } from './group-commit.js';
@@ -148,6 +148,11 @@ export class Journal {
   /** The oldest pending entries, in acceptance order; only those journaled after `afterSeq` when given. */
   pending(limit: number, afterSeq = 0): JournalEntry[] {
     return pendingEntries(this.#store.db, limit, afterSeq);
+  }
+
+  /** A tenant's writes waiting (every tenant's when `tenantId` is undefined), oldest first, after `afterSeq`. */
+  pendingOf(tenantId: string | undefined, limit: number, afterSeq = 0): JournalEntry[] {
+    return pendingOf(this.#store.db, tenantId, limit, afterSeq);
   }
 
   /** One entry by receipt, only within its tenant. */

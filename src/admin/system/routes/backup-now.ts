@@ -1,0 +1,55 @@
+import path from 'node:path';
+import { BackupError } from '../../../ops/backup/manifest.js';
+import { AppError } from '../../../shared/app-error.js';
+import { problemResponses } from '../../../shared/schemas.js';
+import { SystemError } from '../system.errors.js';
+import { BackupMadeSchema, type BackupMade } from '../system.schemas.js';
+import type { ModuleRouter } from '../../../modules/module.js';
+import { INSTALLATION } from './route-config.js';
+import type { AdminContext } from '../../admin-context.js';
+
+/** `POST /backups`: makes a verified backup into `BACKUP_DIR` now and answers it once it reads back; one at a time (installation role). */
+export function backupNowRoute(app: ModuleRouter, ctx: AdminContext): void {
+  app.post(
+    '/backups',
+    {
+      schema: {
+        summary: 'Make a verified backup into BACKUP_DIR now, answered once it has been read back; 409 while another is being made (installation role)',
+        tags: ['system'],
+        response: { 201: BackupMadeSchema, ...problemResponses(401, 403, 409, 500, 503) },
+      },
+      config: INSTALLATION,
+    },
+    async (request, reply): Promise<BackupMade> => {
+      let outcome: Awaited<ReturnType<AdminContext['backUpNow']>>;
+      try {
+        outcome = await ctx.backUpNow();
+      } catch (error) {
+        throw new AppError(
+          SystemError.BACKUP_NOW_FAILED,
+          500,
+          `The backup could not be made: ${error instanceof BackupError ? error.message : 'an unexpected error (the log says which, under this request id)'}. Check the disk under ${ctx.config.paths.backupsDir} and that the database answers, then try again.`,
+          { cause: error, ...(error instanceof BackupError ? { extensions: { backupCode: error.code } } : {}) },
+        );
+      }
+      if ('running' in outcome) {
+        throw new AppError(SystemError.BACKUP_RUNNING, 409, `A backup is being made already (since ${outcome.running.startedAt}): wait for it to finish.`, {
+          extensions: { startedAt: outcome.running.startedAt },
+        });
+      }
+      const { dir, manifest, seconds } = outcome.made;
+      request.log.info({ dir, tables: manifest.tables.length, seconds }, 'backup made and verified on an admin request');
+      reply.code(201);
+      return {
+        name: path.basename(dir),
+        createdAt: manifest.createdAt,
+        tables: manifest.tables.length,
+        rows: manifest.tables.reduce((sum, t) => sum + t.rows, 0),
+        bytes: manifest.tables.reduce((sum, t) => sum + (t.bytes ?? 0), 0),
+        encrypted: manifest.encryption !== undefined,
+        verified: true,
+        seconds,
+      };
+    },
+  );
+}

@@ -1,0 +1,185 @@
+// The admin console as the person in charge uses it, in a real browser (Debian's chromium driven
+// by playwright-core), on PostgreSQL reached through a fault proxy: the page in pt-BR or English
+// (the browser's language, or the switch, remembered after a reload), the database light turning
+// red with what to do when the proxy cuts the database, the writes accepted meanwhile processed
+// with "Processar pendentes agora" once it is back, a verified backup made with "Fazer backup
+// agora", and no sideways scrolling on a 360 px wide phone. Screenshots go to test-artifacts/
+// (not committed).
+import { existsSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { verifyBackup } from '../../src/ops/backup/verify.js';
+import { TEST_PASSWORD, createTenantWithUsers, setInstallationRole, type TestTenant } from '../support/auth.js';
+import { buildAppBehindProxy, type AppBehindProxy } from '../support/behind-proxy.js';
+
+const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((file) => existsSync(file));
+const ARTIFACTS = path.resolve('test-artifacts', 'admin-console');
+
+// CI installs chromium (.ci/run); a developer machine without it skips this file, saying so.
+describe.skipIf(!CHROMIUM && !process.env.CI)('admin console in a browser', () => {
+  let env: AppBehindProxy;
+  let tenant: TestTenant;
+  let base: string;
+  let browser: Browser;
+  const contexts: BrowserContext[] = [];
+
+  beforeAll(async () => {
+    if (!CHROMIUM) throw new Error('chromium is not installed (apt-get install chromium): the admin console cannot be tested');
+    mkdirSync(ARTIFACTS, { recursive: true });
+    env = await buildAppBehindProxy({ env: { BACKUP_SCHEDULE: 'off' } });
+    tenant = await createTenantWithUsers(env.t, 'console');
+    await setInstallationRole(env.t, tenant, 'owner');
+    env.t.log.error({ requestId: 'console-e2e-request' }, 'the admin console test logged this');
+    base = await env.t.app.http.listen({ port: 0, host: '127.0.0.1' });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+  }, 60_000);
+  afterAll(async () => {
+    for (const context of contexts) await context.close();
+    await browser?.close();
+    env?.proxy.pass();
+    await env?.close();
+  });
+
+  /** A new browser (its own storage) in `locale`, `width` pixels wide, signed in as the owner; JS errors are collected. */
+  async function signIn(locale: string, width = 1200): Promise<{ page: Page; errors: string[] }> {
+    const context = await browser.newContext({ locale, viewport: { width, height: 900 } });
+    contexts.push(context);
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(error.message));
+    page.setDefaultTimeout(15_000);
+    await page.goto(`${base}/admin`);
+    await page.fill('input[name=tenant]', tenant.slug);
+    await page.fill('input[name=email]', `owner@${tenant.slug}.test`);
+    await page.fill('input[name=password]', TEST_PASSWORD);
+    await page.click('button[type=submit]');
+    await page.waitForSelector('#dashboard:not([hidden])');
+    await page.waitForSelector('#lights li[data-check="database:responseTime"]');
+    return { page, errors };
+  }
+  const shot = (page: Page, name: string) => page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
+
+  it('follows the browser: pt-BR for Portuguese, English otherwise; the PT | EN switch sets <html lang> and is remembered after a reload', async () => {
+    const { page, errors } = await signIn('pt-BR');
+    expect(await page.getAttribute('html', 'lang')).toBe('pt-BR');
+    expect(await page.textContent('#status h2')).toBe('Situação');
+    expect(await page.textContent('#replay-now')).toBe('Processar pendentes agora');
+    expect(await page.textContent('#backup-now')).toBe('Fazer backup agora');
+    expect(await page.textContent('#lights li[data-check="database:responseTime"]')).toContain('O banco de dados responde normalmente.');
+    expect(await page.textContent('#who')).toContain('(dono, instalação)');
+    // Recent errors with their request ids, and the way to the API's docs.
+    await page.waitForSelector('#errors tbody code');
+    expect(await page.textContent('#errors tbody')).toContain('console-e2e-request');
+    expect(await page.locator('a[href="/docs"]').count()).toBeGreaterThan(0);
+    await shot(page, 'pt-BR');
+
+    await page.click('#lang button[data-lang="en"]');
+    expect(await page.getAttribute('html', 'lang')).toBe('en');
+    expect(await page.textContent('#status h2')).toBe('Status');
+    expect(await page.textContent('#replay-now')).toBe('Process waiting writes now');
+    expect(await page.textContent('#lights li[data-check="database:responseTime"]')).toContain('The database answers normally.');
+    await page.reload();
+    await page.waitForSelector('#dashboard:not([hidden])');
+    expect(await page.getAttribute('html', 'lang')).toBe('en');
+    expect(await page.textContent('#backup-now')).toBe('Back up now');
+    expect(await page.getAttribute('#lang button[data-lang="en"]', 'aria-pressed')).toBe('true');
+    await shot(page, 'en-after-reload');
+    expect(errors).toEqual([]);
+
+    for (const [locale, expected] of [
+      ['en-US', 'en'],
+      ['de-DE', 'en'],
+      ['pt-PT', 'pt-BR'],
+    ] as const) {
+      const other = await signIn(locale);
+      expect(await other.page.getAttribute('html', 'lang'), locale).toBe(expected);
+      await other.page.close();
+    }
+  }, 90_000);
+
+  it('turns the database light red with what to do when the database is cut, and processes the writes kept meanwhile once it is back', async () => {
+    const { t, proxy } = env;
+    const { page, errors } = await signIn('pt-BR');
+    await page.waitForSelector('#lights li[data-check="database:responseTime"][data-status="pass"]');
+    const names = ['Console Um', 'Console Dois', 'Console Três'];
+    try {
+      proxy.cut();
+      const red = page.locator('#lights li[data-check="database:responseTime"][data-status="fail"]');
+      await red.waitFor();
+      expect(await red.locator('.meaning').textContent()).toBe(
+        'O banco de dados não responde: os cadastros estão sendo guardados com segurança e serão gravados quando ele voltar. Listas e relatórios esperam até lá.',
+      );
+      expect(await red.locator('.todo').textContent()).toContain('Verifique se o PostgreSQL está ligado');
+      expect(await page.getAttribute('#overall', 'data-status')).toBe('fail');
+      // Words, not the health answer's JSON; its figures wait under "detalhes técnicos".
+      expect(await page.textContent('#lights')).not.toMatch(/[{}]/);
+      expect(await red.locator('details summary').textContent()).toBe('detalhes técnicos');
+
+      for (const name of names) {
+        const response = await fetch(`${base}/api/students`, {
+          method: 'POST',
+          headers: { ...tenant.as('staff'), 'content-type': 'application/json' },
+          body: JSON.stringify({ name, birthDate: '2000-01-01', plan: 'Manhã' }),
+        });
+        expect(response.status).toBe(202);
+      }
+      await expect.poll(() => page.locator('#pending tbody tr:not(.empty)').count(), { timeout: 15_000 }).toBe(3);
+      expect(await page.textContent('#pending tbody')).toContain('students.register');
+      await page.waitForSelector('#lights li[data-check="journal:depth"][data-status="warn"]');
+      expect(await page.textContent('#lights li[data-check="journal:depth"] .meaning')).toMatch(/^O banco está fora do ar: os cadastros ficam guardados/);
+      await shot(page, 'database-cut');
+
+      // While it is still cut, processing stops and says so.
+      await page.click('#replay-now');
+      await page.waitForSelector('#replay-result[data-status="warn"]:has-text("Parou")');
+      expect(await page.textContent('#replay-result')).toContain('3 esperando');
+    } finally {
+      proxy.pass();
+    }
+    await page.waitForSelector('#lights li[data-check="database:responseTime"][data-status="pass"]', { timeout: 30_000 });
+    expect(t.app.journal.stats().pending).toBe(3);
+    await page.click('#replay-now');
+    await page.waitForSelector('#replay-result[data-status="pass"]', { timeout: 30_000 });
+    expect(await page.textContent('#replay-result')).toBe('Pronto: 3 gravadas, 0 ainda esperando.');
+    expect(t.app.journal.stats().pending).toBe(0);
+    const rows = await t.app.db.kysely
+      .selectFrom('students' as never)
+      .select('name' as never)
+      .where('name' as never, 'in', names as never)
+      .execute();
+    expect(rows).toHaveLength(3);
+    await page.waitForSelector('#pending tbody:has-text("nenhuma gravação esperando")');
+    await shot(page, 'writes-processed');
+    expect(errors).toEqual([]);
+  }, 120_000);
+
+  it('makes a verified backup with "Fazer backup agora" and lists it', async () => {
+    const { page, errors } = await signIn('pt-BR');
+    await page.waitForSelector('#backups tbody tr');
+    await page.click('#backup-now');
+    await page.waitForSelector('#backup-progress[data-status="pass"]', { timeout: 60_000 });
+    const said = (await page.textContent('#backup-progress')) ?? '';
+    expect(said).toMatch(/^Backup feito e conferido: robusto-backup-/);
+    const name = /robusto-backup-[0-9TZ]+/.exec(said)?.[0] as string;
+    await page.waitForSelector(`#backups tbody:has-text("${name}")`);
+    expect((await verifyBackup(path.join(env.t.config.paths.backupsDir, name))).problems).toEqual([]);
+    await shot(page, 'backup-made');
+    expect(errors).toEqual([]);
+  }, 90_000);
+
+  it('scrolls no sideways on a 360 px wide phone: its tables are cards', async () => {
+    for (const locale of ['pt-BR', 'en-US']) {
+      const { page, errors } = await signIn(locale, 360);
+      await page.waitForSelector('#backups tbody tr:not(.empty)');
+      await page.waitForSelector('#errors tbody code');
+      expect(await page.evaluate('document.documentElement.scrollWidth'), locale).toBeLessThanOrEqual(360);
+      expect(await page.evaluate("getComputedStyle(document.querySelector('#backups tbody td')).display")).toBe('block');
+      expect(await page.getAttribute('#backups tbody td', 'data-label')).toBeTruthy();
+      await shot(page, `phone-360-${locale}`);
+      await page.screenshot({ path: path.join(ARTIFACTS, `phone-360-${locale}-first-screen.png`) });
+      expect(errors).toEqual([]);
+      await page.close();
+    }
+  }, 90_000);
+});
