@@ -47,6 +47,7 @@ export function createDb(config: Readonly<Config>, log: Logger, options: CreateD
         kysely,
         { dialect: postgres.dialect, config: kyselyConfig },
         () => postgres.connect(),
+        config.pool.statementTimeoutMs,
         options.onQuery,
         new StallWatch(postgres.monitor, config.pool.writeDeadlineMs),
       )

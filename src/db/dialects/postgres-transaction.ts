@@ -2,8 +2,8 @@ import { CompiledQuery, Transaction, type DatabaseConnection, type Dialect, type
 import type pg from 'pg';
 import type { TransactionRunner } from '../database.js';
 import type { StallWatch } from './postgres-deadline.js';
+import { setLocalStatementTimeout } from './postgres-dialect.js';
 
-const BEGIN = CompiledQuery.raw('begin');
 const COMMIT = CompiledQuery.raw('commit');
 const ROLLBACK = CompiledQuery.raw('rollback');
 
@@ -103,6 +103,10 @@ const NO_DRIVER: Driver = {
  * (COMMIT included), and gives the client back; a client whose ROLLBACK failed goes back with
  * the error, so the pool discards it.
  *
+ * BEGIN also sets the transaction's statement timeout (`begin; set local statement_timeout = …`,
+ * one round trip): behind a transaction pooler the connection's own timeout does not reach the
+ * server connection the transaction runs on (see `setLocalStatementTimeout`).
+ *
  * With a {@link StallWatch}, an attempt the server stops answering is abandoned at its deadline
  * (see `StallWatch`): its handle is ended first, so no statement, COMMIT included, can be sent
  * any more, and then its client is released with the error, which makes the pool destroy it (the
@@ -119,6 +123,7 @@ const NO_DRIVER: Driver = {
  * @param kysely the pool's Kysely instance (its compiler, adapter and plugins are reused).
  * @param props the dialect and config it was made with.
  * @param connect checks a client out of the pool (with robusto's broken-client handling).
+ * @param statementTimeoutMs the statement timeout of each transaction (`DB_STATEMENT_TIMEOUT_MS`).
  * @param onQuery told of each statement that succeeded, BEGIN and COMMIT included.
  * @param watch abandons an attempt the server stops answering; none: attempts wait as long as the pool's timeouts allow.
  */
@@ -127,9 +132,12 @@ export function postgresTransactions(
   kysely: Kysely<any>,
   props: { dialect: Dialect; config: KyselyConfig },
   connect: () => Promise<pg.PoolClient>,
+  statementTimeoutMs: number,
   onQuery?: QueryListener,
   watch?: StallWatch,
 ): TransactionRunner {
+  // NB: two statements in one simple query, no parameters: one round trip, as a bare BEGIN was.
+  const begin = `begin; ${setLocalStatementTimeout(statementTimeoutMs)}`;
   const executor = kysely.getExecutor();
   // Only a handle without plugins may take statements straight to its connection.
   const plainExecutor = executor.plugins.length === 0;
@@ -146,7 +154,7 @@ export function postgresTransactions(
     attempt.connection = connection;
     let broken: Error | undefined;
     try {
-      await connection.executeQuery(BEGIN);
+      await connection.run(begin, []);
       // NB: an object literal, not `{ ...props, … }`: the spread made this line cost about 2 µs
       // (10 times the literal) on every write.
       const tx = new Transaction({

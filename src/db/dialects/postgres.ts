@@ -1,9 +1,10 @@
-import { PostgresDialect, type Dialect } from 'kysely';
+import type { Dialect } from 'kysely';
 import pg from 'pg';
 import type { PoolConfig } from '../../config/config.js';
 import { parseDatabaseUrl } from '../../config/database-url.js';
 import type { PoolStats } from '../database.js';
 import { isTransientError } from '../transient-errors.js';
+import { RobustoPostgresDialect } from './postgres-dialect.js';
 import { clientThrough, HostChooser, type HostChosenListener } from './postgres-hosts.js';
 import { PostgresMonitor } from './postgres-monitor.js';
 
@@ -51,6 +52,11 @@ export type IdleErrorListener = (error: Error) => void;
 /**
  * Creates the `pg` pool with robusto's settings (size, statement, connect and idle timeouts,
  * connection max lifetime, TCP keep-alive) and a Kysely dialect over it.
+ *
+ * The statement timeout goes to the server twice: as a startup parameter of each connection
+ * (every statement of a direct connection) and inside each transaction (see
+ * `setLocalStatementTimeout`), the one that holds behind a transaction pooler, which does not
+ * keep a connection's settings from one transaction to the next.
  *
  * NB: two hazards of checked-out clients are handled here. The pool stops listening for a
  * client's `error` events while it is checked out, so a connection reset mid-query would be an
@@ -116,7 +122,7 @@ export function openPostgres(databaseUrl: string, settings: PoolConfig, onIdleEr
     }
   };
   const connect = async () => releaseBrokenClients(await checkout(), monitor);
-  const dialect = new PostgresDialect({ pool: { connect, end: () => pool.end(), options: pool.options } });
+  const dialect = new RobustoPostgresDialect({ pool: { connect, end: () => pool.end(), options: pool.options } }, settings.statementTimeoutMs);
   return {
     dialect,
     pool,

@@ -72,21 +72,29 @@ export function checkDataDir(config: Readonly<Config>): DoctorCheck {
   }
 }
 
+/**
+ * What a connection pooler says when it refuses a parameter robusto's connections send at
+ * start-up (PgBouncer: "unsupported startup parameter: statement_timeout").
+ */
+const POOLER_REFUSED_PARAMETER = /unsupported startup parameter: (\S+)/;
+
+/** The fix for a database that did not answer, from what it said. */
+function databaseFix(db: Database, config: Readonly<Config>, message: string): string {
+  if (db.engine !== 'postgres') return `check that ${config.paths.sqliteFile} is a robusto database and its directory is writable`;
+  const refused = POOLER_REFUSED_PARAMETER.exec(message);
+  if (refused)
+    return `DATABASE_URL (now ${redactUrlPassword(config.databaseUrl)}) leads to a connection pooler that refuses the startup parameter ${refused[1]}: add it to ignore_startup_parameters in pgbouncer.ini (docs/production.md, "PgBouncer")`;
+  return `start PostgreSQL or correct DATABASE_URL (now ${redactUrlPassword(config.databaseUrl)}); robusto serve still starts and connects when it answers`;
+}
+
 /** Checks the database answers a real query, and how fast. */
 export async function checkDatabase(db: Database, config: Readonly<Config>): Promise<DoctorCheck> {
   try {
     const ms = await withTimeout(db.ping(), DOCTOR_DATABASE_TIMEOUT_MS, 'the database');
     return { name: 'database', ok: true, detail: `${db.engine} reachable, round trip ${ms.toFixed(1)} ms` };
   } catch (error) {
-    return {
-      name: 'database',
-      ok: false,
-      detail: `${db.engine} unreachable: ${error instanceof Error ? error.message : String(error)}`,
-      fix:
-        db.engine === 'postgres'
-          ? `start PostgreSQL or correct DATABASE_URL (now ${redactUrlPassword(config.databaseUrl)}); robusto serve still starts and connects when it answers`
-          : `check that ${config.paths.sqliteFile} is a robusto database and its directory is writable`,
-    };
+    const message = error instanceof Error ? error.message : String(error);
+    return { name: 'database', ok: false, detail: `${db.engine} unreachable: ${message}`, fix: databaseFix(db, config, message) };
   }
 }
 
