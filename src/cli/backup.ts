@@ -57,6 +57,14 @@ const rowsIn = (manifest: BackupManifest): number => manifest.tables.reduce((sum
  * while the server runs.
  */
 export function registerBackupCommands(program: Command): void {
+  addBackupCommand(program);
+  addVerifyCommand(program);
+  addRestoreCommand(program);
+  addPruneCommand(program);
+}
+
+/** Adds `robusto backup [--dir <path>]`: a copy of the configured database, safe while the server runs. */
+function addBackupCommand(program: Command): void {
   program
     .command('backup')
     .description('write a consistent copy of the database (every table, one snapshot) under BACKUP_DIR (default DATA_DIR/backups)')
@@ -74,6 +82,10 @@ export function registerBackupCommands(program: Command): void {
         { existing: true },
       ),
     );
+}
+
+/** Adds `robusto verify <dir>`: checks a backup with its files alone, wherever it was copied. */
+function addVerifyCommand(program: Command): void {
   program
     .command('verify')
     .description(
@@ -99,6 +111,10 @@ export function registerBackupCommands(program: Command): void {
         fail(error);
       }
     });
+}
+
+/** Adds `robusto restore <dir>`: loads a backup into the configured database, which must be new. */
+function addRestoreCommand(program: Command): void {
   program
     .command('restore')
     .description('load a backup into the configured database, which must be new (empty); either engine')
@@ -125,6 +141,10 @@ export function registerBackupCommands(program: Command): void {
         }
       }),
     );
+}
+
+/** Adds `robusto prune`: deletes the backups older than BACKUP_KEEP_DAYS, always keeping the newest. */
+function addPruneCommand(program: Command): void {
   program
     .command('prune')
     .description('delete backups older than BACKUP_KEEP_DAYS (30 unless set), always keeping the newest')

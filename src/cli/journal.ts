@@ -13,15 +13,24 @@ const DEAD_LETTERS_SHOWN = 1000;
  */
 export function registerJournalCommands(program: Command): void {
   const journal = program.command('journal').description('the local journal of writes accepted while the database was down');
-  const withJournal = async (work: (j: Journal) => void): Promise<void> => {
-    const { config } = await loadEnvironment({ quiet: true });
-    const j = new Journal(config.paths.dataDir, config.journal);
-    try {
-      work(j);
-    } finally {
-      j.close();
-    }
-  };
+  addStatusCommand(journal);
+  addReplayCommand(journal);
+  addDeadLettersCommand(journal);
+}
+
+/** Runs `work` on the configured journal, then closes it. */
+async function withJournal(work: (j: Journal) => void): Promise<void> {
+  const { config } = await loadEnvironment({ quiet: true });
+  const j = new Journal(config.paths.dataDir, config.journal);
+  try {
+    work(j);
+  } finally {
+    j.close();
+  }
+}
+
+/** Adds `robusto journal status [--json]`: what waits (per command and version), the dead letters, and whether a test write works now. */
+function addStatusCommand(journal: Command): void {
   journal
     .command('status')
     .description('how many writes wait, since when, and how many could not be applied')
@@ -48,6 +57,10 @@ export function registerJournalCommands(program: Command): void {
         );
       }),
     );
+}
+
+/** Adds `robusto journal replay`: applies the pending writes now, under the same lease as the server's replayer; exit 1 unless all were applied. */
+function addReplayCommand(journal: Command): void {
   journal
     .command('replay')
     .description('apply the pending writes to the database now (the server does this by itself once the database answers)')
@@ -68,6 +81,10 @@ export function registerJournalCommands(program: Command): void {
         if (outcome !== 'drained') process.exitCode = 1;
       }),
     );
+}
+
+/** Adds `robusto journal dead-letters`: the writes that could not be applied and why, secret fields masked. */
+function addDeadLettersCommand(journal: Command): void {
   journal
     .command('dead-letters')
     .description('the journaled writes that could not be applied, and why (all tenants)')

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { createUser, findTenantBySlug, findUserByEmail, hashPassword, setInstallationAdmin } from '../modules/auth/index.js';
 import { isAppError } from '../shared/app-error.js';
 import { ROLES, type Role } from '../shared/principal.js';
+import type { RobustoApp } from '../app.js';
 import { withApp } from './with-app.js';
 
 const MIN_PASSWORD_LENGTH = 8;
@@ -32,6 +33,21 @@ async function prompt(question: string): Promise<string> {
  */
 export function registerUserCommands(program: Command): void {
   const user = program.command('user').description('manage users');
+  addCreateCommand(user);
+  addInstallationAdminCommand(user);
+}
+
+/** The options of `robusto user create`. */
+interface CreateOptions {
+  tenant: string;
+  email: string;
+  role: string;
+  name?: string;
+  passwordStdin?: boolean;
+}
+
+/** Adds `robusto user create`: a user in a tenant, the password asked for or read from stdin. */
+function addCreateCommand(user: Command): void {
   user
     .command('create')
     .description('create a user in a tenant; the password is asked for, or read from stdin')
@@ -40,49 +56,65 @@ export function registerUserCommands(program: Command): void {
     .requiredOption('--role <role>', `one of ${ROLES.join(', ')}`)
     .option('--name <name>', 'display name (defaults to the email)')
     .option('--password-stdin', 'read the password from standard input instead of asking')
-    .action(async (options: { tenant: string; email: string; role: string; name?: string; passwordStdin?: boolean }) => {
-      const problems: string[] = [];
-      if (!ROLES.includes(options.role as Role)) problems.push(`--role "${options.role}" is not a role; use one of ${ROLES.join(', ')}`);
-      if (!/^[^@\s]+@[^@\s]+$/.test(options.email)) problems.push(`--email "${options.email}" is not an email address`);
-      if (problems.length === 0) {
-        const password = options.passwordStdin ? await readStdin() : process.stdin.isTTY ? await prompt('Password: ') : '';
-        if (password.length < MIN_PASSWORD_LENGTH)
-          problems.push(
-            `the password must have at least ${MIN_PASSWORD_LENGTH} characters${process.stdin.isTTY || options.passwordStdin ? '' : ' (no terminal: pass it with --password-stdin)'}`,
-          );
-        if (problems.length === 0) {
-          await withApp(async (app) => {
-            const tenant = await findTenantBySlug(app.db, options.tenant);
-            if (!tenant) {
-              process.stderr.write(`✗ no tenant "${options.tenant}"; create it with: robusto tenant create ${options.tenant} "<name>"\n`);
-              process.exitCode = 1;
-              return;
-            }
-            try {
-              const result = await app.dispatcher.dispatch(
-                createUser,
-                {
-                  email: options.email,
-                  name: options.name ?? options.email,
-                  role: options.role as Role,
-                  passwordHash: await hashPassword(password),
-                  actorRole: 'system',
-                },
-                { tenantId: tenant.id, userId: null, requestId: `cli-${Date.now()}`, fingerprint: 'cli' },
-              );
-              process.stdout.write(`✓ user ${options.email} (${options.role}) created in tenant ${tenant.slug} (id ${(result.body as { id: string }).id})\n`);
-            } catch (error) {
-              if (!isAppError(error)) throw error;
-              process.stderr.write(`✗ ${error.detail}\n`);
-              process.exitCode = 1;
-            }
-          });
-          return;
-        }
-      }
-      for (const problem of problems) process.stderr.write(`✗ ${problem}\n`);
-      process.exitCode = 1;
-    });
+    .action(createUserAction);
+}
+
+/** Checks the options, then the password (asked for only when the options are right), then creates the user; every problem is a ✗ line and exit 1. */
+async function createUserAction(options: CreateOptions): Promise<void> {
+  const problems: string[] = [];
+  if (!ROLES.includes(options.role as Role)) problems.push(`--role "${options.role}" is not a role; use one of ${ROLES.join(', ')}`);
+  if (!/^[^@\s]+@[^@\s]+$/.test(options.email)) problems.push(`--email "${options.email}" is not an email address`);
+  if (problems.length === 0) {
+    const password = options.passwordStdin ? await readStdin() : process.stdin.isTTY ? await prompt('Password: ') : '';
+    if (password.length < MIN_PASSWORD_LENGTH)
+      problems.push(
+        `the password must have at least ${MIN_PASSWORD_LENGTH} characters${process.stdin.isTTY || options.passwordStdin ? '' : ' (no terminal: pass it with --password-stdin)'}`,
+      );
+    if (problems.length === 0) {
+      await withApp((app) => createUserIn(app, options, password));
+      return;
+    }
+  }
+  for (const problem of problems) process.stderr.write(`✗ ${problem}\n`);
+  process.exitCode = 1;
+}
+
+/** Creates the user through the auth module's command, as the system; a missing tenant or a refused user is a ✗ line and exit 1. */
+async function createUserIn(app: RobustoApp, options: CreateOptions, password: string): Promise<void> {
+  const tenant = await findTenantBySlug(app.db, options.tenant);
+  if (!tenant) {
+    process.stderr.write(`✗ no tenant "${options.tenant}"; create it with: robusto tenant create ${options.tenant} "<name>"\n`);
+    process.exitCode = 1;
+    return;
+  }
+  try {
+    const result = await app.dispatcher.dispatch(
+      createUser,
+      {
+        email: options.email,
+        name: options.name ?? options.email,
+        role: options.role as Role,
+        passwordHash: await hashPassword(password),
+        actorRole: 'system',
+      },
+      { tenantId: tenant.id, userId: null, requestId: `cli-${Date.now()}`, fingerprint: 'cli' },
+    );
+    process.stdout.write(`✓ user ${options.email} (${options.role}) created in tenant ${tenant.slug} (id ${(result.body as { id: string }).id})\n`);
+  } catch (error) {
+    if (!isAppError(error)) throw error;
+    process.stderr.write(`✗ ${error.detail}\n`);
+    process.exitCode = 1;
+  }
+}
+
+/** The options of `robusto user installation-admin`. */
+interface InstallationAdminOptions {
+  tenant: string;
+  revoke?: boolean;
+}
+
+/** Adds `robusto user installation-admin <email>`: grants or takes back the installation role. */
+function addInstallationAdminCommand(user: Command): void {
   user
     .command('installation-admin')
     .description(
@@ -91,34 +123,37 @@ export function registerUserCommands(program: Command): void {
     .argument('<email>', 'the sign-in email of an admin or owner')
     .requiredOption('--tenant <slug>', 'the tenant of the user, e.g. default')
     .option('--revoke', 'take the role back instead of granting it')
-    .action(async (email: string, options: { tenant: string; revoke?: boolean }) => {
-      await withApp(async (app) => {
-        const tenant = await findTenantBySlug(app.db, options.tenant);
-        const found = tenant ? await findUserByEmail(app.db, tenant.id, email) : undefined;
-        if (!tenant || !found) {
-          process.stderr.write(tenant ? `✗ no user ${email} in tenant ${tenant.slug}\n` : `✗ no tenant "${options.tenant}"\n`);
-          process.exitCode = 1;
-          return;
-        }
-        const granted = options.revoke !== true;
-        try {
-          await app.dispatcher.dispatch(
-            setInstallationAdmin,
-            { userId: found.id, granted },
-            { tenantId: tenant.id, userId: null, requestId: `cli-${Date.now()}`, fingerprint: 'cli' },
-          );
-        } catch (error) {
-          if (!isAppError(error)) throw error;
-          process.stderr.write(`✗ ${error.detail}\n`);
-          process.exitCode = 1;
-          return;
-        }
-        const was = found.installationAdmin === granted ? ' (unchanged)' : '';
-        process.stdout.write(
-          granted
-            ? `✓ ${found.email} (${found.role} of ${tenant.slug}) holds the installation role${was}\n`
-            : `✓ ${found.email} (${found.role} of ${tenant.slug}) no longer holds the installation role${was}; running servers see it within 5 s\n`,
-        );
-      });
+    .action(async (email: string, options: InstallationAdminOptions) => {
+      await withApp((app) => setInstallationRole(app, email, options));
     });
+}
+
+/** Grants (or takes back) the user's installation role through the auth module's command, as the system; a missing user or a refusal is a ✗ line and exit 1. */
+async function setInstallationRole(app: RobustoApp, email: string, options: InstallationAdminOptions): Promise<void> {
+  const tenant = await findTenantBySlug(app.db, options.tenant);
+  const found = tenant ? await findUserByEmail(app.db, tenant.id, email) : undefined;
+  if (!tenant || !found) {
+    process.stderr.write(tenant ? `✗ no user ${email} in tenant ${tenant.slug}\n` : `✗ no tenant "${options.tenant}"\n`);
+    process.exitCode = 1;
+    return;
+  }
+  const granted = options.revoke !== true;
+  try {
+    await app.dispatcher.dispatch(
+      setInstallationAdmin,
+      { userId: found.id, granted },
+      { tenantId: tenant.id, userId: null, requestId: `cli-${Date.now()}`, fingerprint: 'cli' },
+    );
+  } catch (error) {
+    if (!isAppError(error)) throw error;
+    process.stderr.write(`✗ ${error.detail}\n`);
+    process.exitCode = 1;
+    return;
+  }
+  const was = found.installationAdmin === granted ? ' (unchanged)' : '';
+  process.stdout.write(
+    granted
+      ? `✓ ${found.email} (${found.role} of ${tenant.slug}) holds the installation role${was}\n`
+      : `✓ ${found.email} (${found.role} of ${tenant.slug}) no longer holds the installation role${was}; running servers see it within 5 s\n`,
+  );
 }

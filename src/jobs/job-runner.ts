@@ -336,26 +336,15 @@ export class JobRunner {
     else this.#schedule(entry, next);
   }
 
+  /** Runs the claimed slot's job, records the run and schedules the next; a run cancelled by shutdown hands its slot back. */
   async #run(entry: Entry, controller: AbortController): Promise<void> {
     const { job, store } = entry;
-    const { log } = this.options;
     const startedAt = this.#clock.wall();
-    const timer = setTimeout(() => controller.abort(new JobTimeoutError(`the run took longer than its timeout of ${job.timeoutMs} ms`)), job.timeoutMs);
-    let result: RunResult;
-    let report: JobReport | void = undefined;
-    const work = Promise.resolve().then(() => job.run(controller.signal));
-    try {
-      report = await untilAborted(work, controller.signal);
-      result = { ok: true };
-    } catch (error) {
-      result = { ok: false, error: errorText(error) };
-    } finally {
-      clearTimeout(timer);
-    }
+    const { result, report, work } = await this.#execute(job, controller);
     if (controller.signal.reason instanceof JobCancelledError) {
       // The job got the abort; it has a moment to stop cleanly before its slot is handed back.
       await Promise.race([work.catch(() => undefined), sleep(JOB_STOP_GRACE_MS)]);
-      log.info({ job: job.name }, 'job run cancelled by shutdown; the next start runs it');
+      this.options.log.info({ job: job.name }, 'job run cancelled by shutdown; the next start runs it');
       await store.release(job.name, this.#holder).catch(() => undefined);
       return;
     }
@@ -363,46 +352,78 @@ export class JobRunner {
     entry.counters.runs += 1;
     if (result.ok) entry.counters.lastSuccessAt = now;
     else entry.counters.failures += 1;
-    let finished: { previousFailures: number; record: JobRecord };
+    const finished = await this.#finish(entry, result, now);
+    if (!finished) return;
+    const { record, previousFailures } = finished;
+    this.#cache.set(job.name, record);
+    const durationMs = now - startedAt;
+    if (result.ok) this.#succeeded(entry, now, durationMs, report, previousFailures);
+    else this.#failed(entry, now, durationMs, result.error, record);
+  }
+
+  /**
+   * Runs `job` until it ends, or until `controller` aborts it (its timeout, or a shutdown): the
+   * run's result and report, and the run itself, which may go on after an abort.
+   */
+  async #execute(job: Job, controller: AbortController): Promise<{ result: RunResult; report: JobReport | void; work: Promise<JobReport | void> }> {
+    const timer = setTimeout(() => controller.abort(new JobTimeoutError(`the run took longer than its timeout of ${job.timeoutMs} ms`)), job.timeoutMs);
+    const work = Promise.resolve().then(() => job.run(controller.signal));
     try {
-      finished = await withTimeout(
+      const report = await untilAborted(work, controller.signal);
+      return { result: { ok: true }, report, work };
+    } catch (error) {
+      return { result: { ok: false, error: errorText(error) }, report: undefined, work };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Records the run in the job store; undefined when the database does not answer, the next slot then scheduled as usual. */
+  async #finish(entry: Entry, result: RunResult, now: number): Promise<{ previousFailures: number; record: JobRecord } | undefined> {
+    const { job, store } = entry;
+    try {
+      return await withTimeout(
         store.finish(job.name, this.#holder, result, now, (failures) => Math.min(job.retry.firstDelayMs * 2 ** (failures - 1), job.retry.maxDelayMs)),
         JOB_DATABASE_TIMEOUT_MS,
         'the database',
       );
     } catch (error) {
       // The run happened but could not be recorded; its lease runs out and the next slot runs as usual.
-      log.warn({ job: job.name, err: error }, 'job run could not be recorded; the database does not answer');
+      this.options.log.warn({ job: job.name, err: error }, 'job run could not be recorded; the database does not answer');
       this.#schedule(entry, entry.slots.next(now));
-      return;
+      return undefined;
     }
-    const { record, previousFailures } = finished;
-    this.#cache.set(job.name, record);
-    const durationMs = now - startedAt;
-    if (result.ok) {
-      // A run with nothing to report (the pool watch, every 5 s) is logged at debug, not to drown the log.
-      const level = report && Object.keys(report).length > 0 ? 'info' : 'debug';
-      log[level]({ job: job.name, durationMs, ...(report ?? {}) }, 'job run succeeded');
-      if (previousFailures >= this.#failuresToAlert) {
-        this.options.alerts.resolve(
-          'job_failing',
-          'a failing job succeeded again',
-          { job: job.name, failedTimes: previousFailures },
-          { subject: job.name, firedElsewhere: true },
-        );
-      }
-      this.#schedule(entry, entry.slots.next(now));
-      return;
+  }
+
+  /** A run succeeded: logged, a `job_failing` alert resolved if its failures had fired one, and the next slot scheduled. */
+  #succeeded(entry: Entry, now: number, durationMs: number, report: JobReport | void, previousFailures: number): void {
+    const { job } = entry;
+    // A run with nothing to report (the pool watch, every 5 s) is logged at debug, not to drown the log.
+    const level = report && Object.keys(report).length > 0 ? 'info' : 'debug';
+    this.options.log[level]({ job: job.name, durationMs, ...(report ?? {}) }, 'job run succeeded');
+    if (previousFailures >= this.#failuresToAlert) {
+      this.options.alerts.resolve(
+        'job_failing',
+        'a failing job succeeded again',
+        { job: job.name, failedTimes: previousFailures },
+        { subject: job.name, firedElsewhere: true },
+      );
     }
-    log.warn(
-      { job: job.name, durationMs, error: result.error, consecutiveFailures: record.consecutiveFailures, retryInMs: record.notBefore - now },
+    this.#schedule(entry, entry.slots.next(now));
+  }
+
+  /** A run failed: logged, a `job_failing` alert raised once the failures in a row reach the threshold, and a retry scheduled after the store's backoff. */
+  #failed(entry: Entry, now: number, durationMs: number, error: string, record: JobRecord): void {
+    const { job } = entry;
+    this.options.log.warn(
+      { job: job.name, durationMs, error, consecutiveFailures: record.consecutiveFailures, retryInMs: record.notBefore - now },
       'job run failed; will retry',
     );
     if (record.consecutiveFailures === this.#failuresToAlert) {
       this.options.alerts.raise(
         'job_failing',
         'a job has failed several times in a row',
-        { job: job.name, consecutiveFailures: record.consecutiveFailures, error: result.error },
+        { job: job.name, consecutiveFailures: record.consecutiveFailures, error },
         { subject: job.name },
       );
     }

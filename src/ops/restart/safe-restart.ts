@@ -65,52 +65,16 @@ export async function safeRestart(own: Readonly<Config>, log: Logger, options: S
     backupDir: undefined,
     report: '',
   };
-  // The running server's settings, not this shell's: restarting a server on PORT=19600 from a
-  // shell without PORT must back up, stop, start and check that one.
-  let config = own;
-  try {
-    const server = findRunningServer(own);
-    if (server) {
-      config = server.config;
-      outcome.warnings.push(...server.differences);
-    }
-  } catch (error) {
-    if (!(error instanceof ServerSettingsError)) throw error;
-    outcome.steps.push({ phase: 'find', ok: false, detail: error.message, ms: 0 });
+  const config = runningServerConfig(own, outcome);
+  if (!config) {
     outcome.report = writeRestartReport(own, outcome, started);
     return outcome;
   }
   const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
   const run: RestartRun = { config, db: createDb(config, log), bin: options.bin, host, base: `http://${host}:${config.port}`, outcome };
-  // Once the old server is stopped, an interrupt must not leave the installation without one.
-  const holdInterrupts = () => process.stderr.write('robusto restart: the server is stopped and being started again; not interrupting\n');
-  let holding = false;
-  const hold = (on: boolean) => {
-    if (on === holding) return;
-    holding = on;
-    for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-      if (on) process.on(signal, holdInterrupts);
-      else process.off(signal, holdInterrupts);
-    }
-  };
+  const hold = interruptHold();
   try {
-    for (const { phase, run: runPhase, holdsInterrupts } of PHASES) {
-      hold(holdsInterrupts === true);
-      const at = performance.now();
-      try {
-        const { detail } = await runPhase(run);
-        outcome.steps.push({ phase, ok: true, detail, ms: Math.round(performance.now() - at) });
-      } catch (error) {
-        outcome.steps.push({
-          phase,
-          ok: false,
-          detail: error instanceof RestartStepError ? error.message : errorText(error),
-          ms: Math.round(performance.now() - at),
-        });
-        return outcome;
-      }
-    }
-    outcome.ok = true;
+    if (await runPhases(run, hold)) outcome.ok = true;
     return outcome;
   } finally {
     hold(false);
@@ -124,4 +88,60 @@ export async function safeRestart(own: Readonly<Config>, log: Logger, options: S
       }
     }
   }
+}
+
+/**
+ * The running server's settings, not this shell's: restarting a server on PORT=19600 from a
+ * shell without PORT must back up, stop, start and check that one. Each difference from this
+ * shell is a warning; settings that cannot be read are a failed `find` step, and undefined.
+ */
+function runningServerConfig(own: Readonly<Config>, outcome: RestartOutcome): Readonly<Config> | undefined {
+  try {
+    const server = findRunningServer(own);
+    if (!server) return own;
+    outcome.warnings.push(...server.differences);
+    return server.config;
+  } catch (error) {
+    if (!(error instanceof ServerSettingsError)) throw error;
+    outcome.steps.push({ phase: 'find', ok: false, detail: error.message, ms: 0 });
+    return undefined;
+  }
+}
+
+/**
+ * Holds interrupts (SIGINT, SIGTERM) while `on`: once the old server is stopped, an interrupt
+ * must not leave the installation without one. Each is answered with a line saying so.
+ */
+function interruptHold(): (on: boolean) => void {
+  const holdInterrupts = () => process.stderr.write('robusto restart: the server is stopped and being started again; not interrupting\n');
+  let holding = false;
+  return (on) => {
+    if (on === holding) return;
+    holding = on;
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+      if (on) process.on(signal, holdInterrupts);
+      else process.off(signal, holdInterrupts);
+    }
+  };
+}
+
+/** Runs the phases in order, each a step of the outcome, holding interrupts where the phase says; false at the first that fails. */
+async function runPhases(run: RestartRun, hold: (on: boolean) => void): Promise<boolean> {
+  for (const { phase, run: runPhase, holdsInterrupts } of PHASES) {
+    hold(holdsInterrupts === true);
+    const at = performance.now();
+    try {
+      const { detail } = await runPhase(run);
+      run.outcome.steps.push({ phase, ok: true, detail, ms: Math.round(performance.now() - at) });
+    } catch (error) {
+      run.outcome.steps.push({
+        phase,
+        ok: false,
+        detail: error instanceof RestartStepError ? error.message : errorText(error),
+        ms: Math.round(performance.now() - at),
+      });
+      return false;
+    }
+  }
+  return true;
 }

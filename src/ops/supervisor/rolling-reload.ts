@@ -28,3 +28,38 @@ export async function rollingReload(pool: WorkerPool, log: Logger): Promise<void
   }
   log.info({ workers: pool.serving().length }, 'rolling reload done');
 }
+
+/**
+ * The supervisor's reloads (SIGHUP, `robusto reload`): one asked for during another follows it,
+ * none starts once the pool stops. The status says `reloading` while any is asked for.
+ */
+export class ReloadQueue {
+  /** Reloads started. */
+  reloads = 0;
+  /** Reloads asked for and not finished. */
+  queued = 0;
+  #tail = Promise.resolve();
+
+  constructor(
+    private readonly pool: WorkerPool,
+    private readonly log: Logger,
+    /** Told when a reload is asked for and when one finished: the status file is saved. */
+    private readonly changed: () => void,
+  ) {}
+
+  /** Asks for a rolling reload, after the ones asked for before it. */
+  request(): void {
+    if (this.pool.stopping) return;
+    this.queued++;
+    this.#tail = this.#tail
+      .then(() => {
+        this.reloads++;
+        return rollingReload(this.pool, this.log);
+      })
+      .finally(() => {
+        this.queued--;
+        this.changed();
+      });
+    this.changed();
+  }
+}

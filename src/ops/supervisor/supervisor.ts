@@ -1,13 +1,12 @@
 import type { Config } from '../../config/config.js';
 import { flushLogger, type Logger } from '../../log/create-logger.js';
-import { WORKER_PROMOTE, type WorkerMessage } from '../../shared/cluster-messages.js';
 import { Alerter } from '../alerts.js';
 import { removeSupervisorFiles, runningSupervisorPid, writeLaunchFile, writePidFile, writeStatusFile, type SupervisorStatus } from '../supervisor-files.js';
-import { claimDataDir } from '../supervisor-lock.js';
-import { CRASH_LOOP_WINDOW_MS, CrashPolicy, HEALTHY_UPTIME_MS } from './crash-policy.js';
-import { gatherClusterMetrics } from './metrics-gather.js';
-import { rollingReload } from './rolling-reload.js';
-import { WorkerPool, type Slot } from './worker-pool.js';
+import { claimDataDir, type SupervisorLock } from '../supervisor-lock.js';
+import { CrashReplacement } from './crash-replacement.js';
+import { gatherClusterMetrics, type SupervisorMetrics } from './metrics-gather.js';
+import { ReloadQueue } from './rolling-reload.js';
+import { WorkerPool } from './worker-pool.js';
 
 /** What {@link supervise} needs. */
 export interface SuperviseOptions {
@@ -43,16 +42,7 @@ export async function supervise(options: SuperviseOptions): Promise<void> {
   // One supervisor per DATA_DIR: a second one would take over the pid and status files and
   // restart workers on a busy port forever. It leaves every file as it found it.
   const claim = claimDataDir(config.paths.dataDir);
-  if (!claim) {
-    const pid = runningSupervisorPid(config.paths.dataDir);
-    log.error({ dataDir: config.paths.dataDir, supervisorPid: pid ?? null }, 'another robusto supervisor already serves this DATA_DIR; not starting');
-    process.stderr.write(
-      `✗ robusto already runs for ${config.paths.dataDir}${pid ? ` (supervisor pid ${pid})` : ''}: see it with "robusto status", stop it (SIGTERM) before starting again, or give this one another DATA_DIR\n`,
-    );
-    await flushLogger(log);
-    process.exitCode = 1;
-    return;
-  }
+  if (!claim) return refuseSecondSupervisor(config.paths.dataDir, log);
   // On every way out (a signal's stop, a second signal, a crash of the supervisor itself), no
   // file is left saying it runs. Only SIGKILL skips this: the next start sees a dead pid.
   process.on('exit', () => removeSupervisorFiles(config.paths.dataDir));
@@ -60,114 +50,85 @@ export async function supervise(options: SuperviseOptions): Promise<void> {
     log.fatal({ err: error }, 'supervisor crashed; its workers stop once it is gone');
     void flushLogger(log).finally(() => process.exit(1));
   });
-  const crashes = new CrashPolicy();
-  let restarts = 0;
-  let reloads = 0;
-  let lastCrash: SupervisorStatus['lastCrash'] = null;
-  let crashLoop = false;
-  let reloadQueue = Promise.resolve();
-  let reloadsQueued = 0;
-  const startedAt = new Date().toISOString();
-  const alerter = new Alerter(config.alertWebhookUrl, log);
+  const supervisor = new Supervisor(options, claim);
+  process.on('SIGTERM', () => void supervisor.stop('SIGTERM'));
+  process.on('SIGINT', () => void supervisor.stop('SIGINT'));
+  process.on('SIGHUP', () => supervisor.reload());
+  await supervisor.start();
+}
 
-  const status = (): SupervisorStatus => ({
-    pid: process.pid,
-    startedAt,
-    updatedAt: new Date().toISOString(),
-    state: pool.stopping ? 'stopping' : reloadsQueued > 0 ? 'reloading' : 'running',
-    address: `http://${config.host}:${config.port}`,
-    engine: config.engine,
-    workersWanted: config.workers,
-    workers: pool.statuses(),
-    restarts,
-    reloads,
-    lastCrash,
-    crashLoop,
-  });
-  const saveStatus = (): void => writeStatusFile(config.paths.dataDir, status(), log);
+/** Another supervisor serves `dataDir`: says which, and exits 1 without touching anything. */
+async function refuseSecondSupervisor(dataDir: string, log: Logger): Promise<void> {
+  const pid = runningSupervisorPid(dataDir);
+  log.error({ dataDir, supervisorPid: pid ?? null }, 'another robusto supervisor already serves this DATA_DIR; not starting');
+  process.stderr.write(
+    `✗ robusto already runs for ${dataDir}${pid ? ` (supervisor pid ${pid})` : ''}: see it with "robusto status", stop it (SIGTERM) before starting again, or give this one another DATA_DIR\n`,
+  );
+  await flushLogger(log);
+  process.exitCode = 1;
+}
+
+/** A supervisor that holds its `DATA_DIR`: its workers, their crashes and reloads, its status file and its stop. */
+class Supervisor {
+  readonly #options: SuperviseOptions;
+  readonly #claim: SupervisorLock;
+  readonly #startedAt = new Date().toISOString();
+  readonly #pool: WorkerPool;
+  readonly #metrics: SupervisorMetrics;
+  readonly #crashes: CrashReplacement;
+  readonly #reloads: ReloadQueue;
+
+  constructor(options: SuperviseOptions, claim: SupervisorLock) {
+    const { config, log } = options;
+    this.#options = options;
+    this.#claim = claim;
+    const alerter = new Alerter(config.alertWebhookUrl, log);
+    this.#pool = new WorkerPool({
+      workerArgs: options.workerArgs,
+      shutdownTimeoutMs: config.shutdownTimeoutMs,
+      shutdownDelayMs: config.shutdownDelayMs,
+      log,
+      changed: () => this.#saveStatus(),
+      ready: () => this.#crashes.workerReady(),
+      exited: (slot, code, signal) => this.#crashes.workerExited(slot, code, signal),
+    });
+    this.#metrics = gatherClusterMetrics(this.#pool, () => this.#crashes.crashLoop, log);
+    this.#crashes = new CrashReplacement({
+      pool: this.#pool,
+      log,
+      alerter,
+      restarted: () => this.#metrics.restarted(),
+      changed: () => this.#saveStatus(),
+    });
+    this.#reloads = new ReloadQueue(this.#pool, log, () => this.#saveStatus());
+  }
 
   /**
-   * A crash loop ends once the serving workers have stayed up for a while: looked at
-   * {@link HEALTHY_UPTIME_MS} after a worker (a new one, or the promoted standby) became ready.
+   * Writes its pid and launch files and starts the workers. The first worker alone first: on a
+   * first start it migrates and creates the owner account, which the others must not race for.
+   * A signal may come at any moment of this: a stopping pool forks nothing more.
    */
-  const endCrashLoopIfStable = (): void => {
-    setTimeout(() => {
-      const serving = pool.serving();
-      if (crashLoop && serving.length > 0 && serving.every((s) => s.ready && Date.now() - s.startedAt >= HEALTHY_UPTIME_MS)) {
-        crashLoop = false;
-        alerter.resolve('crash_loop', 'crash loop over: workers stay up again');
-        saveStatus();
-      }
-    }, HEALTHY_UPTIME_MS + 100).unref();
-  };
+  async start(): Promise<void> {
+    const { config, log } = this.#options;
+    writePidFile(config.paths.dataDir);
+    writeLaunchFile(config.paths.dataDir);
+    log.info({ workers: config.workers, engine: config.engine }, 'robusto supervisor starting workers');
+    await this.#pool.fork()?.ready;
+    await Promise.all(Array.from({ length: config.workers - 1 }, () => this.#pool.fork()?.ready ?? Promise.resolve(false)));
+    // A standby only once a worker came up: while they crash at start, it would crash too.
+    if ([...this.#pool.slots].some((s) => s.ready)) this.#pool.startSpare();
+    this.#saveStatus();
+  }
 
-  /** A worker died: its standby takes over at once if one stands by, else a new one starts after the backoff. */
-  const replace = (slot: Slot, code: number | null, signal: string | null): void => {
-    const pid = slot.worker.process.pid;
-    if (slot.retiring || pool.stopping) {
-      log.info({ worker: slot.worker.id, workerPid: pid, code, signal }, 'worker stopped');
-      saveStatus();
-      return;
-    }
-    const now = Date.now();
-    const reason = slot.fatal ?? (signal ? `killed by ${signal}` : `exited with code ${code}`);
-    lastCrash = { at: new Date(now).toISOString(), pid: pid ?? null, reason };
-    const { delayMs, inARow: consecutiveCrashes, recent, loop } = crashes.crashed(now, now - slot.startedAt);
-    if (loop && !crashLoop) {
-      crashLoop = true;
-      alerter.raise('crash_loop', 'crash loop: workers keep dying; restarts continue, at most every 15 s', {
-        crashes: recent,
-        windowMs: CRASH_LOOP_WINDOW_MS,
-        reason,
-        delayMs,
-      });
-    }
-    const standby = pool.spare;
-    if (!slot.standby && standby?.standing && !standby.retiring) {
-      // The standby takes over at once; a new standby follows after the backoff.
-      pool.spare = undefined;
-      standby.standby = false;
-      standby.startedAt = now;
-      restarts++;
-      metrics.restarted();
-      standby.worker.send({ type: WORKER_PROMOTE } satisfies WorkerMessage);
-      log.error(
-        { worker: slot.worker.id, workerPid: pid, reason, standby: standby.worker.id, delayMs, consecutiveCrashes },
-        'worker died; the standby worker takes over',
-      );
-      saveStatus();
-      setTimeout(() => pool.startSpare(), delayMs);
-      return;
-    }
-    log.error({ worker: slot.worker.id, workerPid: pid, reason, delayMs, consecutiveCrashes }, 'worker died; starting a new one after a delay');
-    saveStatus();
-    if (slot.standby) {
-      setTimeout(() => pool.startSpare(), delayMs);
-      return;
-    }
-    setTimeout(() => {
-      const fresh = pool.fork();
-      if (!fresh) return;
-      restarts++;
-      metrics.restarted();
-      void fresh.ready.then((ok) => ok && pool.startSpare());
-    }, delayMs);
-  };
+  /** SIGHUP: a rolling reload, after any already asked for; none once stopping. */
+  reload(): void {
+    this.#reloads.request();
+  }
 
-  const pool: WorkerPool = new WorkerPool({
-    workerArgs: options.workerArgs,
-    shutdownTimeoutMs: config.shutdownTimeoutMs,
-    shutdownDelayMs: config.shutdownDelayMs,
-    log,
-    changed: saveStatus,
-    ready: () => {
-      if (crashLoop) endCrashLoopIfStable();
-    },
-    exited: replace,
-  });
-  const metrics = gatherClusterMetrics(pool, () => crashLoop, log);
-
-  const stop = async (signal: string): Promise<void> => {
+  /** SIGTERM/SIGINT: every worker finishes its requests, then the process exits 0; a second signal kills them and exits 1. */
+  async stop(signal: string): Promise<void> {
+    const { config, log } = this.#options;
+    const pool = this.#pool;
     if (pool.stopping) {
       log.warn({ signal }, 'second signal; stopping workers now');
       for (const slot of pool.slots) slot.worker.process.kill('SIGKILL');
@@ -175,42 +136,34 @@ export async function supervise(options: SuperviseOptions): Promise<void> {
     }
     pool.stopping = true;
     log.info({ signal, workers: pool.slots.size }, 'stopping: every worker finishes its requests');
-    saveStatus();
+    this.#saveStatus();
     await Promise.all([...pool.slots].map((slot) => pool.retire(slot, { leaving: true })));
     removeSupervisorFiles(config.paths.dataDir);
-    claim.release();
+    this.#claim.release();
     log.info('stopped');
     await flushLogger(log);
     process.exit(0);
-  };
+  }
 
-  process.on('SIGTERM', () => void stop('SIGTERM'));
-  process.on('SIGINT', () => void stop('SIGINT'));
-  process.on('SIGHUP', () => {
-    if (pool.stopping) return;
-    // A reload asked for during another one follows it.
-    reloadsQueued++;
-    reloadQueue = reloadQueue
-      .then(() => {
-        reloads++;
-        return rollingReload(pool, log);
-      })
-      .finally(() => {
-        reloadsQueued--;
-        saveStatus();
-      });
-    saveStatus();
-  });
+  #status(): SupervisorStatus {
+    const { config } = this.#options;
+    return {
+      pid: process.pid,
+      startedAt: this.#startedAt,
+      updatedAt: new Date().toISOString(),
+      state: this.#pool.stopping ? 'stopping' : this.#reloads.queued > 0 ? 'reloading' : 'running',
+      address: `http://${config.host}:${config.port}`,
+      engine: config.engine,
+      workersWanted: config.workers,
+      workers: this.#pool.statuses(),
+      restarts: this.#crashes.restarts,
+      reloads: this.#reloads.reloads,
+      lastCrash: this.#crashes.lastCrash,
+      crashLoop: this.#crashes.crashLoop,
+    };
+  }
 
-  writePidFile(config.paths.dataDir);
-  writeLaunchFile(config.paths.dataDir);
-  log.info({ workers: config.workers, engine: config.engine }, 'robusto supervisor starting workers');
-  // The first worker alone first: on a first start it migrates and creates the owner account,
-  // which the others must not race for.
-  // A signal may come at any moment of this: a stopping pool forks nothing more.
-  await pool.fork()?.ready;
-  await Promise.all(Array.from({ length: config.workers - 1 }, () => pool.fork()?.ready ?? Promise.resolve(false)));
-  // A standby only once a worker came up: while they crash at start, it would crash too.
-  if ([...pool.slots].some((s) => s.ready)) pool.startSpare();
-  saveStatus();
+  #saveStatus(): void {
+    writeStatusFile(this.#options.config.paths.dataDir, this.#status(), this.#options.log);
+  }
 }

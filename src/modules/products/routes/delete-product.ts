@@ -1,0 +1,21 @@
+import { IdParams, problemResponses } from '../../../shared/schemas.js';
+import { deleteProduct } from '../products.commands.js';
+import { ProductSchema } from '../products.schemas.js';
+import type { ModuleContext, ModuleRouter } from '../../module.js';
+
+/** `DELETE /:id`: deletes a product, refused while it has stock (a command). */
+export function deleteProductRoute(app: ModuleRouter, ctx: ModuleContext): void {
+  app.delete(
+    '/:id',
+    {
+      schema: {
+        summary: 'Delete a product (refused while it has stock)',
+        tags: ['products'],
+        params: IdParams,
+        response: { 200: ProductSchema, ...problemResponses(400, 401, 403, 404, 409, 503) },
+      },
+      config: { permission: 'delete' },
+    },
+    async (request, reply) => ctx.execute(request, reply, deleteProduct, { id: request.params.id }),
+  );
+}
