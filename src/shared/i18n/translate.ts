@@ -57,7 +57,7 @@ export interface LocalText {
 
 /** A text of the catalogues, with its values; see {@link render}. */
 export function text<K extends MessageKey>(key: K, ...params: ParamsArgument<K>): LocalText {
-  return { key, params: (params[0] ?? {}) };
+  return { key, params: params[0] ?? {} };
 }
 
 type CountedParamsArgument<K extends MessageKey> = [Exclude<PlaceholdersOf<(typeof en.messages)[K]>, 'count'>] extends [never]
