@@ -11,13 +11,16 @@ import { start } from './phases/start.js';
 import { stop } from './phases/stop.js';
 import { writeRestartReport, type RestartOutcome, type RestartStep } from './restart-report.js';
 import { RestartStepError, type RestartPhase, type RestartRun } from './restart-run.js';
+import { DEFAULT_LOCALE, type Locale } from '../../shared/i18n/locale.js';
+import { t } from '../../shared/i18n/translate.js';
 
 export type { RestartOutcome, RestartStep } from './restart-report.js';
 
-/** Options of {@link safeRestart}: the script `robusto start` runs from, and the clock for the report's name. */
+/** Options of {@link safeRestart}: the script `robusto start` runs from, the clock for the report's name, and the report's language (English by default). */
 export interface SafeRestartOptions {
   bin: string;
   now?: Date;
+  locale?: Locale;
 }
 
 /** The phases in order; from the stop until the start has answered, an interrupt is held. */
@@ -77,13 +80,13 @@ export async function safeRestart(own: Readonly<Config>, log: Logger, options: S
   } catch (error) {
     if (!(error instanceof ServerSettingsError)) throw error;
     outcome.steps.push({ phase: 'find', ok: false, detail: error.message, ms: 0 });
-    outcome.report = writeRestartReport(own, outcome, started);
+    outcome.report = writeRestartReport(own, outcome, started, options.locale);
     return outcome;
   }
   const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
   const run: RestartRun = { config, db: createDb(config, log), bin: options.bin, host, base: `http://${host}:${config.port}`, outcome };
   // Once the old server is stopped, an interrupt must not leave the installation without one.
-  const holdInterrupts = () => process.stderr.write('robusto restart: the server is stopped and being started again; not interrupting\n');
+  const holdInterrupts = () => process.stderr.write(`${t(options.locale ?? DEFAULT_LOCALE, 'restart.holdingInterrupts')}\n`);
   let holding = false;
   const hold = (on: boolean) => {
     if (on === holding) return;
@@ -104,7 +107,7 @@ export async function safeRestart(own: Readonly<Config>, log: Logger, options: S
         outcome.steps.push({
           phase,
           ok: false,
-          detail: error instanceof RestartStepError ? error.message : errorText(error),
+          detail: error instanceof RestartStepError ? error.text : errorText(error),
           ms: Math.round(performance.now() - at),
         });
         return outcome;
@@ -118,7 +121,7 @@ export async function safeRestart(own: Readonly<Config>, log: Logger, options: S
       run.release?.();
     } finally {
       try {
-        outcome.report = writeRestartReport(config, outcome, started);
+        outcome.report = writeRestartReport(config, outcome, started, options.locale);
       } finally {
         await run.db.close();
       }

@@ -32,8 +32,11 @@ export type CountedKey = BaseOfCounted<MessageKey>;
 
 type BaseOfCounted<K extends string> = K extends `${infer Base}.one` ? (`${Base}.other` extends MessageKey ? Base : never) : never;
 
-/** A value put into a text: a string as it is, a number or an instant as the reader's language writes it, or another text. */
-export type MessageValue = string | number | Date | LocalText;
+/**
+ * A value put into a text: a string as it is, a number or an instant as the reader's language
+ * writes it, another text, or a list of texts (joined by `; `).
+ */
+export type MessageValue = string | number | Date | LocalText | readonly LocalText[];
 
 /** The values a message takes, by placeholder name. */
 export type MessageParams<K extends MessageKey> = { readonly [P in PlaceholdersOf<(typeof en.messages)[K]>]: MessageValue };
@@ -71,7 +74,7 @@ export function countedText<B extends CountedKey>(base: B, count: number, ...par
 
 /** Tells whether a value is a {@link LocalText}. */
 export function isLocalText(value: unknown): value is LocalText {
-  return typeof value === 'object' && value !== null && !(value instanceof Date) && typeof (value as LocalText).key === 'string';
+  return typeof value === 'object' && value !== null && !(value instanceof Date) && !Array.isArray(value) && typeof (value as LocalText).key === 'string';
 }
 
 const numberFormats = new Map<Locale, Intl.NumberFormat>();
@@ -94,7 +97,8 @@ function formatValue(locale: Locale, value: MessageValue): string {
     return cached(numberFormats, locale, () => new Intl.NumberFormat(locale, { maximumFractionDigits: 6, useGrouping: 'min2' })).format(value);
   if (value instanceof Date)
     return cached(dateFormats, locale, () => new Intl.DateTimeFormat(locale, { dateStyle: 'short', timeStyle: 'medium' })).format(value);
-  return render(locale, value);
+  if (Array.isArray(value)) return (value as readonly LocalText[]).map((item) => render(locale, item)).join('; ');
+  return render(locale, value as LocalText);
 }
 
 function fill(locale: Locale, template: string, params: Readonly<Record<string, MessageValue>>): string {
@@ -114,6 +118,11 @@ export function render(locale: Locale, local: LocalText): string {
     key = `${key}.${cached(pluralRules, locale, () => new Intl.PluralRules(locale)).select(local.count) === 'one' ? 'one' : 'other'}`;
   const template = (CATALOGUES[locale].messages as Record<string, string>)[key];
   return template === undefined ? key : fill(locale, template, local.params);
+}
+
+/** A text that is either a {@link LocalText} or a string already written (shown as it is), in `locale`. */
+export function textIn(locale: Locale, value: string | LocalText): string {
+  return typeof value === 'string' ? value : render(locale, value);
 }
 
 /**
