@@ -51,8 +51,9 @@ describe('the catalogues', () => {
     expect(differences(en, { ...ptBR, codes: fewerCodes } as unknown as Catalogue)).toEqual(['codes.ERR_VALIDATION only in the first']);
   });
 
-  it('the Portuguese texts are translations, not copies of the English ones', () => {
-    const copied = Object.entries(en.messages).filter(([key, text]) => (ptBR.messages as Record<string, string>)[key] === text);
+  it('the Portuguese texts are translations, not copies of the English ones (but for words both languages use)', () => {
+    const sameInBoth = new Set(['restart.phase.backup', 'restart.find.found', 'report.backup', 'report.ok', 'doctor.name.node']);
+    const copied = Object.entries(en.messages).filter(([key, text]) => !sameInBoth.has(key) && (ptBR.messages as Record<string, string>)[key] === text);
     expect(copied).toEqual([]);
   });
 });
