@@ -1,5 +1,5 @@
 import { en } from './i18n/en.js';
-import type { CatalogueCode } from './i18n/translate.js';
+import type { CatalogueCode } from './i18n/catalogue.js';
 
 /**
  * The one registry of robusto's error codes. Every part that answers with a code (the kernel,

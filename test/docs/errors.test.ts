@@ -6,7 +6,8 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { defineErrors, ERROR_CODE_PATTERN, registeredErrors, type ErrorEntry } from '../../src/shared/error-registry.js';
-import { meaningIn, type CatalogueCode } from '../../src/shared/i18n/translate.js';
+import type { CatalogueCode } from '../../src/shared/i18n/catalogue.js';
+import { meaningIn } from '../../src/shared/i18n/translate.js';
 import { PROJECT_ROOT } from '../support/spawn-robusto.js';
 
 const SRC = path.join(PROJECT_ROOT, 'src');

@@ -34,7 +34,8 @@ describe('the commands speak the language of the shell', () => {
   }, 30_000);
 
   it('the same restart in English, and LC_ALL=C over a Portuguese LANG, says it as before', async () => {
-    for (const env of [{}, { LANG: 'en_US.UTF-8' }, { LC_ALL: 'C', LANG: 'pt_BR.UTF-8' }]) {
+    const shells: Array<Record<string, string>> = [{}, { LANG: 'en_US.UTF-8' }, { LC_ALL: 'C', LANG: 'pt_BR.UTF-8' }];
+    for (const env of shells) {
       const { code, output } = await run(['restart'], env);
       expect(code, output).toBe(1);
       expect(output).toMatch(/^✗ find: robusto is not running for .*: start it with "robusto start"$/m);

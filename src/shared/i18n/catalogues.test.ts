@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { en } from './en.js';
 import { ptBR } from './pt-BR.js';
-import type { Catalogue } from './translate.js';
+import type { Catalogue } from './catalogue.js';
 
 /** The `{names}` a text fills in, sorted. */
 function placeholdersOf(text: string): string[] {

@@ -8,9 +8,6 @@
 /** A language robusto has a catalogue for. */
 export type Locale = 'en' | 'pt-BR';
 
-/** Every language robusto has a catalogue for. */
-export const LOCALES: readonly Locale[] = ['en', 'pt-BR'];
-
 /** The language of a reader who asks for none robusto has. */
 export const DEFAULT_LOCALE: Locale = 'en';
 

@@ -1,4 +1,4 @@
-import type { Catalogue } from './translate.js';
+import type { Catalogue } from './catalogue.js';
 
 /**
  * Os textos de robusto em português do Brasil: o título e o significado de cada código de erro e

@@ -1,34 +1,15 @@
+import type { Catalogue, MessageKey } from './catalogue.js';
 import { en } from './en.js';
 import type { Locale } from './locale.js';
 import { ptBR } from './pt-BR.js';
 
-/** Every message key of the catalogues. */
-export type MessageKey = keyof typeof en.messages;
-
-/** Every error code the catalogues give a title and a meaning. */
-export type CatalogueCode = keyof typeof en.codes;
-
-/**
- * What one language's catalogue holds: a title and a meaning for each error code and a text for
- * each message key, exactly the keys of the English one (a missing or extra key does not compile).
- */
-export interface Catalogue {
-  readonly codes: { readonly [C in CatalogueCode]: { readonly title: string; readonly meaning: string } };
-  readonly messages: { readonly [K in MessageKey]: string };
-}
-
 const CATALOGUES: Readonly<Record<Locale, Catalogue>> = { en, 'pt-BR': ptBR };
-
-/** The catalogue of `locale`. */
-export function catalogueOf(locale: Locale): Catalogue {
-  return CATALOGUES[locale];
-}
 
 /** The names between braces in a text: `'No user {id} in {tenant}'` → `'id' | 'tenant'`. */
 type PlaceholdersOf<S extends string> = S extends `${string}{${infer Name}}${infer Rest}` ? Name | PlaceholdersOf<Rest> : never;
 
 /** The key shared by a pair `<base>.one` / `<base>.other`, chosen by a count. */
-export type CountedKey = BaseOfCounted<MessageKey>;
+type CountedKey = BaseOfCounted<MessageKey>;
 
 type BaseOfCounted<K extends string> = K extends `${infer Base}.one` ? (`${Base}.other` extends MessageKey ? Base : never) : never;
 
@@ -39,7 +20,7 @@ type BaseOfCounted<K extends string> = K extends `${infer Base}.one` ? (`${Base}
 export type MessageValue = string | number | Date | LocalText | readonly LocalText[];
 
 /** The values a message takes, by placeholder name. */
-export type MessageParams<K extends MessageKey> = { readonly [P in PlaceholdersOf<(typeof en.messages)[K]>]: MessageValue };
+type MessageParams<K extends MessageKey> = { readonly [P in PlaceholdersOf<(typeof en.messages)[K]>]: MessageValue };
 
 /** The message keys whose text has no placeholder. */
 export type PlainMessageKey = { [K in MessageKey]: [PlaceholdersOf<(typeof en.messages)[K]>] extends [never] ? K : never }[MessageKey];
