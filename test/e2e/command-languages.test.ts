@@ -53,6 +53,12 @@ describe('the commands speak the language of the shell', () => {
     expect(reload.output).toMatch(/^✗ nenhum supervisor do robusto rodando para .* \(inicie-o com "robusto start"\)$/m);
   }, 30_000);
 
+  it('robusto prune says in Portuguese what is wrong with its option', async () => {
+    const prune = await run(['prune', '--keep-days', 'trinta'], PORTUGUESE);
+    expect(prune.code, prune.output).toBe(1);
+    expect(prune.output).toMatch(/^✗ --keep-days "trinta" não é um número inteiro de dias; por exemplo --keep-days 30$/m);
+  }, 30_000);
+
   it('robusto doctor prints its checks in Portuguese, and --json stays in English for scripts', async () => {
     const doctor = await run(['doctor'], PORTUGUESE);
     expect(doctor.output).toMatch(/^✓ node: Node\.js \S+ \(exige >=\d+\)$/m);

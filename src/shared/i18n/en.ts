@@ -489,5 +489,12 @@ export const en = {
     'doctor.modes.private': '{dir} and its databases and keys are readable by their owner only',
     'doctor.modes.loose': 'readable by other users of this machine: {files}; they hold password hashes and personal data',
     'doctor.modes.fix': '{commands} (robusto start and serve also do it)',
+    // robusto backup, verify, restore, prune
+    'backup.written': '✓ backup written: {dir} ({tables} tables, {rows} rows); check it with: robusto verify {dir}',
+    'backup.sound': '✓ backup {dir} is sound: {tables} tables, made {at} from {engine} by robusto {version}',
+    'backup.soundAuthenticated': '✓ backup {dir} is sound: {tables} tables, made {at} from {engine} by robusto {version}, manifest authenticated',
+    'backup.restored': '✓ restored {rows} rows in {tables} tables from {dir} into {engine}',
+    'backup.badKeepDays': '✗ --keep-days "{value}" is not a whole number of days; e.g. --keep-days 30',
+    'backup.pruned': '✓ {count} backup(s) older than {days} days deleted',
   },
 } as const;

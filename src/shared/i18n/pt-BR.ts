@@ -483,5 +483,12 @@ export const ptBR: Catalogue = {
     'doctor.modes.private': '{dir} e seus bancos e chaves são legíveis só pelo dono',
     'doctor.modes.loose': 'legíveis por outros usuários desta máquina: {files}; guardam hashes de senha e dados pessoais',
     'doctor.modes.fix': '{commands} (robusto start e serve também fazem isso)',
+    'backup.written': '✓ backup gravado: {dir} ({tables} tabelas, {rows} linhas); confira-o com: robusto verify {dir}',
+    'backup.sound': '✓ o backup {dir} está íntegro: {tables} tabelas, feito em {at} a partir de {engine} pelo robusto {version}',
+    'backup.soundAuthenticated':
+      '✓ o backup {dir} está íntegro: {tables} tabelas, feito em {at} a partir de {engine} pelo robusto {version}, manifesto autenticado',
+    'backup.restored': '✓ {rows} linhas restauradas em {tables} tabelas de {dir} para {engine}',
+    'backup.badKeepDays': '✗ --keep-days "{value}" não é um número inteiro de dias; por exemplo --keep-days 30',
+    'backup.pruned': '✓ {count} backup(s) com mais de {days} dias excluído(s)',
   },
 };
