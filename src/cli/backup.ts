@@ -14,6 +14,8 @@ import { assertNewDatabase, checkRestorable, restoreBackup } from '../ops/backup
 import { verifyBackup } from '../ops/backup/verify.js';
 import { errorText } from '../shared/error-text.js';
 import { loadEnvironment, type Environment } from './load-environment.js';
+import { t } from '../shared/i18n/translate.js';
+import { commandLocale } from './command-locale.js';
 
 /** Prints a failure of a backup command (its code and what to do) and sets exit code 1. */
 function fail(error: unknown): void {
@@ -77,7 +79,7 @@ function addBackupCommand(program: Command): void {
             robustoVersion: packageInfo().version,
             encryptionKey: config.backup.encryptionKey,
           });
-          process.stdout.write(`✓ backup written: ${dir} (${manifest.tables.length} tables, ${rowsIn(manifest)} rows); check it with: robusto verify ${dir}\n`);
+          process.stdout.write(`${t(commandLocale(), 'backup.written', { dir, tables: manifest.tables.length, rows: rowsIn(manifest) })}\n`);
         },
         { existing: true },
       ),
@@ -100,9 +102,8 @@ function addVerifyCommand(program: Command): void {
         const { manifest, problems, notes } = await verifyBackup(path.resolve(dir), { encryptionKey, extraModules });
         for (const note of notes) process.stderr.write(`! ${note}\n`);
         if (problems.length === 0) {
-          process.stdout.write(
-            `✓ backup ${dir} is sound: ${manifest.tables.length} tables, made ${manifest.createdAt} from ${manifest.engine} by robusto ${manifest.robustoVersion}${manifest.hmac ? ', manifest authenticated' : ''}\n`,
-          );
+          const facts = { dir, tables: manifest.tables.length, at: manifest.createdAt, engine: manifest.engine, version: manifest.robustoVersion };
+          process.stdout.write(`${t(commandLocale(), manifest.hmac ? 'backup.soundAuthenticated' : 'backup.sound', facts)}\n`);
           return;
         }
         for (const problem of problems) process.stderr.write(`✗ ${problem}\n`);
@@ -134,7 +135,9 @@ function addRestoreCommand(program: Command): void {
         try {
           await app.registry.migrateSchema(db, coreMigrations);
           await restoreBackup(db, path.resolve(dir), { checked });
-          process.stdout.write(`✓ restored ${rowsIn(manifest)} rows in ${manifest.tables.length} tables from ${dir} into ${config.engine}\n`);
+          process.stdout.write(
+            `${t(commandLocale(), 'backup.restored', { rows: rowsIn(manifest), tables: manifest.tables.length, dir, engine: config.engine })}\n`,
+          );
         } finally {
           app.journal.close();
           await app.http.close();
@@ -154,13 +157,13 @@ function addPruneCommand(program: Command): void {
       const { config } = await loadEnvironment({ quiet: true });
       const keepDays = options.keepDays === undefined ? config.backup.keepDays : Number(options.keepDays);
       if (!Number.isInteger(keepDays) || keepDays < 0) {
-        process.stderr.write(`✗ --keep-days "${options.keepDays}" is not a whole number of days; e.g. --keep-days 30\n`);
+        process.stderr.write(`${t(commandLocale(), 'backup.badKeepDays', { value: String(options.keepDays) })}\n`);
         process.exitCode = 1;
         return;
       }
       try {
         const deleted = await pruneBackups(path.resolve(options.dir ?? config.paths.backupsDir), { keepDays });
-        process.stdout.write(`✓ ${deleted.length} backup(s) older than ${keepDays} days deleted${deleted.map((d) => `\n  ${d}`).join('')}\n`);
+        process.stdout.write(`${t(commandLocale(), 'backup.pruned', { count: deleted.length, days: keepDays })}${deleted.map((d) => `\n  ${d}`).join('')}\n`);
       } catch (error) {
         fail(error);
       }

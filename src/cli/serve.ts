@@ -6,6 +6,8 @@ import { STANDBY_OPTION } from '../shared/cluster-messages.js';
 import { findRunningServer, ServerSettingsError } from '../ops/running-server.js';
 import type { Config } from '../config/config.js';
 import { loadEnvironment } from './load-environment.js';
+import { t, text } from '../shared/i18n/translate.js';
+import { commandLocale } from './command-locale.js';
 
 /** Where this shell's settings and the running server's differ, one line each (the server's own are what count). */
 function serverDifferences(config: Readonly<Config>): string[] {
@@ -37,46 +39,55 @@ export function registerServeCommands(program: Command): void {
   program
     .command('reload')
     .description('replace the running workers one at a time, without dropping a request (same as SIGHUP to the supervisor)')
-    .action(async () => {
-      const { config } = await loadEnvironment({ quiet: true, readOnly: true });
-      const pid = runningSupervisorPid(config.paths.dataDir);
-      if (!pid) {
-        process.stderr.write(`✗ no running robusto supervisor for ${config.paths.dataDir} (start it with "robusto start")\n`);
-        process.exitCode = 1;
-        return;
-      }
-      process.kill(pid, 'SIGHUP');
-      process.stdout.write(`✓ rolling reload requested (supervisor pid ${pid}); follow it in the log or with "robusto status"\n`);
-      for (const difference of serverDifferences(config)) process.stdout.write(`! ${difference}\n`);
-    });
+    .action(requestReload);
   program
     .command('status')
     .description('the supervisor and its workers: state, uptime, restarts, last crash')
     .option('--json', 'print JSON')
-    .action(async (options: { json?: boolean }) => {
-      const { config } = await loadEnvironment({ quiet: true, readOnly: true });
-      const pid = runningSupervisorPid(config.paths.dataDir);
-      const status = readStatusFile(config.paths.dataDir);
-      const differences = pid ? serverDifferences(config) : [];
-      if (options.json) {
-        process.stdout.write(`${JSON.stringify({ running: pid !== undefined, ...status, differences }, null, 2)}\n`);
-      } else if (!pid || !status) {
-        process.stdout.write(
-          `robusto is not running (${status ? `last status ${status.updatedAt}: ${status.state}` : `no status in ${statusFileOf(config.paths.dataDir)}`})\n`,
-        );
-      } else {
-        const uptime = Math.round((Date.now() - Date.parse(status.startedAt)) / 1000);
-        const lines = [
-          `robusto ${status.state}, supervisor pid ${status.pid}, up ${uptime} s, at ${status.address} (${status.engine})`,
-          `  workers: ${status.workers.filter((w) => w.state === 'ready').length} ready of ${status.workersWanted}`,
-          ...status.workers.map((w) => `    #${w.id} pid ${w.pid ?? '?'} ${w.state} since ${w.startedAt}`),
-          `  restarts: ${status.restarts}${status.crashLoop ? '  (CRASH LOOP: workers keep dying; see the log)' : ''}`,
-          `  reloads:  ${status.reloads}`,
-          `  last crash: ${status.lastCrash ? `${status.lastCrash.at} pid ${status.lastCrash.pid ?? '?'}: ${status.lastCrash.reason}` : 'none'}`,
-          ...differences.map((d) => `! ${d}`),
-        ];
-        process.stdout.write(`${lines.join('\n')}\n`);
-      }
-      if (!pid) process.exitCode = 1;
-    });
+    .action(printStatus);
+}
+
+/** `robusto reload`: SIGHUP to the supervisor of this `DATA_DIR`. */
+async function requestReload(): Promise<void> {
+  const { config } = await loadEnvironment({ quiet: true, readOnly: true });
+  const pid = runningSupervisorPid(config.paths.dataDir);
+  if (!pid) {
+    process.stderr.write(`${t(commandLocale(), 'reload.notRunning', { dataDir: config.paths.dataDir })}\n`);
+    process.exitCode = 1;
+    return;
+  }
+  process.kill(pid, 'SIGHUP');
+  process.stdout.write(`${t(commandLocale(), 'reload.requested', { pid: String(pid) })}\n`);
+  for (const difference of serverDifferences(config)) process.stdout.write(`! ${difference}\n`);
+}
+
+/** `robusto status [--json]`: the supervisor's status file, read while it runs. */
+async function printStatus(options: { json?: boolean }): Promise<void> {
+  const { config } = await loadEnvironment({ quiet: true, readOnly: true });
+  const pid = runningSupervisorPid(config.paths.dataDir);
+  const status = readStatusFile(config.paths.dataDir);
+  const differences = pid ? serverDifferences(config) : [];
+  if (options.json) {
+    process.stdout.write(`${JSON.stringify({ running: pid !== undefined, ...status, differences }, null, 2)}\n`);
+  } else if (!pid || !status) {
+    const why = status
+      ? text('status.lastStatus', { at: status.updatedAt, state: status.state })
+      : text('status.noStatus', { file: statusFileOf(config.paths.dataDir) });
+    process.stdout.write(`${t(commandLocale(), 'status.notRunning', { why })}\n`);
+  } else {
+    const uptime = Math.round((Date.now() - Date.parse(status.startedAt)) / 1000);
+    const locale = commandLocale();
+    const crash = status.lastCrash;
+    const lines = [
+      t(locale, 'status.running', { state: status.state, pid: String(status.pid), uptime, address: status.address, engine: status.engine }),
+      t(locale, 'status.workers', { ready: status.workers.filter((w) => w.state === 'ready').length, wanted: status.workersWanted }),
+      ...status.workers.map((w) => t(locale, 'status.worker', { id: String(w.id), pid: String(w.pid ?? '?'), state: w.state, since: w.startedAt })),
+      t(locale, status.crashLoop ? 'status.restartsCrashLoop' : 'status.restarts', { count: status.restarts }),
+      t(locale, 'status.reloads', { count: status.reloads }),
+      crash ? t(locale, 'status.lastCrash', { at: crash.at, pid: String(crash.pid ?? '?'), reason: crash.reason }) : t(locale, 'status.noCrash'),
+      ...differences.map((d) => `! ${d}`),
+    ];
+    process.stdout.write(`${lines.join('\n')}\n`);
+  }
+  if (!pid) process.exitCode = 1;
 }

@@ -16,10 +16,7 @@ const GENERATED_SECRET_BYTES = 48;
 
 /** Stable error code of the configuration. */
 export const ConfigErrorCode = defineErrors('config', {
-  INVALID: {
-    code: 'ERR_CONFIG_INVALID',
-    meaning: 'An environment variable (or `.env` line) is invalid; robusto does not start, and prints one line per variable with an example of a good value.',
-  },
+  INVALID: { code: 'ERR_CONFIG_INVALID' },
 });
 
 /**

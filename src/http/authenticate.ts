@@ -4,6 +4,7 @@ import { installationRoleRequired, type Identity, type TokenClaims } from '../id
 import { AppError } from '../shared/app-error.js';
 import { ErrorCode } from '../shared/error-codes.js';
 import { authRequired, can, operatesInstallation, type Principal } from '../shared/principal.js';
+import { text } from '../shared/i18n/translate.js';
 
 /** The token of the request's `Authorization: Bearer …` header, or undefined without one. */
 export function bearerTokenOf(request: FastifyRequest): string | undefined {
@@ -47,14 +48,9 @@ export function registerAuthentication(app: FastifyInstance, identity: Identity,
       const permission = config?.permission ?? 'read';
       if (!can(principal.role, permission)) {
         return done(
-          new AppError(
-            ErrorCode.AUTH_FORBIDDEN,
-            403,
-            `Your role "${principal.role}" lacks the "${permission}" permission needed for ${request.method} ${route}; ask an admin or owner.`,
-            {
-              extensions: { permission },
-            },
-          ),
+          new AppError(ErrorCode.AUTH_FORBIDDEN, 403, text('http.routeForbidden', { role: principal.role, permission, method: request.method, route }), {
+            extensions: { permission },
+          }),
         );
       }
       if (config?.installation && !operatesInstallation(principal)) return done(installationRoleRequired(request.method, route));

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { AppError } from '../shared/app-error.js';
 import { ErrorCode } from '../shared/error-codes.js';
+import { text } from '../shared/i18n/translate.js';
 
 /**
  * Most members (object keys and array items, at any depth) a JSON body may hold. robusto's
@@ -35,14 +36,9 @@ export function registerBodyMemberLimit(app: FastifyInstance): void {
     const body = request.body;
     if (body === null || typeof body !== 'object' || !exceeds(body, { left: MAX_BODY_MEMBERS })) return done();
     done(
-      new AppError(
-        ErrorCode.VALIDATION,
-        400,
-        `The body holds more than ${MAX_BODY_MEMBERS} fields and items; robusto's requests need far fewer. Send only the documented fields.`,
-        {
-          errors: [{ in: 'body', field: '/', message: `has more than ${MAX_BODY_MEMBERS} fields and items` }],
-        },
-      ),
+      new AppError(ErrorCode.VALIDATION, 400, text('http.tooManyMembers', { max: MAX_BODY_MEMBERS }), {
+        errors: [{ in: 'body', field: '/', message: text('field.tooManyMembers', { max: MAX_BODY_MEMBERS }) }],
+      }),
     );
   });
 }

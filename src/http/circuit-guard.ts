@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { DatabaseCircuit } from '../resilience/circuit.js';
 import { AppError } from '../shared/app-error.js';
 import { DATABASE_RETRY_AFTER_SECONDS, ErrorCode } from '../shared/error-codes.js';
+import { text } from '../shared/i18n/translate.js';
 
 /**
  * Ties HTTP to the database circuit: a transient database error in any request counts toward
@@ -16,14 +17,9 @@ export function registerCircuitGuard(app: FastifyInstance, circuit: DatabaseCirc
     const { url, config } = request.routeOptions;
     if (!(url ?? '').startsWith('/api/') || config?.withoutDatabase) return done();
     done(
-      new AppError(
-        ErrorCode.DATABASE_UNAVAILABLE,
-        503,
-        'The database is not answering; reads wait until it does (writes are still accepted and queued). Retry in a few seconds.',
-        {
-          retryAfterSeconds: DATABASE_RETRY_AFTER_SECONDS,
-        },
-      ),
+      new AppError(ErrorCode.DATABASE_UNAVAILABLE, 503, text('http.readsWaitForDatabase'), {
+        retryAfterSeconds: DATABASE_RETRY_AFTER_SECONDS,
+      }),
     );
   });
   app.addHook('onError', (_request, _reply, error, done) => {

@@ -5,6 +5,7 @@ import { AppError } from '../shared/app-error.js';
 import { fingerprintOf } from '../shared/canonical-json.js';
 import { ErrorCode } from '../shared/error-codes.js';
 import { can, principalOf } from '../shared/principal.js';
+import { text } from '../shared/i18n/translate.js';
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
@@ -13,8 +14,8 @@ export function idempotencyKeyOf(request: FastifyRequest): string | undefined {
   const raw = request.headers['idempotency-key'];
   if (raw === undefined) return undefined;
   if (typeof raw !== 'string' || !IDEMPOTENCY_KEY.test(raw)) {
-    throw new AppError(ErrorCode.VALIDATION, 400, 'Idempotency-Key must be 1 to 255 visible ASCII characters, e.g. a UUID.', {
-      errors: [{ in: 'headers', field: '/idempotency-key', message: 'must be 1 to 255 visible ASCII characters' }],
+    throw new AppError(ErrorCode.VALIDATION, 400, text('http.idempotencyKeyInvalid'), {
+      errors: [{ in: 'headers', field: '/idempotency-key', message: text('field.idempotencyKey') }],
     });
   }
   return raw;
@@ -36,12 +37,9 @@ export function createExecute(writes: WritePath) {
     const principal = principalOf(request);
     const permission = command.permission ?? 'write';
     if (!can(principal.role, permission)) {
-      throw new AppError(
-        ErrorCode.AUTH_FORBIDDEN,
-        403,
-        `Your role "${principal.role}" lacks the "${permission}" permission that ${command.name} needs; ask an admin or owner.`,
-        { extensions: { permission } },
-      );
+      throw new AppError(ErrorCode.AUTH_FORBIDDEN, 403, text('http.commandForbidden', { role: principal.role, permission, command: command.name }), {
+        extensions: { permission },
+      });
     }
     const idempotencyKey = idempotencyKeyOf(request);
     const submitted = await writes.submit(

@@ -3,6 +3,7 @@ import { AppError } from '../shared/app-error.js';
 import { ErrorCode } from '../shared/error-codes.js';
 import type { AppState } from './app-state.js';
 import { sendProblem } from './problem.js';
+import { text } from '../shared/i18n/translate.js';
 
 /** Seconds a client is told to wait when it reaches a server that is shutting down. */
 export const SHUTTING_DOWN_RETRY_AFTER_SECONDS = 5;
@@ -20,15 +21,7 @@ export const SHUTTING_DOWN_RETRY_AFTER_SECONDS = 5;
 export function registerDrainGuard(app: FastifyInstance, state: AppState): void {
   app.addHook('onRequest', (request, reply, done) => {
     if (state.phase !== 'draining' || request.url.startsWith('/health')) return done();
-    sendProblem(
-      reply,
-      new AppError(
-        ErrorCode.SHUTTING_DOWN,
-        503,
-        'This server is shutting down; retry in a few seconds (another instance, or this one restarted, will answer).',
-        { retryAfterSeconds: SHUTTING_DOWN_RETRY_AFTER_SECONDS },
-      ),
-    );
+    sendProblem(reply, new AppError(ErrorCode.SHUTTING_DOWN, 503, text('http.shuttingDown'), { retryAfterSeconds: SHUTTING_DOWN_RETRY_AFTER_SECONDS }));
   });
   app.addHook('onSend', (_request, reply, payload, done) => {
     if (state.phase === 'leaving' || state.phase === 'handing-over' || state.phase === 'draining') void reply.header('connection', 'close');

@@ -1,24 +1,49 @@
+import type { ErrorObject } from 'ajv';
+import localizeModule from 'ajv-i18n/localize/pt-BR/index.js';
+import type { Localize } from 'ajv-i18n/localize/types.js';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isTransientError } from '../db/transient-errors.js';
 import { AppError, isAppError, type FieldError } from '../shared/app-error.js';
 import { DATABASE_RETRY_AFTER_SECONDS, ErrorCode } from '../shared/error-codes.js';
-import { sendProblem } from './problem.js';
+import type { Locale } from '../shared/i18n/locale.js';
+import { countedText, text } from '../shared/i18n/translate.js';
+import { FORMAT_MESSAGES, PATTERN_MESSAGES } from '../shared/schemas.js';
+import { localeOfRequest, sendProblem } from './problem.js';
 
-interface AjvError {
-  instancePath?: string;
-  message?: string;
-  keyword?: string;
-  params?: Record<string, unknown>;
+// NB: a CommonJS module: Node imports its module.exports, the function, where TypeScript expects a `default` member.
+const localizePtBR = ((localizeModule as unknown as { default?: Localize }).default ?? localizeModule) as unknown as Localize;
+
+type AjvError = Partial<Pick<ErrorObject, 'instancePath' | 'message' | 'keyword'>> & { params?: Record<string, unknown> };
+
+/**
+ * The validator's own message in `locale`: its English one, or Brazilian Portuguese from
+ * `ajv-i18n` (which rewrites the message of a copy, never the validator's error).
+ */
+function validatorMessage(locale: Locale, e: AjvError): string {
+  if (locale === 'pt-BR') {
+    const copy = { ...e, params: e.params ?? {} } as ErrorObject;
+    localizePtBR([copy]);
+    if (copy.message) return copy.message;
+  }
+  return e.message ?? 'is invalid';
 }
 
-function fieldErrorsOf(error: FastifyError): FieldError[] {
+/**
+ * Each field the validator refused, with what is wrong in `locale`: robusto's own words for a
+ * missing or unknown field and for its formats (a date, a CPF…) and patterns, the validator's
+ * (localized) for the rest (a length, a type, a value out of an enum).
+ */
+function fieldErrorsOf(error: FastifyError, locale: Locale): FieldError[] {
   const where = error.validationContext;
   return ((error.validation ?? []) as AjvError[]).map((e) => {
     const params = e.params ?? {};
-    if (e.keyword === 'required') return { in: where, field: `${e.instancePath ?? ''}/${String(params.missingProperty)}`, message: 'is required' };
+    if (e.keyword === 'required') return { in: where, field: `${e.instancePath ?? ''}/${String(params.missingProperty)}`, message: text('field.required') };
     if (e.keyword === 'additionalProperties')
-      return { in: where, field: `${e.instancePath ?? ''}/${String(params.additionalProperty)}`, message: 'is not an accepted field; remove it' };
-    return { in: where, field: e.instancePath || '/', message: e.message ?? 'is invalid' };
+      return { in: where, field: `${e.instancePath ?? ''}/${String(params.additionalProperty)}`, message: text('field.notAccepted') };
+    const field = e.instancePath || '/';
+    const own =
+      e.keyword === 'format' ? FORMAT_MESSAGES[String(params.format)] : e.keyword === 'pattern' ? PATTERN_MESSAGES.get(String(params.pattern)) : undefined;
+    return { in: where, field, message: own ? text(own) : validatorMessage(locale, e) };
   });
 }
 
@@ -35,54 +60,41 @@ export function toAppError(error: unknown, request: FastifyRequest): AppError {
   if (isAppError(error)) return error;
   const fe = error as FastifyError;
   if (fe?.validation) {
-    const errors = fieldErrorsOf(fe);
+    const errors = fieldErrorsOf(fe, localeOfRequest(request));
     if (errors.length > MAX_LISTED_ERRORS) {
-      return new AppError(ErrorCode.VALIDATION, 400, `The request has ${errors.length} invalid fields; errors[] lists the first ${MAX_LISTED_ERRORS}.`, {
+      return new AppError(ErrorCode.VALIDATION, 400, text('validation.tooManyFields', { count: errors.length, max: MAX_LISTED_ERRORS }), {
         errors: errors.slice(0, MAX_LISTED_ERRORS),
       });
     }
-    return new AppError(
-      ErrorCode.VALIDATION,
-      400,
-      `The request has ${errors.length} invalid field${errors.length === 1 ? '' : 's'}; see errors[] for each one.`,
-      { errors },
-    );
+    return new AppError(ErrorCode.VALIDATION, 400, countedText('validation.invalidFields', errors.length), { errors });
   }
   switch (fe?.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return new AppError(
-        ErrorCode.BODY_TOO_LARGE,
-        413,
-        `The request body is over this route's limit (${request.routeOptions.bodyLimit ?? 1048576} bytes); send less data per request.`,
-      );
+      return new AppError(ErrorCode.BODY_TOO_LARGE, 413, text('http.bodyTooLarge', { limit: request.routeOptions.bodyLimit ?? 1048576 }));
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return new AppError(
-        ErrorCode.UNSUPPORTED_MEDIA_TYPE,
-        415,
-        `Content type "${request.headers['content-type'] ?? ''}" is not accepted; send JSON with Content-Type: application/json.`,
-      );
+      return new AppError(ErrorCode.UNSUPPORTED_MEDIA_TYPE, 415, text('http.unsupportedMediaType', { contentType: request.headers['content-type'] ?? '' }));
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-      return new AppError(ErrorCode.MALFORMED_JSON, 400, 'The body is empty but Content-Type says JSON; send a JSON document or drop the header.');
+      return new AppError(ErrorCode.MALFORMED_JSON, 400, text('http.emptyJson'));
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
-      return new AppError(ErrorCode.MALFORMED_JSON, 400, 'The body is not valid JSON; check quotes, commas and braces.');
+      return new AppError(ErrorCode.MALFORMED_JSON, 400, text('http.malformedJson'));
   }
   if (fe instanceof SyntaxError && fe.statusCode === 400) {
-    return new AppError(ErrorCode.MALFORMED_JSON, 400, 'The body is not valid JSON; check quotes, commas and braces.');
+    return new AppError(ErrorCode.MALFORMED_JSON, 400, text('http.malformedJson'));
   }
   if (isTransientError(error)) {
-    return new AppError(ErrorCode.DATABASE_UNAVAILABLE, 503, 'The database is not answering right now; retry in a few seconds.', {
+    return new AppError(ErrorCode.DATABASE_UNAVAILABLE, 503, text('http.databaseUnavailable'), {
       retryAfterSeconds: DATABASE_RETRY_AFTER_SECONDS,
       cause: error,
     });
   }
   const status = typeof fe?.statusCode === 'number' ? fe.statusCode : 500;
   if (status >= 400 && status < 500) return new AppError(ErrorCode.BAD_REQUEST, status, fe.message, { cause: error });
-  return new AppError(ErrorCode.INTERNAL, 500, `Something went wrong on the server. The log has the details under request id ${request.id}.`, { cause: error });
+  return new AppError(ErrorCode.INTERNAL, 500, text('http.internal', { requestId: request.id }), { cause: error });
 }
 
 function notFound(request: FastifyRequest): AppError {
   const path = request.url.split('?')[0];
-  return new AppError(ErrorCode.ROUTE_NOT_FOUND, 404, `There is no route ${request.method} ${path}. The API lives under /api and is described at /docs.`);
+  return new AppError(ErrorCode.ROUTE_NOT_FOUND, 404, text('http.routeNotFound', { method: request.method, path: path ?? request.url }));
 }
 
 /**

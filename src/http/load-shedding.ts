@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { AppError } from '../shared/app-error.js';
 import { ErrorCode } from '../shared/error-codes.js';
 import type { AppState } from './app-state.js';
+import { text } from '../shared/i18n/translate.js';
 
 /** How often the event-loop delay is sampled. */
 export const LOAD_SAMPLE_INTERVAL_MS = 250;
@@ -53,7 +54,7 @@ export async function registerLoadShedding(app: FastifyInstance, maxDelayMs: num
       if (EXEMPT.test(request.url) || state.readySince === undefined || Date.now() - state.readySince < 2 * LOAD_SAMPLE_INTERVAL_MS) return;
       const lagMs = Number.isFinite(value) ? Number(value) : stalls.stallMs();
       if (lagMs <= maxDelayMs) return;
-      throw new AppError(ErrorCode.OVERLOADED, 503, `The server is overloaded (its event loop lags ${Math.round(lagMs)} ms); retry in a few seconds.`, {
+      throw new AppError(ErrorCode.OVERLOADED, 503, text('http.overloaded', { lagMs: Math.round(lagMs) }), {
         retryAfterSeconds: SHED_RETRY_AFTER_SECONDS,
       });
     },

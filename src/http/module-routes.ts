@@ -6,6 +6,7 @@ import { ErrorCode } from '../shared/error-codes.js';
 import { createHttpServer } from './create-server.js';
 import { sendProblem } from './problem.js';
 import { enterRequestContext } from './request-context.js';
+import { text } from '../shared/i18n/translate.js';
 
 /** Seconds a client is told to wait for a module that waits for its migrations. */
 export const MODULE_PENDING_RETRY_AFTER_SECONDS = 5;
@@ -13,17 +14,14 @@ export const MODULE_PENDING_RETRY_AFTER_SECONDS = 5;
 /** The 503 a request to an unavailable module gets: why it is down, and what to do. */
 export function moduleUnavailable(module: LoadedModule): AppError {
   if (module.status === 'pending') {
-    return new AppError(ErrorCode.MODULE_UNAVAILABLE, 503, `Module "${module.name}" is waiting for the database to apply its migrations; retry shortly.`, {
+    return new AppError(ErrorCode.MODULE_UNAVAILABLE, 503, text('http.modulePending', { module: module.name }), {
       retryAfterSeconds: MODULE_PENDING_RETRY_AFTER_SECONDS,
       extensions: { module: module.name },
     });
   }
-  return new AppError(
-    ErrorCode.MODULE_UNAVAILABLE,
-    503,
-    `Module "${module.name}" failed to load (${module.stage}) and is out of service; the rest of robusto works. An administrator can see why in /health and the log, fix the module and restart.`,
-    { extensions: { module: module.name } },
-  );
+  return new AppError(ErrorCode.MODULE_UNAVAILABLE, 503, text('http.moduleFailed', { module: module.name, stage: module.stage ?? 'load' }), {
+    extensions: { module: module.name },
+  });
 }
 
 /** True for a request a module can take before its migrations ran: a write (journaled) or a route that reads only the journal. */
@@ -33,14 +31,9 @@ function takesWithoutDatabase(request: FastifyRequest): boolean {
 
 /** The 503 a read gets while its module waits for the database to apply its migrations. */
 function databaseNotYetAvailable(): AppError {
-  return new AppError(
-    ErrorCode.DATABASE_UNAVAILABLE,
-    503,
-    'The database has not answered since robusto started; reads wait until it does (writes are accepted and queued). Retry in a few seconds.',
-    {
-      retryAfterSeconds: MODULE_PENDING_RETRY_AFTER_SECONDS,
-    },
-  );
+  return new AppError(ErrorCode.DATABASE_UNAVAILABLE, 503, text('http.databaseNotYetAvailable'), {
+    retryAfterSeconds: MODULE_PENDING_RETRY_AFTER_SECONDS,
+  });
 }
 
 /**

@@ -5,6 +5,7 @@ import type { Config } from '../config/config.js';
 import type { Logger } from '../log/create-logger.js';
 import { AppError } from '../shared/app-error.js';
 import { ErrorCode } from '../shared/error-codes.js';
+import { text } from '../shared/i18n/translate.js';
 
 /**
  * Requests per minute, per user (per IP before sign-in), for each route; `default` for every
@@ -79,7 +80,7 @@ export async function registerRateLimits(app: FastifyInstance, config: Readonly<
       new AppError(
         ErrorCode.RATE_LIMITED,
         429,
-        `Too many requests to ${routeOf(request)} (${context.max} per minute); wait ${Math.ceil(context.ttl / 1000)} s and try again.`,
+        text('http.rateLimited', { route: routeOf(request), max: context.max, seconds: Math.ceil(context.ttl / 1000) }),
         {
           retryAfterSeconds: Math.ceil(context.ttl / 1000),
         },

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { AppError } from '../shared/app-error.js';
 import { ErrorCode } from '../shared/error-codes.js';
+import { text } from '../shared/i18n/translate.js';
 
 const MAX_DEPTH = 64;
 
@@ -45,8 +46,8 @@ export function registerNulGuard(app: FastifyInstance): void {
       if (found === undefined) continue;
       const field = found || '/';
       done(
-        new AppError(ErrorCode.VALIDATION, 400, 'The request contains a NUL character (\\u0000), which no field accepts; remove it.', {
-          errors: [{ in: where, field, message: 'contains a NUL character' }],
+        new AppError(ErrorCode.VALIDATION, 400, text('http.nul'), {
+          errors: [{ in: where, field, message: text('field.nul') }],
         }),
       );
       return;

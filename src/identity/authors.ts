@@ -4,6 +4,7 @@ import { AppError } from '../shared/app-error.js';
 import { can } from '../shared/principal.js';
 import { usersOf } from './principal-row.js';
 import { WriteError } from '../resilience/write-errors.js';
+import { text, type LocalText } from '../shared/i18n/translate.js';
 
 /**
  * The check the replayer runs before applying journaled writes: their authors as the database
@@ -24,21 +25,16 @@ export function replayAuthorCheck(db: Database): AuthorCheck {
       if (!entry.userId) return undefined;
       const permission = command.permission ?? 'write';
       const user = users.get(entry.userId);
-      const refuse = (reason: string, why: string) =>
-        new AppError(
-          WriteError.REPLAY_FORBIDDEN,
-          403,
-          `Not applied: the user who sent it (${user?.email || entry.userId}) ${why}. It needs the "${permission}" permission.`,
-          {
-            extensions: { userId: entry.userId, permission, reason },
-          },
-        );
-      if (!user || user.tenant_id !== entry.tenantId) return refuse('user-gone', 'no longer exists in this tenant');
-      if (!user.active) return refuse('deactivated', 'was deactivated after sending it');
+      const refuse = (reason: string, why: LocalText) =>
+        new AppError(WriteError.REPLAY_FORBIDDEN, 403, text('writes.replayForbidden', { user: user?.email || String(entry.userId), why, permission }), {
+          extensions: { userId: entry.userId, permission, reason },
+        });
+      if (!user || user.tenant_id !== entry.tenantId) return refuse('user-gone', text('writes.replayForbidden.userGone'));
+      if (!user.active) return refuse('deactivated', text('writes.replayForbidden.deactivated'));
       if (entry.tokenEpoch !== null && entry.tokenEpoch < Number(user.token_epoch)) {
-        return refuse('token-revoked', 'signed out, or had the password changed, after the token that sent it was issued: that token was revoked');
+        return refuse('token-revoked', text('writes.replayForbidden.tokenRevoked'));
       }
-      if (!can(user.role, permission)) return refuse('role', `now has the role "${user.role}", which lacks that permission`);
+      if (!can(user.role, permission)) return refuse('role', text('writes.replayForbidden.role', { role: user.role }));
       return undefined;
     };
   };

@@ -1,19 +1,12 @@
 import { AppError } from '../shared/app-error.js';
 import { defineErrors } from '../shared/error-registry.js';
+import { text } from '../shared/i18n/translate.js';
 
 /** Stable error codes of identity: the tokens every request carries, and the installation role. */
 export const IdentityError = defineErrors('identity', {
-  TOKEN_INVALID: {
-    code: 'ERR_AUTH_TOKEN_INVALID',
-    status: 401,
-    meaning: 'The token does not verify, was signed out, or its user was disabled: sign in again.',
-  },
-  TOKEN_EXPIRED: { code: 'ERR_AUTH_TOKEN_EXPIRED', status: 401, meaning: 'The token expired (after 12 hours): sign in again.' },
-  INSTALLATION_ROLE_REQUIRED: {
-    code: 'ERR_INSTALLATION_ROLE_REQUIRED',
-    status: 403,
-    meaning: 'The route shows or changes the whole installation: it needs the installation role, granted on the server with `robusto user installation-admin`.',
-  },
+  TOKEN_INVALID: { code: 'ERR_AUTH_TOKEN_INVALID', status: 401 },
+  TOKEN_EXPIRED: { code: 'ERR_AUTH_TOKEN_EXPIRED', status: 401 },
+  INSTALLATION_ROLE_REQUIRED: { code: 'ERR_INSTALLATION_ROLE_REQUIRED', status: 403 },
 });
 
 /** How the installation role is granted, as the messages about it say. */
@@ -21,12 +14,12 @@ export const GRANT_INSTALLATION_ROLE = 'robusto user installation-admin <email> 
 
 /** A token that does not verify (or whose user is gone or disabled). */
 export function tokenInvalid(): AppError {
-  return new AppError(IdentityError.TOKEN_INVALID, 401, 'The token is not valid (or its user was disabled); sign in again with POST /api/auth/login.');
+  return new AppError(IdentityError.TOKEN_INVALID, 401, text('identity.tokenInvalid'));
 }
 
 /** An expired token. */
 export function tokenExpired(): AppError {
-  return new AppError(IdentityError.TOKEN_EXPIRED, 401, 'The token expired; sign in again with POST /api/auth/login.');
+  return new AppError(IdentityError.TOKEN_EXPIRED, 401, text('identity.tokenExpired'));
 }
 
 /**
@@ -37,7 +30,7 @@ export function installationRoleRequired(method: string, route: string): AppErro
   return new AppError(
     IdentityError.INSTALLATION_ROLE_REQUIRED,
     403,
-    `${method} ${route} is about the whole installation, not your tenant: it needs the installation role. Ask the installation's administrator, who grants it with \`${GRANT_INSTALLATION_ROLE}\` on the server.`,
+    text('identity.installationRoleRequired', { method, route, command: GRANT_INSTALLATION_ROLE }),
     { extensions: { requires: 'installation_admin' } },
   );
 }

@@ -78,8 +78,8 @@ export interface JobCounters {
 
 /** Stable error codes of the job runner, given as the reason a run's signal aborted. */
 export const JobError = defineErrors('jobs', {
-  TIMEOUT: { code: 'ERR_JOB_TIMEOUT', meaning: "A job's run took longer than its timeout and was aborted; it is retried with backoff." },
-  CANCELLED: { code: 'ERR_JOB_CANCELLED', meaning: "A job's run was aborted because the process is stopping; its slot runs at the next start." },
+  TIMEOUT: { code: 'ERR_JOB_TIMEOUT' },
+  CANCELLED: { code: 'ERR_JOB_CANCELLED' },
 });
 
 /** Why a run's signal aborted: its timeout. */

@@ -10,10 +10,7 @@ export const PORT_RETRY_MAX_DELAY_MS = 2_000;
 
 /** Stable error code of listening for connections. */
 export const ListenError = defineErrors('server', {
-  PORT_BUSY: {
-    code: 'ERR_PORT_BUSY',
-    meaning: 'The port stayed taken by another process for all of `PORT_WAIT_MS`; robusto exits 1 and says how to find that process.',
-  },
+  PORT_BUSY: { code: 'ERR_PORT_BUSY' },
 });
 
 /** Thrown when the port stayed busy for the whole wait; its message says how to find the holder. */

@@ -3,6 +3,7 @@ import { AppError } from '../shared/app-error.js';
 import type { Hooks } from '../shared/hooks.js';
 import type { Permission } from '../shared/principal.js';
 import { WriteError } from './write-errors.js';
+import { text, type LocalText } from '../shared/i18n/translate.js';
 
 /** Who runs a command and in which request; given to every handler. */
 export interface CommandContext {
@@ -120,23 +121,24 @@ export function defineCommand<P, R, DB = any>(command: Command<P, R, DB>): Comma
  */
 export function upcastPayload(command: Command<unknown, unknown>, payload: unknown, version: number): unknown {
   if (version === command.version) return payload;
-  const unknown = (why: string, cause?: unknown) =>
+  const unknown = (why: LocalText, cause?: unknown) =>
     new AppError(
       WriteError.REPLAY_VERSION_UNKNOWN,
       422,
-      `This write was accepted by version ${version} of ${command.name}; this robusto runs version ${command.version} of it and ${why}.`,
+      text('writes.versionUnknown', { version, command: command.name, current: command.version, why }),
       cause === undefined ? {} : { cause },
     );
-  if (version > command.version)
-    return fail(unknown('cannot read a newer version: run the robusto that accepted it (or a later one), then retry this dead letter'));
+  if (version > command.version) return fail(unknown(text('writes.versionUnknown.newer')));
   let current = payload;
   for (let from = version; from < command.version; from++) {
     const upcast = command.upcasters?.[from];
-    if (!upcast) return fail(unknown(`has no upcaster from version ${from} to ${from + 1}`));
+    if (!upcast) return fail(unknown(text('writes.versionUnknown.noUpcaster', { from, to: from + 1 })));
     try {
       current = upcast(current);
     } catch (error) {
-      return fail(unknown(`its upcaster from version ${from} to ${from + 1} failed: ${error instanceof Error ? error.message : String(error)}`, error));
+      return fail(
+        unknown(text('writes.versionUnknown.upcasterFailed', { from, to: from + 1, error: error instanceof Error ? error.message : String(error) }), error),
+      );
     }
   }
   return current;

@@ -12,6 +12,7 @@ import { createRetryPolicy } from './retry.js';
 import type { RetryPolicy } from 'cockatiel';
 import { reusedKey, WriteError } from './write-errors.js';
 import { Hooks } from '../shared/hooks.js';
+import { text } from '../shared/i18n/translate.js';
 
 /**
  * Retries of a write on PostgreSQL: a short budget (about 1 s), because a longer outage is the
@@ -31,14 +32,10 @@ export class WriteOutcomeUnknownError extends AppError {
     cause: unknown,
     readonly intended: { status: number; body: unknown },
   ) {
-    super(
-      WriteError.WRITE_OUTCOME_UNKNOWN,
-      503,
-      key
-        ? 'The database connection was lost while saving; the write may or may not have been saved. Retrying with the same Idempotency-Key is safe: it returns the first outcome if there was one.'
-        : 'The database connection was lost while saving; the write may or may not have been saved. Check before retrying, and send an Idempotency-Key with writes to make retries safe.',
-      { retryAfterSeconds: 5, cause },
-    );
+    super(WriteError.WRITE_OUTCOME_UNKNOWN, 503, key ? text('writes.outcomeUnknown.withKey') : text('writes.outcomeUnknown.withoutKey'), {
+      retryAfterSeconds: 5,
+      cause,
+    });
   }
 }
 

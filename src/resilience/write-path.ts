@@ -9,6 +9,7 @@ import { JournalTenantFullError, JournalUnavailableError } from './journal/journ
 import type { Journal } from './journal/journal.js';
 import { BrokenCircuitError } from 'cockatiel';
 import { reusedKey, WriteError } from './write-errors.js';
+import { text, type LocalText } from '../shared/i18n/translate.js';
 
 /** How long a client refused by the journal is told to wait before retrying. */
 const JOURNAL_REFUSED_RETRY_AFTER_S = 30;
@@ -33,11 +34,11 @@ export type Submitted = { kind: 'done'; result: DispatchResult } | { kind: 'queu
  */
 type JournalRoute = 'database-down' | 'behind-queue' | 'module-waiting' | 'same-key';
 
-const ROUTE_TEXT: Record<JournalRoute, string> = {
-  'database-down': 'The database is not answering',
-  'behind-queue': 'Writes accepted while the database was down still wait in the local journal to be applied, and this one must queue behind them',
-  'module-waiting': "This module's tables wait for their migrations, so its writes go to the local journal",
-  'same-key': 'A write with this Idempotency-Key is being queued in the local journal',
+const ROUTE_TEXT: Record<JournalRoute, LocalText> = {
+  'database-down': text('writes.route.databaseDown'),
+  'behind-queue': text('writes.route.behindQueue'),
+  'module-waiting': text('writes.route.moduleWaiting'),
+  'same-key': text('writes.route.sameKey'),
 };
 
 /**
@@ -141,23 +142,16 @@ export class WritePath {
       if (!(error instanceof JournalUnavailableError) && !(error instanceof JournalTenantFullError)) throw error;
       if (unknownOutcome) throw unknownOutcome;
       if (error instanceof JournalTenantFullError) {
-        throw new AppError(
-          WriteError.JOURNAL_TENANT_FULL,
-          503,
-          `${ROUTE_TEXT[route]}, and the writes of your organization already waiting in the local journal fill its share of it (${error.message}). Nothing was saved; retry once they are applied.`,
-          { retryAfterSeconds: JOURNAL_REFUSED_RETRY_AFTER_S, cause: error },
-        );
-      }
-      throw new AppError(
-        WriteError.JOURNAL_UNAVAILABLE,
-        503,
-        `${ROUTE_TEXT[route]}, and the local journal cannot take the write: ${error.message}. Nothing was saved; retry later.`,
-        {
+        throw new AppError(WriteError.JOURNAL_TENANT_FULL, 503, text('writes.tenantFull', { route: ROUTE_TEXT[route], reason: error.message }), {
           retryAfterSeconds: JOURNAL_REFUSED_RETRY_AFTER_S,
-          extensions: { reason: error.reason },
           cause: error,
-        },
-      );
+        });
+      }
+      throw new AppError(WriteError.JOURNAL_UNAVAILABLE, 503, text('writes.journalUnavailable', { route: ROUTE_TEXT[route], reason: error.message }), {
+        retryAfterSeconds: JOURNAL_REFUSED_RETRY_AFTER_S,
+        extensions: { reason: error.reason },
+        cause: error,
+      });
     }
   }
 }

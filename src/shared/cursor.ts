@@ -2,6 +2,7 @@ import { AppError } from './app-error.js';
 import { ErrorCode } from './error-codes.js';
 import { isUuid } from './ids.js';
 import { isRealDate } from './schemas.js';
+import { text } from './i18n/translate.js';
 
 /** The position after the last row of a page: its sort value and id (the tie-breaker). */
 export interface Cursor {
@@ -29,14 +30,9 @@ export function encodeCursor(cursor: Cursor): string {
 }
 
 function invalidCursor(): AppError {
-  return new AppError(
-    ErrorCode.VALIDATION,
-    400,
-    'The cursor is not one this list gave out; use the nextCursor of the previous page, or omit it to start over.',
-    {
-      errors: [{ in: 'querystring', field: '/cursor', message: 'is not a valid cursor for this list' }],
-    },
-  );
+  return new AppError(ErrorCode.VALIDATION, 400, text('http.badCursor'), {
+    errors: [{ in: 'querystring', field: '/cursor', message: text('field.badCursor') }],
+  });
 }
 
 /**

@@ -1,8 +1,12 @@
+import { en } from './i18n/en.js';
+import type { CatalogueCode } from './i18n/catalogue.js';
+
 /**
  * The one registry of robusto's error codes. Every part that answers with a code (the kernel,
  * each module's `*.errors.ts`, backups, jobs, the journal) defines its codes here, with the HTTP
- * status they are answered with and what they mean; `docs/errors.md` is rendered from it and a
- * test checks each code is unique, well formed and documented.
+ * status they are answered with; their title and meaning, in each language, are in the
+ * catalogues of `src/shared/i18n/` (a code without them does not compile). `docs/errors.md` is
+ * rendered from it and a test checks each code is unique, well formed and documented.
  *
  * Clients and scripts rely on the code strings: never rename one.
  */
@@ -15,15 +19,14 @@ export interface ErrorEntry {
   readonly status: number | undefined;
   /** Who defines it: `kernel`, a module's name, or an area of operations (`backup`, `jobs`…). */
   readonly owner: string;
-  /** What happened, and what the caller can do about it. */
+  /** What happened, and what the caller can do about it (in English; `meaningIn` gives it in another language). */
   readonly meaning: string;
 }
 
-/** What {@link defineErrors} takes for each code. */
+/** What {@link defineErrors} takes for each code: the code, which the catalogues must give a title and a meaning, and its HTTP status. */
 export interface ErrorSpec {
-  readonly code: `ERR_${string}`;
+  readonly code: CatalogueCode;
   readonly status?: number;
-  readonly meaning: string;
 }
 
 /**
@@ -44,12 +47,14 @@ export function defineErrors<const T extends Record<string, ErrorSpec>>(owner: s
   const codes: Record<string, string> = {};
   for (const [name, spec] of Object.entries(errors)) {
     if (!ERROR_CODE_PATTERN.test(spec.code)) throw new Error(`error code ${spec.code} (${owner}) is malformed: use ERR_<AREA>_<WHAT> in upper case`);
+    if (!Object.hasOwn(en.codes, spec.code))
+      throw new Error(`error code ${spec.code} (${owner}) has no title and meaning in src/shared/i18n/: add them to each catalogue`);
     const known = registry.get(spec.code);
     // NB: a module imported twice (another copy of its file) registers the same codes again.
     if (known && (known.owner !== owner || known.status !== spec.status)) {
       throw new Error(`error code ${spec.code} is defined twice, by ${known.owner} and by ${owner}: give one of them another code`);
     }
-    registry.set(spec.code, { code: spec.code, status: spec.status, owner, meaning: spec.meaning });
+    registry.set(spec.code, { code: spec.code, status: spec.status, owner, meaning: en.codes[spec.code].meaning });
     codes[name] = spec.code;
   }
   return codes as { readonly [K in keyof T]: T[K]['code'] };

@@ -1,5 +1,6 @@
 import { AppError } from './app-error.js';
 import { ErrorCode } from './error-codes.js';
+import { text } from './i18n/translate.js';
 
 /** The roles a user can have, from most to least powerful. */
 export const ROLES = ['owner', 'admin', 'staff', 'viewer'] as const;
@@ -62,5 +63,5 @@ export function principalOf(request: { principal?: Principal }): Principal {
 
 /** The 401 of a request that carries no token. */
 export function authRequired(): AppError {
-  return new AppError(ErrorCode.AUTH_REQUIRED, 401, 'Sign in first: send Authorization: Bearer <token> from POST /api/auth/login.');
+  return new AppError(ErrorCode.AUTH_REQUIRED, 401, text('http.signInFirst'));
 }

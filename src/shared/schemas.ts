@@ -1,5 +1,6 @@
 import { Type, type TSchema } from '@sinclair/typebox';
 import { isValidCnpj, isValidCpf } from './documents.js';
+import type { PlainMessageKey } from './i18n/translate.js';
 
 /** The RFC 9457 problem document every error response uses (extension members allowed). */
 export const ProblemSchema = Type.Object(
@@ -114,13 +115,38 @@ export const CUSTOM_FORMATS: Record<string, (value: string) => boolean> = {
   'real-date': isRealDate,
 };
 
+/**
+ * The message of the catalogues a value failing a format gets, instead of the validator's
+ * `must match format "real-date"`: what is wrong and an example of a good value.
+ */
+export const FORMAT_MESSAGES: Readonly<Record<string, PlainMessageKey>> = {
+  'real-date': 'format.real-date',
+  date: 'format.date',
+  'date-time': 'format.date-time',
+  cpf: 'format.cpf',
+  cnpj: 'format.cnpj',
+  email: 'format.email',
+  uuid: 'format.uuid',
+};
+
+const LINE_PATTERN = '^(?!\\s*$)[^\\u0000-\\u001f\\u007f]+$';
+const TEXT_PATTERN = '^(?!\\s*$)[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f]+$';
+const PHONE_PATTERN = '^[0-9 +()-]+$';
+
+/** The message of the catalogues a value failing one of the patterns below gets, instead of `must match pattern "^(?!\\s*$)…"`. */
+export const PATTERN_MESSAGES: ReadonlyMap<string, PlainMessageKey> = new Map<string, PlainMessageKey>([
+  [LINE_PATTERN, 'pattern.line'],
+  [TEXT_PATTERN, 'pattern.text'],
+  [PHONE_PATTERN, 'pattern.phone'],
+]);
+
 /** A CPF, formatted or bare, with valid check digits. */
 export const CpfSchema = Type.String({ format: 'cpf', maxLength: 14, description: 'CPF, 000.000.000-00 or 11 digits', examples: ['529.982.247-25'] });
 /** A calendar date that exists, `YYYY-MM-DD`. */
 export const DateSchema = Type.String({ format: 'real-date', maxLength: 10, description: 'YYYY-MM-DD', examples: ['2026-03-01'] });
 /** A line of text of at most `max` characters, such as a name: not blank, no control characters. */
 export function Line(max: number) {
-  return Type.String({ minLength: 1, maxLength: max, pattern: '^(?!\\s*$)[^\\u0000-\\u001f\\u007f]+$' });
+  return Type.String({ minLength: 1, maxLength: max, pattern: LINE_PATTERN });
 }
 
 /**
@@ -128,11 +154,11 @@ export function Line(max: number) {
  * allowed; not blank, no other control characters.
  */
 export function Text(max: number) {
-  return Type.String({ minLength: 1, maxLength: max, pattern: '^(?!\\s*$)[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f]+$' });
+  return Type.String({ minLength: 1, maxLength: max, pattern: TEXT_PATTERN });
 }
 
 /** An email address. */
 export const Email = Type.String({ format: 'email', maxLength: 254, examples: ['ana@padaria.com.br'] });
 
 /** A phone number as people write it: digits, spaces, `+`, `(`, `)` and `-`. */
-export const Phone = Type.String({ minLength: 8, maxLength: 20, pattern: '^[0-9 +()-]+$', examples: ['(11) 98765-4321'] });
+export const Phone = Type.String({ minLength: 8, maxLength: 20, pattern: PHONE_PATTERN, examples: ['(11) 98765-4321'] });

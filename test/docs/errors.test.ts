@@ -6,6 +6,8 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { defineErrors, ERROR_CODE_PATTERN, registeredErrors, type ErrorEntry } from '../../src/shared/error-registry.js';
+import type { CatalogueCode } from '../../src/shared/i18n/catalogue.js';
+import { meaningIn } from '../../src/shared/i18n/translate.js';
 import { PROJECT_ROOT } from '../support/spawn-robusto.js';
 
 const SRC = path.join(PROJECT_ROOT, 'src');
@@ -33,12 +35,16 @@ function render(entries: ErrorEntry[]): string {
     'Errors of the commands (`robusto backup`, `restore`…) and of start-up print the same codes.',
     'Codes never change meaning and are never renamed; new ones are added here.',
     '',
-    'This list is generated from the code (`src/shared/error-registry.ts`); a test fails when they differ.',
+    'This list is generated from the code (`src/shared/error-registry.ts`, the texts from the catalogues of',
+    '`src/shared/i18n/`); a test fails when they differ. An API answer writes `title`, `detail` and each',
+    "field's message in the language its `Accept-Language` asks for (Portuguese for `pt`, `pt-BR`, `pt-PT`;",
+    'English otherwise) and says which in `Content-Language`; the code, status, type and field paths never change.',
   ];
   for (const owner of owners) {
-    lines.push('', `## ${owner}`, '', '| code | status | meaning |', '| --- | --- | --- |');
+    lines.push('', `## ${owner}`, '', '| code | status | meaning | significado (pt-BR) |', '| --- | --- | --- | --- |');
     for (const entry of entries.filter((e) => e.owner === owner)) {
-      lines.push(`| \`${entry.code}\` | ${entry.status ?? '—'} | ${entry.meaning.replace(/\|/g, '\\|')} |`);
+      const cell = (text: string | undefined) => (text ?? '').replace(/\|/g, '\\|');
+      lines.push(`| \`${entry.code}\` | ${entry.status ?? '—'} | ${cell(entry.meaning)} | ${cell(meaningIn('pt-BR', entry.code))} |`);
     }
   }
   return `${lines.join('\n')}\n`;
@@ -59,11 +65,15 @@ describe('the error registry', () => {
     expect(new Set(entries.map((entry) => entry.code)).size).toBe(entries.length);
   });
 
-  it('refuses a code another owner already defined, and a malformed one', () => {
-    expect(() => defineErrors('someone-else', { CLASH: { code: 'ERR_VALIDATION', status: 400, meaning: 'clash' } })).toThrow(
+  it('refuses a code another owner already defined, a malformed one, and one the catalogues do not describe', () => {
+    expect(() => defineErrors('someone-else', { CLASH: { code: 'ERR_VALIDATION', status: 400 } })).toThrow(
       /ERR_VALIDATION is defined twice, by kernel and by someone-else/,
     );
-    expect(() => defineErrors('someone-else', { BAD: { code: 'ERR_lower_case', meaning: 'bad' } })).toThrow(/malformed/);
+    // Neither code compiles: the casts stand for a module that bypasses the type check.
+    expect(() => defineErrors('someone-else', { BAD: { code: 'ERR_lower_case' as CatalogueCode } })).toThrow(/malformed/);
+    expect(() => defineErrors('someone-else', { UNDESCRIBED: { code: 'ERR_NOT_IN_THE_CATALOGUES' as CatalogueCode } })).toThrow(
+      /ERR_NOT_IN_THE_CATALOGUES \(someone-else\) has no title and meaning/,
+    );
   });
 
   it('no code is written as a loose string: each comes from the registry', () => {

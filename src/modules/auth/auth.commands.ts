@@ -9,6 +9,7 @@ import { can, type Role } from '../../shared/principal.js';
 import { AuthError, installationRoleCliOnly, installationRoleNeedsAdmin, userNotFound } from './auth.errors.js';
 import { toUser, type AuthTables } from './auth.queries.js';
 import type { Tenant, User } from './auth.schemas.js';
+import { text } from '../../shared/i18n/translate.js';
 
 /**
  * The role of the user running a command, as the database has it now: a write replayed from the
@@ -52,7 +53,7 @@ export const createTenant = defineCommand<CreateTenant, Tenant, AuthTables>({
     {
       table: 'tenants',
       columns: ['slug'],
-      error: (p) => new AppError(AuthError.TENANT_SLUG_TAKEN, 409, `A tenant with slug "${p.slug}" already exists; choose another slug.`),
+      error: (p) => new AppError(AuthError.TENANT_SLUG_TAKEN, 409, text('auth.tenantSlugTaken', { slug: p.slug })),
     },
   ],
   async handler(tx, payload, ctx) {
@@ -86,13 +87,13 @@ export const createUser = defineCommand<CreateUser, User, AuthTables>({
     {
       table: 'users',
       columns: ['tenant_id', 'email'],
-      error: (p) => new AppError(AuthError.USER_EMAIL_TAKEN, 409, `A user with email ${p.email} already exists in this tenant.`),
+      error: (p) => new AppError(AuthError.USER_EMAIL_TAKEN, 409, text('auth.userEmailTaken', { email: p.email })),
     },
   ],
   async handler(tx, payload, ctx) {
     const actorRole = await actorRoleNow(tx, ctx, payload.actorRole);
     if (payload.role === 'owner' && actorRole !== 'owner' && actorRole !== 'system') {
-      throw new AppError(AuthError.USER_OWNER_ONLY, 403, 'Only an owner can create another owner; choose the admin role or ask an owner.');
+      throw new AppError(AuthError.USER_OWNER_ONLY, 403, text('auth.ownerCreatesOwner'));
     }
     const row = {
       id: newId(),
@@ -142,15 +143,15 @@ export const updateUser = defineCommand<UpdateUser, User, AuthTables>({
     if (!current) throw userNotFound(payload.id);
     const touchesOwner = current.role === 'owner' || payload.role === 'owner';
     if (touchesOwner && (await actorRoleNow(tx, ctx, payload.actor.role)) !== 'owner') {
-      throw new AppError(AuthError.USER_OWNER_ONLY, 403, 'Only an owner can change an owner or make someone owner.');
+      throw new AppError(AuthError.USER_OWNER_ONLY, 403, text('auth.ownerChangesOwner'));
     }
     if (payload.id === payload.actor.userId && (payload.active === false || (payload.role !== undefined && payload.role !== current.role))) {
-      throw new AppError(AuthError.USER_SELF_LOCKOUT, 409, 'You cannot disable yourself or change your own role; ask another admin or owner.');
+      throw new AppError(AuthError.USER_SELF_LOCKOUT, 409, text('auth.selfLockout'));
     }
     const stopsBeingOwner =
       current.role === 'owner' && current.active === 1 && ((payload.role !== undefined && payload.role !== 'owner') || payload.active === false);
     if (stopsBeingOwner && !(await hasAnotherActiveOwner(tx, ctx.tenantId, payload.id))) {
-      throw new AppError(AuthError.TENANT_LAST_OWNER, 409, "This is the tenant's last active owner: make another user owner first, then change this one.");
+      throw new AppError(AuthError.TENANT_LAST_OWNER, 409, text('auth.lastOwner'));
     }
     // A new password or a deactivation revokes every token signed before.
     const revokes = payload.passwordHash !== undefined || payload.active === false;
@@ -177,7 +178,7 @@ export const signOut = defineCommand<Record<string, never>, { signedOut: true },
   changesRights: true,
   version: 1,
   async handler(tx, _payload, ctx) {
-    if (!ctx.userId) throw new AppError(ErrorCode.AUTH_REQUIRED, 401, 'Only a signed-in user can sign out.');
+    if (!ctx.userId) throw new AppError(ErrorCode.AUTH_REQUIRED, 401, text('auth.signOutNeedsUser'));
     const updated = await tx
       .updateTable('users')
       .set((eb) => ({ token_epoch: eb('token_epoch', '+', 1), updated_at: ctx.now }))

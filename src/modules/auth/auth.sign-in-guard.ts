@@ -2,6 +2,7 @@ import { bulkhead, BulkheadRejectedError, type BulkheadPolicy } from 'cockatiel'
 import { AppError } from '../../shared/app-error.js';
 import { ErrorCode } from '../../shared/error-codes.js';
 import { AuthError } from './auth.errors.js';
+import { text } from '../../shared/i18n/translate.js';
 
 /** Failed sign-ins an account may have before each further try must wait. */
 export const FREE_FAILURES = 5;
@@ -60,7 +61,7 @@ export class SignInGuard {
   admit(account: string): void {
     const seconds = this.waitSeconds(account);
     if (seconds > 0) {
-      throw new AppError(AuthError.RATE_LIMITED, 429, `Too many failed sign-ins for this account; wait ${seconds} s and try again.`, {
+      throw new AppError(AuthError.RATE_LIMITED, 429, text('auth.tooManyFailures', { seconds }), {
         retryAfterSeconds: seconds,
       });
     }
@@ -97,7 +98,7 @@ export class SignInGuard {
       return await this.hashing.execute(work);
     } catch (error) {
       if (!(error instanceof BulkheadRejectedError)) throw error;
-      throw new AppError(ErrorCode.OVERLOADED, 503, `Too many sign-ins and password changes at once; retry in ${HASHING_RETRY_AFTER_SECONDS} s.`, {
+      throw new AppError(ErrorCode.OVERLOADED, 503, text('auth.hashingBusy', { seconds: HASHING_RETRY_AFTER_SECONDS }), {
         retryAfterSeconds: HASHING_RETRY_AFTER_SECONDS,
       });
     }

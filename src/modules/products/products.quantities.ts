@@ -1,5 +1,6 @@
 import { AppError } from '../../shared/app-error.js';
 import { ErrorCode } from '../../shared/error-codes.js';
+import { text, type LocalText } from '../../shared/i18n/translate.js';
 
 /** Milli-units per unit: quantities are stored as whole thousandths so sums are exact on both engines. */
 export const MILLI_PER_UNIT = 1000;
@@ -16,8 +17,10 @@ export interface ToMilliOptions {
   allowZero?: boolean;
 }
 
-function invalidQuantity(field: string, message: string): AppError {
-  return new AppError(ErrorCode.VALIDATION, 400, `${field.slice(1)} ${message}.`, { errors: [{ in: 'body', field, message }] });
+function invalidQuantity(field: string, message: LocalText): AppError {
+  return new AppError(ErrorCode.VALIDATION, 400, text('quantity.invalid', { field: field.slice(1), problem: message }), {
+    errors: [{ in: 'body', field, message }],
+  });
 }
 
 /** Counts the decimal places of a number as the client wrote it (`2.5` → 1, `2.345` → 3). */
@@ -41,10 +44,10 @@ function decimalsOf(value: number): number {
  * toMilli(0.0001, '/quantity'); // throws: at most 3 decimals
  */
 export function toMilli(value: number, field: string, options: ToMilliOptions = {}): number {
-  if (typeof value !== 'number' || !Number.isFinite(value)) throw invalidQuantity(field, 'must be a number');
-  if (options.allowZero ? value < 0 : value <= 0) throw invalidQuantity(field, options.allowZero ? 'must be 0 or more' : 'must be more than 0');
-  if (value > MAX_QUANTITY) throw invalidQuantity(field, `must be at most ${MAX_QUANTITY}`);
-  if (decimalsOf(value) > MAX_QUANTITY_DECIMALS) throw invalidQuantity(field, `must have at most ${MAX_QUANTITY_DECIMALS} decimals`);
+  if (typeof value !== 'number' || !Number.isFinite(value)) throw invalidQuantity(field, text('quantity.notANumber'));
+  if (options.allowZero ? value < 0 : value <= 0) throw invalidQuantity(field, options.allowZero ? text('quantity.zeroOrMore') : text('quantity.moreThanZero'));
+  if (value > MAX_QUANTITY) throw invalidQuantity(field, text('quantity.atMost', { max: MAX_QUANTITY }));
+  if (decimalsOf(value) > MAX_QUANTITY_DECIMALS) throw invalidQuantity(field, text('quantity.decimals', { decimals: MAX_QUANTITY_DECIMALS }));
   return Math.round(value * MILLI_PER_UNIT);
 }
 

@@ -7,6 +7,7 @@ import { findProduct, fromMilli, productHasStock, productNotFound, toMilli, type
 import { insufficientStock, invalidMovement, lotCodeTaken, lotExpired, lotNotFound } from './stock.errors.js';
 import { toLot, toMovement, type LotRow, type MovementRow, type StockTables } from './stock.queries.js';
 import type { CreateLotBody, Lot, MovementBody, MovementType, Moved, UseBody } from './stock.schemas.js';
+import { text, type LocalText } from '../../shared/i18n/translate.js';
 
 type StockTx = Kysely<StockTables & ProductsTables>;
 
@@ -29,14 +30,14 @@ export type Change =
  */
 export function changeOf(body: MovementBody): Change {
   const errors: FieldError[] = [];
-  const field = (name: string, message: string) => errors.push({ in: 'body', field: `/${name}`, message });
+  const field = (name: string, message: LocalText) => errors.push({ in: 'body', field: `/${name}`, message });
   const takesQuantity = body.type === 'in' || body.type === 'out';
-  if (takesQuantity && body.quantity === undefined) field('quantity', `is required for an "${body.type}" movement`);
+  if (takesQuantity && body.quantity === undefined) field('quantity', text('stock.field.quantityRequired', { type: body.type }));
   if (!takesQuantity && body.quantity !== undefined)
-    field('quantity', `is not accepted for an "${body.type}" movement${body.type === 'adjust' ? '; send countedQuantity' : ''}`);
-  if (body.type === 'adjust' && body.countedQuantity === undefined) field('countedQuantity', 'is required for an "adjust" movement: the quantity counted');
-  if (body.type !== 'adjust' && body.countedQuantity !== undefined) field('countedQuantity', 'is only accepted for an "adjust" movement');
-  if (body.type === 'adjust' && body.reason === undefined) field('reason', 'is required for an "adjust" movement: say why the count differs');
+    field('quantity', body.type === 'adjust' ? text('stock.field.quantityRefusedAdjust') : text('stock.field.quantityRefused', { type: body.type }));
+  if (body.type === 'adjust' && body.countedQuantity === undefined) field('countedQuantity', text('stock.field.countedRequired'));
+  if (body.type !== 'adjust' && body.countedQuantity !== undefined) field('countedQuantity', text('stock.field.countedOnlyAdjust'));
+  if (body.type === 'adjust' && body.reason === undefined) field('reason', text('stock.field.reasonRequired'));
   if (errors.length > 0) throw invalidMovement(errors);
   const reason = body.reason ?? null;
   switch (body.type) {
@@ -53,7 +54,7 @@ export function changeOf(body: MovementBody): Change {
 /** Why a conditional update of the lot with `code` touched no row: unknown lot, written off, or short of stock. */
 async function whyNotMoved(db: StockTx, tenantId: string, code: string, milli: number): Promise<never> {
   const lot = await db.selectFrom('stock_lots').select(['quantity', 'expired']).where('tenant_id', '=', tenantId).where('code', '=', code).executeTakeFirst();
-  if (!lot) throw lotNotFound(`with code ${code}`);
+  if (!lot) throw lotNotFound({ code });
   if (lot.expired) throw lotExpired(code);
   throw insufficientStock(code, fromMilli(lot.quantity), fromMilli(milli));
 }
@@ -88,7 +89,7 @@ async function lockLot(db: StockTx, ctx: CommandContext, code: string): Promise<
     .where('code', '=', code)
     .returningAll()
     .executeTakeFirst();
-  if (!lot) throw lotNotFound(`with code ${code}`);
+  if (!lot) throw lotNotFound({ code });
   if (lot.expired) throw lotExpired(code);
   return lot;
 }

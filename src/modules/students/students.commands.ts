@@ -9,6 +9,7 @@ import { cpfTaken, invalidStudent, studentNotFound } from './students.errors.js'
 import { searchable } from '../../shared/text.js';
 import { toStudent, type StudentRow, type StudentsTables } from './students.queries.js';
 import type { RegisterStudentBody, Student, UpdateStudentBody } from './students.schemas.js';
+import { text } from '../../shared/i18n/translate.js';
 
 /** The earliest birth date a student may have. */
 export const EARLIEST_BIRTH_DATE = '1900-01-01';
@@ -44,10 +45,11 @@ export interface StudentFacts {
  */
 export function checkStudent(student: StudentFacts, today: string, registeredOn: string): void {
   const errors: FieldError[] = [];
-  if (student.birthDate < EARLIEST_BIRTH_DATE) errors.push({ in: 'body', field: '/birthDate', message: `must be ${EARLIEST_BIRTH_DATE} or later` });
-  else if (student.birthDate > today) errors.push({ in: 'body', field: '/birthDate', message: `must not be in the future (today is ${today})` });
+  if (student.birthDate < EARLIEST_BIRTH_DATE)
+    errors.push({ in: 'body', field: '/birthDate', message: text('students.field.birthDateTooEarly', { earliest: EARLIEST_BIRTH_DATE }) });
+  else if (student.birthDate > today) errors.push({ in: 'body', field: '/birthDate', message: text('students.field.birthDateInFuture', { today }) });
   else if (student.guardianName === null && isMinorOn(student.birthDate, registeredOn)) {
-    errors.push({ in: 'body', field: '/guardianName', message: `is required: the student is under ${ADULT_AGE} on the registration date (${registeredOn})` });
+    errors.push({ in: 'body', field: '/guardianName', message: text('students.field.guardianRequired', { age: ADULT_AGE, registeredOn }) });
   }
   if (errors.length > 0) throw invalidStudent(errors);
 }

@@ -56,23 +56,14 @@ export interface BackupManifest {
  * commands print them and exit 1.
  */
 export const BackupErrorCode = defineErrors('backup', {
-  NOT_A_BACKUP: { code: 'ERR_BACKUP_NOT_A_BACKUP', meaning: 'The directory holds no readable robusto backup manifest.' },
-  NO_DATABASE: {
-    code: 'ERR_BACKUP_NO_DATABASE',
-    meaning: 'The configured database holds no robusto tables (a wrong DATA_DIR or DATABASE_URL): nothing to back up.',
-  },
-  DAMAGED: { code: 'ERR_BACKUP_DAMAGED', meaning: 'A file is missing, altered or unreadable: `verify` lists which.' },
-  TARGET_NOT_EMPTY: { code: 'ERR_BACKUP_TARGET_NOT_EMPTY', meaning: 'The target database already holds rows: restore only fills an empty one.' },
-  SCHEMA_MISMATCH: { code: 'ERR_BACKUP_SCHEMA_MISMATCH', meaning: "The backup's migrations differ from this robusto's." },
-  KEY: { code: 'ERR_BACKUP_KEY', meaning: 'The backup is encrypted and `BACKUP_ENCRYPTION_KEY` is unset, or is not the key it was made with.' },
-  UNENCRYPTED: {
-    code: 'ERR_BACKUP_UNENCRYPTED',
-    meaning: '`BACKUP_ENCRYPTION_KEY` is set and the backup is plain (unauthenticated): restore wants `--allow-unencrypted`.',
-  },
-  UNAUTHENTICATED: {
-    code: 'ERR_BACKUP_UNAUTHENTICATED',
-    meaning: 'The backup is encrypted but its manifest carries no HMAC: restore wants `--allow-unauthenticated`.',
-  },
+  NOT_A_BACKUP: { code: 'ERR_BACKUP_NOT_A_BACKUP' },
+  NO_DATABASE: { code: 'ERR_BACKUP_NO_DATABASE' },
+  DAMAGED: { code: 'ERR_BACKUP_DAMAGED' },
+  TARGET_NOT_EMPTY: { code: 'ERR_BACKUP_TARGET_NOT_EMPTY' },
+  SCHEMA_MISMATCH: { code: 'ERR_BACKUP_SCHEMA_MISMATCH' },
+  KEY: { code: 'ERR_BACKUP_KEY' },
+  UNENCRYPTED: { code: 'ERR_BACKUP_UNENCRYPTED' },
+  UNAUTHENTICATED: { code: 'ERR_BACKUP_UNAUTHENTICATED' },
 });
 
 /** A backup that cannot be read, checked or restored; `detail` says what to do. */

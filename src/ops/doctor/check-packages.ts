@@ -1,7 +1,8 @@
 // NB: this file imports node builtins only. It is what reports missing packages, so it must
 // load when any of them is missing.
 import { packageInfo } from '../../config/package-info.js';
-import type { DoctorCheck } from './doctor-check.js';
+import { text } from '../../shared/i18n/translate.js';
+import { doctorCheck, type DoctorCheck } from './doctor-check.js';
 
 function versionAtLeast(actual: string, minimum: string): boolean {
   const a = actual.split('.').map(Number);
@@ -24,14 +25,12 @@ export function checkNodeVersion(version: string = process.versions.node): Docto
   const { nodeRange, root } = packageInfo();
   const minimum = /^>=\s*(\d+(?:\.\d+){0,2})$/.exec(nodeRange)?.[1] ?? '0';
   const ok = versionAtLeast(version, minimum);
-  return {
-    name: 'node',
+  return doctorCheck(
+    text('doctor.name.node'),
     ok,
-    detail: ok
-      ? `Node.js ${version} (needs ${nodeRange})`
-      : `Node.js ${version} is not supported; robusto needs Node.js ${minimum} or newer (${RECOMMENDED_NODE} recommended)`,
-    fix: `install Node.js ${RECOMMENDED_NODE} (https://nodejs.org, or your system's packages), make it the "node" on your PATH, then run "npm install" again in ${root} so the installed packages match it`,
-  };
+    ok ? text('doctor.node.ok', { version, range: nodeRange }) : text('doctor.node.old', { version, minimum, recommended: RECOMMENDED_NODE }),
+    text('doctor.node.fix', { recommended: RECOMMENDED_NODE, root }),
+  );
 }
 
 /** The package a failed import names, from Node's ERR_MODULE_NOT_FOUND message. */
@@ -47,7 +46,6 @@ export function missingPackageOf(error: unknown): string | undefined {
  */
 export async function checkPackages(): Promise<DoctorCheck[]> {
   const { dependencies, root } = packageInfo();
-  const fix = `run "npm install" in ${root}`;
   const checks: DoctorCheck[] = [];
   for (const name of dependencies) {
     try {
@@ -56,20 +54,19 @@ export async function checkPackages(): Promise<DoctorCheck[]> {
         const SqliteDatabase = imported.default as new (file: string) => { close(): void };
         new SqliteDatabase(':memory:').close();
       }
-      checks.push({ name: `package ${name}`, ok: true, detail: 'installed' });
+      checks.push(doctorCheck(text('doctor.name.package', { name }), true, text('doctor.package.installed')));
     } catch (error) {
       const missing = missingPackageOf(error);
-      checks.push({
-        name: `package ${name}`,
-        ok: false,
-        detail: missing
-          ? `not installed (cannot find "${missing}")`
-          : `fails to load: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`,
-        fix:
-          name === 'better-sqlite3' && !missing
-            ? `${fix}; on a platform it has no prebuilt binary for, compile it with "npx node-gyp rebuild --directory node_modules/better-sqlite3" (needs python3, make and g++)`
-            : fix,
-      });
+      checks.push(
+        doctorCheck(
+          text('doctor.name.package', { name }),
+          false,
+          missing
+            ? text('doctor.package.missing', { missing })
+            : text('doctor.package.broken', { error: error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error) }),
+          name === 'better-sqlite3' && !missing ? text('doctor.package.fixNative', { root }) : text('doctor.package.fix', { root }),
+        ),
+      );
     }
   }
   return checks;

@@ -8,7 +8,8 @@ import { BUILTIN_ORIGIN } from '../../modules/module.js';
 import type { ModuleRegistry } from '../../modules/module-registry.js';
 import { redactUrlPassword } from '../../shared/secrets.js';
 import { withTimeout } from '../../shared/with-timeout.js';
-import type { DoctorCheck } from './doctor-check.js';
+import { text, type LocalText } from '../../shared/i18n/translate.js';
+import { doctorCheck, type DoctorCheck } from './doctor-check.js';
 
 /** How long `doctor` waits for the database before calling it unreachable. */
 export const DOCTOR_DATABASE_TIMEOUT_MS = 5_000;
@@ -34,23 +35,22 @@ export function inspectDataDir(config: Readonly<Config>): DoctorCheck {
     try {
       accessSync(existing, constants.W_OK);
     } catch (error) {
-      return {
-        name: 'data directory',
-        ok: false,
-        detail: `${existing} is not writable: ${error instanceof Error ? error.message : String(error)}`,
-        fix: `give the user running robusto write access to ${existing}, or set DATA_DIR to a writable directory`,
-      };
+      return doctorCheck(
+        text('doctor.name.dataDir'),
+        false,
+        text('doctor.dataDir.notWritable', { dir: existing, error: error instanceof Error ? error.message : String(error) }),
+        text('doctor.dataDir.fix', { dir: existing }),
+      );
     }
   }
   const missing = dirs.filter((dir) => !existsSync(dir));
-  return {
-    name: 'data directory',
-    ok: true,
-    detail:
-      missing.length === 0
-        ? `${dataDir} is writable (logs/, backups/, reports/ present)`
-        : `${dataDir} is usable; robusto start creates ${missing.map((dir) => path.relative(path.dirname(dataDir), dir)).join(', ')}`,
-  };
+  return doctorCheck(
+    text('doctor.name.dataDir'),
+    true,
+    missing.length === 0
+      ? text('doctor.dataDir.writable', { dir: dataDir })
+      : text('doctor.dataDir.usable', { dir: dataDir, missing: missing.map((dir) => path.relative(path.dirname(dataDir), dir)).join(', ') }),
+  );
 }
 
 /** Checks `DATA_DIR` and its `logs/`, `backups/`, `reports/` exist (creating them) and are writable: the server's start-up check. */
@@ -61,14 +61,14 @@ export function checkDataDir(config: Readonly<Config>): DoctorCheck {
     const probe = path.join(dataDir, `.doctor-${process.pid}`);
     writeFileSync(probe, 'ok');
     rmSync(probe);
-    return { name: 'data directory', ok: true, detail: `${dataDir} is writable (logs/, backups/, reports/ present)` };
+    return doctorCheck(text('doctor.name.dataDir'), true, text('doctor.dataDir.writable', { dir: dataDir }));
   } catch (error) {
-    return {
-      name: 'data directory',
-      ok: false,
-      detail: `${dataDir} is not writable: ${error instanceof Error ? error.message : String(error)}`,
-      fix: `give the user running robusto write access to ${dataDir}, or set DATA_DIR to a writable directory`,
-    };
+    return doctorCheck(
+      text('doctor.name.dataDir'),
+      false,
+      text('doctor.dataDir.notWritable', { dir: dataDir, error: error instanceof Error ? error.message : String(error) }),
+      text('doctor.dataDir.fix', { dir: dataDir }),
+    );
   }
 }
 
@@ -79,22 +79,26 @@ export function checkDataDir(config: Readonly<Config>): DoctorCheck {
 const POOLER_REFUSED_PARAMETER = /unsupported startup parameter: (\S+)/;
 
 /** The fix for a database that did not answer, from what it said. */
-function databaseFix(db: Database, config: Readonly<Config>, message: string): string {
-  if (db.engine !== 'postgres') return `check that ${config.paths.sqliteFile} is a robusto database and its directory is writable`;
+function databaseFix(db: Database, config: Readonly<Config>, message: string): LocalText {
+  if (db.engine !== 'postgres') return text('doctor.database.fixSqlite', { file: config.paths.sqliteFile });
   const refused = POOLER_REFUSED_PARAMETER.exec(message);
-  if (refused)
-    return `DATABASE_URL (now ${redactUrlPassword(config.databaseUrl)}) leads to a connection pooler that refuses the startup parameter ${refused[1]}: add it to ignore_startup_parameters in pgbouncer.ini (docs/production.md, "PgBouncer")`;
-  return `start PostgreSQL or correct DATABASE_URL (now ${redactUrlPassword(config.databaseUrl)}); robusto serve still starts and connects when it answers`;
+  if (refused) return text('doctor.database.fixPooler', { url: redactUrlPassword(config.databaseUrl), parameter: refused[1] as string });
+  return text('doctor.database.fixPostgres', { url: redactUrlPassword(config.databaseUrl) });
 }
 
 /** Checks the database answers a real query, and how fast. */
 export async function checkDatabase(db: Database, config: Readonly<Config>): Promise<DoctorCheck> {
   try {
     const ms = await withTimeout(db.ping(), DOCTOR_DATABASE_TIMEOUT_MS, 'the database');
-    return { name: 'database', ok: true, detail: `${db.engine} reachable, round trip ${ms.toFixed(1)} ms` };
+    return doctorCheck(text('doctor.name.database'), true, text('doctor.database.reachable', { engine: db.engine, ms: Number(ms.toFixed(1)) }));
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    return { name: 'database', ok: false, detail: `${db.engine} unreachable: ${message}`, fix: databaseFix(db, config, message) };
+    return doctorCheck(
+      text('doctor.name.database'),
+      false,
+      text('doctor.database.unreachable', { engine: db.engine, error: message }),
+      databaseFix(db, config, message),
+    );
   }
 }
 
@@ -102,13 +106,13 @@ export async function checkDatabase(db: Database, config: Readonly<Config>): Pro
 export function checkModules(registry: ModuleRegistry): DoctorCheck[] {
   return registry.modules.map((m) =>
     m.status === 'failed'
-      ? {
-          name: `module ${m.name}`,
-          ok: false,
-          detail: `fails at ${m.stage}: ${m.error}`,
-          fix: `fix or remove ${m.origin === BUILTIN_ORIGIN ? `src/modules/${m.name}` : m.origin} (ROBUSTO_MODULES)`,
-        }
-      : { name: `module ${m.name}`, ok: true, detail: `loads (${m.origin})` },
+      ? doctorCheck(
+          text('doctor.name.module', { name: m.name }),
+          false,
+          text('doctor.module.fails', { stage: String(m.stage), error: String(m.error) }),
+          text('doctor.module.fix', { where: m.origin === BUILTIN_ORIGIN ? `src/modules/${m.name}` : m.origin }),
+        )
+      : doctorCheck(text('doctor.name.module', { name: m.name }), true, text('doctor.module.loads', { origin: m.origin })),
   );
 }
 
@@ -128,18 +132,14 @@ export async function checkMigrations(db: Database, registry: ModuleRegistry): P
       }
     }
     return pending.length === 0
-      ? { name: 'migrations', ok: true, detail: `${applied} applied, none pending` }
-      : {
-          name: 'migrations',
-          ok: true,
-          detail: `${applied} applied, ${pending.length} pending (robusto serve applies them at start; or run "robusto migrate"): ${pending.join(', ')}`,
-        };
+      ? doctorCheck(text('doctor.name.migrations'), true, text('doctor.migrations.none', { applied }))
+      : doctorCheck(text('doctor.name.migrations'), true, text('doctor.migrations.pending', { applied, count: pending.length, names: pending.join(', ') }));
   } catch (error) {
-    return {
-      name: 'migrations',
-      ok: false,
-      detail: `cannot read migration state: ${error instanceof Error ? error.message : String(error)}`,
-      fix: 'make the database reachable first',
-    };
+    return doctorCheck(
+      text('doctor.name.migrations'),
+      false,
+      text('doctor.migrations.unreadable', { error: error instanceof Error ? error.message : String(error) }),
+      text('doctor.migrations.fix'),
+    );
   }
 }

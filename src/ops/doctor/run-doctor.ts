@@ -5,11 +5,15 @@ import { existsSync } from 'node:fs';
 import type { Config } from '../../config/config.js';
 import type { Logger } from '../../log/create-logger.js';
 import type { ModuleRegistry } from '../../modules/module-registry.js';
-import { renderChecks, type DoctorCheck } from './doctor-check.js';
+import { DEFAULT_LOCALE, type Locale } from '../../shared/i18n/locale.js';
+import { t, text } from '../../shared/i18n/translate.js';
+import { doctorCheck, plainCheck, renderChecks, type DoctorCheck } from './doctor-check.js';
 
 /** Options of {@link runDoctor}. */
 export interface DoctorOptions {
   json: boolean;
+  /** The language of the ✓/✗ lines (`--json` is always English). */
+  locale?: Locale;
 }
 
 async function checksNeedingPackages(): Promise<DoctorCheck[]> {
@@ -35,7 +39,7 @@ async function checksNeedingPackages(): Promise<DoctorCheck[]> {
     ({ config: own } = loadConfig(process.env, { readOnly: true }));
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
-    return error.problems.map((p) => ({ name: 'config', ok: false, detail: p, fix: 'set the variable in the environment or in .env' }));
+    return error.problems.map((p) => doctorCheck(text('doctor.name.config'), false, p, text('doctor.config.fix')));
   }
   // A running server's own settings are the ones to check, not this shell's.
   let config = own;
@@ -44,7 +48,7 @@ async function checksNeedingPackages(): Promise<DoctorCheck[]> {
     const server = findRunningServer(own);
     if (server) {
       config = server.config;
-      checks.push({ name: 'running server', ok: true, detail: `supervisor pid ${server.pid}; its settings are the ones checked below` });
+      checks.push(doctorCheck(text('doctor.name.runningServer'), true, text('doctor.server.found', { pid: String(server.pid) })));
       for (const difference of server.differences) checks.push({ name: 'running server', ok: true, detail: difference });
     }
   } catch (error) {
@@ -52,7 +56,9 @@ async function checksNeedingPackages(): Promise<DoctorCheck[]> {
     checks.push({ name: 'running server', ok: false, detail: error.message, fix: 'correct its .env or environment; it keeps running until restarted' });
   }
   const silent = pino({ level: 'silent' });
-  checks.push({ name: 'config', ok: true, detail: `valid (engine ${config.engine}, port ${config.port}, data in ${config.paths.dataDir})` });
+  checks.push(
+    doctorCheck(text('doctor.name.config'), true, text('doctor.config.valid', { engine: config.engine, port: String(config.port), dir: config.paths.dataDir })),
+  );
   if (existsSync(config.paths.dataDir)) checks.push(checkFileModes(config.paths.dataDir));
   const registry = await ModuleRegistry.import(defaultModuleSources(config), silent);
   return [...checks, ...(await databaseChecks(config, registry, silent)), ...checkModules(registry)];
@@ -63,19 +69,21 @@ async function databaseChecks(config: Readonly<Config>, registry: ModuleRegistry
   const [{ createDb }, { checkDatabase, checkMigrations, inspectDataDir }] = await Promise.all([import('../../db/create-db.js'), import('./checks.js')]);
   const checks = [inspectDataDir(config)];
   if (config.engine === 'sqlite' && !existsSync(config.paths.sqliteFile)) {
-    checks.push({ name: 'database', ok: true, detail: `no database yet at ${config.paths.sqliteFile}: robusto start creates it` });
+    checks.push(doctorCheck(text('doctor.name.database'), true, text('doctor.database.none', { file: config.paths.sqliteFile })));
     return checks;
   }
   let db;
   try {
     db = createDb(config, silent);
   } catch (error) {
-    checks.push({
-      name: 'database',
-      ok: false,
-      detail: `cannot open: ${error instanceof Error ? error.message : String(error)}`,
-      fix: 'check DATA_DIR and DATABASE_URL',
-    });
+    checks.push(
+      doctorCheck(
+        text('doctor.name.database'),
+        false,
+        text('doctor.database.cannotOpen', { error: error instanceof Error ? error.message : String(error) }),
+        text('doctor.database.fixOpen'),
+      ),
+    );
     return checks;
   }
   try {
@@ -98,23 +106,13 @@ export async function runDoctor(options: DoctorOptions): Promise<number> {
   // NB: on an unsupported Node.js, loading the SQLite driver's native part can abort the process.
   const checks: DoctorCheck[] = node.ok ? [node, ...(await checkPackages())] : [node];
   if (checks.every((c) => c.ok)) checks.push(...(await checksNeedingPackages()));
-  else if (!node.ok)
-    checks.push({
-      name: 'remaining checks',
-      ok: false,
-      detail: 'skipped until robusto runs on a supported Node.js',
-      fix: 'install a supported Node.js (see above), then run robusto doctor again',
-    });
-  else
-    checks.push({
-      name: 'remaining checks',
-      ok: false,
-      detail: 'skipped until the packages above are installed',
-      fix: 'install the packages, then run robusto doctor again',
-    });
+  else if (!node.ok) checks.push(doctorCheck(text('doctor.name.remaining'), false, text('doctor.remaining.node'), text('doctor.remaining.nodeFix')));
+  else checks.push(doctorCheck(text('doctor.name.remaining'), false, text('doctor.remaining.packages'), text('doctor.remaining.packagesFix')));
   const ok = checks.every((c) => c.ok);
   process.stdout.write(
-    options.json ? `${JSON.stringify({ ok, checks }, null, 2)}\n` : `${renderChecks(checks)}\n${ok ? '✓ all checks passed' : '✗ some checks failed'}\n`,
+    options.json
+      ? `${JSON.stringify({ ok, checks: checks.map(plainCheck) }, null, 2)}\n`
+      : `${renderChecks(checks, options.locale)}\n${t(options.locale ?? DEFAULT_LOCALE, ok ? 'doctor.allPassed' : 'doctor.someFailed')}\n`,
   );
   return ok ? 0 : 1;
 }

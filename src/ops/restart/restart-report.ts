@@ -3,13 +3,15 @@ import path from 'node:path';
 import type { Config } from '../../config/config.js';
 import { readSmallFile } from '../bounded-read.js';
 import { readEntries } from '../read-entries.js';
+import { DEFAULT_LOCALE, type Locale } from '../../shared/i18n/locale.js';
+import { t, text, textIn, type LocalText } from '../../shared/i18n/translate.js';
 
 /** One phase of a restart as the report shows it. */
 export interface RestartStep {
   phase: 'find' | 'backup' | 'journal' | 'stop' | 'start' | 'check';
   ok: boolean;
-  /** What happened, in a sentence; for a failure, what to do. */
-  detail: string;
+  /** What happened, in a sentence; for a failure, what to do. A text of the catalogues is written in the reader's language. */
+  detail: string | LocalText;
   ms: number;
 }
 
@@ -20,7 +22,7 @@ export interface RestartOutcome {
   stopped: boolean;
   steps: RestartStep[];
   /** Things a person should look at although no phase failed. */
-  warnings: string[];
+  warnings: Array<string | LocalText>;
   /** Rows per table: in the backup, when the old server had stopped, and after the new one started. */
   counts: Array<{ table: string; backup: number | undefined; atStop: number; afterStart: number | undefined }>;
   latencyMs: { health: number[]; api: Record<string, number> };
@@ -60,35 +62,39 @@ export async function listRestarts(reportsDir: string): Promise<RestartRecord[]>
 }
 
 /**
- * Writes the restart's Markdown report into `DATA_DIR/reports/` (and its record as JSON beside
- * it, for `GET /api/system/restarts`) and returns the report's path.
+ * Writes the restart's Markdown report into `DATA_DIR/reports/`, in `locale` (and its record as
+ * JSON beside it, in English, for `GET /api/system/restarts`) and returns the report's path.
  */
-export function writeRestartReport(config: Readonly<Config>, outcome: RestartOutcome, started: Date): string {
+export function writeRestartReport(config: Readonly<Config>, outcome: RestartOutcome, started: Date, locale: Locale = DEFAULT_LOCALE): string {
   mkdirSync(config.paths.reportsDir, { recursive: true });
   const file = path.join(config.paths.reportsDir, `restart-${started.toISOString().replace(/[-:.]/g, '')}.md`);
   const failed = outcome.steps.find((s) => !s.ok);
   const cell = (text: string) => text.replaceAll('|', '\\|');
+  const say = (value: string | LocalText) => textIn(locale, value);
+  const phase = (name: RestartStep['phase']) => t(locale, `restart.phase.${name}`);
   const lines = [
-    `# robusto restart — ${outcome.ok ? 'SUCCESS' : 'FAILURE'}`,
+    t(locale, outcome.ok ? 'report.title.success' : 'report.title.failure'),
     '',
-    `- started: ${started.toISOString()}`,
-    `- data directory: ${config.paths.dataDir}`,
-    `- database: ${config.engine}`,
-    `- backup: ${outcome.backupDir ?? 'none'}`,
-    failed ? `- failed at **${failed.phase}**: ${failed.detail}${outcome.stopped ? '' : ' — the running server was not touched'}` : '- every phase passed',
-    ...outcome.warnings.map((w) => `- warning: ${w}`),
+    t(locale, 'report.started', { at: started.toISOString() }),
+    t(locale, 'report.dataDir', { dir: config.paths.dataDir }),
+    t(locale, 'report.database', { engine: config.engine }),
+    t(locale, 'report.backup', { dir: outcome.backupDir ?? text('report.noBackup') }),
+    failed
+      ? t(locale, outcome.stopped ? 'report.failedAt' : 'report.failedAtUntouched', { phase: phase(failed.phase), detail: say(failed.detail) })
+      : t(locale, 'report.allPassed'),
+    ...outcome.warnings.map((w) => t(locale, 'report.warning', { warning: say(w) })),
     '',
-    '| phase | result | time | detail |',
+    t(locale, 'report.stepsHeader'),
     '| --- | --- | --- | --- |',
-    ...outcome.steps.map((s) => `| ${s.phase} | ${s.ok ? 'ok' : 'FAILED'} | ${s.ms} ms | ${cell(s.detail)} |`),
+    ...outcome.steps.map((s) => `| ${phase(s.phase)} | ${t(locale, s.ok ? 'report.ok' : 'report.failed')} | ${s.ms} ms | ${cell(say(s.detail))} |`),
     '',
   ];
   if (outcome.counts.length > 0) {
-    lines.push('## Rows per table', '', '| table | in the backup | at the stop | after the start |', '| --- | --- | --- | --- |');
+    lines.push(t(locale, 'report.rowsHeading'), '', t(locale, 'report.rowsHeader'), '| --- | --- | --- | --- |');
     lines.push(...outcome.counts.map((c) => `| ${c.table} | ${c.backup ?? '—'} | ${c.atStop} | ${c.afterStart ?? '—'} |`), '');
   }
   if (outcome.latencyMs.health.length > 0) {
-    lines.push('## Latency after the start', '', `- /health: ${outcome.latencyMs.health.join(', ')} ms`);
+    lines.push(t(locale, 'report.latencyHeading'), '', `- /health: ${outcome.latencyMs.health.join(', ')} ms`);
     for (const [name, ms] of Object.entries(outcome.latencyMs.api)) lines.push(`- ${name}: ${ms} ms`);
     lines.push('');
   }
@@ -100,7 +106,7 @@ export function writeRestartReport(config: Readonly<Config>, outcome: RestartOut
     failedAt: failed?.phase ?? null,
     stopped: outcome.stopped,
     backupDir: outcome.backupDir ?? null,
-    warnings: outcome.warnings,
+    warnings: outcome.warnings.map((w) => textIn(DEFAULT_LOCALE, w)),
   };
   writeFileSync(file.replace(/\.md$/, '.json'), `${JSON.stringify(record, null, 2)}\n`, { mode: 0o600 });
   return file;

@@ -6,6 +6,8 @@ import type { BackupManifest } from '../backup/manifest.js';
 import { dataTables } from '../backup/catalog.js';
 import type { RestartOutcome } from './restart-report.js';
 import type { SupervisorLaunch } from '../running-server.js';
+import { DEFAULT_LOCALE } from '../../shared/i18n/locale.js';
+import { textIn, type LocalText } from '../../shared/i18n/translate.js';
 
 /** How long the journal may take to empty before the stop (it is on disk either way). */
 export const RESTART_JOURNAL_WAIT_MS = 60_000;
@@ -18,8 +20,15 @@ export const RESTART_LATENCY_SAMPLES = 10;
 /** The longest one HTTP request of the restart (readiness, checks) may take. */
 const REQUEST_TIMEOUT_MS = 5_000;
 
-/** A phase's failure: its message is the line the report and the terminal show. */
-export class RestartStepError extends Error {}
+/** A phase's failure: its text is the line the report and the terminal show, in the reader's language; its message is the English one. */
+export class RestartStepError extends Error {
+  readonly text: LocalText | string;
+
+  constructor(what: LocalText | string) {
+    super(textIn(DEFAULT_LOCALE, what));
+    this.text = what;
+  }
+}
 
 /**
  * One restart under way: what every phase reads (the settings, the database, where the server
@@ -49,7 +58,7 @@ export interface RestartRun {
 
 /** What a phase did, in one line for the report. */
 export interface PhaseResult {
-  detail: string;
+  detail: LocalText;
 }
 
 /** One step of the restart; throws {@link RestartStepError} to stop the restart there. */

@@ -11,13 +11,16 @@ import { start } from './phases/start.js';
 import { stop } from './phases/stop.js';
 import { writeRestartReport, type RestartOutcome, type RestartStep } from './restart-report.js';
 import { RestartStepError, type RestartPhase, type RestartRun } from './restart-run.js';
+import { DEFAULT_LOCALE, type Locale } from '../../shared/i18n/locale.js';
+import { t } from '../../shared/i18n/translate.js';
 
 export type { RestartOutcome, RestartStep } from './restart-report.js';
 
-/** Options of {@link safeRestart}: the script `robusto start` runs from, and the clock for the report's name. */
+/** Options of {@link safeRestart}: the script `robusto start` runs from, the clock for the report's name, and the report's language (English by default). */
 export interface SafeRestartOptions {
   bin: string;
   now?: Date;
+  locale?: Locale;
 }
 
 /** The phases in order; from the stop until the start has answered, an interrupt is held. */
@@ -67,12 +70,12 @@ export async function safeRestart(own: Readonly<Config>, log: Logger, options: S
   };
   const config = runningServerConfig(own, outcome);
   if (!config) {
-    outcome.report = writeRestartReport(own, outcome, started);
+    outcome.report = writeRestartReport(own, outcome, started, options.locale);
     return outcome;
   }
   const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
   const run: RestartRun = { config, db: createDb(config, log), bin: options.bin, host, base: `http://${host}:${config.port}`, outcome };
-  const hold = interruptHold();
+  const hold = interruptHold(options.locale ?? DEFAULT_LOCALE);
   try {
     if (await runPhases(run, hold)) outcome.ok = true;
     return outcome;
@@ -82,7 +85,7 @@ export async function safeRestart(own: Readonly<Config>, log: Logger, options: S
       run.release?.();
     } finally {
       try {
-        outcome.report = writeRestartReport(config, outcome, started);
+        outcome.report = writeRestartReport(config, outcome, started, options.locale);
       } finally {
         await run.db.close();
       }
@@ -112,8 +115,8 @@ function runningServerConfig(own: Readonly<Config>, outcome: RestartOutcome): Re
  * Holds interrupts (SIGINT, SIGTERM) while `on`: once the old server is stopped, an interrupt
  * must not leave the installation without one. Each is answered with a line saying so.
  */
-function interruptHold(): (on: boolean) => void {
-  const holdInterrupts = () => process.stderr.write('robusto restart: the server is stopped and being started again; not interrupting\n');
+function interruptHold(locale: Locale): (on: boolean) => void {
+  const holdInterrupts = () => process.stderr.write(`${t(locale, 'restart.holdingInterrupts')}\n`);
   let holding = false;
   return (on) => {
     if (on === holding) return;
@@ -137,7 +140,7 @@ async function runPhases(run: RestartRun, hold: (on: boolean) => void): Promise<
       run.outcome.steps.push({
         phase,
         ok: false,
-        detail: error instanceof RestartStepError ? error.message : errorText(error),
+        detail: error instanceof RestartStepError ? error.text : errorText(error),
         ms: Math.round(performance.now() - at),
       });
       return false;

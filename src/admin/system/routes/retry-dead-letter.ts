@@ -7,6 +7,7 @@ import { WriteError } from '../../../resilience/write-errors.js';
 import type { ModuleRouter } from '../../../modules/module.js';
 import { TENANT_SHARE_WITHOUT_DATABASE } from './route-config.js';
 import type { AdminContext } from '../../admin-context.js';
+import { text } from '../../../shared/i18n/translate.js';
 
 /** `POST /dead-letters/:id/retry`: queues a dead letter again, unless its author still lacks the right to it. */
 export function retryDeadLetterRoute(app: ModuleRouter, ctx: AdminContext): void {
@@ -30,7 +31,7 @@ export function retryDeadLetterRoute(app: ModuleRouter, ctx: AdminContext): void
         throw new AppError(
           WriteError.REPLAY_FORBIDDEN,
           409,
-          `Not queued again: ${isAppError(forbidden) ? forbidden.detail : forbidden.message} Discard it, or give the user that right back first.`,
+          text('writes.notQueuedAgain', { reason: isAppError(forbidden) ? (forbidden.detailText ?? forbidden.detail) : forbidden.message }),
           {
             extensions: isAppError(forbidden) ? (forbidden.extensions ?? {}) : {},
           },

@@ -10,6 +10,7 @@ import { LoginBody, LoginResponse } from '../auth.schemas.js';
 import { LOGIN_BODY_LIMIT_BYTES, SIGN_IN_LIMIT_PER_IP_PER_MINUTE } from '../auth.limits.js';
 import type { ModuleRouter } from '../../module.js';
 import type { AuthRouteDeps } from './deps.js';
+import { text } from '../../../shared/i18n/translate.js';
 
 /** `POST /login`: signs in with tenant, email and password, and returns a token. Limited per address before its body is read, slowed per account after failures (see `SignInGuard`), one password check whatever was wrong. */
 export function loginRoute(app: ModuleRouter, { ctx, tokens, guard }: AuthRouteDeps): void {
@@ -34,7 +35,7 @@ export function loginRoute(app: ModuleRouter, { ctx, tokens, guard }: AuthRouteD
           timeWindow: 60_000,
           keyGenerator: (request) => `sign-in|${request.ip}`,
           errorResponseBuilder: (_request, context) =>
-            new AppError(AuthError.RATE_LIMITED, 429, `Too many sign-in attempts from this address; wait ${Math.ceil(context.ttl / 1000)} s and try again.`, {
+            new AppError(AuthError.RATE_LIMITED, 429, text('auth.tooManyAttempts', { seconds: Math.ceil(context.ttl / 1000) }), {
               retryAfterSeconds: Math.ceil(context.ttl / 1000),
             }),
         },
@@ -50,15 +51,10 @@ export function loginRoute(app: ModuleRouter, { ctx, tokens, guard }: AuthRouteD
         user = await findLoginUser(ctx.db, tenant?.id, email);
       } catch (error) {
         if (!isTransientError(error)) throw error;
-        throw new AppError(
-          ErrorCode.DATABASE_UNAVAILABLE,
-          503,
-          'Signing in needs the database, which is not answering right now; retry in a few seconds. Tokens issued before keep working until they expire.',
-          {
-            retryAfterSeconds: DATABASE_RETRY_AFTER_SECONDS,
-            cause: error,
-          },
-        );
+        throw new AppError(ErrorCode.DATABASE_UNAVAILABLE, 503, text('auth.signInNeedsDatabase'), {
+          retryAfterSeconds: DATABASE_RETRY_AFTER_SECONDS,
+          cause: error,
+        });
       }
       // Always one password check, so a wrong tenant or email takes as long as a wrong password.
       const valid = await guard.hash(() => verifyPassword(password, user?.password_hash));

@@ -12,7 +12,7 @@ export function getLotRoute(app: ModuleRouter, ctx: ModuleContext): void {
     { schema: { summary: 'One lot', tags: ['stock'], params: IdParams, response: { 200: LotSchema, ...problemResponses(400, 401, 404, 503) } } },
     async (request) => {
       const lot = await findLot(ctx.db, principalOf(request).tenantId, request.params.id);
-      if (!lot) throw lotNotFound(`with id ${request.params.id}`);
+      if (!lot) throw lotNotFound({ id: request.params.id });
       return lot;
     },
   );

@@ -1,6 +1,7 @@
 import { packageInfo } from '../../../config/package-info.js';
 import { createVerifiedBackup } from '../../backup/verified-backup.js';
 import type { PhaseResult, RestartRun } from '../restart-run.js';
+import { text } from '../../../shared/i18n/translate.js';
 
 /** Backs the database up into `BACKUP_DIR` and verifies it: until here nothing was changed. */
 export async function backup(run: RestartRun): Promise<PhaseResult> {
@@ -13,5 +14,7 @@ export async function backup(run: RestartRun): Promise<PhaseResult> {
   });
   run.outcome.backupDir = made.dir;
   run.backup = made.manifest;
-  return { detail: `${made.dir}, verified (${made.manifest.tables.reduce((n, t) => n + t.rows, 0)} rows in ${made.manifest.tables.length} tables)` };
+  return {
+    detail: text('restart.backup.done', { dir: made.dir, rows: made.manifest.tables.reduce((n, t) => n + t.rows, 0), tables: made.manifest.tables.length }),
+  };
 }

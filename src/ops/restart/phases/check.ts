@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import { createTokenService } from '../../../identity/index.js';
 import { Journal } from '../../../resilience/journal/journal.js';
 import { required, request, RESTART_LATENCY_SAMPLES, RestartStepError, rowCounts, type PhaseResult, type RestartRun } from '../restart-run.js';
+import { text, type LocalText } from '../../../shared/i18n/translate.js';
 
 /**
  * Tables whose rows robusto deletes by itself (expired idempotency keys, pruned by a job that
@@ -20,12 +21,12 @@ export async function check(run: RestartRun): Promise<PhaseResult> {
   const backup = required(run.backup, 'the backup');
   const after = await rowCounts(db);
   const byName = new Map(backup.tables.map((t) => [t.name, t.rows]));
-  const fewer: string[] = [];
+  const fewer: LocalText[] = [];
   for (const table of [...new Set([...atStop.keys(), ...after.keys()])].sort()) {
     const counts = { table, backup: byName.get(table), atStop: atStop.get(table) ?? 0, afterStart: after.get(table) };
     outcome.counts.push(counts);
     if (!PRUNED_TABLES.has(table) && (counts.afterStart ?? 0) < counts.atStop)
-      fewer.push(`${table}: ${counts.atStop} at the stop, ${counts.afterStart ?? 0} now`);
+      fewer.push(text('restart.check.fewerRows', { table, atStop: counts.atStop, now: counts.afterStart ?? 0 }));
   }
   if (fewer.length > 0) {
     // Users may already have deleted something through the new server: every write leaves an audit row.
@@ -33,22 +34,29 @@ export async function check(run: RestartRun): Promise<PhaseResult> {
       db.kysely,
     );
     if (Number(rows[0]?.n ?? 0) === 0) {
-      throw new RestartStepError(
-        `tables hold fewer rows than at the stop and nobody has written since the start: ${fewer.join('; ')}. Compare with the backup ${outcome.backupDir} before doing anything else`,
-      );
+      throw new RestartStepError(text('restart.check.lostRows', { tables: fewer, backup: String(outcome.backupDir) }));
     }
-    outcome.warnings.push(`fewer rows than at the stop (${fewer.join('; ')}), with writes since the start that may explain it: see the audit log`);
+    outcome.warnings.push(text('restart.check.fewerWarning', { tables: fewer }));
   }
   const api = await apiCheck(run);
   for (let i = 0; i < RESTART_LATENCY_SAMPLES; i++) {
     const health = await request(`${run.base}/health`);
-    if (health?.status !== 200) throw new RestartStepError(`/health answered ${health?.status ?? 'nothing'} after the start`);
+    if (health?.status !== 200) throw new RestartStepError(text('restart.check.healthFailed', { status: statusOf(health) }));
     outcome.latencyMs.health.push(health.ms);
   }
   const sorted = [...outcome.latencyMs.health].sort((a, b) => a - b);
   return {
-    detail: `${fewer.length === 0 ? 'no table lost a row' : 'row counts: see the warning'}; ${api}; /health median ${sorted[Math.floor(sorted.length / 2)]} ms`,
+    detail: text('restart.check.done', {
+      rows: fewer.length === 0 ? text('restart.check.noRowLost') : text('restart.check.seeWarning'),
+      api,
+      ms: sorted[Math.floor(sorted.length / 2)] ?? 0,
+    }),
   };
+}
+
+/** The status an answer had, or "nothing" when none came. */
+function statusOf(answer: { status: number } | undefined): string | LocalText {
+  return answer ? String(answer.status) : text('restart.nothing');
 }
 
 /**
@@ -56,7 +64,7 @@ export async function check(run: RestartRun): Promise<PhaseResult> {
  * rows stay, naming the check). While writes wait in the journal a new write would be queued
  * behind them (202), so only a read is checked then. Returns what was checked.
  */
-async function apiCheck(run: RestartRun): Promise<string> {
+async function apiCheck(run: RestartRun): Promise<LocalText> {
   const { db, config, base, outcome } = run;
   const owner = await db.kysely
     .selectFrom('users')
@@ -66,7 +74,7 @@ async function apiCheck(run: RestartRun): Promise<string> {
     .orderBy('created_at')
     .limit(1)
     .executeTakeFirst();
-  if (!owner) throw new RestartStepError('no active owner to run the API check as');
+  if (!owner) throw new RestartStepError(text('restart.check.noOwner'));
   const { token } = createTokenService(config.secretKey).sign({
     sub: owner.id as string,
     tid: owner.tenant_id as string,
@@ -87,8 +95,8 @@ async function apiCheck(run: RestartRun): Promise<string> {
   journal.close();
   if (waiting > 0) {
     const list = await call('list customers', 'GET', '/api/customers?limit=1');
-    if (list?.status !== 200) throw new RestartStepError(`listing customers answered ${list?.status ?? 'nothing'}`);
-    return `customers listed through the API (no create/delete check: ${waiting} write(s) still wait in the journal)`;
+    if (list?.status !== 200) throw new RestartStepError(text('restart.check.listFailed', { status: statusOf(list) }));
+    return text('restart.check.listedOnly', { waiting });
   }
   const created = await call('create a customer', 'POST', '/api/customers', {
     kind: 'company',
@@ -96,15 +104,13 @@ async function apiCheck(run: RestartRun): Promise<string> {
     notes: 'created and deleted by robusto restart',
   });
   if (created?.status === 202) {
-    throw new RestartStepError(
-      'the check\'s customer was queued in the journal (202), not saved: the database is not taking writes; the customer "robusto restart check" appears once it is, and can be deleted then',
-    );
+    throw new RestartStepError(text('restart.check.queued'));
   }
-  if (created?.status !== 201) throw new RestartStepError(`creating a customer answered ${created?.status ?? 'nothing'}: ${created?.body ?? ''}`);
+  if (created?.status !== 201) throw new RestartStepError(text('restart.check.createFailed', { status: statusOf(created), body: created?.body ?? '' }));
   const { id } = JSON.parse(created.body) as { id: string };
   const read = await call('read a customer', 'GET', `/api/customers/${id}`);
-  if (read?.status !== 200) throw new RestartStepError(`reading the customer back answered ${read?.status ?? 'nothing'}`);
+  if (read?.status !== 200) throw new RestartStepError(text('restart.check.readFailed', { status: statusOf(read) }));
   const deleted = await call('delete a customer', 'DELETE', `/api/customers/${id}`);
-  if (deleted?.status !== 200) throw new RestartStepError(`deleting the customer answered ${deleted?.status ?? 'nothing'}`);
-  return 'customer created, read and deleted through the API';
+  if (deleted?.status !== 200) throw new RestartStepError(text('restart.check.deleteFailed', { status: statusOf(deleted) }));
+  return text('restart.check.apiDone');
 }

@@ -1,5 +1,6 @@
 import { Journal } from '../../../resilience/journal/journal.js';
 import { RESTART_JOURNAL_WAIT_MS, until, type PhaseResult, type RestartRun } from '../restart-run.js';
+import { text } from '../../../shared/i18n/translate.js';
 
 /**
  * Waits (up to a minute) for the writes waiting in the journal to be applied by the running
@@ -11,13 +12,13 @@ export async function journal(run: RestartRun): Promise<PhaseResult> {
     const before = journal.stats().pending;
     const emptied = await until(() => journal.stats().pending === 0, RESTART_JOURNAL_WAIT_MS);
     const left = journal.stats().pending;
-    if (!emptied) run.outcome.warnings.push(`${left} write(s) still waited in the journal at the stop; they are on disk and the new server applies them`);
+    if (!emptied) run.outcome.warnings.push(text('restart.journal.leftWarning', { left }));
     return {
       detail: emptied
         ? before === 0
-          ? 'no write waiting'
-          : `${before} waiting write(s) applied by the running server before the stop`
-        : `${left} write(s) still wait after ${RESTART_JOURNAL_WAIT_MS / 1000} s`,
+          ? text('restart.journal.none')
+          : text('restart.journal.applied', { count: before })
+        : text('restart.journal.stillWait', { left, seconds: RESTART_JOURNAL_WAIT_MS / 1000 }),
     };
   } finally {
     journal.close();
