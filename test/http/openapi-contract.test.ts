@@ -51,8 +51,14 @@ const run = promisify(execFile);
 /** Problem statuses the kernel itself answers, each with a code of its own in the registry. */
 const KERNEL_STATUSES = ['400', '401', '403', '413', '415', '422', '429', '503'];
 const WRITES = new Set(['post', 'put', 'patch', 'delete']);
-/** The writes that do not go through the write path: sign-in, and the console's own writes to the journal. */
-const NOT_JOURNALED = ['post /api/auth/login', 'post /api/system/dead-letters/{id}/retry', 'post /api/system/dead-letters/{id}/discard'];
+/** The writes that do not go through the write path: sign-in, the console's own writes to the journal, and its actions (a replay round, a backup). */
+const NOT_JOURNALED = [
+  'post /api/auth/login',
+  'post /api/system/dead-letters/{id}/retry',
+  'post /api/system/dead-letters/{id}/discard',
+  'post /api/system/journal/replay',
+  'post /api/system/backups',
+];
 
 function operationsOf(doc: Document) {
   return Object.entries(doc.paths).flatMap(([url, methods]) => Object.entries(methods).map(([method, op]) => ({ url, method, op, name: `${method} ${url}` })));

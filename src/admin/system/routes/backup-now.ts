@@ -18,7 +18,8 @@ export function backupNowRoute(app: ModuleRouter, ctx: AdminContext): void {
         tags: ['system'],
         response: { 201: BackupMadeSchema, ...problemResponses(401, 403, 409, 500, 503) },
       },
-      config: INSTALLATION,
+      // Not a command: nothing is journaled, no 202 (and no Idempotency-Key) is ever answered.
+      config: { ...INSTALLATION, writePath: false },
     },
     async (request, reply): Promise<BackupMade> => {
       let outcome: Awaited<ReturnType<AdminContext['backUpNow']>>;

@@ -9,6 +9,7 @@ export function moveStockRoute(app: ModuleRouter, ctx: ModuleContext): void {
     '/movements',
     {
       schema: {
+        operationId: moveStock.name,
         summary: 'Move stock of a lot: in, out, adjust (to a counted quantity) or expire',
         tags: ['stock'],
         body: MovementBody,

@@ -9,6 +9,7 @@ export function receiveLotRoute(app: ModuleRouter, ctx: ModuleContext): void {
     '/lots',
     {
       schema: {
+        operationId: receiveLot.name,
         summary: 'Receive goods as a new lot (writes an "in" movement)',
         tags: ['stock'],
         body: CreateLotBody,
