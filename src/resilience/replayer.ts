@@ -1,15 +1,14 @@
-import os from 'node:os';
 import { BrokenCircuitError } from 'cockatiel';
 import { errorCodeOf, isTransientError } from '../db/transient-errors.js';
 import type { Logger } from '../log/create-logger.js';
 import { isAppError } from '../shared/app-error.js';
-import { newId } from '../shared/ids.js';
 import type { DatabaseCircuit } from './circuit.js';
 import { upcastPayload, type AuthorCheck, type Command } from './command.js';
 import { BatchItemError, WriteOutcomeUnknownError, type BatchItem, type BatchOutcome, type DispatchResult, type Dispatcher } from './dispatcher.js';
 import type { AttemptOutcome, JournalEntry } from './journal/entry.js';
 import type { Journal } from './journal/journal.js';
 import { WriteError } from './write-errors.js';
+import { holderGone, holderName } from './lock-holder.js';
 
 /** Entries read per round. */
 export const REPLAY_BATCH_SIZE = 1000;
@@ -59,7 +58,7 @@ export class Replayer {
   readonly #controller = new AbortController();
   #running: Promise<void> | undefined;
   #wake: (() => void) | undefined;
-  readonly #holder = `${os.hostname()}|${process.pid}|${newId()}`;
+  readonly #holder = holderName({ unique: true });
   /**
    * The outcomes of the last batch the database committed, not yet marked in the journal: they
    * are written while the database works on the next batch, or before anything else reads or
@@ -430,21 +429,6 @@ export class Replayer {
       'journal entry parked as dead: it cannot be applied',
     );
     return { status: 'dead', statusCode: problem.status, response: problem, error: problem.detail, errorCode: errorCodeOf(error) ?? problem.code };
-  }
-}
-
-/**
- * True when a lease holder is a process of this machine that no longer runs (killed with -9
- * while it held the lease): its lease is taken over at once instead of after its expiry.
- */
-function holderGone(holder: string): boolean {
-  const [host, pid] = holder.split('|');
-  if (host !== os.hostname() || !pid || !/^\d+$/.test(pid)) return false;
-  try {
-    process.kill(Number(pid), 0);
-    return false;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'ESRCH';
   }
 }
 

@@ -15,6 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { TEST_DATABASE_URL } from './test-database.js';
+import { freePort } from './spawn-robusto.js';
 
 /** Debian's PgBouncer (package `pgbouncer`, which CI installs in .ci/run). */
 export const PGBOUNCER_BIN = '/usr/sbin/pgbouncer';
@@ -50,18 +51,6 @@ export interface PgBouncer {
   log(): string;
   /** Stops it (SIGTERM, then SIGKILL) and removes its directory; harmless when already stopped. */
   stop(): Promise<void>;
-}
-
-/** Returns a TCP port that is free on 127.0.0.1 right now. */
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const address = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return address.port;
 }
 
 function configFile(options: {

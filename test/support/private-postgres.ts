@@ -13,6 +13,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { freePort } from './spawn-robusto.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -61,18 +62,6 @@ export interface PrivatePostgresOptions {
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Returns a TCP port that is free on 127.0.0.1 right now. */
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const address = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return address.port;
-}
 
 /** Resolves true when something accepts a TCP connection on 127.0.0.1:port. */
 function acceptsConnections(port: number): Promise<boolean> {

@@ -1,11 +1,11 @@
 import { mkdir, open, readFile, rm, stat } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import type { Config } from '../../config/config.js';
 import type { Database } from '../../db/database.js';
 import type { Logger } from '../../log/create-logger.js';
 import { BACKUP_JOB_TIMEOUT_MS, backUpInstallation } from './backup-job.js';
 import type { BackupManifest } from './manifest.js';
+import { holderGone, holderName } from '../../resilience/lock-holder.js';
 
 /**
  * The file under `BACKUP_DIR` that says a backup asked for now is being made, by whom and since
@@ -22,18 +22,6 @@ interface LockHolder {
 
 /** What {@link backUpNow} answers: the verified backup it made, or the one already being made. */
 export type BackupNowOutcome = { made: { dir: string; manifest: BackupManifest; seconds: number } } | { running: { startedAt: string } };
-
-/** Whether the lock's holder is known to be gone: a process of this machine that no longer exists. */
-function holderGone(holder: string): boolean {
-  const [host, pid] = holder.split('|');
-  if (host !== os.hostname() || !pid || !/^\d+$/.test(pid)) return false;
-  try {
-    process.kill(Number(pid), 0);
-    return false;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'ESRCH';
-  }
-}
 
 /** The lock's holder, or undefined when the file is gone or cannot be read as one. */
 async function readHolder(file: string): Promise<LockHolder | undefined> {
@@ -57,7 +45,7 @@ async function takeLock(root: string, startedAt: string): Promise<{ release: () 
     try {
       const handle = await open(file, 'wx', 0o600);
       try {
-        await handle.writeFile(JSON.stringify({ holder: `${os.hostname()}|${process.pid}`, startedAt } satisfies LockHolder));
+        await handle.writeFile(JSON.stringify({ holder: holderName(), startedAt } satisfies LockHolder));
       } finally {
         await handle.close();
       }
