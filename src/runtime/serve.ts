@@ -108,7 +108,7 @@ async function migrateIfReachable(app: RobustoApp): Promise<boolean> {
  * `SHUTDOWN_DELAY_MS`, for a load balancer to stop sending), in-flight requests finish (up to
  * `SHUTDOWN_TIMEOUT_MS`), the pool closes, logs are flushed, then the process exits.
  */
-// eslint-disable-next-line max-lines-per-function -- the stop sequence reads top to bottom; split when the load balancer's drain lands
+// eslint-disable-next-line max-lines-per-function -- start-up and the stop sequence it arms share the app, its watchers and the exit code: one piece that reads in order
 export async function serve(options: ServeOptions): Promise<void> {
   const { config, log } = options;
   logChecks(log, [checkNodeVersion(), checkDataDir(config)]);
