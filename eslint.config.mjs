@@ -34,7 +34,7 @@ export default tseslint.config(
     rules: { 'max-lines-per-function': ['error', { max: 60, skipBlankLines: true, skipComments: true }] },
   },
   {
-    // Replayer.drain() (65 lines): one replay round, from taking the lease to its outcome, reads
+    // Replayer.#round() (65 lines): one replay round, from taking the lease to its outcome, reads
     // top to bottom. The only file exempt as a whole; every other exception is a comment beside its function.
     files: ['src/resilience/replayer.ts'],
     rules: { 'max-lines-per-function': 'off' },
