@@ -34,12 +34,6 @@ export default tseslint.config(
     rules: { 'max-lines-per-function': ['error', { max: 60, skipBlankLines: true, skipComments: true }] },
   },
   {
-    // Replayer.#round() (65 lines): one replay round, from taking the lease to its outcome, reads
-    // top to bottom. The only file exempt as a whole; every other exception is a comment beside its function.
-    files: ['src/resilience/replayer.ts'],
-    rules: { 'max-lines-per-function': 'off' },
-  },
-  {
     // Tests read JSON bodies, which are `any` by nature; their assertions type-check them.
     files: ['**/*.test.ts', 'test/**/*.ts'],
     rules: {

@@ -163,6 +163,7 @@ export class Replayer {
     return this.#inFlight;
   }
 
+  // eslint-disable-next-line max-lines-per-function -- one replay round, from taking the lease to its outcome, reads top to bottom
   async #round(): Promise<ReplayRound | { outcome: 'busy'; applied: 0 }> {
     let applied = 0;
     const finish = (outcome: ReplayOutcome): ReplayRound => {
