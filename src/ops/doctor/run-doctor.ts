@@ -70,6 +70,7 @@ async function databaseChecks(config: Readonly<Config>, registry: ModuleRegistry
   const checks = [inspectDataDir(config)];
   if (config.engine === 'sqlite' && !existsSync(config.paths.sqliteFile)) {
     checks.push(doctorCheck(text('doctor.name.database'), true, text('doctor.database.none', { file: config.paths.sqliteFile })));
+    checks.push(doctorCheck(text('doctor.name.migrations'), true, text('doctor.migrations.noDatabase')));
     return checks;
   }
   let db;

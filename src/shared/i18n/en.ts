@@ -495,6 +495,7 @@ export const en = {
     'doctor.module.fix': 'fix or remove {where} (ROBUSTO_MODULES)',
     'doctor.module.loads': 'loads ({origin})',
     'doctor.migrations.none': '{applied} applied, none pending',
+    'doctor.migrations.noDatabase': 'none applied yet: robusto start applies them all when it creates the database',
     'doctor.migrations.pending': '{applied} applied, {count} pending (robusto serve applies them at start; or run "robusto migrate"): {names}',
     'doctor.migrations.unreadable': 'cannot read migration state: {error}',
     'doctor.migrations.fix': 'make the database reachable first',

@@ -489,6 +489,7 @@ export const ptBR: Catalogue = {
     'doctor.module.fix': 'corrija ou remova {where} (ROBUSTO_MODULES)',
     'doctor.module.loads': 'carrega ({origin})',
     'doctor.migrations.none': '{applied} aplicadas, nenhuma pendente',
+    'doctor.migrations.noDatabase': 'nenhuma aplicada ainda: robusto start aplica todas ao criar o banco',
     'doctor.migrations.pending': '{applied} aplicadas, {count} pendentes (robusto serve as aplica ao iniciar; ou rode "robusto migrate"): {names}',
     'doctor.migrations.unreadable': 'não foi possível ler o estado das migrações: {error}',
     'doctor.migrations.fix': 'torne o banco de dados acessível primeiro',
