@@ -1,5 +1,5 @@
 import { Type, type TSchema } from '@sinclair/typebox';
-import { withoutPassword } from './database-url.js';
+import { redactUrlPassword } from '../shared/secrets.js';
 
 /**
  * One environment variable robusto reads: its schema, default, a good example, and the phrase
@@ -67,7 +67,7 @@ export const ENV_VARIABLES = {
     example: 'postgres://robusto:secret@127.0.0.1:5432/robusto',
     expected:
       'a postgres:// or postgresql:// URL, with one host or several (db1:5432,db2:5432) and optionally target_session_attrs=read-write (leave it unset for the embedded SQLite database)',
-    shown: withoutPassword,
+    shown: redactUrlPassword,
     description:
       '`postgres://user:pass@host:5432/db`; unset means SQLite at `$DATA_DIR/robusto.db`. Several hosts, tried in order, follow a failover: `postgres://user:pass@db1:5432,db2:5432/db?target_session_attrs=read-write` connects only to the one that accepts writes (also `any`, the default, `read-only`, `primary`, `standby`, `prefer-standby`, as in libpq; the `host` and `port` parameters may list them too). While none does, writes are journaled (202) (see "PostgreSQL failover" in [production.md](production.md))',
   },

@@ -131,8 +131,3 @@ function splitHostspec(hostspec: string): { hosts: string[]; ports: string[] } |
 function encodeHost(host: string): string {
   return host.includes(':') ? `[${host}]` : encodeURIComponent(host);
 }
-
-/** The URL with its password, if it has one (before the host, or as the `password` parameter), replaced by `***`, for messages and logs. */
-export function withoutPassword(url: string): string {
-  return url.replace(/^([a-z]+:\/\/[^:@/?#]*):[^@/?#]*@/i, '$1:***@').replace(/([?&]password=)[^&#]*/i, '$1***');
-}

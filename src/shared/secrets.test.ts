@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { maskSecrets, REDACTED } from './secrets.js';
+import { maskSecrets, REDACTED, redactUrlPassword } from './secrets.js';
 
 describe('maskSecrets', () => {
   it('masks the declared fields and any member named like a secret, at any depth; leaves the rest and the original alone', () => {
@@ -20,5 +20,13 @@ describe('maskSecrets', () => {
   it('passes values that are not objects through', () => {
     expect(maskSecrets('text', ['a'])).toBe('text');
     expect(maskSecrets(null)).toBeNull();
+  });
+});
+
+describe('redactUrlPassword', () => {
+  it('hides the password before the hosts and in the password parameter, nothing else', () => {
+    expect(redactUrlPassword('postgres://robusto:s3cret@db1:5432,db2/erp')).toBe('postgres://robusto:***@db1:5432,db2/erp');
+    expect(redactUrlPassword('postgres://robusto@db1/erp?password=s3cret&sslmode=require')).toBe('postgres://robusto@db1/erp?password=***&sslmode=require');
+    expect(redactUrlPassword('postgres://db1:5432/erp')).toBe('postgres://db1:5432/erp');
   });
 });

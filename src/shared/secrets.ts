@@ -26,7 +26,10 @@ export function maskSecrets(payload: unknown, secretFields: readonly string[] = 
   return maskMembers(payload, new Set(secretFields), 0);
 }
 
-/** A connection URL fit to show: its password, if any, replaced by `***`. */
+/**
+ * A connection URL fit to show (messages, logs, differences between settings): its password,
+ * if it has one (before the host, or as the `password` parameter), replaced by `***`.
+ */
 export function redactUrlPassword(url: string | undefined): string {
-  return (url ?? '').replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
+  return (url ?? '').replace(/^([a-z]+:\/\/[^:@/?#]*):[^@/?#]*@/i, '$1:***@').replace(/([?&]password=)[^&#]*/i, '$1***');
 }
