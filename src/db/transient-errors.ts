@@ -75,3 +75,13 @@ export function errorCodeOf(error: unknown): string | undefined {
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code === 'string' ? code : undefined;
 }
+
+/**
+ * Says whether the server answered that it rolled the transaction back (SQLSTATE class 40:
+ * serialization failure, deadlock) or refused its write (25006, a read-only server). A COMMIT
+ * that fails so is not a lost answer: nothing was saved, and the write may be tried again.
+ */
+export function isRolledBack(error: unknown): boolean {
+  const code = errorCodeOf(error);
+  return code !== undefined && /^[0-9A-Z]{5}$/.test(code) && (code.startsWith('40') || code === '25006');
+}

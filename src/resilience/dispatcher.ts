@@ -2,7 +2,7 @@ import type { Insertable, Kysely, Transaction } from 'kysely';
 import type { CoreTables } from '../db/core-tables.js';
 import type { Database } from '../db/database.js';
 import { insertRow, insertRows } from '../db/insert-rows.js';
-import { isTransientError } from '../db/transient-errors.js';
+import { isRolledBack, isTransientError } from '../db/transient-errors.js';
 import { uniqueViolationOf } from '../db/unique-violation.js';
 import { AppError } from '../shared/app-error.js';
 import { newId } from '../shared/ids.js';
@@ -447,9 +447,10 @@ export class Dispatcher {
         }),
       );
     } catch (error) {
-      // NB: a connection lost during COMMIT leaves the outcome unknown: the server may have
-      // committed. Retrying would then apply the write twice, so it is not retried.
-      if (committing && isTransientError(error))
+      // NB: a connection lost during COMMIT (and the statements sent with it) leaves the outcome
+      // unknown: the server may have committed. Retrying would then apply the write twice, so it
+      // is not retried. A server that answered with a rollback (a deadlock) saved nothing.
+      if (committing && isTransientError(error) && !isRolledBack(error))
         throw new WriteOutcomeUnknownError(meta.idempotencyKey, error, { status: committing.status, body: committing.body });
       throw error;
     }

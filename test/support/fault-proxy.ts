@@ -42,6 +42,12 @@ export interface FaultProxy {
    * the fault has struck.
    */
   cutAtCommit(when: 'before' | 'after', statement: RegExp): Promise<void>;
+  /**
+   * Calls `listener` with the SQL text of each message a client sends that carries one (a simple
+   * query, or an extended-protocol parse), in order: what one round trip took to the server.
+   * Returns a function that stops it.
+   */
+  listen(listener: (sql: string) => void): () => void;
   /** Returns the number of live client connections. */
   connections(): number;
   /** Stops listening and destroys every connection; resolves when the server is closed. */
@@ -117,6 +123,7 @@ export async function startFaultProxy(target: { host: string; port: number }): P
   let closed = false;
   let closing: Promise<void> | undefined;
   let trap: CommitTrap | undefined;
+  const listeners = new Set<(sql: string) => void>();
   const pairs = new Set<Pair>();
 
   const pump = (dir: Direction): void => {
@@ -245,10 +252,12 @@ export async function startFaultProxy(target: { host: string; port: number }): P
     };
     const fromClient: Inspect = (data) => {
       for (const sql of statements.push(data)) {
+        for (const listener of listeners) listener(sql);
         if (trap === undefined) continue;
         if (/^\s*begin\b/i.test(sql)) inTrappedTransaction = false;
         if (trap.statement.test(sql)) inTrappedTransaction = true;
-        if (inTrappedTransaction && /^\s*commit\s*;?\s*$/i.test(sql)) {
+        // A COMMIT alone, or ending a message that carries the transaction's last statements.
+        if (inTrappedTransaction && /(?:^|;)\s*commit\s*;?\s*$/i.test(sql)) {
           const armed = trap;
           trap = undefined;
           if (armed.when === 'before') return strike(armed);
@@ -340,6 +349,10 @@ export async function startFaultProxy(target: { host: string; port: number }): P
       return new Promise<void>((struck) => {
         trap = { when, statement, struck };
       });
+    },
+    listen(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
     },
     connections() {
       let live = 0;

@@ -1,11 +1,12 @@
-import { CompiledQuery, Transaction, type DatabaseConnection, type Dialect, type Driver, type Kysely, type KyselyConfig, type QueryResult } from 'kysely';
+import { Transaction, type CompiledQuery, type DatabaseConnection, type Dialect, type Driver, type Kysely, type KyselyConfig, type QueryResult } from 'kysely';
 import type pg from 'pg';
 import type { TransactionRunner } from '../database.js';
 import type { StallWatch } from './postgres-deadline.js';
 import { setLocalStatementTimeout } from './postgres-dialect.js';
+import { withLiterals } from './postgres-literals.js';
 
-const COMMIT = CompiledQuery.raw('commit');
-const ROLLBACK = CompiledQuery.raw('rollback');
+const COMMIT = 'commit';
+const ROLLBACK = 'rollback';
 
 /** Told of every statement a transaction ran (as Kysely's `log` option is, which this path bypasses). */
 export type QueryListener = (sql: string, parameters: readonly unknown[]) => void;
@@ -16,36 +17,77 @@ function transactionEnded(): Error {
 }
 
 /**
+ * A statement held back for the next round trip: its SQL with the values written in as
+ * literals, and as it was given (for the query listener).
+ */
+interface HeldStatement {
+  readonly literal: string;
+  readonly sql: string;
+  readonly parameters: readonly unknown[];
+}
+
+/**
  * The one connection of a transaction, as Kysely sees it: its queries go straight to the pooled
  * `pg` client, and once the transaction ends they are refused, so a handle kept past its
  * callback can never run in the next transaction on the same client.
+ *
+ * It saves round trips. BEGIN is not sent until there is something to send, and a statement
+ * whose result nobody reads (an INSERT from `insertRow`, see {@link TransactionConnection.run})
+ * is held back and goes with the next one that needs the server: the next query, or the COMMIT.
+ * They travel as one simple-protocol message (`begin; set local …; insert …; insert …; commit`),
+ * the statements in their order, each seeing the ones before, so a write that only inserts (a
+ * registration and its audit row) is one round trip where it was four. A statement that fails
+ * still rolls the whole transaction back; its error only surfaces later, at the statement that
+ * carried it, which is where the transaction's callback or its COMMIT awaits.
  */
 export class TransactionConnection implements DatabaseConnection {
   #client: pg.PoolClient | undefined;
   readonly #onQuery: QueryListener | undefined;
+  readonly #begin: string;
+  #begun = false;
+  #held: HeldStatement[] = [];
 
-  constructor(client: pg.PoolClient, onQuery: QueryListener | undefined) {
+  /** `begin`: the statements that open the transaction (`begin; set local statement_timeout = …`). */
+  constructor(client: pg.PoolClient, begin: string, onQuery: QueryListener | undefined) {
     this.#client = client;
+    this.#begin = begin;
     this.#onQuery = onQuery;
   }
 
-  // NB: plain promise chains, not async functions: every write runs these four or more times.
+  /** True once BEGIN has been sent: the server then holds a transaction that a ROLLBACK must end. */
+  get begun(): boolean {
+    return this.#begun;
+  }
+
+  // NB: plain promise chains, not async functions: every write runs these several times.
   executeQuery<R>(compiled: CompiledQuery): Promise<QueryResult<R>> {
     const client = this.#client;
     if (!client) return Promise.reject(transactionEnded());
-    return client.query(compiled.sql, compiled.parameters as unknown[]).then(({ command, rowCount, rows }) => {
-      this.#onQuery?.(compiled.sql, compiled.parameters);
-      // The same result Kysely's own PostgreSQL connection gives (numAffectedRows as a bigint).
-      const affects = command === 'INSERT' || command === 'UPDATE' || command === 'DELETE' || command === 'MERGE';
-      return { rows: (rows ?? []) as R[], ...(affects ? { numAffectedRows: BigInt(rowCount ?? 0) } : {}) };
-    });
+    const query = () =>
+      client.query(compiled.sql, compiled.parameters as unknown[]).then(({ command, rowCount, rows }) => {
+        this.#onQuery?.(compiled.sql, compiled.parameters);
+        // The same result Kysely's own PostgreSQL connection gives (numAffectedRows as a bigint).
+        const affects = command === 'INSERT' || command === 'UPDATE' || command === 'DELETE' || command === 'MERGE';
+        return { rows: (rows ?? []) as R[], ...(affects ? { numAffectedRows: BigInt(rowCount ?? 0) } : {}) };
+      });
+    return this.#sendAhead(client, undefined)?.then(query) ?? query();
   }
 
-  /** Runs a statement whose result is not needed (an INSERT from `insertRow`). */
+  /**
+   * Runs a statement whose result is not needed (an INSERT from `insertRow`): held back, with
+   * its values written in, until the next statement that needs the server. One with a value
+   * that has no literal form (binary data) is sent at once, after the statements held.
+   */
   run(sql: string, parameters: readonly unknown[]): Promise<void> {
     const client = this.#client;
     if (!client) return Promise.reject(transactionEnded());
-    return client.query(sql, parameters as unknown[]).then(() => this.#onQuery?.(sql, parameters));
+    const literal = withLiterals(sql, parameters);
+    if (literal === undefined) {
+      const send = () => client.query(sql, parameters as unknown[]).then(() => this.#onQuery?.(sql, parameters));
+      return this.#sendAhead(client, undefined)?.then(send) ?? send();
+    }
+    this.#held.push({ literal, sql, parameters });
+    return Promise.resolve();
   }
 
   // eslint-disable-next-line require-yield -- Kysely requires the method; robusto never streams a query
@@ -54,18 +96,44 @@ export class TransactionConnection implements DatabaseConnection {
   }
 
   /**
-   * Ends the handle, then runs COMMIT or ROLLBACK. NB: in that order, so that a statement a kept
-   * handle sends meanwhile is refused instead of running after the COMMIT, outside any transaction.
+   * Ends the handle, then sends COMMIT, with BEGIN and the statements held if any (a transaction
+   * that sent nothing sends nothing). NB: in that order, so that a statement a kept handle sends
+   * meanwhile is refused instead of running after the COMMIT, outside any transaction.
    */
-  finish(statement: CompiledQuery): Promise<void> {
+  commit(): Promise<void> {
     const client = this.#client;
     this.#client = undefined;
     if (!client) return Promise.reject(transactionEnded());
-    return client.query(statement.sql).then(() => this.#onQuery?.(statement.sql, statement.parameters));
+    if (!this.#begun && this.#held.length === 0) return Promise.resolve();
+    return this.#sendAhead(client, COMMIT) ?? Promise.resolve();
   }
 
   end(): void {
     this.#client = undefined;
+    this.#held = [];
+  }
+
+  /**
+   * Sends what must reach the server before the next statement (BEGIN if not yet sent, the
+   * statements held), followed by `last` if given, as one message; undefined when there is
+   * nothing to send. The listener hears each statement once the message succeeded.
+   */
+  #sendAhead(client: pg.PoolClient, last: string | undefined): Promise<void> | undefined {
+    const held = this.#held;
+    const begin = this.#begun ? undefined : this.#begin;
+    if (begin === undefined && held.length === 0 && last === undefined) return undefined;
+    this.#begun = true;
+    this.#held = [];
+    const parts: string[] = begin === undefined ? [] : [begin];
+    for (const statement of held) parts.push(statement.literal);
+    if (last !== undefined) parts.push(last);
+    return client.query(parts.join(';\n')).then(() => {
+      const listener = this.#onQuery;
+      if (!listener) return;
+      if (begin !== undefined) listener(begin, []);
+      for (const statement of held) listener(statement.sql, statement.parameters);
+      if (last !== undefined) listener(last, []);
+    });
   }
 }
 
@@ -83,7 +151,7 @@ export function directConnectionOf(db: object): TransactionConnection | undefine
 
 // ROLLBACK on the client itself: the handle may already be ended (a COMMIT that failed).
 function rollback(client: pg.PoolClient, onQuery: QueryListener | undefined): Promise<void> {
-  return client.query(ROLLBACK.sql).then(() => onQuery?.(ROLLBACK.sql, ROLLBACK.parameters));
+  return client.query(ROLLBACK).then(() => onQuery?.(ROLLBACK, []));
 }
 
 /** Stands in for the pool's driver in a transaction's handle, where nothing may take another connection. */
@@ -101,11 +169,13 @@ const NO_DRIVER: Driver = {
  * Builds {@link Database.transaction} for PostgreSQL: takes a client from the pool, BEGIN, runs
  * `work` with a Kysely transaction on that client, COMMIT, or ROLLBACK if anything throws
  * (COMMIT included), and gives the client back; a client whose ROLLBACK failed goes back with
- * the error, so the pool discards it.
+ * the error, so the pool discards it. BEGIN and the statements whose results nobody reads go
+ * with the next statement that needs the server (see {@link TransactionConnection}): a
+ * transaction that only inserts is one round trip, COMMIT included.
  *
- * BEGIN also sets the transaction's statement timeout (`begin; set local statement_timeout = …`,
- * one round trip): behind a transaction pooler the connection's own timeout does not reach the
- * server connection the transaction runs on (see `setLocalStatementTimeout`).
+ * BEGIN also sets the transaction's statement timeout (`begin; set local statement_timeout = …`):
+ * behind a transaction pooler the connection's own timeout does not reach the server connection
+ * the transaction runs on (see `setLocalStatementTimeout`).
  *
  * With a {@link StallWatch}, an attempt the server stops answering is abandoned at its deadline
  * (see `StallWatch`): its handle is ended first, so no statement, COMMIT included, can be sent
@@ -136,7 +206,7 @@ export function postgresTransactions(
   onQuery?: QueryListener,
   watch?: StallWatch,
 ): TransactionRunner {
-  // NB: two statements in one simple query, no parameters: one round trip, as a bare BEGIN was.
+  // Sent ahead of the first statement that needs the server, in the same message.
   const begin = `begin; ${setLocalStatementTimeout(statementTimeoutMs)}`;
   const executor = kysely.getExecutor();
   // Only a handle without plugins may take statements straight to its connection.
@@ -149,12 +219,11 @@ export function postgresTransactions(
       client.release();
       throw new Error('the transaction attempt was abandoned while it waited for a connection');
     }
-    const connection = new TransactionConnection(client, onQuery);
+    const connection = new TransactionConnection(client, begin, onQuery);
     attempt.client = client;
     attempt.connection = connection;
     let broken: Error | undefined;
     try {
-      await connection.run(begin, []);
       // NB: an object literal, not `{ ...props, … }`: the spread made this line cost about 2 µs
       // (10 times the literal) on every write.
       const tx = new Transaction({
@@ -166,11 +235,12 @@ export function postgresTransactions(
       if (plainExecutor) connections.set(tx, connection);
       try {
         const result = await work(tx);
-        await connection.finish(COMMIT);
+        await connection.commit();
         return result;
       } catch (error) {
         connection.end();
-        if (!attempt.abandoned) {
+        // A transaction that never reached the server has nothing to roll back.
+        if (!attempt.abandoned && connection.begun) {
           await rollback(client, onQuery).catch((rollbackError: unknown) => {
             broken = rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError));
           });
