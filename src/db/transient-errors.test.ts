@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { errorCodeOf, isTransientError } from './transient-errors.js';
+import { errorCodeOf, isRolledBack, isTransientError } from './transient-errors.js';
 
 function withCode(code: string, message = 'x'): Error {
   return Object.assign(new Error(message), { code });
@@ -166,5 +166,19 @@ describe('errorCodeOf', () => {
     expect(errorCodeOf(Object.assign(new Error('x'), { code: 1 }))).toBeUndefined();
     expect(errorCodeOf(null)).toBeUndefined();
     expect(errorCodeOf(undefined)).toBeUndefined();
+  });
+});
+
+describe('isRolledBack', () => {
+  it.each(['40001', '40P01', '40000', '25006'])('%s: the server answered that nothing was saved', (code) => {
+    expect(isRolledBack(withCode(code))).toBe(true);
+  });
+
+  it.each(['08006', '57P01', '53100', 'ECONNRESET', '23505'])('%s: not an answer that nothing was saved', (code) => {
+    expect(isRolledBack(withCode(code))).toBe(false);
+  });
+
+  it('a lost connection without a code is not a rollback', () => {
+    expect(isRolledBack(new Error('Connection terminated unexpectedly'))).toBe(false);
   });
 });

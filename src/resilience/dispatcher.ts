@@ -1,6 +1,7 @@
 import type { Insertable, Kysely, Transaction } from 'kysely';
 import type { CoreTables } from '../db/core-tables.js';
 import type { Database } from '../db/database.js';
+import { executeUnread } from '../db/execute-unread.js';
 import { insertRow, insertRows } from '../db/insert-rows.js';
 import { isRolledBack, isTransientError } from '../db/transient-errors.js';
 import { uniqueViolationOf } from '../db/unique-violation.js';
@@ -476,12 +477,14 @@ export class Dispatcher {
     }
     const outcome = await command.handler(tx, run.payload, ctx);
     if (key) {
-      await tx
-        .updateTable('idempotency_keys')
-        .set({ status_code: outcome.status, response: JSON.stringify(outcome.body) })
-        .where('tenant_id', '=', meta.tenantId)
-        .where('key', '=', key)
-        .execute();
+      await executeUnread(
+        tx,
+        tx
+          .updateTable('idempotency_keys')
+          .set({ status_code: outcome.status, response: JSON.stringify(outcome.body) })
+          .where('tenant_id', '=', meta.tenantId)
+          .where('key', '=', key),
+      );
     }
     await insertRow(tx, 'audit_log', auditRowOf(meta, command.name, outcome, ctx.now));
     const result = { status: outcome.status, body: outcome.body, replayed: false };
@@ -499,7 +502,7 @@ export class Dispatcher {
     // NB: only an expired key may be removed. Without the expiry condition this DELETE would
     // also see, and remove, the key of a concurrent request that committed a moment ago
     // (READ COMMITTED), and the write would run twice.
-    await tx.deleteFrom('idempotency_keys').where('tenant_id', '=', meta.tenantId).where('key', '=', key).where('expires_at', '<=', ctx.now).execute();
+    await executeUnread(tx, tx.deleteFrom('idempotency_keys').where('tenant_id', '=', meta.tenantId).where('key', '=', key).where('expires_at', '<=', ctx.now));
     await insertRow(tx, 'idempotency_keys', {
       tenant_id: meta.tenantId,
       key,

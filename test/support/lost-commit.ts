@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Database } from '../../src/db/database.js';
 
 /**
@@ -48,6 +49,9 @@ export function holdTheCommit(db: Database): HeldCommit {
     return new Promise((_, reject) => {
       committed = real(async (tx) => {
         const result = await work(tx);
+        // The statements held back for the COMMIT's message reach the server, as they do when
+        // that message is sent: the rows and their locks are there, the COMMIT is not yet.
+        await sql`select 1`.execute(tx);
         reject(new Error('Connection terminated unexpectedly'));
         await gate;
         return result;

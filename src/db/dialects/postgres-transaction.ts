@@ -63,14 +63,24 @@ export class TransactionConnection implements DatabaseConnection {
   executeQuery<R>(compiled: CompiledQuery): Promise<QueryResult<R>> {
     const client = this.#client;
     if (!client) return Promise.reject(transactionEnded());
-    const query = () =>
-      client.query(compiled.sql, compiled.parameters as unknown[]).then(({ command, rowCount, rows }) => {
-        this.#onQuery?.(compiled.sql, compiled.parameters);
-        // The same result Kysely's own PostgreSQL connection gives (numAffectedRows as a bigint).
-        const affects = command === 'INSERT' || command === 'UPDATE' || command === 'DELETE' || command === 'MERGE';
-        return { rows: (rows ?? []) as R[], ...(affects ? { numAffectedRows: BigInt(rowCount ?? 0) } : {}) };
-      });
-    return this.#sendAhead(client, undefined)?.then(query) ?? query();
+    if (this.#begun && this.#held.length === 0)
+      return client.query(compiled.sql, compiled.parameters as unknown[]).then((result) => this.#resultOf<R>(compiled, result));
+    // BEGIN or statements held go first: in the same message when the query's values have a literal form.
+    const literal = withLiterals(compiled.sql, compiled.parameters);
+    if (literal === undefined) {
+      const query = () => client.query(compiled.sql, compiled.parameters as unknown[]).then((result) => this.#resultOf<R>(compiled, result));
+      return this.#sendAhead(client, undefined)?.then(query) ?? query();
+    }
+    return this.#sendAhead(client, literal, true).then((results) => this.#resultOf<R>(compiled, results));
+  }
+
+  /** Kysely's result of a query, from node-postgres's (the last one, when the message carried several). */
+  #resultOf<R>(compiled: CompiledQuery, result: pg.QueryResult | pg.QueryResult[] | void): QueryResult<R> {
+    const { command, rowCount, rows } = (Array.isArray(result) ? result[result.length - 1] : result) as pg.QueryResult;
+    this.#onQuery?.(compiled.sql, compiled.parameters);
+    // The same result Kysely's own PostgreSQL connection gives (numAffectedRows as a bigint).
+    const affects = command === 'INSERT' || command === 'UPDATE' || command === 'DELETE' || command === 'MERGE';
+    return { rows: (rows ?? []) as R[], ...(affects ? { numAffectedRows: BigInt(rowCount ?? 0) } : {}) };
   }
 
   /**
@@ -116,9 +126,12 @@ export class TransactionConnection implements DatabaseConnection {
   /**
    * Sends what must reach the server before the next statement (BEGIN if not yet sent, the
    * statements held), followed by `last` if given, as one message; undefined when there is
-   * nothing to send. The listener hears each statement once the message succeeded.
+   * nothing to send. The listener hears each statement once the message succeeded (`last`, when
+   * it is a query whose result the caller reads, from the caller). Resolves with the results.
    */
-  #sendAhead(client: pg.PoolClient, last: string | undefined): Promise<void> | undefined {
+  #sendAhead(client: pg.PoolClient, last: string | undefined): Promise<void> | undefined;
+  #sendAhead(client: pg.PoolClient, last: string, lastIsQuery: true): Promise<pg.QueryResult | pg.QueryResult[]>;
+  #sendAhead(client: pg.PoolClient, last: string | undefined, lastIsQuery = false): Promise<unknown> | undefined {
     const held = this.#held;
     const begin = this.#begun ? undefined : this.#begin;
     if (begin === undefined && held.length === 0 && last === undefined) return undefined;
@@ -127,12 +140,15 @@ export class TransactionConnection implements DatabaseConnection {
     const parts: string[] = begin === undefined ? [] : [begin];
     for (const statement of held) parts.push(statement.literal);
     if (last !== undefined) parts.push(last);
-    return client.query(parts.join(';\n')).then(() => {
+    return client.query(parts.join(';\n')).then((results) => {
       const listener = this.#onQuery;
-      if (!listener) return;
-      if (begin !== undefined) listener(begin, []);
-      for (const statement of held) listener(statement.sql, statement.parameters);
-      if (last !== undefined) listener(last, []);
+      if (listener) {
+        if (begin !== undefined) listener(begin, []);
+        for (const statement of held) listener(statement.sql, statement.parameters);
+        // A query's own result goes to the caller, who tells the listener.
+        if (last !== undefined && !lastIsQuery) listener(last, []);
+      }
+      return results;
     });
   }
 }
