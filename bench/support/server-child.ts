@@ -16,7 +16,7 @@ async function start(spec: ServerSpec): Promise<{ ready: ServerReady; close(): P
     });
     return { ready: { url: robusto.url, token: robusto.token, tenantId: robusto.tenantId, userId: robusto.userId }, close: () => robusto.close() };
   }
-  const bare = bareServer(spec.target, spec.identity);
+  const bare = bareServer(spec.target, spec.style, spec.identity);
   return { ready: { url: await bare.app.listen({ port: 0, host: '127.0.0.1' }) }, close: () => bare.close() };
 }
 

@@ -1,11 +1,12 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { BareIdentity, BareTarget } from './bare-server.js';
+import type { BareIdentity, BareStyle, BareTarget } from './bare-server.js';
 
 /** Which server a child process runs: robusto as `serve` builds it, or the bare baseline. */
 export type ServerSpec =
-  { kind: 'robusto'; dataDir: string; databaseUrl?: string; env?: Record<string, string> } | { kind: 'bare'; target: BareTarget; identity: BareIdentity };
+  | { kind: 'robusto'; dataDir: string; databaseUrl?: string; env?: Record<string, string> }
+  | { kind: 'bare'; style: BareStyle; target: BareTarget; identity: BareIdentity };
 
 /** What a started server tells the benchmark: where it listens, and robusto's bench identity. */
 export interface ServerReady {
