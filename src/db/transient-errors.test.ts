@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { errorCodeOf, isRolledBack, isTransientError } from './transient-errors.js';
+import { errorCodeOf, savedNothing, isTransientError } from './transient-errors.js';
 
 function withCode(code: string, message = 'x'): Error {
   return Object.assign(new Error(message), { code });
@@ -169,16 +169,24 @@ describe('errorCodeOf', () => {
   });
 });
 
-describe('isRolledBack', () => {
+describe('savedNothing', () => {
+  it.each(['ECONNRESET', 'EPIPE'])('%s refused by the socket on write: the message never reached the server', (code) => {
+    expect(savedNothing(Object.assign(withCode(code, `write ${code}`), { syscall: 'write' }))).toBe(true);
+  });
+
+  it('the same reset on read (after the message was written) is not known to have saved nothing', () => {
+    expect(savedNothing(Object.assign(withCode('ECONNRESET', 'read ECONNRESET'), { syscall: 'read' }))).toBe(false);
+  });
+
   it.each(['40001', '40P01', '40000', '25006'])('%s: the server answered that nothing was saved', (code) => {
-    expect(isRolledBack(withCode(code))).toBe(true);
+    expect(savedNothing(withCode(code))).toBe(true);
   });
 
   it.each(['08006', '57P01', '53100', 'ECONNRESET', '23505'])('%s: not an answer that nothing was saved', (code) => {
-    expect(isRolledBack(withCode(code))).toBe(false);
+    expect(savedNothing(withCode(code))).toBe(false);
   });
 
   it('a lost connection without a code is not a rollback', () => {
-    expect(isRolledBack(new Error('Connection terminated unexpectedly'))).toBe(false);
+    expect(savedNothing(new Error('Connection terminated unexpectedly'))).toBe(false);
   });
 });

@@ -77,11 +77,18 @@ export function errorCodeOf(error: unknown): string | undefined {
 }
 
 /**
- * Says whether the server answered that it rolled the transaction back (SQLSTATE class 40:
- * serialization failure, deadlock) or refused its write (25006, a read-only server). A COMMIT
- * that fails so is not a lost answer: nothing was saved, and the write may be tried again.
+ * Says whether a failed COMMIT (or a message carrying it) certainly saved nothing, so the write
+ * may be tried again instead of being reported as outcome unknown:
+ * - the server answered that it rolled the transaction back (SQLSTATE class 40: serialization
+ *   failure, deadlock) or refused its write (25006, a read-only server);
+ * - the message never left this process whole: the socket refused the write itself (`syscall`
+ *   `write`, e.g. ECONNRESET or EPIPE on a connection the server had already reset). The server
+ *   runs a message only once it has all of it, so it ran none of it. A connection lost after the
+ *   message was written (a read error, or "Connection terminated unexpectedly") stays unknown.
  */
-export function isRolledBack(error: unknown): boolean {
+export function savedNothing(error: unknown): boolean {
   const code = errorCodeOf(error);
-  return code !== undefined && /^[0-9A-Z]{5}$/.test(code) && (code.startsWith('40') || code === '25006');
+  if (code === undefined) return false;
+  if ((error as { syscall?: unknown }).syscall === 'write') return true;
+  return /^[0-9A-Z]{5}$/.test(code) && (code.startsWith('40') || code === '25006');
 }

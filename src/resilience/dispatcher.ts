@@ -3,7 +3,7 @@ import type { CoreTables } from '../db/core-tables.js';
 import type { Database } from '../db/database.js';
 import { executeUnread } from '../db/execute-unread.js';
 import { insertRow, insertRows } from '../db/insert-rows.js';
-import { isRolledBack, isTransientError } from '../db/transient-errors.js';
+import { isTransientError, savedNothing } from '../db/transient-errors.js';
 import { uniqueViolationOf } from '../db/unique-violation.js';
 import { AppError } from '../shared/app-error.js';
 import { newId } from '../shared/ids.js';
@@ -450,8 +450,9 @@ export class Dispatcher {
     } catch (error) {
       // NB: a connection lost during COMMIT (and the statements sent with it) leaves the outcome
       // unknown: the server may have committed. Retrying would then apply the write twice, so it
-      // is not retried. A server that answered with a rollback (a deadlock) saved nothing.
-      if (committing && isTransientError(error) && !isRolledBack(error))
+      // is not retried. A server that answered with a rollback (a deadlock), or a message the
+      // socket refused to send, saved nothing.
+      if (committing && isTransientError(error) && !savedNothing(error))
         throw new WriteOutcomeUnknownError(meta.idempotencyKey, error, { status: committing.status, body: committing.body });
       throw error;
     }
