@@ -5,7 +5,7 @@ import { AppError } from '../shared/app-error.js';
 import { ErrorCode } from '../shared/error-codes.js';
 import { createHttpServer } from './create-server.js';
 import { sendProblem } from './problem.js';
-import { enterRequestContext } from './request-context.js';
+import { CHEAP_REQUEST_CONTEXT, enterRequestContext } from './request-context.js';
 import { text } from '../shared/i18n/translate.js';
 
 /** Seconds a client is told to wait for a module that waits for its migrations. */
@@ -96,9 +96,9 @@ export async function registerModules(app: ModuleRouter, registry: ModuleRegistr
         // without rebuilding its formatters, several microseconds on every request.
         markRoutesOf(scope, module);
         scope.setChildLoggerFactory((_logger, bindings, options) => ctx.log.child(bindings, options && Object.keys(options).length > 0 ? options : undefined));
-        // A module robusto does not ship gets the request context that names the request behind
-        // an uncaught exception (see enterRequestContext for why only those).
-        const tracked = module.origin !== BUILTIN_ORIGIN;
+        // The request context names the request behind an uncaught exception: every module's
+        // where it is cheap, else a module robusto does not ship (see enterRequestContext).
+        const tracked = CHEAP_REQUEST_CONTEXT || module.origin !== BUILTIN_ORIGIN;
         scope.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
           if (module.status === 'failed') return sendProblem(reply, moduleUnavailable(module));
           // NB: a module waiting for its migrations (the database has not answered since the

@@ -29,8 +29,9 @@ export function requestIdOf(request: IncomingMessage): string {
 }
 
 /**
- * The context of the request whose code is running now, or `undefined` outside requests and in
- * requests served by robusto's built-in modules (see {@link enterRequestContext}). Used to say
+ * The context of the request whose code is running now, or `undefined` outside requests (and,
+ * on Node.js before 24, in requests served by robusto's built-in modules: see
+ * {@link enterRequestContext}). Used to say
  * which request an uncaught exception came from.
  */
 export function currentRequest(): RequestContext | undefined {
@@ -61,15 +62,22 @@ export function requestsInFlight(): RequestContext[] {
 }
 
 /**
+ * Whether a request context is cheap here: from Node.js 24 on, AsyncLocalStorage keeps its store
+ * in the async context frame V8 carries anyway (1 to 7 µs per request of 30 awaits, measured),
+ * where Node.js 20 hooks every promise of the process once it is entered (20 to 45 µs, and 30 to
+ * 50 µs per write under load in `bench/api.bench.ts`).
+ */
+export const CHEAP_REQUEST_CONTEXT = Number(process.versions.node.split('.')[0]) >= 24 && !process.execArgv.includes('--no-async-context-frame');
+
+/**
  * Makes {@link currentRequest} answer with this request inside its handlers, timers, event
  * callbacks and promises, even after the response (a callback a handler left behind). Call it
  * from an `onRequest` hook, with that hook's `done`.
  *
- * NB: on Node 20, AsyncLocalStorage hooks every promise of the process once entered, 30 to 50 µs
- * of CPU per write under load (`bench/api.bench.ts`). So it is entered only for modules loaded
- * from ROBUSTO_MODULES, code robusto does not ship and test, where a callback throwing outside
- * any promise would otherwise crash the whole process. An uncaught exception in robusto's own
- * code still comes with the requests in flight ({@link requestsInFlight}).
+ * NB: every request enters it where it is cheap ({@link CHEAP_REQUEST_CONTEXT}); elsewhere only
+ * requests to modules loaded from ROBUSTO_MODULES do, code robusto does not ship and test, where
+ * a callback throwing outside any promise would otherwise crash the whole process unexplained.
+ * An uncaught exception always comes with the requests in flight ({@link requestsInFlight}).
  */
 export function enterRequestContext(request: FastifyRequest, done: () => void): void {
   storage.run(contextOf(request), done);

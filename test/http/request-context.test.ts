@@ -1,6 +1,16 @@
 import Fastify from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
-import { currentRequest, enterRequestContext, registerRequestContext, requestIdOf, requestsInFlight } from '../../src/http/request-context.js';
+import {
+  CHEAP_REQUEST_CONTEXT,
+  currentRequest,
+  enterRequestContext,
+  registerRequestContext,
+  requestIdOf,
+  requestsInFlight,
+} from '../../src/http/request-context.js';
+import { call } from '../support/api.js';
+import { createTenantWithUsers } from '../support/auth.js';
+import { buildTestApp } from '../support/build-app.js';
 
 const apps: Array<ReturnType<typeof Fastify>> = [];
 const releases: Array<() => void> = [];
@@ -61,4 +71,21 @@ describe('request context', () => {
     const context = { requestId: 'held-2', method: 'GET', url: '/held' };
     expect(await (await answer).json()).toEqual({ afterAwait: context, inTimer: context });
   });
+
+  it.runIf(Number(process.versions.node.split('.')[0]) >= 24)(
+    "on Node.js 24 a built-in module's request runs in its context too, down to its SQL",
+    async () => {
+      expect(CHEAP_REQUEST_CONTEXT).toBe(true);
+      const seen: Array<string | undefined> = [];
+      const t = await buildTestApp({ engine: 'sqlite', onQuery: (sql) => (sql.startsWith('select') && sql.includes('from "students"') ? seen.push(currentRequest()?.requestId) : undefined) });
+      try {
+        const tenant = await createTenantWithUsers(t, 'context');
+        const response = await call(t, tenant, { method: 'GET', url: '/api/students?limit=5', as: 'staff' });
+        expect(response.statusCode).toBe(200);
+        expect(seen).toEqual([response.headers['x-request-id']]);
+      } finally {
+        await t.close();
+      }
+    },
+  );
 });
