@@ -63,9 +63,9 @@ export function requestsInFlight(): RequestContext[] {
 
 /**
  * Whether a request context is cheap here: from Node.js 24 on, AsyncLocalStorage keeps its store
- * in the async context frame V8 carries anyway (1 to 7 µs per request of 30 awaits, measured),
- * where Node.js 20 hooks every promise of the process once it is entered (20 to 45 µs, and 30 to
- * 50 µs per write under load in `bench/api.bench.ts`).
+ * in the async context frame V8 carries anyway, about 1 µs per request of 30 awaits, where
+ * Node.js 20 hooks every promise of the process once it is entered, about 7 µs on the same
+ * requests (`npm run bench:context`) and 30 to 50 µs per write of the API under load.
  */
 export const CHEAP_REQUEST_CONTEXT = Number(process.versions.node.split('.')[0]) >= 24 && !process.execArgv.includes('--no-async-context-frame');
 
