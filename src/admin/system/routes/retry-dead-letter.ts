@@ -1,13 +1,11 @@
 import { Type } from '@sinclair/typebox';
-import { AppError, isAppError } from '../../../shared/app-error.js';
+import { isAppError } from '../../../shared/app-error.js';
 import { principalOf } from '../../../shared/principal.js';
 import { IdParams, problemResponses } from '../../../shared/schemas.js';
-import { deadLetterNotFound } from '../system.errors.js';
-import { WriteError } from '../../../resilience/write-errors.js';
+import { deadLetterAuthorLacksRight, deadLetterNotFound } from '../system.errors.js';
 import type { ModuleRouter } from '../../../modules/module.js';
 import { TENANT_SHARE_WITHOUT_DATABASE } from './route-config.js';
 import type { AdminContext } from '../../admin-context.js';
-import { text } from '../../../shared/i18n/translate.js';
 
 /** `POST /dead-letters/:id/retry`: queues a dead letter again, unless its author still lacks the right to it. */
 export function retryDeadLetterRoute(app: ModuleRouter, ctx: AdminContext): void {
@@ -28,14 +26,8 @@ export function retryDeadLetterRoute(app: ModuleRouter, ctx: AdminContext): void
       // A write whose author lost the right to it stays parked while they still lack it.
       const forbidden = entry?.status === 'dead' ? await ctx.checkAuthor(entry) : undefined;
       if (forbidden) {
-        throw new AppError(
-          WriteError.REPLAY_FORBIDDEN,
-          409,
-          text('writes.notQueuedAgain', { reason: isAppError(forbidden) ? (forbidden.detailText ?? forbidden.detail) : forbidden.message }),
-          {
-            extensions: isAppError(forbidden) ? (forbidden.extensions ?? {}) : {},
-          },
-        );
+        const reason = isAppError(forbidden) ? (forbidden.detailText ?? forbidden.detail) : forbidden.message;
+        throw deadLetterAuthorLacksRight(reason, isAppError(forbidden) ? (forbidden.extensions ?? {}) : {});
       }
       if (!(await ctx.journal.retryDead(principal.tenantId, request.params.id, principal.userId))) throw deadLetterNotFound(request.params.id);
       request.log.warn({ receipt: request.params.id, by: principal.userId }, 'dead letter queued again');
