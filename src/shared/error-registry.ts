@@ -64,3 +64,8 @@ export function defineErrors<const T extends Record<string, ErrorSpec>>(owner: s
 export function registeredErrors(): ErrorEntry[] {
   return [...registry.values()].sort((a, b) => a.owner.localeCompare(b.owner) || a.code.localeCompare(b.code));
 }
+
+/** The entry of `code`, or undefined when no part of robusto (or no module loaded) registered it. */
+export function errorEntryOf(code: string): ErrorEntry | undefined {
+  return registry.get(code);
+}

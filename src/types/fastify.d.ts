@@ -25,6 +25,13 @@ declare module 'fastify' {
      * it itself only to say otherwise.
      */
     writePath?: boolean;
+    /**
+     * Error codes of the registry the route answers besides those its configuration implies (a
+     * module's conflicts, a code of another module, a 500 of its own). The OpenAPI document
+     * declares their statuses with them as examples, and they replace the module's own codes
+     * there; a code no module registered fails the module's registration.
+     */
+    errors?: readonly string[];
     /** The module that registered the route, set by the kernel: names its tag and operation ids in the OpenAPI document. */
     module?: { name: string; prefix: string; description: string | undefined };
   }

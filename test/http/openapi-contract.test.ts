@@ -12,6 +12,7 @@ import { Ajv } from 'ajv';
 import addFormats from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BUILTIN_MODULES } from '../../src/builtin-modules.js';
+import type { ModuleRouter, ModuleSource } from '../../src/modules/module.js';
 import { isValidCnpj, isValidCpf } from '../../src/shared/documents.js';
 import { registeredErrors } from '../../src/shared/error-registry.js';
 import { CUSTOM_FORMATS } from '../../src/shared/schemas.js';
@@ -33,6 +34,7 @@ interface Response {
 interface Operation {
   operationId?: string;
   summary?: string;
+  description?: string;
   tags?: string[];
   parameters?: Array<{ in: string; name: string }>;
   requestBody?: { content: Record<string, Media> };
@@ -48,8 +50,6 @@ interface Document {
 }
 
 const run = promisify(execFile);
-/** Problem statuses the kernel itself answers, each with a code of its own in the registry. */
-const KERNEL_STATUSES = ['400', '401', '403', '413', '415', '422', '429', '503'];
 const WRITES = new Set(['post', 'put', 'patch', 'delete']);
 /** The writes that do not go through the write path: sign-in, the console's own writes to the journal, and its actions (a replay round, a backup). */
 const NOT_JOURNALED = [
@@ -146,6 +146,7 @@ describe('the OpenAPI contract', () => {
       if (!journaled) {
         expect(accepted, name).toBeUndefined();
         expect(key, name).toBeUndefined();
+        if (!name.includes('/journal/') && !name.includes('/backups')) expect(op.description, name).toContain('Does not honour `Idempotency-Key`');
         continue;
       }
       expect(accepted?.content?.['application/json']?.schema, name).toEqual({ $ref: '#/components/schemas/Receipt' });
@@ -171,11 +172,12 @@ describe('the OpenAPI contract', () => {
         const media = response.content?.['application/problem+json'];
         expect(media?.schema, `${name} ${status}`).toEqual({ $ref: '#/components/schemas/Problem' });
         const examples = Object.values(media?.examples ?? {});
-        // NB: a code answered with another status than its own (a retry's 409 ERR_REPLAY_FORBIDDEN) has no example.
-        if (KERNEL_STATUSES.includes(status)) expect(examples.length, `${name} ${status}`).toBeGreaterThan(0);
+        expect(examples.length, `${name} ${status}`).toBeGreaterThan(0);
         for (const { value } of examples) {
           const problem = value as { code: string; status: number };
           expect(problem.status, `${name} ${status}`).toBe(Number(status));
+          // A module without codes of its own (notes) answers its own 4xx as ERR_BAD_REQUEST with that status.
+          if (problem.code === 'ERR_BAD_REQUEST' && url.startsWith('/api/notes')) continue;
           expect(statusOf.get(problem.code), `${name} ${status} ${problem.code}`).toBe(Number(status));
         }
         if (status === '429' || status === '503') expect(response.headers, `${name} ${status}`).toHaveProperty('Retry-After');
@@ -187,6 +189,45 @@ describe('the OpenAPI contract', () => {
     expect(examplesOf(doc.paths['/api/students/{id}']?.get, '404')[0]).toBe('ERR_STUDENT_NOT_FOUND');
     expect(examplesOf(doc.paths['/api/students']?.post, '409')).toEqual(['ERR_STUDENT_CPF_TAKEN']);
     expect(examplesOf(doc.paths['/api/auth/login']?.post, '401')).toEqual(['ERR_AUTH_INVALID_CREDENTIALS']);
+  });
+
+  // Each route's problems follow from its configuration (sign-in public, a permission, a body,
+  // a path parameter, a write through the write path) and the codes its `config.errors` names.
+  it.each([
+    ['get /api/students', [400, 401, 429, 503]],
+    ['get /api/students/{id}', [400, 401, 404, 429, 503]],
+    ['post /api/students', [400, 401, 403, 409, 413, 415, 422, 429, 503]],
+    ['post /api/students/{id}/deactivate', [400, 401, 403, 404, 422, 429, 503]],
+    ['post /api/auth/login', [400, 401, 413, 415, 429, 503]],
+    ['get /api/auth/me', [401, 404, 429, 503]],
+    ['post /api/stock/lots', [400, 401, 403, 404, 409, 413, 415, 422, 429, 503]],
+    ['post /api/system/dead-letters/{id}/retry', [400, 401, 403, 404, 409, 429, 503]],
+    ['post /api/system/journal/replay', [401, 403, 429, 500, 503]],
+    ['get /api/system/info', [401, 403, 429, 503]],
+    ['post /api/notes', [400, 401, 403, 409, 413, 415, 422, 429, 503]],
+    ['get /api/notes/{id}', [400, 401, 404, 429, 503]],
+  ])('declares for %s exactly the problems its configuration implies', (name, statuses) => {
+    const [method = '', url = ''] = name.split(' ');
+    const responses = doc.paths[url]?.[method]?.responses ?? {};
+    expect(
+      Object.keys(responses)
+        .map(Number)
+        .filter((status) => status >= 400),
+    ).toEqual(statuses);
+  });
+
+  it.each([
+    ['post /api/students/{id}/deactivate', '404', ['ERR_STUDENT_NOT_FOUND']],
+    ['post /api/stock/lots', '404', ['ERR_PRODUCT_NOT_FOUND']],
+    ['post /api/stock/lots', '409', ['ERR_STOCK_LOT_CODE_TAKEN']],
+    ['patch /api/customers/{id}', '409', ['ERR_CUSTOMER_DOCUMENT_TAKEN', 'ERR_CUSTOMER_VERSION_CONFLICT']],
+    ['post /api/system/dead-letters/{id}/retry', '409', ['ERR_DEAD_LETTER_AUTHOR_LACKS_RIGHT']],
+    ['post /api/auth/login', '429', ['ERR_AUTH_RATE_LIMITED', 'ERR_RATE_LIMITED']],
+    ['post /api/notes', '409', ['ERR_BAD_REQUEST']],
+  ])('gives %s %s exactly the codes its route names', (name, status, codes) => {
+    const [method = '', url = ''] = name.split(' ');
+    const media = doc.paths[url]?.[method]?.responses[status]?.content?.['application/problem+json'];
+    expect(Object.keys(media?.examples ?? {})).toEqual(codes);
   });
 
   it('has a request body example a person can send for every write, valid against its own schema', () => {
@@ -240,4 +281,32 @@ describe('the OpenAPI contract', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   }, 90_000);
+});
+
+describe('a route naming an error code nobody registered', () => {
+  it('fails its module at registration, and the other modules keep serving', async () => {
+    const typo: ModuleSource = {
+      name: 'typo',
+      origin: path.join(os.tmpdir(), 'typo.js'),
+      load: async () => ({
+        default: {
+          name: 'typo',
+          routes: async (app: ModuleRouter) => {
+            app.get('/', { config: { errors: ['ERR_TYPO_NOT_FUOND'] } }, async () => ({ ok: true }));
+          },
+        },
+      }),
+    };
+    const t = await buildTestApp({ engine: 'sqlite', modules: [...BUILTIN_MODULES, typo] });
+    try {
+      const module = t.app.registry.modules.find((m) => m.name === 'typo');
+      expect(module).toMatchObject({ status: 'failed', stage: 'register' });
+      expect(module?.error).toContain('ERR_TYPO_NOT_FUOND');
+      const tenant = await createTenantWithUsers(t, 'typo');
+      expect((await t.app.http.inject({ url: '/api/typo', headers: tenant.as('viewer') })).json()).toMatchObject({ code: 'ERR_MODULE_UNAVAILABLE' });
+      expect((await t.app.http.inject({ url: '/api/students', headers: tenant.as('viewer') })).statusCode).toBe(200);
+    } finally {
+      await t.close();
+    }
+  });
 });

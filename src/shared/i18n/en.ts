@@ -112,7 +112,8 @@ export const en = {
     },
     ERR_BAD_REQUEST: {
       title: 'Bad request',
-      meaning: 'Another client error found before the route ran (sometimes with another 4xx status); the detail says which.',
+      meaning:
+        'Another client error, found before the route ran or answered by a module that defines no codes of its own (then with the status it gave, such as 404); the detail says which.',
     },
     ERR_BODY_TOO_LARGE: {
       title: 'Body too large',

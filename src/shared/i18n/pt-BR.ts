@@ -116,7 +116,8 @@ export const ptBR: Catalogue = {
     },
     ERR_BAD_REQUEST: {
       title: 'Requisição inválida',
-      meaning: 'Outro erro do cliente encontrado antes de a rota rodar (às vezes com outro status 4xx); o detalhe diz qual.',
+      meaning:
+        'Outro erro do cliente, encontrado antes de a rota rodar ou respondido por um módulo que não define códigos próprios (então com o status que ele deu, como 404); o detalhe diz qual.',
     },
     ERR_BODY_TOO_LARGE: {
       title: 'Corpo grande demais',

@@ -1,8 +1,8 @@
 import { Type } from '@sinclair/typebox';
 import { isAppError } from '../../../shared/app-error.js';
 import { principalOf } from '../../../shared/principal.js';
-import { IdParams, problemResponses } from '../../../shared/schemas.js';
-import { deadLetterAuthorLacksRight, deadLetterNotFound } from '../system.errors.js';
+import { IdParams } from '../../../shared/schemas.js';
+import { SystemError, deadLetterAuthorLacksRight, deadLetterNotFound } from '../system.errors.js';
 import type { ModuleRouter } from '../../../modules/module.js';
 import { TENANT_SHARE_WITHOUT_DATABASE } from './route-config.js';
 import type { AdminContext } from '../../admin-context.js';
@@ -14,11 +14,13 @@ export function retryDeadLetterRoute(app: ModuleRouter, ctx: AdminContext): void
     {
       schema: {
         summary: 'Queue a dead letter again',
+        description:
+          "Does not honour `Idempotency-Key`: it changes only this machine's journal, never through the write path, and sending it again has no second effect (the write is queued once; a second retry answers 404 while it waits, or queues it again only if it became a dead letter again).",
         tags: ['system'],
         params: IdParams,
-        response: { 200: Type.Object({ receipt: Type.String(), status: Type.Literal('queued') }), ...problemResponses(401, 403, 404, 409) },
+        response: { 200: Type.Object({ receipt: Type.String(), status: Type.Literal('queued') }) },
       },
-      config: TENANT_SHARE_WITHOUT_DATABASE,
+      config: { ...TENANT_SHARE_WITHOUT_DATABASE, errors: [SystemError.DEAD_LETTER_NOT_FOUND, SystemError.DEAD_LETTER_AUTHOR_LACKS_RIGHT] },
     },
     async (request) => {
       const principal = principalOf(request);
