@@ -113,8 +113,8 @@ export function derivedOperationId(owner: Owner, method: string, url: string): s
 
 /**
  * The problem statuses a route's configuration implies: 429 and 503 on every route; 401 unless it
- * is public; 403 when it needs more than `read`; 400 for a body, query, parameters or headers,
- * plus 413 and 415 for a body; 404 for a path parameter; for a write through the write path 400
+ * is public; 403 when it needs more than `read`; 400 for a query, parameters or headers; 400, 413
+ * and 415 for any method that takes a body; 404 for a path parameter; for a write through the write path 400
  * (a malformed `Idempotency-Key`), 409 and 422; and the status of each code `config.errors` names.
  */
 function derivedStatuses(schema: FastifySchema, route: RouteOptions, url: string): number[] {
@@ -122,7 +122,9 @@ function derivedStatuses(schema: FastifySchema, route: RouteOptions, url: string
   const statuses = [429, 503];
   if (!config.public) statuses.push(401);
   if ((config.permission && config.permission !== 'read') || config.installation || config.writePath) statuses.push(403);
-  if (schema.body) statuses.push(400, 413, 415);
+  // NB: Fastify reads the body of any method but GET and HEAD, so a route without a body schema
+  // still answers one that is not JSON (400, 415) or too large (413).
+  if (schema.body || !['GET', 'HEAD'].includes(methodOf(route))) statuses.push(400, 413, 415);
   if (schema.querystring || schema.params || schema.headers) statuses.push(400);
   if (schema.params || url.includes('/:')) statuses.push(404);
   if (config.writePath) statuses.push(400, 409, 422);

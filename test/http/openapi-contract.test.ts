@@ -191,18 +191,19 @@ describe('the OpenAPI contract', () => {
     expect(examplesOf(doc.paths['/api/auth/login']?.post, '401')).toEqual(['ERR_AUTH_INVALID_CREDENTIALS']);
   });
 
-  // Each route's problems follow from its configuration (sign-in public, a permission, a body,
-  // a path parameter, a write through the write path) and the codes its `config.errors` names.
+  // Each route's problems follow from its configuration (sign-in public, a permission, a method
+  // that takes a body, a path parameter, a write through the write path) and the codes its
+  // `config.errors` names.
   it.each([
     ['get /api/students', [400, 401, 429, 503]],
     ['get /api/students/{id}', [400, 401, 404, 429, 503]],
     ['post /api/students', [400, 401, 403, 409, 413, 415, 422, 429, 503]],
-    ['post /api/students/{id}/deactivate', [400, 401, 403, 404, 422, 429, 503]],
+    ['post /api/students/{id}/deactivate', [400, 401, 403, 404, 413, 415, 422, 429, 503]],
     ['post /api/auth/login', [400, 401, 413, 415, 429, 503]],
     ['get /api/auth/me', [401, 404, 429, 503]],
     ['post /api/stock/lots', [400, 401, 403, 404, 409, 413, 415, 422, 429, 503]],
-    ['post /api/system/dead-letters/{id}/retry', [400, 401, 403, 404, 409, 429, 503]],
-    ['post /api/system/journal/replay', [401, 403, 429, 500, 503]],
+    ['post /api/system/dead-letters/{id}/retry', [400, 401, 403, 404, 409, 413, 415, 429, 503]],
+    ['post /api/system/journal/replay', [400, 401, 403, 413, 415, 429, 500, 503]],
     ['get /api/system/info', [401, 403, 429, 503]],
     ['post /api/notes', [400, 401, 403, 409, 413, 415, 422, 429, 503]],
     ['get /api/notes/{id}', [400, 401, 404, 429, 503]],
