@@ -5,11 +5,10 @@
 // one of the examples it gives for that status.
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BUILTIN_MODULES } from '../../src/builtin-modules.js';
 import { newId } from '../../src/shared/ids.js';
 import { createTenantWithUsers, setInstallationRole, type TestTenant } from '../support/auth.js';
 import { buildTestApp, type TestApp } from '../support/build-app.js';
-import { fixtureSource } from '../support/fixtures.js';
+import { fixtureModule } from '../support/fixtures.js';
 
 interface Media {
   example?: unknown;
@@ -65,7 +64,7 @@ describe('what every operation answers, against the OpenAPI document', () => {
   let doc: Document;
   let tenant: TestTenant;
   beforeAll(async () => {
-    t = await buildTestApp({ engine: 'sqlite', modules: [...BUILTIN_MODULES, fixtureSource('notes')] });
+    t = await buildTestApp({ engine: 'sqlite', env: { ROBUSTO_MODULES: fixtureModule('notes') } });
     doc = (await t.app.http.inject('/docs/json')).json();
     tenant = await createTenantWithUsers(t, 'answers');
     await setInstallationRole(t, tenant, 'owner');

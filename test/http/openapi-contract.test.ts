@@ -18,7 +18,7 @@ import { registeredErrors } from '../../src/shared/error-registry.js';
 import { CUSTOM_FORMATS } from '../../src/shared/schemas.js';
 import { createTenantWithUsers } from '../support/auth.js';
 import { buildTestApp, type TestApp } from '../support/build-app.js';
-import { fixtureSource } from '../support/fixtures.js';
+import { fixtureModule } from '../support/fixtures.js';
 
 type Json = Record<string, unknown>;
 interface Media {
@@ -82,7 +82,7 @@ describe('the OpenAPI contract', () => {
   let t: TestApp;
   let doc: Document;
   beforeAll(async () => {
-    t = await buildTestApp({ engine: 'sqlite', modules: [...BUILTIN_MODULES, fixtureSource('notes'), fixtureSource('faulty')] });
+    t = await buildTestApp({ engine: 'sqlite', env: { ROBUSTO_MODULES: `${fixtureModule('notes')},${fixtureModule('faulty')}` } });
     const response = await t.app.http.inject('/docs/json');
     expect(response.statusCode).toBe(200);
     doc = response.json();
@@ -263,7 +263,7 @@ describe('the OpenAPI contract', () => {
     }
   });
 
-  it('passes redocly lint with the recommended rules', async () => {
+  it('passes redocly lint with the recommended rules, the modules from ROBUSTO_MODULES included', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'robusto-openapi-'));
     try {
       const file = path.join(dir, 'openapi.json');
