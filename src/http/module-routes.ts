@@ -3,7 +3,7 @@ import { BUILTIN_ORIGIN, type ModuleContext, type ModuleRouter } from '../module
 import type { LoadedModule, ModuleRegistry } from '../modules/module-registry.js';
 import { AppError } from '../shared/app-error.js';
 import { ErrorCode } from '../shared/error-codes.js';
-import { errorEntryOf } from '../shared/error-registry.js';
+import { routeErrorEntry } from '../shared/error-registry.js';
 import { createHttpServer } from './create-server.js';
 import { sendProblem } from './problem.js';
 import { enterRequestContext } from './request-context.js';
@@ -51,9 +51,11 @@ function markRoutesOf(scope: ModuleRouter, module: LoadedModule): void {
   scope.addHook('onRoute', (route: RouteOptions) => {
     const config = (route.config ??= {});
     config.module = owner;
-    const unknown = (config.errors ?? []).filter((code) => errorEntryOf(code) === undefined);
-    if (unknown.length > 0)
-      throw new Error(`route ${String(route.method)} ${route.url} names unregistered error codes in config.errors: ${unknown.join(', ')}`);
+    const unknown = (config.errors ?? []).filter((spec) => routeErrorEntry(spec, module.name) === undefined);
+    if (unknown.length > 0) {
+      const named = unknown.map((spec) => JSON.stringify(spec)).join(', ');
+      throw new Error(`route ${String(route.method)} ${route.url} names in config.errors codes nobody registered, or malformed ones: ${named}`);
+    }
     if (config.writePath === undefined) {
       const methods = Array.isArray(route.method) ? route.method : [route.method];
       const writes = methods.some((method) => method !== 'GET' && method !== 'HEAD');

@@ -1,7 +1,7 @@
 import type { FastifySchema, RouteOptions } from 'fastify';
 import { titleOfCode, typeOfCode } from '../shared/app-error.js';
 import { ErrorCode } from '../shared/error-codes.js';
-import { errorEntryOf, registeredErrors, type ErrorEntry } from '../shared/error-registry.js';
+import { errorEntryOf, registeredErrors, routeErrorEntry, type ErrorEntry } from '../shared/error-registry.js';
 import { IdentityError } from '../identity/index.js';
 import { WriteError } from '../resilience/write-errors.js';
 import { PROBLEM_CONTENT_TYPE } from './problem.js';
@@ -111,11 +111,18 @@ export function derivedOperationId(owner: Owner, method: string, url: string): s
   }
 }
 
+/** The entries of the codes a route's `config.errors` names. */
+function namedErrors(route: RouteOptions): ErrorEntry[] {
+  const owner = route.config?.module?.name ?? '';
+  return (route.config?.errors ?? []).map((spec) => routeErrorEntry(spec, owner)).filter((entry) => entry !== undefined);
+}
+
 /**
  * The problem statuses a route's configuration implies: 429 and 503 on every route; 401 unless it
- * is public; 403 when it needs more than `read`; 400 for a query, parameters or headers; 400, 413
- * and 415 for any method that takes a body; 404 for a path parameter; for a write through the write path 400
- * (a malformed `Idempotency-Key`), 409 and 422; and the status of each code `config.errors` names.
+ * is public; 403 when it needs more than `read`; 400 for a query, parameters or headers; 400,
+ * 413 and 415 for any method that takes a body; 404 for a path parameter; for a write through the
+ * write path 400 (a malformed `Idempotency-Key`), 409 and 422; and the status of each code
+ * `config.errors` names.
  */
 function derivedStatuses(schema: FastifySchema, route: RouteOptions, url: string): number[] {
   const config = route.config ?? {};
@@ -128,10 +135,7 @@ function derivedStatuses(schema: FastifySchema, route: RouteOptions, url: string
   if (schema.querystring || schema.params || schema.headers) statuses.push(400);
   if (schema.params || url.includes('/:')) statuses.push(404);
   if (config.writePath) statuses.push(400, 409, 422);
-  for (const code of config.errors ?? []) {
-    const status = errorEntryOf(code)?.status;
-    if (status !== undefined) statuses.push(status);
-  }
+  for (const entry of namedErrors(route)) if (entry.status !== undefined) statuses.push(entry.status);
   return statuses;
 }
 
@@ -151,10 +155,10 @@ function answeredByKernel(entry: ErrorEntry, status: number, route: RouteOptions
  * `ERR_BAD_REQUEST` with that status. Empty when nothing answers the route with `status`.
  */
 function codesFor(status: number, owner: Owner, route: RouteOptions): ErrorEntry[] {
-  const named = route.config?.errors;
+  const named = route.config?.errors ? namedErrors(route) : undefined;
   const all = registeredErrors().filter((e) => e.status === status);
-  const own = named ? all.filter((e) => named.includes(e.code)) : all.filter((e) => e.owner === owner.name);
-  const codes = [...own, ...all.filter((e) => !own.includes(e) && answeredByKernel(e, status, route))];
+  const own = named ? named.filter((e) => e.status === status) : all.filter((e) => e.owner === owner.name);
+  const codes = [...own, ...all.filter((e) => !own.some((o) => o.code === e.code) && answeredByKernel(e, status, route))];
   const definesCodes = registeredErrors().some((e) => e.owner === owner.name);
   const plain = errorEntryOf(ErrorCode.BAD_REQUEST);
   if (codes.length === 0 && !definesCodes && !named && status < 500 && plain) return [plain];
@@ -166,7 +170,7 @@ function problemExample(entry: ErrorEntry, status: number, instance: string): Sc
     type: typeOfCode(entry.code),
     title: titleOfCode(entry.code),
     status,
-    detail: entry.meaning,
+    detail: entry.meaning || titleOfCode(entry.code),
     instance,
     code: entry.code,
     requestId: EXAMPLE_REQUEST_ID,

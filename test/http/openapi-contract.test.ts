@@ -20,6 +20,9 @@ import { createTenantWithUsers } from '../support/auth.js';
 import { buildTestApp, type TestApp } from '../support/build-app.js';
 import { fixtureModule } from '../support/fixtures.js';
 
+/** An id nothing has. */
+const EXAMPLE_UUID = '0190f5e2-7c4a-7b8e-9d3f-2a1b4c5d6e7f';
+
 type Json = Record<string, unknown>;
 interface Media {
   schema?: Json;
@@ -284,28 +287,58 @@ describe('the OpenAPI contract', () => {
   }, 90_000);
 });
 
-describe('a route naming an error code nobody registered', () => {
-  it('fails its module at registration, and the other modules keep serving', async () => {
-    const typo: ModuleSource = {
-      name: 'typo',
-      origin: path.join(os.tmpdir(), 'typo.js'),
-      load: async () => ({
-        default: {
-          name: 'typo',
-          routes: async (app: ModuleRouter) => {
-            app.get('/', { config: { errors: ['ERR_TYPO_NOT_FUOND'] } }, async () => ({ ok: true }));
-          },
+/** A module of `ROBUSTO_MODULES`-like origin whose one route names `errors` and throws the module's own code. */
+function memoModule(name: string, errors: unknown[]): ModuleSource {
+  return {
+    name,
+    origin: path.join(os.tmpdir(), `${name}.js`),
+    load: async () => ({
+      default: {
+        name,
+        routes: async (app: ModuleRouter) => {
+          app.get('/:id', { config: { errors: errors as never } }, async () => {
+            throw Object.assign(new Error('No memo with this id.'), {
+              name: 'AppError',
+              code: 'ERR_MEMO_NOT_FOUND',
+              status: 404,
+              detail: 'No memo with this id.',
+            });
+          });
         },
-      }),
-    };
-    const t = await buildTestApp({ engine: 'sqlite', modules: [...BUILTIN_MODULES, typo] });
+      },
+    }),
+  };
+}
+
+describe("the codes a route's config.errors names", () => {
+  it('declares a code of a module outside the registry, as it is answered; a code nobody registered or a malformed one fails its module', async () => {
+    const t = await buildTestApp({
+      engine: 'sqlite',
+      modules: [
+        ...BUILTIN_MODULES,
+        memoModule('memos', [{ code: 'ERR_MEMO_NOT_FOUND', status: 404, meaning: 'No memo with this id in the tenant.' }]),
+        memoModule('typo', ['ERR_TYPO_NOT_FUOND']),
+        memoModule('malformed', [{ code: 'memo-missing', status: 404 }]),
+        memoModule('restatused', [{ code: 'ERR_STUDENT_NOT_FOUND', status: 410 }]),
+      ],
+    });
     try {
-      const module = t.app.registry.modules.find((m) => m.name === 'typo');
-      expect(module).toMatchObject({ status: 'failed', stage: 'register' });
-      expect(module?.error).toContain('ERR_TYPO_NOT_FUOND');
-      const tenant = await createTenantWithUsers(t, 'typo');
-      expect((await t.app.http.inject({ url: '/api/typo', headers: tenant.as('viewer') })).json()).toMatchObject({ code: 'ERR_MODULE_UNAVAILABLE' });
+      for (const name of ['typo', 'malformed', 'restatused']) {
+        const module = t.app.registry.modules.find((m) => m.name === name);
+        expect(module, name).toMatchObject({ status: 'failed', stage: 'register' });
+      }
+      expect(t.app.registry.modules.find((m) => m.name === 'typo')?.error).toContain('ERR_TYPO_NOT_FUOND');
+      const tenant = await createTenantWithUsers(t, 'memos');
+      const typo = await t.app.http.inject({ url: `/api/typo/${EXAMPLE_UUID}`, headers: tenant.as('viewer') });
+      expect(typo.json()).toMatchObject({ code: 'ERR_MODULE_UNAVAILABLE' });
       expect((await t.app.http.inject({ url: '/api/students', headers: tenant.as('viewer') })).statusCode).toBe(200);
+
+      const answer = await t.app.http.inject({ url: `/api/memos/${EXAMPLE_UUID}`, headers: tenant.as('viewer') });
+      expect(answer.json()).toMatchObject({ status: 404, code: 'ERR_MEMO_NOT_FOUND' });
+      const doc: Document = (await t.app.http.inject('/docs/json')).json();
+      const media = doc.paths['/api/memos/{id}']?.get?.responses['404']?.content?.['application/problem+json'];
+      expect(Object.keys(media?.examples ?? {})).toEqual(['ERR_MEMO_NOT_FOUND']);
+      expect(media?.examples?.ERR_MEMO_NOT_FOUND?.value).toMatchObject({ status: 404, detail: 'No memo with this id in the tenant.' });
     } finally {
       await t.close();
     }
