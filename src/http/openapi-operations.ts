@@ -240,10 +240,11 @@ export interface ModuleTag {
 
 /**
  * The transform of one route into its OpenAPI operation, driven by what the kernel knows of the
- * route (its module, `config.public`, `permission`, `installation`, `writePath`) and by the error
- * registry: its tag and a stable operation id; every response with a description, `X-Request-Id`
- * and the rate-limit headers; the problems the kernel or the module can answer as
- * `application/problem+json` with an example of each code the registry gives that status; for a
+ * route (its module, `config.public`, `permission`, `installation`, `writePath`, `errors`) and by
+ * the error registry: its tag and a stable operation id; every response with a description,
+ * `X-Request-Id` and the rate-limit headers; the problems its configuration implies (see
+ * `derivedStatuses`) as `application/problem+json` with an example of each code that answers
+ * them (see `codesFor`); for a
  * write through the write path, `Idempotency-Key`, `Idempotent-Replayed` and the 202 with its
  * `Receipt` and `Location`; a request body example (the schema's own, or one built from it).
  * Routes of no module (health, metrics, the docs) are left as they are, hidden.
