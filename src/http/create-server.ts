@@ -85,8 +85,8 @@ export function createHttpServer(log: Logger | FastifyBaseLogger, options: HttpS
   app.removeContentTypeParser('text/plain');
   const validators = createValidators();
   app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? validators.body : validators.text).compile(schema as FastifySchema & object));
-  // Shared by every route's problem responses (`Type.Ref(ProblemSchema)`), and by the 202 the
-  // OpenAPI document gives every write through the write path.
+  // The `Problem` of every problem response the OpenAPI document declares, and the `Receipt` of the 202 it
+  // gives every write through the write path.
   app.addSchema(ProblemSchema);
   app.addSchema(QueuedReceiptSchema);
   return app.withTypeProvider<TypeBoxTypeProvider>();

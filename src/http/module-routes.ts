@@ -3,6 +3,7 @@ import { BUILTIN_ORIGIN, type ModuleContext, type ModuleRouter } from '../module
 import type { LoadedModule, ModuleRegistry } from '../modules/module-registry.js';
 import { AppError } from '../shared/app-error.js';
 import { ErrorCode } from '../shared/error-codes.js';
+import { routeErrorEntry } from '../shared/error-registry.js';
 import { createHttpServer } from './create-server.js';
 import { sendProblem } from './problem.js';
 import { CHEAP_REQUEST_CONTEXT, enterRequestContext } from './request-context.js';
@@ -41,7 +42,8 @@ function databaseNotYetAvailable(): AppError {
  * the write path: every write of a module with commands does (`ctx.execute`), but for public
  * routes (sign-in) and those that answer without the database (the console's own writes to the
  * journal). A route that sets `writePath` itself keeps its own answer. The OpenAPI document reads
- * both (tags, operation ids, 202 and `Idempotency-Key`).
+ * both (tags, operation ids, 202 and `Idempotency-Key`). A route whose `config.errors` names a
+ * code nobody registered fails its module's registration, instead of a document that lies.
  */
 function markRoutesOf(scope: ModuleRouter, module: LoadedModule): void {
   const hasCommands = (module.definition?.commands?.length ?? 0) > 0;
@@ -49,6 +51,11 @@ function markRoutesOf(scope: ModuleRouter, module: LoadedModule): void {
   scope.addHook('onRoute', (route: RouteOptions) => {
     const config = (route.config ??= {});
     config.module = owner;
+    const unknown = (config.errors ?? []).filter((spec) => routeErrorEntry(spec, module.name) === undefined);
+    if (unknown.length > 0) {
+      const named = unknown.map((spec) => JSON.stringify(spec)).join(', ');
+      throw new Error(`route ${String(route.method)} ${route.url} names in config.errors codes nobody registered, or malformed ones: ${named}`);
+    }
     if (config.writePath === undefined) {
       const methods = Array.isArray(route.method) ? route.method : [route.method];
       const writes = methods.some((method) => method !== 'GET' && method !== 'HEAD');

@@ -1,7 +1,7 @@
 import type { FastifySchema, RouteOptions } from 'fastify';
 import { titleOfCode, typeOfCode } from '../shared/app-error.js';
 import { ErrorCode } from '../shared/error-codes.js';
-import { registeredErrors, type ErrorEntry } from '../shared/error-registry.js';
+import { errorEntryOf, registeredErrors, routeErrorEntry, type ErrorEntry } from '../shared/error-registry.js';
 import { IdentityError } from '../identity/index.js';
 import { WriteError } from '../resilience/write-errors.js';
 import { PROBLEM_CONTENT_TYPE } from './problem.js';
@@ -111,27 +111,58 @@ export function derivedOperationId(owner: Owner, method: string, url: string): s
   }
 }
 
-/** The statuses the kernel itself can answer a route with, besides those its module declares. */
-function kernelStatuses(schema: FastifySchema, route: RouteOptions, url: string): number[] {
+/** The entries of the codes a route's `config.errors` names. */
+function namedErrors(route: RouteOptions): ErrorEntry[] {
+  const owner = route.config?.module?.name ?? '';
+  return (route.config?.errors ?? []).map((spec) => routeErrorEntry(spec, owner)).filter((entry) => entry !== undefined);
+}
+
+/**
+ * The problem statuses a route's configuration implies: 429 and 503 on every route; 401 unless it
+ * is public; 403 when it needs more than `read`; 400 for a query, parameters or headers; 400,
+ * 413 and 415 for any method that takes a body; 404 for a path parameter; for a write through the
+ * write path 400 (a malformed `Idempotency-Key`), 409 and 422; and the status of each code
+ * `config.errors` names.
+ */
+function derivedStatuses(schema: FastifySchema, route: RouteOptions, url: string): number[] {
   const config = route.config ?? {};
   const statuses = [429, 503];
   if (!config.public) statuses.push(401);
   if ((config.permission && config.permission !== 'read') || config.installation || config.writePath) statuses.push(403);
-  if (schema.body) statuses.push(400, 413, 415);
-  if (schema.querystring || schema.params || schema.headers || config.writePath) statuses.push(400);
-  if (config.writePath) statuses.push(422);
-  if (url.includes('/:')) statuses.push(404);
+  // NB: Fastify reads the body of any method but GET and HEAD, so a route without a body schema
+  // still answers one that is not JSON (400, 415) or too large (413).
+  if (schema.body || !['GET', 'HEAD'].includes(methodOf(route))) statuses.push(400, 413, 415);
+  if (schema.querystring || schema.params || schema.headers) statuses.push(400);
+  if (schema.params || url.includes('/:')) statuses.push(404);
+  if (config.writePath) statuses.push(400, 409, 422);
+  for (const entry of namedErrors(route)) if (entry.status !== undefined) statuses.push(entry.status);
   return statuses;
 }
 
-function codesFor(status: number, owner: Owner, route: RouteOptions): ErrorEntry[] {
+/** True for a code the kernel, identity or the write path answers this route with. */
+function answeredByKernel(entry: ErrorEntry, status: number, route: RouteOptions): boolean {
   const config = route.config ?? {};
-  const owners = [owner.name, 'kernel', ...(config.public ? [] : ['identity']), ...(config.writePath ? ['writes'] : [])];
-  return registeredErrors()
-    .filter((e) => e.status === status && owners.includes(e.owner) && !NOT_FROM_A_ROUTE.has(e.code) && !DEAD_LETTER_ONLY.has(e.code))
-    .filter((e) => !(config.public && status === 401 && e.owner !== owner.name))
-    .filter((e) => e.code !== IdentityError.INSTALLATION_ROLE_REQUIRED || config.installation === true)
-    .sort((a, b) => Number(b.owner === owner.name) - Number(a.owner === owner.name));
+  const owners = ['kernel', ...(config.public ? [] : ['identity']), ...(config.writePath ? ['writes'] : [])];
+  if (!owners.includes(entry.owner) || NOT_FROM_A_ROUTE.has(entry.code) || DEAD_LETTER_ONLY.has(entry.code)) return false;
+  if (config.public && status === 401) return false;
+  return entry.code !== IdentityError.INSTALLATION_ROLE_REQUIRED || config.installation === true;
+}
+
+/**
+ * The codes a route answers `status` with: its module's own (those `config.errors` names, or
+ * every code of the module when the route names none), then the kernel's. A module that defines
+ * no codes at all (a user's, throwing errors with a `statusCode`) answers its own 4xx as
+ * `ERR_BAD_REQUEST` with that status. Empty when nothing answers the route with `status`.
+ */
+function codesFor(status: number, owner: Owner, route: RouteOptions): ErrorEntry[] {
+  const named = route.config?.errors ? namedErrors(route) : undefined;
+  const all = registeredErrors().filter((e) => e.status === status);
+  const own = named ? named.filter((e) => e.status === status) : all.filter((e) => e.owner === owner.name);
+  const codes = [...own, ...all.filter((e) => !own.some((o) => o.code === e.code) && answeredByKernel(e, status, route))];
+  const definesCodes = registeredErrors().some((e) => e.owner === owner.name);
+  const plain = errorEntryOf(ErrorCode.BAD_REQUEST);
+  if (codes.length === 0 && !definesCodes && !named && status < 500 && plain) return [plain];
+  return codes;
 }
 
 function problemExample(entry: ErrorEntry, status: number, instance: string): Schema {
@@ -139,7 +170,7 @@ function problemExample(entry: ErrorEntry, status: number, instance: string): Sc
     type: typeOfCode(entry.code),
     title: titleOfCode(entry.code),
     status,
-    detail: entry.meaning,
+    detail: entry.meaning || titleOfCode(entry.code),
     instance,
     code: entry.code,
     requestId: EXAMPLE_REQUEST_ID,
@@ -147,16 +178,14 @@ function problemExample(entry: ErrorEntry, status: number, instance: string): Sc
   };
 }
 
-function problemResponse(status: number, declared: Schema | undefined, owner: Owner, route: RouteOptions, instance: string): Schema {
-  const examples = Object.fromEntries(
-    codesFor(status, owner, route).map((entry) => [entry.code, { summary: entry.meaning, value: problemExample(entry, status, instance) }]),
-  );
+function problemResponse(status: number, codes: ErrorEntry[], declared: Schema | undefined, instance: string): Schema {
+  const examples = Object.fromEntries(codes.map((entry) => [entry.code, { summary: entry.meaning, value: problemExample(entry, status, instance) }]));
   const retry = status === 429 || status === 503 ? RETRY_AFTER_HEADER : {};
   const rateLimit = status === 429 ? RATE_LIMIT_HEADERS : {};
   return {
     description: (typeof declared?.description === 'string' && declared.description) || PROBLEM_MEANINGS[status] || 'Problem',
     headers: { ...REQUEST_ID_HEADER, ...retry, ...rateLimit },
-    content: { [PROBLEM_CONTENT_TYPE]: { schema: { $ref: 'Problem' }, ...(Object.keys(examples).length > 0 ? { examples } : {}) } },
+    content: { [PROBLEM_CONTENT_TYPE]: { schema: { $ref: 'Problem' }, examples } },
   };
 }
 
@@ -211,10 +240,11 @@ export interface ModuleTag {
 
 /**
  * The transform of one route into its OpenAPI operation, driven by what the kernel knows of the
- * route (its module, `config.public`, `permission`, `installation`, `writePath`) and by the error
- * registry: its tag and a stable operation id; every response with a description, `X-Request-Id`
- * and the rate-limit headers; the problems the kernel or the module can answer as
- * `application/problem+json` with an example of each code the registry gives that status; for a
+ * route (its module, `config.public`, `permission`, `installation`, `writePath`, `errors`) and by
+ * the error registry: its tag and a stable operation id; every response with a description,
+ * `X-Request-Id` and the rate-limit headers; the problems its configuration implies (see
+ * `derivedStatuses`) as `application/problem+json` with an example of each code that answers
+ * them (see `codesFor`); for a
  * write through the write path, `Idempotency-Key`, `Idempotent-Replayed` and the 202 with its
  * `Receipt` and `Location`; a request body example (the schema's own, or one built from it).
  * Routes of no module (health, metrics, the docs) are left as they are, hidden.
@@ -245,9 +275,12 @@ export function describeOperation(
     ...Object.keys(declared)
       .filter((s) => Number(s) >= 400)
       .map(Number),
-    ...kernelStatuses(own, route, url),
+    ...derivedStatuses(own, route, url),
   ]);
-  for (const status of [...problems].sort((a, b) => a - b)) responses[status] = problemResponse(status, declared[status], owner, route, instance);
+  for (const status of [...problems].sort((a, b) => a - b)) {
+    const codes = codesFor(status, owner, route);
+    if (codes.length > 0) responses[status] = problemResponse(status, codes, declared[status], instance);
+  }
 
   const headers = writePath ? withHeader(own.headers as Schema | undefined, 'Idempotency-Key', IDEMPOTENCY_KEY) : own.headers;
   const body = own.body as Schema | undefined;

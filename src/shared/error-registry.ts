@@ -64,3 +64,28 @@ export function defineErrors<const T extends Record<string, ErrorSpec>>(owner: s
 export function registeredErrors(): ErrorEntry[] {
   return [...registry.values()].sort((a, b) => a.owner.localeCompare(b.owner) || a.code.localeCompare(b.code));
 }
+
+/** The entry of `code`, or undefined when no part of robusto (or no module loaded) registered it. */
+export function errorEntryOf(code: string): ErrorEntry | undefined {
+  return registry.get(code);
+}
+
+/**
+ * A code a route names in its `config.errors`: one of the registry, or, for a module outside it
+ * (a file of `ROBUSTO_MODULES`, whose codes have no catalogue entries), the code with the status
+ * it is answered with and, optionally, what it means.
+ */
+export type RouteErrorSpec = string | { readonly code: string; readonly status: number; readonly meaning?: string };
+
+/**
+ * The entry a route's `config.errors` item stands for, `owner` being the route's module; undefined
+ * for a code nobody registered, a malformed code, a status that is not a 4xx or 5xx, or a
+ * registered code given another status than its own.
+ */
+export function routeErrorEntry(spec: RouteErrorSpec, owner: string): ErrorEntry | undefined {
+  if (typeof spec === 'string') return registry.get(spec);
+  if (!ERROR_CODE_PATTERN.test(spec.code) || !Number.isInteger(spec.status) || spec.status < 400 || spec.status > 599) return undefined;
+  const known = registry.get(spec.code);
+  if (known) return known.status === spec.status ? known : undefined;
+  return { code: spec.code, status: spec.status, owner, meaning: spec.meaning ?? '' };
+}

@@ -30,24 +30,6 @@ export const QueuedReceiptSchema = Type.Object(
   { $id: 'Receipt', description: 'A write accepted into the journal, to be applied exactly once' },
 );
 
-const PROBLEM_DESCRIPTIONS: Record<number, string> = {
-  400: 'Invalid request: see errors[] for each field',
-  401: 'Not signed in, or the token expired',
-  403: 'Your role lacks the permission this needs',
-  404: 'Not found (or belongs to another tenant)',
-  409: 'Conflicts with the current state',
-  413: 'Body over 1 MiB',
-  415: 'Body is not JSON',
-  422: 'Idempotency-Key reused with a different body',
-  429: 'Too many requests; see Retry-After',
-  503: 'Database or module unavailable; see Retry-After',
-};
-
-/** Response schemas for the given problem statuses, for a route's `schema.response`. */
-export function problemResponses(...statuses: number[]): Record<number, TSchema> {
-  return Object.fromEntries(statuses.map((s) => [s, Type.Ref(ProblemSchema, { description: PROBLEM_DESCRIPTIONS[s] ?? 'Problem' })]));
-}
-
 /**
  * A UUID, as ids are. NB: `maxLength` because Ajv's `uuid` format also accepts the `urn:uuid:`
  * form, which PostgreSQL's uuid type refuses (a 500 instead of a 400).

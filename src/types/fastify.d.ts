@@ -1,4 +1,5 @@
 // What robusto adds to Fastify's types: the request's principal and per-route settings.
+import type { RouteErrorSpec } from '../shared/error-registry.js';
 import type { Permission, Principal } from '../shared/principal.js';
 
 declare module 'fastify' {
@@ -25,6 +26,14 @@ declare module 'fastify' {
      * it itself only to say otherwise.
      */
     writePath?: boolean;
+    /**
+     * Error codes the route answers besides those its configuration implies (a module's
+     * conflicts, a code of another module, a 500 of its own): codes of the registry, or, for a
+     * module outside it, `{ code, status, meaning? }`. The OpenAPI document declares their
+     * statuses with them as examples, and they replace the module's own codes there; a code no
+     * module registered (or a malformed one) fails the module's registration.
+     */
+    errors?: readonly RouteErrorSpec[];
     /** The module that registered the route, set by the kernel: names its tag and operation ids in the OpenAPI document. */
     module?: { name: string; prefix: string; description: string | undefined };
   }

@@ -12,12 +12,16 @@ import { Ajv } from 'ajv';
 import addFormats from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BUILTIN_MODULES } from '../../src/builtin-modules.js';
+import type { ModuleRouter, ModuleSource } from '../../src/modules/module.js';
 import { isValidCnpj, isValidCpf } from '../../src/shared/documents.js';
 import { registeredErrors } from '../../src/shared/error-registry.js';
 import { CUSTOM_FORMATS } from '../../src/shared/schemas.js';
 import { createTenantWithUsers } from '../support/auth.js';
 import { buildTestApp, type TestApp } from '../support/build-app.js';
-import { fixtureSource } from '../support/fixtures.js';
+import { fixtureModule } from '../support/fixtures.js';
+
+/** An id nothing has. */
+const EXAMPLE_UUID = '0190f5e2-7c4a-7b8e-9d3f-2a1b4c5d6e7f';
 
 type Json = Record<string, unknown>;
 interface Media {
@@ -33,6 +37,7 @@ interface Response {
 interface Operation {
   operationId?: string;
   summary?: string;
+  description?: string;
   tags?: string[];
   parameters?: Array<{ in: string; name: string }>;
   requestBody?: { content: Record<string, Media> };
@@ -48,8 +53,6 @@ interface Document {
 }
 
 const run = promisify(execFile);
-/** Problem statuses the kernel itself answers, each with a code of its own in the registry. */
-const KERNEL_STATUSES = ['400', '401', '403', '413', '415', '422', '429', '503'];
 const WRITES = new Set(['post', 'put', 'patch', 'delete']);
 /** The writes that do not go through the write path: sign-in, the console's own writes to the journal, and its actions (a replay round, a backup). */
 const NOT_JOURNALED = [
@@ -82,7 +85,7 @@ describe('the OpenAPI contract', () => {
   let t: TestApp;
   let doc: Document;
   beforeAll(async () => {
-    t = await buildTestApp({ engine: 'sqlite', modules: [...BUILTIN_MODULES, fixtureSource('notes'), fixtureSource('faulty')] });
+    t = await buildTestApp({ engine: 'sqlite', env: { ROBUSTO_MODULES: `${fixtureModule('notes')},${fixtureModule('faulty')}` } });
     const response = await t.app.http.inject('/docs/json');
     expect(response.statusCode).toBe(200);
     doc = response.json();
@@ -146,6 +149,7 @@ describe('the OpenAPI contract', () => {
       if (!journaled) {
         expect(accepted, name).toBeUndefined();
         expect(key, name).toBeUndefined();
+        if (!name.includes('/journal/') && !name.includes('/backups')) expect(op.description, name).toContain('Does not honour `Idempotency-Key`');
         continue;
       }
       expect(accepted?.content?.['application/json']?.schema, name).toEqual({ $ref: '#/components/schemas/Receipt' });
@@ -171,11 +175,12 @@ describe('the OpenAPI contract', () => {
         const media = response.content?.['application/problem+json'];
         expect(media?.schema, `${name} ${status}`).toEqual({ $ref: '#/components/schemas/Problem' });
         const examples = Object.values(media?.examples ?? {});
-        // NB: a code answered with another status than its own (a retry's 409 ERR_REPLAY_FORBIDDEN) has no example.
-        if (KERNEL_STATUSES.includes(status)) expect(examples.length, `${name} ${status}`).toBeGreaterThan(0);
+        expect(examples.length, `${name} ${status}`).toBeGreaterThan(0);
         for (const { value } of examples) {
           const problem = value as { code: string; status: number };
           expect(problem.status, `${name} ${status}`).toBe(Number(status));
+          // A module without codes of its own (notes) answers its own 4xx as ERR_BAD_REQUEST with that status.
+          if (problem.code === 'ERR_BAD_REQUEST' && url.startsWith('/api/notes')) continue;
           expect(statusOf.get(problem.code), `${name} ${status} ${problem.code}`).toBe(Number(status));
         }
         if (status === '429' || status === '503') expect(response.headers, `${name} ${status}`).toHaveProperty('Retry-After');
@@ -187,6 +192,46 @@ describe('the OpenAPI contract', () => {
     expect(examplesOf(doc.paths['/api/students/{id}']?.get, '404')[0]).toBe('ERR_STUDENT_NOT_FOUND');
     expect(examplesOf(doc.paths['/api/students']?.post, '409')).toEqual(['ERR_STUDENT_CPF_TAKEN']);
     expect(examplesOf(doc.paths['/api/auth/login']?.post, '401')).toEqual(['ERR_AUTH_INVALID_CREDENTIALS']);
+  });
+
+  // Each route's problems follow from its configuration (sign-in public, a permission, a method
+  // that takes a body, a path parameter, a write through the write path) and the codes its
+  // `config.errors` names.
+  it.each([
+    ['get /api/students', [400, 401, 429, 503]],
+    ['get /api/students/{id}', [400, 401, 404, 429, 503]],
+    ['post /api/students', [400, 401, 403, 409, 413, 415, 422, 429, 503]],
+    ['post /api/students/{id}/deactivate', [400, 401, 403, 404, 413, 415, 422, 429, 503]],
+    ['post /api/auth/login', [400, 401, 413, 415, 429, 503]],
+    ['get /api/auth/me', [401, 404, 429, 503]],
+    ['post /api/stock/lots', [400, 401, 403, 404, 409, 413, 415, 422, 429, 503]],
+    ['post /api/system/dead-letters/{id}/retry', [400, 401, 403, 404, 409, 413, 415, 429, 503]],
+    ['post /api/system/journal/replay', [400, 401, 403, 413, 415, 429, 500, 503]],
+    ['get /api/system/info', [401, 403, 429, 503]],
+    ['post /api/notes', [400, 401, 403, 409, 413, 415, 422, 429, 503]],
+    ['get /api/notes/{id}', [400, 401, 404, 429, 503]],
+  ])('declares for %s exactly the problems its configuration implies', (name, statuses) => {
+    const [method = '', url = ''] = name.split(' ');
+    const responses = doc.paths[url]?.[method]?.responses ?? {};
+    expect(
+      Object.keys(responses)
+        .map(Number)
+        .filter((status) => status >= 400),
+    ).toEqual(statuses);
+  });
+
+  it.each([
+    ['post /api/students/{id}/deactivate', '404', ['ERR_STUDENT_NOT_FOUND']],
+    ['post /api/stock/lots', '404', ['ERR_PRODUCT_NOT_FOUND']],
+    ['post /api/stock/lots', '409', ['ERR_STOCK_LOT_CODE_TAKEN']],
+    ['patch /api/customers/{id}', '409', ['ERR_CUSTOMER_DOCUMENT_TAKEN', 'ERR_CUSTOMER_VERSION_CONFLICT']],
+    ['post /api/system/dead-letters/{id}/retry', '409', ['ERR_DEAD_LETTER_AUTHOR_LACKS_RIGHT']],
+    ['post /api/auth/login', '429', ['ERR_AUTH_RATE_LIMITED', 'ERR_RATE_LIMITED']],
+    ['post /api/notes', '409', ['ERR_BAD_REQUEST']],
+  ])('gives %s %s exactly the codes its route names', (name, status, codes) => {
+    const [method = '', url = ''] = name.split(' ');
+    const media = doc.paths[url]?.[method]?.responses[status]?.content?.['application/problem+json'];
+    expect(Object.keys(media?.examples ?? {})).toEqual(codes);
   });
 
   it('has a request body example a person can send for every write, valid against its own schema', () => {
@@ -221,7 +266,7 @@ describe('the OpenAPI contract', () => {
     }
   });
 
-  it('passes redocly lint with the recommended rules', async () => {
+  it('passes redocly lint with the recommended rules, the modules from ROBUSTO_MODULES included', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'robusto-openapi-'));
     try {
       const file = path.join(dir, 'openapi.json');
@@ -240,4 +285,62 @@ describe('the OpenAPI contract', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   }, 90_000);
+});
+
+/** A module of `ROBUSTO_MODULES`-like origin whose one route names `errors` and throws the module's own code. */
+function memoModule(name: string, errors: unknown[]): ModuleSource {
+  return {
+    name,
+    origin: path.join(os.tmpdir(), `${name}.js`),
+    load: async () => ({
+      default: {
+        name,
+        routes: async (app: ModuleRouter) => {
+          app.get('/:id', { config: { errors: errors as never } }, async () => {
+            throw Object.assign(new Error('No memo with this id.'), {
+              name: 'AppError',
+              code: 'ERR_MEMO_NOT_FOUND',
+              status: 404,
+              detail: 'No memo with this id.',
+            });
+          });
+        },
+      },
+    }),
+  };
+}
+
+describe("the codes a route's config.errors names", () => {
+  it('declares a code of a module outside the registry, as it is answered; a code nobody registered or a malformed one fails its module', async () => {
+    const t = await buildTestApp({
+      engine: 'sqlite',
+      modules: [
+        ...BUILTIN_MODULES,
+        memoModule('memos', [{ code: 'ERR_MEMO_NOT_FOUND', status: 404, meaning: 'No memo with this id in the tenant.' }]),
+        memoModule('typo', ['ERR_TYPO_NOT_FUOND']),
+        memoModule('malformed', [{ code: 'memo-missing', status: 404 }]),
+        memoModule('restatused', [{ code: 'ERR_STUDENT_NOT_FOUND', status: 410 }]),
+      ],
+    });
+    try {
+      for (const name of ['typo', 'malformed', 'restatused']) {
+        const module = t.app.registry.modules.find((m) => m.name === name);
+        expect(module, name).toMatchObject({ status: 'failed', stage: 'register' });
+      }
+      expect(t.app.registry.modules.find((m) => m.name === 'typo')?.error).toContain('ERR_TYPO_NOT_FUOND');
+      const tenant = await createTenantWithUsers(t, 'memos');
+      const typo = await t.app.http.inject({ url: `/api/typo/${EXAMPLE_UUID}`, headers: tenant.as('viewer') });
+      expect(typo.json()).toMatchObject({ code: 'ERR_MODULE_UNAVAILABLE' });
+      expect((await t.app.http.inject({ url: '/api/students', headers: tenant.as('viewer') })).statusCode).toBe(200);
+
+      const answer = await t.app.http.inject({ url: `/api/memos/${EXAMPLE_UUID}`, headers: tenant.as('viewer') });
+      expect(answer.json()).toMatchObject({ status: 404, code: 'ERR_MEMO_NOT_FOUND' });
+      const doc: Document = (await t.app.http.inject('/docs/json')).json();
+      const media = doc.paths['/api/memos/{id}']?.get?.responses['404']?.content?.['application/problem+json'];
+      expect(Object.keys(media?.examples ?? {})).toEqual(['ERR_MEMO_NOT_FOUND']);
+      expect(media?.examples?.ERR_MEMO_NOT_FOUND?.value).toMatchObject({ status: 404, detail: 'No memo with this id in the tenant.' });
+    } finally {
+      await t.close();
+    }
+  });
 });

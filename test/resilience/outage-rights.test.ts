@@ -152,7 +152,8 @@ describe('rights during a PostgreSQL outage', () => {
         // A retry is refused while the author still lacks the right; a discard works.
         const retry = await t.app.http.inject({ method: 'POST', url: `/api/system/dead-letters/${receipt}/retry`, headers: tenant.as('owner') });
         expect(retry.statusCode).toBe(409);
-        expect(retry.json()).toMatchObject({ code: 'ERR_REPLAY_FORBIDDEN', reason: reasons[u.change] });
+        expect(retry.json()).toMatchObject({ code: 'ERR_DEAD_LETTER_AUTHOR_LACKS_RIGHT', status: 409, reason: reasons[u.change], userId: u.id });
+        expect(retry.json().detail).toMatch(/Discard it, or restore/);
         const discard = await t.app.http.inject({
           method: 'POST',
           url: `/api/system/dead-letters/${receipt}/discard`,

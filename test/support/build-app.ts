@@ -3,12 +3,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
-import { buildApp, type RobustoApp } from '../../src/app.js';
+import { buildApp, defaultModuleSources, type RobustoApp } from '../../src/app.js';
 import type { Config } from '../../src/config/config.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import { createDb } from '../../src/db/create-db.js';
 import { createLogger, type Logger } from '../../src/log/create-logger.js';
-import { BUILTIN_MODULES } from '../../src/builtin-modules.js';
 import type { ModuleSource } from '../../src/modules/module.js';
 import { createTestDatabase, type TestEngine } from './test-database.js';
 
@@ -25,7 +24,7 @@ export interface TestApp {
 /** Options of {@link buildTestApp}. */
 export interface BuildTestAppOptions {
   engine: TestEngine;
-  /** Modules to load; defaults to the built-in ones. */
+  /** Modules to load; defaults to what `robusto serve` loads: the built-in ones, then the files `ROBUSTO_MODULES` (in `env`) names. */
   modules?: ModuleSource[];
   /** Extra environment variables. */
   env?: Record<string, string>;
@@ -76,7 +75,7 @@ export async function buildTestApp(options: BuildTestAppOptions): Promise<TestAp
   });
   const log = await createLogger(config, { destination });
   const db = createDb(config, log, options.onQuery ? { onQuery: options.onQuery } : {});
-  const app = await buildApp({ config, log, db, modules: options.modules ?? BUILTIN_MODULES });
+  const app = await buildApp({ config, log, db, modules: options.modules ?? defaultModuleSources(config) });
   if (!options.skipMigrate) await app.migrate();
   await app.http.ready();
   markReady(app.state);

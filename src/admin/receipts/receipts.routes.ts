@@ -1,6 +1,6 @@
 import type { JournalEntry } from '../../resilience/journal/entry.js';
 import { principalOf } from '../../shared/principal.js';
-import { IdParams, problemResponses } from '../../shared/schemas.js';
+import { IdParams } from '../../shared/schemas.js';
 import type { ModuleRouter } from '../../modules/module.js';
 import type { AdminContext } from '../admin-context.js';
 import { receiptNotFound } from './receipts.errors.js';
@@ -30,7 +30,7 @@ export async function receiptsRoutes(app: ModuleRouter, ctx: AdminContext): Prom
         summary: 'What became of a write answered 202',
         tags: ['receipts'],
         params: IdParams,
-        response: { 200: ReceiptSchema, ...problemResponses(400, 401, 404) },
+        response: { 200: ReceiptSchema },
       },
       config: { withoutDatabase: true },
     },

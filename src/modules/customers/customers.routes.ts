@@ -1,8 +1,8 @@
 import { principalOf } from '../../shared/principal.js';
-import { IdParams, PageOf, problemResponses } from '../../shared/schemas.js';
+import { IdParams, PageOf } from '../../shared/schemas.js';
 import type { ModuleContext, ModuleRouter } from '../module.js';
 import { createCustomer, deleteCustomer, updateCustomer } from './customers.commands.js';
-import { customerNotFound } from './customers.errors.js';
+import { CustomerError, customerNotFound } from './customers.errors.js';
 import { findCustomer, listCustomers } from './customers.queries.js';
 import { CreateCustomerBody, CustomerSchema, ListCustomersQuery, UpdateCustomerBody } from './customers.schemas.js';
 
@@ -17,21 +17,17 @@ export async function customersRoutes(app: ModuleRouter, ctx: ModuleContext): Pr
         summary: 'List and search customers',
         tags,
         querystring: ListCustomersQuery,
-        response: { 200: PageOf(CustomerSchema), ...problemResponses(400, 401, 503) },
+        response: { 200: PageOf(CustomerSchema) },
       },
     },
     async (request) => listCustomers(ctx.db, principalOf(request).tenantId, request.query),
   );
 
-  app.get(
-    '/:id',
-    { schema: { summary: 'One customer', tags, params: IdParams, response: { 200: CustomerSchema, ...problemResponses(400, 401, 404, 503) } } },
-    async (request) => {
-      const customer = await findCustomer(ctx.db, principalOf(request).tenantId, request.params.id);
-      if (!customer) throw customerNotFound(request.params.id);
-      return customer;
-    },
-  );
+  app.get('/:id', { schema: { summary: 'One customer', tags, params: IdParams, response: { 200: CustomerSchema } } }, async (request) => {
+    const customer = await findCustomer(ctx.db, principalOf(request).tenantId, request.params.id);
+    if (!customer) throw customerNotFound(request.params.id);
+    return customer;
+  });
 
   app.post(
     '/',
@@ -40,9 +36,9 @@ export async function customersRoutes(app: ModuleRouter, ctx: ModuleContext): Pr
         summary: 'Create a customer',
         tags,
         body: CreateCustomerBody,
-        response: { 201: CustomerSchema, ...problemResponses(400, 401, 403, 409, 413, 415, 422, 503) },
+        response: { 201: CustomerSchema },
       },
-      config: { permission: 'write' },
+      config: { permission: 'write', errors: [CustomerError.DOCUMENT_TAKEN] },
     },
     async (request, reply) => ctx.execute(request, reply, createCustomer, request.body),
   );
@@ -55,9 +51,9 @@ export async function customersRoutes(app: ModuleRouter, ctx: ModuleContext): Pr
         tags,
         params: IdParams,
         body: UpdateCustomerBody,
-        response: { 200: CustomerSchema, ...problemResponses(400, 401, 403, 404, 409, 422, 503) },
+        response: { 200: CustomerSchema },
       },
-      config: { permission: 'write' },
+      config: { permission: 'write', errors: [CustomerError.NOT_FOUND, CustomerError.DOCUMENT_TAKEN, CustomerError.VERSION_CONFLICT] },
     },
     async (request, reply) => ctx.execute(request, reply, updateCustomer, { ...request.body, id: request.params.id }),
   );
@@ -65,8 +61,8 @@ export async function customersRoutes(app: ModuleRouter, ctx: ModuleContext): Pr
   app.delete(
     '/:id',
     {
-      schema: { summary: 'Delete a customer', tags, params: IdParams, response: { 200: CustomerSchema, ...problemResponses(401, 403, 404, 503) } },
-      config: { permission: 'delete' },
+      schema: { summary: 'Delete a customer', tags, params: IdParams, response: { 200: CustomerSchema } },
+      config: { permission: 'delete', errors: [CustomerError.NOT_FOUND] },
     },
     async (request, reply) => ctx.execute(request, reply, deleteCustomer, { id: request.params.id }),
   );

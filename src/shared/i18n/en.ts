@@ -112,7 +112,8 @@ export const en = {
     },
     ERR_BAD_REQUEST: {
       title: 'Bad request',
-      meaning: 'Another client error found before the route ran (sometimes with another 4xx status); the detail says which.',
+      meaning:
+        'Another client error, found before the route ran or answered by a module that defines no codes of its own (then with the status it gave, such as 404); the detail says which.',
     },
     ERR_BODY_TOO_LARGE: {
       title: 'Body too large',
@@ -198,6 +199,11 @@ export const en = {
       title: 'Dead letter not found',
       meaning: "No dead letter with this receipt in the caller's tenant: it may be queued, applied or discarded already.",
     },
+    ERR_DEAD_LETTER_AUTHOR_LACKS_RIGHT: {
+      title: 'Dead letter author lacks the right',
+      meaning:
+        "The dead letter was not queued again: the user who sent it still lacks the right to run its command (disabled, role lowered, signed out), so it would only be refused again. Discard it, or restore that user's role (or account) first and retry.",
+    },
     // writes
     ERR_IDEMPOTENCY_KEY_REUSED: {
       title: 'Idempotency key reused',
@@ -220,7 +226,7 @@ export const en = {
     ERR_REPLAY_FORBIDDEN: {
       title: 'Replay forbidden',
       meaning:
-        'The user who sent a journaled write lost the right to it (disabled, role lowered, signed out) before it was applied: a dead letter, never applied (409 when its retry is refused for the same reason).',
+        'The user who sent a journaled write lost the right to it (disabled, role lowered, signed out) before it was applied: a dead letter, never applied (its retry is refused with `ERR_DEAD_LETTER_AUTHOR_LACKS_RIGHT` while that holds).',
     },
     ERR_REPLAY_VERSION_UNKNOWN: {
       title: 'Command version unknown',
@@ -291,7 +297,6 @@ export const en = {
     'writes.replayForbidden.deactivated': 'was deactivated after sending it',
     'writes.replayForbidden.tokenRevoked': 'signed out, or had the password changed, after the token that sent it was issued: that token was revoked',
     'writes.replayForbidden.role': 'now has the role "{role}", which lacks that permission',
-    'writes.notQueuedAgain': 'Not queued again: {reason} Discard it, or give the user that right back first.',
     'writes.outcomeUnknown.withKey':
       'The database connection was lost while saving; the write may or may not have been saved. Retrying with the same Idempotency-Key is safe: it returns the first outcome if there was one.',
     'writes.outcomeUnknown.withoutKey':
@@ -309,6 +314,7 @@ export const en = {
       '{route}, and the writes of your organization already waiting in the local journal fill its share of it ({reason}). Nothing was saved; retry once they are applied.',
     'writes.journalUnavailable': '{route}, and the local journal cannot take the write: {reason}. Nothing was saved; retry later.',
     'receipts.notFound': 'No receipt {id}. Receipts are kept until their write is applied and pruned.',
+    'system.deadLetterAuthorLacksRight': "Not queued again: {reason} Discard it, or restore that user's role first.",
     'system.deadLetterNotFound': 'No dead letter {receipt} in your tenant (it may be queued, applied or discarded already).',
     // auth
     'auth.tooManyFailures': 'Too many failed sign-ins for this account; wait {seconds} s and try again.',

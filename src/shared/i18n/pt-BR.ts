@@ -116,7 +116,8 @@ export const ptBR: Catalogue = {
     },
     ERR_BAD_REQUEST: {
       title: 'Requisição inválida',
-      meaning: 'Outro erro do cliente encontrado antes de a rota rodar (às vezes com outro status 4xx); o detalhe diz qual.',
+      meaning:
+        'Outro erro do cliente, encontrado antes de a rota rodar ou respondido por um módulo que não define códigos próprios (então com o status que ele deu, como 404); o detalhe diz qual.',
     },
     ERR_BODY_TOO_LARGE: {
       title: 'Corpo grande demais',
@@ -204,6 +205,11 @@ export const ptBR: Catalogue = {
       title: 'Carta morta não encontrada',
       meaning: 'Nenhuma carta morta com este recibo na organização de quem chama: ela pode já estar na fila, aplicada ou descartada.',
     },
+    ERR_DEAD_LETTER_AUTHOR_LACKS_RIGHT: {
+      title: 'Autor da carta morta sem o direito',
+      meaning:
+        'A carta morta não foi reenfileirada: o usuário que a enviou ainda não tem o direito de executar o comando dela (desativado, papel rebaixado, sessão encerrada), e ela seria recusada de novo. Descarte-a, ou devolva antes o papel (ou a conta) desse usuário e tente de novo.',
+    },
     // writes
     ERR_IDEMPOTENCY_KEY_REUSED: {
       title: 'Chave de idempotência reutilizada',
@@ -226,7 +232,7 @@ export const ptBR: Catalogue = {
     ERR_REPLAY_FORBIDDEN: {
       title: 'Reaplicação proibida',
       meaning:
-        'O usuário que enviou uma escrita do diário perdeu o direito a ela (desativado, papel rebaixado, sessão encerrada) antes de ela ser aplicada: vira carta morta, nunca aplicada (409 quando a nova tentativa é recusada pelo mesmo motivo).',
+        'O usuário que enviou uma escrita do diário perdeu o direito a ela (desativado, papel rebaixado, sessão encerrada) antes de ela ser aplicada: vira carta morta, nunca aplicada (a nova tentativa é recusada com `ERR_DEAD_LETTER_AUTHOR_LACKS_RIGHT` enquanto isso valer).',
     },
     ERR_REPLAY_VERSION_UNKNOWN: {
       title: 'Versão do comando desconhecida',
@@ -294,7 +300,6 @@ export const ptBR: Catalogue = {
     'writes.replayForbidden.deactivated': 'foi desativado depois de enviá-la',
     'writes.replayForbidden.tokenRevoked': 'saiu, ou teve a senha trocada, depois de emitido o token que a enviou: esse token foi revogado',
     'writes.replayForbidden.role': 'agora tem o papel "{role}", que não tem essa permissão',
-    'writes.notQueuedAgain': 'Não foi reenfileirada: {reason} Descarte-a, ou devolva esse direito ao usuário antes.',
     'writes.outcomeUnknown.withKey':
       'A conexão com o banco caiu durante o salvamento; a escrita pode ou não ter sido salva. Tentar de novo com a mesma Idempotency-Key é seguro: devolve o primeiro resultado, se houve um.',
     'writes.outcomeUnknown.withoutKey':
@@ -312,6 +317,7 @@ export const ptBR: Catalogue = {
       '{route}, e as escritas da sua organização que já esperam no diário local ocupam toda a cota dela ({reason}). Nada foi salvo; tente de novo quando forem aplicadas.',
     'writes.journalUnavailable': '{route}, e o diário local não consegue receber a escrita: {reason}. Nada foi salvo; tente mais tarde.',
     'receipts.notFound': 'Nenhum recibo {id}. Recibos são guardados até a escrita ser aplicada e expurgada.',
+    'system.deadLetterAuthorLacksRight': 'Não foi reenfileirada: {reason} Descarte-a, ou devolva antes o papel desse usuário.',
     'system.deadLetterNotFound': 'Nenhuma carta morta {receipt} na sua organização (ela pode já estar na fila, aplicada ou descartada).',
     'auth.tooManyFailures': 'Falhas de login demais nesta conta; aguarde {seconds} s e tente de novo.',
     'auth.tooManyAttempts': 'Tentativas de login demais a partir deste endereço; aguarde {seconds} s e tente de novo.',

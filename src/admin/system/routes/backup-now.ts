@@ -1,7 +1,6 @@
 import path from 'node:path';
 import { BackupError } from '../../../ops/backup/manifest.js';
 import { AppError } from '../../../shared/app-error.js';
-import { problemResponses } from '../../../shared/schemas.js';
 import { SystemError } from '../system.errors.js';
 import { BackupMadeSchema, type BackupMade } from '../system.schemas.js';
 import type { ModuleRouter } from '../../../modules/module.js';
@@ -16,10 +15,10 @@ export function backupNowRoute(app: ModuleRouter, ctx: AdminContext): void {
       schema: {
         summary: 'Make a verified backup into BACKUP_DIR now, answered once it has been read back; 409 while another is being made (installation role)',
         tags: ['system'],
-        response: { 201: BackupMadeSchema, ...problemResponses(401, 403, 409, 500, 503) },
+        response: { 201: BackupMadeSchema },
       },
       // Not a command: nothing is journaled, no 202 (and no Idempotency-Key) is ever answered.
-      config: { ...INSTALLATION, writePath: false },
+      config: { ...INSTALLATION, writePath: false, errors: [SystemError.BACKUP_RUNNING, SystemError.BACKUP_NOW_FAILED] },
     },
     async (request, reply): Promise<BackupMade> => {
       let outcome: Awaited<ReturnType<AdminContext['backUpNow']>>;

@@ -1,7 +1,6 @@
 import path from 'node:path';
 import { Type } from '@sinclair/typebox';
 import { listBackups } from '../../../ops/backup/list.js';
-import { problemResponses } from '../../../shared/schemas.js';
 import { BackupInfoSchema, UnreadableBackupSchema } from '../system.schemas.js';
 import type { ModuleRouter } from '../../../modules/module.js';
 import { INSTALLATION_WITHOUT_DATABASE } from './route-config.js';
@@ -15,7 +14,7 @@ export function backupsRoute(app: ModuleRouter, ctx: AdminContext): void {
       schema: {
         summary: 'The backups in BACKUP_DIR, newest first, and the entries there that cannot be read as one (installation role)',
         tags: ['system'],
-        response: { 200: Type.Object({ items: Type.Array(BackupInfoSchema), problems: Type.Array(UnreadableBackupSchema) }), ...problemResponses(401, 403) },
+        response: { 200: Type.Object({ items: Type.Array(BackupInfoSchema), problems: Type.Array(UnreadableBackupSchema) }) },
       },
       config: INSTALLATION_WITHOUT_DATABASE,
     },

@@ -1,7 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { principalOf } from '../../../shared/principal.js';
 import { maskSecrets } from '../../../shared/secrets.js';
-import { problemResponses } from '../../../shared/schemas.js';
 import { DeadLetterSchema, DeadLettersQuery } from '../system.schemas.js';
 import type { ModuleRouter } from '../../../modules/module.js';
 import { TENANT_SHARE_WITHOUT_DATABASE } from './route-config.js';
@@ -18,7 +17,6 @@ export function deadLettersRoute(app: ModuleRouter, ctx: AdminContext): void {
         querystring: DeadLettersQuery,
         response: {
           200: Type.Object({ items: Type.Array(DeadLetterSchema), next: Type.Union([Type.Integer(), Type.Null()]) }),
-          ...problemResponses(400, 401, 403),
         },
       },
       config: TENANT_SHARE_WITHOUT_DATABASE,

@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import { principalOf } from '../../../shared/principal.js';
-import { IdParams, problemResponses } from '../../../shared/schemas.js';
-import { deadLetterNotFound } from '../system.errors.js';
+import { IdParams } from '../../../shared/schemas.js';
+import { SystemError, deadLetterNotFound } from '../system.errors.js';
 import { DiscardBody } from '../system.schemas.js';
 import type { ModuleRouter } from '../../../modules/module.js';
 import { TENANT_SHARE_WITHOUT_DATABASE } from './route-config.js';
@@ -14,12 +14,14 @@ export function discardDeadLetterRoute(app: ModuleRouter, ctx: AdminContext): vo
     {
       schema: {
         summary: 'Give up on a dead letter (who and why are kept)',
+        description:
+          "Does not honour `Idempotency-Key`: it changes only this machine's journal, never through the write path, and sending it again has no second effect (a dead letter already discarded answers 404).",
         tags: ['system'],
         params: IdParams,
         body: DiscardBody,
-        response: { 200: Type.Object({ receipt: Type.String(), status: Type.Literal('discarded') }), ...problemResponses(400, 401, 403, 404) },
+        response: { 200: Type.Object({ receipt: Type.String(), status: Type.Literal('discarded') }) },
       },
-      config: TENANT_SHARE_WITHOUT_DATABASE,
+      config: { ...TENANT_SHARE_WITHOUT_DATABASE, errors: [SystemError.DEAD_LETTER_NOT_FOUND] },
     },
     async (request) => {
       const principal = principalOf(request);

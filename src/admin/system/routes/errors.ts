@@ -1,7 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { recentErrorsOf } from '../../../log/recent-errors.js';
 import { operatesInstallation, principalOf } from '../../../shared/principal.js';
-import { problemResponses } from '../../../shared/schemas.js';
 import { RecentErrorSchema } from '../system.schemas.js';
 import type { ModuleRouter } from '../../../modules/module.js';
 import { TENANT_SHARE_WITHOUT_DATABASE } from './route-config.js';
@@ -16,7 +15,7 @@ export function recentErrorsRoute(app: ModuleRouter, ctx: AdminContext): void {
         summary:
           "This process's last error and fatal log lines (redacted), newest first: all of them for the installation role, those about the caller's tenant otherwise",
         tags: ['system'],
-        response: { 200: Type.Object({ items: Type.Array(RecentErrorSchema) }), ...problemResponses(401, 403) },
+        response: { 200: Type.Object({ items: Type.Array(RecentErrorSchema) }) },
       },
       config: TENANT_SHARE_WITHOUT_DATABASE,
     },

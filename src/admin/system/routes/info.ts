@@ -1,5 +1,4 @@
 import { packageInfo } from '../../../config/package-info.js';
-import { problemResponses } from '../../../shared/schemas.js';
 import { readSettings } from '../system.queries.js';
 import { SystemInfoSchema, type SystemInfo } from '../system.schemas.js';
 import { INSTALLATION } from './route-config.js';
@@ -14,7 +13,7 @@ export function infoRoute(app: ModuleRouter, ctx: AdminContext): void {
       schema: {
         summary: 'Version, engine and uptime of this robusto (installation role)',
         tags: ['system'],
-        response: { 200: SystemInfoSchema, ...problemResponses(401, 403) },
+        response: { 200: SystemInfoSchema },
       },
       config: INSTALLATION,
     },

@@ -1,5 +1,4 @@
 import { Type } from '@sinclair/typebox';
-import { problemResponses } from '../../../shared/schemas.js';
 import { JobStateSchema } from '../system.schemas.js';
 import type { ModuleRouter } from '../../../modules/module.js';
 import { INSTALLATION_WITHOUT_DATABASE } from './route-config.js';
@@ -13,7 +12,7 @@ export function jobsRoute(app: ModuleRouter, ctx: AdminContext): void {
       schema: {
         summary: 'Periodic jobs: last run, last success, failures in a row, next run (installation role)',
         tags: ['system'],
-        response: { 200: Type.Object({ items: Type.Array(JobStateSchema) }), ...problemResponses(401, 403) },
+        response: { 200: Type.Object({ items: Type.Array(JobStateSchema) }) },
       },
       // Without the database, cluster jobs show this process's last view of them.
       config: INSTALLATION_WITHOUT_DATABASE,

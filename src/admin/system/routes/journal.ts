@@ -1,5 +1,4 @@
 import { operatesInstallation, principalOf } from '../../../shared/principal.js';
-import { problemResponses } from '../../../shared/schemas.js';
 import { JournalStatusSchema, type JournalStatus } from '../system.schemas.js';
 import type { ModuleRouter } from '../../../modules/module.js';
 import { TENANT_SHARE_WITHOUT_DATABASE, ageOf } from './route-config.js';
@@ -13,7 +12,7 @@ export function journalRoute(app: ModuleRouter, ctx: AdminContext): void {
       schema: {
         summary: "The journal of writes accepted while the database was down: the installation's (installation role) or the caller's tenant's share",
         tags: ['system'],
-        response: { 200: JournalStatusSchema, ...problemResponses(401, 403) },
+        response: { 200: JournalStatusSchema },
       },
       config: TENANT_SHARE_WITHOUT_DATABASE,
     },

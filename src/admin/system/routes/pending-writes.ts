@@ -1,7 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { operatesInstallation, principalOf } from '../../../shared/principal.js';
 import { maskSecrets } from '../../../shared/secrets.js';
-import { problemResponses } from '../../../shared/schemas.js';
 import { PendingWriteSchema, PendingWritesQuery } from '../system.schemas.js';
 import type { ModuleRouter } from '../../../modules/module.js';
 import { TENANT_SHARE_WITHOUT_DATABASE, ageOf } from './route-config.js';
@@ -18,7 +17,6 @@ export function pendingWritesRoute(app: ModuleRouter, ctx: AdminContext): void {
         querystring: PendingWritesQuery,
         response: {
           200: Type.Object({ items: Type.Array(PendingWriteSchema), next: Type.Union([Type.Integer(), Type.Null()]) }),
-          ...problemResponses(400, 401, 403),
         },
       },
       config: TENANT_SHARE_WITHOUT_DATABASE,

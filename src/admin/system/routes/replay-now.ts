@@ -1,5 +1,4 @@
 import { AppError } from '../../../shared/app-error.js';
-import { problemResponses } from '../../../shared/schemas.js';
 import { SystemError } from '../system.errors.js';
 import { ReplayNowSchema, type ReplayNow } from '../system.schemas.js';
 import type { ModuleRouter } from '../../../modules/module.js';
@@ -14,10 +13,10 @@ export function replayNowRoute(app: ModuleRouter, ctx: AdminContext): void {
       schema: {
         summary: 'Apply the writes waiting in the journal now: one replay round, its outcome and what is left (installation role)',
         tags: ['system'],
-        response: { 200: ReplayNowSchema, ...problemResponses(401, 403, 500) },
+        response: { 200: ReplayNowSchema },
       },
       // Answers while the database is down: the round then ends 'blocked', which is the answer.
-      config: INSTALLATION_WITHOUT_DATABASE,
+      config: { ...INSTALLATION_WITHOUT_DATABASE, errors: [SystemError.REPLAY_NOW_FAILED] },
     },
     async (request): Promise<ReplayNow> => {
       let round: Awaited<ReturnType<AdminContext['replayNow']>>;

@@ -1,7 +1,6 @@
 import path from 'node:path';
 import { Type } from '@sinclair/typebox';
 import { listRestarts } from '../../../ops/restart/restart-report.js';
-import { problemResponses } from '../../../shared/schemas.js';
 import { RestartInfoSchema } from '../system.schemas.js';
 import type { ModuleRouter } from '../../../modules/module.js';
 import { INSTALLATION_WITHOUT_DATABASE } from './route-config.js';
@@ -15,7 +14,7 @@ export function restartsRoute(app: ModuleRouter, ctx: AdminContext): void {
       schema: {
         summary: 'Past safe restarts (robusto restart), newest first (installation role)',
         tags: ['system'],
-        response: { 200: Type.Object({ items: Type.Array(RestartInfoSchema) }), ...problemResponses(401, 403) },
+        response: { 200: Type.Object({ items: Type.Array(RestartInfoSchema) }) },
       },
       config: INSTALLATION_WITHOUT_DATABASE,
     },

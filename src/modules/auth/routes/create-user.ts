@@ -1,9 +1,9 @@
 import { principalOf } from '../../../shared/principal.js';
-import { problemResponses } from '../../../shared/schemas.js';
 import { createUser } from '../auth.commands.js';
 import { CreateUserBody, UserSchema } from '../auth.schemas.js';
 import type { ModuleRouter } from '../../module.js';
 import type { AuthRouteDeps } from './deps.js';
+import { AuthError } from '../auth.errors.js';
 
 /** `POST /users`: creates a user of the caller's tenant (its password hashed in the hashing queue). */
 export function createUserRoute(app: ModuleRouter, { ctx, hash }: AuthRouteDeps): void {
@@ -15,9 +15,9 @@ export function createUserRoute(app: ModuleRouter, { ctx, hash }: AuthRouteDeps)
         summary: 'Create a user',
         tags: ['auth'],
         body: CreateUserBody,
-        response: { 201: UserSchema, ...problemResponses(400, 401, 403, 409, 422) },
+        response: { 201: UserSchema },
       },
-      config: { permission: 'manage_users' },
+      config: { permission: 'manage_users', errors: [AuthError.USER_EMAIL_TAKEN, AuthError.USER_OWNER_ONLY] },
     },
     async (request, reply) => {
       const { password, ...rest } = request.body;

@@ -1,6 +1,6 @@
 import { principalOf } from '../../../shared/principal.js';
-import { IdParams, problemResponses } from '../../../shared/schemas.js';
-import { userNotFound } from '../auth.errors.js';
+import { IdParams } from '../../../shared/schemas.js';
+import { AuthError, userNotFound } from '../auth.errors.js';
 import { findUser } from '../auth.queries.js';
 import { UserSchema } from '../auth.schemas.js';
 import type { ModuleRouter } from '../../module.js';
@@ -11,8 +11,8 @@ export function getUserRoute(app: ModuleRouter, { ctx }: AuthRouteDeps): void {
   app.get(
     '/users/:id',
     {
-      schema: { summary: 'One user', tags: ['auth'], params: IdParams, response: { 200: UserSchema, ...problemResponses(401, 403, 404) } },
-      config: { permission: 'manage_users' },
+      schema: { summary: 'One user', tags: ['auth'], params: IdParams, response: { 200: UserSchema } },
+      config: { permission: 'manage_users', errors: [AuthError.USER_NOT_FOUND] },
     },
     async (request) => {
       const user = await findUser(ctx.db, principalOf(request).tenantId, request.params.id);

@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { principalOf } from '../../../shared/principal.js';
-import { PageOf, PageQuery, problemResponses } from '../../../shared/schemas.js';
+import { PageOf, PageQuery } from '../../../shared/schemas.js';
 import { listUsers } from '../auth.queries.js';
 import { UserSchema } from '../auth.schemas.js';
 import type { ModuleRouter } from '../../module.js';
@@ -15,9 +15,9 @@ export function listUsersRoute(app: ModuleRouter, { ctx }: AuthRouteDeps): void 
         summary: 'List users of my tenant',
         tags: ['auth'],
         querystring: Type.Object(PageQuery, { additionalProperties: false }),
-        response: { 200: PageOf(UserSchema), ...problemResponses(400, 401, 403) },
+        response: { 200: PageOf(UserSchema) },
       },
-      config: { permission: 'manage_users' },
+      config: { permission: 'manage_users', errors: [] },
     },
     async (request) => listUsers(ctx.db, principalOf(request).tenantId, request.query.limit ?? 20, request.query.cursor),
   );

@@ -1,7 +1,6 @@
 import { isTransientError } from '../../../db/transient-errors.js';
 import { AppError } from '../../../shared/app-error.js';
 import { DATABASE_RETRY_AFTER_SECONDS, ErrorCode } from '../../../shared/error-codes.js';
-import { problemResponses } from '../../../shared/schemas.js';
 import { AuthError, invalidCredentials } from '../auth.errors.js';
 import { verifyPassword } from '../auth.passwords.js';
 import { accountKey } from '../auth.sign-in-guard.js';
@@ -19,15 +18,18 @@ export function loginRoute(app: ModuleRouter, { ctx, tokens, guard }: AuthRouteD
     {
       schema: {
         summary: 'Sign in',
+        description:
+          'Does not honour `Idempotency-Key`: a sign-in changes no data, so sending it again is safe and simply signs in again (a new token); keeping its answer under a key would keep a token. It needs the database and is never journaled: while the database is down it answers 503.',
         tags: ['auth'],
         security: [],
         body: LoginBody,
-        response: { 200: LoginResponse, ...problemResponses(400, 401, 429, 503) },
+        response: { 200: LoginResponse },
       },
       // A sign-in is a few hundred bytes: a stranger's megabyte is refused before it is parsed.
       bodyLimit: LOGIN_BODY_LIMIT_BYTES,
       config: {
         public: true,
+        errors: [AuthError.INVALID_CREDENTIALS, AuthError.RATE_LIMITED],
         // Counted per IP as the request arrives, before its body is read, whatever email it names.
         rateLimit: {
           hook: 'onRequest',

@@ -1,9 +1,10 @@
 import { principalOf } from '../../../shared/principal.js';
-import { IdParams, problemResponses } from '../../../shared/schemas.js';
+import { IdParams } from '../../../shared/schemas.js';
 import { updateUser } from '../auth.commands.js';
 import { UpdateUserBody, UserSchema } from '../auth.schemas.js';
 import type { ModuleRouter } from '../../module.js';
 import type { AuthRouteDeps } from './deps.js';
+import { AuthError } from '../auth.errors.js';
 
 /** `PATCH /users/:id`: changes a user's role, name, password or active flag; their cached rights are forgotten at once. */
 export function updateUserRoute(app: ModuleRouter, { ctx, principals, hash }: AuthRouteDeps): void {
@@ -16,9 +17,12 @@ export function updateUserRoute(app: ModuleRouter, { ctx, principals, hash }: Au
         tags: ['auth'],
         params: IdParams,
         body: UpdateUserBody,
-        response: { 200: UserSchema, ...problemResponses(400, 401, 403, 404, 409, 422) },
+        response: { 200: UserSchema },
       },
-      config: { permission: 'manage_users' },
+      config: {
+        permission: 'manage_users',
+        errors: [AuthError.USER_NOT_FOUND, AuthError.USER_OWNER_ONLY, AuthError.USER_SELF_LOCKOUT, AuthError.TENANT_LAST_OWNER],
+      },
     },
     async (request, reply) => {
       const principal = principalOf(request);

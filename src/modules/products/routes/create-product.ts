@@ -1,7 +1,7 @@
-import { problemResponses } from '../../../shared/schemas.js';
 import { createProduct } from '../products.commands.js';
 import { CreateProductBody, ProductSchema } from '../products.schemas.js';
 import type { ModuleContext, ModuleRouter } from '../../module.js';
+import { ProductError } from '../products.errors.js';
 
 /** `POST /`: creates a product (a command). */
 export function createProductRoute(app: ModuleRouter, ctx: ModuleContext): void {
@@ -12,9 +12,9 @@ export function createProductRoute(app: ModuleRouter, ctx: ModuleContext): void 
         summary: 'Create a product',
         tags: ['products'],
         body: CreateProductBody,
-        response: { 201: ProductSchema, ...problemResponses(400, 401, 403, 409, 413, 415, 422, 503) },
+        response: { 201: ProductSchema },
       },
-      config: { permission: 'write' },
+      config: { permission: 'write', errors: [ProductError.SKU_TAKEN] },
     },
     async (request, reply) => ctx.execute(request, reply, createProduct, request.body),
   );

@@ -1,7 +1,8 @@
-import { IdParams, problemResponses } from '../../../shared/schemas.js';
+import { IdParams } from '../../../shared/schemas.js';
 import { deleteProduct } from '../products.commands.js';
 import { ProductSchema } from '../products.schemas.js';
 import type { ModuleContext, ModuleRouter } from '../../module.js';
+import { ProductError } from '../products.errors.js';
 
 /** `DELETE /:id`: deletes a product, refused while it has stock (a command). */
 export function deleteProductRoute(app: ModuleRouter, ctx: ModuleContext): void {
@@ -12,9 +13,9 @@ export function deleteProductRoute(app: ModuleRouter, ctx: ModuleContext): void 
         summary: 'Delete a product (refused while it has stock)',
         tags: ['products'],
         params: IdParams,
-        response: { 200: ProductSchema, ...problemResponses(400, 401, 403, 404, 409, 503) },
+        response: { 200: ProductSchema },
       },
-      config: { permission: 'delete' },
+      config: { permission: 'delete', errors: [ProductError.NOT_FOUND, ProductError.HAS_STOCK] },
     },
     async (request, reply) => ctx.execute(request, reply, deleteProduct, { id: request.params.id }),
   );

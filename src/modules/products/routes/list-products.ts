@@ -1,5 +1,5 @@
 import { principalOf } from '../../../shared/principal.js';
-import { PageOf, problemResponses } from '../../../shared/schemas.js';
+import { PageOf } from '../../../shared/schemas.js';
 import { listProducts } from '../products.queries.js';
 import { ListProductsQuery, ProductSchema } from '../products.schemas.js';
 import type { ModuleContext, ModuleRouter } from '../../module.js';
@@ -13,7 +13,7 @@ export function listProductsRoute(app: ModuleRouter, ctx: ModuleContext): void {
         summary: 'List and search products',
         tags: ['products'],
         querystring: ListProductsQuery,
-        response: { 200: PageOf(ProductSchema), ...problemResponses(400, 401, 503) },
+        response: { 200: PageOf(ProductSchema) },
       },
     },
     async (request) => listProducts(ctx.db, principalOf(request).tenantId, request.query),

@@ -1,7 +1,8 @@
-import { IdParams, problemResponses } from '../../../shared/schemas.js';
+import { IdParams } from '../../../shared/schemas.js';
 import { updateProduct } from '../products.commands.js';
 import { ProductSchema, UpdateProductBody } from '../products.schemas.js';
 import type { ModuleContext, ModuleRouter } from '../../module.js';
+import { ProductError } from '../products.errors.js';
 
 /** `PATCH /:id`: updates a product; the version sent must be the current one (a command). */
 export function updateProductRoute(app: ModuleRouter, ctx: ModuleContext): void {
@@ -13,9 +14,9 @@ export function updateProductRoute(app: ModuleRouter, ctx: ModuleContext): void 
         tags: ['products'],
         params: IdParams,
         body: UpdateProductBody,
-        response: { 200: ProductSchema, ...problemResponses(400, 401, 403, 404, 409, 413, 415, 422, 503) },
+        response: { 200: ProductSchema },
       },
-      config: { permission: 'write' },
+      config: { permission: 'write', errors: [ProductError.NOT_FOUND, ProductError.SKU_TAKEN, ProductError.VERSION_CONFLICT] },
     },
     async (request, reply) => ctx.execute(request, reply, updateProduct, { ...request.body, id: request.params.id }),
   );

@@ -1,5 +1,5 @@
 import { principalOf } from '../../../shared/principal.js';
-import { PageOf, problemResponses } from '../../../shared/schemas.js';
+import { PageOf } from '../../../shared/schemas.js';
 import { stockBalance } from '../stock.queries.js';
 import { BalanceQuery, BalanceSchema } from '../stock.schemas.js';
 import type { ModuleContext, ModuleRouter } from '../../module.js';
@@ -13,7 +13,7 @@ export function balanceRoute(app: ModuleRouter, ctx: ModuleContext): void {
         summary: 'Stock per product, with its lots',
         tags: ['stock'],
         querystring: BalanceQuery,
-        response: { 200: PageOf(BalanceSchema), ...problemResponses(400, 401, 503) },
+        response: { 200: PageOf(BalanceSchema) },
       },
     },
     async (request) => stockBalance(ctx.db, principalOf(request).tenantId, request.query),

@@ -1,5 +1,5 @@
 import { principalOf } from '../../../shared/principal.js';
-import { PageOf, problemResponses } from '../../../shared/schemas.js';
+import { PageOf } from '../../../shared/schemas.js';
 import { belowMinimum } from '../stock.queries.js';
 import { BelowMinimumQuery, BelowMinimumSchema } from '../stock.schemas.js';
 import type { ModuleContext, ModuleRouter } from '../../module.js';
@@ -13,7 +13,7 @@ export function belowMinimumRoute(app: ModuleRouter, ctx: ModuleContext): void {
         summary: 'Active products whose stock is under their minimum',
         tags: ['stock'],
         querystring: BelowMinimumQuery,
-        response: { 200: PageOf(BelowMinimumSchema), ...problemResponses(400, 401, 503) },
+        response: { 200: PageOf(BelowMinimumSchema) },
       },
     },
     async (request) => belowMinimum(ctx.db, principalOf(request).tenantId, request.query),

@@ -1,5 +1,5 @@
 import { principalOf } from '../../../shared/principal.js';
-import { PageOf, problemResponses } from '../../../shared/schemas.js';
+import { PageOf } from '../../../shared/schemas.js';
 import { expiringLots } from '../stock.queries.js';
 import { ExpiringQuery, ExpiringSchema } from '../stock.schemas.js';
 import type { ModuleContext, ModuleRouter } from '../../module.js';
@@ -13,7 +13,7 @@ export function expiringRoute(app: ModuleRouter, ctx: ModuleContext): void {
         summary: 'Lots with stock expiring within `days` days (UTC), soonest first',
         tags: ['stock'],
         querystring: ExpiringQuery,
-        response: { 200: PageOf(ExpiringSchema), ...problemResponses(400, 401, 503) },
+        response: { 200: PageOf(ExpiringSchema) },
       },
     },
     async (request) => expiringLots(ctx.db, principalOf(request).tenantId, request.query),

@@ -1,5 +1,5 @@
 import { principalOf } from '../../../shared/principal.js';
-import { PageOf, problemResponses } from '../../../shared/schemas.js';
+import { PageOf } from '../../../shared/schemas.js';
 import { listLots } from '../stock.queries.js';
 import { ListLotsQuery, LotSchema } from '../stock.schemas.js';
 import type { ModuleContext, ModuleRouter } from '../../module.js';
@@ -13,7 +13,7 @@ export function listLotsRoute(app: ModuleRouter, ctx: ModuleContext): void {
         summary: 'List lots, oldest first',
         tags: ['stock'],
         querystring: ListLotsQuery,
-        response: { 200: PageOf(LotSchema), ...problemResponses(400, 401, 503) },
+        response: { 200: PageOf(LotSchema) },
       },
     },
     async (request) => listLots(ctx.db, principalOf(request).tenantId, request.query),

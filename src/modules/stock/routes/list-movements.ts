@@ -1,5 +1,5 @@
 import { principalOf } from '../../../shared/principal.js';
-import { PageOf, problemResponses } from '../../../shared/schemas.js';
+import { PageOf } from '../../../shared/schemas.js';
 import { listMovements } from '../stock.queries.js';
 import { ListMovementsQuery, MovementSchema } from '../stock.schemas.js';
 import type { ModuleContext, ModuleRouter } from '../../module.js';
@@ -13,7 +13,7 @@ export function listMovementsRoute(app: ModuleRouter, ctx: ModuleContext): void 
         summary: 'List movements, newest first',
         tags: ['stock'],
         querystring: ListMovementsQuery,
-        response: { 200: PageOf(MovementSchema), ...problemResponses(400, 401, 503) },
+        response: { 200: PageOf(MovementSchema) },
       },
     },
     async (request) => listMovements(ctx.db, principalOf(request).tenantId, request.query),

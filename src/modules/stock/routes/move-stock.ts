@@ -1,7 +1,7 @@
-import { problemResponses } from '../../../shared/schemas.js';
 import { moveStock } from '../stock.commands.js';
 import { MovedSchema, MovementBody } from '../stock.schemas.js';
 import type { ModuleContext, ModuleRouter } from '../../module.js';
+import { StockError } from '../stock.errors.js';
 
 /** `POST /movements`: moves stock of a lot: in, out, adjust to a counted quantity, or expire (a command). */
 export function moveStockRoute(app: ModuleRouter, ctx: ModuleContext): void {
@@ -13,9 +13,9 @@ export function moveStockRoute(app: ModuleRouter, ctx: ModuleContext): void {
         summary: 'Move stock of a lot: in, out, adjust (to a counted quantity) or expire',
         tags: ['stock'],
         body: MovementBody,
-        response: { 201: MovedSchema, ...problemResponses(400, 401, 403, 404, 409, 413, 415, 422, 503) },
+        response: { 201: MovedSchema },
       },
-      config: { permission: 'write' },
+      config: { permission: 'write', errors: [StockError.LOT_NOT_FOUND, StockError.LOT_EXPIRED, StockError.INSUFFICIENT] },
     },
     async (request, reply) => ctx.execute(request, reply, moveStock, request.body),
   );

@@ -1,7 +1,7 @@
-import { problemResponses } from '../../../shared/schemas.js';
 import { deactivateStudent } from '../students.commands.js';
 import { StudentIdParams, StudentSchema } from '../students.schemas.js';
 import type { ModuleContext, ModuleRouter } from '../../module.js';
+import { StudentError } from '../students.errors.js';
 
 /** `POST /:id/deactivate`: deactivates a student, idempotent (a command). */
 export function deactivateStudentRoute(app: ModuleRouter, ctx: ModuleContext): void {
@@ -12,9 +12,9 @@ export function deactivateStudentRoute(app: ModuleRouter, ctx: ModuleContext): v
         summary: 'Deactivate a student (idempotent)',
         tags: ['students'],
         params: StudentIdParams,
-        response: { 200: StudentSchema, ...problemResponses(400, 401, 403, 404, 422, 503) },
+        response: { 200: StudentSchema },
       },
-      config: { permission: 'write' },
+      config: { permission: 'write', errors: [StudentError.NOT_FOUND] },
     },
     async (request, reply) => ctx.execute(request, reply, deactivateStudent, { id: request.params.id }),
   );

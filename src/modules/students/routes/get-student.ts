@@ -1,5 +1,4 @@
 import { principalOf } from '../../../shared/principal.js';
-import { problemResponses } from '../../../shared/schemas.js';
 import { studentNotFound } from '../students.errors.js';
 import { findStudent } from '../students.queries.js';
 import { StudentIdParams, StudentSchema } from '../students.schemas.js';
@@ -14,7 +13,7 @@ export function getStudentRoute(app: ModuleRouter, ctx: ModuleContext): void {
         summary: 'One student',
         tags: ['students'],
         params: StudentIdParams,
-        response: { 200: StudentSchema, ...problemResponses(400, 401, 404, 503) },
+        response: { 200: StudentSchema },
       },
     },
     async (request) => {

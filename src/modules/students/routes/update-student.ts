@@ -1,7 +1,7 @@
-import { problemResponses } from '../../../shared/schemas.js';
 import { updateStudent } from '../students.commands.js';
 import { StudentIdParams, StudentSchema, UpdateStudentBody } from '../students.schemas.js';
 import type { ModuleContext, ModuleRouter } from '../../module.js';
+import { StudentError } from '../students.errors.js';
 
 /** `PATCH /:id`: changes any field of a student but the status (a command). */
 export function updateStudentRoute(app: ModuleRouter, ctx: ModuleContext): void {
@@ -13,9 +13,9 @@ export function updateStudentRoute(app: ModuleRouter, ctx: ModuleContext): void 
         tags: ['students'],
         params: StudentIdParams,
         body: UpdateStudentBody,
-        response: { 200: StudentSchema, ...problemResponses(400, 401, 403, 404, 409, 413, 415, 422, 503) },
+        response: { 200: StudentSchema },
       },
-      config: { permission: 'write' },
+      config: { permission: 'write', errors: [StudentError.NOT_FOUND, StudentError.CPF_TAKEN] },
     },
     async (request, reply) => ctx.execute(request, reply, updateStudent, { ...request.body, id: request.params.id }),
   );
