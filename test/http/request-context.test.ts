@@ -77,7 +77,10 @@ describe('request context', () => {
     async () => {
       expect(CHEAP_REQUEST_CONTEXT).toBe(true);
       const seen: Array<string | undefined> = [];
-      const t = await buildTestApp({ engine: 'sqlite', onQuery: (sql) => (sql.startsWith('select') && sql.includes('from "students"') ? seen.push(currentRequest()?.requestId) : undefined) });
+      const t = await buildTestApp({
+        engine: 'sqlite',
+        onQuery: (sql) => (sql.startsWith('select') && sql.includes('from "students"') ? seen.push(currentRequest()?.requestId) : undefined),
+      });
       try {
         const tenant = await createTenantWithUsers(t, 'context');
         const response = await call(t, tenant, { method: 'GET', url: '/api/students?limit=5', as: 'staff' });
