@@ -2,7 +2,7 @@ import SqliteDatabase from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeCursor } from '../shared/cursor.js';
-import { keysetPage, orderOf, type KeysetOrder } from './keyset.js';
+import { KeysetList, orderOf, type KeysetOrder } from './keyset.js';
 
 describe('orderOf', () => {
   it('sorts by name on the searchable column, as text', () => {
@@ -22,8 +22,9 @@ interface Row {
   created_at: string;
 }
 
-describe('keysetPage', () => {
+describe('KeysetList', () => {
   let kysely: Kysely<{ items: Row }>;
+  const items = new KeysetList((db: Kysely<{ items: Row }>) => db.selectFrom('items').selectAll());
   // Two rows share a name, so the id breaks the tie.
   const rows: Row[] = [
     { id: 'a0000000-0000-4000-8000-000000000001', name_search: 'ana', created_at: '2026-01-01T00:00:03.000Z' },
@@ -46,7 +47,7 @@ describe('keysetPage', () => {
     const pages: Array<{ ids: string[]; nextCursor: string | null }> = [];
     let cursor: string | undefined;
     do {
-      const page = await keysetPage(kysely.selectFrom('items').selectAll(), { order, limit, cursor }, (row) => row.id.slice(-1));
+      const page = await items.page(kysely, {}, { order, limit, cursor }, (row) => row.id.slice(-1));
       pages.push({ ids: page.items, nextCursor: page.nextCursor });
       cursor = page.nextCursor ?? undefined;
     } while (cursor && pages.length < 10);
@@ -67,19 +68,19 @@ describe('keysetPage', () => {
   });
 
   it('has no next cursor on a last page that is exactly full', async () => {
-    const page = await keysetPage(kysely.selectFrom('items').selectAll(), { order: orderOf('name'), limit: 5, cursor: undefined }, (row) => row.id);
+    const page = await items.page(kysely, {}, { order: orderOf('name'), limit: 5, cursor: undefined }, (row) => row.id);
     expect(page.items).toHaveLength(5);
     expect(page.nextCursor).toBeNull();
-    const short = await keysetPage(kysely.selectFrom('items').selectAll(), { order: orderOf('name'), limit: 4, cursor: undefined }, (row) => row.id);
+    const short = await items.page(kysely, {}, { order: orderOf('name'), limit: 4, cursor: undefined }, (row) => row.id);
     expect(short.items).toHaveLength(4);
     expect(short.nextCursor).toEqual(expect.any(String));
   });
 
   it('reads a cursor whose id was sent in upper case', async () => {
-    const first = await keysetPage(kysely.selectFrom('items').selectAll(), { order: orderOf('name'), limit: 2, cursor: undefined }, (row) => row.id);
+    const first = await items.page(kysely, {}, { order: orderOf('name'), limit: 2, cursor: undefined }, (row) => row.id);
     const [value, id] = JSON.parse(Buffer.from(first.nextCursor!, 'base64url').toString('utf8')) as [string, string];
     const upper = encodeCursor({ value, id: id.toUpperCase() });
-    const second = await keysetPage(kysely.selectFrom('items').selectAll(), { order: orderOf('name'), limit: 2, cursor: upper }, (row) => row.id.slice(-1));
+    const second = await items.page(kysely, {}, { order: orderOf('name'), limit: 2, cursor: upper }, (row) => row.id.slice(-1));
     expect(second.items).toEqual(['3', '4']);
   });
 });

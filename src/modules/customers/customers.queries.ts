@@ -1,7 +1,7 @@
-import type { Kysely, SelectQueryBuilder } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { Database } from '../../db/database.js';
 import { likeEscaped } from '../../db/like.js';
-import { keysetPage, orderOf, type Page } from '../../db/keyset.js';
+import { KeysetList, orderOf, type Page } from '../../db/keyset.js';
 import { escapeLike, searchable } from '../../shared/text.js';
 import { formatCnpj, formatCpf, onlyDigits } from '../../shared/documents.js';
 import type { Customer, ListCustomersQuery } from './customers.schemas.js';
@@ -60,27 +60,44 @@ export async function findCustomer(db: Database, tenantId: string, id: string): 
   return row ? toCustomer(row) : undefined;
 }
 
-type CustomerQuery = SelectQueryBuilder<CustomersTables, 'customers', CustomerRow>;
+/** What a list of customers is filtered by: the tenant, active or not, and a search's patterns. */
+type CustomerFilters = {
+  readonly tenantId: string;
+  /** 1 or 0. */
+  readonly active: number | undefined;
+  /** `%term%` for the name and email, escaped for LIKE. */
+  readonly contains: string | undefined;
+  /** `digits%` for the document, when the search has at least 3 digits. */
+  readonly documentStartsWith: string | undefined;
+};
 
-function applySearch(query: CustomerQuery, q: string): CustomerQuery {
-  const term = `%${escapeLike(searchable(q))}%`;
-  const digits = onlyDigits(q);
-  return query.where((eb) =>
-    eb.or([
-      likeEscaped('name_search', term),
-      likeEscaped('email', term),
-      ...(digits.length >= 3 ? [eb(eb.ref('document'), 'like', eb.val(`${digits}%`))] : []),
-    ]),
-  );
-}
+const customersList = new KeysetList((db: Kysely<CustomersTables>, f: CustomerFilters) => {
+  let query = db.selectFrom('customers').selectAll().where('tenant_id', '=', f.tenantId);
+  if (f.active !== undefined) query = query.where('active', '=', f.active);
+  if (f.contains !== undefined) {
+    const { contains, documentStartsWith } = f;
+    query = query.where((eb) =>
+      eb.or([
+        likeEscaped('name_search', contains),
+        likeEscaped('email', contains),
+        ...(documentStartsWith !== undefined ? [eb(eb.ref('document'), 'like', eb.val(documentStartsWith))] : []),
+      ]),
+    );
+  }
+  return query;
+});
 
 /**
  * A page of a tenant's customers: optional search `q` over name, email and document, optional
  * `active` filter, keyset pagination on (sort column, id) so pages never skip or repeat rows.
  */
 export async function listCustomers(db: Database, tenantId: string, params: ListCustomersQuery): Promise<Page<Customer>> {
-  let query: CustomerQuery = customersDb(db).selectFrom('customers').selectAll().where('tenant_id', '=', tenantId);
-  if (params.active !== undefined) query = query.where('active', '=', params.active ? 1 : 0);
-  if (params.q) query = applySearch(query, params.q);
-  return keysetPage(query, { order: orderOf(params.sort ?? 'name'), limit: params.limit ?? 20, cursor: params.cursor }, toCustomer);
+  const digits = params.q ? onlyDigits(params.q) : '';
+  const filters: CustomerFilters = {
+    tenantId,
+    active: params.active === undefined ? undefined : params.active ? 1 : 0,
+    contains: params.q ? `%${escapeLike(searchable(params.q))}%` : undefined,
+    documentStartsWith: params.q && digits.length >= 3 ? `${digits}%` : undefined,
+  };
+  return customersList.page(customersDb(db), filters, { order: orderOf(params.sort ?? 'name'), limit: params.limit ?? 20, cursor: params.cursor }, toCustomer);
 }

@@ -1,7 +1,7 @@
-import { Kysely, type SelectQueryBuilder } from 'kysely';
+import { Kysely } from 'kysely';
 import type { Database } from '../../db/database.js';
 import { likeEscaped } from '../../db/like.js';
-import { keysetPage, orderOf, type Page } from '../../db/keyset.js';
+import { KeysetList, orderOf, type Page } from '../../db/keyset.js';
 import { escapeLike, searchable } from '../../shared/text.js';
 import { fromMilli } from './products.quantities.js';
 import type { ListProductsQuery, Product, ProductUnit } from './products.schemas.js';
@@ -65,20 +65,40 @@ export async function findProduct(source: ProductsSource, tenantId: string, id: 
   return row ? toProduct(row) : undefined;
 }
 
-type ProductQuery = SelectQueryBuilder<ProductsTables, 'products', ProductRow>;
+/** What a list of products is filtered by: the tenant, a category, active or not, and a search's patterns. */
+type ProductFilters = {
+  readonly tenantId: string;
+  readonly category: string | undefined;
+  /** 1 or 0. */
+  readonly active: number | undefined;
+  /** `%term%` for the name, escaped for LIKE. */
+  readonly nameContains: string | undefined;
+  /** `%TERM%` for the SKU (upper case), escaped for LIKE. */
+  readonly skuContains: string | undefined;
+};
 
-function applySearch(query: ProductQuery, q: string): ProductQuery {
-  return query.where((eb) => eb.or([likeEscaped('name_search', `%${escapeLike(searchable(q))}%`), likeEscaped('sku', `%${escapeLike(q.toUpperCase())}%`)]));
-}
+const productsList = new KeysetList((db: Kysely<ProductsTables>, f: ProductFilters) => {
+  let query = db.selectFrom('products').selectAll().where('tenant_id', '=', f.tenantId);
+  if (f.category !== undefined) query = query.where('category', '=', f.category);
+  if (f.active !== undefined) query = query.where('active', '=', f.active);
+  if (f.nameContains !== undefined && f.skuContains !== undefined) {
+    const { nameContains, skuContains } = f;
+    query = query.where((eb) => eb.or([likeEscaped('name_search', nameContains), likeEscaped('sku', skuContains)]));
+  }
+  return query;
+});
 
 /**
  * A page of a tenant's products: optional search `q` over name and SKU, `category` and `active`
  * filters, keyset pagination on (sort column, id) so pages never skip or repeat rows.
  */
 export async function listProducts(db: Database, tenantId: string, params: ListProductsQuery): Promise<Page<Product>> {
-  let query: ProductQuery = productsDb(db).selectFrom('products').selectAll().where('tenant_id', '=', tenantId);
-  if (params.category !== undefined) query = query.where('category', '=', params.category);
-  if (params.active !== undefined) query = query.where('active', '=', params.active ? 1 : 0);
-  if (params.q) query = applySearch(query, params.q);
-  return keysetPage(query, { order: orderOf(params.sort ?? 'name'), limit: params.limit ?? 20, cursor: params.cursor }, toProduct);
+  const filters: ProductFilters = {
+    tenantId,
+    category: params.category,
+    active: params.active === undefined ? undefined : params.active ? 1 : 0,
+    nameContains: params.q ? `%${escapeLike(searchable(params.q))}%` : undefined,
+    skuContains: params.q ? `%${escapeLike(params.q.toUpperCase())}%` : undefined,
+  };
+  return productsList.page(productsDb(db), filters, { order: orderOf(params.sort ?? 'name'), limit: params.limit ?? 20, cursor: params.cursor }, toProduct);
 }

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/database.js';
 import { likeEscaped } from '../../db/like.js';
-import { keysetPage, orderOf, type Page } from '../../db/keyset.js';
+import { KeysetList, orderOf, type Page } from '../../db/keyset.js';
 import { escapeLike, searchable } from '../../shared/text.js';
 import { formatCpf, onlyDigits } from '../../shared/documents.js';
 import type { ListStudentsQuery, Student, StudentStatus } from './students.schemas.js';
@@ -69,23 +69,48 @@ export async function findStudent(db: Database, tenantId: string, id: string): P
   return row ? toStudent(row) : undefined;
 }
 
+/** What a list of students is filtered by: the tenant, a status, and a search's patterns. */
+type StudentFilters = {
+  readonly tenantId: string;
+  readonly status: StudentStatus | undefined;
+  /** `%term%` for the name and email, escaped for LIKE. */
+  readonly contains: string | undefined;
+  /** `digits%` for the CPF, when the search has at least 3 digits. */
+  readonly cpfStartsWith: string | undefined;
+};
+
+const studentsList = new KeysetList((db: Kysely<StudentsTables>, f: StudentFilters) => {
+  let query = db
+    .selectFrom('students')
+    .select([...STUDENT_COLUMNS, 'name_search'])
+    .where('tenant_id', '=', f.tenantId);
+  if (f.status !== undefined) query = query.where('status', '=', f.status);
+  if (f.contains !== undefined) {
+    const { contains, cpfStartsWith } = f;
+    query = query.where((eb) =>
+      eb.or([likeEscaped('name_search', contains), likeEscaped('email', contains), ...(cpfStartsWith !== undefined ? [eb('cpf', 'like', cpfStartsWith)] : [])]),
+    );
+  }
+  return query;
+});
+
 /**
  * A page of a tenant's students: optional search `q` over name, email and CPF digits, optional
  * `status` filter, keyset pagination on (sort column, id) so pages never skip or repeat rows.
  * Newest first unless `sort` says otherwise.
  */
 export async function listStudents(db: Database, tenantId: string, params: ListStudentsQuery): Promise<Page<Student>> {
-  let query = studentsDb(db)
-    .selectFrom('students')
-    .select([...STUDENT_COLUMNS, 'name_search'])
-    .where('tenant_id', '=', tenantId);
-  if (params.status) query = query.where('status', '=', params.status);
-  if (params.q) {
-    const term = `%${escapeLike(searchable(params.q))}%`;
-    const digits = onlyDigits(params.q);
-    query = query.where((eb) =>
-      eb.or([likeEscaped('name_search', term), likeEscaped('email', term), ...(digits.length >= 3 ? [eb('cpf', 'like', `${digits}%`)] : [])]),
-    );
-  }
-  return keysetPage(query, { order: orderOf(params.sort ?? '-createdAt'), limit: params.limit ?? 20, cursor: params.cursor }, toStudent);
+  const digits = params.q ? onlyDigits(params.q) : '';
+  const filters: StudentFilters = {
+    tenantId,
+    status: params.status,
+    contains: params.q ? `%${escapeLike(searchable(params.q))}%` : undefined,
+    cpfStartsWith: params.q && digits.length >= 3 ? `${digits}%` : undefined,
+  };
+  return studentsList.page(
+    studentsDb(db),
+    filters,
+    { order: orderOf(params.sort ?? '-createdAt'), limit: params.limit ?? 20, cursor: params.cursor },
+    toStudent,
+  );
 }
