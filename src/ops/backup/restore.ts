@@ -1,12 +1,15 @@
 import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import { sql } from 'kysely';
 import { analyzeTables } from '../../db/analyze.js';
-import type { Database } from '../../db/database.js';
+import type { CopySession, Database } from '../../db/database.js';
 import { insertRows } from '../../db/insert-rows.js';
 import { dataTables, tableNames } from './catalog.js';
 import { appliedMigrations, BackupError, BackupErrorCode, readManifest, type BackupManifest } from './manifest.js';
 import { authenticityOf } from './authenticity.js';
-import { checkTables, completenessProblems, keyOf, readLines } from './verify.js';
+import { checkTables, completenessProblems, keyOf, readLines, unpackedStreams } from './verify.js';
+import { copyInStatement, insertStagedStatement, postgresColumns, RESTORE_STAGE_TABLE } from './postgres-rows.js';
+import { LineCounter, type BackupProgress } from './progress.js';
 
 /** The core table every write adds a row to: empty in a database never used. */
 const AUDIT_TABLE = 'audit_log';
@@ -33,7 +36,7 @@ export const RESTORE_BATCH_ROWS = 500;
 export async function restoreBackup(
   db: Database,
   dir: string,
-  options: RestoreOptions & { encryptionKey?: string | undefined; checked?: RestorableBackup } = {},
+  options: RestoreOptions & { encryptionKey?: string | undefined; checked?: RestorableBackup; progress?: BackupProgress | undefined } = {},
 ): Promise<BackupManifest> {
   const { manifest, key } = options.checked ?? (await checkRestorable(dir, options.encryptionKey, options));
   const theirs = JSON.stringify(manifest.migrations);
@@ -60,18 +63,40 @@ export async function restoreBackup(
       `the backup in ${dir} lacks table(s) ${lacking.join(', ')} of its schema version, nothing was restored: it is incomplete, or its manifest was cut; use another backup`,
     );
   await assertNewDatabase(db);
+  options.progress?.begin(manifest.tables.reduce((sum, table) => sum + table.rows, 0));
+  try {
+    if (db.copy) await db.copy((session) => copyTables(session, dir, manifest, key, options.progress));
+    else await insertTables(db, dir, manifest, key, options.progress);
+  } finally {
+    options.progress?.end();
+  }
+  // Statistics for what was just loaded: without them the first lists sort whole tables.
+  await analyzeTables(
+    db,
+    manifest.tables.map((t) => t.name),
+  );
+  return manifest;
+}
+
+/**
+ * Loads every table with batched inserts in one transaction (SQLite). Checked again inside the
+ * transaction, so a write committed since cannot be wiped out: on SQLite the first write here
+ * fails (busy snapshot) if another connection wrote after this read.
+ */
+async function insertTables(db: Database, dir: string, manifest: BackupManifest, key: Buffer | undefined, progress: BackupProgress | undefined): Promise<void> {
   const toSqlite = db.engine === 'sqlite';
   await db.kysely.transaction().execute(async (tx) => {
-    // Checked again inside the transaction, so a write committed since cannot be wiped out:
-    // PostgreSQL holds new audit rows off until the end; on SQLite the first write here fails
-    // (busy snapshot) if another connection wrote after this read.
     if (db.engine === 'postgres') await sql`lock table ${sql.table(AUDIT_TABLE)} in share row exclusive mode`.execute(tx);
     await assertNewDatabase({ ...db, kysely: tx });
     for (const table of [...manifest.tables].reverse()) await tx.deleteFrom(table.name).execute();
     for (const table of manifest.tables) {
+      progress?.table(table.name);
       let batch: Array<Record<string, unknown>> = [];
+      let rows = 0;
       const flush = async () => {
         if (batch.length > 0) await insertRows(tx, table.name, batch).execute();
+        rows += batch.length;
+        progress?.rows(rows);
         batch = [];
       };
       for await (const line of readLines(path.join(dir, table.file), key ? { key, table } : undefined)) {
@@ -82,12 +107,37 @@ export async function restoreBackup(
       await flush();
     }
   });
-  // Statistics for what was just loaded: without them the first lists sort whole tables.
-  await analyzeTables(
-    db,
-    manifest.tables.map((t) => t.name),
-  );
-  return manifest;
+}
+
+/**
+ * PostgreSQL: loads every table with `COPY`, on one connection in one transaction. Each file's
+ * lines stream unparsed into a temporary table of JSON values, which one statement turns into
+ * the table's rows (see {@link insertStagedStatement}). The audit table is locked before the
+ * emptiness check, so new audit rows (any write) wait until the end; a failure rolls everything
+ * back, leaving the database as empty as it was.
+ */
+async function copyTables(
+  session: CopySession,
+  dir: string,
+  manifest: BackupManifest,
+  key: Buffer | undefined,
+  progress: BackupProgress | undefined,
+): Promise<void> {
+  const tx = session.kysely;
+  await sql`begin`.execute(tx);
+  await sql`lock table ${sql.table(AUDIT_TABLE)} in share row exclusive mode`.execute(tx);
+  await assertNewDatabase({ engine: 'postgres', kysely: tx } as Database);
+  const columns = await postgresColumns(tx);
+  await sql`create temporary table ${sql.table(RESTORE_STAGE_TABLE)} (line json) on commit drop`.execute(tx);
+  for (const table of [...manifest.tables].reverse()) await tx.deleteFrom(table.name).execute();
+  for (const table of manifest.tables) {
+    progress?.table(table.name);
+    const streams = await unpackedStreams(path.join(dir, table.file), key ? { key, table } : undefined);
+    await pipeline([...streams, new LineCounter(progress ? (rows) => progress.rows(rows) : undefined), session.copyIn(copyInStatement())]);
+    await sql.raw(insertStagedStatement(table.name, columns.get(table.name) ?? [])).execute(tx);
+    await sql`truncate ${sql.table(RESTORE_STAGE_TABLE)}`.execute(tx);
+  }
+  await sql`commit`.execute(tx);
 }
 
 /** A backup found fit to restore by {@link checkRestorable}: its manifest, its key (undefined when plain), and what to warn about. */
