@@ -36,9 +36,9 @@ export const RESTORE_BATCH_ROWS = 500;
 export async function restoreBackup(
   db: Database,
   dir: string,
-  options: RestoreOptions & { encryptionKey?: string | undefined; checked?: RestorableBackup; progress?: BackupProgress | undefined } = {},
+  options: RestoreOptions & { encryptionKey?: string | undefined; checked?: RestorableBackup } = {},
 ): Promise<BackupManifest> {
-  const { manifest, key } = options.checked ?? (await checkRestorable(dir, options.encryptionKey, options));
+  const { manifest, key } = options.checked ?? (await checkRestorable(dir, options.encryptionKey, { ...options, progress: undefined }));
   const theirs = JSON.stringify(manifest.migrations);
   const ours = JSON.stringify(await appliedMigrations(db));
   if (theirs !== ours) {
@@ -156,6 +156,8 @@ export interface RestoreOptions {
   allowUnauthenticated?: boolean | undefined;
   /** `ROBUSTO_MODULES`' files, whose migrations tell which tables the backup must hold. */
   extraModules?: readonly string[] | undefined;
+  /** Hears how far the check (by {@link checkRestorable}) or the load (by {@link restoreBackup}) is. */
+  progress?: BackupProgress | undefined;
 }
 
 /**
@@ -186,7 +188,13 @@ export async function checkRestorable(dir: string, encryptionKey: string | undef
         : `the manifest of the backup in ${dir} is not authenticated: restored as told (--allow-unauthenticated)`,
     );
   }
-  const problems = [...(await completenessProblems(manifest, options.extraModules)), ...(await checkTables(dir, manifest, key))];
+  const problems = await completenessProblems(manifest, options.extraModules);
+  options.progress?.begin(manifest.tables.reduce((sum, table) => sum + table.rows, 0));
+  try {
+    problems.push(...(await checkTables(dir, manifest, key, options.progress)));
+  } finally {
+    options.progress?.end();
+  }
   if (problems.length > 0) throw new BackupError(BackupErrorCode.DAMAGED, `the backup in ${dir} is damaged, nothing was restored: ${problems.join('; ')}`);
   return { manifest, key, warnings };
 }
