@@ -32,6 +32,15 @@ async function rowsOf(db: Database, table: string): Promise<string[]> {
   return rows.map((row) => JSON.stringify(row)).sort();
 }
 
+/** Every index and constraint of the schema, as PostgreSQL defines them. */
+async function indexesOf(db: Database): Promise<string[]> {
+  const { rows } = await sql<{ definition: string }>`
+    select tablename || ': ' || indexdef as definition from pg_indexes where schemaname = current_schema()
+    union all select conrelid::regclass::text || ': ' || conname || ' ' || pg_get_constraintdef(oid) from pg_constraint
+    where connamespace = current_schema()::regnamespace`.execute(db.kysely);
+  return rows.map((row) => row.definition).sort();
+}
+
 /** A progress listener that records what it hears. */
 function recorder(): BackupProgress & { events: string[] } {
   const events: string[] = [];
@@ -115,6 +124,8 @@ describe('backup and restore with COPY on postgres', () => {
         await restoreBackup(target.app.db, backup.dir, { progress: heard });
         for (const table of backup.manifest.tables)
           expect({ table: table.name, rows: await rowsOf(target.app.db, table.name) }).toEqual({ table: table.name, rows: await rowsOf(t.app.db, table.name) });
+        // The indexes and constraints dropped for the load are all back, as the migrations made them.
+        expect(await indexesOf(target.app.db)).toEqual(await indexesOf(t.app.db));
         expect(heard.events[0]).toBe(`begin ${backup.manifest.tables.reduce((sum, table) => sum + table.rows, 0)}`);
         expect(heard.events.at(-1)).toBe('end');
       } finally {

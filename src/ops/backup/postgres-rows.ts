@@ -1,3 +1,5 @@
+import { Transform, type TransformCallback } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
 import { sql, type Kysely } from 'kysely';
 import type { CatalogTable } from './catalog.js';
 
@@ -74,22 +76,80 @@ export function copyOutStatement(table: string, columns: PostgresColumn[]): stri
   return `copy (select row_to_json(r) from (select ${values} from ${quoted(table)}) r) to stdout with ${JSON_LINES}`;
 }
 
-/** The temporary table a restore loads one table's JSON lines into, before they become rows. */
-export const RESTORE_STAGE_TABLE = 'robusto_restore_lines';
+/** `COPY … FROM STDIN` of `columns` of `table`, in PostgreSQL's text format (what {@link NdjsonToCopyText} writes). */
+export function copyInStatement(table: string, columns: PostgresColumn[]): string {
+  return `copy ${quoted(table)} (${columns.map((column) => quoted(column.name)).join(', ')}) from stdin`;
+}
 
-/** `COPY … FROM STDIN` of NDJSON lines, each as one `json` value, into {@link RESTORE_STAGE_TABLE}. */
-export function copyInStatement(): string {
-  return `copy ${RESTORE_STAGE_TABLE} (line) from stdin with ${JSON_LINES}`;
+const COPY_SPECIAL = /[\\\n\r\t]/;
+const COPY_ESCAPES: Record<string, string> = { '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+
+/**
+ * A JSON value as a field of `COPY`'s text format: NULL as `\N`, a boolean as `t`/`f`, a number
+ * as JSON writes it, an object or array (a JSON column) as its JSON text; backslashes, newlines,
+ * carriage returns and tabs escaped. PostgreSQL then reads each field as the column's type reads
+ * text: an ISO instant into a timestamptz, `1` into a boolean (a SQLite backup's), and so on.
+ */
+export function copyField(value: unknown): string {
+  if (value === null || value === undefined) return '\\N';
+  if (typeof value === 'boolean') return value ? 't' : 'f';
+  const text = typeof value === 'string' ? value : typeof value === 'number' ? String(value) : JSON.stringify(value);
+  return COPY_SPECIAL.test(text) ? text.replace(/[\\\n\r\t]/g, (c) => COPY_ESCAPES[c] as string) : text;
 }
 
 /**
- * The statement that turns the staged JSON lines into rows of `table`: each line's keys give
- * the columns of the same name, converted as PostgreSQL reads their text (an ISO instant into a
- * timestamptz, `1` or `true` into a boolean…); a key the line lacks leaves the column NULL, as an
- * insert of the row would when the column has no default.
+ * Turns NDJSON rows (bytes, lines cut anywhere) into `COPY` text-format lines of `columns`, in
+ * their order: a column a row lacks is NULL, a key the table has no column for is left out.
+ * Counts the rows and tells `onRows` the count after each chunk. A line longer than `maxBytes`
+ * fails the stream rather than being buffered.
  */
-export function insertStagedStatement(table: string, columns: PostgresColumn[]): string {
-  const names = columns.map((column) => quoted(column.name)).join(', ');
-  const values = columns.map((column) => `(r).${quoted(column.name)}`).join(', ');
-  return `insert into ${quoted(table)} (${names}) select ${values} from (select json_populate_record(null::${quoted(table)}, line) as r from ${RESTORE_STAGE_TABLE} where line is not null) s`;
+export class NdjsonToCopyText extends Transform {
+  rows = 0;
+  #pending = '';
+  // NB: a chunk may end inside a character: the decoder keeps its first bytes for the next one.
+  readonly #decoder = new StringDecoder('utf8');
+
+  constructor(
+    private readonly columns: readonly string[],
+    private readonly maxBytes: number,
+    private readonly onRows?: (rows: number) => void,
+  ) {
+    super();
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
+    const text = this.#pending + this.#decoder.write(chunk);
+    const last = text.lastIndexOf('\n');
+    this.#pending = last === -1 ? text : text.slice(last + 1);
+    if (Buffer.byteLength(this.#pending) > this.maxBytes)
+      return done(new Error(`a line is longer than ${this.maxBytes} bytes unpacked: not a row robusto writes`));
+    try {
+      const out = last === -1 ? '' : this.#convert(text.slice(0, last));
+      this.onRows?.(this.rows);
+      done(null, out);
+    } catch (error) {
+      done(error as Error);
+    }
+  }
+
+  override _flush(done: TransformCallback): void {
+    try {
+      const out = this.#convert(this.#pending + this.#decoder.end());
+      this.onRows?.(this.rows);
+      done(null, out);
+    } catch (error) {
+      done(error as Error);
+    }
+  }
+
+  #convert(lines: string): string {
+    let out = '';
+    for (const line of lines.split('\n')) {
+      if (line.length === 0) continue;
+      const row = JSON.parse(line) as Record<string, unknown>;
+      out += `${this.columns.map((column) => copyField(row[column])).join('\t')}\n`;
+      this.rows++;
+    }
+    return out;
+  }
 }

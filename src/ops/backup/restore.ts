@@ -8,8 +8,10 @@ import { dataTables, tableNames } from './catalog.js';
 import { appliedMigrations, BackupError, BackupErrorCode, readManifest, type BackupManifest } from './manifest.js';
 import { authenticityOf } from './authenticity.js';
 import { checkTables, completenessProblems, keyOf, readLines, unpackedStreams } from './verify.js';
-import { copyInStatement, insertStagedStatement, postgresColumns, RESTORE_STAGE_TABLE } from './postgres-rows.js';
-import { LineCounter, type BackupProgress } from './progress.js';
+import { copyInStatement, NdjsonToCopyText, postgresColumns } from './postgres-rows.js';
+import { dropIndexesForLoad } from './postgres-indexes.js';
+import { MAX_ROW_BYTES } from '../bounded-read.js';
+import type { BackupProgress } from './progress.js';
 
 /** The core table every write adds a row to: empty in a database never used. */
 const AUDIT_TABLE = 'audit_log';
@@ -111,10 +113,10 @@ async function insertTables(db: Database, dir: string, manifest: BackupManifest,
 
 /**
  * PostgreSQL: loads every table with `COPY`, on one connection in one transaction. Each file's
- * lines stream unparsed into a temporary table of JSON values, which one statement turns into
- * the table's rows (see {@link insertStagedStatement}). The audit table is locked before the
- * emptiness check, so new audit rows (any write) wait until the end; a failure rolls everything
- * back, leaving the database as empty as it was.
+ * rows become `COPY` text as they stream (see {@link NdjsonToCopyText}); the tables' secondary
+ * indexes are dropped before and built once after the load (see {@link dropIndexesForLoad}). The
+ * audit table is locked before the emptiness check, so new audit rows (any write) wait until the
+ * end; a failure rolls everything back, leaving the database as empty as it was.
  */
 async function copyTables(
   session: CopySession,
@@ -128,15 +130,23 @@ async function copyTables(
   await sql`lock table ${sql.table(AUDIT_TABLE)} in share row exclusive mode`.execute(tx);
   await assertNewDatabase({ engine: 'postgres', kysely: tx } as Database);
   const columns = await postgresColumns(tx);
-  await sql`create temporary table ${sql.table(RESTORE_STAGE_TABLE)} (line json) on commit drop`.execute(tx);
   for (const table of [...manifest.tables].reverse()) await tx.deleteFrom(table.name).execute();
+  const rebuild = await dropIndexesForLoad(
+    tx,
+    manifest.tables.map((table) => table.name),
+  );
   for (const table of manifest.tables) {
     progress?.table(table.name);
+    const tableColumns = columns.get(table.name) ?? [];
     const streams = await unpackedStreams(path.join(dir, table.file), key ? { key, table } : undefined);
-    await pipeline([...streams, new LineCounter(progress ? (rows) => progress.rows(rows) : undefined), session.copyIn(copyInStatement())]);
-    await sql.raw(insertStagedStatement(table.name, columns.get(table.name) ?? [])).execute(tx);
-    await sql`truncate ${sql.table(RESTORE_STAGE_TABLE)}`.execute(tx);
+    const rows = new NdjsonToCopyText(
+      tableColumns.map((column) => column.name),
+      MAX_ROW_BYTES,
+      progress ? (count) => progress.rows(count) : undefined,
+    );
+    await pipeline([...streams, rows, session.copyIn(copyInStatement(table.name, tableColumns))]);
   }
+  for (const statement of rebuild) await sql.raw(statement).execute(tx);
   await sql`commit`.execute(tx);
 }
 
