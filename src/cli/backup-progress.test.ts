@@ -14,20 +14,20 @@ describe('backup progress on a terminal', () => {
     const progress = terminalProgress(stream, 'backup', 'en', () => clock);
     expect(progress).toBeDefined();
     progress?.begin(100_000);
-    progress?.table('students');
+    progress?.rows('students', 0);
     expect(stream.written.at(-1)).toBe('\r\x1b[Kstudents: 0 rows copied, 0 rows/s, ? left');
     clock = 1_000;
-    progress?.rows(20_000);
+    progress?.rows('students', 20_000);
     expect(stream.written.at(-1)).toBe('\r\x1b[Kstudents: 20,000 rows copied, 20,000 rows/s, 4 s left');
     const drawn = stream.written.length;
     clock += PROGRESS_REDRAW_MS - 1;
-    progress?.rows(21_000);
+    progress?.rows('students', 21_000);
     expect(stream.written).toHaveLength(drawn);
     clock = 2_000;
-    progress?.rows(40_000);
-    progress?.table('audit_log');
+    progress?.rows('students', 40_000);
+    progress?.rows('audit_log', 0);
     clock = 4_000;
-    progress?.rows(40_000);
+    progress?.rows('audit_log', 40_000);
     // 80,000 rows in 4 s over both tables: 20,000 rows/s, 20,000 rows left.
     expect(stream.written.at(-1)).toBe('\r\x1b[Kaudit_log: 40,000 rows copied, 20,000 rows/s, 1 s left');
     progress?.end();
@@ -39,14 +39,14 @@ describe('backup progress on a terminal', () => {
     let clock = 0;
     const progress = terminalProgress(stream, 'restore', 'pt-BR', () => clock);
     progress?.begin(undefined);
-    progress?.table('customers');
+    progress?.rows('customers', 0);
     clock = 2_000;
-    progress?.rows(1_500_000);
+    progress?.rows('customers', 1_500_000);
     expect(stream.written.at(-1)).toBe(`\r\x1b[K${'customers: 1.500.000 linhas carregadas, 750.000 linhas/s, faltam ?'.slice(0, 29)}`);
     const wide = fakeStream(true);
     const verify = terminalProgress(wide, 'verify', 'pt-BR', () => 0);
     verify?.begin(1);
-    verify?.table('users');
+    verify?.rows('users', 0);
     expect(wide.written.at(-1)).toBe('\r\x1b[Kusers: 0 linhas conferidas, 0 linhas/s, faltam ?');
   });
 

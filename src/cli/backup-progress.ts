@@ -26,9 +26,9 @@ export function durationText(seconds: number): string {
 
 /**
  * Draws the progress of `backup`, `verify` or `restore` on one line of a terminal, redrawn in
- * place at most every {@link PROGRESS_REDRAW_MS}: the table, its rows so far, the rows per second
- * since the start and the time left (the rows left at that rate; `?` while the total is not
- * known). The line is cleared at the end, so the command's result stands alone.
+ * place at most every {@link PROGRESS_REDRAW_MS} (and whenever a table starts): the table last
+ * heard of, its rows so far, the rows per second of all tables since the start and the time left
+ * (the rows left at that rate; `?` while the total is not known). The line is cleared at the end, so the command's result stands alone.
  *
  * @returns undefined when `stream` is not a terminal (a pipe, a file, systemd's journal, a test):
  *   nothing is drawn there.
@@ -40,10 +40,8 @@ export function terminalProgress(stream: ProgressStream, action: ProgressAction,
 class TerminalProgress implements BackupProgress {
   #total: number | undefined;
   #started = 0;
-  /** Rows of the tables already over. */
-  #before = 0;
-  #rows = 0;
-  #table = '';
+  /** Rows moved so far, by table. */
+  readonly #rows = new Map<string, number>();
   #drawnAt = Number.NEGATIVE_INFINITY;
   #drawn = false;
 
@@ -59,16 +57,10 @@ class TerminalProgress implements BackupProgress {
     this.#started = this.now();
   }
 
-  table(name: string): void {
-    this.#before += this.#rows;
-    this.#rows = 0;
-    this.#table = name;
-    this.#draw(true);
-  }
-
-  rows(rows: number): void {
-    this.#rows = rows;
-    this.#draw(false);
+  rows(table: string, rows: number): void {
+    const starts = !this.#rows.has(table);
+    this.#rows.set(table, rows);
+    this.#draw(table, starts);
   }
 
   end(): void {
@@ -76,15 +68,16 @@ class TerminalProgress implements BackupProgress {
     this.#drawn = false;
   }
 
-  #draw(always: boolean): void {
+  #draw(table: string, always: boolean): void {
     const at = this.now();
     if (!always && at - this.#drawnAt < PROGRESS_REDRAW_MS) return;
     this.#drawnAt = at;
-    const done = this.#before + this.#rows;
+    let done = 0;
+    for (const rows of this.#rows.values()) done += rows;
     const seconds = (at - this.#started) / 1000;
     const rate = seconds > 0 ? Math.round(done / seconds) : 0;
     const eta = this.#total !== undefined && rate > 0 ? durationText(Math.max(0, this.#total - done) / rate) : '?';
-    let line = t(this.locale, `backup.progress.${this.action}`, { table: this.#table, rows: this.#rows, rate, eta });
+    let line = t(this.locale, `backup.progress.${this.action}`, { table, rows: this.#rows.get(table) ?? 0, rate, eta });
     const width = this.stream.columns;
     if (width !== undefined && width > 1 && line.length >= width) line = line.slice(0, width - 1);
     this.stream.write(`\r\x1b[K${line}`);

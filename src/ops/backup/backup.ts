@@ -8,7 +8,7 @@ import { sql, type Kysely } from 'kysely';
 import type { CopySession, Database } from '../../db/database.js';
 import { dataTables, type CatalogTable } from './catalog.js';
 import { fileCipher, newBackupKey } from './encryption.js';
-import { copyOutStatement, postgresColumns, postgresRowEstimate } from './postgres-rows.js';
+import { copyOutStatement, postgresColumns, postgresRowEstimates } from './postgres-rows.js';
 import { LineCounter, type BackupProgress } from './progress.js';
 import { manifestHmac } from './manifest-hmac.js';
 import {
@@ -67,7 +67,7 @@ export async function createBackup(
   const backupKey = options.encryptionKey ? newBackupKey(options.encryptionKey) : undefined;
   const target: TableTarget = { dir: partial, signal: options.signal, key: backupKey?.key, progress: options.progress };
   try {
-    const snapshot = db.copy ? await db.copy((session) => copySnapshot(session, target)) : await pagedSnapshot(db, target);
+    const snapshot = db.copy ? await copySnapshot({ ...db, copy: db.copy }, target) : await pagedSnapshot(db, target);
     const result: BackupManifest = {
       format: BACKUP_FORMAT,
       formatVersion: BACKUP_FORMAT_VERSION,
@@ -127,10 +127,10 @@ async function pagedSnapshot(db: Database, target: TableTarget): Promise<Snapsho
     const txDb: Database = { ...db, kysely: tx };
     const migrations = await migrationsOf(txDb);
     const catalog = await dataTables(txDb);
-    target.progress?.begin(await sqliteRowCount(tx, catalog));
+    target.progress?.begin(await countedRows(tx, catalog));
     const tables: BackupTableEntry[] = [];
     for (const table of catalog) {
-      target.progress?.table(table.name);
+      target.progress?.rows(table.name, 0);
       const lines = async function* (): AsyncGenerator<string> {
         for await (const page of pagesOf(tx, table)) {
           target.signal?.throwIfAborted();
@@ -143,35 +143,64 @@ async function pagedSnapshot(db: Database, target: TableTarget): Promise<Snapsho
   });
 }
 
-/** The rows of every table, counted (SQLite counts a table by walking it, which a backup does anyway). */
+/** The rows of every table, counted (for progress: on SQLite a count is a walk of the table's smallest index). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the database is shared by every owner of tables; each types its own
-async function sqliteRowCount(tx: Kysely<any>, tables: CatalogTable[]): Promise<number> {
+async function countedRows(tx: Kysely<any>, tables: CatalogTable[]): Promise<number> {
   let total = 0;
   for (const table of tables) total += Number((await sql<{ n: number }>`select count(*) as n from ${sql.table(table.name)}`.execute(tx)).rows[0]?.n ?? 0);
   return total;
 }
 
+/** Connections a PostgreSQL backup copies tables on at once, all in one snapshot. */
+export const BACKUP_COPY_CONNECTIONS = 2;
+
 /**
- * PostgreSQL: every table streamed out with `COPY`, on one connection in one `REPEATABLE READ`
- * read-only transaction, so all tables are one snapshot. The server writes each row as the JSON
- * line the paged read writes (see {@link copyOutStatement}), so the files do not depend on how
- * they were read.
+ * PostgreSQL: every table streamed out with `COPY`, the largest first, on
+ * {@link BACKUP_COPY_CONNECTIONS} connections at once (the server turns rows into JSON on one
+ * core per connection). The first connection's `REPEATABLE READ` read-only transaction exports
+ * its snapshot, which the others' transactions take (`SET TRANSACTION SNAPSHOT`, as `pg_dump -j`
+ * does), so all tables are still one instant of the database. The server writes each row as the
+ * JSON line the paged read writes (see {@link copyOutStatement}), so the files do not depend on
+ * how they were read; the manifest lists them in the catalog's order, parents first.
  */
-async function copySnapshot(session: CopySession, target: TableTarget): Promise<Snapshot> {
-  await sql`begin isolation level repeatable read read only`.execute(session.kysely);
-  const txDb: Database = { engine: 'postgres', kysely: session.kysely } as Database;
-  const migrations = await migrationsOf(txDb);
-  const catalog = await dataTables(txDb);
-  const columns = await postgresColumns(session.kysely);
-  target.progress?.begin(await postgresRowEstimate(session.kysely, catalog));
-  const tables: BackupTableEntry[] = [];
-  for (const table of catalog) {
-    target.signal?.throwIfAborted();
-    target.progress?.table(table.name);
-    tables.push(await writeTable(session.copyOut(copyOutStatement(table.name, columns.get(table.name) ?? [])), table.name, target));
-  }
-  await sql`commit`.execute(session.kysely);
-  return { migrations, tables };
+async function copySnapshot(db: Database & { copy: NonNullable<Database['copy']> }, target: TableTarget): Promise<Snapshot> {
+  return db.copy(async (session) => {
+    await sql`begin isolation level repeatable read read only`.execute(session.kysely);
+    const txDb = { engine: 'postgres', kysely: session.kysely } as Database;
+    const migrations = await migrationsOf(txDb);
+    const catalog = await dataTables(txDb);
+    const columns = await postgresColumns(session.kysely);
+    const estimates = await postgresRowEstimates(session.kysely);
+    const estimated = catalog.map((table) => estimates.get(table.name));
+    target.progress?.begin(estimated.every((n) => n !== undefined) ? estimated.reduce((sum, n) => sum + n, 0) : undefined);
+    const snapshot = (await sql<{ id: string }>`select pg_export_snapshot() as id`.execute(session.kysely)).rows[0]?.id as string;
+    const queue = [...catalog].sort((a, b) => (estimates.get(b.name) ?? 0) - (estimates.get(a.name) ?? 0));
+    const written = new Map<string, BackupTableEntry>();
+    const copyTables = async (on: CopySession): Promise<void> => {
+      for (let table = queue.shift(); table; table = queue.shift()) {
+        target.signal?.throwIfAborted();
+        written.set(table.name, await writeTable(on.copyOut(copyOutStatement(table.name, columns.get(table.name) ?? [])), table.name, target));
+      }
+    };
+    const helpers = Array.from({ length: BACKUP_COPY_CONNECTIONS - 1 }, () =>
+      db.copy(async (helper) => {
+        await sql`begin isolation level repeatable read read only`.execute(helper.kysely);
+        await sql`set transaction snapshot ${sql.lit(snapshot)}`.execute(helper.kysely);
+        await copyTables(helper);
+        await sql`commit`.execute(helper.kysely);
+      }),
+    );
+    // A failure on one connection empties the queue: the others stop after the table they are on.
+    const stopOthers = (error: unknown) => {
+      queue.length = 0;
+      throw error;
+    };
+    const outcomes = await Promise.allSettled([copyTables(session), ...helpers].map((work) => work.catch(stopOthers)));
+    const failure = outcomes.find((outcome) => outcome.status === 'rejected');
+    if (failure) throw failure.reason;
+    await sql`commit`.execute(session.kysely);
+    return { migrations, tables: catalog.map((table) => written.get(table.name) as BackupTableEntry) };
+  });
 }
 
 /**
@@ -183,7 +212,8 @@ async function writeTable(source: Readable, name: string, target: TableTarget): 
   const file = `${name}.ndjson.gz${encryption ? '.enc' : ''}`;
   const to = path.join(target.dir, file);
   const hash = createHash('sha256');
-  const counter = new LineCounter(target.progress ? (rows) => target.progress?.rows(rows) : undefined);
+  target.progress?.rows(name, 0);
+  const counter = new LineCounter(target.progress ? (rows) => target.progress?.rows(name, rows) : undefined);
   const hashing = new Transform({
     transform(chunk: Buffer, _encoding, done) {
       hash.update(chunk);

@@ -1,7 +1,6 @@
 import { Transform, type TransformCallback } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { sql, type Kysely } from 'kysely';
-import type { CatalogTable } from './catalog.js';
 
 /** A column of a PostgreSQL table: its name and its `information_schema` data type. */
 export interface PostgresColumn {
@@ -38,20 +37,13 @@ export async function postgresColumns(db: Kysely<any>): Promise<Map<string, Post
   return columns;
 }
 
-/** The planner's estimate of the rows of `tables` (undefined when a table was never analyzed): for progress only. */
+/** The planner's estimate of the rows of each table of the current schema (none for a table never analyzed): for progress and the order of work only. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any database
-export async function postgresRowEstimate(db: Kysely<any>, tables: CatalogTable[]): Promise<number | undefined> {
+export async function postgresRowEstimates(db: Kysely<any>): Promise<Map<string, number>> {
   const { rows } = await sql<{ relname: string; reltuples: number }>`
     select relname, reltuples::float8 as reltuples from pg_class
-    where relnamespace = current_schema()::regnamespace and relkind = 'r'`.execute(db);
-  const estimates = new Map(rows.map((row) => [row.relname, Number(row.reltuples)]));
-  let total = 0;
-  for (const table of tables) {
-    const estimate = estimates.get(table.name);
-    if (estimate === undefined || estimate < 0) return undefined;
-    total += estimate;
-  }
-  return Math.round(total);
+    where relnamespace = current_schema()::regnamespace and relkind = 'r' and reltuples >= 0`.execute(db);
+  return new Map(rows.map((row) => [row.relname, Math.round(Number(row.reltuples))]));
 }
 
 /**

@@ -8,10 +8,11 @@ import { Transform } from 'node:stream';
 export interface BackupProgress {
   /** The work starts: `totalRows` in all, undefined when not known beforehand (an estimate is fine). */
   begin(totalRows: number | undefined): void;
-  /** A table starts. */
-  table(name: string): void;
-  /** The current table has moved `rows` rows so far. */
-  rows(rows: number): void;
+  /**
+   * Table `table` has moved `rows` rows so far (0 when it starts). Tables may move at the same
+   * time (a PostgreSQL backup copies two at once), each with its own count.
+   */
+  rows(table: string, rows: number): void;
   /** The work is over, done or failed. */
   end(): void;
 }

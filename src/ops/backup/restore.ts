@@ -92,13 +92,13 @@ async function insertTables(db: Database, dir: string, manifest: BackupManifest,
     await assertNewDatabase({ ...db, kysely: tx });
     for (const table of [...manifest.tables].reverse()) await tx.deleteFrom(table.name).execute();
     for (const table of manifest.tables) {
-      progress?.table(table.name);
+      progress?.rows(table.name, 0);
       let batch: Array<Record<string, unknown>> = [];
       let rows = 0;
       const flush = async () => {
         if (batch.length > 0) await insertRows(tx, table.name, batch).execute();
         rows += batch.length;
-        progress?.rows(rows);
+        progress?.rows(table.name, rows);
         batch = [];
       };
       for await (const line of readLines(path.join(dir, table.file), key ? { key, table } : undefined)) {
@@ -136,13 +136,13 @@ async function copyTables(
     manifest.tables.map((table) => table.name),
   );
   for (const table of manifest.tables) {
-    progress?.table(table.name);
+    progress?.rows(table.name, 0);
     const tableColumns = columns.get(table.name) ?? [];
     const streams = await unpackedStreams(path.join(dir, table.file), key ? { key, table } : undefined);
     const rows = new NdjsonToCopyText(
       tableColumns.map((column) => column.name),
       MAX_ROW_BYTES,
-      progress ? (count) => progress.rows(count) : undefined,
+      progress ? (count) => progress.rows(table.name, count) : undefined,
     );
     await pipeline([...streams, rows, session.copyIn(copyInStatement(table.name, tableColumns))]);
   }

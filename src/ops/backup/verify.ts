@@ -98,7 +98,7 @@ export async function completenessProblems(manifest: BackupManifest, extraModule
 export async function checkTables(dir: string, manifest: BackupManifest, key: Buffer | null | undefined, progress?: BackupProgress): Promise<string[]> {
   const problems: string[] = [];
   for (const table of manifest.tables) {
-    progress?.table(table.name);
+    progress?.rows(table.name, 0);
     const problem = await checkTable(dir, table, key, progress);
     if (problem) problems.push(`${table.name} (${table.file}): ${problem}`);
   }
@@ -147,7 +147,7 @@ async function sha256Of(file: string, maxBytes: number): Promise<string> {
 async function checkTable(dir: string, table: BackupTableEntry, key: Buffer | null | undefined, progress?: BackupProgress): Promise<string | undefined> {
   const file = path.join(dir, table.file);
   const hash = createHash('sha256');
-  const rows = new RowShapeCheck(table.rows, MAX_ROW_BYTES, progress ? (count) => progress.rows(count) : undefined);
+  const rows = new RowShapeCheck(table.rows, MAX_ROW_BYTES, progress ? (count) => progress.rows(table.name, count) : undefined);
   try {
     const { handle } = await openRegularFile(file, table.bytes, `the manifest says ${table.bytes}: the file was altered or damaged`);
     const hashing = new Transform({
