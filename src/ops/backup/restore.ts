@@ -9,7 +9,7 @@ import { appliedMigrations, BackupError, BackupErrorCode, readManifest, type Bac
 import { authenticityOf } from './authenticity.js';
 import { checkTables, completenessProblems, keyOf, readLines, unpackedStreams } from './verify.js';
 import { copyInStatement, NdjsonToCopyText, postgresColumns } from './postgres-rows.js';
-import { dropIndexesForLoad } from './postgres-indexes.js';
+import { dropIndexesForLoad, dropSqliteIndexesForLoad } from './load-indexes.js';
 import { MAX_ROW_BYTES } from '../bounded-read.js';
 import type { BackupProgress } from './progress.js';
 
@@ -81,8 +81,9 @@ export async function restoreBackup(
 }
 
 /**
- * Loads every table with batched inserts in one transaction (SQLite). Checked again inside the
- * transaction, so a write committed since cannot be wiped out: on SQLite the first write here
+ * Loads every table with batched inserts in one transaction (SQLite, or PostgreSQL without COPY).
+ * On SQLite the tables' own indexes are dropped for the load and built once after it (see
+ * {@link dropSqliteIndexesForLoad}). Checked again inside the transaction, so a write committed since cannot be wiped out: on SQLite the first write here
  * fails (busy snapshot) if another connection wrote after this read.
  */
 async function insertTables(db: Database, dir: string, manifest: BackupManifest, key: Buffer | undefined, progress: BackupProgress | undefined): Promise<void> {
@@ -91,6 +92,12 @@ async function insertTables(db: Database, dir: string, manifest: BackupManifest,
     if (db.engine === 'postgres') await sql`lock table ${sql.table(AUDIT_TABLE)} in share row exclusive mode`.execute(tx);
     await assertNewDatabase({ ...db, kysely: tx });
     for (const table of [...manifest.tables].reverse()) await tx.deleteFrom(table.name).execute();
+    const rebuild = toSqlite
+      ? await dropSqliteIndexesForLoad(
+          tx,
+          manifest.tables.map((table) => table.name),
+        )
+      : [];
     for (const table of manifest.tables) {
       progress?.rows(table.name, 0);
       let batch: Array<Record<string, unknown>> = [];
@@ -108,6 +115,7 @@ async function insertTables(db: Database, dir: string, manifest: BackupManifest,
       }
       await flush();
     }
+    for (const statement of rebuild) await sql.raw(statement).execute(tx);
   });
 }
 

@@ -29,3 +29,18 @@ export async function dropIndexesForLoad(tx: Kysely<any>, tables: readonly strin
     ...indexes.map((index) => index.definition),
   ];
 }
+
+/**
+ * SQLite: drops the indexes of `tables` created with `CREATE INDEX` (those of primary keys and
+ * unique constraints are part of their tables and stay) and returns their `CREATE INDEX`
+ * statements, to run after the load. Inside the restore's transaction, like
+ * {@link dropIndexesForLoad}.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- any database
+export async function dropSqliteIndexesForLoad(tx: Kysely<any>, tables: readonly string[]): Promise<string[]> {
+  if (tables.length === 0) return [];
+  const { rows } = await sql<{ name: string; sql: string }>`
+    select name, sql from sqlite_master where type = 'index' and sql is not null and tbl_name in (${sql.join([...tables])}) order by name`.execute(tx);
+  for (const index of rows) await sql`drop index ${sql.ref(index.name)}`.execute(tx);
+  return rows.map((index) => index.sql);
+}
