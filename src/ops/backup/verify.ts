@@ -88,21 +88,32 @@ export async function completenessProblems(manifest: BackupManifest, extraModule
   return problems;
 }
 
+/** Bytes gunzip gives at a time: larger than zlib's 16 KiB, so a file of hundreds of MiB is a few thousand callbacks, not tens of thousands. */
+const UNPACK_CHUNK_BYTES = 256 * 1024;
+
+/** Table files checked at once: unpacking runs on the thread pool, so two use two cores. */
+export const VERIFY_CONCURRENCY = 2;
+
 /**
  * One line per table file of `manifest` that is missing, altered or unreadable, or whose rows
- * are not what the manifest says; none when all are sound.
+ * are not what the manifest says, in the manifest's order; none when all are sound. Checks
+ * {@link VERIFY_CONCURRENCY} files at once, the largest first.
  *
  * @param key the backup's key from {@link keyOf}: undefined for a plain backup, null for an
  *   encrypted one whose rows cannot be read (then only the files' hashes are checked).
  */
 export async function checkTables(dir: string, manifest: BackupManifest, key: Buffer | null | undefined, progress?: BackupProgress): Promise<string[]> {
-  const problems: string[] = [];
-  for (const table of manifest.tables) {
-    progress?.rows(table.name, 0);
-    const problem = await checkTable(dir, table, key, progress);
-    if (problem) problems.push(`${table.name} (${table.file}): ${problem}`);
-  }
-  return problems;
+  const found = new Map<BackupTableEntry, string>();
+  const queue = [...manifest.tables].sort((a, b) => b.bytes - a.bytes);
+  const worker = async (): Promise<void> => {
+    for (let table = queue.shift(); table; table = queue.shift()) {
+      progress?.rows(table.name, 0);
+      const problem = await checkTable(dir, table, key, progress);
+      if (problem) found.set(table, `${table.name} (${table.file}): ${problem}`);
+    }
+  };
+  await Promise.all(Array.from({ length: VERIFY_CONCURRENCY }, worker));
+  return manifest.tables.flatMap((table) => found.get(table) ?? []);
 }
 
 /**
@@ -158,8 +169,9 @@ async function checkTable(dir: string, table: BackupTableEntry, key: Buffer | nu
     });
     const source = handle.createReadStream();
     if (key === null) await pipelined(source, hashing, new Writable({ write: (_chunk, _encoding, done) => done() }));
-    else if (key) await pipelined(source, hashing, fileDecipher(key, table.name, table.iv ?? '', table.tag ?? ''), createGunzip(), rows);
-    else await pipelined(source, hashing, createGunzip(), rows);
+    else if (key)
+      await pipelined(source, hashing, fileDecipher(key, table.name, table.iv ?? '', table.tag ?? ''), createGunzip({ chunkSize: UNPACK_CHUNK_BYTES }), rows);
+    else await pipelined(source, hashing, createGunzip({ chunkSize: UNPACK_CHUNK_BYTES }), rows);
   } catch (error) {
     return whyUnreadable(file, table, key, error);
   }
@@ -263,7 +275,7 @@ function pipelined(...streams: [Readable, ...Array<Readable | Writable>]): Promi
 export async function unpackedStreams(file: string, decrypt?: { key: Buffer; table: BackupTableEntry }): Promise<[Readable, ...Array<Readable | Writable>]> {
   const { handle } = await openRegularFile(file);
   const source = handle.createReadStream();
-  const gunzip = createGunzip();
+  const gunzip = createGunzip({ chunkSize: UNPACK_CHUNK_BYTES });
   return decrypt ? [source, fileDecipher(decrypt.key, decrypt.table.name, decrypt.table.iv ?? '', decrypt.table.tag ?? ''), gunzip] : [source, gunzip];
 }
 
@@ -283,7 +295,7 @@ export async function unpackedStreams(file: string, decrypt?: { key: Buffer; tab
 export async function* readLines(file: string, decrypt?: { key: Buffer; table: BackupTableEntry }): AsyncGenerator<string> {
   const { handle } = await openRegularFile(file);
   const source = handle.createReadStream();
-  const gunzip = createGunzip();
+  const gunzip = createGunzip({ chunkSize: UNPACK_CHUNK_BYTES });
   const lines = new LineSplitter(MAX_ROW_BYTES);
   const done = () => undefined;
   if (decrypt) pipeline(source, fileDecipher(decrypt.key, decrypt.table.name, decrypt.table.iv ?? '', decrypt.table.tag ?? ''), gunzip, lines, done);
