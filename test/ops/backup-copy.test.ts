@@ -1,13 +1,14 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
-import { gunzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/db/database.js';
 import { coreMigrations } from '../../src/db/migrations/core.migrations.js';
 import { createBackup } from '../../src/ops/backup/backup.js';
-import type { BackupManifest } from '../../src/ops/backup/manifest.js';
+import { MANIFEST_FILE, type BackupManifest } from '../../src/ops/backup/manifest.js';
 import { restoreBackup } from '../../src/ops/backup/restore.js';
 import type { BackupProgress } from '../../src/ops/backup/progress.js';
 import { verifyBackup } from '../../src/ops/backup/verify.js';
@@ -132,6 +133,32 @@ describe('backup and restore with COPY on postgres', () => {
       } finally {
         await target.close();
       }
+    }
+  });
+
+  it('rolls a load that fails at the end back whole: no row stays, every index dropped for it is back', async () => {
+    // A plain backup whose students file holds a row twice, its hash and count made to match.
+    const forged = path.join(root, 'forged');
+    cpSync(copied.dir, forged, { recursive: true });
+    const manifest = JSON.parse(readFileSync(path.join(forged, MANIFEST_FILE), 'utf8')) as BackupManifest;
+    const entry = manifest.tables.find((table) => table.name === 'students');
+    if (!entry) throw new Error('no students in the backup');
+    const lines = linesOf(forged, manifest, 'students');
+    const file = gzipSync(`${[...lines, lines[0]].join('\n')}\n`);
+    writeFileSync(path.join(forged, entry.file), file);
+    Object.assign(entry, { rows: lines.length + 1, bytes: file.length, sha256: createHash('sha256').update(file).digest('hex') });
+    writeFileSync(path.join(forged, MANIFEST_FILE), JSON.stringify(manifest));
+    expect((await verifyBackup(forged)).problems).toEqual([]);
+    const target = await buildTestApp({ engine: 'postgres', skipMigrate: true });
+    try {
+      await target.app.registry.migrateSchema(target.app.db, coreMigrations);
+      const indexes = await indexesOf(target.app.db);
+      await expect(restoreBackup(target.app.db, forged)).rejects.toThrow(/duplicate key|unique/);
+      expect(await rowsOf(target.app.db, 'students')).toEqual([]);
+      expect(await rowsOf(target.app.db, 'audit_log')).toEqual([]);
+      expect(await indexesOf(target.app.db)).toEqual(indexes);
+    } finally {
+      await target.close();
     }
   });
 });
