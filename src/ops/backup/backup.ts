@@ -43,11 +43,13 @@ export function backupDirName(at: Date): string {
  * strings) and `manifest.json` (schema version, row counts, SHA-256 of each file). Either
  * engine's backup restores into either engine.
  *
- * The rows are one consistent snapshot: all tables are read in one read-only transaction
- * (`REPEATABLE READ` on PostgreSQL, a read transaction in WAL mode on SQLite), so writes made
- * meanwhile are all in it or all out. The directory appears complete or not at all: it is
- * written under a temporary name and renamed at the end. `signal` stops it between pages (a
- * scheduled backup's timeout, shutdown), leaving nothing behind.
+ * The rows are one consistent snapshot: all tables are read in one read-only snapshot
+ * (`REPEATABLE READ` on PostgreSQL, shared by the connections that copy tables at once; a read
+ * transaction in WAL mode on SQLite), so writes made meanwhile are all in it or all out. On
+ * PostgreSQL tables stream out with `COPY` (see {@link copyOutStatement}); elsewhere they are read
+ * in chunks. The directory appears complete or not at all: it is written under a temporary name
+ * and renamed at the end. `signal` stops it mid-table (a scheduled backup's timeout, shutdown),
+ * leaving nothing behind. `progress` hears the estimated total and each table's rows as they go.
  *
  * With `encryptionKey` (`BACKUP_ENCRYPTION_KEY`) each file is encrypted after compression
  * (AES-256-GCM, a key derived with scrypt and a salt of this backup's, an IV per file): the copy
