@@ -16,6 +16,7 @@ import { errorText } from '../shared/error-text.js';
 import { loadEnvironment, type Environment } from './load-environment.js';
 import { t } from '../shared/i18n/translate.js';
 import { commandLocale } from './command-locale.js';
+import { terminalProgress } from './backup-progress.js';
 
 /** Prints a failure of a backup command (its code and what to do) and sets exit code 1. */
 function fail(error: unknown): void {
@@ -78,6 +79,7 @@ function addBackupCommand(program: Command): void {
             root: path.resolve(options.dir ?? config.paths.backupsDir),
             robustoVersion: packageInfo().version,
             encryptionKey: config.backup.encryptionKey,
+            progress: terminalProgress(process.stderr, 'backup', commandLocale()),
           });
           process.stdout.write(`${t(commandLocale(), 'backup.written', { dir, tables: manifest.tables.length, rows: rowsIn(manifest) })}\n`);
         },
@@ -99,7 +101,11 @@ function addVerifyCommand(program: Command): void {
         // Only the backup key and the extra modules: verify works with the backup alone, wherever it was copied.
         const encryptionKey = loadSetting('BACKUP_ENCRYPTION_KEY', process.env) as string | undefined;
         const extraModules = modulePaths(loadSetting('ROBUSTO_MODULES', process.env) as string | undefined, process.cwd());
-        const { manifest, problems, notes } = await verifyBackup(path.resolve(dir), { encryptionKey, extraModules });
+        const { manifest, problems, notes } = await verifyBackup(path.resolve(dir), {
+          encryptionKey,
+          extraModules,
+          progress: terminalProgress(process.stderr, 'verify', commandLocale()),
+        });
         for (const note of notes) process.stderr.write(`! ${note}\n`);
         if (problems.length === 0) {
           const facts = { dir, tables: manifest.tables.length, at: manifest.createdAt, engine: manifest.engine, version: manifest.robustoVersion };
@@ -126,7 +132,11 @@ function addRestoreCommand(program: Command): void {
       withDatabase(async (db, { config, log }) => {
         // Before anything is changed: a database in use, a missing or wrong key, a damaged, incomplete or unauthenticated backup is refused as it is.
         await assertNewDatabase(db);
-        const checked = await checkRestorable(path.resolve(dir), config.backup.encryptionKey, { ...options, extraModules: config.extraModules });
+        const checked = await checkRestorable(path.resolve(dir), config.backup.encryptionKey, {
+          ...options,
+          extraModules: config.extraModules,
+          progress: terminalProgress(process.stderr, 'verify', commandLocale()),
+        });
         const { manifest } = checked;
         for (const warning of checked.warnings) process.stderr.write(`! ${warning}\n`);
         // The schema the backup needs: every migration, but not the modules' start-up work
@@ -134,7 +144,7 @@ function addRestoreCommand(program: Command): void {
         const app = await buildApp({ config, log, db });
         try {
           await app.registry.migrateSchema(db, coreMigrations);
-          await restoreBackup(db, path.resolve(dir), { checked });
+          await restoreBackup(db, path.resolve(dir), { checked, progress: terminalProgress(process.stderr, 'restore', commandLocale()) });
           process.stdout.write(
             `${t(commandLocale(), 'backup.restored', { rows: rowsIn(manifest), tables: manifest.tables.length, dir, engine: config.engine })}\n`,
           );

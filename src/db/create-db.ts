@@ -3,6 +3,7 @@ import type { Config } from '../config/config.js';
 import type { Logger } from '../log/create-logger.js';
 import type { Database, PoolStats, TransactionRunner } from './database.js';
 import { openPostgres } from './dialects/postgres.js';
+import { withCopySession } from './dialects/postgres-copy.js';
 import { describeHost } from './dialects/postgres-hosts.js';
 import { StallWatch } from './dialects/postgres-deadline.js';
 import { postgresTransactions } from './dialects/postgres-transaction.js';
@@ -56,7 +57,8 @@ export function createDb(config: Readonly<Config>, log: Logger, options: CreateD
   // PostgreSQL is pinged on the monitor's own connection, never a pooled one (see PostgresMonitor).
   const ping = postgres ? () => postgres.monitor.ping() : sharedPing(kysely);
   const close = postgres ? () => Promise.all([kysely.destroy(), postgres.monitor.close()]).then(() => undefined) : () => kysely.destroy();
-  return wrap(config.engine, kysely, transaction, ping, () => handle.stats(), close);
+  const db = wrap(config.engine, kysely, transaction, ping, () => handle.stats(), close);
+  return postgres ? { ...db, copy: (work) => withCopySession(() => postgres.dedicated(), work) } : db;
 }
 
 /** `SELECT 1` through Kysely, its latency in milliseconds; concurrent callers share the one in flight. */

@@ -1,3 +1,4 @@
+import type { Readable, Writable } from 'node:stream';
 import type { Kysely, Transaction } from 'kysely';
 
 /** Which database engine robusto runs on. */
@@ -50,4 +51,22 @@ export interface Database {
   poolStats(): PoolStats;
   /** Closes every connection; waits for queries in flight. */
   close(): Promise<void>;
+  /**
+   * PostgreSQL only: runs `work` on a connection of its own, outside the pool, with COPY streams
+   * (what backup and restore move tables with). Undefined on SQLite.
+   */
+  readonly copy?: <T>(work: (session: CopySession) => Promise<T>) => Promise<T>;
+}
+
+/**
+ * One PostgreSQL connection with `COPY` streams: statements through `kysely` and the streams all
+ * go over it, in order, so a transaction begun with `kysely` holds for the COPY statements too.
+ */
+export interface CopySession {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the database is shared by every owner of tables; each types its own
+  readonly kysely: Kysely<any>;
+  /** The output of a `COPY … TO STDOUT` statement, as the server sends it (64 KiB chunks, rows cut across them). */
+  copyOut(statement: string): Readable;
+  /** Where the data of a `COPY … FROM STDIN` statement goes; it has loaded when the stream finishes. */
+  copyIn(statement: string): Writable;
 }

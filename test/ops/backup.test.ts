@@ -35,6 +35,21 @@ async function rowsOf(db: Database, table: string): Promise<Array<Record<string,
     .sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
 }
 
+/** Every index (and, on PostgreSQL, every constraint) of the database, as the engine defines it. */
+async function indexesOf(db: Database): Promise<string[]> {
+  const { rows } =
+    db.engine === 'sqlite'
+      ? await sql<{ definition: string }>`select name || ': ' || coalesce(sql, 'automatic') as definition from sqlite_master where type = 'index'`.execute(
+          db.kysely,
+        )
+      : await sql<{ definition: string }>`
+          select indexdef as definition from pg_indexes where schemaname = current_schema()
+          union all select conname || ' ' || pg_get_constraintdef(oid) from pg_constraint where connamespace = current_schema()::regnamespace`.execute(
+          db.kysely,
+        );
+  return rows.map((row) => row.definition).sort();
+}
+
 describe.each(ENGINES)('backup and restore from %s', (engine) => {
   const other = engine === 'sqlite' ? 'postgres' : 'sqlite';
   let t: TestApp;
@@ -118,7 +133,10 @@ describe.each(ENGINES)('backup and restore from %s', (engine) => {
     const target = await buildTestApp({ engine: other, skipMigrate: true });
     try {
       await target.app.registry.migrateSchema(target.app.db, coreMigrations);
+      const indexes = await indexesOf(target.app.db);
       await restoreBackup(target.app.db, backup.dir);
+      // The indexes dropped for the load are all built again, as the migrations made them.
+      expect(await indexesOf(target.app.db)).toEqual(indexes);
       for (const table of COMPARED_TABLES) expect({ table, rows: await rowsOf(target.app.db, table) }).toEqual({ table, rows: await rowsOf(t.app.db, table) });
       // The restored database starts (the first start's owner is not added: it has users) and its users sign in.
       expect(await target.app.migrate()).toBe(true);

@@ -42,6 +42,11 @@ export interface PostgresHandle {
   /** Checks a client out of the pool, as the dialect does (a client that breaks while out is discarded on release). */
   connect(): Promise<pg.PoolClient>;
   stats(): PoolStats;
+  /**
+   * A new client outside the pool (not yet connected), to the same host the pool uses, without
+   * statement or read timeout: for COPY, which moves a whole table in one statement.
+   */
+  dedicated(): pg.Client;
   /** The dedicated connection that pings the server, and the instant of its last answer on any connection. */
   monitor: PostgresMonitor;
 }
@@ -128,6 +133,7 @@ export function openPostgres(databaseUrl: string, settings: PoolConfig, onIdleEr
     pool,
     connect,
     monitor,
+    dedicated: () => new Client({ connectionString, keepAlive: true, keepAliveInitialDelayMillis: KEEPALIVE_INITIAL_DELAY_MS, application_name: 'robusto' }),
     stats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount, max: settings.max }),
   };
 }

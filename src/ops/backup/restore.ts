@@ -1,12 +1,17 @@
 import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import { sql } from 'kysely';
 import { analyzeTables } from '../../db/analyze.js';
-import type { Database } from '../../db/database.js';
+import type { CopySession, Database } from '../../db/database.js';
 import { insertRows } from '../../db/insert-rows.js';
 import { dataTables, tableNames } from './catalog.js';
 import { appliedMigrations, BackupError, BackupErrorCode, readManifest, type BackupManifest } from './manifest.js';
 import { authenticityOf } from './authenticity.js';
-import { checkTables, completenessProblems, keyOf, readLines } from './verify.js';
+import { checkTables, completenessProblems, keyOf, readLines, unpackedStreams } from './verify.js';
+import { copyInStatement, NdjsonToCopyText, postgresColumns } from './postgres-rows.js';
+import { dropIndexesForLoad, dropSqliteIndexesForLoad } from './load-indexes.js';
+import { MAX_ROW_BYTES } from '../bounded-read.js';
+import type { BackupProgress } from './progress.js';
 
 /** The core table every write adds a row to: empty in a database never used. */
 const AUDIT_TABLE = 'audit_log';
@@ -35,7 +40,7 @@ export async function restoreBackup(
   dir: string,
   options: RestoreOptions & { encryptionKey?: string | undefined; checked?: RestorableBackup } = {},
 ): Promise<BackupManifest> {
-  const { manifest, key } = options.checked ?? (await checkRestorable(dir, options.encryptionKey, options));
+  const { manifest, key } = options.checked ?? (await checkRestorable(dir, options.encryptionKey, { ...options, progress: undefined }));
   const theirs = JSON.stringify(manifest.migrations);
   const ours = JSON.stringify(await appliedMigrations(db));
   if (theirs !== ours) {
@@ -60,18 +65,47 @@ export async function restoreBackup(
       `the backup in ${dir} lacks table(s) ${lacking.join(', ')} of its schema version, nothing was restored: it is incomplete, or its manifest was cut; use another backup`,
     );
   await assertNewDatabase(db);
+  options.progress?.begin(manifest.tables.reduce((sum, table) => sum + table.rows, 0));
+  try {
+    if (db.copy) await db.copy((session) => copyTables(session, dir, manifest, key, options.progress));
+    else await insertTables(db, dir, manifest, key, options.progress);
+  } finally {
+    options.progress?.end();
+  }
+  // Statistics for what was just loaded: without them the first lists sort whole tables.
+  await analyzeTables(
+    db,
+    manifest.tables.map((t) => t.name),
+  );
+  return manifest;
+}
+
+/**
+ * Loads every table with batched inserts in one transaction (SQLite, or PostgreSQL without COPY).
+ * On SQLite the tables' own indexes are dropped for the load and built once after it (see
+ * {@link dropSqliteIndexesForLoad}). Checked again inside the transaction, so a write committed since cannot be wiped out: on SQLite the first write here
+ * fails (busy snapshot) if another connection wrote after this read.
+ */
+async function insertTables(db: Database, dir: string, manifest: BackupManifest, key: Buffer | undefined, progress: BackupProgress | undefined): Promise<void> {
   const toSqlite = db.engine === 'sqlite';
   await db.kysely.transaction().execute(async (tx) => {
-    // Checked again inside the transaction, so a write committed since cannot be wiped out:
-    // PostgreSQL holds new audit rows off until the end; on SQLite the first write here fails
-    // (busy snapshot) if another connection wrote after this read.
     if (db.engine === 'postgres') await sql`lock table ${sql.table(AUDIT_TABLE)} in share row exclusive mode`.execute(tx);
     await assertNewDatabase({ ...db, kysely: tx });
     for (const table of [...manifest.tables].reverse()) await tx.deleteFrom(table.name).execute();
+    const rebuild = toSqlite
+      ? await dropSqliteIndexesForLoad(
+          tx,
+          manifest.tables.map((table) => table.name),
+        )
+      : [];
     for (const table of manifest.tables) {
+      progress?.rows(table.name, 0);
       let batch: Array<Record<string, unknown>> = [];
+      let rows = 0;
       const flush = async () => {
         if (batch.length > 0) await insertRows(tx, table.name, batch).execute();
+        rows += batch.length;
+        progress?.rows(table.name, rows);
         batch = [];
       };
       for await (const line of readLines(path.join(dir, table.file), key ? { key, table } : undefined)) {
@@ -81,13 +115,47 @@ export async function restoreBackup(
       }
       await flush();
     }
+    for (const statement of rebuild) await sql.raw(statement).execute(tx);
   });
-  // Statistics for what was just loaded: without them the first lists sort whole tables.
-  await analyzeTables(
-    db,
-    manifest.tables.map((t) => t.name),
+}
+
+/**
+ * PostgreSQL: loads every table with `COPY`, on one connection in one transaction. Each file's
+ * rows become `COPY` text as they stream (see {@link NdjsonToCopyText}); the tables' secondary
+ * indexes are dropped before and built once after the load (see {@link dropIndexesForLoad}). The
+ * audit table is locked before the emptiness check, so new audit rows (any write) wait until the
+ * end; a failure rolls everything back, leaving the database as empty as it was.
+ */
+async function copyTables(
+  session: CopySession,
+  dir: string,
+  manifest: BackupManifest,
+  key: Buffer | undefined,
+  progress: BackupProgress | undefined,
+): Promise<void> {
+  const tx = session.kysely;
+  await sql`begin`.execute(tx);
+  await sql`lock table ${sql.table(AUDIT_TABLE)} in share row exclusive mode`.execute(tx);
+  await assertNewDatabase({ engine: 'postgres', kysely: tx } as Database);
+  const columns = await postgresColumns(tx);
+  for (const table of [...manifest.tables].reverse()) await tx.deleteFrom(table.name).execute();
+  const rebuild = await dropIndexesForLoad(
+    tx,
+    manifest.tables.map((table) => table.name),
   );
-  return manifest;
+  for (const table of manifest.tables) {
+    progress?.rows(table.name, 0);
+    const tableColumns = columns.get(table.name) ?? [];
+    const streams = await unpackedStreams(path.join(dir, table.file), key ? { key, table } : undefined);
+    const rows = new NdjsonToCopyText(
+      tableColumns.map((column) => column.name),
+      MAX_ROW_BYTES,
+      progress ? (count) => progress.rows(table.name, count) : undefined,
+    );
+    await pipeline([...streams, rows, session.copyIn(copyInStatement(table.name, tableColumns))]);
+  }
+  for (const statement of rebuild) await sql.raw(statement).execute(tx);
+  await sql`commit`.execute(tx);
 }
 
 /** A backup found fit to restore by {@link checkRestorable}: its manifest, its key (undefined when plain), and what to warn about. */
@@ -106,6 +174,8 @@ export interface RestoreOptions {
   allowUnauthenticated?: boolean | undefined;
   /** `ROBUSTO_MODULES`' files, whose migrations tell which tables the backup must hold. */
   extraModules?: readonly string[] | undefined;
+  /** Hears how far the check (by {@link checkRestorable}) or the load (by {@link restoreBackup}) is. */
+  progress?: BackupProgress | undefined;
 }
 
 /**
@@ -136,7 +206,13 @@ export async function checkRestorable(dir: string, encryptionKey: string | undef
         : `the manifest of the backup in ${dir} is not authenticated: restored as told (--allow-unauthenticated)`,
     );
   }
-  const problems = [...(await completenessProblems(manifest, options.extraModules)), ...(await checkTables(dir, manifest, key))];
+  const problems = await completenessProblems(manifest, options.extraModules);
+  options.progress?.begin(manifest.tables.reduce((sum, table) => sum + table.rows, 0));
+  try {
+    problems.push(...(await checkTables(dir, manifest, key, options.progress)));
+  } finally {
+    options.progress?.end();
+  }
   if (problems.length > 0) throw new BackupError(BackupErrorCode.DAMAGED, `the backup in ${dir} is damaged, nothing was restored: ${problems.join('; ')}`);
   return { manifest, key, warnings };
 }

@@ -1,12 +1,13 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
-import { pipeline } from 'node:stream';
+import { pipeline, Transform, Writable, type Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { authenticityOf } from './authenticity.js';
 import { LineSplitter, MAX_ROW_BYTES, openRegularFile, UnreadableFileError } from '../bounded-read.js';
 import { backupKeyOf, fileDecipher } from './encryption.js';
 import { BackupError, BackupErrorCode, readManifest, type BackupManifest, type BackupTableEntry } from './manifest.js';
 import { schemaModules, schemaTables } from './schema-tables.js';
+import type { BackupProgress } from './progress.js';
 
 /** What `verify` found: the manifest, one line per problem (none when the backup is sound) and facts worth telling. */
 export interface VerifyReport {
@@ -22,15 +23,18 @@ export interface VerifyOptions {
   encryptionKey?: string | undefined;
   /** `ROBUSTO_MODULES`' files: their migrations tell which tables a backup of theirs holds. */
   extraModules?: readonly string[] | undefined;
+  /** Hears which table is being checked and how far. */
+  progress?: BackupProgress | undefined;
 }
 
 /**
  * Re-checks a backup against its manifest and the code: the manifest is authentic (its HMAC,
  * with the key), it lists every table of the schema version it names (as this robusto's
  * migrations define that version) and no other, and every file is there, is a regular file, has
- * the recorded SHA-256, unpacks, and holds the recorded number of rows, each a JSON object. Reads
- * each file twice (hash, then rows) rather than trusting one pass for both. Nothing read can
- * block or exhaust the process: FIFOs, devices and links are refused, sizes and lines capped.
+ * the recorded SHA-256, unpacks, and holds the recorded number of rows, each a line shaped as a
+ * JSON object (the restore parses them). Reads each file once, hashing and unpacking in the same
+ * pass. Nothing read can block or exhaust the process: FIFOs, devices and links are refused,
+ * sizes and lines capped.
  *
  * An encrypted backup needs its key (`encryptionKey`, from `BACKUP_ENCRYPTION_KEY`) to have its
  * rows and its manifest checked; without it, or with another key (the manifest's key check says
@@ -50,7 +54,12 @@ export async function verifyBackup(dir: string, options: VerifyOptions = {}): Pr
   const authenticity = authenticityOf(manifest, dir, key, options.encryptionKey);
   const problems = authenticity.problem ? [authenticity.problem.message] : [];
   problems.push(...(await completenessProblems(manifest, options.extraModules)));
-  problems.push(...(await checkTables(dir, manifest, keyProblem ? null : key)));
+  options.progress?.begin(manifest.tables.reduce((sum, table) => sum + table.rows, 0));
+  try {
+    problems.push(...(await checkTables(dir, manifest, keyProblem ? null : key, options.progress)));
+  } finally {
+    options.progress?.end();
+  }
   if (keyProblem) problems.push(keyProblem.message);
   return { manifest, problems, notes: authenticity.note ? [authenticity.note] : [] };
 }
@@ -79,20 +88,32 @@ export async function completenessProblems(manifest: BackupManifest, extraModule
   return problems;
 }
 
+/** Bytes gunzip gives at a time: larger than zlib's 16 KiB, so a file of hundreds of MiB is a few thousand callbacks, not tens of thousands. */
+const UNPACK_CHUNK_BYTES = 256 * 1024;
+
+/** Table files checked at once: unpacking runs on the thread pool, so two use two cores. */
+export const VERIFY_CONCURRENCY = 2;
+
 /**
  * One line per table file of `manifest` that is missing, altered or unreadable, or whose rows
- * are not what the manifest says; none when all are sound.
+ * are not what the manifest says, in the manifest's order; none when all are sound. Checks
+ * {@link VERIFY_CONCURRENCY} files at once, the largest first.
  *
  * @param key the backup's key from {@link keyOf}: undefined for a plain backup, null for an
  *   encrypted one whose rows cannot be read (then only the files' hashes are checked).
  */
-export async function checkTables(dir: string, manifest: BackupManifest, key: Buffer | null | undefined): Promise<string[]> {
-  const problems: string[] = [];
-  for (const table of manifest.tables) {
-    const problem = await checkTable(dir, table, key);
-    if (problem) problems.push(`${table.name} (${table.file}): ${problem}`);
-  }
-  return problems;
+export async function checkTables(dir: string, manifest: BackupManifest, key: Buffer | null | undefined, progress?: BackupProgress): Promise<string[]> {
+  const found = new Map<BackupTableEntry, string>();
+  const queue = [...manifest.tables].sort((a, b) => b.bytes - a.bytes);
+  const worker = async (): Promise<void> => {
+    for (let table = queue.shift(); table; table = queue.shift()) {
+      progress?.rows(table.name, 0);
+      const problem = await checkTable(dir, table, key, progress);
+      if (problem) found.set(table, `${table.name} (${table.file}): ${problem}`);
+    }
+  };
+  await Promise.all(Array.from({ length: VERIFY_CONCURRENCY }, worker));
+  return manifest.tables.flatMap((table) => found.get(table) ?? []);
 }
 
 /**
@@ -127,34 +148,135 @@ async function sha256Of(file: string, maxBytes: number): Promise<string> {
   }
 }
 
-/** `key`: undefined for a plain backup, null for an encrypted one whose rows cannot be read (hashes only). */
-async function checkTable(dir: string, table: BackupTableEntry, key: Buffer | null | undefined): Promise<string | undefined> {
+/**
+ * `key`: undefined for a plain backup, null for an encrypted one whose rows cannot be read
+ * (hashes only). The file is read once: its bytes are hashed as they go into the decipher and
+ * gunzip, whose output is checked row by row without being parsed ({@link RowShapeCheck}). When
+ * that pass fails, the file is hashed again on its own, so an altered file is reported as such
+ * rather than by whatever its alteration broke.
+ */
+async function checkTable(dir: string, table: BackupTableEntry, key: Buffer | null | undefined, progress?: BackupProgress): Promise<string | undefined> {
   const file = path.join(dir, table.file);
+  const hash = createHash('sha256');
+  const rows = new RowShapeCheck(table.rows, MAX_ROW_BYTES, progress ? (count) => progress.rows(table.name, count) : undefined);
+  try {
+    const { handle } = await openRegularFile(file, table.bytes, `the manifest says ${table.bytes}: the file was altered or damaged`);
+    const hashing = new Transform({
+      transform(chunk: Buffer, _encoding, done) {
+        hash.update(chunk);
+        done(null, chunk);
+      },
+    });
+    const source = handle.createReadStream();
+    if (key === null) await pipelined(source, hashing, new Writable({ write: (_chunk, _encoding, done) => done() }));
+    else if (key)
+      await pipelined(source, hashing, fileDecipher(key, table.name, table.iv ?? '', table.tag ?? ''), createGunzip({ chunkSize: UNPACK_CHUNK_BYTES }), rows);
+    else await pipelined(source, hashing, createGunzip({ chunkSize: UNPACK_CHUNK_BYTES }), rows);
+  } catch (error) {
+    return whyUnreadable(file, table, key, error);
+  }
+  const sha256 = hash.digest('hex');
+  if (sha256 !== table.sha256) return `SHA-256 is ${sha256}, the manifest says ${table.sha256}: the file was altered or damaged`;
+  if (key === null) return undefined;
+  return rows.problem ?? (rows.rows === table.rows ? undefined : `${rows.rows} rows, the manifest says ${table.rows}`);
+}
+
+/** What is wrong with a table file whose single pass failed with `error`: its hash, checked apart, first. */
+async function whyUnreadable(file: string, table: BackupTableEntry, key: Buffer | null | undefined, error: unknown): Promise<string> {
   let sha256: string;
   try {
     sha256 = await sha256Of(file, table.bytes);
-  } catch (error) {
-    return error instanceof UnreadableFileError ? error.message : `it cannot be read (${(error as Error).message})`;
+  } catch (hashError) {
+    return hashError instanceof UnreadableFileError ? hashError.message : `it cannot be read (${(hashError as Error).message})`;
   }
   if (sha256 !== table.sha256) return `SHA-256 is ${sha256}, the manifest says ${table.sha256}: the file was altered or damaged`;
-  if (key === null) return undefined;
-  let rows = 0;
-  try {
-    for await (const line of readLines(file, key ? { key, table } : undefined)) {
-      const row: unknown = JSON.parse(line);
-      if (row === null || typeof row !== 'object' || Array.isArray(row)) return `line ${rows + 1} is not a row (a JSON object)`;
-      rows++;
-      if (rows > table.rows) return `it holds more rows than the ${table.rows} the manifest says`;
-    }
-  } catch (error) {
-    if (error instanceof UnreadableFileError) return `it cannot be read back (${error.message})`;
-    // With the key known right, an encrypted file that does not authenticate was altered
-    // together with its hash, or moved from another table.
-    return key
-      ? `it does not decrypt as this table's file: altered, or another table's (${(error as Error).message})`
-      : `it cannot be read back (${(error as Error).message})`;
+  if (error instanceof UnreadableFileError) return `it cannot be read back (${error.message})`;
+  // With the key known right, an encrypted file that does not authenticate was altered
+  // together with its hash, or moved from another table.
+  return key
+    ? `it does not decrypt as this table's file: altered, or another table's (${(error as Error).message})`
+    : `it cannot be read back (${(error as Error).message})`;
+}
+
+/**
+ * Checks unpacked NDJSON without parsing it: every non-empty line is at most `maxBytes` and
+ * looks like a JSON object (starts with `{` and ends with `}`), and there are no more lines
+ * than `expected`. It stops at the first problem, which {@link problem} says; a line longer than
+ * `maxBytes` fails the stream with an {@link UnreadableFileError}. Whether each line parses is
+ * left to the restore, which parses every row in one transaction: a backup whose SHA-256 matches
+ * holds the lines that were written.
+ */
+class RowShapeCheck extends Writable {
+  rows = 0;
+  problem: string | undefined;
+  #lineBytes = 0;
+  #first = -1;
+  #last = -1;
+
+  constructor(
+    private readonly expected: number,
+    private readonly maxBytes: number,
+    private readonly onRows?: (rows: number) => void,
+  ) {
+    super();
   }
-  return rows === table.rows ? undefined : `${rows} rows, the manifest says ${table.rows}`;
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, done: (error?: Error | null) => void): void {
+    let start = 0;
+    for (let end = chunk.indexOf(NEWLINE); end !== -1 && !this.problem; end = chunk.indexOf(NEWLINE, start)) {
+      this.#take(chunk, start, end);
+      this.#endLine();
+      start = end + 1;
+    }
+    if (!this.problem && start < chunk.length) this.#take(chunk, start, chunk.length);
+    this.onRows?.(this.rows);
+    done(this.#lineBytes > this.maxBytes ? new UnreadableFileError(`a line is longer than ${this.maxBytes} bytes unpacked: not a row robusto writes`) : null);
+  }
+
+  override _final(done: (error?: Error | null) => void): void {
+    if (!this.problem) this.#endLine();
+    done();
+  }
+
+  #take(chunk: Buffer, start: number, end: number): void {
+    if (end <= start) return;
+    if (this.#lineBytes === 0) this.#first = chunk[start] as number;
+    this.#last = chunk[end - 1] as number;
+    this.#lineBytes += end - start;
+  }
+
+  #endLine(): void {
+    if (this.#lineBytes > this.maxBytes) return;
+    if (this.#lineBytes > 0) {
+      if (this.#first !== OPEN_BRACE || this.#last !== CLOSE_BRACE) this.problem = `line ${this.rows + 1} is not a row (a JSON object)`;
+      else if (++this.rows > this.expected) this.problem = `it holds more rows than the ${this.expected} the manifest says`;
+    }
+    this.#lineBytes = 0;
+  }
+}
+
+const NEWLINE = 0x0a;
+const OPEN_BRACE = 0x7b;
+const CLOSE_BRACE = 0x7d;
+
+/** Joins streams with pipeline() and waits for the last to finish. */
+function pipelined(...streams: [Readable, ...Array<Readable | Writable>]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    pipeline(streams, (error) => (error ? reject(error) : resolve()));
+  });
+}
+
+/**
+ * The streams that unpack a table file, to be joined with pipeline(): the file (which must be a
+ * regular file, see {@link openRegularFile}), its decipher when `decrypt` is given (the key, and
+ * the entry for the IV, the tag and the table name authenticated with it), and gunzip. The last
+ * gives the file's NDJSON, unchecked: for a restore of a backup checked just before.
+ */
+export async function unpackedStreams(file: string, decrypt?: { key: Buffer; table: BackupTableEntry }): Promise<[Readable, ...Array<Readable | Writable>]> {
+  const { handle } = await openRegularFile(file);
+  const source = handle.createReadStream();
+  const gunzip = createGunzip({ chunkSize: UNPACK_CHUNK_BYTES });
+  return decrypt ? [source, fileDecipher(decrypt.key, decrypt.table.name, decrypt.table.iv ?? '', decrypt.table.tag ?? ''), gunzip] : [source, gunzip];
 }
 
 /**
@@ -173,7 +295,7 @@ async function checkTable(dir: string, table: BackupTableEntry, key: Buffer | nu
 export async function* readLines(file: string, decrypt?: { key: Buffer; table: BackupTableEntry }): AsyncGenerator<string> {
   const { handle } = await openRegularFile(file);
   const source = handle.createReadStream();
-  const gunzip = createGunzip();
+  const gunzip = createGunzip({ chunkSize: UNPACK_CHUNK_BYTES });
   const lines = new LineSplitter(MAX_ROW_BYTES);
   const done = () => undefined;
   if (decrypt) pipeline(source, fileDecipher(decrypt.key, decrypt.table.name, decrypt.table.iv ?? '', decrypt.table.tag ?? ''), gunzip, lines, done);

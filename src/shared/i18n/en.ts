@@ -524,5 +524,8 @@ export const en = {
     'backup.restored': '✓ restored {rows} rows in {tables} tables from {dir} into {engine}',
     'backup.badKeepDays': '✗ --keep-days "{value}" is not a whole number of days; e.g. --keep-days 30',
     'backup.pruned': '✓ {count} backup(s) older than {days} days deleted',
+    'backup.progress.backup': '{table}: {rows} rows copied, {rate} rows/s, {eta} left',
+    'backup.progress.verify': '{table}: {rows} rows checked, {rate} rows/s, {eta} left',
+    'backup.progress.restore': '{table}: {rows} rows loaded, {rate} rows/s, {eta} left',
   },
 } as const;

@@ -518,5 +518,8 @@ export const ptBR: Catalogue = {
     'backup.restored': '✓ {rows} linhas restauradas em {tables} tabelas de {dir} para {engine}',
     'backup.badKeepDays': '✗ --keep-days "{value}" não é um número inteiro de dias; por exemplo --keep-days 30',
     'backup.pruned': '✓ {count} backup(s) com mais de {days} dias excluído(s)',
+    'backup.progress.backup': '{table}: {rows} linhas copiadas, {rate} linhas/s, faltam {eta}',
+    'backup.progress.verify': '{table}: {rows} linhas conferidas, {rate} linhas/s, faltam {eta}',
+    'backup.progress.restore': '{table}: {rows} linhas carregadas, {rate} linhas/s, faltam {eta}',
   },
 };
