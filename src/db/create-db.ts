@@ -8,6 +8,7 @@ import { describeHost } from './dialects/postgres-hosts.js';
 import { StallWatch } from './dialects/postgres-deadline.js';
 import { postgresTransactions } from './dialects/postgres-transaction.js';
 import { openSqlite } from './dialects/sqlite.js';
+import { sqliteGroupCommit } from './dialects/sqlite-group-commit.js';
 
 /** Options of {@link createDb}. */
 export interface CreateDbOptions {
@@ -52,8 +53,7 @@ export function createDb(config: Readonly<Config>, log: Logger, options: CreateD
         options.onQuery,
         new StallWatch(postgres.monitor, config.pool.writeDeadlineMs),
       )
-    : // NB: SQLite runs one transaction at a time behind Kysely's mutex, which this keeps.
-      (work) => kysely.transaction().execute(work);
+    : sqliteGroupCommit(kysely, { dialect: handle.dialect, config: kyselyConfig });
   // PostgreSQL is pinged on the monitor's own connection, never a pooled one (see PostgresMonitor).
   const ping = postgres ? () => postgres.monitor.ping() : sharedPing(kysely);
   const close = postgres ? () => Promise.all([kysely.destroy(), postgres.monitor.close()]).then(() => undefined) : () => kysely.destroy();

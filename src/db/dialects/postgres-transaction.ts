@@ -1,9 +1,10 @@
-import { Transaction, type CompiledQuery, type DatabaseConnection, type Dialect, type Driver, type Kysely, type KyselyConfig, type QueryResult } from 'kysely';
+import { Transaction, type CompiledQuery, type DatabaseConnection, type Dialect, type Kysely, type KyselyConfig, type QueryResult } from 'kysely';
 import type pg from 'pg';
 import type { TransactionRunner } from '../database.js';
 import type { StallWatch } from './postgres-deadline.js';
 import { setLocalStatementTimeout } from './postgres-dialect.js';
 import { withLiterals } from './postgres-literals.js';
+import { NO_DRIVER } from './no-driver.js';
 
 const COMMIT = 'commit';
 const ROLLBACK = 'rollback';
@@ -169,17 +170,6 @@ export function directConnectionOf(db: object): TransactionConnection | undefine
 function rollback(client: pg.PoolClient, onQuery: QueryListener | undefined): Promise<void> {
   return client.query(ROLLBACK).then(() => onQuery?.(ROLLBACK, []));
 }
-
-/** Stands in for the pool's driver in a transaction's handle, where nothing may take another connection. */
-const NO_DRIVER: Driver = {
-  init: () => Promise.reject(new Error('no driver inside a transaction')),
-  acquireConnection: () => Promise.reject(new Error('a transaction cannot open another connection')),
-  beginTransaction: () => Promise.reject(new Error('a transaction cannot begin another one')),
-  commitTransaction: () => Promise.reject(new Error('commit by returning from the transaction callback')),
-  rollbackTransaction: () => Promise.reject(new Error('roll back by throwing from the transaction callback')),
-  releaseConnection: () => Promise.resolve(),
-  destroy: () => Promise.reject(new Error('a transaction cannot destroy the pool')),
-};
 
 /**
  * Builds {@link Database.transaction} for PostgreSQL: takes a client from the pool, BEGIN, runs
