@@ -2,6 +2,7 @@
 // script or style (the page's Content-Security-Policy allows only these files). Every value from
 // the API is put in the page with textContent, never as HTML. Every text comes from the page's
 // catalogue (admin-page.messages.ts), in Brazilian Portuguese and English.
+import { ACTIVITY_CSS, ACTIVITY_HTML, ACTIVITY_JS } from './admin-page.activity.js';
 import { ADMIN_MESSAGES, ADMIN_MESSAGES_EN, type AdminMessageKey } from './admin-page.messages.js';
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' };
@@ -18,7 +19,7 @@ function withEnglishTexts(html: string): string {
 /**
  * The page: a sign-in form, then the installation's state (with the installation role) or the
  * caller's tenant's part of it, refreshed every 5 seconds: status lights in words, the journal,
- * the writes waiting (and processing them now), dead letters, modules, jobs, backups (and making
+ * the writes waiting (and processing them now), dead letters, the activity, modules, jobs, backups (and making
  * one now), recent errors and restarts. Tables become cards on phone-sized screens.
  */
 export const ADMIN_HTML = withEnglishTexts(`<!doctype html>
@@ -57,6 +58,7 @@ export const ADMIN_HTML = withEnglishTexts(`<!doctype html>
     <table id="pending"><thead><tr><th data-i18n="col.accepted"></th><th data-i18n="col.tenant"></th><th data-i18n="col.command"></th><th data-i18n="col.receipt"></th><th data-i18n="col.age"></th><th data-i18n="col.payload"></th></tr></thead><tbody></tbody></table>
   </section>
   <section><h2 data-i18n="section.deadLetters"></h2><table id="dead-letters"><thead><tr><th data-i18n="col.accepted"></th><th data-i18n="col.command"></th><th data-i18n="col.error"></th><th data-i18n="col.actions"></th></tr></thead><tbody></tbody></table></section>
+  ${ACTIVITY_HTML}
   <section><h2 data-i18n="section.modules"></h2><table id="modules"><thead><tr><th data-i18n="col.module"></th><th data-i18n="col.status"></th><th data-i18n="col.detail"></th></tr></thead><tbody></tbody></table></section>
   <section data-installation><h2 data-i18n="section.jobs"></h2><table id="jobs"><thead><tr><th data-i18n="col.job"></th><th data-i18n="col.lastSuccess"></th><th data-i18n="col.failures"></th><th data-i18n="col.nextRun"></th><th data-i18n="col.lastError"></th></tr></thead><tbody></tbody></table></section>
   <section data-installation><h2 data-i18n="section.backups"></h2>
@@ -133,7 +135,7 @@ footer { margin-top: 2rem; color: #555; font-size: .9rem; }
   dl#journal { grid-template-columns: minmax(0, 1fr); gap: 0; }
   dl#journal dd { margin-bottom: .4rem; }
 }
-`;
+${ACTIVITY_CSS}`;
 
 /**
  * The page's behaviour: picks the language (the PT | EN switch, remembered, else the browser's),
@@ -225,7 +227,8 @@ async function api(path, options = {}) {
   const token = sessionStorage.getItem(TOKEN);
   const response = await fetch(path, {
     method: options.method ?? 'GET',
-    headers: { ...(options.body ? { 'content-type': 'application/json' } : {}), ...(token ? { authorization: 'Bearer ' + token } : {}) },
+    // The API's errors in the page's language, not only the browser's.
+    headers: { 'accept-language': lang, ...(options.body ? { 'content-type': 'application/json' } : {}), ...(token ? { authorization: 'Bearer ' + token } : {}) },
     ...(options.body ? { body: JSON.stringify(options.body) } : {}),
   });
   const type = response.headers.get('content-type') ?? '';
@@ -246,6 +249,9 @@ function signOut(messageKey) {
   sessionStorage.removeItem(TOKEN);
   me = undefined;
   answers.clear();
+  resetActivity();
+  for (const field of $('#activity-filters').elements) if (field.name) field.value = '';
+  $('#activity-filters select').replaceChildren($('#activity-filters select').options[0]);
   show('#dashboard', false); show('#sign-out', false); show('#sign-in', true);
   $('#who').textContent = '';
   problem(messageKey ? t(messageKey) : '');
@@ -488,6 +494,7 @@ function drawUpdated() {
 
 async function loop(mine) {
   await refresh(mine);
+  if (activity.page === 0) await loadActivity(mine);
   // The next refresh is planned when this one has ended: they never overlap.
   if (mine === session) timer = setTimeout(() => loop(mine), 5000);
 }
@@ -524,6 +531,7 @@ async function start() {
   show('#scope', !installation);
   $('#errors-scope').textContent = t(installation ? 'errors.scope.installation' : 'errors.scope.tenant');
   show('#dashboard', true);
+  void loadUsers(mine);
   await loop(mine);
 }
 
@@ -535,6 +543,7 @@ function applyLanguage() {
   if (me) drawWho();
   for (const index of SECTIONS.keys()) draw(index);
   for (const id of notes.keys()) drawNote(id);
+  drawActivity();
   drawUpdated();
 }
 
@@ -545,6 +554,7 @@ function switchLanguage(chosen) {
   applyLanguage();
 }
 
+${ACTIVITY_JS}
 document.addEventListener('DOMContentLoaded', () => {
   applyLanguage();
   for (const b of document.querySelectorAll('#lang button')) b.addEventListener('click', () => switchLanguage(b.dataset.lang));
@@ -552,6 +562,7 @@ document.addEventListener('DOMContentLoaded', () => {
   $('#sign-out').addEventListener('click', () => signOut());
   $('#replay-now').addEventListener('click', () => void replayNow());
   $('#backup-now').addEventListener('click', () => void backupNow());
+  listenToActivity();
   if (sessionStorage.getItem(TOKEN)) void start();
   else signOut();
 });

@@ -18,9 +18,9 @@ function sendFile(reply: FastifyReply, type: string, body: string): FastifyReply
 
 /**
  * Registers the admin page (`/admin`, with its script, style and icon under `/admin/`): status
- * lights, the journal and its dead letters (retry or discard), modules, jobs, backups and
- * restarts, refreshed every 5 seconds. The files hold no data and need no sign-in; the page signs
- * in like any client and reads the admin API (`/health`, `/api/system/*`) with its token, so an
+ * lights, the journal and its dead letters (retry or discard), the tenant's activity (the audit
+ * trail, filtered and paged), modules, jobs, backups and restarts, refreshed every 5 seconds. The files hold no data and need no sign-in; the page signs
+ * in like any client and reads the admin API (`/health`, `/api/system/*`, `/api/audit`, `/api/auth/users`) with its token, so an
  * admin or owner with the installation role sees the installation, another admin or owner their
  * tenant's part (the installation's sections hidden, saying why), and anyone else gets the API's 403.
  */
