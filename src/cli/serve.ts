@@ -34,7 +34,7 @@ export function registerServeCommands(program: Command): void {
     .description('start robusto (npm start): a supervisor that runs WORKERS server processes and keeps them running')
     .action(async () => {
       // Each worker runs "serve"; only the primary gets here.
-      await supervise({ ...(await loadEnvironment()), workerArgs: ['serve'] });
+      await supervise({ ...(await loadEnvironment()), workerArgs: ['serve'], locale: commandLocale() });
     });
   program
     .command('reload')
