@@ -10,6 +10,8 @@ import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyBackup } from '../../src/ops/backup/verify.js';
+import { writeRestartReport } from '../../src/ops/restart/restart-report.js';
+import { text } from '../../src/shared/i18n/translate.js';
 import { TEST_PASSWORD, createTenantWithUsers, setInstallationRole, type TestTenant } from '../support/auth.js';
 import { buildAppBehindProxy, type AppBehindProxy } from '../support/behind-proxy.js';
 
@@ -245,6 +247,41 @@ describe.skipIf(!CHROMIUM && !process.env.CI)('admin console in a browser', () =
     expect(await page.textContent('#activity-filters button[type="submit"]')).toBe('Filter');
     expect(errors).toEqual([]);
   }, 90_000);
+
+  it("reads the restart reports in the page: each phase in words, in the page's language", async () => {
+    const outcome = { counts: [], latencyMs: { health: [], api: {} }, report: '', backupDir: undefined };
+    writeRestartReport(
+      env.t.config,
+      {
+        ...outcome,
+        ok: false,
+        stopped: true,
+        steps: [
+          { phase: 'find', ok: true, detail: text('restart.find.found', { pid: '4242' }), ms: 2 },
+          { phase: 'stop', ok: false, detail: text('restart.stop.noExit', { pid: '4242', ms: 30_000 }), ms: 30_001 },
+        ],
+        warnings: [],
+      },
+      new Date(),
+    );
+    const { page, errors } = await signIn('pt-BR');
+    const report = page.locator('#restarts tbody tr[data-status="fail"]').first();
+    await report.waitFor();
+    expect(await report.textContent()).toContain('falhou em parada');
+    await report.locator('summary').click();
+    expect(await report.locator('ol.steps li').allTextContents()).toEqual([
+      '✓ localizar: supervisor pid 4242 (2 ms)',
+      '✗ parada: o supervisor pid 4242 não saiu em 30.000 ms após o SIGTERM; veja o log dele. Pare-o (kill 4242) e rode "robusto start" (30.001 ms)',
+    ]);
+    // Opened, it stays open through the page's refresh.
+    await page.waitForTimeout(5_500);
+    expect(await report.locator('details').getAttribute('open')).not.toBeNull();
+    await shot(page, 'restart-report');
+    await page.click('#lang button[data-lang="en"]');
+    await expect.poll(() => report.locator('ol.steps li').first().textContent()).toBe('✓ find: supervisor pid 4242 (2 ms)');
+    expect(await report.locator('ol.steps li').nth(1).textContent()).toMatch(/^✗ stop: supervisor pid 4242 did not exit within 30,000 ms of SIGTERM/);
+    expect(errors).toEqual([]);
+  }, 60_000);
 
   it('scrolls no sideways on a 360 px wide phone: its tables are cards', async () => {
     for (const locale of ['pt-BR', 'en-US']) {

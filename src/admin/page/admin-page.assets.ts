@@ -110,6 +110,8 @@ ul#lights p { margin: .2rem 0; }
 .state { font-size: .85rem; color: #444; }
 .todo { font-weight: 500; }
 details summary { cursor: pointer; color: #345; font-size: .85rem; }
+ol.steps { margin: .3rem 0; padding-left: 1.2rem; font-size: .85rem; }
+ol.steps li { padding: .1rem .3rem; border-radius: .2rem; }
 details dl { display: grid; grid-template-columns: max-content minmax(0, 1fr); gap: .1rem .8rem; font-size: .85rem; margin: .3rem 0; }
 [data-status="pass"] { background: #d9f2dc; }
 [data-status="warn"] { background: #fff1c2; }
@@ -437,9 +439,34 @@ function backupRows(backups) {
   ];
 }
 
+function phaseName(phase) { return MESSAGES[lang]['restarts.phase.' + phase] ?? phase; }
+
+// A restart's report in the page: its file's name, and folded under it each phase with what it did.
+function restartReport(r) {
+  const details = element('details');
+  const key = 'restart:' + r.report;
+  details.open = opened.has(key);
+  details.addEventListener('toggle', () => { if (details.open) opened.add(key); else opened.delete(key); });
+  const summary = element('summary');
+  summary.append(element('code', r.report));
+  details.append(summary);
+  if (!r.steps || r.steps.length === 0) {
+    details.append(element('p', t('restarts.noSteps')));
+    return details;
+  }
+  const list = element('ol', undefined, 'steps');
+  for (const s of r.steps) {
+    const li = element('li', (s.ok ? '✓ ' : '✗ ') + t('restarts.step', { phase: phaseName(s.phase), detail: s.detail, ms: num(s.ms) }));
+    li.dataset.status = s.ok ? 'pass' : 'fail';
+    list.append(li);
+  }
+  details.append(list);
+  return details;
+}
+
 function restartRow(r) {
-  const outcome = r.ok ? t('restarts.success') : t('restarts.failed', { phase: r.failedAt ?? '?' }) + (r.stopped ? '' : t('restarts.untouched'));
-  const tr = row(when(r.startedAt), outcome, r.backup ?? '—', r.warnings.join('; ') || '—', element('code', r.report));
+  const outcome = r.ok ? t('restarts.success') : t('restarts.failed', { phase: phaseName(r.failedAt ?? '?') }) + (r.stopped ? '' : t('restarts.untouched'));
+  const tr = row(when(r.startedAt), outcome, r.backup ?? '—', r.warnings.join('; ') || '—', restartReport(r));
   tr.dataset.status = r.ok ? 'pass' : 'fail';
   return tr;
 }
@@ -552,6 +579,8 @@ function switchLanguage(chosen) {
   lang = chosen;
   localStorage.setItem(LANGUAGE, chosen);
   applyLanguage();
+  // What the API wrote in words (a restart's phases, its errors) is asked for again in the new language.
+  if (!$('#dashboard').hidden) void refresh(session);
 }
 
 ${ACTIVITY_JS}

@@ -179,7 +179,15 @@ export const ADMIN_MESSAGES_EN = {
   'restarts.failed': 'failed at {phase}',
   'restarts.untouched': ' (server untouched)',
   'restarts.explain':
-    'Each safe restart (robusto restart) backs up, stops, starts and checks; its full report is the file named under "report", in DATA_DIR/reports.',
+    'Each safe restart (robusto restart) backs up, stops, starts and checks. Open its report to read each phase and what it did; the full report (with the row counts) is that file, in DATA_DIR/reports.',
+  'restarts.step': '{phase}: {detail} ({ms} ms)',
+  'restarts.noSteps': 'The phases of this restart are in its report file only.',
+  'restarts.phase.find': 'find',
+  'restarts.phase.backup': 'backup',
+  'restarts.phase.journal': 'journal',
+  'restarts.phase.stop': 'stop',
+  'restarts.phase.start': 'start',
+  'restarts.phase.check': 'check',
   updated: 'Updated {time}',
   'footer.docs': 'The API and its errors are described at',
 } as const;
@@ -368,7 +376,15 @@ export const ADMIN_MESSAGES_PT_BR: AdminMessages = {
   'restarts.failed': 'falhou em {phase}',
   'restarts.untouched': ' (servidor intocado)',
   'restarts.explain':
-    'Cada reinício seguro (robusto restart) faz backup, para, inicia e confere; o relatório completo é o arquivo indicado em "relatório", em DATA_DIR/reports.',
+    'Cada reinício seguro (robusto restart) faz backup, para, inicia e confere. Abra o relatório para ler cada fase e o que ela fez; o relatório completo (com a contagem de linhas) é esse arquivo, em DATA_DIR/reports.',
+  'restarts.step': '{phase}: {detail} ({ms} ms)',
+  'restarts.noSteps': 'As fases deste reinício estão só no arquivo do relatório.',
+  'restarts.phase.find': 'localizar',
+  'restarts.phase.backup': 'backup',
+  'restarts.phase.journal': 'diário',
+  'restarts.phase.stop': 'parada',
+  'restarts.phase.start': 'partida',
+  'restarts.phase.check': 'verificação',
   updated: 'Atualizado {time}',
   'footer.docs': 'A API e seus erros estão descritos em',
 };
