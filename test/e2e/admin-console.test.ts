@@ -283,6 +283,27 @@ describe.skipIf(!CHROMIUM && !process.env.CI)('admin console in a browser', () =
     expect(errors).toEqual([]);
   }, 60_000);
 
+  it('links the recent errors to the API reference and the operator guide, which opens in Portuguese and scrolls no sideways on a phone', async () => {
+    const { page, errors } = await signIn('en-US', 360);
+    const links = page.locator('#errors').locator('xpath=..').locator('p.links a');
+    expect(await links.allTextContents()).toEqual([
+      'API and error reference',
+      'What to do when the database goes down (in Portuguese)',
+      'Operator guide (in Portuguese)',
+    ]);
+    await page.click('p.links a[href="/admin/guia/banco-caiu"]');
+    await page.waitForURL(`${base}/admin/guia/banco-caiu`);
+    expect(await page.getAttribute('html', 'lang')).toBe('pt-BR');
+    expect(await page.textContent('h1')).toBe('Quando o banco de dados cai');
+    expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(360);
+    await shot(page, 'guide-phone-360');
+    await page.screenshot({ path: path.join(ARTIFACTS, 'guide-phone-360-first-screen.png') });
+    await page.click('header a[href="/admin/guia"]');
+    await page.waitForSelector('h1:has-text("Guia do operador")');
+    expect(await page.locator('main a[href="/admin/guia/painel"]').count()).toBeGreaterThan(0);
+    expect(errors).toEqual([]);
+  }, 60_000);
+
   it('scrolls no sideways on a 360 px wide phone: its tables are cards', async () => {
     for (const locale of ['pt-BR', 'en-US']) {
       const { page, errors } = await signIn(locale, 360);

@@ -67,6 +67,7 @@ export const ADMIN_HTML = withEnglishTexts(`<!doctype html>
   </section>
   <section><h2><span data-i18n="section.errors"></span> <small id="errors-scope"></small></h2>
     <p data-i18n="errors.help"></p>
+    <p class="links"><a href="/docs" data-i18n="links.docs"></a> · <a href="/admin/guia/banco-caiu" hreflang="pt-BR" data-i18n="links.databaseDown"></a> · <a href="/admin/guia" hreflang="pt-BR" data-i18n="links.guide"></a></p>
     <table id="errors"><thead><tr><th data-i18n="col.time"></th><th data-i18n="col.level"></th><th data-i18n="col.message"></th><th data-i18n="col.error"></th><th data-i18n="col.request"></th></tr></thead><tbody></tbody></table>
   </section>
   <section data-installation><h2 data-i18n="section.restarts"></h2>
@@ -75,7 +76,7 @@ export const ADMIN_HTML = withEnglishTexts(`<!doctype html>
   </section>
   <p id="updated"></p>
 </main>
-<footer><span data-i18n="footer.docs"></span> <a href="/docs">/docs</a>.</footer>
+<footer><span data-i18n="footer.docs"></span> <a href="/docs">/docs</a>. <span data-i18n="footer.guide"></span> <a href="/admin/guia" hreflang="pt-BR">/admin/guia</a>.</footer>
 </body>
 </html>
 `);
@@ -126,6 +127,11 @@ input { max-width: 100%; }
 dl#journal { display: grid; grid-template-columns: max-content minmax(0, 1fr); gap: .2rem 1rem; }
 dd { margin: 0; }
 footer { margin-top: 2rem; color: #555; font-size: .9rem; }
+/* The operator guide's pages (admin-guide.ts). */
+.guide main { max-width: 50rem; }
+.guide pre { overflow-x: auto; background: #f4f4f4; padding: .5rem; border-radius: .3rem; overflow-wrap: normal; }
+.guide .scroll { overflow-x: auto; }
+.guide blockquote { border-left: 4px solid #ccc; margin: .5rem 0; padding: .1rem .8rem; background: #fafafa; }
 /* Phone-sized screens: each table row becomes a card, each cell labelled with its column. */
 @media (max-width: 40rem) {
   body { padding: .6rem; }
@@ -136,6 +142,11 @@ footer { margin-top: 2rem; color: #555; font-size: .9rem; }
   td[data-label]::before { content: attr(data-label) ": "; font-weight: 600; color: #444; }
   dl#journal { grid-template-columns: minmax(0, 1fr); gap: 0; }
   dl#journal dd { margin-bottom: .4rem; }
+  .guide table { display: table; }
+  .guide thead { display: table-header-group; }
+  .guide tbody { display: table-row-group; }
+  .guide tr { display: table-row; border: none; }
+  .guide td { display: table-cell; border-bottom: 1px solid #eee; padding: .25rem .5rem; }
 }
 ${ACTIVITY_CSS}`;
 

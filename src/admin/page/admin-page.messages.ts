@@ -190,6 +190,10 @@ export const ADMIN_MESSAGES_EN = {
   'restarts.phase.check': 'check',
   updated: 'Updated {time}',
   'footer.docs': 'The API and its errors are described at',
+  'footer.guide': 'The operator guide, in Portuguese, is at',
+  'links.docs': 'API and error reference',
+  'links.databaseDown': 'What to do when the database goes down (in Portuguese)',
+  'links.guide': 'Operator guide (in Portuguese)',
 } as const;
 
 /** A key of the page's catalogue. */
@@ -387,6 +391,10 @@ export const ADMIN_MESSAGES_PT_BR: AdminMessages = {
   'restarts.phase.check': 'verificação',
   updated: 'Atualizado {time}',
   'footer.docs': 'A API e seus erros estão descritos em',
+  'footer.guide': 'O guia do operador está em',
+  'links.docs': 'Referência da API e dos erros',
+  'links.databaseDown': 'O que fazer quando o banco de dados cai',
+  'links.guide': 'Guia do operador',
 };
 
 /** The languages of the page, by the tag `<html lang>` takes. */
