@@ -1,7 +1,7 @@
 import { ConfigError, loadConfig } from '../config/load-config.js';
 import type { Config } from '../config/config.js';
 import { createLogger, type Logger } from '../log/create-logger.js';
-import { t } from '../shared/i18n/translate.js';
+import { t, textIn } from '../shared/i18n/translate.js';
 import { commandLocale } from './command-locale.js';
 
 /** The validated config and a logger, ready for a command. */
@@ -27,7 +27,8 @@ export async function loadEnvironment(options: { quiet?: boolean; readOnly?: boo
     return { config, log };
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
-    process.stderr.write(`${t(commandLocale(), 'cli.config.invalid')}\n${error.problems.map((p) => `  ${p}`).join('\n')}\n`);
+    const locale = commandLocale();
+    process.stderr.write(`${t(locale, 'cli.config.invalid')}\n${error.texts.map((p) => `  ${textIn(locale, p)}`).join('\n')}\n`);
     process.exit(1);
   }
 }

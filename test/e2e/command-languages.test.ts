@@ -142,6 +142,15 @@ describe('the commands speak the language of the shell', () => {
     expect(dead.output).toMatch(/^nenhuma gravação recusada$/m);
   }, 60_000);
 
+  it('an invalid configuration is told in Portuguese, a line per variable, by any command and by doctor', async () => {
+    const migrate = await run(['migrate'], { ...PORTUGUESE, PORT: 'x' });
+    expect(migrate.code, migrate.output).toBe(1);
+    expect(migrate.output).toMatch(/^robusto: configuração inválida; nada foi iniciado$/m);
+    expect(migrate.output).toMatch(/^ {2}PORT: "x" não é válido; deve ser um número inteiro de 1 a 65535\. Exemplo: PORT=8000$/m);
+    const doctor = await run(['doctor'], { ...PORTUGUESE, LOG_FORMAT: 'xml' });
+    expect(doctor.output).toMatch(/^✗ configuração: LOG_FORMAT: "xml" não é válido; deve ser json ou pretty\. Exemplo: LOG_FORMAT=pretty$/m);
+  }, 30_000);
+
   it('robusto doctor prints its checks in Portuguese, and --json stays in English for scripts', async () => {
     const doctor = await run(['doctor'], PORTUGUESE);
     expect(doctor.output).toMatch(/^✓ node: Node\.js \S+ \(exige >=\d+\)$/m);

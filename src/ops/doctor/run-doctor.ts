@@ -39,7 +39,7 @@ async function checksNeedingPackages(): Promise<DoctorCheck[]> {
     ({ config: own } = loadConfig(process.env, { readOnly: true }));
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
-    return error.problems.map((p) => doctorCheck(text('doctor.name.config'), false, p, text('doctor.config.fix')));
+    return error.texts.map((p) => doctorCheck(text('doctor.name.config'), false, p, text('doctor.config.fix')));
   }
   // A running server's own settings are the ones to check, not this shell's.
   let config = own;
