@@ -520,6 +520,7 @@ export const en = {
     'backup.pruned': '✓ {count} backup(s) older than {days} days deleted',
     // robusto migrate, tenant, user, journal and what every command says on a bad start
     'cli.config.invalid': 'robusto: invalid configuration, not starting',
+    'cli.packageMissing': 'robusto: package "{name}" is not installed. Run "npm install" in the robusto folder, then "robusto doctor" to check.',
     'cli.notReady': '✗ the database is not ready (unreachable, or a migration failed); run "robusto doctor" to see why',
     'cli.alreadyRunning':
       '✗ robusto already runs for {dataDir}: see it with "robusto status", stop it (SIGTERM) before starting again, or give this one another DATA_DIR',

@@ -513,6 +513,7 @@ export const ptBR: Catalogue = {
     'backup.badKeepDays': '✗ --keep-days "{value}" não é um número inteiro de dias; por exemplo --keep-days 30',
     'backup.pruned': '✓ {count} backup(s) com mais de {days} dias excluído(s)',
     'cli.config.invalid': 'robusto: configuração inválida; nada foi iniciado',
+    'cli.packageMissing': 'robusto: o pacote "{name}" não está instalado. Rode "npm install" na pasta do robusto e depois "robusto doctor" para conferir.',
     'cli.notReady': '✗ o banco de dados não está pronto (inacessível, ou uma migração falhou); rode "robusto doctor" para ver por quê',
     'cli.alreadyRunning':
       '✗ o robusto já está rodando para {dataDir}: veja-o com "robusto status", pare-o (SIGTERM) antes de iniciar de novo, ou dê a este outro DATA_DIR',
