@@ -5,7 +5,7 @@ import { loadEnvironment } from './load-environment.js';
 import { withApp } from './with-app.js';
 import { t } from '../shared/i18n/translate.js';
 import type { Locale } from '../shared/i18n/locale.js';
-import { commandLocale } from './command-locale.js';
+import { commandLocale, helpText } from './command-locale.js';
 
 const DEAD_LETTERS_SHOWN = 1000;
 
@@ -15,7 +15,7 @@ const DEAD_LETTERS_SHOWN = 1000;
  * replay takes the same lease as the server's replayer, so only one of them applies entries.
  */
 export function registerJournalCommands(program: Command): void {
-  const journal = program.command('journal').description('the local journal of writes accepted while the database was down');
+  const journal = program.command('journal').description(helpText('help.journal'));
   addStatusCommand(journal);
   addReplayCommand(journal);
   addDeadLettersCommand(journal);
@@ -60,8 +60,8 @@ function statusText(locale: Locale, status: JournalStatus): string {
 function addStatusCommand(journal: Command): void {
   journal
     .command('status')
-    .description('how many writes wait, since when, and how many could not be applied')
-    .option('--json', 'print JSON')
+    .description(helpText('help.journal.status'))
+    .option('--json', helpText('help.json'))
     .action(async (options: { json?: boolean }) =>
       withJournal((j) => {
         const stats = j.stats();
@@ -85,7 +85,7 @@ function addStatusCommand(journal: Command): void {
 function addReplayCommand(journal: Command): void {
   journal
     .command('replay')
-    .description('apply the pending writes to the database now (the server does this by itself once the database answers)')
+    .description(helpText('help.journal.replay'))
     .action(async () =>
       withApp(async (app) => {
         const locale = commandLocale();
@@ -110,7 +110,7 @@ function addReplayCommand(journal: Command): void {
 function addDeadLettersCommand(journal: Command): void {
   journal
     .command('dead-letters')
-    .description('the journaled writes that could not be applied, and why (all tenants)')
+    .description(helpText('help.journal.deadLetters'))
     .action(async () =>
       withJournal((j) => {
         const locale = commandLocale();

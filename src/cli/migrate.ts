@@ -5,14 +5,14 @@ import { migrationStatus } from '../db/migrate.js';
 import { coreMigrations } from '../db/migrations/core.migrations.js';
 import { loadEnvironment } from './load-environment.js';
 import { t } from '../shared/i18n/translate.js';
-import { commandLocale } from './command-locale.js';
+import { commandLocale, helpText } from './command-locale.js';
 
 /** Adds `robusto migrate [--status]`: apply pending migrations, or list applied and pending. */
 export function registerMigrateCommand(program: Command): void {
   program
     .command('migrate')
-    .description('apply pending migrations of the core and every module (start-up also does it)')
-    .option('--status', 'list applied and pending migrations instead of applying them')
+    .description(helpText('help.migrate'))
+    .option('--status', helpText('help.migrate.status'))
     .action(async (options: { status?: boolean }) => {
       const { config, log } = await loadEnvironment();
       const locale = commandLocale();

@@ -7,7 +7,7 @@ import { findRunningServer, ServerSettingsError } from '../ops/running-server.js
 import type { Config } from '../config/config.js';
 import { loadEnvironment } from './load-environment.js';
 import { t, text } from '../shared/i18n/translate.js';
-import { commandLocale } from './command-locale.js';
+import { commandLocale, helpText } from './command-locale.js';
 
 /** Where this shell's settings and the running server's differ, one line each (the server's own are what count). */
 function serverDifferences(config: Readonly<Config>): string[] {
@@ -26,25 +26,18 @@ function serverDifferences(config: Readonly<Config>): string[] {
 export function registerServeCommands(program: Command): void {
   program
     .command('serve')
-    .description('run one HTTP server process (for systemd, containers; also what each worker of "start" runs)')
+    .description(helpText('help.serve'))
     .addOption(new Option(STANDBY_OPTION, "as the supervisor's standby: wait to be promoted before listening").hideHelp())
     .action(async (options: { standby?: boolean }) => serve({ ...(await loadEnvironment()), standby: options.standby === true }));
   program
     .command('start')
-    .description('start robusto (npm start): a supervisor that runs WORKERS server processes and keeps them running')
+    .description(helpText('help.start'))
     .action(async () => {
       // Each worker runs "serve"; only the primary gets here.
       await supervise({ ...(await loadEnvironment()), workerArgs: ['serve'], locale: commandLocale() });
     });
-  program
-    .command('reload')
-    .description('replace the running workers one at a time, without dropping a request (same as SIGHUP to the supervisor)')
-    .action(requestReload);
-  program
-    .command('status')
-    .description('the supervisor and its workers: state, uptime, restarts, last crash')
-    .option('--json', 'print JSON')
-    .action(printStatus);
+  program.command('reload').description(helpText('help.reload')).action(requestReload);
+  program.command('status').description(helpText('help.status')).option('--json', helpText('help.json')).action(printStatus);
 }
 
 /** `robusto reload`: SIGHUP to the supervisor of this `DATA_DIR`. */

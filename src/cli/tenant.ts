@@ -4,18 +4,18 @@ import { isAppError } from '../shared/app-error.js';
 import { newId } from '../shared/ids.js';
 import { withApp } from './with-app.js';
 import { t, textIn } from '../shared/i18n/translate.js';
-import { commandLocale } from './command-locale.js';
+import { commandLocale, helpText } from './command-locale.js';
 
 const SLUG = /^[a-z0-9][a-z0-9-]{0,49}$/;
 
 /** Adds `robusto tenant create <slug> <name>`. */
 export function registerTenantCommands(program: Command): void {
-  const tenant = program.command('tenant').description('manage tenants (businesses sharing this robusto)');
+  const tenant = program.command('tenant').description(helpText('help.tenant'));
   tenant
     .command('create')
-    .description('create a tenant')
-    .argument('<slug>', 'short id used at login, lower-case letters, digits and -, e.g. padaria-central')
-    .argument('<name>', 'display name, e.g. "Padaria Central"')
+    .description(helpText('help.tenant.create'))
+    .argument('<slug>', helpText('help.tenant.slug'))
+    .argument('<name>', helpText('help.tenant.name'))
     .action(async (slug: string, name: string) => {
       const locale = commandLocale();
       if (!SLUG.test(slug)) {

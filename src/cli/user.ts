@@ -7,7 +7,7 @@ import type { RobustoApp } from '../app.js';
 import { withApp } from './with-app.js';
 import { t, textIn } from '../shared/i18n/translate.js';
 import type { Locale } from '../shared/i18n/locale.js';
-import { commandLocale } from './command-locale.js';
+import { commandLocale, helpText } from './command-locale.js';
 
 const MIN_PASSWORD_LENGTH = 8;
 
@@ -35,7 +35,7 @@ async function prompt(question: string): Promise<string> {
  * `robusto user installation-admin <email> --tenant <slug> [--revoke]`.
  */
 export function registerUserCommands(program: Command): void {
-  const user = program.command('user').description('manage users');
+  const user = program.command('user').description(helpText('help.user'));
   addCreateCommand(user);
   addInstallationAdminCommand(user);
 }
@@ -53,12 +53,12 @@ interface CreateOptions {
 function addCreateCommand(user: Command): void {
   user
     .command('create')
-    .description('create a user in a tenant; the password is asked for, or read from stdin')
-    .requiredOption('--tenant <slug>', 'the tenant, e.g. default')
-    .requiredOption('--email <email>', 'the sign-in email')
-    .requiredOption('--role <role>', `one of ${ROLES.join(', ')}`)
-    .option('--name <name>', 'display name (defaults to the email)')
-    .option('--password-stdin', 'read the password from standard input instead of asking')
+    .description(helpText('help.user.create'))
+    .requiredOption('--tenant <slug>', helpText('help.user.tenant'))
+    .requiredOption('--email <email>', helpText('help.user.email'))
+    .requiredOption('--role <role>', t(commandLocale(), 'help.user.role', { roles: ROLES.join(', ') }))
+    .option('--name <name>', helpText('help.user.name'))
+    .option('--password-stdin', helpText('help.user.passwordStdin'))
     .action(createUserAction);
 }
 
@@ -122,12 +122,10 @@ interface InstallationAdminOptions {
 function addInstallationAdminCommand(user: Command): void {
   user
     .command('installation-admin')
-    .description(
-      "grant (or with --revoke take back) the installation role: backups, restarts, jobs and every tenant's figures and error lines in /api/system and the admin page",
-    )
-    .argument('<email>', 'the sign-in email of an admin or owner')
-    .requiredOption('--tenant <slug>', 'the tenant of the user, e.g. default')
-    .option('--revoke', 'take the role back instead of granting it')
+    .description(helpText('help.user.installationAdmin'))
+    .argument('<email>', helpText('help.user.adminEmail'))
+    .requiredOption('--tenant <slug>', helpText('help.user.ofTenant'))
+    .option('--revoke', helpText('help.user.revoke'))
     .action(async (email: string, options: InstallationAdminOptions) => {
       await withApp((app) => setInstallationRole(app, email, options));
     });

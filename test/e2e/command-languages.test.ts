@@ -151,6 +151,22 @@ describe('the commands speak the language of the shell', () => {
     expect(doctor.output).toMatch(/^✗ configuração: LOG_FORMAT: "xml" não é válido; deve ser json ou pretty\. Exemplo: LOG_FORMAT=pretty$/m);
   }, 30_000);
 
+  it("--help speaks the shell's language: headings, commands, options", async () => {
+    const portuguese = await run(['user', 'create', '--help'], PORTUGUESE);
+    expect(portuguese.code, portuguese.output).toBe(0);
+    expect(portuguese.output).toMatch(/^Uso: robusto user create \[options\]$/m);
+    expect(portuguese.output).toMatch(/^cria um usuário numa empresa; a senha é pedida, ou lida da entrada padrão$/m);
+    expect(portuguese.output).toMatch(/^Opções:$/m);
+    expect(portuguese.output).toMatch(/^ {2}--role <role> +um destes: owner, admin, staff, viewer$/m);
+    expect(portuguese.output).toMatch(/^ {2}-h, --help +mostra a ajuda do comando$/m);
+    const top = await run(['--help'], PORTUGUESE);
+    expect(top.output).toMatch(/^Comandos:$/m);
+    expect(top.output).toMatch(/^ {2}help \[command\] +mostra a ajuda de um comando$/m);
+    const english = await run(['user', 'create', '--help'], {});
+    expect(english.output).toMatch(/^Usage: robusto user create \[options\]$/m);
+    expect(english.output).toMatch(/^ {2}--role <role> +one of owner, admin, staff, viewer$/m);
+  }, 30_000);
+
   it('robusto doctor prints its checks in Portuguese, and --json stays in English for scripts', async () => {
     const doctor = await run(['doctor'], PORTUGUESE);
     expect(doctor.output).toMatch(/^✓ node: Node\.js \S+ \(exige >=\d+\)$/m);
