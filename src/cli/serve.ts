@@ -6,15 +6,16 @@ import { STANDBY_OPTION } from '../shared/cluster-messages.js';
 import { findRunningServer, ServerSettingsError } from '../ops/running-server.js';
 import type { Config } from '../config/config.js';
 import { loadEnvironment } from './load-environment.js';
-import { t, text } from '../shared/i18n/translate.js';
+import { render, t, text, type LocalText } from '../shared/i18n/translate.js';
+import { DEFAULT_LOCALE } from '../shared/i18n/locale.js';
 import { commandLocale, helpText } from './command-locale.js';
 
 /** Where this shell's settings and the running server's differ, one line each (the server's own are what count). */
-function serverDifferences(config: Readonly<Config>): string[] {
+function serverDifferences(config: Readonly<Config>): LocalText[] {
   try {
     return findRunningServer(config)?.differences ?? [];
   } catch (error) {
-    if (error instanceof ServerSettingsError) return [error.message];
+    if (error instanceof ServerSettingsError) return [error.text];
     throw error;
   }
 }
@@ -51,7 +52,7 @@ async function requestReload(): Promise<void> {
   }
   process.kill(pid, 'SIGHUP');
   process.stdout.write(`${t(commandLocale(), 'reload.requested', { pid: String(pid) })}\n`);
-  for (const difference of serverDifferences(config)) process.stdout.write(`! ${difference}\n`);
+  for (const difference of serverDifferences(config)) process.stdout.write(`! ${render(commandLocale(), difference)}\n`);
 }
 
 /** `robusto status [--json]`: the supervisor's status file, read while it runs. */
@@ -61,7 +62,8 @@ async function printStatus(options: { json?: boolean }): Promise<void> {
   const status = readStatusFile(config.paths.dataDir);
   const differences = pid ? serverDifferences(config) : [];
   if (options.json) {
-    process.stdout.write(`${JSON.stringify({ running: pid !== undefined, ...status, differences }, null, 2)}\n`);
+    const english = differences.map((d) => render(DEFAULT_LOCALE, d));
+    process.stdout.write(`${JSON.stringify({ running: pid !== undefined, ...status, differences: english }, null, 2)}\n`);
   } else if (!pid || !status) {
     const why = status
       ? text('status.lastStatus', { at: status.updatedAt, state: status.state })
@@ -78,7 +80,7 @@ async function printStatus(options: { json?: boolean }): Promise<void> {
       t(locale, status.crashLoop ? 'status.restartsCrashLoop' : 'status.restarts', { count: status.restarts }),
       t(locale, 'status.reloads', { count: status.reloads }),
       crash ? t(locale, 'status.lastCrash', { at: crash.at, pid: String(crash.pid ?? '?'), reason: crash.reason }) : t(locale, 'status.noCrash'),
-      ...differences.map((d) => `! ${d}`),
+      ...differences.map((d) => `! ${render(locale, d)}`),
     ];
     process.stdout.write(`${lines.join('\n')}\n`);
   }

@@ -30,9 +30,9 @@ export class ConfigError extends Error {
   override readonly name = 'ConfigError';
   readonly code = ConfigErrorCode.INVALID;
   readonly problems: string[];
-  readonly texts: ReadonlyArray<string | LocalText>;
+  readonly texts: readonly LocalText[];
 
-  constructor(texts: ReadonlyArray<string | LocalText>) {
+  constructor(texts: readonly LocalText[]) {
     const problems = texts.map((line) => textIn(DEFAULT_LOCALE, line));
     super(`invalid configuration:\n${problems.join('\n')}`);
     this.problems = problems;
@@ -40,8 +40,8 @@ export class ConfigError extends Error {
   }
 }
 
-/** A configuration problem: a text of the catalogues, or a line already written. */
-type Problem = string | LocalText;
+/** A configuration problem: a text of the catalogues. */
+type Problem = LocalText;
 
 /** What {@link loadConfig} returns: the frozen config and warnings to log once a logger exists. */
 export interface LoadedConfig {

@@ -571,6 +571,9 @@ export const en = {
     'help.help': 'display help for command',
     'help.helpCommand': 'display help for command',
     'help.version': 'output the version number',
+    'server.differs': "{name}: the running server uses {server}, this shell's environment says {own}; the server's is used",
+    'server.sqliteUnset': '(unset: SQLite in {file})',
+    'server.settingsBroken': "the running server's settings (started in {cwd}) no longer load: {problems}; fix its .env or environment first",
     'cli.packageMissing': 'robusto: package "{name}" is not installed. Run "npm install" in the robusto folder, then "robusto doctor" to check.',
     'cli.notReady': '✗ the database is not ready (unreachable, or a migration failed); run "robusto doctor" to see why',
     'cli.alreadyRunning':

@@ -564,6 +564,10 @@ export const ptBR: Catalogue = {
     'help.help': 'mostra a ajuda do comando',
     'help.helpCommand': 'mostra a ajuda de um comando',
     'help.version': 'mostra o número da versão',
+    'server.differs': '{name}: o servidor em execução usa {server}, o ambiente deste terminal diz {own}; vale o do servidor',
+    'server.sqliteUnset': '(não definida: SQLite em {file})',
+    'server.settingsBroken':
+      'as configurações do servidor em execução (iniciado em {cwd}) não carregam mais: {problems}; corrija o .env ou o ambiente dele primeiro',
     'cli.packageMissing': 'robusto: o pacote "{name}" não está instalado. Rode "npm install" na pasta do robusto e depois "robusto doctor" para conferir.',
     'cli.notReady': '✗ o banco de dados não está pronto (inacessível, ou uma migração falhou); rode "robusto doctor" para ver por quê',
     'cli.alreadyRunning':
