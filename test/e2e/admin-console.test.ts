@@ -268,14 +268,22 @@ describe.skipIf(!CHROMIUM && !process.env.CI)('admin console in a browser', () =
     const report = page.locator('#restarts tbody tr[data-status="fail"]').first();
     await report.waitFor();
     expect(await report.textContent()).toContain('falhou em parada');
-    await report.locator('summary').click();
+    // The page redraws every 5 s: a click that lands as the row is replaced is made again.
+    const details = report.locator('details');
+    await expect
+      .poll(async () => {
+        if ((await details.getAttribute('open')) === null) await report.locator('summary').click();
+        return details.getAttribute('open');
+      })
+      .not.toBeNull();
     expect(await report.locator('ol.steps li').allTextContents()).toEqual([
       '✓ localizar: supervisor pid 4242 (2 ms)',
       '✗ parada: o supervisor pid 4242 não saiu em 30.000 ms após o SIGTERM; veja o log dele. Pare-o (kill 4242) e rode "robusto start" (30.001 ms)',
     ]);
-    // Opened, it stays open through the page's refresh.
-    await page.waitForTimeout(5_500);
-    expect(await report.locator('details').getAttribute('open')).not.toBeNull();
+    // Opened, it stays open through the page's next refresh.
+    const updated = await page.textContent('#updated');
+    await expect.poll(() => page.textContent('#updated'), { timeout: 15_000 }).not.toBe(updated);
+    expect(await details.getAttribute('open')).not.toBeNull();
     await shot(page, 'restart-report');
     await page.click('#lang button[data-lang="en"]');
     await expect.poll(() => report.locator('ol.steps li').first().textContent()).toBe('✓ find: supervisor pid 4242 (2 ms)');
