@@ -20,7 +20,7 @@ export async function loadEnvironment(options: { quiet?: boolean; readOnly?: boo
   try {
     const { config, warnings } = loadConfig(process.env, { readOnly: options.readOnly === true });
     // A command that only looks writes no log file either: its folder may not be robusto's.
-    const log = await createLogger(options.readOnly ? { ...config, log: { ...config.log, file: false } } : config);
+    const log = await createLogger(options.readOnly ? { ...config, log: { ...config.log, file: false } } : config, { locale: commandLocale() });
     // Administrative commands print their result; routine log lines would bury it.
     if (options.quiet && ['info', 'debug', 'trace'].includes(config.log.level)) log.level = 'warn';
     for (const warning of warnings) log.warn(warning);

@@ -574,6 +574,7 @@ export const en = {
     'server.differs': "{name}: the running server uses {server}, this shell's environment says {own}; the server's is used",
     'server.sqliteUnset': '(unset: SQLite in {file})',
     'server.settingsBroken': "the running server's settings (started in {cwd}) no longer load: {problems}; fix its .env or environment first",
+    'log.fileUnwritable': 'robusto: cannot write the log file in {dir}: {error}',
     'cli.packageMissing': 'robusto: package "{name}" is not installed. Run "npm install" in the robusto folder, then "robusto doctor" to check.',
     'cli.notReady': '✗ the database is not ready (unreachable, or a migration failed); run "robusto doctor" to see why',
     'cli.alreadyRunning':

@@ -568,6 +568,7 @@ export const ptBR: Catalogue = {
     'server.sqliteUnset': '(não definida: SQLite em {file})',
     'server.settingsBroken':
       'as configurações do servidor em execução (iniciado em {cwd}) não carregam mais: {problems}; corrija o .env ou o ambiente dele primeiro',
+    'log.fileUnwritable': 'robusto: não é possível gravar o arquivo de log em {dir}: {error}',
     'cli.packageMissing': 'robusto: o pacote "{name}" não está instalado. Rode "npm install" na pasta do robusto e depois "robusto doctor" para conferir.',
     'cli.notReady': '✗ o banco de dados não está pronto (inacessível, ou uma migração falhou); rode "robusto doctor" para ver por quê',
     'cli.alreadyRunning':
