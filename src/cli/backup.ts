@@ -15,7 +15,7 @@ import { verifyBackup } from '../ops/backup/verify.js';
 import { errorText } from '../shared/error-text.js';
 import { loadEnvironment, type Environment } from './load-environment.js';
 import { t } from '../shared/i18n/translate.js';
-import { commandLocale } from './command-locale.js';
+import { commandLocale, helpText } from './command-locale.js';
 import { terminalProgress } from './backup-progress.js';
 
 /** Prints a failure of a backup command (its code and what to do) and sets exit code 1. */
@@ -70,8 +70,8 @@ export function registerBackupCommands(program: Command): void {
 function addBackupCommand(program: Command): void {
   program
     .command('backup')
-    .description('write a consistent copy of the database (every table, one snapshot) under BACKUP_DIR (default DATA_DIR/backups)')
-    .option('--dir <path>', 'where to put it instead of BACKUP_DIR')
+    .description(helpText('help.backup'))
+    .option('--dir <path>', helpText('help.backup.dir'))
     .action(async (options: { dir?: string }) =>
       withDatabase(
         async (db, { config }) => {
@@ -92,10 +92,8 @@ function addBackupCommand(program: Command): void {
 function addVerifyCommand(program: Command): void {
   program
     .command('verify')
-    .description(
-      "check a backup against its manifest and this robusto's schema: authentic (with BACKUP_ENCRYPTION_KEY), every table there, every file intact (SHA-256) and complete",
-    )
-    .argument('<dir>', 'the backup directory')
+    .description(helpText('help.verify'))
+    .argument('<dir>', helpText('help.backupDirArgument'))
     .action(async (dir: string) => {
       try {
         // Only the backup key and the extra modules: verify works with the backup alone, wherever it was copied.
@@ -124,10 +122,10 @@ function addVerifyCommand(program: Command): void {
 function addRestoreCommand(program: Command): void {
   program
     .command('restore')
-    .description('load a backup into the configured database, which must be new (empty); either engine')
-    .argument('<dir>', 'the backup directory')
-    .option('--allow-unencrypted', 'restore a plain (unauthenticated) backup although BACKUP_ENCRYPTION_KEY is set')
-    .option('--allow-unauthenticated', 'restore an encrypted backup whose manifest carries no HMAC (made by an older robusto)')
+    .description(helpText('help.restore'))
+    .argument('<dir>', helpText('help.backupDirArgument'))
+    .option('--allow-unencrypted', helpText('help.restore.allowUnencrypted'))
+    .option('--allow-unauthenticated', helpText('help.restore.allowUnauthenticated'))
     .action(async (dir: string, options: { allowUnencrypted?: boolean; allowUnauthenticated?: boolean }) =>
       withDatabase(async (db, { config, log }) => {
         // Before anything is changed: a database in use, a missing or wrong key, a damaged, incomplete or unauthenticated backup is refused as it is.
@@ -160,9 +158,9 @@ function addRestoreCommand(program: Command): void {
 function addPruneCommand(program: Command): void {
   program
     .command('prune')
-    .description('delete backups older than BACKUP_KEEP_DAYS (30 unless set), always keeping the newest')
-    .option('--dir <path>', 'where the backups are instead of BACKUP_DIR')
-    .option('--keep-days <n>', 'keep backups this many days instead of BACKUP_KEEP_DAYS')
+    .description(helpText('help.prune'))
+    .option('--dir <path>', helpText('help.prune.dir'))
+    .option('--keep-days <n>', helpText('help.prune.keepDays'))
     .action(async (options: { dir?: string; keepDays?: string }) => {
       const { config } = await loadEnvironment({ quiet: true });
       const keepDays = options.keepDays === undefined ? config.backup.keepDays : Number(options.keepDays);

@@ -3,6 +3,9 @@ import { Journal } from '../resilience/journal/journal.js';
 import { maskSecrets } from '../shared/secrets.js';
 import { loadEnvironment } from './load-environment.js';
 import { withApp } from './with-app.js';
+import { t } from '../shared/i18n/translate.js';
+import type { Locale } from '../shared/i18n/locale.js';
+import { commandLocale, helpText } from './command-locale.js';
 
 const DEAD_LETTERS_SHOWN = 1000;
 
@@ -12,7 +15,7 @@ const DEAD_LETTERS_SHOWN = 1000;
  * replay takes the same lease as the server's replayer, so only one of them applies entries.
  */
 export function registerJournalCommands(program: Command): void {
-  const journal = program.command('journal').description('the local journal of writes accepted while the database was down');
+  const journal = program.command('journal').description(helpText('help.journal'));
   addStatusCommand(journal);
   addReplayCommand(journal);
   addDeadLettersCommand(journal);
@@ -29,18 +32,42 @@ async function withJournal(work: (j: Journal) => void): Promise<void> {
   }
 }
 
+/** What `robusto journal status` reports (its `--json` form). */
+interface JournalStatus {
+  file: string;
+  pending: number;
+  oldestPendingAt: string | null;
+  deadLetters: number;
+  writable: boolean;
+  notWritable?: { reason: string; detail: string };
+  pendingByCommand: Array<{ command: string; version: number; pending: number }>;
+}
+
+/** The status as a person reads it, in `locale`, one line per figure. */
+function statusText(locale: Locale, status: JournalStatus): string {
+  const oldest = status.oldestPendingAt ? t(locale, 'journal.status.oldest', { at: new Date(status.oldestPendingAt) }) : '';
+  const problem = status.notWritable;
+  return [
+    t(locale, 'journal.status.file', { file: status.file }),
+    `${t(locale, 'journal.status.pending', { count: status.pending })}${oldest}`,
+    ...status.pendingByCommand.map((p) => `    ${p.command} v${p.version}: ${p.pending}`),
+    `${t(locale, 'journal.status.dead', { count: status.deadLetters })}${status.deadLetters ? t(locale, 'journal.status.deadHint') : ''}`,
+    problem ? t(locale, 'journal.status.notWritable', { reason: problem.reason, detail: problem.detail }) : t(locale, 'journal.status.writable'),
+  ].join('\n');
+}
+
 /** Adds `robusto journal status [--json]`: what waits (per command and version), the dead letters, and whether a test write works now. */
 function addStatusCommand(journal: Command): void {
   journal
     .command('status')
-    .description('how many writes wait, since when, and how many could not be applied')
-    .option('--json', 'print JSON')
+    .description(helpText('help.journal.status'))
+    .option('--json', helpText('help.json'))
     .action(async (options: { json?: boolean }) =>
       withJournal((j) => {
         const stats = j.stats();
         // A real test write, not what the journal last saw: the disk may have filled up, or been freed, since.
         const problem = j.probe();
-        const status = {
+        const status: JournalStatus = {
           file: j.file,
           pending: stats.pending,
           oldestPendingAt: stats.oldestPendingAt,
@@ -49,12 +76,7 @@ function addStatusCommand(journal: Command): void {
           ...(problem ? { notWritable: problem } : {}),
           pendingByCommand: j.pendingByCommand(),
         };
-        const byCommand = status.pendingByCommand.map((p) => `\n    ${p.command} v${p.version}: ${p.pending}`).join('');
-        process.stdout.write(
-          options.json
-            ? `${JSON.stringify(status, null, 2)}\n`
-            : `journal ${status.file}\n  pending:      ${status.pending}${status.oldestPendingAt ? ` (oldest accepted ${status.oldestPendingAt})` : ''}${byCommand}\n  dead letters: ${status.deadLetters}${status.deadLetters ? ' (see: robusto journal dead-letters; retry or discard them in /api/system/dead-letters)' : ''}\n  writable:     ${problem ? `NO (${problem.reason}): ${problem.detail}; while the database is down or writes wait in the journal, writes get 503` : 'yes (a test write just worked)'}\n`,
-        );
+        process.stdout.write(options.json ? `${JSON.stringify(status, null, 2)}\n` : `${statusText(commandLocale(), status)}\n`);
       }),
     );
 }
@@ -63,21 +85,22 @@ function addStatusCommand(journal: Command): void {
 function addReplayCommand(journal: Command): void {
   journal
     .command('replay')
-    .description('apply the pending writes to the database now (the server does this by itself once the database answers)')
+    .description(helpText('help.journal.replay'))
     .action(async () =>
       withApp(async (app) => {
+        const locale = commandLocale();
         const before = app.journal.stats().pending;
         const outcome = await app.replayer.drain();
         const stats = app.journal.stats();
+        const pending = stats.pending;
         const lines: Record<typeof outcome, string> = {
-          drained: `✓ journal replayed: ${before - stats.pending} applied, none pending`,
+          drained: t(locale, 'journal.replay.drained', { applied: before - pending }),
           blocked: app.journal.fault()
-            ? `✗ replay stopped with ${stats.pending} pending: the journal cannot be written (${app.journal.failure() ?? ''})`
-            : `✗ replay stopped with ${stats.pending} pending: the database is not answering, or a module of a pending write is not loaded (see the log)`,
-          busy: '✗ another robusto process is replaying this journal right now; try again in a few seconds',
+            ? t(locale, 'journal.replay.journalFault', { pending, failure: app.journal.failure() ?? '' })
+            : t(locale, 'journal.replay.blocked', { pending }),
+          busy: t(locale, 'journal.replay.busy'),
         };
-        process.stdout.write(`${lines[outcome]}${stats.dead ? ` (${stats.dead} dead letter(s): robusto journal dead-letters)` : ''}
-`);
+        process.stdout.write(`${lines[outcome]}${stats.dead ? t(locale, 'journal.replay.dead', { count: stats.dead }) : ''}\n`);
         if (outcome !== 'drained') process.exitCode = 1;
       }),
     );
@@ -87,15 +110,16 @@ function addReplayCommand(journal: Command): void {
 function addDeadLettersCommand(journal: Command): void {
   journal
     .command('dead-letters')
-    .description('the journaled writes that could not be applied, and why (all tenants)')
+    .description(helpText('help.journal.deadLetters'))
     .action(async () =>
       withJournal((j) => {
+        const locale = commandLocale();
         const dead = j.deadLetters(undefined, DEAD_LETTERS_SHOWN);
-        if (dead.length === 0) process.stdout.write('no dead letters\n');
+        if (dead.length === 0) process.stdout.write(`${t(locale, 'journal.dead.none')}\n`);
         for (const e of dead) {
-          process.stdout.write(
-            `${e.receipt}  ${e.acceptedAt}  tenant ${e.tenantId}  ${e.command}  ${e.lastErrorCode ?? ''}  ${e.lastError ?? ''}\n    payload ${JSON.stringify(maskSecrets(e.payload, e.secretFields))}\n`,
-          );
+          const tenant = t(locale, 'journal.dead.tenant', { tenant: e.tenantId });
+          const payload = t(locale, 'journal.dead.payload', { payload: JSON.stringify(maskSecrets(e.payload, e.secretFields)) });
+          process.stdout.write(`${e.receipt}  ${e.acceptedAt}  ${tenant}  ${e.command}  ${e.lastErrorCode ?? ''}  ${e.lastError ?? ''}\n${payload}\n`);
         }
       }),
     );

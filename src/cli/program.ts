@@ -8,12 +8,17 @@ import { registerRestartCommand } from './restart.js';
 import { registerServeCommands } from './serve.js';
 import { registerTenantCommands } from './tenant.js';
 import { registerUserCommands } from './user.js';
+import { helpText, helpTitle } from './command-locale.js';
 
 /** Builds the `robusto` command line: one sub-command per file in `cli/`. */
 export function buildProgram(): Command {
   const program = new Command('robusto')
-    .description('A backend for small-business management systems that keeps running and never loses an acknowledged write.')
-    .version(packageInfo().version);
+    .description(helpText('help.robusto'))
+    .version(packageInfo().version, '-V, --version', helpText('help.version'))
+    // Every sub-command inherits these: --help in the shell's language too.
+    .configureHelp({ styleTitle: helpTitle })
+    .helpOption('-h, --help', helpText('help.help'))
+    .helpCommand('help [command]', helpText('help.helpCommand'));
   registerServeCommands(program);
   registerDoctorCommand(program);
   registerMigrateCommand(program);

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { safeRestart } from '../ops/restart/safe-restart.js';
 import { loadEnvironment } from './load-environment.js';
 import { t, textIn } from '../shared/i18n/translate.js';
-import { commandLocale } from './command-locale.js';
+import { commandLocale, helpText } from './command-locale.js';
 
 /**
  * Adds `robusto restart`: the safe restart of a running `robusto start` (backup and verify,
@@ -11,7 +11,7 @@ import { commandLocale } from './command-locale.js';
 export function registerRestartCommand(program: Command): void {
   program
     .command('restart')
-    .description('restart a running "robusto start" safely: backup + verify, journal applied, graceful stop, start, checks; a report in DATA_DIR/reports')
+    .description(helpText('help.restart'))
     .action(async () => {
       const { config, log } = await loadEnvironment({ quiet: true, readOnly: true });
       const locale = commandLocale();

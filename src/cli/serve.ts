@@ -6,15 +6,16 @@ import { STANDBY_OPTION } from '../shared/cluster-messages.js';
 import { findRunningServer, ServerSettingsError } from '../ops/running-server.js';
 import type { Config } from '../config/config.js';
 import { loadEnvironment } from './load-environment.js';
-import { t, text } from '../shared/i18n/translate.js';
-import { commandLocale } from './command-locale.js';
+import { render, t, text, type LocalText } from '../shared/i18n/translate.js';
+import { DEFAULT_LOCALE } from '../shared/i18n/locale.js';
+import { commandLocale, helpText } from './command-locale.js';
 
 /** Where this shell's settings and the running server's differ, one line each (the server's own are what count). */
-function serverDifferences(config: Readonly<Config>): string[] {
+function serverDifferences(config: Readonly<Config>): LocalText[] {
   try {
     return findRunningServer(config)?.differences ?? [];
   } catch (error) {
-    if (error instanceof ServerSettingsError) return [error.message];
+    if (error instanceof ServerSettingsError) return [error.text];
     throw error;
   }
 }
@@ -26,25 +27,18 @@ function serverDifferences(config: Readonly<Config>): string[] {
 export function registerServeCommands(program: Command): void {
   program
     .command('serve')
-    .description('run one HTTP server process (for systemd, containers; also what each worker of "start" runs)')
+    .description(helpText('help.serve'))
     .addOption(new Option(STANDBY_OPTION, "as the supervisor's standby: wait to be promoted before listening").hideHelp())
     .action(async (options: { standby?: boolean }) => serve({ ...(await loadEnvironment()), standby: options.standby === true }));
   program
     .command('start')
-    .description('start robusto (npm start): a supervisor that runs WORKERS server processes and keeps them running')
+    .description(helpText('help.start'))
     .action(async () => {
       // Each worker runs "serve"; only the primary gets here.
-      await supervise({ ...(await loadEnvironment()), workerArgs: ['serve'] });
+      await supervise({ ...(await loadEnvironment()), workerArgs: ['serve'], locale: commandLocale() });
     });
-  program
-    .command('reload')
-    .description('replace the running workers one at a time, without dropping a request (same as SIGHUP to the supervisor)')
-    .action(requestReload);
-  program
-    .command('status')
-    .description('the supervisor and its workers: state, uptime, restarts, last crash')
-    .option('--json', 'print JSON')
-    .action(printStatus);
+  program.command('reload').description(helpText('help.reload')).action(requestReload);
+  program.command('status').description(helpText('help.status')).option('--json', helpText('help.json')).action(printStatus);
 }
 
 /** `robusto reload`: SIGHUP to the supervisor of this `DATA_DIR`. */
@@ -58,7 +52,7 @@ async function requestReload(): Promise<void> {
   }
   process.kill(pid, 'SIGHUP');
   process.stdout.write(`${t(commandLocale(), 'reload.requested', { pid: String(pid) })}\n`);
-  for (const difference of serverDifferences(config)) process.stdout.write(`! ${difference}\n`);
+  for (const difference of serverDifferences(config)) process.stdout.write(`! ${render(commandLocale(), difference)}\n`);
 }
 
 /** `robusto status [--json]`: the supervisor's status file, read while it runs. */
@@ -68,7 +62,8 @@ async function printStatus(options: { json?: boolean }): Promise<void> {
   const status = readStatusFile(config.paths.dataDir);
   const differences = pid ? serverDifferences(config) : [];
   if (options.json) {
-    process.stdout.write(`${JSON.stringify({ running: pid !== undefined, ...status, differences }, null, 2)}\n`);
+    const english = differences.map((d) => render(DEFAULT_LOCALE, d));
+    process.stdout.write(`${JSON.stringify({ running: pid !== undefined, ...status, differences: english }, null, 2)}\n`);
   } else if (!pid || !status) {
     const why = status
       ? text('status.lastStatus', { at: status.updatedAt, state: status.state })
@@ -85,7 +80,7 @@ async function printStatus(options: { json?: boolean }): Promise<void> {
       t(locale, status.crashLoop ? 'status.restartsCrashLoop' : 'status.restarts', { count: status.restarts }),
       t(locale, 'status.reloads', { count: status.reloads }),
       crash ? t(locale, 'status.lastCrash', { at: crash.at, pid: String(crash.pid ?? '?'), reason: crash.reason }) : t(locale, 'status.noCrash'),
-      ...differences.map((d) => `! ${d}`),
+      ...differences.map((d) => `! ${render(locale, d)}`),
     ];
     process.stdout.write(`${lines.join('\n')}\n`);
   }

@@ -5,6 +5,9 @@ import { isAppError } from '../shared/app-error.js';
 import { ROLES, type Role } from '../shared/principal.js';
 import type { RobustoApp } from '../app.js';
 import { withApp } from './with-app.js';
+import { t, textIn } from '../shared/i18n/translate.js';
+import type { Locale } from '../shared/i18n/locale.js';
+import { commandLocale, helpText } from './command-locale.js';
 
 const MIN_PASSWORD_LENGTH = 8;
 
@@ -32,7 +35,7 @@ async function prompt(question: string): Promise<string> {
  * `robusto user installation-admin <email> --tenant <slug> [--revoke]`.
  */
 export function registerUserCommands(program: Command): void {
-  const user = program.command('user').description('manage users');
+  const user = program.command('user').description(helpText('help.user'));
   addCreateCommand(user);
   addInstallationAdminCommand(user);
 }
@@ -50,28 +53,29 @@ interface CreateOptions {
 function addCreateCommand(user: Command): void {
   user
     .command('create')
-    .description('create a user in a tenant; the password is asked for, or read from stdin')
-    .requiredOption('--tenant <slug>', 'the tenant, e.g. default')
-    .requiredOption('--email <email>', 'the sign-in email')
-    .requiredOption('--role <role>', `one of ${ROLES.join(', ')}`)
-    .option('--name <name>', 'display name (defaults to the email)')
-    .option('--password-stdin', 'read the password from standard input instead of asking')
+    .description(helpText('help.user.create'))
+    .requiredOption('--tenant <slug>', helpText('help.user.tenant'))
+    .requiredOption('--email <email>', helpText('help.user.email'))
+    .requiredOption('--role <role>', t(commandLocale(), 'help.user.role', { roles: ROLES.join(', ') }))
+    .option('--name <name>', helpText('help.user.name'))
+    .option('--password-stdin', helpText('help.user.passwordStdin'))
     .action(createUserAction);
 }
 
 /** Checks the options, then the password (asked for only when the options are right), then creates the user; every problem is a ✗ line and exit 1. */
 async function createUserAction(options: CreateOptions): Promise<void> {
+  const locale = commandLocale();
   const problems: string[] = [];
-  if (!ROLES.includes(options.role as Role)) problems.push(`--role "${options.role}" is not a role; use one of ${ROLES.join(', ')}`);
-  if (!/^[^@\s]+@[^@\s]+$/.test(options.email)) problems.push(`--email "${options.email}" is not an email address`);
+  if (!ROLES.includes(options.role as Role)) problems.push(t(locale, 'user.badRole', { role: options.role, roles: ROLES.join(', ') }));
+  if (!/^[^@\s]+@[^@\s]+$/.test(options.email)) problems.push(t(locale, 'user.badEmail', { email: options.email }));
   if (problems.length === 0) {
-    const password = options.passwordStdin ? await readStdin() : process.stdin.isTTY ? await prompt('Password: ') : '';
+    const password = options.passwordStdin ? await readStdin() : process.stdin.isTTY ? await prompt(t(locale, 'user.passwordPrompt')) : '';
     if (password.length < MIN_PASSWORD_LENGTH)
       problems.push(
-        `the password must have at least ${MIN_PASSWORD_LENGTH} characters${process.stdin.isTTY || options.passwordStdin ? '' : ' (no terminal: pass it with --password-stdin)'}`,
+        t(locale, process.stdin.isTTY || options.passwordStdin ? 'user.shortPassword' : 'user.shortPasswordNoTerminal', { min: MIN_PASSWORD_LENGTH }),
       );
     if (problems.length === 0) {
-      await withApp((app) => createUserIn(app, options, password));
+      await withApp((app) => createUserIn(app, options, password, locale));
       return;
     }
   }
@@ -80,10 +84,10 @@ async function createUserAction(options: CreateOptions): Promise<void> {
 }
 
 /** Creates the user through the auth module's command, as the system; a missing tenant or a refused user is a ✗ line and exit 1. */
-async function createUserIn(app: RobustoApp, options: CreateOptions, password: string): Promise<void> {
+async function createUserIn(app: RobustoApp, options: CreateOptions, password: string, locale: Locale): Promise<void> {
   const tenant = await findTenantBySlug(app.db, options.tenant);
   if (!tenant) {
-    process.stderr.write(`✗ no tenant "${options.tenant}"; create it with: robusto tenant create ${options.tenant} "<name>"\n`);
+    process.stderr.write(`${t(locale, 'user.noTenantCreate', { tenant: options.tenant })}\n`);
     process.exitCode = 1;
     return;
   }
@@ -99,10 +103,11 @@ async function createUserIn(app: RobustoApp, options: CreateOptions, password: s
       },
       { tenantId: tenant.id, userId: null, requestId: `cli-${Date.now()}`, fingerprint: 'cli' },
     );
-    process.stdout.write(`✓ user ${options.email} (${options.role}) created in tenant ${tenant.slug} (id ${(result.body as { id: string }).id})\n`);
+    const id = (result.body as { id: string }).id;
+    process.stdout.write(`${t(locale, 'user.created', { email: options.email, role: options.role, tenant: tenant.slug, id })}\n`);
   } catch (error) {
     if (!isAppError(error)) throw error;
-    process.stderr.write(`✗ ${error.detail}\n`);
+    process.stderr.write(`✗ ${textIn(locale, error.detailText ?? error.detail)}\n`);
     process.exitCode = 1;
   }
 }
@@ -117,12 +122,10 @@ interface InstallationAdminOptions {
 function addInstallationAdminCommand(user: Command): void {
   user
     .command('installation-admin')
-    .description(
-      "grant (or with --revoke take back) the installation role: backups, restarts, jobs and every tenant's figures and error lines in /api/system and the admin page",
-    )
-    .argument('<email>', 'the sign-in email of an admin or owner')
-    .requiredOption('--tenant <slug>', 'the tenant of the user, e.g. default')
-    .option('--revoke', 'take the role back instead of granting it')
+    .description(helpText('help.user.installationAdmin'))
+    .argument('<email>', helpText('help.user.adminEmail'))
+    .requiredOption('--tenant <slug>', helpText('help.user.ofTenant'))
+    .option('--revoke', helpText('help.user.revoke'))
     .action(async (email: string, options: InstallationAdminOptions) => {
       await withApp((app) => setInstallationRole(app, email, options));
     });
@@ -130,10 +133,11 @@ function addInstallationAdminCommand(user: Command): void {
 
 /** Grants (or takes back) the user's installation role through the auth module's command, as the system; a missing user or a refusal is a ✗ line and exit 1. */
 async function setInstallationRole(app: RobustoApp, email: string, options: InstallationAdminOptions): Promise<void> {
+  const locale = commandLocale();
   const tenant = await findTenantBySlug(app.db, options.tenant);
   const found = tenant ? await findUserByEmail(app.db, tenant.id, email) : undefined;
   if (!tenant || !found) {
-    process.stderr.write(tenant ? `✗ no user ${email} in tenant ${tenant.slug}\n` : `✗ no tenant "${options.tenant}"\n`);
+    process.stderr.write(`${tenant ? t(locale, 'user.noUser', { email, tenant: tenant.slug }) : t(locale, 'user.noTenant', { tenant: options.tenant })}\n`);
     process.exitCode = 1;
     return;
   }
@@ -146,14 +150,11 @@ async function setInstallationRole(app: RobustoApp, email: string, options: Inst
     );
   } catch (error) {
     if (!isAppError(error)) throw error;
-    process.stderr.write(`✗ ${error.detail}\n`);
+    process.stderr.write(`✗ ${textIn(locale, error.detailText ?? error.detail)}\n`);
     process.exitCode = 1;
     return;
   }
-  const was = found.installationAdmin === granted ? ' (unchanged)' : '';
-  process.stdout.write(
-    granted
-      ? `✓ ${found.email} (${found.role} of ${tenant.slug}) holds the installation role${was}\n`
-      : `✓ ${found.email} (${found.role} of ${tenant.slug}) no longer holds the installation role${was}; running servers see it within 5 s\n`,
-  );
+  const unchanged = found.installationAdmin === granted ? t(locale, 'user.unchanged') : '';
+  const said = { email: found.email, role: found.role, tenant: tenant.slug, unchanged };
+  process.stdout.write(`${granted ? t(locale, 'user.granted', said) : t(locale, 'user.revoked', said)}\n`);
 }

@@ -2,6 +2,8 @@ import { buildApp, type RobustoApp } from '../app.js';
 import { createDb } from '../db/create-db.js';
 import type { Environment } from './load-environment.js';
 import { loadEnvironment } from './load-environment.js';
+import { t } from '../shared/i18n/translate.js';
+import { commandLocale } from './command-locale.js';
 
 /**
  * Runs an administrative command against a migrated app that does not listen: the same modules,
@@ -13,7 +15,7 @@ export async function withApp(work: (app: RobustoApp, env: Environment) => Promi
   try {
     const app = await buildApp({ config: env.config, log: env.log, db });
     if (!(await app.migrate()) || app.registry.failed().some((m) => m.name === 'auth')) {
-      process.stderr.write('✗ the database is not ready (unreachable, or a migration failed); run "robusto doctor" to see why\n');
+      process.stderr.write(`${t(commandLocale(), 'cli.notReady')}\n`);
       process.exitCode = 1;
       return;
     }

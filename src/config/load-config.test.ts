@@ -2,6 +2,9 @@ import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { en } from '../shared/i18n/en.js';
+import { textIn } from '../shared/i18n/translate.js';
+import { ENV_VARIABLES } from './config.schema.js';
 import { ConfigError, loadConfig } from './load-config.js';
 
 function tempDir(): string {
@@ -100,6 +103,34 @@ describe('loadConfig', () => {
 
   it('lists every invalid variable, one line each', () => {
     expect(problemsOf({ PORT: 'x', DB_POOL_MAX: '0', LOG_FORMAT: 'xml' })).toHaveLength(3);
+  });
+
+  it("writes each line in the reader's language too: the same variable, value and example, what it must be in Portuguese", () => {
+    let error: unknown;
+    try {
+      loadConfig({ PORT: 'x', SECRET_KEY: 'curta', JOURNAL_MAX_MB: '10', JOURNAL_TENANT_MAX_MB: '20' }, { cwd: tempDir(), ignoreDotEnv: true });
+    } catch (caught) {
+      error = caught;
+    }
+    if (!(error instanceof ConfigError)) throw new Error('expected a ConfigError');
+    expect(error.texts.map((line) => textIn('pt-BR', line))).toEqual([
+      'PORT: "x" não é válido; deve ser um número inteiro de 1 a 65535. Exemplo: PORT=8000',
+      `SECRET_KEY: um valor de 5 caractere(s) não é válido; deve ser pelo menos 32 caracteres (gere uma com: openssl rand -base64 48). Exemplo: SECRET_KEY=${ENV_VARIABLES.SECRET_KEY.example}`,
+      'JOURNAL_TENANT_MAX_MB: "20" não é válido; deve ser um número de megabytes maior que 0, no máximo JOURNAL_MAX_MB (aceita decimais, por exemplo 0.5). Exemplo: JOURNAL_TENANT_MAX_MB=128 (é maior que JOURNAL_MAX_MB=10)',
+    ]);
+    expect(error.problems[0]).toBe('PORT: "x" is not valid; it must be a whole number from 1 to 65535. Example: PORT=8000');
+    expect(error.problems[2]).toMatch(/\(it is larger than JOURNAL_MAX_MB=10\)$/);
+  });
+
+  it('says what each variable must be in the catalogue exactly as its schema does in English', () => {
+    const messages = en.messages as Record<string, string>;
+    for (const [name, variable] of Object.entries(ENV_VARIABLES)) expect(messages[`config.expected.${name}`], name).toBe(variable.expected);
+    const described = Object.keys(messages).filter((key) => key.startsWith('config.expected.'));
+    expect(described.sort()).toEqual(
+      Object.keys(ENV_VARIABLES)
+        .map((name) => `config.expected.${name}`)
+        .sort(),
+    );
   });
 
   it('generates a secret key once outside production, mode 0600', () => {

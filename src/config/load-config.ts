@@ -10,6 +10,8 @@ import type { Config } from './config.js';
 import { ENV_VARIABLES, type EnvName, type EnvVariable } from './config.schema.js';
 import { parseDatabaseUrl } from './database-url.js';
 import { defineErrors } from '../shared/error-registry.js';
+import { DEFAULT_LOCALE } from '../shared/i18n/locale.js';
+import { text, textIn, type LocalText } from '../shared/i18n/translate.js';
 
 const MIN_SECRET_KEY_LENGTH = 32;
 const GENERATED_SECRET_BYTES = 48;
@@ -21,18 +23,25 @@ export const ConfigErrorCode = defineErrors('config', {
 
 /**
  * Thrown when the environment is invalid. `problems` has one line per variable: its name, what
- * is wrong and an example of a good value, ready to print.
+ * is wrong and an example of a good value, ready to print, in English; `texts` holds the same
+ * lines as texts of the catalogues, to be written in the reader's language.
  */
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
   readonly code = ConfigErrorCode.INVALID;
   readonly problems: string[];
+  readonly texts: readonly LocalText[];
 
-  constructor(problems: string[]) {
+  constructor(texts: readonly LocalText[]) {
+    const problems = texts.map((line) => textIn(DEFAULT_LOCALE, line));
     super(`invalid configuration:\n${problems.join('\n')}`);
     this.problems = problems;
+    this.texts = texts;
   }
 }
+
+/** A configuration problem: a text of the catalogues. */
+type Problem = LocalText;
 
 /** What {@link loadConfig} returns: the frozen config and warnings to log once a logger exists. */
 export interface LoadedConfig {
@@ -54,14 +63,21 @@ export interface LoadConfigOptions {
   readOnly?: boolean;
 }
 
-function describeValue(variable: EnvVariable, raw: string): string {
-  if (raw === '') return 'an empty value';
-  if (variable.secret) return `a value of ${raw.length} character(s)`;
+function describeValue(variable: EnvVariable, raw: string): string | LocalText {
+  if (raw === '') return text('config.value.empty');
+  if (variable.secret) return text('config.value.secret', { count: raw.length });
   return JSON.stringify(variable.shown ? variable.shown(raw) : raw);
 }
 
-function problemLine(name: string, variable: EnvVariable, raw: string): string {
-  return `${name}: ${describeValue(variable, raw)} is not valid; it must be ${variable.expected}. Example: ${name}=${variable.example}`;
+/** What a variable must be, in the reader's language (`config.expected.<NAME>` of the catalogues, the schema's `expected` in English). */
+function expectedOf(name: EnvName): LocalText {
+  return { key: `config.expected.${name}`, params: {} };
+}
+
+/** The line saying a variable's value is not valid, what it must be and an example; `reason` says why, when a parser knows. */
+function problemLine(name: EnvName, variable: EnvVariable, raw: string, reason?: string | LocalText): LocalText {
+  const facts = { name, value: describeValue(variable, raw), expected: expectedOf(name), example: variable.example };
+  return reason === undefined ? text('config.problem', facts) : text('config.problemBecause', { ...facts, reason });
 }
 
 function convert(variable: EnvVariable, raw: string): unknown {
@@ -108,10 +124,10 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadConfigOptions = 
   const paths = pathsOf(values, cwd);
   problems.push(...crossProblems(values));
   const trustProxy = parseTrustProxy((values.TRUST_PROXY as string | undefined) ?? 'off');
-  if (typeof trustProxy === 'string') problems.push(`${problemLine('TRUST_PROXY', ENV_VARIABLES.TRUST_PROXY, values.TRUST_PROXY as string)} (${trustProxy})`);
+  if (typeof trustProxy === 'string') problems.push(problemLine('TRUST_PROXY', ENV_VARIABLES.TRUST_PROXY, values.TRUST_PROXY as string, trustProxy));
   const databaseUrl = values.DATABASE_URL as string | undefined;
   const database = databaseUrl === undefined ? undefined : parseDatabaseUrl(databaseUrl);
-  if (typeof database === 'string') problems.push(`${problemLine('DATABASE_URL', ENV_VARIABLES.DATABASE_URL, databaseUrl as string)} (${database})`);
+  if (typeof database === 'string') problems.push(problemLine('DATABASE_URL', ENV_VARIABLES.DATABASE_URL, databaseUrl as string, database));
   const warnings: string[] = [];
   const secretKey = secretKeyOf(
     values.SECRET_KEY as string | undefined,
@@ -127,8 +143,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadConfigOptions = 
 type Values = Partial<Record<EnvName, unknown>>;
 
 /** Every variable of {@link ENV_VARIABLES} read and converted, and one line per invalid one. */
-function readVariables(merged: Record<string, string | undefined>): { values: Values; problems: string[] } {
-  const problems: string[] = [];
+function readVariables(merged: Record<string, string | undefined>): { values: Values; problems: Problem[] } {
+  const problems: Problem[] = [];
   const values: Values = {};
   for (const name of Object.keys(ENV_VARIABLES) as EnvName[]) {
     const read = readVariable(name, merged);
@@ -152,18 +168,18 @@ function pathsOf(values: Values, cwd: string): Config['paths'] {
 }
 
 /** What is wrong in how valid variables go together, or in a schedule only its parser can judge. */
-function crossProblems(values: Values): string[] {
-  const problems: string[] = [];
+function crossProblems(values: Values): Problem[] {
+  const problems: Problem[] = [];
   const backupSchedule = values.BACKUP_SCHEDULE as string | undefined;
   if (backupSchedule !== undefined && backupSchedule !== 'off') {
     const why = cronProblem(backupSchedule);
-    if (why) problems.push(`${problemLine('BACKUP_SCHEDULE', ENV_VARIABLES.BACKUP_SCHEDULE, backupSchedule)} (${why})`);
+    if (why) problems.push(problemLine('BACKUP_SCHEDULE', ENV_VARIABLES.BACKUP_SCHEDULE, backupSchedule, why));
   }
   const journalMax = values.JOURNAL_MAX_MB as number | undefined;
   const tenantMax = values.JOURNAL_TENANT_MAX_MB as number | undefined;
   if (journalMax !== undefined && tenantMax !== undefined && tenantMax > journalMax) {
     problems.push(
-      `${problemLine('JOURNAL_TENANT_MAX_MB', ENV_VARIABLES.JOURNAL_TENANT_MAX_MB, String(tenantMax))} (it is larger than JOURNAL_MAX_MB=${journalMax})`,
+      problemLine('JOURNAL_TENANT_MAX_MB', ENV_VARIABLES.JOURNAL_TENANT_MAX_MB, String(tenantMax), text('config.tenantMaxLarger', { max: String(journalMax) })),
     );
   }
   return problems;
@@ -177,14 +193,12 @@ function secretKeyOf(
   given: string | undefined,
   nodeEnv: Config['nodeEnv'],
   keyFile: { file: string; readOnly: boolean },
-  problems: string[],
+  problems: Problem[],
   warnings: string[],
 ): string | undefined {
-  if (given !== undefined || problems.some((p) => p.startsWith('SECRET_KEY'))) return given;
+  if (given !== undefined || problems.some((p) => textIn(DEFAULT_LOCALE, p).startsWith('SECRET_KEY'))) return given;
   if (nodeEnv === 'production') {
-    problems.push(
-      `SECRET_KEY: is missing; in production it must be set to ${ENV_VARIABLES.SECRET_KEY.expected}. Example: SECRET_KEY=${ENV_VARIABLES.SECRET_KEY.example}`,
-    );
+    problems.push(text('config.secretMissing', { expected: expectedOf('SECRET_KEY'), example: ENV_VARIABLES.SECRET_KEY.example }));
     return undefined;
   }
   if (problems.length > 0) return undefined;
@@ -257,7 +271,7 @@ export function loadSetting(name: EnvName, env: NodeJS.ProcessEnv, options: Load
 }
 
 /** One variable from the merged environment: its converted value, why it is invalid, or undefined when unset without a default. */
-function readVariable(name: EnvName, merged: Record<string, string | undefined>): { value: unknown } | { problem: string } | undefined {
+function readVariable(name: EnvName, merged: Record<string, string | undefined>): { value: unknown } | { problem: LocalText } | undefined {
   const variable: EnvVariable = ENV_VARIABLES[name];
   const given = merged[name];
   const raw = given === undefined || given === '' ? variable.default : given.trim();

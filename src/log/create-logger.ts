@@ -6,6 +6,8 @@ import type { Config } from '../config/config.js';
 import { isoInstant } from '../shared/iso-instant.js';
 import { attachRecentErrors, RecentErrors } from './recent-errors.js';
 import { createLineRedactor } from './redact.js';
+import { DEFAULT_LOCALE, type Locale } from '../shared/i18n/locale.js';
+import { t } from '../shared/i18n/translate.js';
 
 /** robusto's logger: pino, one JSON object per line unless `LOG_FORMAT=pretty`. */
 export type { Logger } from 'pino';
@@ -19,6 +21,8 @@ const LOG_FILE_COMPLAINT_INTERVAL_MS = 60_000;
 export interface CreateLoggerOptions {
   /** Where lines go instead of stdout (tests capture them here). */
   destination?: DestinationStream;
+  /** The language of what it writes to stderr itself (a log file it cannot write); the lines it logs stay English. */
+  locale?: Locale;
 }
 
 /**
@@ -61,7 +65,7 @@ export async function createLogger(config: Readonly<Config>, options: CreateLogg
     (file as unknown as NodeJS.EventEmitter).on('error', (error: Error) => {
       if (Date.now() - lastComplaint < LOG_FILE_COMPLAINT_INTERVAL_MS) return;
       lastComplaint = Date.now();
-      process.stderr.write(`robusto: cannot write the log file in ${config.paths.logsDir}: ${error.message}\n`);
+      process.stderr.write(`${t(options.locale ?? DEFAULT_LOCALE, 'log.fileUnwritable', { dir: config.paths.logsDir, error: error.message })}\n`);
     });
     streams.push({ level: 'trace', stream: file });
   }

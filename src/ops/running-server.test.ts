@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../config/load-config.js';
+import { render } from '../shared/i18n/translate.js';
 import { findRunningServer, ServerSettingsError, settingDifferences } from './running-server.js';
 import { launchFileOf, pidFileOf } from './supervisor-files.js';
 
@@ -23,9 +24,13 @@ describe('the running server as the operations commands see it', () => {
     const cwd = mkdtempSync(path.join(os.tmpdir(), 'robusto-diff-'));
     const server = configIn(cwd, { PORT: '19600', DATABASE_URL: 'postgres://app:s3cret@db.local:5432/erp' });
     const shell = configIn(cwd, {});
-    expect(settingDifferences(shell, server)).toEqual([
+    expect(settingDifferences(shell, server).map((line) => render('en', line))).toEqual([
       "PORT: the running server uses 19600, this shell's environment says 8000; the server's is used",
       `DATABASE_URL: the running server uses postgres://app:***@db.local:5432/erp, this shell's environment says (unset: SQLite in ${path.join(cwd, 'data', 'robusto.db')}); the server's is used`,
+    ]);
+    expect(settingDifferences(shell, server).map((line) => render('pt-BR', line))).toEqual([
+      'PORT: o servidor em execução usa 19600, o ambiente deste terminal diz 8000; vale o do servidor',
+      `DATABASE_URL: o servidor em execução usa postgres://app:***@db.local:5432/erp, o ambiente deste terminal diz (não definida: SQLite em ${path.join(cwd, 'data', 'robusto.db')}); vale o do servidor`,
     ]);
     expect(settingDifferences(server, server)).toEqual([]);
   });
@@ -39,7 +44,7 @@ describe('the running server as the operations commands see it', () => {
     expect(server?.pid).toBe(process.pid);
     expect(server?.config.port).toBe(19601);
     expect(server?.config.paths.backupsDir).toBe(path.join(cwd, 'copies'));
-    expect(server?.differences.map((d) => d.split(':')[0])).toEqual(['PORT', 'BACKUP_DIR']);
+    expect(server?.differences.map((d) => render('en', d).split(':')[0])).toEqual(['PORT', 'BACKUP_DIR']);
     expect(readdirSync(dataDir).sort()).toEqual(before);
   });
 
@@ -48,6 +53,13 @@ describe('the running server as the operations commands see it', () => {
     const shell = loadConfig({ DATA_DIR: dataDir }, { ignoreDotEnv: true, readOnly: true }).config;
     expect(() => findRunningServer(shell)).toThrow(ServerSettingsError);
     expect(() => findRunningServer(shell)).toThrow(/PORT: "eighty" is not valid/);
+    try {
+      findRunningServer(shell);
+    } catch (error) {
+      expect(render('pt-BR', (error as ServerSettingsError).text)).toMatch(
+        /^as configurações do servidor em execução \(iniciado em .+\) não carregam mais: PORT: "eighty" não é válido; deve ser um número inteiro de 1 a 65535\. Exemplo: PORT=8000; corrija o \.env ou o ambiente dele primeiro$/,
+      );
+    }
   });
 
   it('finds nothing when no live supervisor is named', () => {

@@ -2,6 +2,8 @@ import { readFileSync, readlinkSync } from 'node:fs';
 import type { Config } from '../config/config.js';
 import { ConfigError, loadConfig } from '../config/load-config.js';
 import { redactUrlPassword } from '../shared/secrets.js';
+import { DEFAULT_LOCALE } from '../shared/i18n/locale.js';
+import { render, text, textIn, type LocalText } from '../shared/i18n/translate.js';
 import { readLaunchFile, robustoVariablesOf, runningSupervisorPid } from './supervisor-files.js';
 
 /** Where and with what environment a running supervisor was started. */
@@ -18,12 +20,20 @@ export interface RunningServer {
   pid: number;
   launch: SupervisorLaunch;
   config: Readonly<Config>;
-  /** Each setting where the caller's environment says otherwise, as a line naming both values. */
-  differences: string[];
+  /** Each setting where the caller's environment says otherwise, as a line naming both values (a text of the catalogues). */
+  differences: LocalText[];
 }
 
 /** The running server's settings no longer load (its `.env` was edited into an invalid one, say). */
-export class ServerSettingsError extends Error {}
+export class ServerSettingsError extends Error {
+  /** The message as a text of the catalogues, to be written in the reader's language (`message` is English). */
+  readonly text: LocalText;
+
+  constructor(said: LocalText) {
+    super(render(DEFAULT_LOCALE, said));
+    this.text = said;
+  }
+}
 
 function fromProc(pid: number): { cwd: string; env: NodeJS.ProcessEnv } | undefined {
   try {
@@ -62,10 +72,10 @@ function withoutRobustoVariables(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
 }
 
 /** The settings an operations command acts on, each with how to show it. */
-const COMPARED: ReadonlyArray<{ name: string; of: (config: Readonly<Config>) => string }> = [
+const COMPARED: ReadonlyArray<{ name: string; of: (config: Readonly<Config>) => string | LocalText }> = [
   { name: 'HOST', of: (c) => c.host },
   { name: 'PORT', of: (c) => String(c.port) },
-  { name: 'DATABASE_URL', of: (c) => (c.databaseUrl ? redactUrlPassword(c.databaseUrl) : `(unset: SQLite in ${c.paths.sqliteFile})`) },
+  { name: 'DATABASE_URL', of: (c) => (c.databaseUrl ? redactUrlPassword(c.databaseUrl) : text('server.sqliteUnset', { file: c.paths.sqliteFile })) },
   { name: 'BACKUP_DIR', of: (c) => c.paths.backupsDir },
 ];
 
@@ -73,9 +83,10 @@ const COMPARED: ReadonlyArray<{ name: string; of: (config: Readonly<Config>) => 
  * Each compared setting (host, port, database, backup folder) where `own` (the caller's
  * environment) and `server` (the running server's) differ, as one line naming both values.
  */
-export function settingDifferences(own: Readonly<Config>, server: Readonly<Config>): string[] {
-  return COMPARED.filter(({ of }) => of(own) !== of(server)).map(
-    ({ name, of }) => `${name}: the running server uses ${of(server)}, this shell's environment says ${of(own)}; the server's is used`,
+export function settingDifferences(own: Readonly<Config>, server: Readonly<Config>): LocalText[] {
+  const shown = (value: string | LocalText) => textIn(DEFAULT_LOCALE, value);
+  return COMPARED.filter(({ of }) => shown(of(own)) !== shown(of(server))).map(({ name, of }) =>
+    text('server.differs', { name, server: of(server), own: of(own) }),
   );
 }
 
@@ -95,9 +106,7 @@ export function findRunningServer(own: Readonly<Config>): RunningServer | undefi
     ({ config } = loadConfig(launch.settings, { cwd: launch.cwd, readOnly: true }));
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
-    throw new ServerSettingsError(
-      `the running server's settings (started in ${launch.cwd}) no longer load: ${error.problems.join('; ')}; fix its .env or environment first`,
-    );
+    throw new ServerSettingsError(text('server.settingsBroken', { cwd: launch.cwd, problems: error.texts }));
   }
   return { pid, launch, config, differences: settingDifferences(own, config) };
 }

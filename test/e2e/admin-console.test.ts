@@ -10,11 +10,15 @@ import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyBackup } from '../../src/ops/backup/verify.js';
+import { writeRestartReport } from '../../src/ops/restart/restart-report.js';
+import { text } from '../../src/shared/i18n/translate.js';
 import { TEST_PASSWORD, createTenantWithUsers, setInstallationRole, type TestTenant } from '../support/auth.js';
 import { buildAppBehindProxy, type AppBehindProxy } from '../support/behind-proxy.js';
 
 const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((file) => existsSync(file));
 const ARTIFACTS = path.resolve('test-artifacts', 'admin-console');
+// What the page shows after a refresh or an API answer: seconds on a loaded machine, not vitest's 1 s default.
+const POLL = { timeout: 15_000 };
 
 // CI installs chromium (.ci/run); a developer machine without it skips this file, saying so.
 describe.skipIf(!CHROMIUM && !process.env.CI)('admin console in a browser', () => {
@@ -41,8 +45,8 @@ describe.skipIf(!CHROMIUM && !process.env.CI)('admin console in a browser', () =
     await env?.close();
   });
 
-  /** A new browser (its own storage) in `locale`, `width` pixels wide, signed in as the owner; JS errors are collected. */
-  async function signIn(locale: string, width = 1200): Promise<{ page: Page; errors: string[] }> {
+  /** A new browser (its own storage) in `locale`, `width` pixels wide, signed in as the owner of `as`; JS errors are collected. */
+  async function signIn(locale: string, width = 1200, as: TestTenant = tenant): Promise<{ page: Page; errors: string[] }> {
     const context = await browser.newContext({ locale, viewport: { width, height: 900 } });
     contexts.push(context);
     const page = await context.newPage();
@@ -50,8 +54,8 @@ describe.skipIf(!CHROMIUM && !process.env.CI)('admin console in a browser', () =
     page.on('pageerror', (error) => errors.push(error.message));
     page.setDefaultTimeout(15_000);
     await page.goto(`${base}/admin`);
-    await page.fill('input[name=tenant]', tenant.slug);
-    await page.fill('input[name=email]', `owner@${tenant.slug}.test`);
+    await page.fill('input[name=tenant]', as.slug);
+    await page.fill('input[name=email]', `owner@${as.slug}.test`);
     await page.fill('input[name=password]', TEST_PASSWORD);
     await page.click('button[type=submit]');
     await page.waitForSelector('#dashboard:not([hidden])');
@@ -168,6 +172,151 @@ describe.skipIf(!CHROMIUM && !process.env.CI)('admin console in a browser', () =
     expect(errors).toEqual([]);
   }, 90_000);
 
+  it('shows the activity: filtered by who, by command or entity and by day, paged ten at a time', async () => {
+    // A tenant of its own, so the trail holds only what this test does.
+    const shop = await createTenantWithUsers(env.t, 'console-activity');
+    const register = async (role: 'staff' | 'admin', name: string) => {
+      const response = await fetch(`${base}/api/students`, {
+        method: 'POST',
+        headers: { ...shop.as(role), 'content-type': 'application/json' },
+        body: JSON.stringify({ name, birthDate: '2001-02-03', plan: 'Tarde' }),
+      });
+      const body = await response.text();
+      expect(response.status, body).toBe(201);
+      return (JSON.parse(body) as { id: string }).id;
+    };
+    const staffWrites: string[] = [];
+    for (let i = 1; i <= 12; i++) staffWrites.push(await register('staff', `Atividade ${i}`));
+    for (let i = 1; i <= 2; i++) await register('admin', `Atividade admin ${i}`);
+
+    const { page, errors } = await signIn('pt-BR', 1200, shop);
+    const rows = page.locator('#activity-log tbody tr:not(.empty)');
+    const users = () => rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-user')));
+    await expect.poll(() => rows.count(), POLL).toBe(10);
+    expect(await page.textContent('#activity h2')).toBe('Atividade');
+    expect(await page.textContent('#activity-page')).toBe('página 1');
+    // The users' names come from the tenant's list; the newest row is the admin's last write.
+    await page.waitForSelector('#activity-filters select option:has-text("admin of console-activity")', { state: 'attached' });
+    expect(await rows.first().textContent()).toContain('admin of console-activity <admin@console-activity.test>');
+
+    // Who: the staff member's twelve writes, ten on the first page and two on the next.
+    await page.selectOption('#activity-filters select[name="userId"]', shop.userIds.staff);
+    await page.click('#activity-filters button[type="submit"]');
+    await expect.poll(users, POLL).toEqual(Array(10).fill(shop.userIds.staff));
+    expect(await page.isDisabled('#activity-newer')).toBe(true);
+    await page.click('#activity-older');
+    await expect.poll(users, POLL).toEqual(Array(2).fill(shop.userIds.staff));
+    expect(await page.textContent('#activity-page')).toBe('página 2');
+    expect(await page.isDisabled('#activity-older')).toBe(true);
+    // The oldest two, the newest first.
+    expect(await page.locator('#activity-log tbody td:nth-child(5)').allTextContents()).toEqual([staffWrites[1], staffWrites[0]]);
+    await shot(page, 'activity-staff-page-2');
+    await page.click('#activity-newer');
+    await expect.poll(() => page.textContent('#activity-page'), POLL).toBe('página 1');
+    await expect.poll(users, POLL).toEqual(Array(10).fill(shop.userIds.staff));
+
+    // What: the users made at the tenant's creation, by the system (a command, then an entity).
+    await page.click('#activity-filters button[type="reset"]');
+    await page.fill('#activity-filters input[name="action"]', 'auth.create_user');
+    await page.click('#activity-filters button[type="submit"]');
+    await expect.poll(users, POLL).toEqual(['', '', '', '']);
+    expect(await rows.first().textContent()).toContain('o sistema (linha de comando, primeiro início)');
+    await page.fill('#activity-filters input[name="action"]', '');
+    await page.fill('#activity-filters input[name="entity"]', 'student');
+    await page.selectOption('#activity-filters select[name="userId"]', shop.userIds.admin);
+    await page.click('#activity-filters button[type="submit"]');
+    await expect.poll(users, POLL).toEqual([shop.userIds.admin, shop.userIds.admin]);
+    expect(await page.textContent('#activity-log tbody')).toContain('students.register');
+
+    // When: everything happened today; nothing until yesterday; a window the wrong way round is refused in Portuguese.
+    const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toLocaleDateString('sv-SE');
+    await page.click('#activity-filters button[type="reset"]');
+    await page.fill('#activity-filters input[name="from"]', day(0));
+    await page.click('#activity-filters button[type="submit"]');
+    await expect.poll(() => rows.count(), POLL).toBe(10);
+    await page.fill('#activity-filters input[name="from"]', '');
+    await page.fill('#activity-filters input[name="to"]', day(-1));
+    await page.click('#activity-filters button[type="submit"]');
+    await page.waitForSelector('#activity-log tbody:has-text("nada corresponde a estes filtros")');
+    await page.fill('#activity-filters input[name="from"]', day(0));
+    await page.click('#activity-filters button[type="submit"]');
+    await page.waitForSelector('#activity-log tbody:has-text("Não foi possível carregar")');
+    expect(await page.textContent('#activity-log tbody')).not.toMatch(/must|after/);
+    await shot(page, 'activity-filters');
+
+    await page.click('#lang button[data-lang="en"]');
+    expect(await page.textContent('#activity h2')).toBe('Activity');
+    expect(await page.textContent('#activity-filters button[type="submit"]')).toBe('Filter');
+    expect(errors).toEqual([]);
+  }, 90_000);
+
+  it("reads the restart reports in the page: each phase in words, in the page's language", async () => {
+    const outcome = { counts: [], latencyMs: { health: [], api: {} }, report: '', backupDir: undefined };
+    writeRestartReport(
+      env.t.config,
+      {
+        ...outcome,
+        ok: false,
+        stopped: true,
+        steps: [
+          { phase: 'find', ok: true, detail: text('restart.find.found', { pid: '4242' }), ms: 2 },
+          { phase: 'stop', ok: false, detail: text('restart.stop.noExit', { pid: '4242', ms: 30_000 }), ms: 30_001 },
+        ],
+        warnings: [],
+      },
+      new Date(),
+    );
+    const { page, errors } = await signIn('pt-BR');
+    const report = page.locator('#restarts tbody tr[data-status="fail"]').first();
+    await report.waitFor();
+    expect(await report.textContent()).toContain('falhou em parada');
+    // The page redraws every 5 s: a click that lands as the row is replaced is made again.
+    const details = report.locator('details');
+    await expect
+      .poll(async () => {
+        if ((await details.getAttribute('open')) === null) await report.locator('summary').click();
+        return details.getAttribute('open');
+      }, POLL)
+      .not.toBeNull();
+    expect(await report.locator('ol.steps li').allTextContents()).toEqual([
+      '✓ localizar: supervisor pid 4242 (2 ms)',
+      '✗ parada: o supervisor pid 4242 não saiu em 30.000 ms após o SIGTERM; veja o log dele. Pare-o (kill 4242) e rode "robusto start" (30.001 ms)',
+    ]);
+    // Opened, it stays open through the page's next refresh.
+    const updated = await page.textContent('#updated');
+    await expect.poll(() => page.textContent('#updated'), { timeout: 15_000 }).not.toBe(updated);
+    expect(await details.getAttribute('open')).not.toBeNull();
+    await shot(page, 'restart-report');
+    await page.click('#lang button[data-lang="en"]');
+    // The phases are asked for again in English: the failed one's words show it ("supervisor pid 4242" is the same in both).
+    await expect
+      .poll(() => report.locator('ol.steps li').nth(1).textContent(), POLL)
+      .toMatch(/^✗ stop: supervisor pid 4242 did not exit within 30,000 ms of SIGTERM/);
+    expect(await report.locator('ol.steps li').first().textContent()).toBe('✓ find: supervisor pid 4242 (2 ms)');
+    expect(errors).toEqual([]);
+  }, 60_000);
+
+  it('links the recent errors to the API reference and the operator guide, which opens in Portuguese and scrolls no sideways on a phone', async () => {
+    const { page, errors } = await signIn('en-US', 360);
+    const links = page.locator('#errors').locator('xpath=..').locator('p.links a');
+    expect(await links.allTextContents()).toEqual([
+      'API and error reference',
+      'What to do when the database goes down (in Portuguese)',
+      'Operator guide (in Portuguese)',
+    ]);
+    await page.click('p.links a[href="/admin/guia/banco-caiu"]');
+    await page.waitForURL(`${base}/admin/guia/banco-caiu`);
+    expect(await page.getAttribute('html', 'lang')).toBe('pt-BR');
+    expect(await page.textContent('h1')).toBe('Quando o banco de dados cai');
+    expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(360);
+    await shot(page, 'guide-phone-360');
+    await page.screenshot({ path: path.join(ARTIFACTS, 'guide-phone-360-first-screen.png') });
+    await page.click('header a[href="/admin/guia"]');
+    await page.waitForSelector('h1:has-text("Guia do operador")');
+    expect(await page.locator('main a[href="/admin/guia/painel"]').count()).toBeGreaterThan(0);
+    expect(errors).toEqual([]);
+  }, 60_000);
+
   it('scrolls no sideways on a 360 px wide phone: its tables are cards', async () => {
     for (const locale of ['pt-BR', 'en-US']) {
       const { page, errors } = await signIn(locale, 360);
@@ -176,6 +325,8 @@ describe.skipIf(!CHROMIUM && !process.env.CI)('admin console in a browser', () =
       expect(await page.evaluate('document.documentElement.scrollWidth'), locale).toBeLessThanOrEqual(360);
       expect(await page.evaluate("getComputedStyle(document.querySelector('#backups tbody td')).display")).toBe('block');
       expect(await page.getAttribute('#backups tbody td', 'data-label')).toBeTruthy();
+      await page.waitForSelector('#activity-log tbody tr:not(.empty) td');
+      expect(await page.evaluate("getComputedStyle(document.querySelector('#activity-log tbody td')).display")).toBe('block');
       await shot(page, `phone-360-${locale}`);
       await page.screenshot({ path: path.join(ARTIFACTS, `phone-360-${locale}-first-screen.png`) });
       expect(errors).toEqual([]);

@@ -60,6 +60,14 @@ describe('a missing package', () => {
     );
   });
 
+  it('serve says it in Portuguese under LANG=pt_BR.UTF-8', async () => {
+    const robusto = await started({ bin: installWithout('commander'), args: ['serve'], env: { LANG: 'pt_BR.UTF-8' } });
+    expect(await robusto.exited).toBe(1);
+    expect(robusto.output().trim()).toBe(
+      'robusto: o pacote "commander" não está instalado. Rode "npm install" na pasta do robusto e depois "robusto doctor" para conferir.',
+    );
+  });
+
   it('doctor passes on a complete install, and --json is machine-readable', async () => {
     const robusto = await started({ args: ['doctor', '--json'] });
     expect(await robusto.exited).toBe(0);

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBackup } from '../../src/ops/backup/backup.js';
 import { writeRestartReport } from '../../src/ops/restart/restart-report.js';
+import { text } from '../../src/shared/i18n/translate.js';
 import { call } from '../support/api.js';
 import { createTenantWithUsers, setInstallationRole, type TestTenant } from '../support/auth.js';
 import { buildTestApp, type TestApp } from '../support/build-app.js';
@@ -61,8 +62,11 @@ describe.each(ENGINES)('operations routes on %s', (engine) => {
         ...base,
         ok: true,
         stopped: true,
-        steps: [{ phase: 'check', ok: true, detail: 'fine', ms: 9 }],
-        warnings: ['1 write still waited'],
+        steps: [
+          { phase: 'find', ok: true, detail: text('restart.find.found', { pid: '4242' }), ms: 2 },
+          { phase: 'check', ok: true, detail: 'fine', ms: 9 },
+        ],
+        warnings: [text('restart.journal.leftWarning', { left: 1 })],
         backupDir: '/x/robusto-backup-1',
       },
       new Date(),
@@ -76,10 +80,22 @@ describe.each(ENGINES)('operations routes on %s', (engine) => {
       failedAt: null,
       stopped: true,
       backup: 'robusto-backup-1',
-      warnings: ['1 write still waited'],
+      warnings: ['1 write(s) still waited in the journal at the stop; they are on disk and the new server applies them'],
       report: expect.stringMatching(/^restart-\d{8}T\d{9}Z\.md$/),
+      steps: [
+        { phase: 'find', ok: true, ms: 2, detail: 'supervisor pid 4242' },
+        { phase: 'check', ok: true, ms: 9, detail: 'fine' },
+      ],
     });
     expect(items[1]).toMatchObject({ ok: false, failedAt: 'backup', stopped: false, backup: null });
+    expect(items[1]?.steps).toEqual([{ phase: 'backup', ok: false, ms: 3, detail: 'disk full' }]);
+
+    // The same reports read in Portuguese: their texts in the reader's language.
+    const portuguese = await call(t, tenant, { method: 'GET', url: '/api/system/restarts', as: 'owner', headers: { 'accept-language': 'pt-BR' } });
+    expect(portuguese.headers['content-language']).toBe('pt-BR');
+    const [newest] = (portuguese.json() as { items: Array<{ warnings: string[]; steps: Array<{ detail: string }> }> }).items;
+    expect(newest?.warnings).toEqual(['1 escrita(s) ainda esperavam no diário na parada; estão em disco e o novo servidor as aplica']);
+    expect(newest?.steps[0]?.detail).toBe('supervisor pid 4242');
   });
 
   it('lists the last error lines of the process, newest first, redacted, without the info lines', async () => {

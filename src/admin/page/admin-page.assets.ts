@@ -2,6 +2,7 @@
 // script or style (the page's Content-Security-Policy allows only these files). Every value from
 // the API is put in the page with textContent, never as HTML. Every text comes from the page's
 // catalogue (admin-page.messages.ts), in Brazilian Portuguese and English.
+import { ACTIVITY_CSS, ACTIVITY_HTML, ACTIVITY_JS } from './admin-page.activity.js';
 import { ADMIN_MESSAGES, ADMIN_MESSAGES_EN, type AdminMessageKey } from './admin-page.messages.js';
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' };
@@ -18,7 +19,7 @@ function withEnglishTexts(html: string): string {
 /**
  * The page: a sign-in form, then the installation's state (with the installation role) or the
  * caller's tenant's part of it, refreshed every 5 seconds: status lights in words, the journal,
- * the writes waiting (and processing them now), dead letters, modules, jobs, backups (and making
+ * the writes waiting (and processing them now), dead letters, the activity, modules, jobs, backups (and making
  * one now), recent errors and restarts. Tables become cards on phone-sized screens.
  */
 export const ADMIN_HTML = withEnglishTexts(`<!doctype html>
@@ -57,6 +58,7 @@ export const ADMIN_HTML = withEnglishTexts(`<!doctype html>
     <table id="pending"><thead><tr><th data-i18n="col.accepted"></th><th data-i18n="col.tenant"></th><th data-i18n="col.command"></th><th data-i18n="col.receipt"></th><th data-i18n="col.age"></th><th data-i18n="col.payload"></th></tr></thead><tbody></tbody></table>
   </section>
   <section><h2 data-i18n="section.deadLetters"></h2><table id="dead-letters"><thead><tr><th data-i18n="col.accepted"></th><th data-i18n="col.command"></th><th data-i18n="col.error"></th><th data-i18n="col.actions"></th></tr></thead><tbody></tbody></table></section>
+  ${ACTIVITY_HTML}
   <section><h2 data-i18n="section.modules"></h2><table id="modules"><thead><tr><th data-i18n="col.module"></th><th data-i18n="col.status"></th><th data-i18n="col.detail"></th></tr></thead><tbody></tbody></table></section>
   <section data-installation><h2 data-i18n="section.jobs"></h2><table id="jobs"><thead><tr><th data-i18n="col.job"></th><th data-i18n="col.lastSuccess"></th><th data-i18n="col.failures"></th><th data-i18n="col.nextRun"></th><th data-i18n="col.lastError"></th></tr></thead><tbody></tbody></table></section>
   <section data-installation><h2 data-i18n="section.backups"></h2>
@@ -65,6 +67,7 @@ export const ADMIN_HTML = withEnglishTexts(`<!doctype html>
   </section>
   <section><h2><span data-i18n="section.errors"></span> <small id="errors-scope"></small></h2>
     <p data-i18n="errors.help"></p>
+    <p class="links"><a href="/docs" data-i18n="links.docs"></a> · <a href="/admin/guia/banco-caiu" hreflang="pt-BR" data-i18n="links.databaseDown"></a> · <a href="/admin/guia" hreflang="pt-BR" data-i18n="links.guide"></a></p>
     <table id="errors"><thead><tr><th data-i18n="col.time"></th><th data-i18n="col.level"></th><th data-i18n="col.message"></th><th data-i18n="col.error"></th><th data-i18n="col.request"></th></tr></thead><tbody></tbody></table>
   </section>
   <section data-installation><h2 data-i18n="section.restarts"></h2>
@@ -73,7 +76,7 @@ export const ADMIN_HTML = withEnglishTexts(`<!doctype html>
   </section>
   <p id="updated"></p>
 </main>
-<footer><span data-i18n="footer.docs"></span> <a href="/docs">/docs</a>.</footer>
+<footer><span data-i18n="footer.docs"></span> <a href="/docs">/docs</a>. <span data-i18n="footer.guide"></span> <a href="/admin/guia" hreflang="pt-BR">/admin/guia</a>.</footer>
 </body>
 </html>
 `);
@@ -108,6 +111,8 @@ ul#lights p { margin: .2rem 0; }
 .state { font-size: .85rem; color: #444; }
 .todo { font-weight: 500; }
 details summary { cursor: pointer; color: #345; font-size: .85rem; }
+ol.steps { margin: .3rem 0; padding-left: 1.2rem; font-size: .85rem; }
+ol.steps li { padding: .1rem .3rem; border-radius: .2rem; }
 details dl { display: grid; grid-template-columns: max-content minmax(0, 1fr); gap: .1rem .8rem; font-size: .85rem; margin: .3rem 0; }
 [data-status="pass"] { background: #d9f2dc; }
 [data-status="warn"] { background: #fff1c2; }
@@ -122,6 +127,11 @@ input { max-width: 100%; }
 dl#journal { display: grid; grid-template-columns: max-content minmax(0, 1fr); gap: .2rem 1rem; }
 dd { margin: 0; }
 footer { margin-top: 2rem; color: #555; font-size: .9rem; }
+/* The operator guide's pages (admin-guide.ts). */
+.guide main { max-width: 50rem; }
+.guide pre { overflow-x: auto; background: #f4f4f4; padding: .5rem; border-radius: .3rem; overflow-wrap: normal; }
+.guide .scroll { overflow-x: auto; }
+.guide blockquote { border-left: 4px solid #ccc; margin: .5rem 0; padding: .1rem .8rem; background: #fafafa; }
 /* Phone-sized screens: each table row becomes a card, each cell labelled with its column. */
 @media (max-width: 40rem) {
   body { padding: .6rem; }
@@ -132,8 +142,13 @@ footer { margin-top: 2rem; color: #555; font-size: .9rem; }
   td[data-label]::before { content: attr(data-label) ": "; font-weight: 600; color: #444; }
   dl#journal { grid-template-columns: minmax(0, 1fr); gap: 0; }
   dl#journal dd { margin-bottom: .4rem; }
+  .guide table { display: table; }
+  .guide thead { display: table-header-group; }
+  .guide tbody { display: table-row-group; }
+  .guide tr { display: table-row; border: none; }
+  .guide td { display: table-cell; border-bottom: 1px solid #eee; padding: .25rem .5rem; }
 }
-`;
+${ACTIVITY_CSS}`;
 
 /**
  * The page's behaviour: picks the language (the PT | EN switch, remembered, else the browser's),
@@ -225,7 +240,8 @@ async function api(path, options = {}) {
   const token = sessionStorage.getItem(TOKEN);
   const response = await fetch(path, {
     method: options.method ?? 'GET',
-    headers: { ...(options.body ? { 'content-type': 'application/json' } : {}), ...(token ? { authorization: 'Bearer ' + token } : {}) },
+    // The API's errors in the page's language, not only the browser's.
+    headers: { 'accept-language': lang, ...(options.body ? { 'content-type': 'application/json' } : {}), ...(token ? { authorization: 'Bearer ' + token } : {}) },
     ...(options.body ? { body: JSON.stringify(options.body) } : {}),
   });
   const type = response.headers.get('content-type') ?? '';
@@ -246,6 +262,9 @@ function signOut(messageKey) {
   sessionStorage.removeItem(TOKEN);
   me = undefined;
   answers.clear();
+  resetActivity();
+  for (const field of $('#activity-filters').elements) if (field.name) field.value = '';
+  $('#activity-filters select').replaceChildren($('#activity-filters select').options[0]);
   show('#dashboard', false); show('#sign-out', false); show('#sign-in', true);
   $('#who').textContent = '';
   problem(messageKey ? t(messageKey) : '');
@@ -431,9 +450,34 @@ function backupRows(backups) {
   ];
 }
 
+function phaseName(phase) { return MESSAGES[lang]['restarts.phase.' + phase] ?? phase; }
+
+// A restart's report in the page: its file's name, and folded under it each phase with what it did.
+function restartReport(r) {
+  const details = element('details');
+  const key = 'restart:' + r.report;
+  details.open = opened.has(key);
+  details.addEventListener('toggle', () => { if (details.open) opened.add(key); else opened.delete(key); });
+  const summary = element('summary');
+  summary.append(element('code', r.report));
+  details.append(summary);
+  if (!r.steps || r.steps.length === 0) {
+    details.append(element('p', t('restarts.noSteps')));
+    return details;
+  }
+  const list = element('ol', undefined, 'steps');
+  for (const s of r.steps) {
+    const li = element('li', (s.ok ? '✓ ' : '✗ ') + t('restarts.step', { phase: phaseName(s.phase), detail: s.detail, ms: num(s.ms) }));
+    li.dataset.status = s.ok ? 'pass' : 'fail';
+    list.append(li);
+  }
+  details.append(list);
+  return details;
+}
+
 function restartRow(r) {
-  const outcome = r.ok ? t('restarts.success') : t('restarts.failed', { phase: r.failedAt ?? '?' }) + (r.stopped ? '' : t('restarts.untouched'));
-  const tr = row(when(r.startedAt), outcome, r.backup ?? '—', r.warnings.join('; ') || '—', element('code', r.report));
+  const outcome = r.ok ? t('restarts.success') : t('restarts.failed', { phase: phaseName(r.failedAt ?? '?') }) + (r.stopped ? '' : t('restarts.untouched'));
+  const tr = row(when(r.startedAt), outcome, r.backup ?? '—', r.warnings.join('; ') || '—', restartReport(r));
   tr.dataset.status = r.ok ? 'pass' : 'fail';
   return tr;
 }
@@ -488,6 +532,7 @@ function drawUpdated() {
 
 async function loop(mine) {
   await refresh(mine);
+  if (activity.page === 0) await loadActivity(mine);
   // The next refresh is planned when this one has ended: they never overlap.
   if (mine === session) timer = setTimeout(() => loop(mine), 5000);
 }
@@ -524,6 +569,7 @@ async function start() {
   show('#scope', !installation);
   $('#errors-scope').textContent = t(installation ? 'errors.scope.installation' : 'errors.scope.tenant');
   show('#dashboard', true);
+  void loadUsers(mine);
   await loop(mine);
 }
 
@@ -535,6 +581,7 @@ function applyLanguage() {
   if (me) drawWho();
   for (const index of SECTIONS.keys()) draw(index);
   for (const id of notes.keys()) drawNote(id);
+  drawActivity();
   drawUpdated();
 }
 
@@ -543,8 +590,11 @@ function switchLanguage(chosen) {
   lang = chosen;
   localStorage.setItem(LANGUAGE, chosen);
   applyLanguage();
+  // What the API wrote in words (a restart's phases, its errors) is asked for again in the new language.
+  if (!$('#dashboard').hidden) void refresh(session);
 }
 
+${ACTIVITY_JS}
 document.addEventListener('DOMContentLoaded', () => {
   applyLanguage();
   for (const b of document.querySelectorAll('#lang button')) b.addEventListener('click', () => switchLanguage(b.dataset.lang));
@@ -552,6 +602,7 @@ document.addEventListener('DOMContentLoaded', () => {
   $('#sign-out').addEventListener('click', () => signOut());
   $('#replay-now').addEventListener('click', () => void replayNow());
   $('#backup-now').addEventListener('click', () => void backupNow());
+  listenToActivity();
   if (sessionStorage.getItem(TOKEN)) void start();
   else signOut();
 });

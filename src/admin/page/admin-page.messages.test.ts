@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ADMIN_HTML, ADMIN_JS } from './admin-page.assets.js';
+import { en } from '../../shared/i18n/en.js';
 import { ADMIN_MESSAGES, ADMIN_MESSAGES_EN, ADMIN_MESSAGES_PT_BR } from './admin-page.messages.js';
 
 const placeholders = (text: string) => [...text.matchAll(/\{([a-zA-Z]+)\}/g)].map((m) => m[1]).sort();
@@ -23,6 +24,14 @@ describe('the admin page catalogue', () => {
     ];
     expect(named.length).toBeGreaterThan(40);
     for (const key of named) expect(Object.keys(ADMIN_MESSAGES_EN), key).toContain(key);
+  });
+
+  it('names every phase a restart report can list, as the restart command does', () => {
+    const phases = Object.keys(en.messages)
+      .filter((key) => key.startsWith('restart.phase.'))
+      .map((key) => key.slice('restart.phase.'.length));
+    expect(phases).toHaveLength(6);
+    for (const phase of phases) expect(Object.keys(ADMIN_MESSAGES_EN), phase).toContain(`restarts.phase.${phase}`);
   });
 
   it('serves the page in English until its script picks the language', () => {

@@ -117,8 +117,17 @@ export const RestartInfoSchema = Type.Object({
   failedAt: Type.Union([Type.String(), Type.Null()], { description: 'the phase that failed: find, backup, journal, stop, start or check' }),
   stopped: Type.Boolean({ description: 'whether the old server had been stopped; a failure before that left it untouched' }),
   backup: Type.Union([Type.String(), Type.Null()], { description: 'the backup taken before the stop (its directory name)' }),
-  warnings: Type.Array(Type.String()),
+  warnings: Type.Array(Type.String({ description: "in the request's language (Accept-Language)" })),
   report: Type.String({ description: 'the Markdown report under DATA_DIR/reports' }),
+  steps: Type.Array(
+    Type.Object({
+      phase: Type.String({ description: 'find, backup, journal, stop, start or check' }),
+      ok: Type.Boolean(),
+      ms: Type.Number({ description: 'how long it took' }),
+      detail: Type.String({ description: "what happened, or for a failure what to do, in the request's language (Accept-Language)" }),
+    }),
+    { description: "the report's phases, in the order run (empty for a record that lacks them)" },
+  ),
 });
 
 /** One recent error or fatal log line of the answering process, as `GET /api/system/errors` lists it. */

@@ -39,7 +39,7 @@ async function checksNeedingPackages(): Promise<DoctorCheck[]> {
     ({ config: own } = loadConfig(process.env, { readOnly: true }));
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
-    return error.problems.map((p) => doctorCheck(text('doctor.name.config'), false, p, text('doctor.config.fix')));
+    return error.texts.map((p) => doctorCheck(text('doctor.name.config'), false, p, text('doctor.config.fix')));
   }
   // A running server's own settings are the ones to check, not this shell's.
   let config = own;
@@ -49,11 +49,11 @@ async function checksNeedingPackages(): Promise<DoctorCheck[]> {
     if (server) {
       config = server.config;
       checks.push(doctorCheck(text('doctor.name.runningServer'), true, text('doctor.server.found', { pid: String(server.pid) })));
-      for (const difference of server.differences) checks.push({ name: 'running server', ok: true, detail: difference });
+      for (const difference of server.differences) checks.push(doctorCheck(text('doctor.name.runningServer'), true, difference));
     }
   } catch (error) {
     if (!(error instanceof ServerSettingsError)) throw error;
-    checks.push({ name: 'running server', ok: false, detail: error.message, fix: 'correct its .env or environment; it keeps running until restarted' });
+    checks.push(doctorCheck(text('doctor.name.runningServer'), false, error.text, text('doctor.server.fix')));
   }
   const silent = pino({ level: 'silent' });
   checks.push(

@@ -4,7 +4,7 @@ import type { Config } from '../../config/config.js';
 import { readSmallFile } from '../bounded-read.js';
 import { readEntries } from '../read-entries.js';
 import { DEFAULT_LOCALE, type Locale } from '../../shared/i18n/locale.js';
-import { t, text, textIn, type LocalText } from '../../shared/i18n/translate.js';
+import { isLocalText, t, text, textIn, type LocalText } from '../../shared/i18n/translate.js';
 
 /** One phase of a restart as the report shows it. */
 export interface RestartStep {
@@ -41,6 +41,10 @@ export interface RestartRecord {
   stopped: boolean;
   backupDir: string | null;
   warnings: string[];
+  /** Every phase run, its detail kept as a text of the catalogues so a reader sees it in their language (absent from older records). */
+  steps?: RestartStep[];
+  /** The warnings kept the same way. */
+  warningTexts?: Array<string | LocalText>;
 }
 
 const REPORT_NAME = /^restart-\d{8}T\d{9}Z\.json$/;
@@ -59,6 +63,16 @@ export async function listRestarts(reportsDir: string): Promise<RestartRecord[]>
     async (file) => JSON.parse((await readSmallFile(file, MAX_RECORD_BYTES)).toString('utf8')) as RestartRecord,
   );
   return records.sort((a, b) => b.startedAt.localeCompare(a.startedAt));
+}
+
+/**
+ * A detail or warning of a restart record, in `locale`: a text of the catalogues written in that
+ * language, a plain string as it is; anything else the file may hold, as JSON.
+ */
+export function recordText(locale: Locale, value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (isLocalText(value) && typeof value.params === 'object' && value.params !== null) return textIn(locale, value);
+  return JSON.stringify(value) ?? '';
 }
 
 /**
@@ -107,6 +121,8 @@ export function writeRestartReport(config: Readonly<Config>, outcome: RestartOut
     stopped: outcome.stopped,
     backupDir: outcome.backupDir ?? null,
     warnings: outcome.warnings.map((w) => textIn(DEFAULT_LOCALE, w)),
+    steps: outcome.steps,
+    warningTexts: outcome.warnings,
   };
   writeFileSync(file.replace(/\.md$/, '.json'), `${JSON.stringify(record, null, 2)}\n`, { mode: 0o600 });
   return file;

@@ -106,7 +106,7 @@ function runningServerConfig(own: Readonly<Config>, outcome: RestartOutcome): Re
     return server.config;
   } catch (error) {
     if (!(error instanceof ServerSettingsError)) throw error;
-    outcome.steps.push({ phase: 'find', ok: false, detail: error.message, ms: 0 });
+    outcome.steps.push({ phase: 'find', ok: false, detail: error.text, ms: 0 });
     return undefined;
   }
 }

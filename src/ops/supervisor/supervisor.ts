@@ -1,5 +1,7 @@
 import type { Config } from '../../config/config.js';
 import { flushLogger, type Logger } from '../../log/create-logger.js';
+import type { Locale } from '../../shared/i18n/locale.js';
+import { t } from '../../shared/i18n/translate.js';
 import { Alerter } from '../alerts.js';
 import { removeSupervisorFiles, runningSupervisorPid, writeLaunchFile, writePidFile, writeStatusFile, type SupervisorStatus } from '../supervisor-files.js';
 import { claimDataDir, type SupervisorLock } from '../supervisor-lock.js';
@@ -14,6 +16,8 @@ export interface SuperviseOptions {
   log: Logger;
   /** Arguments a worker process runs with (`serve`). */
   workerArgs: string[];
+  /** The language of what it writes to its terminal (the log stays English); English when not given. */
+  locale?: Locale;
 }
 
 /**
@@ -42,7 +46,7 @@ export async function supervise(options: SuperviseOptions): Promise<void> {
   // One supervisor per DATA_DIR: a second one would take over the pid and status files and
   // restart workers on a busy port forever. It leaves every file as it found it.
   const claim = claimDataDir(config.paths.dataDir);
-  if (!claim) return refuseSecondSupervisor(config.paths.dataDir, log);
+  if (!claim) return refuseSecondSupervisor(config.paths.dataDir, log, options.locale ?? 'en');
   // On every way out (a signal's stop, a second signal, a crash of the supervisor itself), no
   // file is left saying it runs. Only SIGKILL skips this: the next start sees a dead pid.
   process.on('exit', () => removeSupervisorFiles(config.paths.dataDir));
@@ -58,12 +62,10 @@ export async function supervise(options: SuperviseOptions): Promise<void> {
 }
 
 /** Another supervisor serves `dataDir`: says which, and exits 1 without touching anything. */
-async function refuseSecondSupervisor(dataDir: string, log: Logger): Promise<void> {
+async function refuseSecondSupervisor(dataDir: string, log: Logger, locale: Locale): Promise<void> {
   const pid = runningSupervisorPid(dataDir);
   log.error({ dataDir, supervisorPid: pid ?? null }, 'another robusto supervisor already serves this DATA_DIR; not starting');
-  process.stderr.write(
-    `✗ robusto already runs for ${dataDir}${pid ? ` (supervisor pid ${pid})` : ''}: see it with "robusto status", stop it (SIGTERM) before starting again, or give this one another DATA_DIR\n`,
-  );
+  process.stderr.write(`${pid ? t(locale, 'cli.alreadyRunningPid', { dataDir, pid: String(pid) }) : t(locale, 'cli.alreadyRunning', { dataDir })}\n`);
   await flushLogger(log);
   process.exitCode = 1;
 }
