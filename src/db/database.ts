@@ -35,7 +35,9 @@ export interface Database {
   readonly kysely: Kysely<any>;
   /**
    * Runs a write transaction: what the dispatcher runs every command in. Same semantics as
-   * `kysely.transaction().execute(work)`, with less overhead per write on PostgreSQL. On
+   * `kysely.transaction().execute(work)`, with less overhead per write on PostgreSQL; on SQLite
+   * writes that arrive together share one COMMIT, each in its own savepoint (see
+   * `sqliteGroupCommit`). On
    * PostgreSQL an attempt the server stops answering is abandoned after `DB_WRITE_DEADLINE_MS`
    * with a `DatabaseStalledError`, its connection destroyed (see `StallWatch`).
    */
