@@ -109,4 +109,13 @@ describe('SQLite group commit', () => {
     await later;
     expect(await ids()).toEqual(['k1', 'k2']);
   });
+
+  it('answers the writes waiting with an error, never leaves them hanging, once the database is closed', async () => {
+    const { config } = loadConfig({ DATA_DIR: mkdtempSync(path.join(os.tmpdir(), 'robusto-group-closed-')) }, { ignoreDotEnv: true });
+    const closed = createDb(config, pino({ level: 'silent' }));
+    await closed.transaction(async () => 'opened');
+    await closed.close();
+    await expect(closed.transaction(async () => 'never')).rejects.toThrow();
+    rmSync(config.paths.dataDir, { recursive: true, force: true });
+  });
 });

@@ -71,8 +71,14 @@ export function sqliteGroupCommit(kysely: AnyKysely, props: { dialect: Dialect; 
   };
 
   const groups = async (): Promise<void> => {
-    while (queue.length > 0) await kysely.connection().execute((db) => runGroup(db, () => handleOn(db), queue));
-    running = false;
+    try {
+      while (queue.length > 0) await kysely.connection().execute((db) => runGroup(db, () => handleOn(db), queue));
+    } catch (error) {
+      // No connection to be had (the database closed): the writes waiting get its error.
+      for (const member of queue.splice(0)) member.reject(error);
+    } finally {
+      running = false;
+    }
   };
   return <T>(work: (tx: AnyTransaction) => Promise<T>) =>
     new Promise<T>((resolve, reject) => {
