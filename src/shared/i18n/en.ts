@@ -527,6 +527,65 @@ export const en = {
     'backup.progress.backup': '{table}: {rows} rows copied, {rate} rows/s, {eta} left',
     'backup.progress.verify': '{table}: {rows} rows checked, {rate} rows/s, {eta} left',
     'backup.progress.restore': '{table}: {rows} rows loaded, {rate} rows/s, {eta} left',
+    // What verify lists and the backup errors (ERR_BACKUP_…) backup, verify and restore print
+    'backup.file.missing': 'the file is missing',
+    'backup.file.cannotRead': 'it cannot be read ({reason})',
+    'backup.file.notRegular': 'it cannot be read: it is {kind}, not a regular file (a backup holds regular files only)',
+    'backup.file.kind.link': 'a symbolic link',
+    'backup.file.kind.directory': 'a directory',
+    'backup.file.kind.fifo': 'a named pipe (FIFO)',
+    'backup.file.kind.socket': 'a socket',
+    'backup.file.kind.device': 'a device',
+    'backup.file.kind.other': 'not a regular file',
+    'backup.file.cannotOpen': 'it cannot be opened ({reason})',
+    'backup.file.replaced': 'it cannot be read: it was replaced while being opened (a backup holds regular files only)',
+    'backup.file.tooLarge': 'it is {size} bytes, {limit}',
+    'backup.file.moreThan': 'more than the {max} allowed',
+    'backup.file.moreThanBytes': 'it is more than the {max} bytes allowed',
+    'backup.file.lineTooLong': 'a line is longer than {max} bytes unpacked: not a row robusto writes',
+    'backup.problem.sizeAltered': 'the manifest says {bytes}: the file was altered or damaged',
+    'backup.problem.table': '{table} ({file}): {problem}',
+    'backup.problem.hashAltered': 'SHA-256 is {sha256}, the manifest says {expected}: the file was altered or damaged',
+    'backup.problem.rowCount': '{rows} rows, the manifest says {expected}',
+    'backup.problem.notARow': 'line {line} is not a row (a JSON object)',
+    'backup.problem.moreRows': 'it holds more rows than the {expected} the manifest says',
+    'backup.problem.cannotReadBack': 'it cannot be read back ({reason})',
+    'backup.problem.notThisTable': "it does not decrypt as this table's file: altered, or another table's ({reason})",
+    'backup.problem.unknownSchema':
+      "the backup's schema version names migrations this robusto does not have ({migrations}): which tables it must hold cannot be checked; verify it with the robusto version and ROBUSTO_MODULES that made it",
+    'backup.problem.lacksTables': 'the backup lacks table(s) {tables} of its schema version: it is incomplete, or its manifest was cut; use another backup',
+    'backup.problem.foreignTables': 'the backup lists table(s) {tables}, which its schema version does not have: its manifest was altered; use another backup',
+    'backup.note.plain':
+      'the backup in {dir} is not encrypted, so its manifest is not authenticated: anyone who could write to it could have changed it and its checksums together',
+    'backup.warning.unencrypted': 'the backup in {dir} is not encrypted nor authenticated: restored as told (--allow-unencrypted)',
+    'backup.warning.unauthenticated': 'the manifest of the backup in {dir} is not authenticated: restored as told (--allow-unauthenticated)',
+    'backup.error.unencrypted':
+      'the backup in {dir} is not encrypted although BACKUP_ENCRYPTION_KEY is set, so nothing proves robusto made it (anyone who could write to it could have forged it, checksums included); restore refuses it unless given --allow-unencrypted, once you are sure it is the one you made',
+    'backup.error.unauthenticated':
+      'the manifest of the backup in {dir} carries no HMAC (made by a robusto that did not authenticate manifests, or the HMAC was removed): its table files authenticate with the key, but its list of tables and schema version cannot be; restore refuses it unless given --allow-unauthenticated, once you are sure it is the one you made',
+    'backup.error.hmacMismatch':
+      'the manifest of the backup in {dir} does not match its HMAC: manifest.json was changed after the backup was made (or comes from another backup); do not restore it, use another backup',
+    'backup.error.noKey': 'the backup in {dir} is encrypted: set BACKUP_ENCRYPTION_KEY to the key it was made with to read its rows',
+    'backup.error.wrongKey': 'BACKUP_ENCRYPTION_KEY is not the key the backup in {dir} was made with',
+    'backup.error.unreadableManifest': '{file} cannot be read as a manifest: {reason}; give the directory a "robusto backup" wrote',
+    'backup.error.notJson': 'it is not JSON ({reason})',
+    'backup.error.notAManifest': '{file} is not a robusto backup manifest of format {format}',
+    'backup.error.foreignEncryption': '{file} names an encryption this robusto does not make: {encryption}',
+    'backup.error.foreignHmac': '{file} has an "hmac" that is not one robusto makes (base64 of 32 bytes, in encrypted backups only)',
+    'backup.error.badTableEntry': '{file} lists a table entry that is not valid: {entry}',
+    'backup.error.tableTwice': '{file} lists the table {table} twice',
+    'backup.error.noDatabase': 'there is no database at {file}: run this where robusto runs, or set DATA_DIR (or DATABASE_URL) to the installation to back up',
+    'backup.error.noTables':
+      'this database has no robusto tables (no migration was ever applied): check DATA_DIR or DATABASE_URL point at the installation to back up',
+    'backup.error.schemaMismatch':
+      "the backup's schema (migrations {theirs}) differs from this database's ({ours}); restore it with the robusto version that made it ({version}), then upgrade",
+    'backup.error.missingTables': 'this database has no table {tables}; is every module of the backup loaded (ROBUSTO_MODULES)?',
+    'backup.error.lacksTables':
+      'the backup in {dir} lacks table(s) {tables} of its schema version, nothing was restored: it is incomplete, or its manifest was cut; use another backup',
+    'backup.error.damaged': 'the backup in {dir} is damaged, nothing was restored: {problems}',
+    'backup.error.inUse':
+      'this database is in use (its {table} has {count} rows): restore only fills a new one; point DATABASE_URL or DATA_DIR at an empty database',
+    'backup.error.notReadBack': 'the backup written to {dir} did not read back ({problems}); it was removed. Check the disk under {root}.',
     // robusto migrate, tenant, user, journal and what every command says on a bad start
     'cli.config.invalid': 'robusto: invalid configuration, not starting',
     // robusto --help

@@ -521,6 +521,67 @@ export const ptBR: Catalogue = {
     'backup.progress.backup': '{table}: {rows} linhas copiadas, {rate} linhas/s, faltam {eta}',
     'backup.progress.verify': '{table}: {rows} linhas conferidas, {rate} linhas/s, faltam {eta}',
     'backup.progress.restore': '{table}: {rows} linhas carregadas, {rate} linhas/s, faltam {eta}',
+    // O que o verify lista e os erros de backup (ERR_BACKUP_…) que backup, verify e restore mostram
+    'backup.file.missing': 'o arquivo não existe',
+    'backup.file.cannotRead': 'ele não pode ser lido ({reason})',
+    'backup.file.notRegular': 'ele não pode ser lido: é {kind}, não um arquivo comum (um backup só contém arquivos comuns)',
+    'backup.file.kind.link': 'um link simbólico',
+    'backup.file.kind.directory': 'uma pasta',
+    'backup.file.kind.fifo': 'um pipe nomeado (FIFO)',
+    'backup.file.kind.socket': 'um socket',
+    'backup.file.kind.device': 'um dispositivo',
+    'backup.file.kind.other': 'algo que não é um arquivo comum',
+    'backup.file.cannotOpen': 'ele não pode ser aberto ({reason})',
+    'backup.file.replaced': 'ele não pode ser lido: foi trocado enquanto era aberto (um backup só contém arquivos comuns)',
+    'backup.file.tooLarge': 'ele tem {size} bytes, {limit}',
+    'backup.file.moreThan': 'mais que os {max} permitidos',
+    'backup.file.moreThanBytes': 'ele tem mais que os {max} bytes permitidos',
+    'backup.file.lineTooLong': 'uma linha tem mais de {max} bytes descompactada: não é uma linha que o robusto escreve',
+    'backup.problem.sizeAltered': 'o manifesto diz {bytes}: o arquivo foi alterado ou danificado',
+    'backup.problem.table': '{table} ({file}): {problem}',
+    'backup.problem.hashAltered': 'o SHA-256 é {sha256}, o manifesto diz {expected}: o arquivo foi alterado ou danificado',
+    'backup.problem.rowCount': '{rows} linhas, o manifesto diz {expected}',
+    'backup.problem.notARow': 'a linha {line} não é um registro (um objeto JSON)',
+    'backup.problem.moreRows': 'ele tem mais linhas que as {expected} que o manifesto diz',
+    'backup.problem.cannotReadBack': 'ele não pode ser lido de volta ({reason})',
+    'backup.problem.notThisTable': 'ele não se decifra como o arquivo desta tabela: foi alterado, ou é de outra tabela ({reason})',
+    'backup.problem.unknownSchema':
+      'a versão de esquema do backup cita migrações que este robusto não tem ({migrations}): não dá para conferir quais tabelas ele deve ter; verifique-o com a versão do robusto e o ROBUSTO_MODULES que o fizeram',
+    'backup.problem.lacksTables':
+      'faltam ao backup a(s) tabela(s) {tables} da sua versão de esquema: ele está incompleto, ou seu manifesto foi cortado; use outro backup',
+    'backup.problem.foreignTables': 'o backup lista a(s) tabela(s) {tables}, que sua versão de esquema não tem: seu manifesto foi alterado; use outro backup',
+    'backup.note.plain':
+      'o backup em {dir} não é cifrado, então seu manifesto não é autenticado: quem pudesse escrever nele poderia ter mudado o manifesto e as somas de verificação juntos',
+    'backup.warning.unencrypted': 'o backup em {dir} não é cifrado nem autenticado: restaurado como pedido (--allow-unencrypted)',
+    'backup.warning.unauthenticated': 'o manifesto do backup em {dir} não é autenticado: restaurado como pedido (--allow-unauthenticated)',
+    'backup.error.unencrypted':
+      'o backup em {dir} não é cifrado embora BACKUP_ENCRYPTION_KEY esteja definida, então nada prova que o robusto o fez (quem pudesse escrever nele poderia tê-lo forjado, somas de verificação inclusive); o restore o recusa a menos que receba --allow-unencrypted, quando você tiver certeza de que é o que você fez',
+    'backup.error.unauthenticated':
+      'o manifesto do backup em {dir} não traz HMAC (feito por um robusto que não autenticava manifestos, ou o HMAC foi removido): seus arquivos de tabela se autenticam com a chave, mas sua lista de tabelas e sua versão de esquema não; o restore o recusa a menos que receba --allow-unauthenticated, quando você tiver certeza de que é o que você fez',
+    'backup.error.hmacMismatch':
+      'o manifesto do backup em {dir} não confere com seu HMAC: o manifest.json foi mudado depois que o backup foi feito (ou vem de outro backup); não o restaure, use outro backup',
+    'backup.error.noKey': 'o backup em {dir} é cifrado: defina BACKUP_ENCRYPTION_KEY com a chave com que ele foi feito para ler suas linhas',
+    'backup.error.wrongKey': 'BACKUP_ENCRYPTION_KEY não é a chave com que o backup em {dir} foi feito',
+    'backup.error.unreadableManifest': '{file} não pode ser lido como manifesto: {reason}; indique a pasta que um "robusto backup" escreveu',
+    'backup.error.notJson': 'não é JSON ({reason})',
+    'backup.error.notAManifest': '{file} não é um manifesto de backup do robusto no formato {format}',
+    'backup.error.foreignEncryption': '{file} cita uma cifragem que este robusto não faz: {encryption}',
+    'backup.error.foreignHmac': '{file} tem um "hmac" que não é um que o robusto faz (base64 de 32 bytes, só em backups cifrados)',
+    'backup.error.badTableEntry': '{file} lista uma entrada de tabela inválida: {entry}',
+    'backup.error.tableTwice': '{file} lista a tabela {table} duas vezes',
+    'backup.error.noDatabase':
+      'não há banco de dados em {file}: rode isto onde o robusto roda, ou defina DATA_DIR (ou DATABASE_URL) para a instalação da qual fazer backup',
+    'backup.error.noTables':
+      'este banco de dados não tem tabelas do robusto (nenhuma migração foi aplicada): confira se DATA_DIR ou DATABASE_URL apontam para a instalação da qual fazer backup',
+    'backup.error.schemaMismatch':
+      'o esquema do backup (migrações {theirs}) difere do deste banco ({ours}); restaure-o com a versão do robusto que o fez ({version}) e depois atualize',
+    'backup.error.missingTables': 'este banco de dados não tem a tabela {tables}; todos os módulos do backup estão carregados (ROBUSTO_MODULES)?',
+    'backup.error.lacksTables':
+      'faltam ao backup em {dir} a(s) tabela(s) {tables} da sua versão de esquema, nada foi restaurado: ele está incompleto, ou seu manifesto foi cortado; use outro backup',
+    'backup.error.damaged': 'o backup em {dir} está danificado, nada foi restaurado: {problems}',
+    'backup.error.inUse':
+      'este banco de dados está em uso (sua tabela {table} tem {count} linhas): o restore só preenche um banco novo; aponte DATABASE_URL ou DATA_DIR para um banco vazio',
+    'backup.error.notReadBack': 'o backup escrito em {dir} não pôde ser lido de volta ({problems}); ele foi removido. Confira o disco em {root}.',
     'cli.config.invalid': 'robusto: configuração inválida; nada foi iniciado',
     'help.backup': 'escreve uma cópia consistente do banco de dados (todas as tabelas, um mesmo instante) em BACKUP_DIR (padrão DATA_DIR/backups)',
     'help.backup.dir': 'onde colocá-la em vez de BACKUP_DIR',
