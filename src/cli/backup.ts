@@ -12,15 +12,23 @@ import { BackupError, BackupErrorCode, type BackupManifest } from '../ops/backup
 import { pruneBackups } from '../ops/backup/prune.js';
 import { assertNewDatabase, checkRestorable, restoreBackup } from '../ops/backup/restore.js';
 import { verifyBackup } from '../ops/backup/verify.js';
+import { UnreadableFileError } from '../ops/bounded-read.js';
 import { errorText } from '../shared/error-text.js';
 import { loadEnvironment, type Environment } from './load-environment.js';
 import { render, t, text } from '../shared/i18n/translate.js';
 import { commandLocale, helpText } from './command-locale.js';
 import { terminalProgress } from './backup-progress.js';
 
-/** Prints a failure of a backup command (its code and what to do, in the shell's language) and sets exit code 1. */
+/** What went wrong, in the shell's language where robusto says it: a backup error after its code, a file that cannot be read. */
+function failureText(error: unknown): string {
+  if (error instanceof BackupError) return `${error.code}: ${render(commandLocale(), error.detail)}`;
+  if (error instanceof UnreadableFileError) return render(commandLocale(), error.detail);
+  return errorText(error);
+}
+
+/** Prints a failure of a backup command (its code and what to do) and sets exit code 1. */
 function fail(error: unknown): void {
-  process.stderr.write(`✗ ${error instanceof BackupError ? `${error.code}: ${render(commandLocale(), error.detail)}` : errorText(error)}\n`);
+  process.stderr.write(`✗ ${failureText(error)}\n`);
   process.exitCode = 1;
 }
 
