@@ -12,15 +12,23 @@ import { BackupError, BackupErrorCode, type BackupManifest } from '../ops/backup
 import { pruneBackups } from '../ops/backup/prune.js';
 import { assertNewDatabase, checkRestorable, restoreBackup } from '../ops/backup/restore.js';
 import { verifyBackup } from '../ops/backup/verify.js';
+import { UnreadableFileError } from '../ops/bounded-read.js';
 import { errorText } from '../shared/error-text.js';
 import { loadEnvironment, type Environment } from './load-environment.js';
-import { t } from '../shared/i18n/translate.js';
+import { render, t, text } from '../shared/i18n/translate.js';
 import { commandLocale, helpText } from './command-locale.js';
 import { terminalProgress } from './backup-progress.js';
 
+/** What went wrong, in the shell's language where robusto says it: a backup error after its code, a file that cannot be read. */
+function failureText(error: unknown): string {
+  if (error instanceof BackupError) return `${error.code}: ${render(commandLocale(), error.detail)}`;
+  if (error instanceof UnreadableFileError) return render(commandLocale(), error.detail);
+  return errorText(error);
+}
+
 /** Prints a failure of a backup command (its code and what to do) and sets exit code 1. */
 function fail(error: unknown): void {
-  process.stderr.write(`✗ ${error instanceof BackupError ? `${error.code}: ${error.message}` : errorText(error)}\n`);
+  process.stderr.write(`✗ ${failureText(error)}\n`);
   process.exitCode = 1;
 }
 
@@ -32,12 +40,7 @@ async function withDatabase(work: (db: Database, env: Environment) => Promise<vo
   const env = await loadEnvironment({ quiet: true });
   const { config } = env;
   if (options.existing && config.engine === 'sqlite' && !existsSync(config.paths.sqliteFile)) {
-    fail(
-      new BackupError(
-        BackupErrorCode.NO_DATABASE,
-        `there is no database at ${config.paths.sqliteFile}: run this where robusto runs, or set DATA_DIR (or DATABASE_URL) to the installation to back up`,
-      ),
-    );
+    fail(new BackupError(BackupErrorCode.NO_DATABASE, text('backup.error.noDatabase', { file: config.paths.sqliteFile })));
     return;
   }
   let db: Database | undefined;
@@ -99,18 +102,18 @@ function addVerifyCommand(program: Command): void {
         // Only the backup key and the extra modules: verify works with the backup alone, wherever it was copied.
         const encryptionKey = loadSetting('BACKUP_ENCRYPTION_KEY', process.env) as string | undefined;
         const extraModules = modulePaths(loadSetting('ROBUSTO_MODULES', process.env) as string | undefined, process.cwd());
-        const { manifest, problems, notes } = await verifyBackup(path.resolve(dir), {
+        const { manifest, problemTexts, noteTexts } = await verifyBackup(path.resolve(dir), {
           encryptionKey,
           extraModules,
           progress: terminalProgress(process.stderr, 'verify', commandLocale()),
         });
-        for (const note of notes) process.stderr.write(`! ${note}\n`);
-        if (problems.length === 0) {
+        for (const note of noteTexts) process.stderr.write(`! ${render(commandLocale(), note)}\n`);
+        if (problemTexts.length === 0) {
           const facts = { dir, tables: manifest.tables.length, at: manifest.createdAt, engine: manifest.engine, version: manifest.robustoVersion };
           process.stdout.write(`${t(commandLocale(), manifest.hmac ? 'backup.soundAuthenticated' : 'backup.sound', facts)}\n`);
           return;
         }
-        for (const problem of problems) process.stderr.write(`✗ ${problem}\n`);
+        for (const problem of problemTexts) process.stderr.write(`✗ ${render(commandLocale(), problem)}\n`);
         process.exitCode = 1;
       } catch (error) {
         fail(error);
@@ -136,7 +139,7 @@ function addRestoreCommand(program: Command): void {
           progress: terminalProgress(process.stderr, 'verify', commandLocale()),
         });
         const { manifest } = checked;
-        for (const warning of checked.warnings) process.stderr.write(`! ${warning}\n`);
+        for (const warning of checked.warnings) process.stderr.write(`! ${render(commandLocale(), warning)}\n`);
         // The schema the backup needs: every migration, but not the modules' start-up work
         // (the first start's owner would make the database not empty).
         const app = await buildApp({ config, log, db });

@@ -8,7 +8,10 @@ import { registerRestartCommand } from './restart.js';
 import { registerServeCommands } from './serve.js';
 import { registerTenantCommands } from './tenant.js';
 import { registerUserCommands } from './user.js';
-import { helpText, helpTitle } from './command-locale.js';
+import { commanderRefusal, helpText, helpTitle } from './command-locale.js';
+
+/** Commander's exits that are no refusal: help and the version, already written. */
+const NOT_REFUSALS = new Set(['commander.help', 'commander.helpDisplayed', 'commander.version']);
 
 /** Builds the `robusto` command line: one sub-command per file in `cli/`. */
 export function buildProgram(): Command {
@@ -18,7 +21,14 @@ export function buildProgram(): Command {
     // Every sub-command inherits these: --help in the shell's language too.
     .configureHelp({ styleTitle: helpTitle })
     .helpOption('-h, --help', helpText('help.help'))
-    .helpCommand('help [command]', helpText('help.helpCommand'));
+    .helpCommand('help [command]', helpText('help.helpCommand'))
+    // Commander's refusals (an unknown option, a missing argument…) in the shell's language:
+    // its English line is not written; the exit hook writes it from the catalogue, then
+    // commander exits with its own code.
+    .configureOutput({ outputError: () => undefined })
+    .exitOverride((error) => {
+      if (!NOT_REFUSALS.has(error.code)) process.stderr.write(`${commanderRefusal(error)}\n`);
+    });
   registerServeCommands(program);
   registerDoctorCommand(program);
   registerMigrateCommand(program);

@@ -1,3 +1,5 @@
+import { isLocalText, render, text, type LocalText } from '../shared/i18n/translate.js';
+
 /**
  * What `target_session_attrs` may ask of a server, as libpq defines them: `any` takes the first
  * host that answers; `read-write` one that accepts writes (a primary whose
@@ -44,11 +46,17 @@ const PORT = /^[0-9]{1,5}$/;
  * `target_session_attrs`. A host without a port gets the `port` parameter's (one port for every
  * host, or one per host), else 5432.
  *
- * @returns the parts, or why the URL is not usable (a phrase for the configuration's problem line).
+ * @returns the parts, or why the URL is not usable, in English (the configuration's problem line uses {@link readDatabaseUrl}).
  */
 export function parseDatabaseUrl(url: string): DatabaseTarget | string {
+  const target = readDatabaseUrl(url);
+  return isLocalText(target) ? render('en', target) : target;
+}
+
+/** {@link parseDatabaseUrl}, saying why a URL is not usable in the reader's language (a phrase for the configuration's problem line). */
+export function readDatabaseUrl(url: string): DatabaseTarget | LocalText {
   const scheme = SCHEME.exec(url);
-  if (!scheme) return 'it does not start with postgres:// or postgresql://';
+  if (!scheme) return text('config.reason.url.scheme');
   const rest = url.slice(scheme[0].length);
   const authorityEnd = rest.search(/[/?#]/);
   const authority = authorityEnd === -1 ? rest : rest.slice(0, authorityEnd);
@@ -64,7 +72,7 @@ export function parseDatabaseUrl(url: string): DatabaseTarget | string {
   const query = new URLSearchParams(queryStart === -1 ? '' : tail.slice(queryStart + 1, fragmentStart > queryStart ? fragmentStart : undefined));
 
   const fromUrl = hostspec === '' ? { hosts: [], ports: [] } : splitHostspec(hostspec);
-  if (typeof fromUrl === 'string') return fromUrl;
+  if (isLocalText(fromUrl)) return fromUrl;
   const hostParam = query.get('host');
   const portParam = query.get('port');
   const hosts = hostParam === null ? fromUrl.hosts : hostParam.split(',').map((h) => h.trim());
@@ -72,16 +80,15 @@ export function parseDatabaseUrl(url: string): DatabaseTarget | string {
 
   const attrs = query.get('target_session_attrs') ?? 'any';
   if (!(TARGET_SESSION_ATTRS as readonly string[]).includes(attrs)) {
-    return `target_session_attrs=${attrs} is not one of ${TARGET_SESSION_ATTRS.join(', ')}`;
+    return text('config.reason.url.sessionAttrs', { value: attrs, allowed: TARGET_SESSION_ATTRS.join(', ') });
   }
   const targetSessionAttrs = attrs as TargetSessionAttrs;
   const needsHostChoice = hosts.length > 1 || targetSessionAttrs !== 'any';
-  if (hosts.length > 1 && hosts.some((h) => h === '')) return 'its host list has an empty entry (two commas in a row, or one at an end)';
-  if (needsHostChoice && (hosts.length === 0 || hosts[0] === '')) return `target_session_attrs=${targetSessionAttrs} needs the host named in the URL`;
-  if (ports.length > 1 && ports.length !== hosts.length)
-    return `it lists ${ports.length} ports for ${hosts.length} host(s): give one port for all, or one per host`;
+  if (hosts.length > 1 && hosts.some((h) => h === '')) return text('config.reason.url.emptyHost');
+  if (needsHostChoice && (hosts.length === 0 || hosts[0] === '')) return text('config.reason.url.sessionAttrsNeedHost', { value: targetSessionAttrs });
+  if (ports.length > 1 && ports.length !== hosts.length) return text('config.reason.url.portCount', { ports: ports.length, hosts: hosts.length });
   for (const port of ports) {
-    if (port !== '' && !(PORT.test(port) && Number(port) >= 1 && Number(port) <= 65535)) return `port "${port}" is not a whole number from 1 to 65535`;
+    if (port !== '' && !(PORT.test(port) && Number(port) >= 1 && Number(port) <= 65535)) return text('config.reason.url.port', { port });
   }
   const portOf = (i: number): number => {
     const given = ports.length === 1 ? ports[0] : ports[i];
@@ -99,7 +106,7 @@ export function parseDatabaseUrl(url: string): DatabaseTarget | string {
 }
 
 /** The `host[:port],…` of a URL as two lists of the same length (a missing port is ''). */
-function splitHostspec(hostspec: string): { hosts: string[]; ports: string[] } | string {
+function splitHostspec(hostspec: string): { hosts: string[]; ports: string[] } | LocalText {
   const hosts: string[] = [];
   const ports: string[] = [];
   for (const entry of hostspec.split(',')) {
@@ -108,19 +115,19 @@ function splitHostspec(hostspec: string): { hosts: string[]; ports: string[] } |
     if (entry.startsWith('[')) {
       const close = entry.indexOf(']');
       const after = close === -1 ? '' : entry.slice(close + 1);
-      if (close === -1 || (after !== '' && !after.startsWith(':'))) return `"${entry}" is not an IPv6 address in brackets, with an optional :port`;
+      if (close === -1 || (after !== '' && !after.startsWith(':'))) return text('config.reason.url.ipv6', { entry });
       host = entry.slice(1, close);
       port = after.slice(1);
     } else {
       const parts = entry.split(':');
-      if (parts.length > 2) return `"${entry}" has more than one ":" (an IPv6 address goes in brackets: [::1]:5432)`;
+      if (parts.length > 2) return text('config.reason.url.colons', { entry });
       host = parts[0] ?? '';
       port = parts[1] ?? '';
     }
     try {
       hosts.push(decodeURIComponent(host));
     } catch {
-      return `"${host}" is not a valid host (a bad % escape)`;
+      return text('config.reason.url.escape', { host });
     }
     ports.push(port);
   }

@@ -122,6 +122,25 @@ describe('loadConfig', () => {
     expect(error.problems[2]).toMatch(/\(it is larger than JOURNAL_MAX_MB=10\)$/);
   });
 
+  it('gives the reason a URL, an address list or a cron expression was refused in Portuguese too', () => {
+    let error: unknown;
+    try {
+      loadConfig(
+        { DATABASE_URL: 'postgres://db1:5432,db2:x/erp', TRUST_PROXY: '10.0.0.0/33', BACKUP_SCHEDULE: '30 2 * * * *' },
+        { cwd: tempDir(), ignoreDotEnv: true },
+      );
+    } catch (caught) {
+      error = caught;
+    }
+    if (!(error instanceof ConfigError)) throw new Error('expected a ConfigError');
+    const portuguese = error.texts.map((line) => textIn('pt-BR', line));
+    expect(portuguese).toHaveLength(3);
+    expect(portuguese).toContainEqual(expect.stringMatching(/^BACKUP_SCHEDULE: .*\(ela tem 6 campo\(s\), não 5\)$/));
+    expect(portuguese).toContainEqual(expect.stringMatching(/^TRUST_PROXY: .*\("10\.0\.0\.0\/33" tem um tamanho de prefixo fora de 0-32\)$/));
+    expect(portuguese).toContainEqual(expect.stringMatching(/^DATABASE_URL: .*\(a porta "x" não é um número inteiro de 1 a 65535\)$/));
+    expect(error.problems).toContainEqual(expect.stringMatching(/\(port "x" is not a whole number from 1 to 65535\)$/));
+  });
+
   it('says what each variable must be in the catalogue exactly as its schema does in English', () => {
     const messages = en.messages as Record<string, string>;
     for (const [name, variable] of Object.entries(ENV_VARIABLES)) expect(messages[`config.expected.${name}`], name).toBe(variable.expected);

@@ -8,10 +8,10 @@ import { Value } from '@sinclair/typebox/value';
 import { Cron } from 'croner';
 import type { Config } from './config.js';
 import { ENV_VARIABLES, type EnvName, type EnvVariable } from './config.schema.js';
-import { parseDatabaseUrl } from './database-url.js';
+import { readDatabaseUrl } from './database-url.js';
 import { defineErrors } from '../shared/error-registry.js';
 import { DEFAULT_LOCALE } from '../shared/i18n/locale.js';
-import { text, textIn, type LocalText } from '../shared/i18n/translate.js';
+import { isLocalText, text, textIn, type LocalText } from '../shared/i18n/translate.js';
 
 const MIN_SECRET_KEY_LENGTH = 32;
 const GENERATED_SECRET_BYTES = 48;
@@ -124,10 +124,10 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadConfigOptions = 
   const paths = pathsOf(values, cwd);
   problems.push(...crossProblems(values));
   const trustProxy = parseTrustProxy((values.TRUST_PROXY as string | undefined) ?? 'off');
-  if (typeof trustProxy === 'string') problems.push(problemLine('TRUST_PROXY', ENV_VARIABLES.TRUST_PROXY, values.TRUST_PROXY as string, trustProxy));
+  if (isLocalText(trustProxy)) problems.push(problemLine('TRUST_PROXY', ENV_VARIABLES.TRUST_PROXY, values.TRUST_PROXY as string, trustProxy));
   const databaseUrl = values.DATABASE_URL as string | undefined;
-  const database = databaseUrl === undefined ? undefined : parseDatabaseUrl(databaseUrl);
-  if (typeof database === 'string') problems.push(problemLine('DATABASE_URL', ENV_VARIABLES.DATABASE_URL, databaseUrl as string, database));
+  const database = databaseUrl === undefined ? undefined : readDatabaseUrl(databaseUrl);
+  if (database !== undefined && isLocalText(database)) problems.push(problemLine('DATABASE_URL', ENV_VARIABLES.DATABASE_URL, databaseUrl as string, database));
   const warnings: string[] = [];
   const secretKey = secretKeyOf(
     values.SECRET_KEY as string | undefined,
@@ -285,16 +285,16 @@ function readVariable(name: EnvName, merged: Record<string, string | undefined>)
  * fields exactly: croner also takes six (seconds first), where "30 2 * * * *" would mean every
  * hour at 02:30 past; and an expression that never comes (31 February) is refused too.
  */
-function cronProblem(expression: string): string | undefined {
+function cronProblem(expression: string): LocalText | undefined {
   const fields = expression.split(/\s+/).length;
-  if (fields !== 5) return `it has ${fields} field(s), not 5`;
+  if (fields !== 5) return text('config.reason.cron.fields', { fields });
   try {
     const cron = new Cron(expression, { paused: true });
     const next = cron.nextRun();
     cron.stop();
-    return next === null ? 'it never comes' : undefined;
+    return next === null ? text('config.reason.cron.never') : undefined;
   } catch (error) {
-    return error instanceof Error ? error.message : String(error);
+    return text('config.reason.cron.invalid', { reason: error instanceof Error ? error.message : String(error) });
   }
 }
 
@@ -311,7 +311,7 @@ export function modulePaths(setting: string | undefined, cwd: string): string[] 
  * `TRUST_PROXY` as a list of addresses and CIDR ranges ("loopback" expanded), or why an entry is
  * not one. "off" is the empty list.
  */
-function parseTrustProxy(raw: string): string[] | string {
+function parseTrustProxy(raw: string): string[] | LocalText {
   if (raw === 'off') return [];
   const entries: string[] = [];
   for (const entry of raw
@@ -325,11 +325,11 @@ function parseTrustProxy(raw: string): string[] | string {
     const [address = '', bits, ...rest] = entry.split('/');
     const family = isIP(address);
     const maxBits = family === 6 ? 128 : 32;
-    if (family === 0 || rest.length > 0) return `"${entry}" is not an IP address or CIDR range`;
-    if (bits !== undefined && !(/^[0-9]{1,3}$/.test(bits) && Number(bits) <= maxBits)) return `"${entry}" has a prefix length outside 0-${maxBits}`;
+    if (family === 0 || rest.length > 0) return text('config.reason.proxy.notAddress', { entry });
+    if (bits !== undefined && !(/^[0-9]{1,3}$/.test(bits) && Number(bits) <= maxBits)) return text('config.reason.proxy.prefix', { entry, max: maxBits });
     entries.push(entry);
   }
-  return entries.length > 0 ? entries : 'it names no address';
+  return entries.length > 0 ? entries : text('config.reason.proxy.empty');
 }
 
 /** `RATE_LIMITS` (already checked against its pattern) as a table; `null` when "off". */

@@ -1,6 +1,7 @@
 import { constants, type Stats } from 'node:fs';
 import { lstat, open, type FileHandle } from 'node:fs/promises';
 import { Transform, type TransformCallback } from 'node:stream';
+import { render, text, type LocalText } from '../shared/i18n/translate.js';
 
 /** The largest `manifest.json` read: a manifest lists a few dozen tables, a few KiB. */
 export const MAX_MANIFEST_BYTES = 1024 * 1024;
@@ -9,21 +10,24 @@ export const MAX_ROW_BYTES = 16 * 1024 * 1024;
 
 /**
  * A file of a backup or a restart record that is not an ordinary file robusto could have written
- * (a FIFO, a device, a symbolic link, a directory), is too large, or cannot be opened. Its message
- * says which.
+ * (a FIFO, a device, a symbolic link, a directory), is too large, or cannot be opened. `detail`
+ * says which in the reader's language; the message says it in English, for the log.
  */
 export class UnreadableFileError extends Error {
   override readonly name = 'UnreadableFileError';
+  constructor(readonly detail: LocalText) {
+    super(render('en', detail));
+  }
 }
 
 /** What kind of file `stats` describes, in words, for a message. */
-function kindOf(stats: Stats): string {
-  if (stats.isSymbolicLink()) return 'a symbolic link';
-  if (stats.isDirectory()) return 'a directory';
-  if (stats.isFIFO()) return 'a named pipe (FIFO)';
-  if (stats.isSocket()) return 'a socket';
-  if (stats.isCharacterDevice() || stats.isBlockDevice()) return 'a device';
-  return 'not a regular file';
+function kindOf(stats: Stats): LocalText {
+  if (stats.isSymbolicLink()) return text('backup.file.kind.link');
+  if (stats.isDirectory()) return text('backup.file.kind.directory');
+  if (stats.isFIFO()) return text('backup.file.kind.fifo');
+  if (stats.isSocket()) return text('backup.file.kind.socket');
+  if (stats.isCharacterDevice() || stats.isBlockDevice()) return text('backup.file.kind.device');
+  return text('backup.file.kind.other');
 }
 
 /**
@@ -38,28 +42,27 @@ function kindOf(stats: Stats): string {
 export async function openRegularFile(
   file: string,
   maxBytes = Number.POSITIVE_INFINITY,
-  tooLarge = `more than the ${maxBytes} allowed`,
+  tooLarge: LocalText = text('backup.file.moreThan', { max: String(maxBytes) }),
 ): Promise<{ handle: FileHandle; size: number }> {
   let before: Stats;
   try {
     before = await lstat(file);
   } catch (error) {
     throw new UnreadableFileError(
-      (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'the file is missing' : `it cannot be read (${(error as Error).message})`,
+      (error as NodeJS.ErrnoException).code === 'ENOENT' ? text('backup.file.missing') : text('backup.file.cannotRead', { reason: (error as Error).message }),
     );
   }
-  if (!before.isFile()) throw new UnreadableFileError(`it cannot be read: it is ${kindOf(before)}, not a regular file (a backup holds regular files only)`);
+  if (!before.isFile()) throw new UnreadableFileError(text('backup.file.notRegular', { kind: kindOf(before) }));
   let handle: FileHandle;
   try {
     handle = await open(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   } catch (error) {
-    throw new UnreadableFileError(`it cannot be opened (${(error as Error).message})`);
+    throw new UnreadableFileError(text('backup.file.cannotOpen', { reason: (error as Error).message }));
   }
   try {
     const stats = await handle.stat();
-    if (!stats.isFile() || stats.ino !== before.ino || stats.dev !== before.dev)
-      throw new UnreadableFileError('it cannot be read: it was replaced while being opened (a backup holds regular files only)');
-    if (stats.size > maxBytes) throw new UnreadableFileError(`it is ${stats.size} bytes, ${tooLarge}`);
+    if (!stats.isFile() || stats.ino !== before.ino || stats.dev !== before.dev) throw new UnreadableFileError(text('backup.file.replaced'));
+    if (stats.size > maxBytes) throw new UnreadableFileError(text('backup.file.tooLarge', { size: String(stats.size), limit: tooLarge }));
     return { handle, size: stats.size };
   } catch (error) {
     await handle.close();
@@ -82,7 +85,7 @@ export async function readSmallFile(file: string, maxBytes: number): Promise<Buf
       const { bytesRead } = await handle.read(buffer, length, buffer.length - length, length);
       if (bytesRead === 0) break;
       length += bytesRead;
-      if (length > maxBytes) throw new UnreadableFileError(`it is more than the ${maxBytes} bytes allowed`);
+      if (length > maxBytes) throw new UnreadableFileError(text('backup.file.moreThanBytes', { max: String(maxBytes) }));
       if (length === buffer.length) break;
     }
     return buffer.subarray(0, length);
@@ -132,6 +135,6 @@ export class LineSplitter extends Transform {
   }
 
   #tooLong(): UnreadableFileError {
-    return new UnreadableFileError(`a line is longer than ${this.maxBytes} bytes unpacked: not a row robusto writes`);
+    return new UnreadableFileError(text('backup.file.lineTooLong', { max: String(this.maxBytes) }));
   }
 }

@@ -3,7 +3,8 @@
 // runs, so each command has something to say without a server: doctor's checks, status and
 // restart saying nothing runs, and restart's report; migrate, tenant, user and journal on a
 // SQLite database of their own.
-import { readFileSync, rmSync } from 'node:fs';
+import { cpSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { spawnRobusto } from '../support/spawn-robusto.js';
 
@@ -166,6 +167,44 @@ describe('the commands speak the language of the shell', () => {
     expect(english.output).toMatch(/^Usage: robusto user create \[options\]$/m);
     expect(english.output).toMatch(/^ {2}--role <role> +one of owner, admin, staff, viewer$/m);
   }, 30_000);
+
+  it("commander's refusals speak the shell's language with commander's exit code: an unknown option, a missing argument", async () => {
+    const unknown = await run(['backup', '--dri', 'x'], PORTUGUESE);
+    expect(unknown.code, unknown.output).toBe(1);
+    expect(unknown.output).toMatch(/^erro: opção desconhecida '--dri'\n\(Você quis dizer --dir\?\)$/m);
+    const missing = await run(['verify'], PORTUGUESE);
+    expect(missing.code, missing.output).toBe(1);
+    expect(missing.output).toMatch(/^erro: falta o argumento obrigatório 'dir'$/m);
+    const english = await run(['backup', '--dri', 'x'], {});
+    expect(english.code, english.output).toBe(1);
+    expect(english.output).toMatch(/^error: unknown option '--dri'\n\(Did you mean --dir\?\)$/m);
+  }, 30_000);
+
+  it('robusto verify lists the problems of a damaged backup in Portuguese, and restore refuses it in Portuguese after its code', async () => {
+    const backup = await run(['backup'], {}, { dataDir: (await run(['migrate'], {})).dataDir });
+    expect(backup.code, backup.output).toBe(0);
+    const backups = path.join(backup.dataDir, 'backups');
+    const sound = path.join(backups, readdirSync(backups)[0] as string);
+    const manifest = JSON.parse(readFileSync(path.join(sound, 'manifest.json'), 'utf8')) as { tables: Array<{ name: string; file: string; rows: number }> };
+    const victim = [...manifest.tables].sort((a, b) => b.rows - a.rows)[0] as { name: string; file: string };
+    const damaged = `${sound}-damaged`;
+    cpSync(sound, damaged, { recursive: true });
+    const bytes = readFileSync(path.join(damaged, victim.file));
+    const at = Math.floor(bytes.length / 2);
+    bytes[at] = (bytes[at] as number) ^ 0x01;
+    writeFileSync(path.join(damaged, victim.file), bytes);
+
+    const verify = await run(['verify', damaged], PORTUGUESE);
+    expect(verify.code, verify.output).toBe(1);
+    expect(verify.output).toMatch(/^! o backup em .* não é cifrado, então seu manifesto não é autenticado: /m);
+    expect(verify.output).toContain(`✗ ${victim.name} (${victim.file}): o SHA-256 é `);
+    expect(verify.output).toMatch(/, o manifesto diz [0-9a-f]{64}: o arquivo foi alterado ou danificado$/m);
+    expect(verify.output).not.toMatch(/altered or damaged|is not encrypted/);
+
+    const restore = await run(['restore', damaged], PORTUGUESE);
+    expect(restore.code, restore.output).toBe(1);
+    expect(restore.output).toMatch(/^✗ ERR_BACKUP_DAMAGED: o backup em .* está danificado, nada foi restaurado: .*o arquivo foi alterado ou danificado$/m);
+  }, 90_000);
 
   it('robusto doctor prints its checks in Portuguese, and --json stays in English for scripts', async () => {
     const doctor = await run(['doctor'], PORTUGUESE);

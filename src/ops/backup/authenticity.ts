@@ -1,3 +1,4 @@
+import { text, type LocalText } from '../../shared/i18n/translate.js';
 import { hasValidHmac } from './manifest-hmac.js';
 import { BackupError, BackupErrorCode, type BackupManifest } from './manifest.js';
 
@@ -10,7 +11,7 @@ export interface Authenticity {
    */
   problem?: BackupError;
   /** A fact to tell without failing: a plain backup, checked where no key is set, cannot be authenticated. */
-  note?: string;
+  note?: LocalText;
 }
 
 /**
@@ -27,30 +28,21 @@ export function authenticityOf(manifest: BackupManifest, dir: string, key: Buffe
   if (!manifest.encryption) {
     if (!passphrase)
       return {
-        note: `the backup in ${dir} is not encrypted, so its manifest is not authenticated: anyone who could write to it could have changed it and its checksums together`,
+        note: text('backup.note.plain', { dir }),
       };
     return {
-      problem: new BackupError(
-        BackupErrorCode.UNENCRYPTED,
-        `the backup in ${dir} is not encrypted although BACKUP_ENCRYPTION_KEY is set, so nothing proves robusto made it (anyone who could write to it could have forged it, checksums included); restore refuses it unless given --allow-unencrypted, once you are sure it is the one you made`,
-      ),
+      problem: new BackupError(BackupErrorCode.UNENCRYPTED, text('backup.error.unencrypted', { dir })),
     };
   }
   if (!key) return {};
   if (manifest.hmac === undefined) {
     return {
-      problem: new BackupError(
-        BackupErrorCode.UNAUTHENTICATED,
-        `the manifest of the backup in ${dir} carries no HMAC (made by a robusto that did not authenticate manifests, or the HMAC was removed): its table files authenticate with the key, but its list of tables and schema version cannot be; restore refuses it unless given --allow-unauthenticated, once you are sure it is the one you made`,
-      ),
+      problem: new BackupError(BackupErrorCode.UNAUTHENTICATED, text('backup.error.unauthenticated', { dir })),
     };
   }
   if (!hasValidHmac(manifest, key)) {
     return {
-      problem: new BackupError(
-        BackupErrorCode.DAMAGED,
-        `the manifest of the backup in ${dir} does not match its HMAC: manifest.json was changed after the backup was made (or comes from another backup); do not restore it, use another backup`,
-      ),
+      problem: new BackupError(BackupErrorCode.DAMAGED, text('backup.error.hmacMismatch', { dir })),
     };
   }
   return {};

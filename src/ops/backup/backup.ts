@@ -1,3 +1,4 @@
+import { text } from '../../shared/i18n/translate.js';
 import { createHash } from 'node:crypto';
 import { createWriteStream, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -110,10 +111,7 @@ interface Snapshot {
 async function migrationsOf(db: Database): Promise<Record<string, string[]>> {
   const migrations = await appliedMigrations(db);
   if (Object.keys(migrations).length === 0) {
-    throw new BackupError(
-      BackupErrorCode.NO_DATABASE,
-      'this database has no robusto tables (no migration was ever applied): check DATA_DIR or DATABASE_URL point at the installation to back up',
-    );
+    throw new BackupError(BackupErrorCode.NO_DATABASE, text('backup.error.noTables'));
   }
   return migrations;
 }

@@ -1,3 +1,4 @@
+import { render, text, type LocalText } from '../../shared/i18n/translate.js';
 import path from 'node:path';
 import { sql } from 'kysely';
 import type { Database, Engine } from '../../db/database.js';
@@ -66,14 +67,17 @@ export const BackupErrorCode = defineErrors('backup', {
   UNAUTHENTICATED: { code: 'ERR_BACKUP_UNAUTHENTICATED' },
 });
 
-/** A backup that cannot be read, checked or restored; `detail` says what to do. */
+/**
+ * A backup that cannot be read, checked or restored; `detail` says what to do, in the reader's
+ * language (the commands print it in the shell's); the message says it in English, for the log.
+ */
 export class BackupError extends Error {
   override readonly name = 'BackupError';
   constructor(
     readonly code: (typeof BackupErrorCode)[keyof typeof BackupErrorCode],
-    message: string,
+    readonly detail: LocalText,
   ) {
-    super(message);
+    super(render('en', detail));
   }
 }
 
@@ -90,8 +94,8 @@ export async function readManifest(dir: string): Promise<BackupManifest> {
   try {
     parsed = JSON.parse((await readSmallFile(file, MAX_MANIFEST_BYTES)).toString('utf8'));
   } catch (error) {
-    const why = error instanceof UnreadableFileError ? error.message : `it is not JSON (${(error as Error).message})`;
-    throw new BackupError(BackupErrorCode.NOT_A_BACKUP, `${file} cannot be read as a manifest: ${why}; give the directory a "robusto backup" wrote`);
+    const reason = error instanceof UnreadableFileError ? error.detail : text('backup.error.notJson', { reason: (error as Error).message });
+    throw new BackupError(BackupErrorCode.NOT_A_BACKUP, text('backup.error.unreadableManifest', { file, reason }));
   }
   const manifest = parsed as Partial<BackupManifest>;
   const engines: unknown[] = ['sqlite', 'postgres'];
@@ -104,7 +108,7 @@ export async function readManifest(dir: string): Promise<BackupManifest> {
     !Object.values(manifest.migrations).every((names) => Array.isArray(names) && names.every((name) => typeof name === 'string')) ||
     !engines.includes(manifest.engine)
   ) {
-    throw new BackupError(BackupErrorCode.NOT_A_BACKUP, `${file} is not a robusto backup manifest of format ${BACKUP_FORMAT_VERSION}`);
+    throw new BackupError(BackupErrorCode.NOT_A_BACKUP, text('backup.error.notAManifest', { file, format: String(BACKUP_FORMAT_VERSION) }));
   }
   const encryption = manifest.encryption;
   const encrypted = encryption !== undefined;
@@ -118,11 +122,11 @@ export async function readManifest(dir: string): Promise<BackupManifest> {
       !isBase64Of(encryption.salt, BACKUP_SALT_BYTES) ||
       !isBase64Of(encryption.keyCheck, 32))
   ) {
-    throw new BackupError(BackupErrorCode.NOT_A_BACKUP, `${file} names an encryption this robusto does not make: ${JSON.stringify(encryption)}`);
+    throw new BackupError(BackupErrorCode.NOT_A_BACKUP, text('backup.error.foreignEncryption', { file, encryption: JSON.stringify(encryption) }));
   }
   // Only a key can make an HMAC: a plain backup has none.
   if (manifest.hmac !== undefined && (!encrypted || !isBase64Of(manifest.hmac, 32))) {
-    throw new BackupError(BackupErrorCode.NOT_A_BACKUP, `${file} has an "hmac" that is not one robusto makes (base64 of 32 bytes, in encrypted backups only)`);
+    throw new BackupError(BackupErrorCode.NOT_A_BACKUP, text('backup.error.foreignHmac', { file }));
   }
   const names = new Set<string>();
   for (const table of manifest.tables) {
@@ -140,9 +144,9 @@ export async function readManifest(dir: string): Promise<BackupManifest> {
       typeof table.sha256 !== 'string' ||
       (encrypted && (!isBase64Of(table.iv, BACKUP_IV_BYTES) || !isBase64Of(table.tag, BACKUP_TAG_BYTES)))
     ) {
-      throw new BackupError(BackupErrorCode.NOT_A_BACKUP, `${file} lists a table entry that is not valid: ${JSON.stringify(table)}`);
+      throw new BackupError(BackupErrorCode.NOT_A_BACKUP, text('backup.error.badTableEntry', { file, entry: JSON.stringify(table) }));
     }
-    if (names.has(table.name)) throw new BackupError(BackupErrorCode.NOT_A_BACKUP, `${file} lists the table ${table.name} twice`);
+    if (names.has(table.name)) throw new BackupError(BackupErrorCode.NOT_A_BACKUP, text('backup.error.tableTwice', { file, table: table.name }));
     names.add(table.name);
   }
   return manifest as BackupManifest;

@@ -2,6 +2,7 @@ import { Transform, type TransformCallback } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { sql, type Kysely } from 'kysely';
 import { UnreadableFileError } from '../bounded-read.js';
+import { text as localText } from '../../shared/i18n/translate.js';
 
 /** A column of a PostgreSQL table: its name and its `information_schema` data type. */
 export interface PostgresColumn {
@@ -115,7 +116,7 @@ export class NdjsonToCopyText extends Transform {
     const last = text.lastIndexOf('\n');
     this.#pending = last === -1 ? text : text.slice(last + 1);
     if (Buffer.byteLength(this.#pending) > this.maxBytes)
-      return done(new UnreadableFileError(`a line is longer than ${this.maxBytes} bytes unpacked: not a row robusto writes`));
+      return done(new UnreadableFileError(localText('backup.file.lineTooLong', { max: String(this.maxBytes) })));
     try {
       const out = last === -1 ? '' : this.#convert(text.slice(0, last));
       this.onRows?.(this.rows);

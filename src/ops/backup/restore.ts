@@ -5,6 +5,7 @@ import { analyzeTables } from '../../db/analyze.js';
 import type { CopySession, Database } from '../../db/database.js';
 import { insertRows } from '../../db/insert-rows.js';
 import { dataTables, tableNames } from './catalog.js';
+import { text, type LocalText } from '../../shared/i18n/translate.js';
 import { appliedMigrations, BackupError, BackupErrorCode, readManifest, type BackupManifest } from './manifest.js';
 import { authenticityOf } from './authenticity.js';
 import { checkTables, completenessProblems, keyOf, readLines, unpackedStreams } from './verify.js';
@@ -44,26 +45,15 @@ export async function restoreBackup(
   const theirs = JSON.stringify(manifest.migrations);
   const ours = JSON.stringify(await appliedMigrations(db));
   if (theirs !== ours) {
-    throw new BackupError(
-      BackupErrorCode.SCHEMA_MISMATCH,
-      `the backup's schema (migrations ${theirs}) differs from this database's (${ours}); restore it with the robusto version that made it (${manifest.robustoVersion}), then upgrade`,
-    );
+    throw new BackupError(BackupErrorCode.SCHEMA_MISMATCH, text('backup.error.schemaMismatch', { theirs, ours, version: manifest.robustoVersion }));
   }
   const tables = new Set((await dataTables(db)).map((t) => t.name));
   const missing = manifest.tables.filter((t) => !tables.has(t.name)).map((t) => t.name);
-  if (missing.length > 0)
-    throw new BackupError(
-      BackupErrorCode.SCHEMA_MISMATCH,
-      `this database has no table ${missing.join(', ')}; is every module of the backup loaded (ROBUSTO_MODULES)?`,
-    );
+  if (missing.length > 0) throw new BackupError(BackupErrorCode.SCHEMA_MISMATCH, text('backup.error.missingTables', { tables: missing.join(', ') }));
   // The same schema version has the same tables: one the backup lacks was left out of it.
   const listed = new Set(manifest.tables.map((t) => t.name));
   const lacking = [...tables].filter((name) => !listed.has(name));
-  if (lacking.length > 0)
-    throw new BackupError(
-      BackupErrorCode.DAMAGED,
-      `the backup in ${dir} lacks table(s) ${lacking.join(', ')} of its schema version, nothing was restored: it is incomplete, or its manifest was cut; use another backup`,
-    );
+  if (lacking.length > 0) throw new BackupError(BackupErrorCode.DAMAGED, text('backup.error.lacksTables', { dir, tables: lacking.join(', ') }));
   await assertNewDatabase(db);
   options.progress?.begin(manifest.tables.reduce((sum, table) => sum + table.rows, 0));
   try {
@@ -163,7 +153,7 @@ export interface RestorableBackup {
   manifest: BackupManifest;
   key: Buffer | undefined;
   /** What was let through because the operator said so (a plain or unauthenticated backup): to tell them. */
-  warnings: string[];
+  warnings: LocalText[];
 }
 
 /** What {@link checkRestorable} lets through when told explicitly, and the modules it knows. */
@@ -193,18 +183,14 @@ export async function checkRestorable(dir: string, encryptionKey: string | undef
   const manifest = await readManifest(dir);
   // NB: the key once (scrypt, ~50 ms), for the check and the restore alike.
   const key = keyOf(manifest, dir, encryptionKey);
-  const warnings: string[] = [];
+  const warnings: LocalText[] = [];
   const { problem } = authenticityOf(manifest, dir, key, encryptionKey);
   if (problem) {
     const allowed =
       (problem.code === BackupErrorCode.UNENCRYPTED && options.allowUnencrypted) ||
       (problem.code === BackupErrorCode.UNAUTHENTICATED && options.allowUnauthenticated);
     if (!allowed) throw problem;
-    warnings.push(
-      problem.code === BackupErrorCode.UNENCRYPTED
-        ? `the backup in ${dir} is not encrypted nor authenticated: restored as told (--allow-unencrypted)`
-        : `the manifest of the backup in ${dir} is not authenticated: restored as told (--allow-unauthenticated)`,
-    );
+    warnings.push(problem.code === BackupErrorCode.UNENCRYPTED ? text('backup.warning.unencrypted', { dir }) : text('backup.warning.unauthenticated', { dir }));
   }
   const problems = await completenessProblems(manifest, options.extraModules);
   options.progress?.begin(manifest.tables.reduce((sum, table) => sum + table.rows, 0));
@@ -213,7 +199,7 @@ export async function checkRestorable(dir: string, encryptionKey: string | undef
   } finally {
     options.progress?.end();
   }
-  if (problems.length > 0) throw new BackupError(BackupErrorCode.DAMAGED, `the backup in ${dir} is damaged, nothing was restored: ${problems.join('; ')}`);
+  if (problems.length > 0) throw new BackupError(BackupErrorCode.DAMAGED, text('backup.error.damaged', { dir, problems }));
   return { manifest, key, warnings };
 }
 
@@ -229,10 +215,7 @@ export async function assertNewDatabase(db: Database): Promise<void> {
   const { rows } = await sql<{ n: number | string }>`select count(*) as n from ${sql.table(AUDIT_TABLE)}`.execute(db.kysely);
   const count = Number(rows[0]?.n ?? 0);
   if (count > 0) {
-    throw new BackupError(
-      BackupErrorCode.TARGET_NOT_EMPTY,
-      `this database is in use (its ${AUDIT_TABLE} has ${count} rows): restore only fills a new one; point DATABASE_URL or DATA_DIR at an empty database`,
-    );
+    throw new BackupError(BackupErrorCode.TARGET_NOT_EMPTY, text('backup.error.inUse', { table: AUDIT_TABLE, count }));
   }
 }
 

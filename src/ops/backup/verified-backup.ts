@@ -1,5 +1,6 @@
 import { rm } from 'node:fs/promises';
 import { createBackup } from './backup.js';
+import { text } from '../../shared/i18n/translate.js';
 import { BackupError, BackupErrorCode, type BackupManifest } from './manifest.js';
 import { verifyBackup } from './verify.js';
 
@@ -18,13 +19,10 @@ export async function createVerifiedBackup(
 ): Promise<{ dir: string; manifest: BackupManifest }> {
   const made = await createBackup(db, options);
   options.signal?.throwIfAborted();
-  const { problems } = await verifyBackup(made.dir, { encryptionKey: options.encryptionKey, extraModules: options.extraModules });
+  const { problemTexts: problems } = await verifyBackup(made.dir, { encryptionKey: options.encryptionKey, extraModules: options.extraModules });
   if (problems.length > 0) {
     await rm(made.dir, { recursive: true, force: true });
-    throw new BackupError(
-      BackupErrorCode.DAMAGED,
-      `the backup written to ${made.dir} did not read back (${problems.join('; ')}); it was removed. Check the disk under ${options.root}.`,
-    );
+    throw new BackupError(BackupErrorCode.DAMAGED, text('backup.error.notReadBack', { dir: made.dir, problems, root: options.root }));
   }
   return made;
 }

@@ -7,14 +7,20 @@ import { LineSplitter, MAX_ROW_BYTES, openRegularFile, UnreadableFileError } fro
 import { backupKeyOf, fileDecipher } from './encryption.js';
 import { BackupError, BackupErrorCode, readManifest, type BackupManifest, type BackupTableEntry } from './manifest.js';
 import { schemaModules, schemaTables } from './schema-tables.js';
+import { render, text, type LocalText } from '../../shared/i18n/translate.js';
 import type { BackupProgress } from './progress.js';
 
 /** What `verify` found: the manifest, one line per problem (none when the backup is sound) and facts worth telling. */
 export interface VerifyReport {
   manifest: BackupManifest;
+  /** The problems in English, for the log and the API. */
   problems: string[];
-  /** Facts that are no failure, such as a plain backup's manifest not being authenticated. */
+  /** The same problems, to be written in the reader's language (the command's). */
+  problemTexts: LocalText[];
+  /** Facts that are no failure, such as a plain backup's manifest not being authenticated, in English. */
   notes: string[];
+  /** The same facts, to be written in the reader's language. */
+  noteTexts: LocalText[];
 }
 
 /** Options of {@link verifyBackup}. */
@@ -52,7 +58,7 @@ export async function verifyBackup(dir: string, options: VerifyOptions = {}): Pr
     keyProblem = error as BackupError;
   }
   const authenticity = authenticityOf(manifest, dir, key, options.encryptionKey);
-  const problems = authenticity.problem ? [authenticity.problem.message] : [];
+  const problems = authenticity.problem ? [authenticity.problem.detail] : [];
   problems.push(...(await completenessProblems(manifest, options.extraModules)));
   options.progress?.begin(manifest.tables.reduce((sum, table) => sum + table.rows, 0));
   try {
@@ -60,8 +66,10 @@ export async function verifyBackup(dir: string, options: VerifyOptions = {}): Pr
   } finally {
     options.progress?.end();
   }
-  if (keyProblem) problems.push(keyProblem.message);
-  return { manifest, problems, notes: authenticity.note ? [authenticity.note] : [] };
+  if (keyProblem) problems.push(keyProblem.detail);
+  const notes = authenticity.note ? [authenticity.note] : [];
+  const english = (texts: LocalText[]): string[] => texts.map((item) => render('en', item));
+  return { manifest, problems: english(problems), problemTexts: problems, notes: english(notes), noteTexts: notes };
 }
 
 /**
@@ -69,22 +77,18 @@ export async function verifyBackup(dir: string, options: VerifyOptions = {}): Pr
  * manifest does not list, and per table it lists that this version does not have; one line when
  * this robusto does not know that version. None when the backup is complete.
  */
-export async function completenessProblems(manifest: BackupManifest, extraModules: readonly string[] = []): Promise<string[]> {
+export async function completenessProblems(manifest: BackupManifest, extraModules: readonly string[] = []): Promise<LocalText[]> {
   const schema = await schemaTables(manifest.migrations, schemaModules(extraModules));
   if ('unknown' in schema) {
-    return [
-      `the backup's schema version names migrations this robusto does not have (${schema.unknown.join(', ')}): which tables it must hold cannot be checked; verify it with the robusto version and ROBUSTO_MODULES that made it`,
-    ];
+    return [text('backup.problem.unknownSchema', { migrations: schema.unknown.join(', ') })];
   }
   const listed = new Set(manifest.tables.map((table) => table.name));
   const required = new Set(schema.tables);
   const missing = schema.tables.filter((name) => !listed.has(name));
   const foreign = [...listed].filter((name) => !required.has(name));
-  const problems: string[] = [];
-  if (missing.length > 0)
-    problems.push(`the backup lacks table(s) ${missing.join(', ')} of its schema version: it is incomplete, or its manifest was cut; use another backup`);
-  if (foreign.length > 0)
-    problems.push(`the backup lists table(s) ${foreign.join(', ')}, which its schema version does not have: its manifest was altered; use another backup`);
+  const problems: LocalText[] = [];
+  if (missing.length > 0) problems.push(text('backup.problem.lacksTables', { tables: missing.join(', ') }));
+  if (foreign.length > 0) problems.push(text('backup.problem.foreignTables', { tables: foreign.join(', ') }));
   return problems;
 }
 
@@ -102,14 +106,14 @@ export const VERIFY_CONCURRENCY = 2;
  * @param key the backup's key from {@link keyOf}: undefined for a plain backup, null for an
  *   encrypted one whose rows cannot be read (then only the files' hashes are checked).
  */
-export async function checkTables(dir: string, manifest: BackupManifest, key: Buffer | null | undefined, progress?: BackupProgress): Promise<string[]> {
-  const found = new Map<BackupTableEntry, string>();
+export async function checkTables(dir: string, manifest: BackupManifest, key: Buffer | null | undefined, progress?: BackupProgress): Promise<LocalText[]> {
+  const found = new Map<BackupTableEntry, LocalText>();
   const queue = [...manifest.tables].sort((a, b) => b.bytes - a.bytes);
   const worker = async (): Promise<void> => {
     for (let table = queue.shift(); table; table = queue.shift()) {
       progress?.rows(table.name, 0);
       const problem = await checkTable(dir, table, key, progress);
-      if (problem) found.set(table, `${table.name} (${table.file}): ${problem}`);
+      if (problem) found.set(table, text('backup.problem.table', { table: table.name, file: table.file, problem }));
     }
   };
   await Promise.all(Array.from({ length: VERIFY_CONCURRENCY }, worker));
@@ -123,16 +127,15 @@ export async function checkTables(dir: string, manifest: BackupManifest, key: Bu
  */
 export function keyOf(manifest: BackupManifest, dir: string, passphrase: string | undefined): Buffer | undefined {
   if (!manifest.encryption) return undefined;
-  if (!passphrase)
-    throw new BackupError(BackupErrorCode.KEY, `the backup in ${dir} is encrypted: set BACKUP_ENCRYPTION_KEY to the key it was made with to read its rows`);
+  if (!passphrase) throw new BackupError(BackupErrorCode.KEY, text('backup.error.noKey', { dir }));
   const key = backupKeyOf(passphrase, manifest.encryption);
-  if (!key) throw new BackupError(BackupErrorCode.KEY, `BACKUP_ENCRYPTION_KEY is not the key the backup in ${dir} was made with`);
+  if (!key) throw new BackupError(BackupErrorCode.KEY, text('backup.error.wrongKey', { dir }));
   return key;
 }
 
 /** The SHA-256 (hex) of a regular file, refusing one larger than `maxBytes` before reading it. */
 async function sha256Of(file: string, maxBytes: number): Promise<string> {
-  const { handle, size } = await openRegularFile(file, maxBytes, `the manifest says ${maxBytes}: the file was altered or damaged`);
+  const { handle, size } = await openRegularFile(file, maxBytes, text('backup.problem.sizeAltered', { bytes: String(maxBytes) }));
   try {
     const hash = createHash('sha256');
     const buffer = Buffer.alloc(64 * 1024);
@@ -155,12 +158,12 @@ async function sha256Of(file: string, maxBytes: number): Promise<string> {
  * that pass fails, the file is hashed again on its own, so an altered file is reported as such
  * rather than by whatever its alteration broke.
  */
-async function checkTable(dir: string, table: BackupTableEntry, key: Buffer | null | undefined, progress?: BackupProgress): Promise<string | undefined> {
+async function checkTable(dir: string, table: BackupTableEntry, key: Buffer | null | undefined, progress?: BackupProgress): Promise<LocalText | undefined> {
   const file = path.join(dir, table.file);
   const hash = createHash('sha256');
   const rows = new RowShapeCheck(table.rows, MAX_ROW_BYTES, progress ? (count) => progress.rows(table.name, count) : undefined);
   try {
-    const { handle } = await openRegularFile(file, table.bytes, `the manifest says ${table.bytes}: the file was altered or damaged`);
+    const { handle } = await openRegularFile(file, table.bytes, text('backup.problem.sizeAltered', { bytes: String(table.bytes) }));
     const hashing = new Transform({
       transform(chunk: Buffer, _encoding, done) {
         hash.update(chunk);
@@ -176,26 +179,25 @@ async function checkTable(dir: string, table: BackupTableEntry, key: Buffer | nu
     return whyUnreadable(file, table, key, error);
   }
   const sha256 = hash.digest('hex');
-  if (sha256 !== table.sha256) return `SHA-256 is ${sha256}, the manifest says ${table.sha256}: the file was altered or damaged`;
+  if (sha256 !== table.sha256) return text('backup.problem.hashAltered', { sha256, expected: table.sha256 });
   if (key === null) return undefined;
-  return rows.problem ?? (rows.rows === table.rows ? undefined : `${rows.rows} rows, the manifest says ${table.rows}`);
+  return rows.problem ?? (rows.rows === table.rows ? undefined : text('backup.problem.rowCount', { rows: rows.rows, expected: table.rows }));
 }
 
 /** What is wrong with a table file whose single pass failed with `error`: its hash, checked apart, first. */
-async function whyUnreadable(file: string, table: BackupTableEntry, key: Buffer | null | undefined, error: unknown): Promise<string> {
+async function whyUnreadable(file: string, table: BackupTableEntry, key: Buffer | null | undefined, error: unknown): Promise<LocalText> {
   let sha256: string;
   try {
     sha256 = await sha256Of(file, table.bytes);
   } catch (hashError) {
-    return hashError instanceof UnreadableFileError ? hashError.message : `it cannot be read (${(hashError as Error).message})`;
+    return hashError instanceof UnreadableFileError ? hashError.detail : text('backup.file.cannotRead', { reason: (hashError as Error).message });
   }
-  if (sha256 !== table.sha256) return `SHA-256 is ${sha256}, the manifest says ${table.sha256}: the file was altered or damaged`;
-  if (error instanceof UnreadableFileError) return `it cannot be read back (${error.message})`;
+  if (sha256 !== table.sha256) return text('backup.problem.hashAltered', { sha256, expected: table.sha256 });
+  if (error instanceof UnreadableFileError) return text('backup.problem.cannotReadBack', { reason: error.detail });
   // With the key known right, an encrypted file that does not authenticate was altered
   // together with its hash, or moved from another table.
-  return key
-    ? `it does not decrypt as this table's file: altered, or another table's (${(error as Error).message})`
-    : `it cannot be read back (${(error as Error).message})`;
+  const reason = (error as Error).message;
+  return key ? text('backup.problem.notThisTable', { reason }) : text('backup.problem.cannotReadBack', { reason });
 }
 
 /**
@@ -208,7 +210,7 @@ async function whyUnreadable(file: string, table: BackupTableEntry, key: Buffer 
  */
 class RowShapeCheck extends Writable {
   rows = 0;
-  problem: string | undefined;
+  problem: LocalText | undefined;
   #lineBytes = 0;
   #first = -1;
   #last = -1;
@@ -230,7 +232,7 @@ class RowShapeCheck extends Writable {
     }
     if (!this.problem && start < chunk.length) this.#take(chunk, start, chunk.length);
     this.onRows?.(this.rows);
-    done(this.#lineBytes > this.maxBytes ? new UnreadableFileError(`a line is longer than ${this.maxBytes} bytes unpacked: not a row robusto writes`) : null);
+    done(this.#lineBytes > this.maxBytes ? new UnreadableFileError(text('backup.file.lineTooLong', { max: String(this.maxBytes) })) : null);
   }
 
   override _final(done: (error?: Error | null) => void): void {
@@ -248,8 +250,8 @@ class RowShapeCheck extends Writable {
   #endLine(): void {
     if (this.#lineBytes > this.maxBytes) return;
     if (this.#lineBytes > 0) {
-      if (this.#first !== OPEN_BRACE || this.#last !== CLOSE_BRACE) this.problem = `line ${this.rows + 1} is not a row (a JSON object)`;
-      else if (++this.rows > this.expected) this.problem = `it holds more rows than the ${this.expected} the manifest says`;
+      if (this.#first !== OPEN_BRACE || this.#last !== CLOSE_BRACE) this.problem = text('backup.problem.notARow', { line: this.rows + 1 });
+      else if (++this.rows > this.expected) this.problem = text('backup.problem.moreRows', { expected: this.expected });
     }
     this.#lineBytes = 0;
   }
