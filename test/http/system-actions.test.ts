@@ -151,6 +151,21 @@ describe.each(ENGINES)('system actions on %s', (engine) => {
       expect,
     );
     expect(refused.json()).toMatchObject({ startedAt, detail: expect.stringContaining(startedAt) });
+    const inPortuguese = await expectScenario(
+      t,
+      host,
+      {
+        name: 'running, pt-BR',
+        method: 'POST',
+        url: '/api/system/backups',
+        as: 'owner',
+        headers: { 'accept-language': 'pt-BR' },
+        status: 409,
+        code: 'ERR_BACKUP_RUNNING',
+      },
+      expect,
+    );
+    expect(inPortuguese.json().detail).toBe(`Um backup já está sendo feito (desde ${startedAt}): espere ele terminar.`);
     expect(existsSync(lock)).toBe(true);
 
     const gone = spawnSync(process.execPath, ['-e', '']).pid;

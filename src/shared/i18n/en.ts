@@ -315,6 +315,11 @@ export const en = {
     'writes.journalUnavailable': '{route}, and the local journal cannot take the write: {reason}. Nothing was saved; retry later.',
     'receipts.notFound': 'No receipt {id}. Receipts are kept until their write is applied and pruned.',
     'system.deadLetterAuthorLacksRight': "Not queued again: {reason} Discard it, or restore that user's role first.",
+    'system.backupNowFailed': 'The backup could not be made: {reason}. Check the disk under {dir} and that the database answers, then try again.',
+    'system.backupNowUnexpected': 'an unexpected error (the log says which, under this request id)',
+    'system.backupRunning': 'A backup is being made already (since {since}): wait for it to finish.',
+    'system.replayNowFailed':
+      'The replay stopped on an unexpected error. The writes stay in the journal and the server keeps trying by itself; the log says why under this request id.',
     'system.deadLetterNotFound': 'No dead letter {receipt} in your tenant (it may be queued, applied or discarded already).',
     // auth
     'auth.tooManyFailures': 'Too many failed sign-ins for this account; wait {seconds} s and try again.',

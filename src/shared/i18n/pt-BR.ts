@@ -318,6 +318,11 @@ export const ptBR: Catalogue = {
     'writes.journalUnavailable': '{route}, e o diário local não consegue receber a escrita: {reason}. Nada foi salvo; tente mais tarde.',
     'receipts.notFound': 'Nenhum recibo {id}. Recibos são guardados até a escrita ser aplicada e expurgada.',
     'system.deadLetterAuthorLacksRight': 'Não foi reenfileirada: {reason} Descarte-a, ou devolva antes o papel desse usuário.',
+    'system.backupNowFailed': 'Não foi possível fazer o backup: {reason}. Confira o disco em {dir} e se o banco de dados responde, depois tente de novo.',
+    'system.backupNowUnexpected': 'um erro inesperado (o log diz qual, com o id deste pedido)',
+    'system.backupRunning': 'Um backup já está sendo feito (desde {since}): espere ele terminar.',
+    'system.replayNowFailed':
+      'O reprocessamento parou num erro inesperado. As gravações continuam no diário e o servidor segue tentando sozinho; o log diz por quê, com o id deste pedido.',
     'system.deadLetterNotFound': 'Nenhuma carta morta {receipt} na sua organização (ela pode já estar na fila, aplicada ou descartada).',
     'auth.tooManyFailures': 'Falhas de login demais nesta conta; aguarde {seconds} s e tente de novo.',
     'auth.tooManyAttempts': 'Tentativas de login demais a partir deste endereço; aguarde {seconds} s e tente de novo.',

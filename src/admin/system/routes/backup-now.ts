@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { BackupError } from '../../../ops/backup/manifest.js';
 import { AppError } from '../../../shared/app-error.js';
+import { text } from '../../../shared/i18n/translate.js';
 import { SystemError } from '../system.errors.js';
 import { BackupMadeSchema, type BackupMade } from '../system.schemas.js';
 import type { ModuleRouter } from '../../../modules/module.js';
@@ -28,12 +29,15 @@ export function backupNowRoute(app: ModuleRouter, ctx: AdminContext): void {
         throw new AppError(
           SystemError.BACKUP_NOW_FAILED,
           500,
-          `The backup could not be made: ${error instanceof BackupError ? error.message : 'an unexpected error (the log says which, under this request id)'}. Check the disk under ${ctx.config.paths.backupsDir} and that the database answers, then try again.`,
+          text('system.backupNowFailed', {
+            reason: error instanceof BackupError ? error.detail : text('system.backupNowUnexpected'),
+            dir: ctx.config.paths.backupsDir,
+          }),
           { cause: error, ...(error instanceof BackupError ? { extensions: { backupCode: error.code } } : {}) },
         );
       }
       if ('running' in outcome) {
-        throw new AppError(SystemError.BACKUP_RUNNING, 409, `A backup is being made already (since ${outcome.running.startedAt}): wait for it to finish.`, {
+        throw new AppError(SystemError.BACKUP_RUNNING, 409, text('system.backupRunning', { since: outcome.running.startedAt }), {
           extensions: { startedAt: outcome.running.startedAt },
         });
       }

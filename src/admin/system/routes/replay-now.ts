@@ -1,4 +1,5 @@
 import { AppError } from '../../../shared/app-error.js';
+import { text } from '../../../shared/i18n/translate.js';
 import { SystemError } from '../system.errors.js';
 import { ReplayNowSchema, type ReplayNow } from '../system.schemas.js';
 import type { ModuleRouter } from '../../../modules/module.js';
@@ -23,12 +24,7 @@ export function replayNowRoute(app: ModuleRouter, ctx: AdminContext): void {
       try {
         round = await ctx.replayNow();
       } catch (error) {
-        throw new AppError(
-          SystemError.REPLAY_NOW_FAILED,
-          500,
-          'The replay stopped on an unexpected error. The writes stay in the journal and the server keeps trying by itself; the log says why under this request id.',
-          { cause: error },
-        );
+        throw new AppError(SystemError.REPLAY_NOW_FAILED, 500, text('system.replayNowFailed'), { cause: error });
       }
       const stats = ctx.journal.stats();
       request.log.info({ outcome: round.outcome, applied: round.applied, pending: stats.pending }, 'journal replay asked for by an admin');
