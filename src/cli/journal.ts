@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { storedProblemIn } from '../http/problem.js';
 import { Journal } from '../resilience/journal/journal.js';
 import { maskSecrets } from '../shared/secrets.js';
 import { loadEnvironment } from './load-environment.js';
@@ -119,7 +120,9 @@ function addDeadLettersCommand(journal: Command): void {
         for (const e of dead) {
           const tenant = t(locale, 'journal.dead.tenant', { tenant: e.tenantId });
           const payload = t(locale, 'journal.dead.payload', { payload: JSON.stringify(maskSecrets(e.payload, e.secretFields)) });
-          process.stdout.write(`${e.receipt}  ${e.acceptedAt}  ${tenant}  ${e.command}  ${e.lastErrorCode ?? ''}  ${e.lastError ?? ''}\n${payload}\n`);
+          const detail = (storedProblemIn(locale, e.response) as { detail?: unknown } | null)?.detail;
+          const reason = typeof detail === 'string' ? detail : (e.lastError ?? '');
+          process.stdout.write(`${e.receipt}  ${e.acceptedAt}  ${tenant}  ${e.command}  ${e.lastErrorCode ?? ''}  ${reason}\n${payload}\n`);
         }
       }),
     );

@@ -57,6 +57,25 @@ export function problemOf(error: AppError, request: FastifyRequest): ProblemDocu
 }
 
 /**
+ * A problem kept for later (a dead letter's, in the journal), as it is read in `locale`: its
+ * detail and field messages kept as texts of the catalogues (`detailText`, `errors[].message`)
+ * are written in that language; the rest, and a problem kept as plain strings, as it is.
+ */
+export function storedProblemIn(locale: Locale, stored: unknown): unknown {
+  if (stored === null || typeof stored !== 'object' || Array.isArray(stored)) return stored;
+  const { detailText, errors, ...rest } = stored as Record<string, unknown>;
+  return {
+    ...rest,
+    ...(isLocalText(detailText) ? { detail: render(locale, detailText) } : {}),
+    ...(Array.isArray(errors) ? { errors: errors.map((e: unknown) => (isFieldError(e) ? fieldErrorIn(locale, e) : e)) } : {}),
+  };
+}
+
+function isFieldError(value: unknown): value is FieldError {
+  return typeof value === 'object' && value !== null && typeof (value as FieldError).field === 'string';
+}
+
+/**
  * Sends an {@link AppError} as `application/problem+json` in the request's language, saying which
  * in `Content-Language` (and, by `Vary`, that a cache must keep one answer per language), with
  * `Retry-After` when it has one.

@@ -423,7 +423,15 @@ export class Replayer {
   /** The outcome that parks `entry` as dead with its problem, logged. */
   #parked(error: unknown, entry: JournalEntry): AttemptOutcome {
     const problem = isAppError(error)
-      ? { status: error.status, code: error.code, detail: error.detail, ...(error.errors ? { errors: error.errors } : {}), ...(error.extensions ?? {}) }
+      ? {
+          status: error.status,
+          code: error.code,
+          detail: error.detail,
+          // Kept as a text of the catalogues too, so the dead letter is read in its reader's language.
+          ...(error.detailText ? { detailText: error.detailText } : {}),
+          ...(error.errors ? { errors: error.errors } : {}),
+          ...(error.extensions ?? {}),
+        }
       : { status: 500, code: WriteError.REPLAY_FAILED, detail: error instanceof Error ? error.message : String(error) };
     this.log.error(
       { receipt: entry.receipt, command: entry.command, code: problem.code, tenantId: entry.tenantId },

@@ -185,6 +185,23 @@ describe('writes during a PostgreSQL outage', () => {
       [clash.json().receipt, clashAgain.json().receipt].includes(d.receipt),
     );
     expect(receipts.map((d) => d.problem.code)).toEqual(['ERR_CUSTOMER_DOCUMENT_TAKEN', 'ERR_CUSTOMER_DOCUMENT_TAKEN']);
+    // A dead letter is read in its reader's language, as the problem was when it happened.
+    const taken = { en: 'Another customer already has this CPF/CNPJ', ptBR: 'Outro cliente já tem este CPF/CNPJ' };
+    const inPortuguese = await call(t, tenant, { method: 'GET', url: '/api/system/dead-letters', as: 'admin', headers: { 'accept-language': 'pt-BR' } });
+    const clashInPortuguese = (inPortuguese.json().items as Array<{ receipt: string; lastError: string; problem: { detail: string } }>).find(
+      (d) => d.receipt === clash.json().receipt,
+    );
+    expect(clashInPortuguese?.problem.detail).toContain(taken.ptBR);
+    expect(clashInPortuguese?.lastError).toContain(taken.ptBR);
+    expect(
+      (list.json().items as Array<{ receipt: string; problem: { detail: string } }>).find((d) => d.receipt === clash.json().receipt)?.problem.detail,
+    ).toContain(taken.en);
+    const receiptInPortuguese = await call(t, tenant, { method: 'GET', url: `/api/receipts/${clash.json().receipt}`, headers: { 'accept-language': 'pt-BR' } });
+    expect(receiptInPortuguese.json()).toMatchObject({
+      status: 'dead',
+      problem: { code: 'ERR_CUSTOMER_DOCUMENT_TAKEN', detail: expect.stringContaining(taken.ptBR) },
+    });
+    expect(receiptInPortuguese.json().problem).not.toHaveProperty('detailText');
     expect((await call(t, tenant, { method: 'GET', url: '/api/system/dead-letters', as: 'viewer' })).statusCode).toBe(403);
     const journal = await call(t, tenant, { method: 'GET', url: '/api/system/journal', as: 'admin' });
     expect(journal.json()).toMatchObject({ depth: 0, writable: true, lastReplay: { outcome: 'drained' } });

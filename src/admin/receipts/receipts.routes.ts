@@ -1,4 +1,6 @@
+import { localeOfRequest, storedProblemIn } from '../../http/problem.js';
 import type { JournalEntry } from '../../resilience/journal/entry.js';
+import type { Locale } from '../../shared/i18n/locale.js';
 import { principalOf } from '../../shared/principal.js';
 import { IdParams } from '../../shared/schemas.js';
 import type { ModuleRouter } from '../../modules/module.js';
@@ -6,7 +8,7 @@ import type { AdminContext } from '../admin-context.js';
 import { receiptNotFound } from './receipts.errors.js';
 import { ReceiptSchema, type Receipt } from './receipts.schemas.js';
 
-function toReceipt(entry: JournalEntry): Receipt {
+function toReceipt(entry: JournalEntry, locale: Locale): Receipt {
   const base = { receipt: entry.receipt, command: entry.command, acceptedAt: entry.acceptedAt };
   switch (entry.status) {
     case 'pending':
@@ -15,7 +17,7 @@ function toReceipt(entry: JournalEntry): Receipt {
     case 'duplicate':
       return { ...base, status: 'applied', result: { status: entry.statusCode ?? 200, body: entry.response } };
     case 'dead':
-      return { ...base, status: 'dead', problem: entry.response as Receipt['problem'] };
+      return { ...base, status: 'dead', problem: storedProblemIn(locale, entry.response) as Receipt['problem'] };
     case 'discarded':
       return { ...base, status: 'discarded' };
   }
@@ -37,7 +39,7 @@ export async function receiptsRoutes(app: ModuleRouter, ctx: AdminContext): Prom
     async (request) => {
       const entry = ctx.journal.byReceipt(principalOf(request).tenantId, request.params.id);
       if (!entry) throw receiptNotFound(request.params.id);
-      return toReceipt(entry);
+      return toReceipt(entry, localeOfRequest(request));
     },
   );
 }

@@ -1,4 +1,5 @@
 import { Type } from '@sinclair/typebox';
+import { localeOfRequest, storedProblemIn } from '../../../http/problem.js';
 import { principalOf } from '../../../shared/principal.js';
 import { maskSecrets } from '../../../shared/secrets.js';
 import { DeadLetterSchema, DeadLettersQuery } from '../system.schemas.js';
@@ -25,19 +26,23 @@ export function deadLettersRoute(app: ModuleRouter, ctx: AdminContext): void {
       const limit = request.query.limit ?? 50;
       const entries = ctx.journal.deadLetters(principalOf(request).tenantId, limit + 1, request.query.after ?? 0);
       const page = entries.slice(0, limit);
+      const locale = localeOfRequest(request);
       return {
-        items: page.map((e) => ({
-          receipt: e.receipt,
-          command: e.command,
-          acceptedAt: e.acceptedAt,
-          requestId: e.requestId,
-          userId: e.userId,
-          attempts: e.attemptsStarted,
-          lastError: e.lastError,
-          lastErrorCode: e.lastErrorCode,
-          problem: e.response,
-          payload: maskSecrets(e.payload, e.secretFields),
-        })),
+        items: page.map((e) => {
+          const problem = storedProblemIn(locale, e.response) as { detail?: unknown } | null;
+          return {
+            receipt: e.receipt,
+            command: e.command,
+            acceptedAt: e.acceptedAt,
+            requestId: e.requestId,
+            userId: e.userId,
+            attempts: e.attemptsStarted,
+            lastError: typeof problem?.detail === 'string' ? problem.detail : e.lastError,
+            lastErrorCode: e.lastErrorCode,
+            problem,
+            payload: maskSecrets(e.payload, e.secretFields),
+          };
+        }),
         next: entries.length > limit ? (page[page.length - 1]?.seq ?? null) : null,
       };
     },
