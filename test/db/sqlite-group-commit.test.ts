@@ -11,33 +11,20 @@ import { createDb } from '../../src/db/create-db.js';
 import type { Database } from '../../src/db/database.js';
 import { SQLITE_GROUP_MAX } from '../../src/db/dialects/sqlite-group-commit.js';
 import { insertRow } from '../../src/db/insert-rows.js';
-
-interface Tables {
-  notes: { id: string; title: string };
-}
+import { openNotesDatabase, type NotesDatabase, type NotesTables as Tables } from '../support/notes-database.js';
 
 describe('SQLite group commit', () => {
-  let dir: string;
+  let notes: NotesDatabase;
   let db: Database;
   let kysely: Kysely<Tables>;
-  const statements: string[] = [];
+  let statements: string[];
   const commits = () => statements.filter((s) => /^commit/i.test(s)).length;
 
   beforeAll(async () => {
-    dir = mkdtempSync(path.join(os.tmpdir(), 'robusto-group-commit-'));
-    const { config } = loadConfig({ DATA_DIR: dir }, { cwd: dir, ignoreDotEnv: true });
-    db = createDb(config, pino({ level: 'silent' }), { onQuery: (text) => void statements.push(text) });
-    kysely = db.kysely as Kysely<Tables>;
-    await kysely.schema
-      .createTable('notes')
-      .addColumn('id', 'text', (c) => c.primaryKey())
-      .addColumn('title', 'text', (c) => c.notNull())
-      .execute();
+    notes = await openNotesDatabase('sqlite');
+    ({ db, kysely, statements } = notes);
   });
-  afterAll(async () => {
-    await db.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => notes?.close());
   beforeEach(async () => {
     await kysely.deleteFrom('notes').execute();
     statements.length = 0;

@@ -1,49 +1,24 @@
 // Database.transaction: what every command runs in. On PostgreSQL it is robusto's own (a pooled
 // client, BEGIN, a Kysely handle on that client, COMMIT or ROLLBACK); these checks hold it to
 // the semantics of kysely.transaction().execute() on both engines.
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { sql, type Kysely, type Transaction } from 'kysely';
-import { pino } from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config/load-config.js';
-import { createDb } from '../../src/db/create-db.js';
 import type { Database } from '../../src/db/database.js';
 import { insertRow } from '../../src/db/insert-rows.js';
-import { createTestDatabase, ENGINES, type TestDatabase } from '../support/test-database.js';
-
-interface Tables {
-  notes: { id: string; title: string };
-}
+import { openNotesDatabase, type NotesDatabase, type NotesTables as Tables } from '../support/notes-database.js';
+import { ENGINES } from '../support/test-database.js';
 
 describe.each(ENGINES)('Database.transaction on %s', (engine) => {
-  let pgDatabase: TestDatabase | undefined;
-  let dir: string;
+  let notes: NotesDatabase;
   let db: Database;
   let kysely: Kysely<Tables>;
-  const statements: string[] = [];
+  let statements: string[];
 
   beforeAll(async () => {
-    dir = mkdtempSync(path.join(os.tmpdir(), 'robusto-transaction-'));
-    pgDatabase = engine === 'postgres' ? await createTestDatabase() : undefined;
-    const { config } = loadConfig(
-      { DATA_DIR: dir, DB_POOL_MAX: '3', ...(pgDatabase ? { DATABASE_URL: pgDatabase.url } : {}) },
-      { cwd: dir, ignoreDotEnv: true },
-    );
-    db = createDb(config, pino({ level: 'silent' }), { onQuery: (text) => void statements.push(text) });
-    kysely = db.kysely as Kysely<Tables>;
-    await kysely.schema
-      .createTable('notes')
-      .addColumn('id', 'text', (c) => c.primaryKey())
-      .addColumn('title', 'text', (c) => c.notNull())
-      .execute();
+    notes = await openNotesDatabase(engine, { DB_POOL_MAX: '3' });
+    ({ db, kysely, statements } = notes);
   });
-  afterAll(async () => {
-    await db?.close();
-    await pgDatabase?.drop();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => notes?.close());
   beforeEach(async () => {
     await kysely.deleteFrom('notes').execute();
   });
