@@ -141,6 +141,22 @@ describe('loadConfig', () => {
     expect(error.problems).toContainEqual(expect.stringMatching(/\(port "x" is not a whole number from 1 to 65535\)$/));
   });
 
+  it.each([
+    ['99 * * * *', 'o campo minuto, "99", não é válido ali', 'its minute "99" is not valid there'],
+    ['0 3 * 13 *', 'o campo mês, "13", não é válido ali', 'its month "13" is not valid there'],
+    ['0 3 * * mon-xyz', 'o campo dia da semana, "mon-xyz", não é válido ali', 'its day of the week "mon-xyz" is not valid there'],
+  ])('names the field of a cron expression %s the parser refuses, in each language', (schedule, portuguese, english) => {
+    let error: unknown;
+    try {
+      loadConfig({ BACKUP_SCHEDULE: schedule }, { cwd: tempDir(), ignoreDotEnv: true });
+    } catch (caught) {
+      error = caught;
+    }
+    if (!(error instanceof ConfigError)) throw new Error('expected a ConfigError');
+    expect(error.texts.map((line) => textIn('pt-BR', line))).toEqual([expect.stringContaining(`(${portuguese})`)]);
+    expect(error.problems).toEqual([expect.stringContaining(`(${english})`)]);
+  });
+
   it('says what each variable must be in the catalogue exactly as its schema does in English', () => {
     const messages = en.messages as Record<string, string>;
     for (const [name, variable] of Object.entries(ENV_VARIABLES)) expect(messages[`config.expected.${name}`], name).toBe(variable.expected);

@@ -293,9 +293,33 @@ function cronProblem(expression: string): LocalText | undefined {
     const next = cron.nextRun();
     cron.stop();
     return next === null ? text('config.reason.cron.never') : undefined;
-  } catch (error) {
-    return text('config.reason.cron.invalid', { reason: error instanceof Error ? error.message : String(error) });
+  } catch {
+    const parts = expression.split(/\s+/);
+    const at = badCronField(parts);
+    return text('config.reason.cron.invalid', { field: CRON_FIELDS[at] ?? CRON_FIELDS[0], value: parts[at] ?? '' });
   }
+}
+
+/** The five fields of a cron expression, as the catalogues name them. */
+const CRON_FIELDS = [
+  text('config.cron.minute'),
+  text('config.cron.hour'),
+  text('config.cron.dayOfMonth'),
+  text('config.cron.month'),
+  text('config.cron.dayOfWeek'),
+] as const;
+
+/** Which of a refused expression's five fields the parser refuses on its own (the others as `*`); the first when none alone. */
+function badCronField(fields: string[]): number {
+  const refused = fields.findIndex((field, at) => {
+    try {
+      new Cron(fields.map((other, i) => (i === at ? field : '*')).join(' '), { paused: true }).stop();
+      return false;
+    } catch {
+      return true;
+    }
+  });
+  return Math.max(0, refused);
 }
 
 /** The module files `ROBUSTO_MODULES` names (comma-separated), as absolute paths resolved from `cwd`. */
