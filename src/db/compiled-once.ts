@@ -16,8 +16,8 @@ interface CompiledShape {
 
 /**
  * Builds and compiles a query once per shape, then runs each later request of that shape by
- * binding its values to the SQL already compiled: building a Kysely query and compiling it was
- * most of what a list request cost in Kysely, every time for the same SQL.
+ * binding its values to the SQL already compiled: building a Kysely query and compiling it is
+ * most of what a list request costs in Kysely, every time for the same SQL.
  *
  * A query's shape is `shape` (what the caller varies in the query's form, such as its sort
  * order) and which of its `values` are present. `build` must therefore decide the query's form

@@ -39,7 +39,7 @@ const run = (db: AnyKysely, text: string) => db.executeQuery(CompiledQuery.raw(t
  * Builds {@link Database.transaction} for SQLite: write transactions that arrive together share
  * one transaction and one COMMIT, the fsync that `synchronous=FULL` makes every commit wait for.
  * That fsync, not the statements, is what a write costs on SQLite; a server taking concurrent
- * writes now pays it once per group instead of once per write.
+ * writes pays it once per group, not once per write.
  *
  * Each write still commits or rolls back on its own terms: it runs alone inside its own
  * SAVEPOINT (the writes of a group one after another, never interleaved), one that throws is
