@@ -132,7 +132,14 @@ async function pagedSnapshot(db: Database, target: TableTarget): Promise<Snapsho
     for (const table of catalog) {
       target.progress?.rows(table.name, 0);
       const lines = async function* (): AsyncGenerator<string> {
-        for await (const page of db.engine === 'sqlite' ? sqliteChunksOf(tx, table) : pagesOf(tx, table)) {
+        if (db.engine === 'sqlite') {
+          for await (const page of sqlitePagesOf(tx, table)) {
+            target.signal?.throwIfAborted();
+            yield page;
+          }
+          return;
+        }
+        for await (const page of pagesOf(tx, table)) {
           target.signal?.throwIfAborted();
           yield page.map((row) => `${JSON.stringify(row)}\n`).join('');
         }
@@ -229,21 +236,43 @@ async function writeTable(source: Readable, name: string, target: TableTarget): 
 }
 
 /**
- * SQLite: the table's rows in one statement, in the table's own order (by rowid: the order rows
- * were inserted in, which a restore then inserts them in, so indexes on creation times or
- * sequential codes grow at their end), in chunks of {@link BACKUP_PAGE_ROWS}.
+ * SQLite: the table's rows as NDJSON, a page of {@link BACKUP_PAGE_ROWS} lines at a time, in the
+ * table's own order (by rowid: the order rows were inserted in, which a restore then inserts
+ * them in, so indexes on creation times or sequential codes grow at their end; a table `WITHOUT
+ * ROWID` by its primary key). SQLite writes each line itself (`json_object`, the same JSON a
+ * `JSON.stringify` of the row gives, integers past 2^53 exact): a row never becomes a JavaScript
+ * object, which was most of a backup's time. Each page is one short query, so the event loop
+ * (a server's scheduled backup) is never held for long.
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the database is shared by every owner of tables; each types its own
-async function* sqliteChunksOf(tx: Kysely<any>, table: CatalogTable): AsyncGenerator<Array<Record<string, unknown>>> {
-  let chunk: Array<Record<string, unknown>> = [];
-  for await (const row of tx.selectFrom(table.name).selectAll().stream()) {
-    chunk.push(row);
-    if (chunk.length >= BACKUP_PAGE_ROWS) {
-      yield chunk;
-      chunk = [];
-    }
+async function* sqlitePagesOf(tx: Kysely<any>, table: CatalogTable): AsyncGenerator<string> {
+  const columns = (await sql<{ name: string }>`select name from pragma_table_info(${table.name}) order by cid`.execute(tx)).rows.map((c) => c.name);
+  const [listed] = (await sql<{ wr: number }>`select wr from pragma_table_list(${table.name})`.execute(tx)).rows;
+  const line = sql<string>`json_object(${sql.join(columns.map((column) => sql`${sql.lit(column)}, ${sql.ref(column)}`))})`;
+  const from = sql.table(table.name);
+  const byRowid = listed?.wr !== 1;
+  const keyColumns = byRowid ? ['rowid'] : table.primaryKey;
+  const key = sql.join(keyColumns.map((column) => (byRowid ? sql`rowid` : sql.ref(column))));
+  // NB: the rowid goes out and comes back as text: a JavaScript number loses integers past 2^53.
+  const keyOut = byRowid ? sql`cast(rowid as text) as "k0"` : sql.join(keyColumns.map((column, i) => sql`${sql.ref(column)} as ${sql.ref(`k${i}`)}`));
+  let after: unknown[] | undefined;
+  for (;;) {
+    const where = !after ? sql`` : byRowid ? sql`where rowid > cast(${after[0]} as integer)` : sql`where (${key}) > (${sql.join(after)})`;
+    const page = (
+      await sql<Record<string, unknown>>`select ${keyOut}, ${line} as "line" from ${from} ${where} order by ${key} limit ${BACKUP_PAGE_ROWS}`.execute(tx)
+    ).rows;
+    if (page.length > 0) yield linesOf(page);
+    if (page.length < BACKUP_PAGE_ROWS) return;
+    const last = page[page.length - 1] as Record<string, unknown>;
+    after = keyColumns.map((_, i) => last[`k${i}`]);
   }
-  if (chunk.length > 0) yield chunk;
+}
+
+/** The `line` of each row, a newline after each. */
+function linesOf(page: Array<Record<string, unknown>>): string {
+  let text = '';
+  for (const row of page) text += `${row.line as string}\n`;
+  return text;
 }
 
 /** PostgreSQL without COPY: the table's rows in pages along its primary key (a table without one is read in one go). */
