@@ -30,6 +30,13 @@ export const BACKUP_PAGE_ROWS = 2_000;
  * default) writes, in about half the time: compression is most of a backup's CPU.
  */
 export const BACKUP_GZIP_LEVEL = 1;
+/**
+ * Bytes gzip writes at a time. zlib's 16 KiB default makes a table of hundreds of MiB tens of
+ * thousands of trips between the thread pool and the event loop, and gzip waits for the event
+ * loop at each while it reads the next rows; 1 MiB holds a whole page of rows, so reading and
+ * compressing go on side by side (a SQLite backup took a third less time).
+ */
+const BACKUP_GZIP_CHUNK_BYTES = 1024 * 1024;
 /** The prefix of every backup directory's name; the rest is its UTC time, `YYYYMMDDTHHMMSSmmmZ`. */
 export const BACKUP_DIR_PREFIX = 'robusto-backup-';
 
@@ -228,7 +235,7 @@ async function writeTable(source: Readable, name: string, target: TableTarget): 
     },
   });
   const options = target.signal ? [{ signal: target.signal }] : [];
-  const gzip = createGzip({ level: BACKUP_GZIP_LEVEL });
+  const gzip = createGzip({ level: BACKUP_GZIP_LEVEL, chunkSize: BACKUP_GZIP_CHUNK_BYTES });
   if (encryption) await pipeline(source, counter, gzip, encryption.cipher, hashing, createWriteStream(to, { mode: 0o600 }), ...options);
   else await pipeline(source, counter, gzip, hashing, createWriteStream(to, { mode: 0o600 }), ...options);
   const entry: BackupTableEntry = { name, file, rows: counter.lines, bytes: statSync(to).size, sha256: hash.digest('hex') };
