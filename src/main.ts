@@ -20,9 +20,9 @@ async function main(argv: string[]): Promise<void> {
     process.exitCode = 1;
     return;
   }
-  let buildProgram: typeof import('./cli/program.js').buildProgram;
   try {
-    ({ buildProgram } = await import('./cli/program.js'));
+    const { buildProgram } = await import('./cli/program.js');
+    await (await buildProgram(argv)).parseAsync(argv);
   } catch (error) {
     const missing = missingPackageOf(error);
     if (!missing) throw error;
@@ -33,9 +33,7 @@ async function main(argv: string[]): Promise<void> {
     }
     process.stderr.write(`${t(locale, 'cli.packageMissing', { name: missing })}\n`);
     process.exitCode = 1;
-    return;
   }
-  await buildProgram().parseAsync(argv);
 }
 
 await main(process.argv);

@@ -1,7 +1,6 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { buildApp } from '../app.js';
 import { packageInfo } from '../config/package-info.js';
 import { createDb } from '../db/create-db.js';
 import type { Database } from '../db/database.js';
@@ -131,6 +130,8 @@ function addRestoreCommand(program: Command): void {
     .option('--allow-unauthenticated', helpText('help.restore.allowUnauthenticated'))
     .action(async (dir: string, options: { allowUnencrypted?: boolean; allowUnauthenticated?: boolean }) =>
       withDatabase(async (db, { config, log }) => {
+        // The app (to create the schema) loads while the backup is checked: only restore needs it.
+        const loading = import('../app.js');
         // Before anything is changed: a database in use, a missing or wrong key, a damaged, incomplete or unauthenticated backup is refused as it is.
         await assertNewDatabase(db);
         const checked = await checkRestorable(path.resolve(dir), config.backup.encryptionKey, {
@@ -142,6 +143,7 @@ function addRestoreCommand(program: Command): void {
         for (const warning of checked.warnings) process.stderr.write(`! ${render(commandLocale(), warning)}\n`);
         // The schema the backup needs: every migration, but not the modules' start-up work
         // (the first start's owner would make the database not empty).
+        const { buildApp } = await loading;
         const app = await buildApp({ config, log, db });
         try {
           await app.registry.migrateSchema(db, coreMigrations);
