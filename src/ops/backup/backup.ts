@@ -54,8 +54,8 @@ export function backupDirName(at: Date): string {
  * The rows are one consistent snapshot: all tables are read in one read-only snapshot
  * (`REPEATABLE READ` on PostgreSQL, shared by the connections that copy tables at once; a read
  * transaction in WAL mode on SQLite), so writes made meanwhile are all in it or all out. On
- * PostgreSQL tables stream out with `COPY` (see {@link copyOutStatement}); elsewhere they are read
- * in chunks. The directory appears complete or not at all: it is written under a temporary name
+ * PostgreSQL tables stream out with `COPY` (see {@link copyOutStatement}); on SQLite they are read
+ * in pages, each row's JSON written by SQLite (see {@link sqlitePagesOf}). The directory appears complete or not at all: it is written under a temporary name
  * and renamed at the end. `signal` stops it mid-table (a scheduled backup's timeout, shutdown),
  * leaving nothing behind. `progress` hears the estimated total and each table's rows as they go.
  *
