@@ -61,11 +61,13 @@ export class JournalFaults {
   #probeTimer: NodeJS.Timeout | undefined;
   #closed = false;
   readonly #recoveryListeners: Array<() => void> = [];
+  readonly #reprobeIntervalMs: number;
 
-  /** `log` hears, once each, that the journal broke and that it takes writes again. */
-  constructor(store: JournalStore, log: Logger | undefined) {
+  /** `log` hears, once each, that the journal broke and that it takes writes again; a test write runs at most every `reprobeIntervalMs`. */
+  constructor(store: JournalStore, log: Logger | undefined, reprobeIntervalMs = JOURNAL_REPROBE_INTERVAL_MS) {
     this.#store = store;
     this.#log = log;
+    this.#reprobeIntervalMs = reprobeIntervalMs;
   }
 
   /**
@@ -148,7 +150,7 @@ export class JournalFaults {
         { file: this.#store.file, reason: fault.reason, code: fault.code, err: error },
         'journal cannot take writes: writes get 503 while the database is down or writes wait in it',
       );
-      this.#probeTimer = setInterval(() => this.stillBroken(), JOURNAL_REPROBE_INTERVAL_MS);
+      this.#probeTimer = setInterval(() => this.stillBroken(), this.#reprobeIntervalMs);
       this.#probeTimer.unref();
     }
     return this.#broken;
@@ -159,7 +161,7 @@ export class JournalFaults {
    * {@link JOURNAL_REPROBE_INTERVAL_MS} old, and clears the fault if it works.
    */
   stillBroken(): JournalFault | undefined {
-    if (!this.#broken || performance.now() - this.#probedAt < JOURNAL_REPROBE_INTERVAL_MS) return this.#broken;
+    if (!this.#broken || performance.now() - this.#probedAt < this.#reprobeIntervalMs) return this.#broken;
     return this.testWrite();
   }
 

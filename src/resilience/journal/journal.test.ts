@@ -21,6 +21,11 @@ function open(dir = mkdtempSync(path.join(os.tmpdir(), 'robusto-journal-')), max
   return journal;
 }
 
+/** A broken journal's test-write interval in the tests that wait for it: a tenth of the real one, so they wait a tenth as long. */
+const REPROBE_MS = JOURNAL_REPROBE_INTERVAL_MS / 10;
+/** The same on a full disk, where the bound on mending after space is freed (two intervals and 500 ms) must hold on a busy machine too. */
+const DISK_REPROBE_MS = JOURNAL_REPROBE_INTERVAL_MS / 4;
+
 function entry(n: number, payload: unknown = { n }): JournalAppend {
   return { tenantId: 't1', userId: 'u1', idempotencyKey: `auto:${n}`, fingerprint: '', command: 'test.write', commandVersion: 1, payload, requestId: `r${n}` };
 }
@@ -73,7 +78,12 @@ describe('Journal', () => {
   });
 
   it('a write that fails is never acknowledged, and the journal then refuses writes until a test write works', async () => {
-    const journal = open();
+    const journal = new Journal(
+      mkdtempSync(path.join(os.tmpdir(), 'robusto-journal-')),
+      { maxMegabytes: 64, tenantMaxMegabytes: 16 },
+      { reprobeIntervalMs: REPROBE_MS },
+    );
+    opened.push(journal);
     // A row the file refuses (a NOT NULL column left empty) makes the batch's transaction fail.
     const failed = journal.append({ ...entry(1), command: null as unknown as string });
     const sameBatch = journal.append(entry(2));
@@ -86,14 +96,14 @@ describe('Journal', () => {
     expect(journal.writable()).toBe(false);
     expect(journal.stats().pending).toBe(0);
     // The file itself is fine: the next test write works and the journal takes writes again.
-    await vi.waitFor(() => expect(journal.writable()).toBe(true), { timeout: 3 * JOURNAL_REPROBE_INTERVAL_MS, interval: 50 });
+    await vi.waitFor(() => expect(journal.writable()).toBe(true), { timeout: 3 * REPROBE_MS, interval: 5 });
     await expect(journal.append(entry(4))).resolves.toEqual(expect.any(String));
   });
 
   it('a broken journal tries a test write at most once an interval, stays broken while it fails, mends by itself when it works; said once each in the log', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'robusto-journal-'));
     const { log, lines } = recordingLog();
-    const journal = new Journal(dir, { maxMegabytes: 64, tenantMaxMegabytes: 16 }, { log });
+    const journal = new Journal(dir, { maxMegabytes: 64, tenantMaxMegabytes: 16 }, { log, reprobeIntervalMs: REPROBE_MS });
     opened.push(journal);
     let mended = 0;
     journal.onRecover(() => mended++);
@@ -109,7 +119,7 @@ describe('Journal', () => {
       await expect(journal.append(entry(100 + n))).rejects.toBeInstanceOf(JournalUnavailableError);
       expect(journal.writable()).toBe(false);
     }
-    await new Promise((resolve) => setTimeout(resolve, 2.5 * JOURNAL_REPROBE_INTERVAL_MS));
+    await new Promise((resolve) => setTimeout(resolve, 2.5 * REPROBE_MS));
     expect(journal.writable()).toBe(false);
     expect(journal.fault()?.since).toBe(since);
     expect(journal.probe()).toMatchObject({ reason: 'write-failed' });
@@ -118,7 +128,7 @@ describe('Journal', () => {
     saboteur.exec('drop trigger refuse_entries; drop trigger refuse_leases');
     saboteur.close();
     // Mended by the timer's test write, without a write or a health check asking.
-    await vi.waitFor(() => expect(mended).toBe(1), { timeout: 3 * JOURNAL_REPROBE_INTERVAL_MS, interval: 50 });
+    await vi.waitFor(() => expect(mended).toBe(1), { timeout: 3 * REPROBE_MS, interval: 5 });
     expect(journal.fault()).toBeUndefined();
     expect(journal.writable()).toBe(true);
     await expect(journal.append(entry(2))).resolves.toEqual(expect.any(String));
@@ -264,7 +274,7 @@ describe('Journal', () => {
         const ballast = path.join(mount, 'ballast');
         writeFileSync(ballast, Buffer.alloc(1280 * 1024));
         const dir = path.join(mount, 'data');
-        const journal = new Journal(dir, { maxMegabytes: 64, tenantMaxMegabytes: 64 });
+        const journal = new Journal(dir, { maxMegabytes: 64, tenantMaxMegabytes: 64 }, { reprobeIntervalMs: DISK_REPROBE_MS });
         files.push(journal);
         let mended = 0;
         journal.onRecover(() => mended++);
@@ -281,7 +291,7 @@ describe('Journal', () => {
         expect(journal.failure()).toMatch(/is full/);
         // A small write may still fit where the failed one began: the disk's free space decides.
         expect(journal.probe()).toMatchObject({ reason: 'disk-full', detail: expect.stringMatching(/MB free on it/) });
-        await new Promise((resolve) => setTimeout(resolve, 1.5 * JOURNAL_REPROBE_INTERVAL_MS));
+        await new Promise((resolve) => setTimeout(resolve, 1.5 * DISK_REPROBE_MS));
         expect(journal.writable()).toBe(false);
         // What `robusto journal status` does: another process opens the file and tries a write.
         const look = new Journal(dir, { maxMegabytes: 64, tenantMaxMegabytes: 64 });
@@ -290,8 +300,8 @@ describe('Journal', () => {
 
         rmSync(ballast);
         const freedAt = performance.now();
-        await vi.waitFor(() => expect(mended).toBe(1), { timeout: 3 * JOURNAL_REPROBE_INTERVAL_MS, interval: 50 });
-        expect(performance.now() - freedAt).toBeLessThan(2 * JOURNAL_REPROBE_INTERVAL_MS + 500);
+        await vi.waitFor(() => expect(mended).toBe(1), { timeout: 3 * DISK_REPROBE_MS, interval: 10 });
+        expect(performance.now() - freedAt).toBeLessThan(2 * DISK_REPROBE_MS + 500);
         expect(journal.writable()).toBe(true);
         expect(journal.acquireLease('replay', 'me', 10_000)).toBe(true);
         await expect(journal.append(entry(5000))).resolves.toEqual(expect.any(String));

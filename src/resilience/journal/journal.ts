@@ -18,6 +18,8 @@ import { JournalShares } from './shares.js';
 export interface JournalOptions {
   /** Where the journal says, once each, that it broke and that it takes writes again. */
   log?: Logger;
+  /** How often a broken journal tries a test write: `JOURNAL_REPROBE_INTERVAL_MS` unless given (tests give less, to wait less). */
+  reprobeIntervalMs?: number;
 }
 
 /**
@@ -54,7 +56,7 @@ export class Journal {
     // NB: in this order, which is the order each prepares its statements on a connection put in use.
     this.#shares = new JournalShares(this.#store, limits, (tenantId) => this.#commits.queuedBytes(tenantId));
     this.#pending = new PendingWrites(this.#store);
-    this.#faults = new JournalFaults(this.#store, options.log);
+    this.#faults = new JournalFaults(this.#store, options.log, options.reprobeIntervalMs);
     this.#commits = new GroupCommit(this.#store, this.#faults, this.#pending);
     this.#faults.open();
   }
