@@ -38,6 +38,10 @@ function recordingLog(): { log: Logger; lines: Array<{ level: string; msg: strin
 }
 
 describe('Journal', () => {
+  it('tries a test write at most once a second when no interval is given, as the operations guide says', () => {
+    expect(JOURNAL_REPROBE_INTERVAL_MS).toBe(1_000);
+  });
+
   it('group commit: 200 concurrent appends share a few transactions, all acknowledged, kept in order', async () => {
     const journal = open();
     const receipts = await Promise.all(Array.from({ length: 200 }, (_, n) => journal.append(entry(n))));
