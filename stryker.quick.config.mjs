@@ -6,6 +6,9 @@ import base from './stryker.config.mjs';
 export default {
   ...base,
   vitest: { ...base.vitest, configFile: 'vitest.mutation-quick.config.ts' },
+  // The unit tests take seconds in all: a mutant that makes one hang (a write never acknowledged)
+  // is called a timeout (killed) after 5 s instead of the full run's 20.
+  timeoutMS: 5_000,
   htmlReporter: { fileName: 'reports/mutation-quick/mutation.html' },
   jsonReporter: { fileName: 'reports/mutation-quick/mutation.json' },
   incrementalFile: 'reports/mutation-quick/stryker-incremental.json',
