@@ -33,9 +33,12 @@ describe('a journal that cannot be written', () => {
 
     env.proxy.cut();
     const refused = await Promise.all(Array.from({ length: 5 }, (_, i) => register(`No Journal Refused ${i}`)));
+    // The five failures open the circuit: the next write is not even tried, and is told the same.
+    refused.push(await register('No Journal Refused 5'));
     for (const r of refused) {
       expect(r.statusCode).toBe(503);
       expect(r.json()).toMatchObject({ code: 'ERR_JOURNAL_UNAVAILABLE' });
+      expect(r.json().detail).toMatch(/^The database is not answering, and the local journal cannot take the write: .*Nothing was saved; retry later\.$/);
       expect(r.headers['retry-after']).toBeDefined();
     }
     env.proxy.pass();

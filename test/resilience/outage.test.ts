@@ -138,6 +138,7 @@ describe('writes during a PostgreSQL outage', () => {
     const behind = await call(t, tenant, { method: 'POST', url: '/api/students', body: { name: 'Behind The Dead One', birthDate: '1999-09-09', plan: 'x' } });
     expect([first, retry, second, okCpf, takenCpf, behind].map((r) => r.statusCode)).toEqual([202, 202, 202, 202, 202, 202]);
     expect(retry.json().receipt).toBe(first.json().receipt);
+    expect(first.headers['idempotent-replayed']).toBeUndefined();
     expect(retry.headers['idempotent-replayed']).toBe('true');
     expect(reused.statusCode).toBe(422);
 
