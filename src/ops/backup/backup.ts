@@ -55,8 +55,8 @@ export function backupDirName(at: Date): string {
  * (`REPEATABLE READ` on PostgreSQL, shared by the connections that copy tables at once; a read
  * transaction in WAL mode on SQLite), so writes made meanwhile are all in it or all out. On
  * PostgreSQL tables stream out with `COPY` (see {@link copyOutStatement}); on SQLite they are read
- * in pages, each row's JSON written by SQLite (see {@link sqlitePagesOf}). The directory appears complete or not at all: it is written under a temporary name
- * and renamed at the end. `signal` stops it mid-table (a scheduled backup's timeout, shutdown),
+ * in pages, each row's JSON written by SQLite (see {@link sqlitePagesOf}). The directory appears
+ * complete or not at all: it is written under a temporary name and renamed at the end. `signal` stops it mid-table (a scheduled backup's timeout, shutdown),
  * leaving nothing behind. `progress` hears the estimated total and each table's rows as they go.
  *
  * With `encryptionKey` (`BACKUP_ENCRYPTION_KEY`) each file is encrypted after compression
@@ -139,16 +139,9 @@ async function pagedSnapshot(db: Database, target: TableTarget): Promise<Snapsho
     for (const table of catalog) {
       target.progress?.rows(table.name, 0);
       const lines = async function* (): AsyncGenerator<string> {
-        if (db.engine === 'sqlite') {
-          for await (const page of sqlitePagesOf(tx, table)) {
-            target.signal?.throwIfAborted();
-            yield page;
-          }
-          return;
-        }
-        for await (const page of pagesOf(tx, table)) {
+        for await (const page of db.engine === 'sqlite' ? sqlitePagesOf(tx, table) : pagesOf(tx, table)) {
           target.signal?.throwIfAborted();
-          yield page.map((row) => `${JSON.stringify(row)}\n`).join('');
+          yield page;
         }
       };
       tables.push(await writeTable(Readable.from(lines()), table.name, target));
@@ -292,7 +285,7 @@ async function* sqlitePagesOf(tx: Kysely<any>, table: CatalogTable): AsyncGenera
   const from = sql.table(table.name);
   const byRowid = listed?.wr !== 1;
   const keyColumns = byRowid ? ['rowid'] : table.primaryKey;
-  const key = sql.join(keyColumns.map((column) => (byRowid ? sql`rowid` : sql.ref(column))));
+  const key = byRowid ? sql`rowid` : sql.join(keyColumns.map((column) => sql.ref(column)));
   // NB: the rowid goes out and comes back as text: a JavaScript number loses integers past 2^53.
   const keyOut = byRowid ? sql`cast(rowid as text) as "k0"` : sql.join(keyColumns.map((column, i) => sql`${sql.ref(column)} as ${sql.ref(`k${i}`)}`));
   let after: unknown[] | undefined;
@@ -315,12 +308,12 @@ function linesOf(page: Array<Record<string, unknown>>): string {
   return text;
 }
 
-/** PostgreSQL without COPY: the table's rows in pages along its primary key (a table without one is read in one go). */
+/** PostgreSQL without COPY: the table's rows as NDJSON, in pages along its primary key (a table without one is read in one go). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the database is shared by every owner of tables; each types its own
-async function* pagesOf(tx: Kysely<any>, table: CatalogTable): AsyncGenerator<Array<Record<string, unknown>>> {
+async function* pagesOf(tx: Kysely<any>, table: CatalogTable): AsyncGenerator<string> {
   const from = sql.table(table.name);
   if (table.primaryKey.length === 0) {
-    yield (await sql<Record<string, unknown>>`select * from ${from}`.execute(tx)).rows;
+    yield ndjsonOf((await sql<Record<string, unknown>>`select * from ${from}`.execute(tx)).rows);
     return;
   }
   const key = sql.join(table.primaryKey.map((column) => sql.ref(column)));
@@ -328,9 +321,14 @@ async function* pagesOf(tx: Kysely<any>, table: CatalogTable): AsyncGenerator<Ar
   for (;;) {
     const where = after ? sql`where (${key}) > (${sql.join(after)})` : sql``;
     const page = (await sql<Record<string, unknown>>`select * from ${from} ${where} order by ${key} limit ${BACKUP_PAGE_ROWS}`.execute(tx)).rows;
-    if (page.length > 0) yield page;
+    if (page.length > 0) yield ndjsonOf(page);
     if (page.length < BACKUP_PAGE_ROWS) return;
     const last = page[page.length - 1] as Record<string, unknown>;
     after = table.primaryKey.map((column) => last[column]);
   }
+}
+
+/** Rows as NDJSON: each row's JSON, a newline after each. */
+function ndjsonOf(rows: Array<Record<string, unknown>>): string {
+  return rows.map((row) => `${JSON.stringify(row)}\n`).join('');
 }
