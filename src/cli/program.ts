@@ -40,7 +40,7 @@ export async function buildProgram(argv: readonly string[]): Promise<Command> {
     .exitOverride((error) => {
       if (!NOT_REFUSALS.has(error.code)) process.stderr.write(`${commanderRefusal(error)}\n`);
     });
-  const named = COMMAND_FILES.filter((file) => file.commands.includes(argv[2] ?? ''));
-  for (const file of named.length > 0 ? named : COMMAND_FILES) (await file.load())(program);
+  const named = COMMAND_FILES.find((file) => file.commands.includes(argv[2] ?? ''));
+  for (const file of named ? [named] : COMMAND_FILES) (await file.load())(program);
   return program;
 }
