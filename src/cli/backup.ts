@@ -132,6 +132,8 @@ function addRestoreCommand(program: Command): void {
       withDatabase(async (db, { config, log }) => {
         // The app (to create the schema) loads while the backup is checked: only restore needs it.
         const loading = import('../app.js');
+        // NB: awaited below; a check that fails first must not leave a failed import unhandled.
+        loading.catch(() => undefined);
         // Before anything is changed: a database in use, a missing or wrong key, a damaged, incomplete or unauthenticated backup is refused as it is.
         await assertNewDatabase(db);
         const checked = await checkRestorable(path.resolve(dir), config.backup.encryptionKey, {
