@@ -49,6 +49,8 @@ describe('loadConfig', () => {
     [{ SECRET_KEY: 'short' }, /^SECRET_KEY: a value of 5 character\(s\) is not valid; it must be at least 32 characters/],
     [{ BACKUP_ENCRYPTION_KEY: 'short-key' }, /^BACKUP_ENCRYPTION_KEY: a value of 9 character\(s\) is not valid; it must be at least 16 characters/],
     [{ NODE_ENV: 'production' }, /^SECRET_KEY: is missing; in production/],
+    // An invalid key in production is that one line, not also "missing".
+    [{ NODE_ENV: 'production', SECRET_KEY: 'short' }, /^SECRET_KEY: a value of 5 character\(s\) is not valid/],
   ])('rejects %o with one line naming the variable', (env, pattern) => {
     const problems = problemsOf(env);
     expect(problems).toHaveLength(1);

@@ -196,7 +196,7 @@ function secretKeyOf(
   problems: Problem[],
   warnings: string[],
 ): string | undefined {
-  if (given !== undefined || problems.some((p) => textIn(DEFAULT_LOCALE, p).startsWith('SECRET_KEY'))) return given;
+  if (given !== undefined || problems.some((p) => p.params.name === 'SECRET_KEY')) return given;
   if (nodeEnv === 'production') {
     problems.push(text('config.secretMissing', { expected: expectedOf('SECRET_KEY'), example: ENV_VARIABLES.SECRET_KEY.example }));
     return undefined;
