@@ -1,92 +1,24 @@
-import { mkdtempSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { sql } from 'kysely';
-import { pino } from 'pino';
-import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
-import { loadConfig } from '../config/load-config.js';
-import { createDb } from '../db/create-db.js';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Database } from '../db/database.js';
-import { migrateOwner } from '../db/migrate.js';
-import { coreMigrations } from '../db/migrations/core.migrations.js';
 import { AppError } from '../shared/app-error.js';
 import { Hooks } from '../shared/hooks.js';
-import { defineCommand, type CommandContext } from './command.js';
+import { defineCommand } from './command.js';
 import { loseTheCommitAnswer } from '../../test/support/lost-commit.js';
-import { createTestDatabase, type TestDatabase } from '../../test/support/test-database.js';
+import { noteCommands, openCommandDatabase, T1, T2, U1, type Note } from '../../test/support/note-commands.js';
+import type { NotesDatabase } from '../../test/support/notes-database.js';
+import type { TestEngine } from '../../test/support/test-database.js';
 import { BatchItemError, Dispatcher, WriteOutcomeUnknownError, type BatchItem, type DispatchMeta } from './dispatcher.js';
 import { WriteError } from './write-errors.js';
 
-const opened: Database[] = [];
-const databases: TestDatabase[] = [];
+const opened: NotesDatabase[] = [];
 afterEach(async () => {
-  for (const db of opened.splice(0)) await db.close();
-});
-afterAll(async () => {
-  for (const database of databases.splice(0)) await database.drop();
+  for (const notes of opened.splice(0)) await notes.close();
 });
 
-async function openDb(engine: 'sqlite' | 'postgres' = 'sqlite'): Promise<Database> {
-  const cwd = mkdtempSync(path.join(os.tmpdir(), 'robusto-dispatcher-'));
-  const env: Record<string, string> = { DATA_DIR: cwd };
-  if (engine === 'postgres') {
-    const database = await createTestDatabase();
-    databases.push(database);
-    env.DATABASE_URL = database.url;
-  }
-  const { config } = loadConfig(env, { cwd, ignoreDotEnv: true });
-  const db = createDb(config, pino({ level: 'silent' }));
-  opened.push(db);
-  await migrateOwner(db, 'core', coreMigrations);
-  await sql`create table notes (id text primary key, n integer not null)`.execute(db.kysely);
-  return db;
-}
-
-type Note = { id: string; n: number };
-type NoteTables = { notes: Note };
-
-/** Tenants and a user: UUIDs, as PostgreSQL's columns want. */
-const T1 = '00000000-0000-4000-8000-000000000001';
-const T2 = '00000000-0000-4000-8000-000000000002';
-const U1 = '00000000-0000-4000-8000-0000000000a1';
-
-/** What the commands of a test did, in order: `one:<id>` for a handler, `many:<ids>` for handleMany. */
-function recorder() {
-  const calls: string[] = [];
-  const contexts: CommandContext[] = [];
-  /** Inserts a note: a command with a bulk form. */
-  const addNote = defineCommand<Note, Note, NoteTables>({
-    name: 'test.addNote',
-    version: 1,
-    async handler(tx, payload, ctx) {
-      calls.push(`one:${payload.id}`);
-      contexts.push(ctx);
-      await tx.insertInto('notes').values(payload).execute();
-      return { status: 201, body: payload, entity: 'note', entityId: payload.id };
-    },
-    async handleMany(tx, items) {
-      calls.push(`many:${items.map((i) => i.payload.id).join(',')}`);
-      contexts.push(...items.map((i) => i.ctx));
-      await tx
-        .insertInto('notes')
-        .values(items.map((i) => i.payload))
-        .execute();
-      return items.map((i) => ({ status: 201 as const, body: i.payload, entity: 'note', entityId: i.payload.id }));
-    },
-    conflicts: [{ table: 'notes', columns: ['id'], error: (p) => new AppError('ERR_TEST_NOTE_TAKEN', 409, `note ${p.id} exists`) }],
-  });
-  /** Updates a note: no bulk form. */
-  const setNote = defineCommand<Note, Note, NoteTables>({
-    name: 'test.setNote',
-    version: 1,
-    async handler(tx, payload, ctx) {
-      calls.push(`one:${payload.id}`);
-      contexts.push(ctx);
-      await tx.updateTable('notes').set({ n: payload.n }).where('id', '=', payload.id).execute();
-      return { status: 200, body: payload, entity: 'note', entityId: payload.id };
-    },
-  });
-  return { calls, contexts, addNote, setNote };
+async function openDb(engine: TestEngine = 'sqlite'): Promise<Database> {
+  const notes = await openCommandDatabase(engine);
+  opened.push(notes);
+  return notes.db;
 }
 
 function meta(requestId: string, extra: Partial<DispatchMeta> = {}): DispatchMeta {
@@ -132,12 +64,12 @@ const PAST = '2000-01-01T00:00:00.000Z';
 describe('Dispatcher.dispatch', () => {
   it('runs the handler in a transaction with the request context and writes one audit row of the command', async () => {
     const db = await openDb();
-    const { addNote, contexts } = recorder();
+    const { addNote, contexts } = noteCommands();
     const hooks = new Hooks();
     const before = Date.now();
-    const result = await new Dispatcher(db, { idempotencyTtlHours: 1, hooks }).dispatch(addNote, { id: 'a', n: 1 }, meta('r1', { auditId: 'audit-1' }));
-    expect(result).toEqual({ status: 201, body: { id: 'a', n: 1 }, replayed: false });
-    expect(await notes(db)).toEqual([{ id: 'a', n: 1 }]);
+    const result = await new Dispatcher(db, { idempotencyTtlHours: 1, hooks }).dispatch(addNote, { id: 'a', title: '1' }, meta('r1', { auditId: 'audit-1' }));
+    expect(result).toEqual({ status: 201, body: { id: 'a', title: '1' }, replayed: false });
+    expect(await notes(db)).toEqual([{ id: 'a', title: '1' }]);
     expect(await keys(db)).toEqual([]);
     const [ctx] = contexts;
     expect(ctx).toMatchObject({ tenantId: T1, userId: U1, requestId: 'r1' });
@@ -151,10 +83,10 @@ describe('Dispatcher.dispatch', () => {
 
   it('gives every handler the same hooks, a new set when none are given', async () => {
     const db = await openDb();
-    const { addNote, contexts } = recorder();
+    const { addNote, contexts } = noteCommands();
     const dispatcher = new Dispatcher(db, { idempotencyTtlHours: 1 });
-    await dispatcher.dispatch(addNote, { id: 'a', n: 1 }, meta('r1'));
-    await dispatcher.dispatch(addNote, { id: 'b', n: 1 }, meta('r2'));
+    await dispatcher.dispatch(addNote, { id: 'a', title: '1' }, meta('r1'));
+    await dispatcher.dispatch(addNote, { id: 'b', title: '1' }, meta('r2'));
     expect(contexts[0]?.hooks).toBeInstanceOf(Hooks);
     expect(contexts[1]?.hooks).toBe(contexts[0]?.hooks);
     const [first, second] = await audits(db);
@@ -164,8 +96,8 @@ describe('Dispatcher.dispatch', () => {
 
   it('stores the key with its fingerprint, command, outcome and an expiry of the TTL', async () => {
     const db = await openDb();
-    const { addNote, contexts } = recorder();
-    await new Dispatcher(db, { idempotencyTtlHours: 2 }).dispatch(addNote, { id: 'a', n: 1 }, meta('r1', { idempotencyKey: 'k1' }));
+    const { addNote, contexts } = noteCommands();
+    await new Dispatcher(db, { idempotencyTtlHours: 2 }).dispatch(addNote, { id: 'a', title: '1' }, meta('r1', { idempotencyKey: 'k1' }));
     const now = contexts[0]!.now;
     expect(await keys(db)).toEqual([
       {
@@ -174,7 +106,7 @@ describe('Dispatcher.dispatch', () => {
         fingerprint: 'fp-r1',
         command: 'test.addNote',
         status_code: 201,
-        response: '{"id":"a","n":1}',
+        response: '{"id":"a","title":"1"}',
         created_at: now,
         expires_at: new Date(Date.parse(now) + 2 * 3_600_000).toISOString(),
       },
@@ -183,74 +115,74 @@ describe('Dispatcher.dispatch', () => {
 
   it('answers a repeat of a key with the stored first outcome, marked replayed, without running the handler again', async () => {
     const db = await openDb();
-    const { addNote, calls } = recorder();
+    const { addNote, calls } = noteCommands();
     const dispatcher = new Dispatcher(db, { idempotencyTtlHours: 1 });
-    await dispatcher.dispatch(addNote, { id: 'a', n: 1 }, meta('r1', { idempotencyKey: 'k1' }));
-    const again = await dispatcher.dispatch(addNote, { id: 'a', n: 1 }, meta('r1', { idempotencyKey: 'k1' }));
-    expect(again).toEqual({ status: 201, body: { id: 'a', n: 1 }, replayed: true });
+    await dispatcher.dispatch(addNote, { id: 'a', title: '1' }, meta('r1', { idempotencyKey: 'k1' }));
+    const again = await dispatcher.dispatch(addNote, { id: 'a', title: '1' }, meta('r1', { idempotencyKey: 'k1' }));
+    expect(again).toEqual({ status: 201, body: { id: 'a', title: '1' }, replayed: true });
     expect(calls).toEqual(['one:a']);
     expect(await audits(db)).toHaveLength(1);
   });
 
   it('refuses a key reused with another request: 422, nothing written', async () => {
     const db = await openDb();
-    const { addNote, calls } = recorder();
+    const { addNote, calls } = noteCommands();
     const dispatcher = new Dispatcher(db, { idempotencyTtlHours: 1 });
-    await dispatcher.dispatch(addNote, { id: 'a', n: 1 }, meta('r1', { idempotencyKey: 'k1' }));
-    await expect(dispatcher.dispatch(addNote, { id: 'b', n: 2 }, meta('r2', { idempotencyKey: 'k1' }))).rejects.toMatchObject({
+    await dispatcher.dispatch(addNote, { id: 'a', title: '1' }, meta('r1', { idempotencyKey: 'k1' }));
+    await expect(dispatcher.dispatch(addNote, { id: 'b', title: '2' }, meta('r2', { idempotencyKey: 'k1' }))).rejects.toMatchObject({
       code: WriteError.IDEMPOTENCY_KEY_REUSED,
       status: 422,
     });
     expect(calls).toEqual(['one:a']);
-    expect(await notes(db)).toEqual([{ id: 'a', n: 1 }]);
+    expect(await notes(db)).toEqual([{ id: 'a', title: '1' }]);
     expect(await audits(db)).toHaveLength(1);
   });
 
   it('keeps keys apart by tenant', async () => {
     const db = await openDb();
-    const { addNote } = recorder();
+    const { addNote } = noteCommands();
     await storeKey(db, 'k1', 'other', FUTURE, T2);
-    const result = await new Dispatcher(db, { idempotencyTtlHours: 1 }).dispatch(addNote, { id: 'a', n: 1 }, meta('r1', { idempotencyKey: 'k1' }));
+    const result = await new Dispatcher(db, { idempotencyTtlHours: 1 }).dispatch(addNote, { id: 'a', title: '1' }, meta('r1', { idempotencyKey: 'k1' }));
     expect(result.replayed).toBe(false);
     expect((await keys(db)).map((k) => `${k.tenant_id}:${k.fingerprint}`)).toEqual([`${T1}:fp-r1`, `${T2}:other`]);
   });
 
   it('replaces an expired key, but a replay still answers from it', async () => {
     const db = await openDb();
-    const { addNote, calls } = recorder();
+    const { addNote, calls } = noteCommands();
     const dispatcher = new Dispatcher(db, { idempotencyTtlHours: 1 });
     await storeKey(db, 'old', 'fp-r1', PAST);
-    const replayed = await dispatcher.dispatch(addNote, { id: 'a', n: 1 }, meta('r1', { idempotencyKey: 'old' }), { replay: true });
+    const replayed = await dispatcher.dispatch(addNote, { id: 'a', title: '1' }, meta('r1', { idempotencyKey: 'old' }), { replay: true });
     expect(replayed).toEqual({ status: 201, body: { stored: true }, replayed: true });
     expect(calls).toEqual([]);
-    const fresh = await dispatcher.dispatch(addNote, { id: 'a', n: 1 }, meta('r1', { idempotencyKey: 'old' }));
-    expect(fresh).toEqual({ status: 201, body: { id: 'a', n: 1 }, replayed: false });
+    const fresh = await dispatcher.dispatch(addNote, { id: 'a', title: '1' }, meta('r1', { idempotencyKey: 'old' }));
+    expect(fresh).toEqual({ status: 201, body: { id: 'a', title: '1' }, replayed: false });
     expect(calls).toEqual(['one:a']);
     const [stored] = await keys(db);
-    expect(stored?.response).toBe('{"id":"a","n":1}');
+    expect(stored?.response).toBe('{"id":"a","title":"1"}');
     expect(stored!.expires_at > new Date().toISOString()).toBe(true);
   });
 
   it('does not remove an unexpired key of another request', async () => {
     const db = await openDb();
-    const { addNote } = recorder();
+    const { addNote } = noteCommands();
     await storeKey(db, 'k1', 'fp-r1', new Date(Date.now() + 60_000).toISOString());
-    const result = await new Dispatcher(db, { idempotencyTtlHours: 1 }).dispatch(addNote, { id: 'a', n: 1 }, meta('r1', { idempotencyKey: 'k1' }));
+    const result = await new Dispatcher(db, { idempotencyTtlHours: 1 }).dispatch(addNote, { id: 'a', title: '1' }, meta('r1', { idempotencyKey: 'k1' }));
     expect(result).toEqual({ status: 201, body: { stored: true }, replayed: true });
     expect(await notes(db)).toEqual([]);
   });
 
   it("turns a unique violation a command declared into the command's error, and leaves others as they are", async () => {
     const db = await openDb();
-    const { addNote } = recorder();
+    const { addNote } = noteCommands();
     const dispatcher = new Dispatcher(db, { idempotencyTtlHours: 1 });
-    await dispatcher.dispatch(addNote, { id: 'a', n: 1 }, meta('r1'));
-    await expect(dispatcher.dispatch(addNote, { id: 'a', n: 2 }, meta('r2', { idempotencyKey: 'k2' }))).rejects.toMatchObject({
+    await dispatcher.dispatch(addNote, { id: 'a', title: '1' }, meta('r1'));
+    await expect(dispatcher.dispatch(addNote, { id: 'a', title: '2' }, meta('r2', { idempotencyKey: 'k2' }))).rejects.toMatchObject({
       code: 'ERR_TEST_NOTE_TAKEN',
       message: 'note a exists',
     });
-    const undeclared = { ...addNote, conflicts: [{ table: 'notes', columns: ['id', 'n'], error: () => new Error('not this one') as AppError }] };
-    const other = await dispatcher.dispatch(undeclared, { id: 'a', n: 3 }, meta('r3')).catch((error: unknown) => error);
+    const undeclared = { ...addNote, conflicts: [{ table: 'notes', columns: ['id', 'title'], error: () => new Error('not this one') as AppError }] };
+    const other = await dispatcher.dispatch(undeclared, { id: 'a', title: '3' }, meta('r3')).catch((error: unknown) => error);
     expect(other).not.toBeInstanceOf(AppError);
     expect(String(other)).toMatch(/UNIQUE constraint failed: notes\.id/);
     expect(await keys(db)).toEqual([]);
@@ -259,18 +191,18 @@ describe('Dispatcher.dispatch', () => {
 
   it('does not retry a write whose COMMIT answer was lost: 503 ERR_WRITE_OUTCOME_UNKNOWN with the outcome it was committing, applied once', async () => {
     const db = await openDb();
-    const { addNote, calls } = recorder();
+    const { addNote, calls } = noteCommands();
     const dispatcher = new Dispatcher(db, { idempotencyTtlHours: 1 });
     loseTheCommitAnswer(db);
-    const error = await dispatcher.dispatch(addNote, { id: 'a', n: 1 }, meta('r1', { idempotencyKey: 'k1' })).catch((e: unknown) => e);
+    const error = await dispatcher.dispatch(addNote, { id: 'a', title: '1' }, meta('r1', { idempotencyKey: 'k1' })).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(WriteOutcomeUnknownError);
-    expect(error).toMatchObject({ code: WriteError.WRITE_OUTCOME_UNKNOWN, status: 503, intended: { status: 201, body: { id: 'a', n: 1 } } });
+    expect(error).toMatchObject({ code: WriteError.WRITE_OUTCOME_UNKNOWN, status: 503, intended: { status: 201, body: { id: 'a', title: '1' } } });
     expect((error as Error).message).toMatch(/k1|Idempotency-Key/);
     expect(calls).toEqual(['one:a']);
     expect(await audits(db)).toHaveLength(1);
 
     loseTheCommitAnswer(db);
-    const withoutKey = await dispatcher.dispatch(addNote, { id: 'b', n: 1 }, meta('r2')).catch((e: unknown) => e);
+    const withoutKey = await dispatcher.dispatch(addNote, { id: 'b', title: '1' }, meta('r2')).catch((e: unknown) => e);
     expect(withoutKey).toBeInstanceOf(WriteOutcomeUnknownError);
     expect((withoutKey as Error).message).not.toBe((error as Error).message);
   });
@@ -301,10 +233,10 @@ describe('Dispatcher.dispatch', () => {
 
   it('does not take a transient error after the work for an unknown outcome when the work never reached its COMMIT', async () => {
     const db = await openDb();
-    const { addNote } = recorder();
+    const { addNote } = noteCommands();
     const busy = Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' });
     const failing = { ...addNote, handler: () => Promise.reject(busy) };
-    await expect(new Dispatcher(db, { idempotencyTtlHours: 1 }).dispatch(failing, { id: 'a', n: 1 }, meta('r1'), { replay: true })).rejects.toBe(busy);
+    await expect(new Dispatcher(db, { idempotencyTtlHours: 1 }).dispatch(failing, { id: 'a', title: '1' }, meta('r1'), { replay: true })).rejects.toBe(busy);
   });
 });
 
@@ -341,15 +273,15 @@ describe('Dispatcher.dispatch on PostgreSQL', () => {
       },
     });
     const dispatcher = new Dispatcher(db, { idempotencyTtlHours: 1 });
-    const first = dispatcher.dispatch(slow, { id: 'a', n: 1 }, meta('r1', { idempotencyKey: 'k1' }));
+    const first = dispatcher.dispatch(slow, { id: 'a', title: '1' }, meta('r1', { idempotencyKey: 'k1' }));
     await vi.waitFor(() => expect(runs).toBe(1));
-    const same = dispatcher.dispatch(slow, { id: 'a', n: 1 }, meta('r1', { idempotencyKey: 'k1' }));
-    const other = dispatcher.dispatch(slow, { id: 'b', n: 2 }, meta('r2', { idempotencyKey: 'k1' }));
+    const same = dispatcher.dispatch(slow, { id: 'a', title: '1' }, meta('r1', { idempotencyKey: 'k1' }));
+    const other = dispatcher.dispatch(slow, { id: 'b', title: '2' }, meta('r2', { idempotencyKey: 'k1' }));
     // All three found the key free and ran; the first to commit keeps it.
     await vi.waitFor(() => expect(runs).toBe(3));
     release();
-    expect(await first).toEqual({ status: 201, body: { id: 'a', n: 1 }, replayed: false });
-    expect(await same).toEqual({ status: 201, body: { id: 'a', n: 1 }, replayed: true });
+    expect(await first).toEqual({ status: 201, body: { id: 'a', title: '1' }, replayed: false });
+    expect(await same).toEqual({ status: 201, body: { id: 'a', title: '1' }, replayed: true });
     await expect(other).rejects.toMatchObject({ code: WriteError.IDEMPOTENCY_KEY_REUSED, status: 422 });
     expect(await keys(db)).toHaveLength(1);
     expect(await audits(db)).toHaveLength(1);
@@ -359,21 +291,21 @@ describe('Dispatcher.dispatch on PostgreSQL', () => {
 describe('Dispatcher.dispatchBatch', () => {
   it('hands consecutive items of a bulk command to its handleMany, the others to their handler, in order, in one transaction', async () => {
     const db = await openDb();
-    await db.kysely.insertInto('notes').values({ id: 'z', n: 0 }).execute();
-    const { addNote, setNote, calls, contexts } = recorder();
+    await db.kysely.insertInto('notes').values({ id: 'z', title: '0' }).execute();
+    const { addNote, setNote, calls, contexts } = noteCommands();
     const hooks = new Hooks();
     const outcomes = await new Dispatcher(db, { idempotencyTtlHours: 1, hooks }).dispatchBatch([
-      item(addNote, { id: 'a', n: 1 }, 'k1'),
-      item(addNote, { id: 'b', n: 2 }, 'k2', { tenantId: T2, userId: null }),
-      item(setNote, { id: 'z', n: 9 }, 'k3'),
-      item(addNote, { id: 'c', n: 3 }, 'k4'),
+      item(addNote, { id: 'a', title: '1' }, 'k1'),
+      item(addNote, { id: 'b', title: '2' }, 'k2', { tenantId: T2, userId: null }),
+      item(setNote, { id: 'z', title: '9' }, 'k3'),
+      item(addNote, { id: 'c', title: '3' }, 'k4'),
     ]);
     expect(calls).toEqual(['many:a,b', 'one:z', 'many:c']);
     expect(outcomes).toEqual([
-      { result: { status: 201, body: { id: 'a', n: 1 }, replayed: false } },
-      { result: { status: 201, body: { id: 'b', n: 2 }, replayed: false } },
-      { result: { status: 200, body: { id: 'z', n: 9 }, replayed: false } },
-      { result: { status: 201, body: { id: 'c', n: 3 }, replayed: false } },
+      { result: { status: 201, body: { id: 'a', title: '1' }, replayed: false } },
+      { result: { status: 201, body: { id: 'b', title: '2' }, replayed: false } },
+      { result: { status: 200, body: { id: 'z', title: '9' }, replayed: false } },
+      { result: { status: 201, body: { id: 'c', title: '3' }, replayed: false } },
     ]);
     expect(contexts.map((c) => `${c.tenantId}/${c.userId}/${c.requestId}`)).toEqual([
       `${T1}/${U1}/r-k1`,
@@ -384,10 +316,10 @@ describe('Dispatcher.dispatchBatch', () => {
     expect(contexts.every((c) => c.hooks === hooks && c.now === contexts[0]?.now)).toBe(true);
     const now = contexts[0]!.now;
     expect(await notes(db)).toEqual([
-      { id: 'a', n: 1 },
-      { id: 'b', n: 2 },
-      { id: 'c', n: 3 },
-      { id: 'z', n: 9 },
+      { id: 'a', title: '1' },
+      { id: 'b', title: '2' },
+      { id: 'c', title: '3' },
+      { id: 'z', title: '9' },
     ]);
     expect(await keys(db)).toEqual([
       {
@@ -396,7 +328,7 @@ describe('Dispatcher.dispatchBatch', () => {
         fingerprint: 'fp-r-k1',
         command: 'test.addNote',
         status_code: 201,
-        response: '{"id":"a","n":1}',
+        response: '{"id":"a","title":"1"}',
         created_at: now,
         expires_at: new Date(Date.parse(now) + 3_600_000).toISOString(),
       },
@@ -406,7 +338,7 @@ describe('Dispatcher.dispatchBatch', () => {
         fingerprint: 'fp-r-k3',
         command: 'test.setNote',
         status_code: 200,
-        response: '{"id":"z","n":9}',
+        response: '{"id":"z","title":"9"}',
         created_at: now,
         expires_at: new Date(Date.parse(now) + 3_600_000).toISOString(),
       },
@@ -416,7 +348,7 @@ describe('Dispatcher.dispatchBatch', () => {
         fingerprint: 'fp-r-k4',
         command: 'test.addNote',
         status_code: 201,
-        response: '{"id":"c","n":3}',
+        response: '{"id":"c","title":"3"}',
         created_at: now,
         expires_at: new Date(Date.parse(now) + 3_600_000).toISOString(),
       },
@@ -426,7 +358,7 @@ describe('Dispatcher.dispatchBatch', () => {
         fingerprint: 'fp-r-k2',
         command: 'test.addNote',
         status_code: 201,
-        response: '{"id":"b","n":2}',
+        response: '{"id":"b","title":"2"}',
         created_at: now,
         expires_at: new Date(Date.parse(now) + 3_600_000).toISOString(),
       },
@@ -443,28 +375,28 @@ describe('Dispatcher.dispatchBatch', () => {
 
   it('uses the audit ids the items chose', async () => {
     const db = await openDb();
-    const { addNote } = recorder();
-    await new Dispatcher(db, { idempotencyTtlHours: 1 }).dispatchBatch([item(addNote, { id: 'a', n: 1 }, 'k1', { auditId: 'audit-a' })]);
+    const { addNote } = noteCommands();
+    await new Dispatcher(db, { idempotencyTtlHours: 1 }).dispatchBatch([item(addNote, { id: 'a', title: '1' }, 'k1', { auditId: 'audit-a' })]);
     expect((await audits(db)).map((r) => r.id)).toEqual(['audit-a']);
   });
 
   it('answers a key repeated in the batch from its first item: replayed for the same request, 422 for another', async () => {
     const db = await openDb();
-    const { addNote, calls } = recorder();
+    const { addNote, calls } = noteCommands();
     const outcomes = await new Dispatcher(db, { idempotencyTtlHours: 1 }).dispatchBatch([
-      item(addNote, { id: 'a', n: 1 }, 'k1'),
-      item(addNote, { id: 'a', n: 1 }, 'k1'),
-      { ...item(addNote, { id: 'b', n: 2 }, 'k1'), meta: { ...item(addNote, { id: 'b', n: 2 }, 'k1').meta, fingerprint: 'another' } },
-      item(addNote, { id: 'c', n: 3 }, 'k1', { tenantId: T2 }),
+      item(addNote, { id: 'a', title: '1' }, 'k1'),
+      item(addNote, { id: 'a', title: '1' }, 'k1'),
+      { ...item(addNote, { id: 'b', title: '2' }, 'k1'), meta: { ...item(addNote, { id: 'b', title: '2' }, 'k1').meta, fingerprint: 'another' } },
+      item(addNote, { id: 'c', title: '3' }, 'k1', { tenantId: T2 }),
     ]);
     expect(calls).toEqual(['many:a', 'many:c']);
-    expect(outcomes[0]).toEqual({ result: { status: 201, body: { id: 'a', n: 1 }, replayed: false } });
-    expect(outcomes[1]).toEqual({ result: { status: 201, body: { id: 'a', n: 1 }, replayed: true } });
+    expect(outcomes[0]).toEqual({ result: { status: 201, body: { id: 'a', title: '1' }, replayed: false } });
+    expect(outcomes[1]).toEqual({ result: { status: 201, body: { id: 'a', title: '1' }, replayed: true } });
     expect(outcomes[2]).toMatchObject({ error: { code: WriteError.IDEMPOTENCY_KEY_REUSED, status: 422 } });
-    expect(outcomes[3]).toEqual({ result: { status: 201, body: { id: 'c', n: 3 }, replayed: false } });
+    expect(outcomes[3]).toEqual({ result: { status: 201, body: { id: 'c', title: '3' }, replayed: false } });
     expect(await notes(db)).toEqual([
-      { id: 'a', n: 1 },
-      { id: 'c', n: 3 },
+      { id: 'a', title: '1' },
+      { id: 'c', title: '3' },
     ]);
     expect(await keys(db)).toHaveLength(2);
     expect(await audits(db)).toHaveLength(2);
@@ -472,25 +404,25 @@ describe('Dispatcher.dispatchBatch', () => {
 
   it('applies the batch again with its keys looked up when one is stored already, even expired: those items answer from it', async () => {
     const db = await openDb();
-    const { addNote, calls } = recorder();
+    const { addNote, calls } = noteCommands();
     await storeKey(db, 'k2', 'fp-r-k2', PAST);
     await storeKey(db, 'k3', 'another', FUTURE);
     let meanwhile = 0;
     const outcomes = await new Dispatcher(db, { idempotencyTtlHours: 1 }).dispatchBatch(
       [
-        item(addNote, { id: 'a', n: 1 }, 'k1'),
-        item(addNote, { id: 'b', n: 2 }, 'k2'),
-        item(addNote, { id: 'c', n: 3 }, 'k3'),
-        item(addNote, { id: 'd', n: 4 }, 'k4'),
+        item(addNote, { id: 'a', title: '1' }, 'k1'),
+        item(addNote, { id: 'b', title: '2' }, 'k2'),
+        item(addNote, { id: 'c', title: '3' }, 'k3'),
+        item(addNote, { id: 'd', title: '4' }, 'k4'),
       ],
       { meanwhile: () => meanwhile++ },
     );
     expect(calls).toEqual(['many:a,b,c,d', 'many:a,d']);
     expect(meanwhile).toBe(1);
-    expect(outcomes[0]).toEqual({ result: { status: 201, body: { id: 'a', n: 1 }, replayed: false } });
+    expect(outcomes[0]).toEqual({ result: { status: 201, body: { id: 'a', title: '1' }, replayed: false } });
     expect(outcomes[1]).toEqual({ result: { status: 201, body: { stored: true }, replayed: true } });
     expect(outcomes[2]).toMatchObject({ error: { code: WriteError.IDEMPOTENCY_KEY_REUSED } });
-    expect(outcomes[3]).toEqual({ result: { status: 201, body: { id: 'd', n: 4 }, replayed: false } });
+    expect(outcomes[3]).toEqual({ result: { status: 201, body: { id: 'd', title: '4' }, replayed: false } });
     expect((await notes(db)).map((n) => n.id)).toEqual(['a', 'd']);
     expect((await keys(db)).map((k) => `${k.key}:${k.fingerprint}`)).toEqual(['k1:fp-r-k1', 'k2:fp-r-k2', 'k3:another', 'k4:fp-r-k4']);
     expect((await audits(db)).map((r) => r.entity_id)).toEqual(['a', 'd']);
@@ -498,13 +430,16 @@ describe('Dispatcher.dispatchBatch', () => {
 
   it('applies the items one at a time when a bulk handler refuses them, and names the item at fault: nothing saved', async () => {
     const db = await openDb();
-    await db.kysely.insertInto('notes').values({ id: 'b', n: 0 }).execute();
-    const { addNote, calls } = recorder();
+    await db.kysely.insertInto('notes').values({ id: 'b', title: '0' }).execute();
+    const { addNote, calls } = noteCommands();
     let meanwhile = 0;
     const error = await new Dispatcher(db, { idempotencyTtlHours: 1 })
-      .dispatchBatch([item(addNote, { id: 'a', n: 1 }, 'k1'), item(addNote, { id: 'b', n: 2 }, 'k2'), item(addNote, { id: 'c', n: 3 }, 'k3')], {
-        meanwhile: () => meanwhile++,
-      })
+      .dispatchBatch(
+        [item(addNote, { id: 'a', title: '1' }, 'k1'), item(addNote, { id: 'b', title: '2' }, 'k2'), item(addNote, { id: 'c', title: '3' }, 'k3')],
+        {
+          meanwhile: () => meanwhile++,
+        },
+      )
       .catch((e: unknown) => e);
     expect(calls).toEqual(['many:a,b,c', 'one:a', 'one:b']);
     expect(error).toBeInstanceOf(BatchItemError);
@@ -512,18 +447,18 @@ describe('Dispatcher.dispatchBatch', () => {
     expect(String((error as BatchItemError).error)).toMatch(/UNIQUE constraint failed: notes\.id/);
     expect((error as Error).message).toMatch(/^batch item 1 failed: .*UNIQUE constraint failed/);
     expect(meanwhile).toBe(0);
-    expect(await notes(db)).toEqual([{ id: 'b', n: 0 }]);
+    expect(await notes(db)).toEqual([{ id: 'b', title: '0' }]);
     expect(await keys(db)).toEqual([]);
     expect(await audits(db)).toEqual([]);
   });
 
   it('applies the items one at a time after a bulk refusal and commits them when each handler takes its item', async () => {
     const db = await openDb();
-    const { addNote, calls } = recorder();
+    const { addNote, calls } = noteCommands();
     const picky = { ...addNote, handleMany: () => Promise.reject(new Error('one of these breaks a rule')) };
     const outcomes = await new Dispatcher(db, { idempotencyTtlHours: 1 }).dispatchBatch([
-      item(picky, { id: 'a', n: 1 }, 'k1'),
-      item(picky, { id: 'b', n: 2 }, 'k2'),
+      item(picky, { id: 'a', title: '1' }, 'k1'),
+      item(picky, { id: 'b', title: '2' }, 'k2'),
     ]);
     expect(calls).toEqual(['one:a', 'one:b']);
     expect(outcomes.map((o) => ('result' in o ? o.result.replayed : o.error))).toEqual([false, false]);
@@ -532,11 +467,15 @@ describe('Dispatcher.dispatchBatch', () => {
 
   it("names a failing item's index and error when no bulk handler is involved", async () => {
     const db = await openDb();
-    const { setNote, addNote } = recorder();
+    const { setNote, addNote } = noteCommands();
     const failure = new Error('not today');
     const refusing = { ...setNote, handler: () => Promise.reject(failure) };
     const error = await new Dispatcher(db, { idempotencyTtlHours: 1 })
-      .dispatchBatch([item(addNote, { id: 'a', n: 1 }, 'k1'), item(setNote, { id: 'a', n: 5 }, 'k2'), item(refusing, { id: 'a', n: 6 }, 'k3')])
+      .dispatchBatch([
+        item(addNote, { id: 'a', title: '1' }, 'k1'),
+        item(setNote, { id: 'a', title: '5' }, 'k2'),
+        item(refusing, { id: 'a', title: '6' }, 'k3'),
+      ])
       .catch((e: unknown) => e);
     expect(error).toMatchObject({ index: 2, error: failure, cause: failure, message: 'batch item 2 failed: not today' });
     expect(await notes(db)).toEqual([]);
@@ -545,18 +484,18 @@ describe('Dispatcher.dispatchBatch', () => {
 
   it('throws on a transient error of a bulk handler instead of applying the items one at a time', async () => {
     const db = await openDb();
-    const { addNote, calls } = recorder();
+    const { addNote, calls } = noteCommands();
     const busy = Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' });
     const locked = { ...addNote, handleMany: () => Promise.reject(busy) };
-    await expect(new Dispatcher(db, { idempotencyTtlHours: 1 }).dispatchBatch([item(locked, { id: 'a', n: 1 }, 'k1')])).rejects.toBe(busy);
+    await expect(new Dispatcher(db, { idempotencyTtlHours: 1 }).dispatchBatch([item(locked, { id: 'a', title: '1' }, 'k1')])).rejects.toBe(busy);
     expect(calls).toEqual([]);
   });
 
   it('fails a batch whose bulk handler returns another count of outcomes than items', async () => {
     const db = await openDb();
-    const { addNote } = recorder();
+    const { addNote } = noteCommands();
     const short = { ...addNote, handleMany: async () => [] };
-    await expect(new Dispatcher(db, { idempotencyTtlHours: 1 }).dispatchBatch([item(short, { id: 'a', n: 1 }, 'k1')])).rejects.toThrow(
+    await expect(new Dispatcher(db, { idempotencyTtlHours: 1 }).dispatchBatch([item(short, { id: 'a', title: '1' }, 'k1')])).rejects.toThrow(
       'test.addNote.handleMany returned 0 outcomes for 1 items',
     );
     expect(await keys(db)).toEqual([]);
@@ -564,15 +503,15 @@ describe('Dispatcher.dispatchBatch', () => {
 
   it('calls meanwhile once, after the last INSERT is sent, and not at all for a batch that writes nothing', async () => {
     const db = await openDb();
-    const { addNote } = recorder();
+    const { addNote } = noteCommands();
     const dispatcher = new Dispatcher(db, { idempotencyTtlHours: 1 });
     const seen: number[] = [];
-    await dispatcher.dispatchBatch([item(addNote, { id: 'a', n: 1 }, 'k1'), item(addNote, { id: 'b', n: 2 }, 'k2')], {
+    await dispatcher.dispatchBatch([item(addNote, { id: 'a', title: '1' }, 'k1'), item(addNote, { id: 'b', title: '2' }, 'k2')], {
       meanwhile: () => seen.push(1),
     });
     expect(seen).toEqual([1]);
-    const outcomes = await dispatcher.dispatchBatch([item(addNote, { id: 'a', n: 1 }, 'k1')], { meanwhile: () => seen.push(2) });
-    expect(outcomes).toEqual([{ result: { status: 201, body: { id: 'a', n: 1 }, replayed: true } }]);
+    const outcomes = await dispatcher.dispatchBatch([item(addNote, { id: 'a', title: '1' }, 'k1')], { meanwhile: () => seen.push(2) });
+    expect(outcomes).toEqual([{ result: { status: 201, body: { id: 'a', title: '1' }, replayed: true } }]);
     expect(seen).toEqual([1]);
   });
 });
@@ -580,9 +519,9 @@ describe('Dispatcher.dispatchBatch', () => {
 describe('Dispatcher.committed and pruneKeys', () => {
   it('tells a committed write by its audit row, in its tenant only', async () => {
     const db = await openDb();
-    const { addNote } = recorder();
+    const { addNote } = noteCommands();
     const dispatcher = new Dispatcher(db, { idempotencyTtlHours: 1 });
-    await dispatcher.dispatch(addNote, { id: 'a', n: 1 }, meta('r1', { auditId: 'audit-1' }));
+    await dispatcher.dispatch(addNote, { id: 'a', title: '1' }, meta('r1', { auditId: 'audit-1' }));
     expect(await dispatcher.committed(T1, 'audit-1')).toBe(true);
     expect(await dispatcher.committed(T2, 'audit-1')).toBe(false);
     expect(await dispatcher.committed(T1, 'audit-2')).toBe(false);

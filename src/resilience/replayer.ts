@@ -318,7 +318,9 @@ export class Replayer {
       this.#markCommitted();
       // Nothing of the batch was saved: its attempts end, its entries stay pending.
       const transient = isTransientError(error) || error instanceof BrokenCircuitError;
-      this.journal.finishAttempts(run.map((r) => ({ seq: r.entry.seq, ...(transient ? pendingOutcome(error) : { status: 'pending' as const }) })));
+      // The admin is shown the database's own error (and its code), not the batch's wrapper.
+      const seen = error instanceof BatchItemError ? error.error : error;
+      this.journal.finishAttempts(run.map((r) => ({ seq: r.entry.seq, ...(transient ? pendingOutcome(seen) : { status: 'pending' as const }) })));
       if (transient) return 'blocked';
       if (error instanceof BatchItemError && error.index > 0) return this.#replayBatch(run.slice(0, error.index), verdict, () => this.#markQuietly());
       // The first item failed, or the batch as a whole (its keys' or audit rows' INSERT): the
