@@ -2,7 +2,9 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Database } from '../db/database.js';
 import { AppError } from '../shared/app-error.js';
 import { Hooks } from '../shared/hooks.js';
-import { defineCommand } from './command.js';
+import type { Transaction } from 'kysely';
+import type { CoreTables } from '../db/core-tables.js';
+import { defineCommand, type CommandContext } from './command.js';
 import { loseTheCommitAnswer } from '../../test/support/lost-commit.js';
 import { noteCommands, openCommandDatabase, T1, T2, U1, type Note } from '../../test/support/note-commands.js';
 import type { NotesDatabase } from '../../test/support/notes-database.js';
@@ -185,6 +187,23 @@ describe('Dispatcher.dispatch', () => {
     const other = await dispatcher.dispatch(undeclared, { id: 'a', title: '3' }, meta('r3')).catch((error: unknown) => error);
     expect(other).not.toBeInstanceOf(AppError);
     expect(String(other)).toMatch(/UNIQUE constraint failed: notes\.id/);
+    const elsewhere = { ...addNote, conflicts: [{ table: 'other', columns: ['id'], error: () => new AppError('ERR_NOT_THIS', 409, 'not this one') }] };
+    expect(String(await dispatcher.dispatch(elsewhere, { id: 'a', title: '4' }, meta('r4')).catch((e: unknown) => e))).toMatch(/UNIQUE constraint failed/);
+    const undeclaring = { ...addNote, conflicts: undefined };
+    expect(String(await dispatcher.dispatch(undeclaring, { id: 'a', title: '5' }, meta('r5')).catch((e: unknown) => e))).toMatch(/UNIQUE constraint failed/);
+    // A key's own violation with no key stored to answer from is the error it was.
+    const selfClaiming = {
+      ...addNote,
+      handler: async (tx: Parameters<typeof addNote.handler>[0], payload: Note, ctx: CommandContext) => {
+        await (tx as unknown as Transaction<CoreTables>)
+          .insertInto('idempotency_keys')
+          .values({ tenant_id: T1, key: 'k6', fingerprint: 'f', command: 'c', status_code: 0, response: '', created_at: ctx.now, expires_at: FUTURE })
+          .execute();
+        return { status: 201 as const, body: payload, entity: 'note', entityId: payload.id };
+      },
+    };
+    const claimed = await dispatcher.dispatch(selfClaiming, { id: 'f', title: '6' }, meta('r6', { idempotencyKey: 'k6' })).catch((e: unknown) => e);
+    expect(String(claimed)).toMatch(/UNIQUE constraint failed: idempotency_keys/);
     expect(await keys(db)).toEqual([]);
     expect(await audits(db)).toHaveLength(1);
   });
@@ -204,7 +223,8 @@ describe('Dispatcher.dispatch', () => {
     loseTheCommitAnswer(db);
     const withoutKey = await dispatcher.dispatch(addNote, { id: 'b', title: '1' }, meta('r2')).catch((e: unknown) => e);
     expect(withoutKey).toBeInstanceOf(WriteOutcomeUnknownError);
-    expect((withoutKey as Error).message).not.toBe((error as Error).message);
+    expect(error).toMatchObject({ retryAfterSeconds: 5, message: expect.stringContaining('Retrying with the same Idempotency-Key is safe') });
+    expect(withoutKey).toMatchObject({ retryAfterSeconds: 5, message: expect.stringContaining('send an Idempotency-Key with writes') });
   });
 
   it('retries a transient error raised before the COMMIT, as many times as the policy allows', async () => {
@@ -229,6 +249,11 @@ describe('Dispatcher.dispatch', () => {
     runs = 0;
     await expect(dispatcher.dispatch(flaky(1), {}, meta('r3'), { replay: true })).rejects.toMatchObject({ code: 'SQLITE_BUSY' });
     expect(runs).toBe(1);
+
+    // SQLite waits longer than PostgreSQL's three retries: another process's lock passes.
+    runs = 0;
+    await dispatcher.dispatch(flaky(5), {}, meta('r4'));
+    expect(runs).toBe(6);
   });
 
   it('does not take a transient error after the work for an unknown outcome when the work never reached its COMMIT', async () => {
@@ -276,13 +301,13 @@ describe('Dispatcher.dispatch on PostgreSQL', () => {
     const first = dispatcher.dispatch(slow, { id: 'a', title: '1' }, meta('r1', { idempotencyKey: 'k1' }));
     await vi.waitFor(() => expect(runs).toBe(1));
     const same = dispatcher.dispatch(slow, { id: 'a', title: '1' }, meta('r1', { idempotencyKey: 'k1' }));
-    const other = dispatcher.dispatch(slow, { id: 'b', title: '2' }, meta('r2', { idempotencyKey: 'k1' }));
+    const other = dispatcher.dispatch(slow, { id: 'b', title: '2' }, meta('r2', { idempotencyKey: 'k1' })).catch((error: unknown) => error);
     // All three found the key free and ran; the first to commit keeps it.
     await vi.waitFor(() => expect(runs).toBe(3));
     release();
     expect(await first).toEqual({ status: 201, body: { id: 'a', title: '1' }, replayed: false });
     expect(await same).toEqual({ status: 201, body: { id: 'a', title: '1' }, replayed: true });
-    await expect(other).rejects.toMatchObject({ code: WriteError.IDEMPOTENCY_KEY_REUSED, status: 422 });
+    expect(await other).toMatchObject({ code: WriteError.IDEMPOTENCY_KEY_REUSED, status: 422 });
     expect(await keys(db)).toHaveLength(1);
     expect(await audits(db)).toHaveLength(1);
   });
@@ -404,7 +429,7 @@ describe('Dispatcher.dispatchBatch', () => {
 
   it('applies the batch again with its keys looked up when one is stored already, even expired: those items answer from it', async () => {
     const db = await openDb();
-    const { addNote, calls } = noteCommands();
+    const { addNote, setNote, calls } = noteCommands();
     await storeKey(db, 'k2', 'fp-r-k2', PAST);
     await storeKey(db, 'k3', 'another', FUTURE);
     let meanwhile = 0;
@@ -412,12 +437,13 @@ describe('Dispatcher.dispatchBatch', () => {
       [
         item(addNote, { id: 'a', title: '1' }, 'k1'),
         item(addNote, { id: 'b', title: '2' }, 'k2'),
-        item(addNote, { id: 'c', title: '3' }, 'k3'),
+        item(setNote, { id: 'c', title: '3' }, 'k3'),
         item(addNote, { id: 'd', title: '4' }, 'k4'),
       ],
       { meanwhile: () => meanwhile++ },
     );
-    expect(calls).toEqual(['many:a,b,c,d', 'many:a,d']);
+    // The second time, the items answered from their keys do not split the run of the others.
+    expect(calls).toEqual(['many:a,b', 'one:c', 'many:d', 'many:a,d']);
     expect(meanwhile).toBe(1);
     expect(outcomes[0]).toEqual({ result: { status: 201, body: { id: 'a', title: '1' }, replayed: false } });
     expect(outcomes[1]).toEqual({ result: { status: 201, body: { stored: true }, replayed: true } });
@@ -454,22 +480,30 @@ describe('Dispatcher.dispatchBatch', () => {
 
   it('applies the items one at a time after a bulk refusal and commits them when each handler takes its item', async () => {
     const db = await openDb();
-    const { addNote, calls } = noteCommands();
+    const { addNote, setNote, calls } = noteCommands();
     const picky = { ...addNote, handleMany: () => Promise.reject(new Error('one of these breaks a rule')) };
     const outcomes = await new Dispatcher(db, { idempotencyTtlHours: 1 }).dispatchBatch([
       item(picky, { id: 'a', title: '1' }, 'k1'),
       item(picky, { id: 'b', title: '2' }, 'k2'),
+      item(setNote, { id: 'a', title: '3' }, 'k3'),
     ]);
-    expect(calls).toEqual(['one:a', 'one:b']);
-    expect(outcomes.map((o) => ('result' in o ? o.result.replayed : o.error))).toEqual([false, false]);
-    expect(await keys(db)).toHaveLength(2);
+    expect(calls).toEqual(['one:a', 'one:b', 'one:a']);
+    expect(outcomes.map((o) => ('result' in o ? o.result.status : o.error))).toEqual([201, 201, 200]);
+    expect(await keys(db)).toHaveLength(3);
   });
 
   it("names a failing item's index and error when no bulk handler is involved", async () => {
     const db = await openDb();
     const { setNote, addNote } = noteCommands();
     const failure = new Error('not today');
-    const refusing = { ...setNote, handler: () => Promise.reject(failure) };
+    let refusals = 0;
+    const refusing = {
+      ...setNote,
+      handler: () => {
+        refusals++;
+        return Promise.reject(failure);
+      },
+    };
     const error = await new Dispatcher(db, { idempotencyTtlHours: 1 })
       .dispatchBatch([
         item(addNote, { id: 'a', title: '1' }, 'k1'),
@@ -478,6 +512,8 @@ describe('Dispatcher.dispatchBatch', () => {
       ])
       .catch((e: unknown) => e);
     expect(error).toMatchObject({ index: 2, error: failure, cause: failure, message: 'batch item 2 failed: not today' });
+    // Failed once, not again another way: there is no other way for an item's own handler.
+    expect(refusals).toBe(1);
     expect(await notes(db)).toEqual([]);
     expect(await keys(db)).toEqual([]);
   });
@@ -498,6 +534,64 @@ describe('Dispatcher.dispatchBatch', () => {
     await expect(new Dispatcher(db, { idempotencyTtlHours: 1 }).dispatchBatch([item(short, { id: 'a', title: '1' }, 'k1')])).rejects.toThrow(
       'test.addNote.handleMany returned 0 outcomes for 1 items',
     );
+    expect(await keys(db)).toEqual([]);
+  });
+
+  it('keeps the runs of two bulk commands apart, and a key repeated after its run was applied does not split the next run', async () => {
+    const db = await openDb();
+    const { addNote, setNote, calls } = noteCommands();
+    const addOther = { ...addNote, name: 'test.addOther' };
+    const outcomes = await new Dispatcher(db, { idempotencyTtlHours: 1 }).dispatchBatch([
+      item(addNote, { id: 'a', title: '1' }, 'k1'),
+      item(addOther, { id: 'b', title: '2' }, 'k2'),
+      item(setNote, { id: 'a', title: '3' }, 'k3'),
+      item(addNote, { id: 'c', title: '4' }, 'k4'),
+      item(addNote, { id: 'a', title: '1' }, 'k1'),
+      item(addNote, { id: 'd', title: '5' }, 'k5'),
+    ]);
+    expect(calls).toEqual(['many:a', 'many:b', 'one:a', 'many:c,d']);
+    expect(outcomes[4]).toEqual({ result: { status: 201, body: { id: 'a', title: '1' }, replayed: true } });
+    expect((await audits(db)).map((r) => r.action)).toEqual(['test.addNote', 'test.addOther', 'test.setNote', 'test.addNote', 'test.addNote']);
+  });
+
+  it('fails the batch, saving nothing, when its audit rows cannot be inserted, even with work to do meanwhile', async () => {
+    const db = await openDb();
+    const { addNote } = noteCommands();
+    const dispatcher = new Dispatcher(db, { idempotencyTtlHours: 1 });
+    await dispatcher.dispatch(addNote, { id: 'x', title: '0' }, meta('r0', { auditId: 'taken' }));
+    let meanwhile = 0;
+    const error = await dispatcher
+      .dispatchBatch([item(addNote, { id: 'a', title: '1' }, 'k1'), item(addNote, { id: 'b', title: '2' }, 'k2', { auditId: 'taken' })], {
+        meanwhile: () => meanwhile++,
+      })
+      .catch((e: unknown) => e);
+    expect(String(error)).toMatch(/UNIQUE constraint failed: audit_log\.id/);
+    expect(meanwhile).toBe(1);
+    expect((await notes(db)).map((n) => n.id)).toEqual(['x']);
+    expect(await keys(db)).toEqual([]);
+  });
+
+  it('fails a batch whose keys are taken again after being looked up', async () => {
+    const db = await openDb();
+    const { addNote } = noteCommands();
+    // A handler that writes the next item's key itself: the keys' INSERT finds it each time.
+    const squatting = {
+      ...addNote,
+      handleMany: undefined,
+      handler: async (tx: Parameters<typeof addNote.handler>[0], payload: Note, ctx: CommandContext) => {
+        await (tx as unknown as Transaction<CoreTables>)
+          .insertInto('idempotency_keys')
+          .values({ tenant_id: T1, key: 'k2', fingerprint: 'f', command: 'c', status_code: 201, response: '{}', created_at: ctx.now, expires_at: FUTURE })
+          .execute();
+        return { status: 201 as const, body: payload, entity: 'note', entityId: payload.id };
+      },
+    };
+    await expect(
+      new Dispatcher(db, { idempotencyTtlHours: 1 }).dispatchBatch([
+        item(squatting, { id: 'a', title: '1' }, 'k1'),
+        item(addNote, { id: 'b', title: '2' }, 'k2'),
+      ]),
+    ).rejects.toThrow('an idempotency key of the batch is already stored');
     expect(await keys(db)).toEqual([]);
   });
 
