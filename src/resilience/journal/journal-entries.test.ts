@@ -267,7 +267,7 @@ describe('Journal entries', () => {
   it('says why it takes no write when full, and takes writes again as the entries are applied', async () => {
     const journal = open(1, 1);
     const big = 'x'.repeat(100 * 1024);
-    const taken = [];
+    const taken: string[] = [];
     let refused: unknown;
     while (!refused && taken.length < 20) {
       await journal
