@@ -9,6 +9,7 @@ import type { NotesDatabase } from '../../test/support/notes-database.js';
 import { DatabaseCircuit } from './circuit.js';
 import type { AuthorCheck, Command } from './command.js';
 import { Dispatcher } from './dispatcher.js';
+import { loseTheCommitAnswer } from '../../test/support/lost-commit.js';
 import type { JournalAppend } from './journal/entry.js';
 import { Journal } from './journal/journal.js';
 import { REPLAY_LEASE, REPLAY_LEASE_TTL_MS, REPLAY_MAX_UNFINISHED_ATTEMPTS, Replayer } from './replayer.js';
@@ -272,24 +273,32 @@ describe('Replayer', () => {
 
   it(`parks a write whose attempts stopped the process ${REPLAY_MAX_UNFINISHED_ATTEMPTS} times, without running it again`, async () => {
     const { journal, replayer, calls, lines } = await setUp();
-    const receipt = await journal.append(write('test.addNote', note('a')));
+    // Its module is gone too: parked all the same, and the round goes on.
+    const receipt = await journal.append(write('test.gone', note('a')));
     const seq = journal.byReceipt(T1, receipt)!.seq;
-    for (let i = 0; i < REPLAY_MAX_UNFINISHED_ATTEMPTS - 1; i++) journal.startAttempt(seq);
-    // Two cut-off attempts: the entry goes alone, and a third attempt runs.
-    const twice = await journal.append(write('test.addNote', note('b')));
-    for (let i = 0; i < REPLAY_MAX_UNFINISHED_ATTEMPTS - 1; i++) journal.startAttempt(journal.byReceipt(T1, twice)!.seq);
+    // One attempt that ended (a transient error), then three cut off.
     journal.startAttempt(seq);
+    journal.finishAttempt(seq, { status: 'pending', error: 'database is locked' });
+    for (let i = 0; i < REPLAY_MAX_UNFINISHED_ATTEMPTS; i++) journal.startAttempt(seq);
+    // One attempt that ended and one cut off: the entry goes alone, and its next attempt runs.
+    const once = await journal.append(write('test.addNote', note('b')));
+    const onceSeq = journal.byReceipt(T1, once)!.seq;
+    journal.startAttempt(onceSeq);
+    journal.finishAttempt(onceSeq, { status: 'pending', error: 'database is locked' });
+    journal.startAttempt(onceSeq);
+    const next = await journal.append(write('test.addNote', note('c')));
     expect(await replayer.drain()).toBe('drained');
-    expect(calls).toEqual(['one:b']);
+    expect(calls).toEqual(['one:b', 'one:c']);
     expect(journal.byReceipt(T1, receipt)).toMatchObject({
       status: 'dead',
       lastError: '3 attempts started and never finished (the process stopped during each)',
     });
-    expect(journal.byReceipt(T1, twice)).toMatchObject({ status: 'applied' });
+    expect(journal.byReceipt(T1, once)).toMatchObject({ status: 'applied', attemptsStarted: 3, attemptsFinished: 2 });
+    expect(journal.byReceipt(T1, next)).toMatchObject({ status: 'applied', attemptsStarted: 1, attemptsFinished: 1 });
     expect(lines).toContainEqual({
       level: 'error',
       msg: 'journal entry parked as dead: it keeps stopping the process',
-      fields: { receipt, command: 'test.addNote', tenantId: T1 },
+      fields: { receipt, command: 'test.gone', tenantId: T1 },
     });
   });
 
@@ -312,12 +321,15 @@ describe('Replayer', () => {
     };
     const { journal, replayer, calls, authors: checked } = await setUp({ extra: [revoke], authors });
     await journal.append(write('test.addNote', note('early')));
+    await journal.append(write('test.addNote', note('earlier')));
     await journal.append(write('test.revoke', {}));
     const late = await journal.append(write('test.addNote', note('late'), { userId: demoted }));
     await journal.append(write('test.addNote', note('later')));
     expect(await replayer.drain()).toBe('drained');
     expect(checked).toHaveBeenCalledTimes(2);
-    expect(calls).toEqual(['many:early', 'one:later']);
+    // The second read covers the writes after the one that changed rights, only.
+    expect(checked.mock.calls.map(([entries]) => entries.length)).toEqual([5, 2]);
+    expect(calls).toEqual(['many:early,earlier', 'one:later']);
     expect(journal.byReceipt(T1, late)).toMatchObject({ status: 'dead', statusCode: 403, response: { code: WriteError.REPLAY_FORBIDDEN } });
   });
 
@@ -331,22 +343,41 @@ describe('Replayer', () => {
     expect(journal.stats().pending).toBe(1);
   });
 
+  it('fails the round when reading the rights fails otherwise (a bug, not an outage)', async () => {
+    const bug = new Error('a bug in the author check');
+    const { journal, replayer, calls } = await setUp({ authors: () => Promise.reject(bug) });
+    await journal.append(write('test.addNote', note('a')));
+    await expect(replayer.drain()).rejects.toBe(bug);
+    expect(calls).toEqual([]);
+    expect(journal.stats().pending).toBe(1);
+  });
+
   it('turns a payload of an older version into the current one, and parks one it cannot', async () => {
-    const { journal, replayer, db, addNote, loaded } = await setUp();
+    const { journal, replayer, db, addNote, loaded, calls } = await setUp();
     const v2 = { ...addNote, version: 2, upcasters: { 1: (p: { id: string; text: string }) => ({ id: p.id, title: p.text }) } };
     loaded.set(addNote.name, v2 as Command<unknown, unknown>);
     await journal.append(write('test.addNote', { id: 'a', text: 'old' }));
     await journal.append(write('test.addNote', { id: 'b', text: 'older' }));
     const future = await journal.append(write('test.addNote', note('c'), { commandVersion: 3 }));
+    await journal.append(write('test.addNote', note('d', 'newer'), { commandVersion: 2 }));
+    await journal.append(write('test.addNote', note('e', 'newest'), { commandVersion: 2 }));
     expect(await replayer.drain()).toBe('drained');
-    expect(await db.kysely.selectFrom('notes').selectAll().orderBy('id').execute()).toEqual([note('a', 'old'), note('b', 'older')]);
+    // The write that cannot be read goes alone, between two runs.
+    expect(calls).toEqual(['many:a,b', 'many:d,e']);
+    expect(await db.kysely.selectFrom('notes').selectAll().orderBy('id').execute()).toEqual([
+      note('a', 'old'),
+      note('b', 'older'),
+      note('d', 'newer'),
+      note('e', 'newest'),
+    ]);
     expect(journal.byReceipt(T1, future)).toMatchObject({ status: 'dead', statusCode: 422, response: { code: WriteError.REPLAY_VERSION_UNKNOWN } });
   });
 
   it('finds a write whose COMMIT answer was lost saved by its audit row, or applies it with that audit row', async () => {
     const { journal, replayer, db, dispatcher, addNote, calls } = await setUp();
     const saved = write('test.addNote', note('saved'));
-    await dispatcher.dispatch(addNote, note('saved'), { ...saved, auditId: 'audit-saved' }, { replay: true });
+    // Saved by its first attempt, whose key is not what tells (a write sent without one).
+    await dispatcher.dispatch(addNote, note('saved'), { ...saved, idempotencyKey: 'another', auditId: 'audit-saved' }, { replay: true });
     calls.length = 0;
     const savedReceipt = await journal.append({ ...saved, uncertain: { auditId: 'audit-saved', status: 201, body: note('saved') } });
     const lostReceipt = await journal.append({
@@ -410,18 +441,217 @@ describe('Replayer', () => {
     expect(calls).toEqual([]);
   });
 
-  it('drains in the background as writes are appended, and stops', async () => {
+  it('drains in the background as writes are appended, woken by each at once, and stops', async () => {
     const { journal, replayer, calls } = await setUp();
     replayer.start();
     replayer.start();
-    await journal.append(write('test.addNote', note('a')));
-    await vi.waitFor(() => expect(journal.hasPending()).toBe(false), { timeout: 3_000 });
-    await journal.append(write('test.addNote', note('b')));
-    await vi.waitFor(() => expect(journal.hasPending()).toBe(false), { timeout: 3_000 });
+    // The loop looks at the journal every second by itself; an append wakes it at once.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    for (const id of ['a', 'b']) {
+      await journal.append(write('test.addNote', note(id)));
+      const appended = performance.now();
+      await vi.waitFor(() => expect(journal.hasPending()).toBe(false), { timeout: 3_000, interval: 5 });
+      expect(performance.now() - appended).toBeLessThan(500);
+    }
     expect(calls).toEqual(['one:a', 'one:b']);
     await replayer.stop();
     await journal.append(write('test.addNote', note('c')));
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(journal.hasPending()).toBe(true);
+  });
+
+  it('backs off, doubling its wait, while a write cannot be applied', async () => {
+    const { journal, replayer, lines } = await setUp();
+    await journal.append(write('test.unknown', {}));
+    replayer.start();
+    await new Promise((resolve) => setTimeout(resolve, 1_200));
+    await replayer.stop();
+    // Rounds at 0, after 125–250 ms, then 250–500 ms more, then 500–1000 ms more.
+    const rounds = lines.filter((l) => l.msg === 'journal entry waits: its module is not loaded').length;
+    expect(rounds).toBeGreaterThanOrEqual(3);
+    expect(rounds).toBeLessThanOrEqual(5);
+  });
+
+  it('is woken by the circuit closing, instead of waiting out its back-off', async () => {
+    const { journal, replayer, circuit, db, calls } = await setUp();
+    const ping = db.ping.bind(db);
+    let down = true;
+    (db as { ping: () => Promise<number> }).ping = () =>
+      down ? Promise.reject(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' })) : ping();
+    for (let i = 0; i < 3; i++)
+      await circuit.execute(() => Promise.reject(Object.assign(new Error('refused'), { code: 'ECONNREFUSED' }))).catch(() => undefined);
+    await journal.append(write('test.addNote', note('a')));
+    replayer.start();
+    // Blocked rounds at about 0, 0.2, 0.6 and 1.3 s: the wait before the next one is a second or more.
+    await new Promise((resolve) => setTimeout(resolve, 1_800));
+    expect(calls).toEqual([]);
+    down = false;
+    const up = performance.now();
+    await vi.waitFor(() => expect(journal.hasPending()).toBe(false), { timeout: 5_000, interval: 10 });
+    expect(performance.now() - up).toBeLessThan(800);
+  });
+
+  it('answers busy while a replayer of another journal user in this process holds the lease', async () => {
+    const { journal, replayer, dispatcher, circuit, loaded, lines } = await setUp();
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    loaded.set('test.slow', {
+      name: 'test.slow',
+      version: 1,
+      handler: async () => {
+        await gate;
+        return { status: 201, body: {}, entity: 'x', entityId: 'x' };
+      },
+    } as Command<unknown, unknown>);
+    await journal.append(write('test.slow', {}));
+    const log = { error: () => undefined, warn: () => undefined, info: () => undefined } as unknown as Logger;
+    const other = new Replayer(journal, dispatcher, circuit, (name) => loaded.get(name), everyone, log);
+    const first = replayer.drain();
+    await vi.waitFor(() => expect(journal.byReceipt(T1, journal.pending(1)[0]!.receipt)?.attemptsStarted).toBe(1));
+    expect(await other.drain()).toBe('busy');
+    release();
+    expect(await first).toBe('drained');
+    expect(lines.map((l) => l.msg)).toEqual(['journal replayed']);
+  });
+
+  it('stops a round as blocked when the journal cannot be written, and fails it on any other error of the lease', async () => {
+    const { journal, replayer, calls } = await setUp();
+    await journal.append(write('test.addNote', note('a')));
+    const acquire = journal.acquireLease.bind(journal);
+    const full = Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' });
+    journal.acquireLease = () => {
+      throw full;
+    };
+    journal.fault = () => ({ reason: 'disk-full', detail: 'the disk is full', since: new Date().toISOString() }) as ReturnType<Journal['fault']>;
+    expect(await replayer.drain()).toBe('blocked');
+    expect(replayer.lastRound()).toMatchObject({ outcome: 'blocked', applied: 0 });
+    journal.fault = () => undefined;
+    await expect(replayer.drain()).rejects.toBe(full);
+    // Lost during the round: to another holder, or to a broken file.
+    let calls0 = 0;
+    journal.acquireLease = (...args) => (++calls0 === 1 ? acquire(...args) : false);
+    expect(await replayer.drain()).toBe('busy');
+    let calls1 = 0;
+    journal.acquireLease = (...args) => {
+      if (++calls1 === 1) return acquire(...args);
+      journal.fault = () => ({ reason: 'disk-full', detail: 'the disk is full', since: new Date().toISOString() }) as ReturnType<Journal['fault']>;
+      throw full;
+    };
+    expect(await replayer.drain()).toBe('blocked');
+    expect(calls).toEqual([]);
+  });
+
+  it('renews the lease before each batch, and within one only once a third of its time has passed', async () => {
+    let offset = 0;
+    const now = Date.now.bind(Date);
+    const clock = vi.spyOn(Date, 'now').mockImplementation(() => now() + offset);
+    closing.push(() => clock.mockRestore());
+    const slowRights = {
+      name: 'test.rights',
+      version: 1,
+      changesRights: true,
+      handler: async (_tx: unknown, payload: { late: boolean }) => {
+        if (payload.late) offset += REPLAY_LEASE_TTL_MS / 3 + 1_000;
+        return { status: 200, body: {}, entity: 'x', entityId: 'x' };
+      },
+    } as Command<unknown, unknown>;
+    const { journal, replayer } = await setUp({ extra: [slowRights] });
+    for (const late of [false, true, false]) await journal.append(write('test.rights', { late }));
+    const acquire = vi.spyOn(journal, 'acquireLease');
+    expect(await replayer.drain()).toBe('drained');
+    // The round's start, the batch's, the third write's (5 s after), and the empty batch's after it.
+    expect(acquire).toHaveBeenCalledTimes(4);
+  });
+
+  it('reads the next batch while the database applies the last run of this one', async () => {
+    const { journal, replayer, calls } = await setUp();
+    await Promise.all(Array.from({ length: 1_050 }, (_, n) => journal.append(write('test.addNote', note(`n${String(n).padStart(4, '0')}`)))));
+    const read = vi.spyOn(journal, 'pending');
+    expect(await replayer.drain()).toBe('drained');
+    expect(calls.map((c) => c.split(',').length)).toEqual([1_000, 50]);
+    expect(read.mock.calls.map((args) => args.length)).toEqual([1, 2, 2]);
+    expect(journal.stats().pending).toBe(0);
+    expect(replayer.lastRound()).toMatchObject({ applied: 1_050 });
+  });
+
+  it('keeps the marks it could not write for the next try, and reads no batch ahead of them', async () => {
+    const rights = {
+      name: 'test.rights',
+      version: 1,
+      changesRights: true,
+      handler: async () => ({ status: 200, body: {}, entity: 'x', entityId: 'x' }),
+    } as Command<unknown, unknown>;
+    const { journal, replayer, lines } = await setUp({ extra: [rights] });
+    const receipts = [];
+    for (const w of [
+      write('test.addNote', note('a')),
+      write('test.addNote', note('b')),
+      write('test.rights', {}),
+      write('test.addNote', note('c')),
+      write('test.addNote', note('d')),
+    ]) {
+      receipts.push(await journal.append(w));
+    }
+    const finish = journal.finishAttempts.bind(journal);
+    let failures = 0;
+    journal.finishAttempts = (outcomes) => {
+      if (failures++ === 0) throw Object.assign(new Error('disk I/O error'), { code: 'SQLITE_IOERR' });
+      finish(outcomes);
+    };
+    const read = vi.spyOn(journal, 'pending');
+    expect(await replayer.drain()).toBe('drained');
+    expect(lines).toContainEqual({
+      level: 'error',
+      msg: 'journal marks could not be written; kept for the next try',
+      fields: { err: expect.any(Error), held: 3 },
+    });
+    expect(read.mock.calls.map((args) => args.length)).toEqual([1, 1]);
+    for (const receipt of receipts) expect(journal.byReceipt(T1, receipt)?.status).toBe('applied');
+  });
+
+  it('keeps a write going alone pending when the database refuses it, or loses its COMMIT answer, and finds it saved next time', async () => {
+    const { journal, replayer, db, addNote } = await setUp();
+    const receipt = await journal.append(write('test.addNote', note('a')));
+    const seq = journal.byReceipt(T1, receipt)!.seq;
+    // Cut off once: it goes alone.
+    journal.startAttempt(seq);
+    const handler = addNote.handler.bind(addNote);
+    addNote.handler = () => Promise.reject(Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' }));
+    expect(await replayer.drain()).toBe('blocked');
+    expect(journal.byReceipt(T1, receipt)).toMatchObject({ status: 'pending', lastErrorCode: 'SQLITE_BUSY', attemptsStarted: 2, attemptsFinished: 1 });
+    addNote.handler = handler;
+    loseTheCommitAnswer(db);
+    expect(await replayer.drain()).toBe('blocked');
+    expect(journal.byReceipt(T1, receipt)).toMatchObject({ status: 'pending', lastErrorCode: WriteError.WRITE_OUTCOME_UNKNOWN, attemptsStarted: 3 });
+    expect(await replayer.drain()).toBe('drained');
+    expect(journal.byReceipt(T1, receipt)).toMatchObject({ status: 'duplicate', statusCode: 201, response: note('a') });
+  });
+
+  it("answers a write going alone from its key's first outcome even after the key expired", async () => {
+    const { journal, replayer, db, dispatcher, addNote, calls } = await setUp();
+    const entry = write('test.addNote', note('a'));
+    const receipt = await journal.append(entry);
+    journal.startAttempt(journal.byReceipt(T1, receipt)!.seq);
+    await dispatcher.dispatch(addNote, note('a'), { ...entry }, { replay: true });
+    await db.kysely.updateTable('idempotency_keys').set({ expires_at: '2000-01-01T00:00:00.000Z' }).execute();
+    calls.length = 0;
+    expect(await replayer.drain()).toBe('drained');
+    expect(calls).toEqual([]);
+    expect(journal.byReceipt(T1, receipt)).toMatchObject({ status: 'duplicate', statusCode: 201 });
+  });
+
+  it('keeps a write whose lost COMMIT cannot be checked now pending', async () => {
+    const { journal, replayer, db } = await setUp();
+    const receipt = await journal.append({ ...write('test.addNote', note('a')), uncertain: { auditId: 'audit-a', status: 201, body: note('a') } });
+    // The attempt fails on a rule (its note is there), and the check that would tell whether
+    // the first attempt saved it cannot run now.
+    await db.kysely.insertInto('notes').values(note('a')).execute();
+    const committed = vi.spyOn(Dispatcher.prototype, 'committed');
+    closing.push(() => committed.mockRestore());
+    committed.mockResolvedValueOnce(false).mockRejectedValueOnce(Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' }));
+    expect(await replayer.drain()).toBe('blocked');
+    expect(journal.byReceipt(T1, receipt)).toMatchObject({ status: 'pending', lastErrorCode: 'SQLITE_BUSY', attemptsFinished: 1 });
   });
 });
