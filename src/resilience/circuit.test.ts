@@ -151,6 +151,9 @@ describe('DatabaseCircuit', () => {
     answer(1);
     await vi.advanceTimersByTimeAsync(0);
     expect(circuit.status).toBe('closed');
+    // Closed, it probes no more.
+    await vi.advanceTimersByTimeAsync(2_000);
+    expect(pings.count).toBe(1);
   });
 
   it('takes a probe the database does not answer within 2 s for a failure', async () => {
