@@ -384,8 +384,12 @@ describe('Replayer', () => {
       ...write('test.addNote', note('lost')),
       uncertain: { auditId: 'audit-lost', status: 201, body: note('lost') },
     });
+    const committed = vi.spyOn(Dispatcher.prototype, 'committed');
+    closing.push(() => committed.mockRestore());
     expect(await replayer.drain()).toBe('drained');
     expect(calls).toEqual(['one:lost']);
+    // One look at each audit row.
+    expect(committed).toHaveBeenCalledTimes(2);
     expect(journal.byReceipt(T1, savedReceipt)).toMatchObject({ status: 'duplicate', statusCode: 201, response: note('saved') });
     expect(journal.byReceipt(T1, lostReceipt)).toMatchObject({ status: 'applied' });
     expect(await db.kysely.selectFrom('audit_log').select('id').where('entity_id', '=', 'lost').execute()).toEqual([{ id: 'audit-lost' }]);
@@ -462,14 +466,15 @@ describe('Replayer', () => {
 
   it('backs off, doubling its wait, while a write cannot be applied', async () => {
     const { journal, replayer, lines } = await setUp();
+    // The jitter at its middle: each wait is three quarters of the back-off.
+    const random = vi.spyOn(Math, 'random').mockReturnValue(0.5);
+    closing.push(() => random.mockRestore());
     await journal.append(write('test.unknown', {}));
     replayer.start();
-    await new Promise((resolve) => setTimeout(resolve, 1_200));
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
     await replayer.stop();
-    // Rounds at 0, after 125–250 ms, then 250–500 ms more, then 500–1000 ms more.
-    const rounds = lines.filter((l) => l.msg === 'journal entry waits: its module is not loaded').length;
-    expect(rounds).toBeGreaterThanOrEqual(3);
-    expect(rounds).toBeLessThanOrEqual(5);
+    // Rounds at 0, after 187.5 ms, then 375 ms more (at 562.5 ms); the next would be 750 ms later.
+    expect(lines.filter((l) => l.msg === 'journal entry waits: its module is not loaded')).toHaveLength(3);
   });
 
   it('is woken by the circuit closing, instead of waiting out its back-off', async () => {
@@ -481,9 +486,11 @@ describe('Replayer', () => {
     for (let i = 0; i < 3; i++)
       await circuit.execute(() => Promise.reject(Object.assign(new Error('refused'), { code: 'ECONNREFUSED' }))).catch(() => undefined);
     await journal.append(write('test.addNote', note('a')));
+    // No jitter: the blocked rounds come at 0, 0.25, 0.75 and 1.75 s, and the next at 3.75 s.
+    const random = vi.spyOn(Math, 'random').mockReturnValue(1);
+    closing.push(() => random.mockRestore());
     replayer.start();
-    // Blocked rounds at about 0, 0.2, 0.6 and 1.3 s: the wait before the next one is a second or more.
-    await new Promise((resolve) => setTimeout(resolve, 1_800));
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
     expect(calls).toEqual([]);
     down = false;
     const up = performance.now();
@@ -543,26 +550,57 @@ describe('Replayer', () => {
     expect(calls).toEqual([]);
   });
 
+  it('stops a round between two writes when stopped', async () => {
+    let replayer: Replayer | undefined;
+    const stopping = {
+      name: 'test.stopping',
+      version: 1,
+      changesRights: true,
+      handler: async () => {
+        void replayer?.stop();
+        return { status: 200, body: {}, entity: 'x', entityId: 'x' };
+      },
+    } as Command<unknown, unknown>;
+    const set = await setUp({ extra: [stopping] });
+    replayer = set.replayer;
+    for (let n = 0; n < 3; n++) await set.journal.append(write('test.stopping', {}));
+    expect(await replayer.drain()).toBe('blocked');
+    expect(set.journal.stats().pending).toBe(2);
+  });
+
   it('renews the lease before each batch, and within one only once a third of its time has passed', async () => {
+    // A clock that moves only when a write says so.
     let offset = 0;
-    const now = Date.now.bind(Date);
-    const clock = vi.spyOn(Date, 'now').mockImplementation(() => now() + offset);
+    const frozen = Date.now();
+    const clock = vi.spyOn(Date, 'now').mockImplementation(() => frozen + offset);
     closing.push(() => clock.mockRestore());
     const slowRights = {
       name: 'test.rights',
       version: 1,
       changesRights: true,
-      handler: async (_tx: unknown, payload: { late: boolean }) => {
-        if (payload.late) offset += REPLAY_LEASE_TTL_MS / 3 + 1_000;
+      handler: async (_tx: unknown, payload: { wait: number }) => {
+        offset += payload.wait;
         return { status: 200, body: {}, entity: 'x', entityId: 'x' };
       },
     } as Command<unknown, unknown>;
-    const { journal, replayer } = await setUp({ extra: [slowRights] });
-    for (const late of [false, true, false]) await journal.append(write('test.rights', { late }));
+    const { journal, replayer, calls } = await setUp({ extra: [slowRights] });
+    const third = REPLAY_LEASE_TTL_MS / 3;
+    for (const wait of [third - 1, 1, 0, 0]) await journal.append(write('test.rights', { wait }));
     const acquire = vi.spyOn(journal, 'acquireLease');
     expect(await replayer.drain()).toBe('drained');
-    // The round's start, the batch's, the third write's (5 s after), and the empty batch's after it.
+    // The round's start, the batch's, the third write's (exactly a third of the lease's time
+    // after), and the empty batch's after them.
     expect(acquire).toHaveBeenCalledTimes(4);
+
+    // Lost to another holder when renewed within a batch: the round stops there.
+    for (const wait of [third, 0]) await journal.append(write('test.rights', { wait }));
+    await journal.append(write('test.addNote', note('after')));
+    const renew = journal.acquireLease.bind(journal);
+    let renewals = 0;
+    journal.acquireLease = (...args) => (++renewals <= 2 ? renew(...args) : false);
+    expect(await replayer.drain()).toBe('busy');
+    expect(journal.stats().pending).toBe(2);
+    expect(calls).toEqual([]);
   });
 
   it('reads the next batch while the database applies the last run of this one', async () => {

@@ -246,6 +246,15 @@ describe('WritePath', () => {
     });
   });
 
+  it('names the database as the reason when it refused a write the journal cannot take either', async () => {
+    const { writes, addNote } = await setUp({ journalMegabytes: 0.0005, dispatch: () => Promise.reject(busy()) });
+    const refused = await writes.submit(addNote, { id: 'a', title: 'x'.repeat(1_000) }, meta()).catch((error: unknown) => error);
+    expect(refused).toMatchObject({
+      code: WriteError.JOURNAL_UNAVAILABLE,
+      message: expect.stringMatching(/^The database is not answering, and the local journal/),
+    });
+  });
+
   it("gives a lost COMMIT's own 503 when the journal cannot take that write", async () => {
     const lost = new WriteOutcomeUnknownError('k', busy(), { status: 201, body: {} });
     const { writes, addNote } = await setUp({ journalMegabytes: 0.0005, dispatch: () => Promise.reject(lost) });
