@@ -2,7 +2,6 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { Logger } from '../log/create-logger.js';
 import { AppError } from '../shared/app-error.js';
 import { noteCommands, openCommandDatabase, T1, U1, type Note } from '../../test/support/note-commands.js';
 import type { NotesDatabase } from '../../test/support/notes-database.js';
@@ -14,20 +13,12 @@ import type { JournalAppend } from './journal/entry.js';
 import { Journal } from './journal/journal.js';
 import { REPLAY_LEASE, REPLAY_LEASE_TTL_MS, REPLAY_MAX_UNFINISHED_ATTEMPTS, Replayer } from './replayer.js';
 import { WriteError } from './write-errors.js';
-
-type Line = { level: string; msg: string; fields: Record<string, unknown> };
+import { recordingLog } from '../../test/support/recording-log.js';
 
 const closing: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
   for (const close of closing.splice(0).reverse()) await close();
 });
-
-/** A logger that keeps the messages it is given, by level. */
-function recordingLog(): { log: Logger; lines: Line[] } {
-  const lines: Line[] = [];
-  const at = (level: string) => (fields: Record<string, unknown>, msg: string) => lines.push({ level, msg, fields });
-  return { log: { error: at('error'), warn: at('warn'), info: at('info'), debug: at('debug') } as unknown as Logger, lines };
-}
 
 /** Everyone may make every write. */
 const everyone: AuthorCheck = async () => () => undefined;
@@ -513,7 +504,7 @@ describe('Replayer', () => {
       },
     } as Command<unknown, unknown>);
     await journal.append(write('test.slow', {}));
-    const log = { error: () => undefined, warn: () => undefined, info: () => undefined } as unknown as Logger;
+    const { log } = recordingLog();
     const other = new Replayer(journal, dispatcher, circuit, (name) => loaded.get(name), everyone, log);
     const first = replayer.drain();
     await vi.waitFor(() => expect(journal.byReceipt(T1, journal.pending(1)[0]!.receipt)?.attemptsStarted).toBe(1));

@@ -3,7 +3,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { BrokenCircuitError } from 'cockatiel';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Logger } from '../log/create-logger.js';
 import { noteCommands, openCommandDatabase, T1, U1, type Note } from '../../test/support/note-commands.js';
 import { DatabaseCircuit } from './circuit.js';
 import type { Command } from './command.js';
@@ -11,8 +10,7 @@ import { Dispatcher, WriteOutcomeUnknownError, type DispatchMeta } from './dispa
 import { Journal } from './journal/journal.js';
 import { WriteError } from './write-errors.js';
 import { WritePath } from './write-path.js';
-
-type Line = { level: string; msg: string; fields: Record<string, unknown> };
+import { recordingLog } from '../../test/support/recording-log.js';
 
 const closing: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -34,9 +32,7 @@ async function setUp(options: { dispatch?: Dispatcher['dispatch']; journalMegaby
     tenantMaxMegabytes: options.tenantMegabytes ?? megabytes,
   });
   closing.push(() => journal.close());
-  const lines: Line[] = [];
-  const at = (level: string) => (fields: Record<string, unknown>, msg: string) => lines.push({ level, msg, fields });
-  const log = { error: at('error'), warn: at('warn'), info: at('info'), debug: at('debug') } as unknown as Logger;
+  const { log, lines } = recordingLog();
   const circuit = new DatabaseCircuit(notes.db, log);
   closing.push(() => circuit.stop());
   const dispatcher = new Dispatcher(notes.db, { idempotencyTtlHours: 1 });

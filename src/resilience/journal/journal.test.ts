@@ -4,11 +4,11 @@ import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { CAN_MOUNT, mountSmallDisk, unmountSmallDisk } from '../../../test/support/small-disk.js';
-import type { Logger } from '../../log/create-logger.js';
 import type { JournalAppend } from './entry.js';
 import { JournalTenantFullError, JournalUnavailableError } from './journal-errors.js';
 import { JOURNAL_REPROBE_INTERVAL_MS } from './journal-faults.js';
 import { Journal } from './journal.js';
+import { recordingLog } from '../../../test/support/recording-log.js';
 
 const opened: Journal[] = [];
 afterEach(() => {
@@ -28,13 +28,6 @@ const DISK_REPROBE_MS = JOURNAL_REPROBE_INTERVAL_MS / 4;
 
 function entry(n: number, payload: unknown = { n }): JournalAppend {
   return { tenantId: 't1', userId: 'u1', idempotencyKey: `auto:${n}`, fingerprint: '', command: 'test.write', commandVersion: 1, payload, requestId: `r${n}` };
-}
-
-/** A logger that keeps the messages it is given, by level. */
-function recordingLog(): { log: Logger; lines: Array<{ level: string; msg: string; fields: Record<string, unknown> }> } {
-  const lines: Array<{ level: string; msg: string; fields: Record<string, unknown> }> = [];
-  const at = (level: string) => (fields: Record<string, unknown>, msg: string) => lines.push({ level, msg, fields });
-  return { log: { error: at('error'), warn: at('warn'), info: at('info'), debug: at('debug') } as unknown as Logger, lines };
 }
 
 describe('Journal', () => {
