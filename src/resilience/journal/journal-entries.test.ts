@@ -1,7 +1,8 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmdirSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import SqliteDatabase from 'better-sqlite3';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { JournalAppend } from './entry.js';
 import { JournalTenantFullError, JournalUnavailableError } from './journal-errors.js';
 import { GROUP_COMMIT_MAX_BATCH } from './group-commit.js';
@@ -314,5 +315,119 @@ describe('Journal entries', () => {
     expect(refusal).toBeInstanceOf(JournalTenantFullError);
     expect((refusal as Error).message).toContain("this tenant's writes waiting in the journal hold their whole share (1 MB, JOURNAL_TENANT_MAX_MB)");
     expect(journal.stats().pending).toBe(3);
+  });
+
+  it('records who put a dead letter back, and who discarded one and why', async () => {
+    const journal = open();
+    const [retried, discarded] = await appendAll(journal, [write(), write()]);
+    for (const e of [retried, discarded]) journal.finishAttempt(e!.seq, { status: 'dead', error: 'bad' });
+    await journal.retryDead('t1', retried!.receipt, 'u-retry');
+    journal.discardDead('t1', discarded!.receipt, 'u-discard', 'typed twice');
+    const file = new SqliteDatabase(journal.file, { readonly: true });
+    try {
+      const rows = file.prepare('select receipt, retried_by, retried_at, discarded_by, discard_reason, finished_at from entries order by seq').all();
+      expect(rows).toEqual([
+        { receipt: retried!.receipt, retried_by: 'u-retry', retried_at: expect.any(String), discarded_by: null, discard_reason: null, finished_at: null },
+        {
+          receipt: discarded!.receipt,
+          retried_by: null,
+          retried_at: null,
+          discarded_by: 'u-discard',
+          discard_reason: 'typed twice',
+          finished_at: expect.any(String),
+        },
+      ]);
+    } finally {
+      file.close();
+    }
+  });
+
+  it('counts the appends waiting for their commit against the limits, in all and by tenant, and frees them once written', async () => {
+    const journal = open(0.001, 0.001);
+    // 1,048 bytes in all: three appends of 278 bytes (22 of JSON and 256 of overhead) fit, the fourth does not.
+    const appends = Array.from({ length: 5 }, (_, n) => journal.append(write({ tenantId: `t${n}`, payload: { n: `${n}`.padStart(15, '0') } })));
+    const settled = await Promise.allSettled(appends);
+    expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'rejected', 'rejected']);
+    expect((settled[3] as PromiseRejectedResult).reason).toMatchObject({ name: 'JournalUnavailableError', reason: 'limit' });
+    const share = open(1, 0.001);
+    const same = await Promise.allSettled(Array.from({ length: 5 }, (_, n) => share.append(write({ payload: { n: `${n}`.padStart(15, '0') } }))));
+    expect(same.map((s) => s.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'rejected', 'rejected']);
+    expect((same[3] as PromiseRejectedResult).reason).toMatchObject({ name: 'JournalTenantFullError' });
+    // Written, they count on disk instead; applied, they count no more.
+    for (const entry of share.pending(10)) share.finishAttempt(entry.seq, { status: 'applied', statusCode: 201, response: {} });
+    await expect(share.append(write({ payload: { n: '000000000000000' } }))).resolves.toEqual(expect.any(String));
+  });
+
+  it('frees what a failed group commit held, so the writes after it are counted from nothing', async () => {
+    const journal = new Journal(
+      mkdtempSync(path.join(os.tmpdir(), 'robusto-journal-entries-')),
+      { maxMegabytes: 0.001, tenantMaxMegabytes: 0.001 },
+      { reprobeIntervalMs: 20 },
+    );
+    opened.push(journal);
+    // A row the file refuses (a NOT NULL column left empty) fails its batch, and the appends queued with it.
+    const failing = [journal.append(write({ command: null as unknown as string })), journal.append(write()), journal.append(write())];
+    for (const result of await Promise.allSettled(failing)) expect(result.status).toBe('rejected');
+    await vi.waitFor(() => expect(journal.writable()).toBe(true), { timeout: 2_000, interval: 5 });
+    const after = await Promise.allSettled([journal.append(write()), journal.append(write()), journal.append(write())]);
+    expect(after.map((s) => s.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled']);
+  });
+
+  it('commits an append still queued when the journal closes, then closes the file', async () => {
+    const journal = new Journal(mkdtempSync(path.join(os.tmpdir(), 'robusto-journal-entries-')), { maxMegabytes: 64, tenantMaxMegabytes: 16 });
+    const appending = journal.append(write());
+    journal.close();
+    await expect(appending).resolves.toEqual(expect.any(String));
+    const closed = new Journal(mkdtempSync(path.join(os.tmpdir(), 'robusto-journal-entries-')), { maxMegabytes: 64, tenantMaxMegabytes: 16 });
+    closed.close();
+    expect(() => closed.pending(1)).toThrow(/not open/);
+    // A lease given up after the close is no error: it runs out by itself.
+    expect(() => closed.releaseLease('replay', 'me')).not.toThrow();
+  });
+
+  it("takes a lease whose holder's time ran out, to the millisecond, and keeps one whose time runs", async () => {
+    const journal = open();
+    const clock = vi.spyOn(Date, 'now').mockReturnValue(1_000_000);
+    try {
+      expect(journal.acquireLease('replay', 'a', 10)).toBe(true);
+      expect(journal.acquireLease('replay', 'b', 10)).toBe(false);
+      clock.mockReturnValue(1_000_009);
+      expect(journal.acquireLease('replay', 'b', 10)).toBe(false);
+      clock.mockReturnValue(1_000_010);
+      expect(journal.acquireLease('replay', 'b', 10)).toBe(true);
+      // Given up by its holder, it is free at once; by another, it stays.
+      journal.releaseLease('replay', 'a');
+      expect(journal.acquireLease('replay', 'a', 10)).toBe(false);
+      journal.releaseLease('replay', 'b');
+      expect(journal.acquireLease('replay', 'a', 10)).toBe(true);
+      // A holder known to be gone loses it at once.
+      expect(journal.acquireLease('replay', 'b', 10, (holder) => holder === 'a')).toBe(true);
+    } finally {
+      clock.mockRestore();
+    }
+  });
+
+  it('starts broken when its file cannot be opened (a directory in its place), takes no write, and opens the file once it can', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'robusto-journal-entries-'));
+    mkdirSync(path.join(dir, 'journal.db'));
+    const journal = new Journal(dir, { maxMegabytes: 64, tenantMaxMegabytes: 16 }, { reprobeIntervalMs: 20 });
+    opened.push(journal);
+    expect(journal.fault()).toMatchObject({ reason: 'cannot-open' });
+    expect(journal.failure()).toMatch(/^cannot open .*journal\.db/);
+    expect(journal.writable()).toBe(false);
+    await expect(journal.append(write())).rejects.toMatchObject({ reason: 'cannot-open' });
+    expect(journal.pending(10)).toEqual([]);
+    expect(journal.hasPending()).toBe(false);
+    rmdirSync(path.join(dir, 'journal.db'));
+    await vi.waitFor(() => expect(journal.writable()).toBe(true), { timeout: 2_000, interval: 5 });
+    const receipt = await journal.append(write());
+    // Written to the file itself, not to the stand-in.
+    expect(statSync(journal.file).isFile()).toBe(true);
+    const file = new SqliteDatabase(journal.file, { readonly: true });
+    try {
+      expect(file.prepare('select receipt from entries').pluck().all()).toEqual([receipt]);
+    } finally {
+      file.close();
+    }
   });
 });

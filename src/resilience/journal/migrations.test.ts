@@ -146,6 +146,18 @@ describe('journal migrations', () => {
     const db = sqlite(path.join(dir, 'journal.db'));
     expect(recordedSteps(db)).toEqual(JOURNAL_MIGRATIONS.map((m) => m.name));
     expect([...columnsOf(db)].sort()).toEqual([...ENTRY_COLUMNS].sort());
+    // The columns the steps add have the types and defaults a new file's have.
+    const added = db
+      .prepare(
+        `select name, type, "notnull", dflt_value from pragma_table_info('entries') where name in ('applied_if_audit', 'bytes', 'secret_fields', 'token_epoch') order by name`,
+      )
+      .all();
+    expect(added).toEqual([
+      { name: 'applied_if_audit', type: 'TEXT', notnull: 0, dflt_value: null },
+      { name: 'bytes', type: 'INTEGER', notnull: 1, dflt_value: '0' },
+      { name: 'secret_fields', type: 'TEXT', notnull: 0, dflt_value: null },
+      { name: 'token_epoch', type: 'INTEGER', notnull: 0, dflt_value: null },
+    ]);
     // The entries already there count in their tenant's share, and in all.
     const held = Buffer.byteLength(payload) + ENTRY_OVERHEAD_BYTES;
     expect(db.prepare('select tenant_id, pending_bytes from tenant_usage order by tenant_id').all()).toEqual([
