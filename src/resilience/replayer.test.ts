@@ -12,7 +12,7 @@ import { loseTheCommitAnswer } from '../../test/support/lost-commit.js';
 import type { JournalAppend } from './journal/entry.js';
 import { Journal } from './journal/journal.js';
 import { REPLAY_LEASE, REPLAY_LEASE_TTL_MS, REPLAY_MAX_UNFINISHED_ATTEMPTS, Replayer } from './replayer.js';
-import { WriteError } from './write-errors.js';
+import { reusedKey, WriteError } from './write-errors.js';
 import { recordingLog } from '../../test/support/recording-log.js';
 
 const closing: Array<() => Promise<void> | void> = [];
@@ -203,6 +203,14 @@ describe('Replayer', () => {
       detail: 'refused',
       errors: [{ field: 'name', message: 'too long' }],
       limit: 5,
+    });
+    // A problem written from the catalogues keeps its text's key, for the reader's language.
+    (refusing as { handler: Command['handler'] }).handler = () => Promise.reject(reusedKey('k-1'));
+    const localized = await journal.append(write('test.refusing', {}));
+    await replayer.drain();
+    expect(journal.byReceipt(T1, localized)?.response).toMatchObject({
+      code: WriteError.IDEMPOTENCY_KEY_REUSED,
+      detailText: { key: 'writes.keyReused', params: { key: 'k-1' } },
     });
   });
 
@@ -669,6 +677,14 @@ describe('Replayer', () => {
     expect(await replayer.drain()).toBe('drained');
     expect(calls).toEqual([]);
     expect(journal.byReceipt(T1, receipt)).toMatchObject({ status: 'duplicate', statusCode: 201 });
+  });
+
+  it('parks a write whose lost COMMIT was not saved and which now breaks a rule', async () => {
+    const { journal, replayer, db } = await setUp();
+    const receipt = await journal.append({ ...write('test.addNote', note('a')), uncertain: { auditId: 'audit-a', status: 201, body: note('a') } });
+    await db.kysely.insertInto('notes').values(note('a')).execute();
+    expect(await replayer.drain()).toBe('drained');
+    expect(journal.byReceipt(T1, receipt)).toMatchObject({ status: 'dead', statusCode: 409, lastErrorCode: 'ERR_TEST_NOTE_TAKEN' });
   });
 
   it('keeps a write whose lost COMMIT cannot be checked now pending', async () => {
