@@ -4,10 +4,10 @@ import { AppError } from '../shared/app-error.js';
 import { Hooks } from '../shared/hooks.js';
 import type { Transaction } from 'kysely';
 import type { CoreTables } from '../db/core-tables.js';
-import { defineCommand, type CommandContext } from './command.js';
+import { defineCommand, type Command } from './command.js';
 import { loseTheCommitAnswer } from '../../test/support/lost-commit.js';
 import { noteCommands, openCommandDatabase, T1, T2, U1, type Note } from '../../test/support/note-commands.js';
-import type { NotesDatabase } from '../../test/support/notes-database.js';
+import type { NotesDatabase, NotesTables } from '../../test/support/notes-database.js';
 import type { TestEngine } from '../../test/support/test-database.js';
 import { BatchItemError, Dispatcher, WriteOutcomeUnknownError, type BatchItem, type DispatchMeta } from './dispatcher.js';
 import { WriteError } from './write-errors.js';
@@ -62,6 +62,24 @@ async function storeKey(db: Database, key: string, fingerprint: string, expiresA
 
 const FUTURE = '2999-01-01T00:00:00.000Z';
 const PAST = '2000-01-01T00:00:00.000Z';
+
+/**
+ * `command` as a handler that also stores the key `key` of tenant T1 itself, in its own
+ * transaction, and takes no item in bulk: what makes the dispatcher's own INSERT of that key meet it.
+ */
+function writingKey(command: Command<Note, Note, NotesTables>, key: string): Command<Note, Note, NotesTables> {
+  return {
+    ...command,
+    handleMany: undefined,
+    async handler(tx, payload, ctx) {
+      await (tx as unknown as Transaction<CoreTables>)
+        .insertInto('idempotency_keys')
+        .values({ tenant_id: T1, key, fingerprint: 'f', command: 'c', status_code: 201, response: '{}', created_at: ctx.now, expires_at: FUTURE })
+        .execute();
+      return { status: 201, body: payload, entity: 'note', entityId: payload.id };
+    },
+  };
+}
 
 describe('Dispatcher.dispatch', () => {
   it('runs the handler in a transaction with the request context and writes one audit row of the command', async () => {
@@ -192,16 +210,7 @@ describe('Dispatcher.dispatch', () => {
     const undeclaring = { ...addNote, conflicts: undefined };
     expect(String(await dispatcher.dispatch(undeclaring, { id: 'a', title: '5' }, meta('r5')).catch((e: unknown) => e))).toMatch(/UNIQUE constraint failed/);
     // A key's own violation with no key stored to answer from is the error it was.
-    const selfClaiming = {
-      ...addNote,
-      handler: async (tx: Parameters<typeof addNote.handler>[0], payload: Note, ctx: CommandContext) => {
-        await (tx as unknown as Transaction<CoreTables>)
-          .insertInto('idempotency_keys')
-          .values({ tenant_id: T1, key: 'k6', fingerprint: 'f', command: 'c', status_code: 0, response: '', created_at: ctx.now, expires_at: FUTURE })
-          .execute();
-        return { status: 201 as const, body: payload, entity: 'note', entityId: payload.id };
-      },
-    };
+    const selfClaiming = writingKey(addNote, 'k6');
     const claimed = await dispatcher.dispatch(selfClaiming, { id: 'f', title: '6' }, meta('r6', { idempotencyKey: 'k6' })).catch((e: unknown) => e);
     expect(String(claimed)).toMatch(/UNIQUE constraint failed: idempotency_keys/);
     expect(await keys(db)).toEqual([]);
@@ -575,17 +584,7 @@ describe('Dispatcher.dispatchBatch', () => {
     const db = await openDb();
     const { addNote } = noteCommands();
     // A handler that writes the next item's key itself: the keys' INSERT finds it each time.
-    const squatting = {
-      ...addNote,
-      handleMany: undefined,
-      handler: async (tx: Parameters<typeof addNote.handler>[0], payload: Note, ctx: CommandContext) => {
-        await (tx as unknown as Transaction<CoreTables>)
-          .insertInto('idempotency_keys')
-          .values({ tenant_id: T1, key: 'k2', fingerprint: 'f', command: 'c', status_code: 201, response: '{}', created_at: ctx.now, expires_at: FUTURE })
-          .execute();
-        return { status: 201 as const, body: payload, entity: 'note', entityId: payload.id };
-      },
-    };
+    const squatting = writingKey(addNote, 'k2');
     await expect(
       new Dispatcher(db, { idempotencyTtlHours: 1 }).dispatchBatch([
         item(squatting, { id: 'a', title: '1' }, 'k1'),
