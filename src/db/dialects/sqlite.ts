@@ -52,9 +52,10 @@ export function openSqlite(file: string): SqliteHandle {
  * The database as Kysely's SQLite driver uses it, keeping the statements it prepares: the driver
  * prepares every query it runs, and preparing (SQLite parsing and planning the SQL) costs a
  * list request more CPU than running its query. Kysely's queries take their values as
- * parameters, so a route runs the same few SQL texts again and again. A kept statement is never in use twice: the driver holds its one connection while a
- * query streams, and SQLite runs nothing else on a connection that is iterating. SQLite prepares
- * a kept statement again by itself when a migration changes the schema.
+ * parameters, so a route runs the same few SQL texts again and again. A kept statement is never
+ * in use twice: the driver holds its one connection while a query streams, and SQLite runs
+ * nothing else on a connection that is iterating. SQLite prepares a kept statement again by
+ * itself when a migration changes the schema.
  */
 function reusingStatements(raw: SqliteDatabase.Database): SqliteDialectConfig['database'] {
   const kept = new Map<string, SqliteDatabase.Statement>();

@@ -56,8 +56,9 @@ export function backupDirName(at: Date): string {
  * transaction in WAL mode on SQLite), so writes made meanwhile are all in it or all out. On
  * PostgreSQL tables stream out with `COPY` (see {@link copyOutStatement}); on SQLite they are read
  * in pages, each row's JSON written by SQLite (see {@link sqlitePagesOf}). The directory appears
- * complete or not at all: it is written under a temporary name and renamed at the end. `signal` stops it mid-table (a scheduled backup's timeout, shutdown),
- * leaving nothing behind. `progress` hears the estimated total and each table's rows as they go.
+ * complete or not at all: it is written under a temporary name and renamed at the end. `signal`
+ * stops it mid-table (a scheduled backup's timeout, shutdown), leaving nothing behind.
+ * `progress` hears the estimated total and each table's rows as they go.
  *
  * With `encryptionKey` (`BACKUP_ENCRYPTION_KEY`) each file is encrypted after compression
  * (AES-256-GCM, a key derived with scrypt and a salt of this backup's, an IV per file): the copy
