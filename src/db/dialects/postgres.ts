@@ -26,11 +26,16 @@ const UTC_TIMESTAMPTZ = /^(\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d)(?:\.(\d{1,6}))?\+00
 /**
  * A timestamptz as PostgreSQL sends it, as an ISO 8601 instant with milliseconds ('…T…Z'). In a
  * UTC session (the usual case) that is a rearrangement of the text, done without a Date (a list
- * page has one per row); any other offset or form goes through Date.
+ * page has one per row); any other offset or form goes through Date. A value no Date can hold
+ * (`infinity`, a date BC, a year past 9999) stays the server's text: one such row must not make
+ * the whole query fail.
  */
 export function isoInstantOf(value: string): string {
   const utc = UTC_TIMESTAMPTZ.exec(value);
-  if (!utc) return new Date(value.replace(' ', 'T').replace(/([+-]\d\d)$/, '$1:00')).toISOString();
+  if (!utc) {
+    const instant = new Date(value.replace(' ', 'T').replace(/([+-]\d\d)$/, '$1:00'));
+    return Number.isNaN(instant.getTime()) ? value : instant.toISOString();
+  }
   const fraction = utc[3] === undefined ? '000' : utc[3].length >= 3 ? utc[3].slice(0, 3) : utc[3].padEnd(3, '0');
   return `${utc[1]}T${utc[2]}.${fraction}Z`;
 }
