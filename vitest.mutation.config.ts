@@ -39,6 +39,7 @@ export default defineConfig({
       'test/ops/verified-backup.test.ts',
       'test/ops/alerts.test.ts',
     ],
+    setupFiles: ['test/support/strict-throw.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',

@@ -172,19 +172,24 @@ describe('insertRow across engines and shapes', () => {
     expect(compile).toHaveBeenCalledTimes(501);
   });
 
-  it('builds the INSERT every time when the dialect writes a value into the SQL instead of a parameter', async () => {
-    class InliningCompiler extends SqliteQueryCompiler {
+  /** SQLite through a compiler that writes numbers into the SQL, and sends booleans as 1 or 0. */
+  function rewritingSqlite<DB>(): Kysely<DB> {
+    class RewritingCompiler extends SqliteQueryCompiler {
       protected override appendValue(value: unknown): void {
         if (typeof value === 'number') this.append(String(value));
-        else super.appendValue(value);
+        else super.appendValue(typeof value === 'boolean' ? Number(value) : value);
       }
     }
-    class InliningDialect extends SqliteDialect {
+    class RewritingDialect extends SqliteDialect {
       override createQueryCompiler() {
-        return new InliningCompiler();
+        return new RewritingCompiler();
       }
     }
-    const db = new Kysely<{ counters: { name: string; total: number } }>({ dialect: new InliningDialect({ database: new SqliteDatabase(':memory:') }) });
+    return new Kysely<DB>({ dialect: new RewritingDialect({ database: new SqliteDatabase(':memory:') }) });
+  }
+
+  it('builds the INSERT every time when the dialect writes a value into the SQL instead of a parameter', async () => {
+    const db = rewritingSqlite<{ counters: { name: string; total: number } }>();
     try {
       await db.schema.createTable('counters').addColumn('name', 'text').addColumn('total', 'integer').execute();
       const execute = vi.spyOn(InsertQueryBuilder.prototype, 'execute');
@@ -200,5 +205,73 @@ describe('insertRow across engines and shapes', () => {
     } finally {
       await db.destroy();
     }
+  });
+
+  it('builds the INSERT every time when the dialect sends a value other than the one given', async () => {
+    const db = rewritingSqlite<{ flags: { name: string; on: boolean } }>();
+    try {
+      await db.schema.createTable('flags').addColumn('name', 'text').addColumn('on', 'integer').execute();
+      await insertRow(db, 'flags', { name: 'a', on: true });
+      await insertRow(db, 'flags', { name: 'b', on: false });
+      expect(await db.selectFrom('flags').selectAll().orderBy('name').execute()).toEqual([
+        { name: 'a', on: 1 },
+        { name: 'b', on: 0 },
+      ]);
+    } finally {
+      await db.destroy();
+    }
+  });
+
+  it('keeps one statement per set of columns, however their names would run together', async () => {
+    const db = new Kysely<{ cells: { a?: string; ab?: string; bc?: string; c?: string } }>({
+      dialect: new SqliteDialect({ database: new SqliteDatabase(':memory:') }),
+    });
+    try {
+      let table = db.schema.createTable('cells');
+      for (const column of ['a', 'ab', 'bc', 'c']) table = table.addColumn(column, 'text');
+      await table.execute();
+      await insertRow(db, 'cells', { ab: '1', c: '2' });
+      await insertRow(db, 'cells', { a: '3', bc: '4' });
+      expect(await db.selectFrom('cells').selectAll().orderBy('ab').execute()).toEqual([
+        { a: '3', ab: null, bc: '4', c: null },
+        { a: null, ab: '1', bc: null, c: '2' },
+      ]);
+    } finally {
+      await db.destroy();
+    }
+  });
+
+  it('keeps the statements of several shapes at once: inserts alternating between two compile each once', async () => {
+    const kysely = sqlite.kysely as unknown as Kysely<Record<string, { id: string; title?: string }>>;
+    await sql`create table if not exists alternating (id text primary key, title text)`.execute(kysely);
+    const compile = vi.spyOn(InsertQueryBuilder.prototype, 'compile');
+    for (const id of ['1', '2', '3']) {
+      await insertRow(kysely, 'alternating', { id: `only-${id}` });
+      await insertRow(kysely, 'alternating', { id: `both-${id}`, title: id });
+    }
+    expect(compile).toHaveBeenCalledTimes(2);
+    expect(await kysely.selectFrom('alternating').select('id').orderBy('id').execute()).toHaveLength(6);
+  });
+
+  it('builds the INSERT every time for a value given as a function of the expression builder', async () => {
+    const kysely = sqlite.kysely;
+    const execute = vi.spyOn(InsertQueryBuilder.prototype, 'execute');
+    await insertRow(kysely, 'notes', { id: 'f1', title: (eb) => eb.fn<string>('upper', [eb.val('um')]) });
+    await insertRow(kysely, 'notes', { id: 'f2', title: (eb) => eb.fn<string>('upper', [eb.val('dois')]) });
+    expect(execute).toHaveBeenCalledTimes(2);
+    expect(await kysely.selectFrom('notes').select('title').where('id', 'in', ['f1', 'f2']).orderBy('id').execute()).toEqual([
+      { title: 'UM' },
+      { title: 'DOIS' },
+    ]);
+  });
+
+  it('reuses the statement for binary data, a value that is an object but no expression', async () => {
+    const kysely = sqlite.kysely as unknown as Kysely<Record<string, { id: string; data: Buffer }>>;
+    await sql`create table if not exists blobs (id text primary key, data blob)`.execute(kysely);
+    const execute = vi.spyOn(InsertQueryBuilder.prototype, 'execute');
+    await insertRow(kysely, 'blobs', { id: 'b1', data: Buffer.from('um') });
+    await insertRow(kysely, 'blobs', { id: 'b2', data: Buffer.from('dois') });
+    expect(execute).not.toHaveBeenCalled();
+    expect((await kysely.selectFrom('blobs').selectAll().orderBy('id').execute()).map((r) => r.data.toString())).toEqual(['um', 'dois']);
   });
 });

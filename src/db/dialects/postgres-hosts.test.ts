@@ -210,6 +210,14 @@ describe('HostChooser', () => {
     expect(onChosen).toHaveBeenCalledTimes(1);
   });
 
+  it('chooses a host without anyone listening for the choice', async () => {
+    const target = targetOf([`127.0.0.1:${dead}`, sharedText], 'target_session_attrs=read-write');
+    const chooser = new HostChooser(target, { connectionString: target.connectionString, connectionTimeoutMillis: 2_000 });
+    const client = clientOf(target.connectionString) as pg.Client & ClientInternals;
+    await connectThrough(chooser, client);
+    expect(`${client.host}:${client.port}`).toBe(sharedText);
+  });
+
   it('aims the client at the chosen host before opening it', async () => {
     const target = targetOf([`127.0.0.1:${dead}`, sharedText], 'target_session_attrs=any');
     const chooser = chooserOf(target);

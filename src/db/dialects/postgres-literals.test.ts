@@ -26,4 +26,26 @@ describe('withLiterals', () => {
     expect(withLiterals('select $1', [new Date(0)])).toBeUndefined();
     expect(withLiterals('select $2', ['only one'])).toBeUndefined();
   });
+
+  it('writes undefined as null, as node-postgres sends it', () => {
+    expect(withLiterals('select $1, $2', [undefined, null])).toBe('select null, null');
+  });
+
+  it('reads every digit of a placeholder, 0 to 9, and placeholders next to each other or to punctuation', () => {
+    const values = Array.from({ length: 9 }, (_, i) => i + 1);
+    expect(withLiterals('select $9,$8,$1$2,($3)', values)).toBe(`select '9','8','1''2',('3')`);
+  });
+
+  it('leaves alone a $ not followed by a digit, and digits not after a $', () => {
+    expect(withLiterals('select t1.a, $a, $, $$ from t t1 where x = $1', ['v'])).toBe(`select t1.a, $a, $, $$ from t t1 where x = 'v'`);
+  });
+
+  it('leaves alone placeholders inside a quoted literal or identifier of several characters', () => {
+    expect(withLiterals(`select 'a $1 b', "c $1 d", $1`, ['x'])).toBe(`select 'a $1 b', "c $1 d", 'x'`);
+    expect(withLiterals(`select 'it''s $1', $1`, ['x'])).toBe(`select 'it''s $1', 'x'`);
+  });
+
+  it('gives up on $0, which has no value', () => {
+    expect(withLiterals('select $0', ['x'])).toBeUndefined();
+  });
 });

@@ -410,7 +410,7 @@ describe('PostgreSQL write transactions', () => {
     expect(sent).toEqual([]);
   });
 
-  it('runs without a query listener', async () => {
+  it('runs without a query listener: held, unread, binary and rolled back statements alike', async () => {
     const { client, sent } = recordingClient();
     const { kysely, props } = compilerOnly();
     const run = postgresTransactions(kysely, props, () => Promise.resolve(client), 5_000);
@@ -419,6 +419,62 @@ describe('PostgreSQL write transactions', () => {
       await selectNote(tx, 'a');
       await directConnectionOf(tx)?.run(INSERT_SQL, ['2', 'dois']);
     });
+    expect(sent).toHaveLength(2);
+    const failure = new Error('refused');
+    await expect(
+      run(async (tx: Transaction<Tables>) => {
+        await directConnectionOf(tx)?.run(INSERT_SQL, ['3', Buffer.from('três')]);
+        throw failure;
+      }),
+    ).rejects.toBe(failure);
+    expect(sent.slice(2).map((m) => m.sql)).toEqual([BEGIN, INSERT_SQL, 'rollback']);
+  });
+
+  it('once BEGIN went, sends the statements held with the next query, or ahead of it when it has no literal form', async () => {
+    const { client, sent } = recordingClient();
+    const { run } = runner(client);
+    const binary = Buffer.from('abc');
+    await run(async (tx) => {
+      await selectNote(tx, 'a');
+      await directConnectionOf(tx)?.run(INSERT_SQL, ['1', 'um']);
+      await selectNote(tx, 'b');
+      await directConnectionOf(tx)?.run(INSERT_SQL, ['2', 'dois']);
+      await sql`select ${binary} as data`.execute(tx);
+    });
+    expect(sent).toEqual([
+      { sql: `${BEGIN};\nselect "title" from "notes" where "id" = 'a'` },
+      { sql: `insert into "notes" ("id", "title") values ('1', 'um');\nselect "title" from "notes" where "id" = 'b'` },
+      { sql: `insert into "notes" ("id", "title") values ('2', 'dois')` },
+      { sql: 'select $1 as data', parameters: [binary] },
+      { sql: 'commit' },
+    ]);
+  });
+
+  it('refuses a kept handle while the ROLLBACK of its failed transaction is on its way', async () => {
+    let answerRollback: (() => void) | undefined;
+    const sent: string[] = [];
+    const client = {
+      query(text: string) {
+        sent.push(text);
+        if (text !== 'rollback') return Promise.resolve({ command: 'SELECT', rows: [] });
+        return new Promise((resolve) => {
+          answerRollback = () => resolve({ command: 'ROLLBACK', rows: [] });
+        });
+      },
+      release: () => undefined,
+    } as unknown as pg.PoolClient;
+    const { run } = runner(client);
+    let kept: Transaction<Tables> | undefined;
+    const done = run(async (tx) => {
+      kept = tx;
+      await selectNote(tx, 'a');
+      throw new Error('the callback failed');
+    });
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(sent.at(-1)).toBe('rollback');
+    await expect(selectNote(kept as Transaction<Tables>, 'b')).rejects.toThrow(/already ended/);
+    answerRollback?.();
+    await expect(done).rejects.toThrow('the callback failed');
     expect(sent).toHaveLength(2);
   });
 });
