@@ -67,4 +67,17 @@ describe('CompiledOnce', () => {
     const dropped = new CompiledOnce((k: Kysely<Tables>, f: { name: string }) => k.selectFrom('people').selectAll().where('name', '=', f.name.trim()));
     expect(() => dropped.compiled(db, 'any', { name: 'Ana' })).toThrow(/name not put into the query/);
   });
+
+  it('names every value it lost, and keeps the constants the query holds as they were built', async () => {
+    const both = new CompiledOnce((k: Kysely<Tables>, f: { name: string; id: string }) =>
+      k.selectFrom('people').selectAll().where('name', 'like', `${f.name}%`).where('id', '=', `${f.id}!`),
+    );
+    expect(() => both.compiled(db, 'any', { name: 'An', id: 'a' })).toThrow(/value\(s\) name, id not put into the query/);
+    const limited = new CompiledOnce((k: Kysely<Tables>, f: { minAge: number }) =>
+      k.selectFrom('people').select('id').where('age', '>=', f.minAge).orderBy('id').limit(1),
+    );
+    const query = limited.compiled(db, 'limited', { minAge: 0 });
+    expect(query.parameters).toEqual([0, 1]);
+    expect((await db.executeQuery<{ id: string }>(query)).rows).toEqual([{ id: 'a' }]);
+  });
 });
