@@ -85,6 +85,16 @@ describe('SQLite group commit', () => {
     expect(commits()).toBe(2);
   });
 
+  it(`puts ${SQLITE_GROUP_MAX} writes in one group, and the one after them in the next`, async () => {
+    const sent = Array.from({ length: SQLITE_GROUP_MAX + 1 }, (_, i) => `e${String(i).padStart(3, '0')}`);
+    await Promise.all(sent.map(write));
+    expect(await ids()).toHaveLength(sent.length);
+    expect(commits()).toBe(2);
+    statements.length = 0;
+    await Promise.all(sent.slice(1).map((id) => write(`f${id}`)));
+    expect(commits()).toBe(1);
+  });
+
   it('refuses a handle kept past its write, so it cannot run in a later write of the group', async () => {
     let kept: Transaction<Tables> | undefined;
     await db.transaction(async (tx: Transaction<Tables>) => {
