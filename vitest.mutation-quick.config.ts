@@ -10,6 +10,9 @@ export default defineConfig({
   ...mutation,
   test: {
     ...mutation.test,
-    include: ['src/{db,resilience,shared,http,identity}/**/*.test.ts', 'test/db/{insert-row,transaction,round-trips,postgres-hosts,postgres-pool,sqlite-group-commit}.test.ts'],
+    include: [
+      'src/{db,resilience,shared,http,identity}/**/*.test.ts',
+      'test/db/{insert-row,transaction,round-trips,postgres-hosts,postgres-pool,sqlite-group-commit}.test.ts',
+    ],
   },
 });
