@@ -411,7 +411,7 @@ describe('PostgreSQL write transactions', () => {
   });
 
   it('runs without a query listener: held, unread, binary and rolled back statements alike', async () => {
-    const { client, sent } = recordingClient();
+    const { client, sent, released } = recordingClient();
     const { kysely, props } = compilerOnly();
     const run = postgresTransactions(kysely, props, () => Promise.resolve(client), 5_000);
     await run(async (tx: Transaction<Tables>) => {
@@ -428,6 +428,7 @@ describe('PostgreSQL write transactions', () => {
       }),
     ).rejects.toBe(failure);
     expect(sent.slice(2).map((m) => m.sql)).toEqual([BEGIN, INSERT_SQL, 'rollback']);
+    expect(released).toEqual([undefined, undefined]);
   });
 
   it('once BEGIN went, sends the statements held with the next query, or ahead of it when it has no literal form', async () => {
