@@ -2,7 +2,6 @@
 // figures, the statements it reports, COPY on PostgreSQL only, and the log lines of the pool's
 // idle failures and of the host it chooses among several.
 import { mkdtempSync, rmSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { sql, type Transaction } from 'kysely';
@@ -15,15 +14,7 @@ import { recordingLog } from '../../test/support/recording-log.js';
 import { createTestDatabase, type TestDatabase } from '../../test/support/test-database.js';
 import { createDb } from './create-db.js';
 import type { Database } from './database.js';
-
-/** A port on 127.0.0.1 where nothing listens. */
-async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
+import { freePort } from '../../test/support/spawn-robusto.js';
 
 describe('createDb', () => {
   let database: TestDatabase;
@@ -139,7 +130,7 @@ describe('createDb', () => {
     const real = `${target.hostname}:${target.port || '5432'}`;
     const proxy: FaultProxy = await startFaultProxy({ host: target.hostname, port: Number(target.port || 5432) });
     try {
-      const dead = await closedPort();
+      const dead = await freePort();
       const url = `postgres://${target.username}@127.0.0.1:${dead},127.0.0.1:${proxy.port},${real}${target.pathname}?target_session_attrs=read-write`;
       const { log, lines } = recordingLog();
       const { db } = open({ DATABASE_URL: url }, log);

@@ -3,7 +3,6 @@
 // when the one it used goes away. PostgreSQL only: the choice is among PostgreSQL servers. Hosts
 // are the shared server, fault proxies in front of it and a port where nothing listens; the URL's
 // `options` parameter makes the server's sessions read-only, as a standby's are.
-import net from 'node:net';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { DatabaseHost } from '../../src/config/database-url.js';
@@ -11,18 +10,10 @@ import { openPostgres, type PostgresHandle } from '../../src/db/dialects/postgre
 import { isTransientError } from '../../src/db/transient-errors.js';
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+import { freePort } from '../support/spawn-robusto.js';
 
 const POOL = { max: 2, statementTimeoutMs: 5_000, writeDeadlineMs: 1_000, connectTimeoutMs: 2_000, idleTimeoutMs: 10_000, maxLifetimeSeconds: 60 };
 const READ_ONLY_SESSIONS = 'options=-c%20default_transaction_read_only%3Don';
-
-/** A port on 127.0.0.1 where nothing listens: connections to it are refused at once. */
-async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 describe('PostgreSQL with several hosts and target_session_attrs', () => {
   let database: TestDatabase;
@@ -78,7 +69,7 @@ describe('PostgreSQL with several hosts and target_session_attrs', () => {
     database = await createTestDatabase();
     const url = new URL(database.url);
     server = { user: decodeURIComponent(url.username) || 'postgres', host: url.hostname, port: Number(url.port || 5432), name: url.pathname.slice(1) };
-    dead = await closedPort();
+    dead = await freePort();
   });
   afterEach(async () => {
     await Promise.all(handles.splice(0).map((h) => Promise.all([h.pool.end(), h.monitor.close()])));

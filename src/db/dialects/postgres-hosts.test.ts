@@ -3,7 +3,6 @@
 // errors say, when the host list is walked (probe connections counted), when a new host is
 // announced, and how a connection given up before it opens, or failing after, is handled. The
 // URL's `options` parameter makes the server's sessions read-only, as a standby's are.
-import net from 'node:net';
 import pg from 'pg';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi, type MockInstance } from 'vitest';
 import { startFaultProxy, type FaultProxy } from '../../../test/support/fault-proxy.js';
@@ -11,6 +10,7 @@ import { TEST_DATABASE_URL } from '../../../test/support/test-database.js';
 import { parseDatabaseUrl, type DatabaseHost, type DatabaseTarget, type TargetSessionAttrs } from '../../config/database-url.js';
 import { DatabaseError } from '../database.errors.js';
 import { clientThrough, describeHost, HostChooser, NoDatabaseHostError } from './postgres-hosts.js';
+import { freePort } from '../../../test/support/spawn-robusto.js';
 
 const READ_ONLY_SESSIONS = 'options=-c%20default_transaction_read_only%3Don';
 const ROLE_QUERY = 'pg_is_in_recovery()';
@@ -19,15 +19,6 @@ const user = decodeURIComponent(server.username) || 'postgres';
 const shared: DatabaseHost = { host: server.hostname, port: Number(server.port || 5432) };
 const sharedText = `${shared.host}:${shared.port}`;
 const databaseName = server.pathname.slice(1);
-
-/** A port on 127.0.0.1 where nothing listens: connections to it are refused at once. */
-async function closedPort(): Promise<number> {
-  const listener = net.createServer();
-  await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
-  const { port } = listener.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => listener.close(() => resolve()));
-  return port;
-}
 
 const realQuery = Reflect.get(pg.Client.prototype, 'query') as (...args: unknown[]) => unknown;
 
@@ -117,8 +108,8 @@ describe('HostChooser', () => {
   }
 
   beforeAll(async () => {
-    dead = await closedPort();
-    deadToo = await closedPort();
+    dead = await freePort();
+    deadToo = await freePort();
   });
   beforeEach(() => {
     connects = vi.spyOn(pg.Client.prototype, 'connect');

@@ -10,6 +10,7 @@ import { startFaultProxy, type FaultProxy } from '../../../test/support/fault-pr
 import { TEST_DATABASE_URL } from '../../../test/support/test-database.js';
 import { DatabaseStalledError } from '../database-stalled.js';
 import { MONITOR_PING_TIMEOUT_MS, PostgresMonitor } from './postgres-monitor.js';
+import { freePort } from '../../../test/support/spawn-robusto.js';
 
 /** What the monitor did with the client class it was given. */
 interface Seen {
@@ -45,15 +46,6 @@ function countingClient(): { Client: typeof pg.Client; seen: Seen } {
     }
   }
   return { Client: CountingClient, seen };
-}
-
-/** A port on 127.0.0.1 nothing listens on. */
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 const turn = () => new Promise((resolve) => setImmediate(resolve));

@@ -48,6 +48,26 @@ function recordingClient(answer: Answer = () => ({})) {
   return { client: client as unknown as pg.PoolClient, sent, released };
 }
 
+/**
+ * A pooled client that answers every message at once but `held` (COMMIT or ROLLBACK), whose
+ * answer waits until `answer()`: the moment a statement is on its way.
+ */
+function clientHolding(held: 'commit' | 'rollback') {
+  const sent: string[] = [];
+  let answerHeld: (() => void) | undefined;
+  const client = {
+    query(text: string) {
+      sent.push(text);
+      if (text !== held) return Promise.resolve({ command: 'SELECT', rows: [] });
+      return new Promise((resolve) => {
+        answerHeld = () => resolve({ command: held.toUpperCase(), rows: [] });
+      });
+    },
+    release: () => undefined,
+  } as unknown as pg.PoolClient;
+  return { client, sent, answer: () => answerHeld?.() };
+}
+
 /** A Kysely instance that only compiles (its pool is never used: transactions get the recording client). */
 function compilerOnly(plugins: KyselyPlugin[] = []) {
   const dialect = new PostgresDialect({ pool: {} as never });
@@ -243,18 +263,7 @@ describe('PostgreSQL write transactions', () => {
   });
 
   it('refuses a handle whose COMMIT is on its way: a statement sent meanwhile never runs after it', async () => {
-    let answerCommit: (() => void) | undefined;
-    const sent: string[] = [];
-    const client = {
-      query(text: string) {
-        sent.push(text);
-        if (text !== 'commit') return Promise.resolve({ command: 'SELECT', rows: [] });
-        return new Promise((resolve) => {
-          answerCommit = () => resolve({ command: 'COMMIT', rows: [] });
-        });
-      },
-      release: () => undefined,
-    } as unknown as pg.PoolClient;
+    const { client, sent, answer } = clientHolding('commit');
     const { run } = runner(client);
     let kept: Transaction<Tables> | undefined;
     const done = run(async (tx) => {
@@ -264,7 +273,7 @@ describe('PostgreSQL write transactions', () => {
     await new Promise((resolve) => setImmediate(resolve));
     expect(sent.at(-1)).toBe('commit');
     await expect(selectNote(kept as Transaction<Tables>, 'b')).rejects.toThrow(/already ended/);
-    answerCommit?.();
+    answer();
     await done;
     expect(sent).toHaveLength(2);
   });
@@ -452,18 +461,7 @@ describe('PostgreSQL write transactions', () => {
   });
 
   it('refuses a kept handle while the ROLLBACK of its failed transaction is on its way', async () => {
-    let answerRollback: (() => void) | undefined;
-    const sent: string[] = [];
-    const client = {
-      query(text: string) {
-        sent.push(text);
-        if (text !== 'rollback') return Promise.resolve({ command: 'SELECT', rows: [] });
-        return new Promise((resolve) => {
-          answerRollback = () => resolve({ command: 'ROLLBACK', rows: [] });
-        });
-      },
-      release: () => undefined,
-    } as unknown as pg.PoolClient;
+    const { client, sent, answer } = clientHolding('rollback');
     const { run } = runner(client);
     let kept: Transaction<Tables> | undefined;
     const done = run(async (tx) => {
@@ -474,7 +472,7 @@ describe('PostgreSQL write transactions', () => {
     await new Promise((resolve) => setImmediate(resolve));
     expect(sent.at(-1)).toBe('rollback');
     await expect(selectNote(kept as Transaction<Tables>, 'b')).rejects.toThrow(/already ended/);
-    answerRollback?.();
+    answer();
     await expect(done).rejects.toThrow('the callback failed');
     expect(sent).toHaveLength(2);
   });

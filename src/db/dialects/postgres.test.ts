@@ -4,7 +4,6 @@
 // while out destroyed on release), the dedicated client, idle errors, and a multi-host URL whose
 // remembered host goes away. isoInstantOf on its own.
 import { Kysely, sql } from 'kysely';
-import net from 'node:net';
 import pg from 'pg';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startFaultProxy, type FaultProxy } from '../../../test/support/fault-proxy.js';
@@ -12,21 +11,13 @@ import { TEST_DATABASE_URL } from '../../../test/support/test-database.js';
 import { parseDatabaseUrl } from '../../config/database-url.js';
 import { isTransientError } from '../transient-errors.js';
 import { CLIENT_READ_TIMEOUT_MARGIN_MS, isoInstantOf, KEEPALIVE_INITIAL_DELAY_MS, openPostgres, type PostgresHandle } from './postgres.js';
+import { freePort } from '../../../test/support/spawn-robusto.js';
 
 const POOL = { max: 2, statementTimeoutMs: 4_321, writeDeadlineMs: 1_000, connectTimeoutMs: 2_345, idleTimeoutMs: 10_111, maxLifetimeSeconds: 61 };
 const server = new URL(TEST_DATABASE_URL);
 const user = decodeURIComponent(server.username) || 'postgres';
 const shared = { host: server.hostname, port: Number(server.port || 5432) };
 const databaseName = server.pathname.slice(1);
-
-/** A port on 127.0.0.1 where nothing listens: connections to it are refused at once. */
-async function closedPort(): Promise<number> {
-  const listener = net.createServer();
-  await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
-  const { port } = listener.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => listener.close(() => resolve()));
-  return port;
-}
 
 interface ConnectionInternals {
   connection: { _keepAlive: boolean; _keepAliveInitialDelayMillis: number };
@@ -103,7 +94,7 @@ describe('openPostgres', () => {
   }
 
   beforeAll(async () => {
-    dead = await closedPort();
+    dead = await freePort();
   });
   afterEach(async () => {
     vi.restoreAllMocks();
