@@ -173,9 +173,42 @@ describe.each(ENGINES)('backup and restore from %s', (engine) => {
   it('refuses a database that already holds rows, and a damaged backup, changing nothing', async () => {
     const before = await rowsOf(t.app.db, 'students');
     await expect(restoreBackup(t.app.db, backup.dir)).rejects.toMatchObject({ code: BackupErrorCode.TARGET_NOT_EMPTY });
-    await expect(restoreBackup(t.app.db, path.join(root, 'damaged'))).rejects.toMatchObject({ code: BackupErrorCode.DAMAGED });
+    const altered = path.join(root, 'altered');
+    cpSync(backup.dir, altered, { recursive: true });
+    writeFileSync(path.join(altered, 'students.ndjson.gz'), Buffer.concat([readFileSync(path.join(altered, 'students.ndjson.gz')), Buffer.from([0])]));
+    await expect(restoreBackup(t.app.db, altered)).rejects.toMatchObject({ code: BackupErrorCode.DAMAGED });
+    await expect(restoreBackup(t.app.db, altered)).rejects.toThrow(/students \(students\.ndjson\.gz\): it is \d+ bytes, the manifest says \d+/);
     await expect(restoreBackup(t.app.db, root)).rejects.toMatchObject({ code: BackupErrorCode.NOT_A_BACKUP });
     expect(await rowsOf(t.app.db, 'students')).toEqual(before);
+  });
+
+  it('refuses, while it loads them, rows that match their hashes but not the manifest, and leaves the new database as it was', async () => {
+    // 'damaged': students cut short, its hash made to match (the test above); 'miscounted': one row more in the manifest.
+    const miscounted = path.join(root, 'miscounted');
+    cpSync(backup.dir, miscounted, { recursive: true });
+    const manifest = JSON.parse(readFileSync(path.join(miscounted, MANIFEST_FILE), 'utf8')) as BackupManifest;
+    (manifest.tables.find((table) => table.name === 'students') as { rows: number }).rows = 3;
+    writeFileSync(path.join(miscounted, MANIFEST_FILE), JSON.stringify(manifest));
+    for (const into of [engine, other] as const) {
+      const target = await buildTestApp({ engine: into, skipMigrate: true });
+      try {
+        await target.app.registry.migrateSchema(target.app.db, coreMigrations);
+        const before = await Promise.all(COMPARED_TABLES.map((table) => rowsOf(target.app.db, table)));
+        await expect(restoreBackup(target.app.db, path.join(root, 'damaged')), into).rejects.toMatchObject({
+          code: BackupErrorCode.DAMAGED,
+          message: expect.stringMatching(/damaged, nothing was restored: students \(students\.ndjson\.gz\): it cannot be read back/),
+        });
+        await expect(restoreBackup(target.app.db, miscounted), into).rejects.toMatchObject({
+          code: BackupErrorCode.DAMAGED,
+          message: expect.stringMatching(/students \(students\.ndjson\.gz\): 2 rows, the manifest says 3/),
+        });
+        expect(await Promise.all(COMPARED_TABLES.map((table) => rowsOf(target.app.db, table)))).toEqual(before);
+        await restoreBackup(target.app.db, backup.dir);
+        expect(await rowsOf(target.app.db, 'students')).toEqual(await rowsOf(t.app.db, 'students'));
+      } finally {
+        await target.close();
+      }
+    }
   });
 
   it('is one snapshot: registrations made during the backup are in it with their audit rows, or not at all', async () => {

@@ -1,8 +1,4 @@
-import { Transform, type TransformCallback } from 'node:stream';
-import { StringDecoder } from 'node:string_decoder';
 import { sql, type Kysely } from 'kysely';
-import { UnreadableFileError } from '../bounded-read.js';
-import { text as localText } from '../../shared/i18n/translate.js';
 
 /** A column of a PostgreSQL table: its name and its `information_schema` data type. */
 export interface PostgresColumn {
@@ -70,80 +66,7 @@ export function copyOutStatement(table: string, columns: PostgresColumn[]): stri
   return `copy (select row_to_json(r) from (select ${values} from ${quoted(table)}) r) to stdout with ${JSON_LINES}`;
 }
 
-/** `COPY … FROM STDIN` of `columns` of `table`, in PostgreSQL's text format (what {@link NdjsonToCopyText} writes). */
+/** `COPY … FROM STDIN` of `columns` of `table`, in PostgreSQL's text format (what `NdjsonToCopyText` writes). */
 export function copyInStatement(table: string, columns: PostgresColumn[]): string {
   return `copy ${quoted(table)} (${columns.map((column) => quoted(column.name)).join(', ')}) from stdin`;
-}
-
-const COPY_SPECIAL = /[\\\n\r\t]/;
-const COPY_ESCAPES: Record<string, string> = { '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t' };
-
-/**
- * A JSON value as a field of `COPY`'s text format: NULL as `\N`, a boolean as `t`/`f`, a number
- * as JSON writes it, an object or array (a JSON column) as its JSON text; backslashes, newlines,
- * carriage returns and tabs escaped. PostgreSQL then reads each field as the column's type reads
- * text: an ISO instant into a timestamptz, `1` into a boolean (a SQLite backup's), and so on.
- */
-export function copyField(value: unknown): string {
-  if (value === null || value === undefined) return '\\N';
-  if (typeof value === 'boolean') return value ? 't' : 'f';
-  const text = typeof value === 'string' ? value : typeof value === 'number' ? String(value) : JSON.stringify(value);
-  return COPY_SPECIAL.test(text) ? text.replace(/[\\\n\r\t]/g, (c) => COPY_ESCAPES[c] as string) : text;
-}
-
-/**
- * Turns NDJSON rows (bytes, lines cut anywhere) into `COPY` text-format lines of `columns`, in
- * their order: a column a row lacks is NULL, a key the table has no column for is left out.
- * Counts the rows and tells `onRows` the count after each chunk. A line longer than `maxBytes`
- * fails the stream rather than being buffered.
- */
-export class NdjsonToCopyText extends Transform {
-  rows = 0;
-  #pending = '';
-  // NB: a chunk may end inside a character: the decoder keeps its first bytes for the next one.
-  readonly #decoder = new StringDecoder('utf8');
-
-  constructor(
-    private readonly columns: readonly string[],
-    private readonly maxBytes: number,
-    private readonly onRows?: (rows: number) => void,
-  ) {
-    super();
-  }
-
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
-    const text = this.#pending + this.#decoder.write(chunk);
-    const last = text.lastIndexOf('\n');
-    this.#pending = last === -1 ? text : text.slice(last + 1);
-    if (Buffer.byteLength(this.#pending) > this.maxBytes)
-      return done(new UnreadableFileError(localText('backup.file.lineTooLong', { max: String(this.maxBytes) })));
-    try {
-      const out = last === -1 ? '' : this.#convert(text.slice(0, last));
-      this.onRows?.(this.rows);
-      done(null, out);
-    } catch (error) {
-      done(error as Error);
-    }
-  }
-
-  override _flush(done: TransformCallback): void {
-    try {
-      const out = this.#convert(this.#pending + this.#decoder.end());
-      this.onRows?.(this.rows);
-      done(null, out);
-    } catch (error) {
-      done(error as Error);
-    }
-  }
-
-  #convert(lines: string): string {
-    let out = '';
-    for (const line of lines.split('\n')) {
-      if (line.length === 0) continue;
-      const row = JSON.parse(line) as Record<string, unknown>;
-      out += `${this.columns.map((column) => copyField(row[column])).join('\t')}\n`;
-      this.rows++;
-    }
-    return out;
-  }
 }

@@ -1,17 +1,19 @@
 import path from 'node:path';
+import type { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { sql } from 'kysely';
 import { analyzeTables } from '../../db/analyze.js';
 import type { CopySession, Database } from '../../db/database.js';
 import { insertRows } from '../../db/insert-rows.js';
 import { dataTables, tableNames } from './catalog.js';
-import { text, type LocalText } from '../../shared/i18n/translate.js';
-import { appliedMigrations, BackupError, BackupErrorCode, readManifest, type BackupManifest } from './manifest.js';
+import { isLocalText, text, type LocalText } from '../../shared/i18n/translate.js';
+import { appliedMigrations, BackupError, BackupErrorCode, readManifest, type BackupManifest, type BackupTableEntry } from './manifest.js';
 import { authenticityOf } from './authenticity.js';
 import { checkTables, completenessProblems, keyOf, readLines, unpackedStreams } from './verify.js';
-import { copyInStatement, NdjsonToCopyText, postgresColumns } from './postgres-rows.js';
+import { copyInStatement, postgresColumns } from './postgres-rows.js';
+import { NdjsonToCopyText } from './ndjson-to-copy.js';
 import { dropIndexesForLoad, dropSqliteIndexesForLoad } from './load-indexes.js';
-import { MAX_ROW_BYTES } from '../bounded-read.js';
+import { MAX_ROW_BYTES, UnreadableFileError } from '../bounded-read.js';
 import type { BackupProgress } from './progress.js';
 
 /** The core table every write adds a row to: empty in a database never used. */
@@ -23,9 +25,10 @@ export const RESTORE_BATCH_ROWS = 500;
 /**
  * Loads a backup into `db`, which must be migrated to the backup's schema version and never
  * used: no write made, so no audit row (restore fills a new database; it never merges into one
- * in use). The backup is
- * verified first; all tables load in one transaction, parents before the tables that reference
- * them, so a failure leaves the database as empty as it was. Either engine's backup loads into
+ * in use). The backup's files are checked first (their SHA-256, see {@link checkRestorable});
+ * all tables load in one transaction, parents before the tables that reference them, each
+ * file's rows checked as they load (each a JSON object, as many as the manifest says), so a
+ * failure leaves the database as empty as it was. Either engine's backup loads into
  * either engine (SQLite → PostgreSQL is a restore). Every table loaded is then analyzed, so the
  * planner has statistics from the first request on. Returns the manifest.
  *
@@ -98,8 +101,7 @@ async function insertTables(db: Database, dir: string, manifest: BackupManifest,
         progress?.rows(table.name, rows);
         batch = [];
       };
-      for await (const line of readLines(path.join(dir, table.file), key ? { key, table } : undefined)) {
-        const row = JSON.parse(line) as Record<string, unknown>;
+      for await (const row of rowsOf(dir, table, key)) {
         batch.push(toSqlite ? sqliteRow(row) : row);
         if (batch.length >= RESTORE_BATCH_ROWS) await flush();
       }
@@ -142,10 +144,68 @@ async function copyTables(
       MAX_ROW_BYTES,
       progress ? (count) => progress.rows(table.name, count) : undefined,
     );
-    await pipeline([...streams, rows, session.copyIn(copyInStatement(table.name, tableColumns))]);
+    await pipeFile(dir, table, [...streams, rows], session.copyIn(copyInStatement(table.name, tableColumns)));
+    if (rows.rows !== table.rows) throw damagedAt(dir, table, text('backup.problem.rowCount', { rows: rows.rows, expected: table.rows }));
   }
   for (const statement of rebuild) await sql.raw(statement).execute(tx);
   await sql`commit`.execute(tx);
+}
+
+/**
+ * The rows of `table`'s file, parsed; fails with {@link damagedAt} on a line that is not a JSON
+ * object, a file that cannot be read to its end, or a count of rows other than the manifest's.
+ */
+async function* rowsOf(dir: string, table: BackupTableEntry, key: Buffer | undefined): AsyncGenerator<Record<string, unknown>> {
+  const lines = readLines(path.join(dir, table.file), key ? { key, table } : undefined);
+  let count = 0;
+  try {
+    for (;;) {
+      let row: unknown;
+      try {
+        const next = await lines.next();
+        if (next.done) break;
+        row = JSON.parse(next.value);
+      } catch (error) {
+        throw damagedAt(dir, table, error);
+      }
+      if (row === null || typeof row !== 'object' || Array.isArray(row)) throw damagedAt(dir, table, text('backup.problem.notARow', { line: count + 1 }));
+      count++;
+      yield row as Record<string, unknown>;
+    }
+  } finally {
+    await lines.return(undefined);
+  }
+  if (count !== table.rows) throw damagedAt(dir, table, text('backup.problem.rowCount', { rows: count, expected: table.rows }));
+}
+
+/**
+ * Pipes a table file's `stages` (the file, its decipher, gunzip, the rows) into `sink` (the
+ * database's COPY). An error raised first by a stage is the backup's, thrown as
+ * {@link damagedAt}; one raised first by the sink is the database's, thrown as it is.
+ */
+async function pipeFile(dir: string, table: BackupTableEntry, stages: [Readable, ...Array<Readable | Writable>], sink: Writable): Promise<void> {
+  let origin: Readable | Writable | undefined;
+  for (const stream of [...stages, sink]) stream.once('error', () => (origin ??= stream));
+  try {
+    await pipeline([...stages, sink]);
+  } catch (error) {
+    throw origin !== undefined && origin !== sink ? damagedAt(dir, table, error) : error;
+  }
+}
+
+/** A backup found damaged while loading `table`'s file (`why`: a problem, or the error reading it): nothing is restored, the load rolls back. */
+function damagedAt(dir: string, table: BackupTableEntry, why: unknown): BackupError {
+  if (why instanceof BackupError) return why;
+  const problem =
+    why instanceof UnreadableFileError
+      ? why.detail
+      : isLocalText(why)
+        ? why
+        : text('backup.problem.cannotReadBack', { reason: String((why as Error).message ?? why) });
+  return new BackupError(
+    BackupErrorCode.DAMAGED,
+    text('backup.error.damaged', { dir, problems: [text('backup.problem.table', { table: table.name, file: table.file, problem })] }),
+  );
 }
 
 /** A backup found fit to restore by {@link checkRestorable}: its manifest, its key (undefined when plain), and what to warn about. */
@@ -171,7 +231,9 @@ export interface RestoreOptions {
 /**
  * Checks a backup can be restored, reading nothing of the database: the key fits (an encrypted
  * backup), the manifest is authentic (its HMAC), it lists every table of its schema version and
- * every file is intact and complete. Where `BACKUP_ENCRYPTION_KEY` is set, a plain backup is
+ * every file is there with the SHA-256 the manifest records. Unpacking each file and counting
+ * its rows is left to {@link restoreBackup}, which does it as it loads, in one transaction: a
+ * second pass over every row here would cost as much as the load. Where `BACKUP_ENCRYPTION_KEY` is set, a plain backup is
  * refused unless `allowUnencrypted` (nothing proves robusto made it), and an encrypted one
  * without an HMAC unless `allowUnauthenticated`.
  *
@@ -193,9 +255,10 @@ export async function checkRestorable(dir: string, encryptionKey: string | undef
     warnings.push(problem.code === BackupErrorCode.UNENCRYPTED ? text('backup.warning.unencrypted', { dir }) : text('backup.warning.unauthenticated', { dir }));
   }
   const problems = await completenessProblems(manifest, options.extraModules);
-  options.progress?.begin(manifest.tables.reduce((sum, table) => sum + table.rows, 0));
+  options.progress?.begin(undefined);
   try {
-    problems.push(...(await checkTables(dir, manifest, key, options.progress)));
+    // The files' hashes only: their rows are checked as they load, in the restore's transaction.
+    problems.push(...(await checkTables(dir, manifest, null, options.progress)));
   } finally {
     options.progress?.end();
   }

@@ -103,8 +103,9 @@ export const VERIFY_CONCURRENCY = 2;
  * are not what the manifest says, in the manifest's order; none when all are sound. Checks
  * {@link VERIFY_CONCURRENCY} files at once, the largest first.
  *
- * @param key the backup's key from {@link keyOf}: undefined for a plain backup, null for an
- *   encrypted one whose rows cannot be read (then only the files' hashes are checked).
+ * @param key the backup's key from {@link keyOf}: undefined for a plain backup; null to check
+ *   only the files' hashes (an encrypted backup whose rows cannot be read, or a restore, which
+ *   checks the rows as it loads them).
  */
 export async function checkTables(dir: string, manifest: BackupManifest, key: Buffer | null | undefined, progress?: BackupProgress): Promise<LocalText[]> {
   const found = new Map<BackupTableEntry, LocalText>();
