@@ -39,10 +39,9 @@ import { registerRequestContext } from './http/request-context.js';
 import { registerRequestLogging } from './http/request-log.js';
 import type { Logger } from './log/create-logger.js';
 import { createIdentity, replayAuthorCheck, type Identity } from './identity/index.js';
-import { BUILTIN_MODULES } from './builtin-modules.js';
+import { moduleSources } from './builtin-modules.js';
 import type { ModuleContext, ModuleRouter, ModuleSource } from './modules/module.js';
 import { ModuleRegistry, type LoadedModule } from './modules/module-registry.js';
-import { fileModuleSource } from './modules/module-source.js';
 import { Hooks } from './shared/hooks.js';
 import type { AdminContext } from './admin/admin-context.js';
 
@@ -82,11 +81,6 @@ export interface RobustoApp {
   migrate(): Promise<boolean>;
 }
 
-/** The modules a process loads by default: the built-in ones, then the user's files. */
-export function defaultModuleSources(config: Readonly<Config>): ModuleSource[] {
-  return [...BUILTIN_MODULES, ...config.extraModules.map(fileModuleSource)];
-}
-
 /**
  * Builds the robusto HTTP app: request ids, problem+json errors, health routes and every module,
  * each loaded on its own. No side effects on import; nothing listens until the caller says so.
@@ -95,7 +89,7 @@ export async function buildApp(options: BuildAppOptions): Promise<RobustoApp> {
   const { config, log, db } = options;
   const http = createHttpServer(log, { requestTimeoutMs: config.requestTimeoutMs, trustProxy: config.trustProxy });
   const state = createAppState();
-  const registry = await ModuleRegistry.import(options.modules ?? defaultModuleSources(config), log);
+  const registry = await ModuleRegistry.import(options.modules ?? moduleSources(config.extraModules), log);
   const hooks = new Hooks();
   const dispatcher = new Dispatcher(db, { idempotencyTtlHours: config.idempotencyTtlHours, hooks });
   const journal = new Journal(config.paths.dataDir, config.journal, { log });

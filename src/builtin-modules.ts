@@ -1,4 +1,5 @@
 import { BUILTIN_ORIGIN, type ModuleSource } from './modules/module.js';
+import { fileModuleSource } from './modules/module-source.js';
 
 /**
  * The modules shipped with robusto, each imported lazily so that one that fails to import is
@@ -14,3 +15,8 @@ export const BUILTIN_MODULES: ModuleSource[] = [
   { name: 'receipts', origin: BUILTIN_ORIGIN, load: () => import('./admin/receipts/index.js'), console: true },
   { name: 'system', origin: BUILTIN_ORIGIN, load: () => import('./admin/system/index.js'), console: true },
 ];
+
+/** The modules a process loads: the built-in ones, then the files `ROBUSTO_MODULES` names (`extraModules`). */
+export function moduleSources(extraModules: readonly string[] = []): ModuleSource[] {
+  return [...BUILTIN_MODULES, ...extraModules.map(fileModuleSource)];
+}

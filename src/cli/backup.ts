@@ -9,7 +9,7 @@ import { coreMigrations } from '../db/migrations/core.migrations.js';
 import { createBackup } from '../ops/backup/backup.js';
 import { BackupError, BackupErrorCode, type BackupManifest } from '../ops/backup/manifest.js';
 import { pruneBackups } from '../ops/backup/prune.js';
-import { assertNewDatabase, checkRestorable, restoreBackup, type RestorableBackup } from '../ops/backup/restore.js';
+import { assertNewDatabase, checkRestorable, restoreBackup } from '../ops/backup/restore.js';
 import { verifyBackup } from '../ops/backup/verify.js';
 import { UnreadableFileError } from '../ops/bounded-read.js';
 import { errorText } from '../shared/error-text.js';
@@ -17,6 +17,7 @@ import { loadEnvironment, type Environment } from './load-environment.js';
 import { render, t, text } from '../shared/i18n/translate.js';
 import { commandLocale, helpText } from './command-locale.js';
 import { terminalProgress } from './backup-progress.js';
+import { moduleSources } from '../builtin-modules.js';
 
 /** What went wrong, in the shell's language where robusto says it: a backup error after its code, a file that cannot be read. */
 function failureText(error: unknown): string {
@@ -130,46 +131,28 @@ function addRestoreCommand(program: Command): void {
     .option('--allow-unauthenticated', helpText('help.restore.allowUnauthenticated'))
     .action(async (dir: string, options: { allowUnencrypted?: boolean; allowUnauthenticated?: boolean }) =>
       withDatabase(async (db, { config, log }) => {
-        // The app (to create the schema) is built while the backup is checked: only restore
-        // needs it, and building it changes nothing in the database.
-        const building = import('../app.js').then(({ buildApp }) => buildApp({ config, log, db }));
-        // NB: awaited below; a check that fails first must not leave a failed build unhandled, nor a built app open.
-        building.catch(() => undefined);
-        let checked: RestorableBackup;
-        try {
-          // Before anything is changed: a database in use, a missing or wrong key, a damaged, incomplete or unauthenticated backup is refused as it is.
-          await assertNewDatabase(db);
-          checked = await checkRestorable(path.resolve(dir), config.backup.encryptionKey, {
-            ...options,
-            extraModules: config.extraModules,
-            progress: terminalProgress(process.stderr, 'verify', commandLocale()),
-          });
-        } catch (error) {
-          await building.then(closeApp, () => undefined);
-          throw error;
-        }
+        // The modules (whose migrations create the schema) load while the backup is checked.
+        const modules = import('../modules/module-registry.js').then(({ ModuleRegistry }) => ModuleRegistry.import(moduleSources(config.extraModules), log));
+        // NB: awaited below; a check that fails first must not leave a failed import unhandled.
+        modules.catch(() => undefined);
+        // Before anything is changed: a database in use, a missing or wrong key, a damaged, incomplete or unauthenticated backup is refused as it is.
+        await assertNewDatabase(db);
+        const checked = await checkRestorable(path.resolve(dir), config.backup.encryptionKey, {
+          ...options,
+          extraModules: config.extraModules,
+          progress: terminalProgress(process.stderr, 'verify', commandLocale()),
+        });
         const { manifest } = checked;
         for (const warning of checked.warnings) process.stderr.write(`! ${render(commandLocale(), warning)}\n`);
         // The schema the backup needs: every migration, but not the modules' start-up work
         // (the first start's owner would make the database not empty).
-        const app = await building;
-        try {
-          await app.registry.migrateSchema(db, coreMigrations);
-          await restoreBackup(db, path.resolve(dir), { checked, progress: terminalProgress(process.stderr, 'restore', commandLocale()) });
-          process.stdout.write(
-            `${t(commandLocale(), 'backup.restored', { rows: rowsIn(manifest), tables: manifest.tables.length, dir, engine: config.engine })}\n`,
-          );
-        } finally {
-          await closeApp(app);
-        }
+        await (await modules).migrateSchema(db, coreMigrations);
+        await restoreBackup(db, path.resolve(dir), { checked, progress: terminalProgress(process.stderr, 'restore', commandLocale()) });
+        process.stdout.write(
+          `${t(commandLocale(), 'backup.restored', { rows: rowsIn(manifest), tables: manifest.tables.length, dir, engine: config.engine })}\n`,
+        );
       }),
     );
-}
-
-/** Closes what building the app opened: its journal and its HTTP server. */
-async function closeApp(app: { journal: { close(): void }; http: { close(): Promise<unknown> } }): Promise<void> {
-  app.journal.close();
-  await app.http.close();
 }
 
 /** Adds `robusto prune`: deletes the backups older than BACKUP_KEEP_DAYS, always keeping the newest. */

@@ -65,6 +65,15 @@ describe('analyze on PostgreSQL', () => {
     expect(await analyzeChangedTables(notes.db, 20)).toEqual([]);
     expect(await analyzeChangedTables(notes.db, 19)).toEqual(['alpha']);
   });
+
+  it('analyzeTables takes every table named when it runs several at once', async () => {
+    for (const table of ['delta', 'epsilon', 'zeta']) {
+      await db.schema.createTable(table).addColumn('v', 'text').execute();
+      await fill(db, table, 3);
+    }
+    await analyzeTables(notes.db, ['delta', 'epsilon', 'zeta'], 2);
+    expect(await analyzed()).toEqual(expect.arrayContaining(['delta', 'epsilon', 'zeta']));
+  });
 });
 
 describe('analyze on SQLite', () => {

@@ -5,9 +5,15 @@ import type { Database } from './database.js';
  * Refreshes the planner's statistics of `tables` (`ANALYZE`, both engines). After a bulk load
  * the planner otherwise plans with none: on a PostgreSQL without autovacuum (or before it comes
  * round), a page of a list is sorted from every row of the table instead of read from its index.
+ * `concurrency` tables at a time, each on a connection of its own (PostgreSQL; SQLite's one
+ * connection takes them in turn): a restore, which waits for it, analyzes two at once.
  */
-export async function analyzeTables(db: Database, tables: readonly string[]): Promise<void> {
-  for (const table of tables) await sql`analyze ${sql.table(table)}`.execute(db.kysely);
+export async function analyzeTables(db: Database, tables: readonly string[], concurrency = 1): Promise<void> {
+  const queue = [...tables];
+  const worker = async (): Promise<void> => {
+    for (let table = queue.shift(); table !== undefined; table = queue.shift()) await sql`analyze ${sql.table(table)}`.execute(db.kysely);
+  };
+  await Promise.all(Array.from({ length: Math.max(1, concurrency) }, worker));
 }
 
 /**

@@ -3,7 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
-import { buildApp, defaultModuleSources, type RobustoApp } from '../../src/app.js';
+import { buildApp, type RobustoApp } from '../../src/app.js';
+import { moduleSources } from '../../src/builtin-modules.js';
 import type { Config } from '../../src/config/config.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import { createDb } from '../../src/db/create-db.js';
@@ -75,7 +76,7 @@ export async function buildTestApp(options: BuildTestAppOptions): Promise<TestAp
   });
   const log = await createLogger(config, { destination });
   const db = createDb(config, log, options.onQuery ? { onQuery: options.onQuery } : {});
-  const app = await buildApp({ config, log, db, modules: options.modules ?? defaultModuleSources(config) });
+  const app = await buildApp({ config, log, db, modules: options.modules ?? moduleSources(config.extraModules) });
   if (!options.skipMigrate) await app.migrate();
   await app.http.ready();
   markReady(app.state);

@@ -19,6 +19,9 @@ import type { BackupProgress } from './progress.js';
 /** The core table every write adds a row to: empty in a database never used. */
 const AUDIT_TABLE = 'audit_log';
 
+/** Tables analyzed at once after a restore: two cores' worth. */
+const ANALYZE_CONCURRENCY = 2;
+
 /** Rows inserted per statement while restoring. */
 export const RESTORE_BATCH_ROWS = 500;
 
@@ -69,6 +72,7 @@ export async function restoreBackup(
   await analyzeTables(
     db,
     manifest.tables.map((t) => t.name),
+    ANALYZE_CONCURRENCY,
   );
   return manifest;
 }
@@ -93,19 +97,12 @@ async function insertTables(db: Database, dir: string, manifest: BackupManifest,
       : [];
     for (const table of manifest.tables) {
       progress?.rows(table.name, 0);
-      let batch: Array<Record<string, unknown>> = [];
       let rows = 0;
-      const flush = async () => {
-        if (batch.length > 0) await insertRows(tx, table.name, batch).execute();
+      for await (const batch of rowBatchesOf(dir, table, key)) {
+        await insertRows(tx, table.name, toSqlite ? batch.map(sqliteRow) : batch).execute();
         rows += batch.length;
         progress?.rows(table.name, rows);
-        batch = [];
-      };
-      for await (const row of rowsOf(dir, table, key)) {
-        batch.push(toSqlite ? sqliteRow(row) : row);
-        if (batch.length >= RESTORE_BATCH_ROWS) await flush();
       }
-      await flush();
     }
     for (const statement of rebuild) await sql.raw(statement).execute(tx);
   });
@@ -152,12 +149,14 @@ async function copyTables(
 }
 
 /**
- * The rows of `table`'s file, parsed; fails with {@link damagedAt} on a line that is not a JSON
- * object, a file that cannot be read to its end, or a count of rows other than the manifest's.
+ * The rows of `table`'s file, parsed, in batches of up to {@link RESTORE_BATCH_ROWS}; fails with
+ * {@link damagedAt} on a line that is not a JSON object, a file that cannot be read to its end,
+ * or a count of rows other than the manifest's.
  */
-async function* rowsOf(dir: string, table: BackupTableEntry, key: Buffer | undefined): AsyncGenerator<Record<string, unknown>> {
+async function* rowBatchesOf(dir: string, table: BackupTableEntry, key: Buffer | undefined): AsyncGenerator<Array<Record<string, unknown>>> {
   const lines = readLines(path.join(dir, table.file), key ? { key, table } : undefined);
   let count = 0;
+  let batch: Array<Record<string, unknown>> = [];
   try {
     for (;;) {
       let row: unknown;
@@ -170,12 +169,17 @@ async function* rowsOf(dir: string, table: BackupTableEntry, key: Buffer | undef
       }
       if (row === null || typeof row !== 'object' || Array.isArray(row)) throw damagedAt(dir, table, text('backup.problem.notARow', { line: count + 1 }));
       count++;
-      yield row as Record<string, unknown>;
+      batch.push(row as Record<string, unknown>);
+      if (batch.length >= RESTORE_BATCH_ROWS) {
+        yield batch;
+        batch = [];
+      }
     }
   } finally {
     await lines.return(undefined);
   }
   if (count !== table.rows) throw damagedAt(dir, table, text('backup.problem.rowCount', { rows: count, expected: table.rows }));
+  if (batch.length > 0) yield batch;
 }
 
 /**

@@ -2,15 +2,8 @@ import { Kysely } from 'kysely';
 import { migrateOwner, type MigrationSet } from '../../db/migrate.js';
 import { coreMigrations } from '../../db/migrations/core.migrations.js';
 import { openSqlite } from '../../db/dialects/sqlite.js';
-import { BUILTIN_MODULES } from '../../builtin-modules.js';
 import type { ModuleDefinition, ModuleSource } from '../../modules/module.js';
-import { fileModuleSource } from '../../modules/module-source.js';
 import { dataTables } from './catalog.js';
-
-/** The modules whose migrations this robusto knows: the built-in ones and the files of `ROBUSTO_MODULES`. */
-export function schemaModules(extraModules: readonly string[] = []): ModuleSource[] {
-  return [...BUILTIN_MODULES, ...extraModules.map(fileModuleSource)];
-}
 
 /** The migrations of the core and of every module of `sources` that imports, by owner. */
 async function migrationSets(sources: readonly ModuleSource[]): Promise<Map<string, MigrationSet>> {

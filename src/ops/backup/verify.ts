@@ -6,7 +6,8 @@ import { authenticityOf } from './authenticity.js';
 import { LineSplitter, MAX_ROW_BYTES, openRegularFile, UnreadableFileError } from '../bounded-read.js';
 import { backupKeyOf, fileDecipher } from './encryption.js';
 import { BackupError, BackupErrorCode, readManifest, type BackupManifest, type BackupTableEntry } from './manifest.js';
-import { schemaModules, schemaTables } from './schema-tables.js';
+import { schemaTables } from './schema-tables.js';
+import { moduleSources } from '../../builtin-modules.js';
 import { render, text, type LocalText } from '../../shared/i18n/translate.js';
 import type { BackupProgress } from './progress.js';
 
@@ -78,7 +79,7 @@ export async function verifyBackup(dir: string, options: VerifyOptions = {}): Pr
  * this robusto does not know that version. None when the backup is complete.
  */
 export async function completenessProblems(manifest: BackupManifest, extraModules: readonly string[] = []): Promise<LocalText[]> {
-  const schema = await schemaTables(manifest.migrations, schemaModules(extraModules));
+  const schema = await schemaTables(manifest.migrations, moduleSources(extraModules));
   if ('unknown' in schema) {
     return [text('backup.problem.unknownSchema', { migrations: schema.unknown.join(', ') })];
   }

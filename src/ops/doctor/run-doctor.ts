@@ -19,7 +19,7 @@ export interface DoctorOptions {
 async function checksNeedingPackages(): Promise<DoctorCheck[]> {
   const [
     { ConfigError, loadConfig },
-    { defaultModuleSources },
+    { moduleSources },
     { ModuleRegistry },
     { checkModules },
     { pino },
@@ -27,7 +27,7 @@ async function checksNeedingPackages(): Promise<DoctorCheck[]> {
     { findRunningServer, ServerSettingsError },
   ] = await Promise.all([
     import('../../config/load-config.js'),
-    import('../../app.js'),
+    import('../../builtin-modules.js'),
     import('../../modules/module-registry.js'),
     import('./checks.js'),
     import('pino'),
@@ -60,7 +60,7 @@ async function checksNeedingPackages(): Promise<DoctorCheck[]> {
     doctorCheck(text('doctor.name.config'), true, text('doctor.config.valid', { engine: config.engine, port: String(config.port), dir: config.paths.dataDir })),
   );
   if (existsSync(config.paths.dataDir)) checks.push(checkFileModes(config.paths.dataDir));
-  const registry = await ModuleRegistry.import(defaultModuleSources(config), silent);
+  const registry = await ModuleRegistry.import(moduleSources(config.extraModules), silent);
   return [...checks, ...(await databaseChecks(config, registry, silent)), ...checkModules(registry)];
 }
 
