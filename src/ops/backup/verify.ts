@@ -93,8 +93,13 @@ export async function completenessProblems(manifest: BackupManifest, extraModule
   return problems;
 }
 
-/** Bytes gunzip gives at a time: larger than zlib's 16 KiB, so a file of hundreds of MiB is a few thousand callbacks, not tens of thousands. */
-const UNPACK_CHUNK_BYTES = 256 * 1024;
+/**
+ * Bytes read from a table file, and given by gunzip, at a time: far larger than the streams'
+ * defaults (64 KiB, zlib's 16 KiB): a file of hundreds of MiB is then a few hundred callbacks and
+ * buffers to allocate and collect, not tens of thousands, which costs a restore CPU the database
+ * needs at the same time.
+ */
+const UNPACK_CHUNK_BYTES = 1024 * 1024;
 
 /** Table files checked at once: unpacking runs on the thread pool, so two use two cores. */
 export const VERIFY_CONCURRENCY = 2;
@@ -172,7 +177,7 @@ async function checkTable(dir: string, table: BackupTableEntry, key: Buffer | nu
         done(null, chunk);
       },
     });
-    const source = handle.createReadStream();
+    const source = handle.createReadStream({ highWaterMark: UNPACK_CHUNK_BYTES });
     if (key === null) await pipelined(source, hashing, new Writable({ write: (_chunk, _encoding, done) => done() }));
     else if (key)
       await pipelined(source, hashing, fileDecipher(key, table.name, table.iv ?? '', table.tag ?? ''), createGunzip({ chunkSize: UNPACK_CHUNK_BYTES }), rows);
@@ -278,7 +283,7 @@ function pipelined(...streams: [Readable, ...Array<Readable | Writable>]): Promi
  */
 export async function unpackedStreams(file: string, decrypt?: { key: Buffer; table: BackupTableEntry }): Promise<[Readable, ...Array<Readable | Writable>]> {
   const { handle } = await openRegularFile(file);
-  const source = handle.createReadStream();
+  const source = handle.createReadStream({ highWaterMark: UNPACK_CHUNK_BYTES });
   const gunzip = createGunzip({ chunkSize: UNPACK_CHUNK_BYTES });
   return decrypt ? [source, fileDecipher(decrypt.key, decrypt.table.name, decrypt.table.iv ?? '', decrypt.table.tag ?? ''), gunzip] : [source, gunzip];
 }
@@ -298,7 +303,7 @@ export async function unpackedStreams(file: string, decrypt?: { key: Buffer; tab
  */
 export async function* readLines(file: string, decrypt?: { key: Buffer; table: BackupTableEntry }): AsyncGenerator<string> {
   const { handle } = await openRegularFile(file);
-  const source = handle.createReadStream();
+  const source = handle.createReadStream({ highWaterMark: UNPACK_CHUNK_BYTES });
   const gunzip = createGunzip({ chunkSize: UNPACK_CHUNK_BYTES });
   const lines = new LineSplitter(MAX_ROW_BYTES);
   const done = () => undefined;
