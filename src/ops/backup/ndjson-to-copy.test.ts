@@ -56,6 +56,11 @@ describe('NDJSON rows into COPY text, line by line as JSON.parse reads them', ()
     '{"id":"b8","name":"a key more","n":7,"ok":false,"note":null,"more":1}',
     '{"id": "b9", "name": "spaces", "n": 7, "ok": false, "note": null}',
     '{"id":"b10","name":"carriage return before the newline","n":7,"ok":false,"note":null}\r',
+    // Lines whose COPY text is longer than their JSON, between lines copied as they are.
+    '{}',
+    '{"id":"a4","name":"after","n":1,"ok":true,"note":null}',
+    '{"n":2}',
+    '{"id":"a5","name":"after","n":3,"ok":false,"note":"x"}',
   ];
   const expected = lines.map((line) => `${columns.map((column) => copyField((JSON.parse(line) as Record<string, unknown>)[column])).join('\t')}\n`).join('');
   const ndjson = Buffer.from(lines.join('\n'));
