@@ -103,8 +103,21 @@ describe('NDJSON rows into COPY text, line by line as JSON.parse reads them', ()
   });
 
   it('fails on what only looks like a row robusto writes', async () => {
-    for (const line of ['{"id":"1"', '{"id":01}', '{"id":1,}', '{"id":nul}', '{"id":"1"}}', '{"id":"1" }x']) {
+    for (const line of ['{"id":"1"', '{"id":01}', '{"id":1,}', '{"id":nul}', '{"id":"1"}}', '{"id":"1" }x', '{"id":"a\u0001b"}', '   ', '\uFEFF{"id":"1"}']) {
       await expect(text(Readable.from([Buffer.from(`${line}\n`)]).pipe(new NdjsonToCopyText(['id'], 4096))), line).rejects.toThrow(SyntaxError);
     }
+  });
+
+  it('fails on bytes that are not UTF-8, on either path', async () => {
+    for (const line of ['{"id":"', '{"id":"\\', '{"id":1,"x":"']) {
+      const bytes = Buffer.concat([Buffer.from(line), Buffer.from([0xc3, 0x28]), Buffer.from('"}\n')]);
+      await expect(text(Readable.from([bytes]).pipe(new NdjsonToCopyText(['id'], 4096))), line).rejects.toThrow(/not valid/);
+    }
+  });
+
+  it('gives NULL for a column a row lacks whatever its name, not what every object inherits', async () => {
+    expect(await text(Readable.from([Buffer.from('{"a":1}\n{}\n')]).pipe(new NdjsonToCopyText(['constructor', 'toString', '__proto__'], 4096)))).toBe(
+      '\\N\t\\N\t\\N\n\\N\t\\N\t\\N\n',
+    );
   });
 });

@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { Transform, type TransformCallback } from 'node:stream';
 import { UnreadableFileError } from '../bounded-read.js';
 import { text } from '../../shared/i18n/translate.js';
@@ -28,6 +29,11 @@ const MINUS = 0x2d;
 const ZERO = 0x30;
 const NINE = 0x39;
 const CLOSE_BRACE = 0x7d;
+const SPACE = 0x20;
+/** Values longer than this are copied natively; shorter ones byte by byte. */
+const NATIVE_COPY_BYTES = 64;
+/** Decodes a line, failing on bytes that are not UTF-8 rather than replacing them; a byte order mark stays, for JSON.parse to refuse. */
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 /** Digits of an integer every double holds exactly (2^53 has 16). */
 const MAX_EXACT_DIGITS = 15;
 const EMPTY = Buffer.alloc(0);
@@ -108,13 +114,13 @@ export class NdjsonToCopyText extends Transform {
 
   /** Converts the whole lines of `chunk` from `start` on and keeps the last one's start when cut. */
   #lines(chunk: Buffer, start: number): void {
-    // Where the next backslash, tab or carriage return is: a line holding one takes the slow path.
-    let special = -1;
+    // Where the next backslash, tab and carriage return are: a line holding one takes the slow path.
+    const special = new SpecialBytes(chunk);
+    assertUtf8(chunk, start, chunk.lastIndexOf(NEWLINE));
     let end = chunk.indexOf(NEWLINE, start);
     for (; end !== -1; end = chunk.indexOf(NEWLINE, start)) {
-      if (special < start) special = nextSpecial(chunk, start);
       if (end - start > this.maxBytes) throw this.#tooLong();
-      if (end > start && (special < end || !this.#fast(chunk, start, end))) this.#slow(chunk, start, end);
+      if (end > start && (special.next(start) < end || !this.#fast(chunk, start, end))) this.#slow(chunk, start, end);
       start = end + 1;
     }
     if (start < chunk.length) this.#keepPending(Buffer.from(chunk.subarray(start)));
@@ -124,8 +130,8 @@ export class NdjsonToCopyText extends Transform {
   #line(line: Buffer, start: number, end: number): void {
     if (end - start > this.maxBytes) throw this.#tooLong();
     if (end === start) return;
-    const special = nextSpecial(line, start);
-    if (special < end || !this.#fast(line, start, end)) this.#slow(line, start, end);
+    assertUtf8(line, start, end);
+    if (new SpecialBytes(line).next(start) < end || !this.#fast(line, start, end)) this.#slow(line, start, end);
   }
 
   /**
@@ -149,7 +155,9 @@ export class NdjsonToCopyText extends Transform {
       if (first === QUOTE) {
         const close = line.indexOf(QUOTE, at + 1);
         if (close === -1 || close >= end) return this.#undo(mark);
-        to += copyBytes(line, at + 1, close, out, to);
+        const copied = copyText(line, at + 1, close, out, to);
+        if (copied === -1) return this.#undo(mark);
+        to += copied;
         at = close + 1;
       } else if (first === JSON_NULL[0] && startsWith(line, at, end, JSON_NULL)) {
         to += NULL_FIELD.copy(out, to);
@@ -169,7 +177,7 @@ export class NdjsonToCopyText extends Transform {
         while (stop < end && (line[stop] as number) >= ZERO && (line[stop] as number) <= NINE) stop++;
         const count = stop - digits;
         if (count === 0 || count > MAX_EXACT_DIGITS || (line[digits] === ZERO && (count > 1 || digits > at))) return this.#undo(mark);
-        to += copyBytes(line, at, stop, out, to);
+        to += copyText(line, at, stop, out, to);
         at = stop;
       }
       const next = line[at];
@@ -189,16 +197,15 @@ export class NdjsonToCopyText extends Transform {
 
   /** Any line: parsed as JSON, each column written by {@link copyField}. */
   #slow(line: Buffer, start: number, end: number): void {
-    const source = line.toString('utf8', start, end);
-    if (source.trim().length === 0) return;
-    const row: unknown = JSON.parse(source);
+    const row: unknown = JSON.parse(STRICT_UTF8.decode(line.subarray(start, end)));
     if (row === null || typeof row !== 'object' || Array.isArray(row)) {
       throw new UnreadableFileError(text('backup.problem.notARow', { line: this.rows + 1 }));
     }
     const values = row as Record<string, unknown>;
     let copied = '';
     for (let index = 0; index < this.columns.length; index++) {
-      copied += `${index === 0 ? '' : '\t'}${copyField(values[this.columns[index] as string])}`;
+      const column = this.columns[index] as string;
+      copied += `${index === 0 ? '' : '\t'}${copyField(Object.hasOwn(values, column) ? values[column] : undefined)}`;
     }
     this.#write(Buffer.from(`${copied}\n`));
     this.rows++;
@@ -244,14 +251,41 @@ export class NdjsonToCopyText extends Transform {
   }
 }
 
-/** Where the first backslash, tab or carriage return of `bytes` from `start` is; its length when none. */
-function nextSpecial(bytes: Buffer, start: number): number {
-  let first = bytes.length;
-  for (const byte of [BACKSLASH, TAB, RETURN]) {
-    const at = bytes.indexOf(byte, start);
-    if (at !== -1 && at < first) first = at;
+/**
+ * Where the next backslash, tab or carriage return of a buffer is, from a position that only
+ * grows. Each byte's next place is searched again only once it has been passed, so a chunk where
+ * every line holds an escape is not searched to its end for the other two bytes at each line.
+ */
+class SpecialBytes {
+  readonly #next = [-1, -1, -1];
+
+  constructor(private readonly bytes: Buffer) {}
+
+  /** The first of them at or after `start`; the buffer's length when none. */
+  next(start: number): number {
+    let first = this.bytes.length;
+    for (let index = 0; index < SPECIAL.length; index++) {
+      let at = this.#next[index] as number;
+      if (at !== this.bytes.length && at < start) {
+        at = this.bytes.indexOf(SPECIAL[index] as number, start);
+        if (at === -1) at = this.bytes.length;
+        this.#next[index] = at;
+      }
+      if (at < first) first = at;
+    }
+    return first;
   }
-  return first;
+}
+
+const SPECIAL = [BACKSLASH, TAB, RETURN];
+
+/**
+ * Fails (as the slow path's decoder does) when `bytes` from `start` to `end` are not UTF-8: the
+ * fast path copies bytes as they are, and the server would refuse them only later, as its own
+ * error rather than the backup's.
+ */
+function assertUtf8(bytes: Buffer, start: number, end: number): void {
+  if (end > start && !isUtf8(bytes.subarray(start, end))) STRICT_UTF8.decode(bytes.subarray(start, end));
 }
 
 /** Whether `bytes` holds `prefix` at `at`, before `end`. */
@@ -261,10 +295,18 @@ function startsWith(bytes: Buffer, at: number, end: number, prefix: Buffer): boo
   return true;
 }
 
-/** Copies `from`'s bytes `start` to `end` into `to` at `at`; returns how many. A loop for short values, where a native copy costs more than it saves. */
-function copyBytes(from: Buffer, start: number, end: number, to: Buffer, at: number): number {
+/**
+ * Copies the bytes of a JSON string's text (or an integer's) from `start` to `end` into `to` at
+ * `at` and returns how many, or -1 when one is a control character, which JSON allows only
+ * escaped (the slow path's `JSON.parse` then refuses the line). A loop for short values, where a
+ * native copy costs more than it saves.
+ */
+function copyText(from: Buffer, start: number, end: number, to: Buffer, at: number): number {
   const length = end - start;
-  if (length > 64) return from.copy(to, at, start, end);
-  for (let index = 0; index < length; index++) to[at + index] = from[start + index] as number;
-  return length;
+  for (let index = 0; index < length; index++) {
+    const byte = from[start + index] as number;
+    if (byte < SPACE) return -1;
+    if (length <= NATIVE_COPY_BYTES) to[at + index] = byte;
+  }
+  return length <= NATIVE_COPY_BYTES ? length : from.copy(to, at, start, end);
 }

@@ -135,7 +135,9 @@ async function copyTables(
   for (const table of manifest.tables) {
     progress?.rows(table.name, 0);
     const tableColumns = columns.get(table.name) ?? [];
-    const streams = await unpackedStreams(path.join(dir, table.file), key ? { key, table } : undefined);
+    const streams = await unpackedStreams(path.join(dir, table.file), key ? { key, table } : undefined).catch((error: unknown) => {
+      throw damagedAt(dir, table, error);
+    });
     const rows = new NdjsonToCopyText(
       tableColumns.map((column) => column.name),
       MAX_ROW_BYTES,
