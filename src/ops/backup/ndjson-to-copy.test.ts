@@ -44,6 +44,7 @@ describe('NDJSON rows into COPY text, line by line as JSON.parse reads them', ()
     '{"id":"a1","name":"Ação Ünïcode 😀","n":-42,"ok":true,"note":null}',
     '{"id":"a2","name":"","n":0,"ok":false,"note":"x"}',
     '{"id":"a3","name":"a, } { name: ,","n":123456789012345,"ok":true,"note":"{}"}',
+    `{"id":"a6","name":"${'Ação longa '.repeat(12)}","n":1,"ok":true,"note":"${'x'.repeat(65)}"}`,
     // Anything else: parsed.
     '{"id":"b0","name":"a \\"quoted\\" name","n":1,"ok":true,"note":null}',
     '{"id":"b1","name":"tab\\there\\nnew\\\\line\\r","n":1,"ok":true,"note":"\\u00e9"}',
@@ -64,7 +65,7 @@ describe('NDJSON rows into COPY text, line by line as JSON.parse reads them', ()
   ];
   const expected = lines.map((line) => `${columns.map((column) => copyField((JSON.parse(line) as Record<string, unknown>)[column])).join('\t')}\n`).join('');
   const ndjson = Buffer.from(lines.join('\n'));
-  const asWritten = 3;
+  const asWritten = 4;
 
   it('copies the lines shaped as robusto writes them without parsing them', async () => {
     const parse = vi.spyOn(JSON, 'parse');
@@ -103,7 +104,18 @@ describe('NDJSON rows into COPY text, line by line as JSON.parse reads them', ()
   });
 
   it('fails on what only looks like a row robusto writes', async () => {
-    for (const line of ['{"id":"1"', '{"id":01}', '{"id":1,}', '{"id":nul}', '{"id":"1"}}', '{"id":"1" }x', '{"id":"a\u0001b"}', '   ', '\uFEFF{"id":"1"}']) {
+    for (const line of [
+      '{"id":"1"',
+      '{"id":01}',
+      '{"id":1,}',
+      '{"id":nul}',
+      '{"id":"1"}}',
+      '{"id":"1" }x',
+      '{"id":"a\u0001b"}',
+      `{"id":"${'a'.repeat(100)}\u0001"}`,
+      '   ',
+      '\uFEFF{"id":"1"}',
+    ]) {
       await expect(text(Readable.from([Buffer.from(`${line}\n`)]).pipe(new NdjsonToCopyText(['id'], 4096))), line).rejects.toThrow(SyntaxError);
     }
   });
