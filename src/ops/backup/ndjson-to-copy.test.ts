@@ -45,6 +45,9 @@ describe('NDJSON rows into COPY text, line by line as JSON.parse reads them', ()
     '{"id":"a2","name":"","n":0,"ok":false,"note":"x"}',
     '{"id":"a3","name":"a, } { name: ,","n":123456789012345,"ok":true,"note":"{}"}',
     `{"id":"a6","name":"${'Ação longa '.repeat(12)}","n":1,"ok":true,"note":"${'x'.repeat(65)}"}`,
+    // Values as long as the literals null (4) and false (5): never taken for them.
+    '{"id":"a7","name":"x","n":1234,"ok":true,"note":"four"}',
+    '{"id":"a8","name":"x","n":12345,"ok":false,"note":"fiver"}',
     // Anything else: parsed.
     '{"id":"b0","name":"a \\"quoted\\" name","n":1,"ok":true,"note":null}',
     '{"id":"b1","name":"tab\\there\\nnew\\\\line\\r","n":1,"ok":true,"note":"\\u00e9"}',
@@ -52,6 +55,7 @@ describe('NDJSON rows into COPY text, line by line as JSON.parse reads them', ()
     '{"id":"b3","name":"x","n":1e3,"ok":true,"note":[1,2]}',
     '{"id":"b4","name":"x","n":-0,"ok":true,"note":null}',
     '{"id":"b5","name":"x","n":1234567890123456,"ok":true,"note":null}',
+    '{"id":"b5b","name":"x","n":12345678901234567890,"ok":true,"note":null}',
     '{"name":"keys in another order","id":"b6","ok":false,"n":7,"note":null}',
     '{"id":"b7","name":"a key missing","n":7,"ok":false}',
     '{"id":"b8","name":"a key more","n":7,"ok":false,"note":null,"more":1}',
@@ -65,7 +69,7 @@ describe('NDJSON rows into COPY text, line by line as JSON.parse reads them', ()
   ];
   const expected = lines.map((line) => `${columns.map((column) => copyField((JSON.parse(line) as Record<string, unknown>)[column])).join('\t')}\n`).join('');
   const ndjson = Buffer.from(lines.join('\n'));
-  const asWritten = 4;
+  const asWritten = 6;
 
   it('copies the lines shaped as robusto writes them without parsing them', async () => {
     const parse = vi.spyOn(JSON, 'parse');
@@ -99,8 +103,20 @@ describe('NDJSON rows into COPY text, line by line as JSON.parse reads them', ()
   });
 
   it('fails on a line that is JSON but not an object, naming the row', async () => {
-    const rows = new NdjsonToCopyText(['id'], 4096);
-    await expect(text(Readable.from([Buffer.from('{"id":"1"}\n[1,2]\n')]).pipe(rows))).rejects.toThrow(/line 2 is not a row/);
+    for (const value of ['[1,2]', 'null', '5', '"x"', 'true']) {
+      const rows = new NdjsonToCopyText(['id'], 4096);
+      await expect(text(Readable.from([Buffer.from(`{"id":"1"}\n${value}\n`)]).pipe(rows)), value).rejects.toThrow(/line 2 is not a row/);
+    }
+  });
+
+  it('takes a line of exactly the limit, and fails on a longer one whether a chunk holds it whole or two chunks cut it', async () => {
+    const line = (bytes: number) => `{"id":"${'x'.repeat(bytes - 9)}"}`;
+    expect(await text(Readable.from([Buffer.from(`${line(50)}\n`)]).pipe(new NdjsonToCopyText(['id'], 50)))).toBe(`${'x'.repeat(41)}\n`);
+    await expect(text(Readable.from([Buffer.from(`${line(51)}\n`)]).pipe(new NdjsonToCopyText(['id'], 50)))).rejects.toThrow(/longer than 50/);
+    const cut = Buffer.from(`${line(51)}\n`);
+    await expect(text(Readable.from([cut.subarray(0, 40), cut.subarray(40)]).pipe(new NdjsonToCopyText(['id'], 50)))).rejects.toThrow(/longer than 50/);
+    const last = Buffer.from(line(51));
+    await expect(text(Readable.from([last.subarray(0, 40), last.subarray(40)]).pipe(new NdjsonToCopyText(['id'], 50)))).rejects.toThrow(/longer than 50/);
   });
 
   it('fails on what only looks like a row robusto writes', async () => {
@@ -111,6 +127,12 @@ describe('NDJSON rows into COPY text, line by line as JSON.parse reads them', ()
       '{"id":nul}',
       '{"id":"1"}}',
       '{"id":"1" }x',
+      '{"id":"1"}x',
+      '{"id":-}',
+      '{"id":-01}',
+      '{"id":nnnn}',
+      '{"id":tttt}',
+      '{"id":fffff}',
       '{"id":"a\u0001b"}',
       `{"id":"${'a'.repeat(100)}\u0001"}`,
       '   ',
@@ -118,6 +140,10 @@ describe('NDJSON rows into COPY text, line by line as JSON.parse reads them', ()
     ]) {
       await expect(text(Readable.from([Buffer.from(`${line}\n`)]).pipe(new NdjsonToCopyText(['id'], 4096))), line).rejects.toThrow(SyntaxError);
     }
+  });
+
+  it('fails on a string that a line leaves open, even with a quote further on in the chunk', async () => {
+    await expect(text(Readable.from([Buffer.from('{"id":"1\n{"id":"2"}\n')]).pipe(new NdjsonToCopyText(['id'], 4096)))).rejects.toThrow(SyntaxError);
   });
 
   it('fails on bytes that are not UTF-8, on either path', async () => {

@@ -142,21 +142,21 @@ export class NdjsonToCopyText extends Transform {
   #fast(line: Buffer, start: number, end: number): boolean {
     // A COPY line is never longer than the JSON line it comes from, newline included.
     this.#room(end - start + 1);
-    const mark = this.#at;
     const out = this.#out;
     let at = start;
-    let to = mark;
+    // NB: the output's end moves only once the whole line is copied: a line refused midway leaves it as it was.
+    let to = this.#at;
     for (let index = 0; index < this.#keys.length; index++) {
       const key = this.#keys[index] as Buffer;
-      if (!startsWith(line, at, end, key)) return this.#undo(mark);
+      if (!startsWith(line, at, end, key)) return false;
       at += key.length;
       if (index > 0) out[to++] = TAB;
       const first = line[at];
       if (first === QUOTE) {
         const close = line.indexOf(QUOTE, at + 1);
-        if (close === -1 || close >= end) return this.#undo(mark);
+        if (close === -1 || close >= end) return false;
         const copied = copyText(line, at + 1, close, out, to);
-        if (copied === -1) return this.#undo(mark);
+        if (copied === -1) return false;
         to += copied;
         at = close + 1;
       } else if (first === JSON_NULL[0] && startsWith(line, at, end, JSON_NULL)) {
@@ -176,23 +176,18 @@ export class NdjsonToCopyText extends Transform {
         let stop = digits;
         while (stop < end && (line[stop] as number) >= ZERO && (line[stop] as number) <= NINE) stop++;
         const count = stop - digits;
-        if (count === 0 || count > MAX_EXACT_DIGITS || (line[digits] === ZERO && (count > 1 || digits > at))) return this.#undo(mark);
+        if (count === 0 || count > MAX_EXACT_DIGITS || (line[digits] === ZERO && (count > 1 || digits > at))) return false;
         to += copyText(line, at, stop, out, to);
         at = stop;
       }
       const next = line[at];
-      if (next !== COMMA && next !== CLOSE_BRACE) return this.#undo(mark);
+      if (next !== COMMA && next !== CLOSE_BRACE) return false;
     }
-    if (at !== end - 1 || line[at] !== CLOSE_BRACE) return this.#undo(mark);
+    if (at !== end - 1 || line[at] !== CLOSE_BRACE) return false;
     out[to++] = NEWLINE;
     this.#at = to;
     this.rows++;
     return true;
-  }
-
-  #undo(mark: number): false {
-    this.#at = mark;
-    return false;
   }
 
   /** Any line: parsed as JSON, each column written by {@link copyField}. */
