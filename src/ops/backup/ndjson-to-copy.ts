@@ -85,7 +85,7 @@ export class NdjsonToCopyText extends Transform {
       if (this.#pending) {
         const line = Buffer.concat([this.#pending, chunk.subarray(0, first)]);
         this.#pending = undefined;
-        this.#line(line, 0, line.length);
+        this.#line(line);
         start = first + 1;
       }
       this.#lines(chunk, start);
@@ -101,7 +101,7 @@ export class NdjsonToCopyText extends Transform {
     try {
       if (this.#pending) {
         this.#startOutput(this.#pending.length);
-        this.#line(this.#pending, 0, this.#pending.length);
+        this.#line(this.#pending);
         this.#pending = undefined;
         this.#endOutput();
       }
@@ -119,19 +119,22 @@ export class NdjsonToCopyText extends Transform {
     assertUtf8(chunk, start, chunk.lastIndexOf(NEWLINE));
     let end = chunk.indexOf(NEWLINE, start);
     for (; end !== -1; end = chunk.indexOf(NEWLINE, start)) {
-      if (end - start > this.maxBytes) throw this.#tooLong();
-      if (end > start && (special.next(start) < end || !this.#fast(chunk, start, end))) this.#slow(chunk, start, end);
+      this.#convert(chunk, start, end, special);
       start = end + 1;
     }
     if (start < chunk.length) this.#keepPending(Buffer.from(chunk.subarray(start)));
   }
 
-  /** Converts one whole line (its bytes from `start` to `end`, without the newline). */
-  #line(line: Buffer, start: number, end: number): void {
+  /** Converts one whole line held in a buffer of its own (one that two chunks cut, or the last). */
+  #line(line: Buffer): void {
+    assertUtf8(line, 0, line.length);
+    this.#convert(line, 0, line.length, new SpecialBytes(line));
+  }
+
+  /** Converts the line of `bytes` from `start` to `end` (without its newline), which `special` looks into. */
+  #convert(bytes: Buffer, start: number, end: number, special: SpecialBytes): void {
     if (end - start > this.maxBytes) throw this.#tooLong();
-    if (end === start) return;
-    assertUtf8(line, start, end);
-    if (new SpecialBytes(line).next(start) < end || !this.#fast(line, start, end)) this.#slow(line, start, end);
+    if (end > start && (special.next(start) < end || !this.#fast(bytes, start, end))) this.#slow(bytes, start, end);
   }
 
   /**
@@ -192,11 +195,7 @@ export class NdjsonToCopyText extends Transform {
 
   /** Any line: parsed as JSON, each column written by {@link copyField}. */
   #slow(line: Buffer, start: number, end: number): void {
-    const row: unknown = JSON.parse(STRICT_UTF8.decode(line.subarray(start, end)));
-    if (row === null || typeof row !== 'object' || Array.isArray(row)) {
-      throw new UnreadableFileError(text('backup.problem.notARow', { line: this.rows + 1 }));
-    }
-    const values = row as Record<string, unknown>;
+    const values = rowOf(STRICT_UTF8.decode(line.subarray(start, end)), this.rows + 1);
     let copied = '';
     for (let index = 0; index < this.columns.length; index++) {
       const column = this.columns[index] as string;
@@ -244,6 +243,18 @@ export class NdjsonToCopyText extends Transform {
   #tooLong(): UnreadableFileError {
     return new UnreadableFileError(text('backup.file.lineTooLong', { max: String(this.maxBytes) }));
   }
+}
+
+/**
+ * Line `line` of a table file, parsed: a JSON object.
+ *
+ * @throws {SyntaxError} when it is not JSON.
+ * @throws {UnreadableFileError} when it is JSON but not an object.
+ */
+export function rowOf(source: string, line: number): Record<string, unknown> {
+  const row: unknown = JSON.parse(source);
+  if (row === null || typeof row !== 'object' || Array.isArray(row)) throw new UnreadableFileError(text('backup.problem.notARow', { line }));
+  return row as Record<string, unknown>;
 }
 
 /**

@@ -11,7 +11,7 @@ import { appliedMigrations, BackupError, BackupErrorCode, readManifest, type Bac
 import { authenticityOf } from './authenticity.js';
 import { checkTables, completenessProblems, keyOf, readLines, unpackedStreams } from './verify.js';
 import { copyInStatement, postgresColumns } from './postgres-rows.js';
-import { NdjsonToCopyText } from './ndjson-to-copy.js';
+import { NdjsonToCopyText, rowOf } from './ndjson-to-copy.js';
 import { dropIndexesForLoad, dropSqliteIndexesForLoad } from './load-indexes.js';
 import { MAX_ROW_BYTES, UnreadableFileError } from '../bounded-read.js';
 import type { BackupProgress } from './progress.js';
@@ -144,7 +144,7 @@ async function copyTables(
       progress ? (count) => progress.rows(table.name, count) : undefined,
     );
     await pipeFile(dir, table, [...streams, rows], session.copyIn(copyInStatement(table.name, tableColumns)));
-    if (rows.rows !== table.rows) throw damagedAt(dir, table, text('backup.problem.rowCount', { rows: rows.rows, expected: table.rows }));
+    assertRowCount(dir, table, rows.rows);
   }
   for (const statement of rebuild) await sql.raw(statement).execute(tx);
   await sql`commit`.execute(tx);
@@ -161,17 +161,16 @@ async function* rowBatchesOf(dir: string, table: BackupTableEntry, key: Buffer |
   let batch: Array<Record<string, unknown>> = [];
   try {
     for (;;) {
-      let row: unknown;
+      let row: Record<string, unknown>;
       try {
         const next = await lines.next();
         if (next.done) break;
-        row = JSON.parse(next.value);
+        row = rowOf(next.value, count + 1);
       } catch (error) {
         throw damagedAt(dir, table, error);
       }
-      if (row === null || typeof row !== 'object' || Array.isArray(row)) throw damagedAt(dir, table, text('backup.problem.notARow', { line: count + 1 }));
       count++;
-      batch.push(row as Record<string, unknown>);
+      batch.push(row);
       if (batch.length >= RESTORE_BATCH_ROWS) {
         yield batch;
         batch = [];
@@ -180,8 +179,13 @@ async function* rowBatchesOf(dir: string, table: BackupTableEntry, key: Buffer |
   } finally {
     await lines.return(undefined);
   }
-  if (count !== table.rows) throw damagedAt(dir, table, text('backup.problem.rowCount', { rows: count, expected: table.rows }));
+  assertRowCount(dir, table, count);
   if (batch.length > 0) yield batch;
+}
+
+/** @throws {BackupError} {@link damagedAt}, when `rows` rows were read from `table`'s file and its manifest says otherwise. */
+function assertRowCount(dir: string, table: BackupTableEntry, rows: number): void {
+  if (rows !== table.rows) throw damagedAt(dir, table, text('backup.problem.rowCount', { rows, expected: table.rows }));
 }
 
 /**
